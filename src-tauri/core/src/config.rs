@@ -1,0 +1,151 @@
+//! Settings: the known keys, their defaults and how each value is checked.
+//! Values live in the encrypted database's `settings` table; secrets never do
+//! (see [`crate::secrets`]).
+
+use crate::phone::{self, Region};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("unknown setting {key:?}; known settings: {known}")]
+    UnknownKey { key: String, known: String },
+    #[error("invalid value for {key}: {reason}")]
+    InvalidValue { key: String, reason: String },
+    #[error("{key} looks like a secret; store it with `caredesk credentials set {secret}` instead")]
+    SecretInConfig { key: String, secret: &'static str },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    Text,
+    Url,
+    UrlTemplate,
+    Integer { min: i64, max: i64 },
+    Decimal { min: f64, max: f64 },
+    Bool,
+    OneOf(&'static [&'static str]),
+    Region,
+    Phone,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    pub key: &'static str,
+    pub kind: Kind,
+    pub default: Option<&'static str>,
+    pub description: &'static str,
+}
+
+pub const SETTINGS: &[Setting] = &[
+    Setting { key: "user.name", kind: Kind::Text, default: None, description: "Your name, the actor in activities and the audit log (default: the OS user name)" },
+    Setting { key: "user.ecm_user_id", kind: Kind::Integer { min: 1, max: i64::MAX }, default: None, description: "Your ECM user id (performed_by_id / assigned_to_id)" },
+    Setting { key: "phone.default_region", kind: Kind::Region, default: Some("US"), description: "Region for phone numbers written without a country code" },
+    Setting { key: "his.base_url", kind: Kind::Url, default: None, description: "Hospital SMS server base address, e.g. https://smsserver.example/" },
+    Setting { key: "his.auth", kind: Kind::OneOf(&["bearer", "azure"]), default: Some("bearer"), description: "Hospital SMS server authorization: bearer (secret his-token) or azure (Azure AD client credentials, secret his-client-secret)" },
+    Setting { key: "his.from", kind: Kind::Text, default: None, description: "Hospital number or sender name to send from (see `caredesk numbers`)" },
+    Setting { key: "his.azure.authority", kind: Kind::UrlTemplate, default: Some("https://login.microsoftonline.com/{0}"), description: "Azure AD instance, {0} is replaced by the tenant" },
+    Setting { key: "his.azure.tenant", kind: Kind::Text, default: None, description: "Azure AD tenant id" },
+    Setting { key: "his.azure.client_id", kind: Kind::Text, default: None, description: "Azure AD client (application) id" },
+    Setting { key: "his.azure.scope", kind: Kind::Text, default: None, description: "Azure AD scope, like api://000000-000-000-0000-0000/.default" },
+    Setting { key: "ecm.base_url", kind: Kind::Url, default: None, description: "ECM Communications API base URL" },
+    Setting { key: "sms.via", kind: Kind::OneOf(&["his", "ecm"]), default: Some("his"), description: "Default route for SMS: his (hospital SMS server) or ecm (ECM Communications API)" },
+    Setting { key: "sms.rate_per_sec", kind: Kind::Decimal { min: 0.0, max: 1000.0 }, default: Some("1"), description: "Most SMS per second per sender number (0 = no limit)" },
+    Setting { key: "sms.test_mode", kind: Kind::Bool, default: Some("false"), description: "Test mode: nothing goes to the real servers" },
+    Setting { key: "sms.override_number", kind: Kind::Phone, default: None, description: "Send every outgoing SMS to this number instead (testing)" },
+    Setting { key: "sync.interval_secs", kind: Kind::Integer { min: 1, max: 86_400 }, default: Some("10"), description: "Seconds between inbox polls" },
+    Setting { key: "http.timeout_secs", kind: Kind::Integer { min: 1, max: 600 }, default: Some("30"), description: "HTTP timeout for both servers, in seconds" },
+];
+
+pub fn lookup(key: &str) -> Result<&'static Setting, ConfigError> {
+    SETTINGS.iter().find(|s| s.key == key).ok_or_else(|| {
+        if ["token", "secret", "password"].iter().any(|w| key.contains(w)) {
+            let secret = if key.contains("ecm") { "ecm-token" } else if key.contains("secret") { "his-client-secret" } else { "his-token" };
+            return ConfigError::SecretInConfig { key: key.to_string(), secret };
+        }
+        ConfigError::UnknownKey {
+            key: key.to_string(),
+            known: SETTINGS.iter().map(|s| s.key).collect::<Vec<_>>().join(", "),
+        }
+    })
+}
+
+/// Checks `value` for `key` and returns the form to store.
+pub fn validate(key: &str, value: &str) -> Result<String, ConfigError> {
+    let setting = lookup(key)?;
+    let v = value.trim();
+    let bad = |reason: String| ConfigError::InvalidValue { key: key.to_string(), reason };
+    match setting.kind {
+        Kind::Text => {
+            if v.is_empty() {
+                return Err(bad("it is empty (use `config unset` to clear it)".into()));
+            }
+            Ok(v.to_string())
+        }
+        Kind::Url | Kind::UrlTemplate => {
+            let probe = v.replace("{0}", "tenant");
+            let url = url::Url::parse(&probe).map_err(|e| bad(format!("{v:?} is not a URL ({e})")))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(bad(format!("{v:?} must start with https:// (or http:// for a local server)")));
+            }
+            if setting.kind == Kind::UrlTemplate && !v.contains("{0}") {
+                return Err(bad(format!("{v:?} must contain {{0}} where the tenant goes")));
+            }
+            Ok(v.to_string())
+        }
+        Kind::Integer { min, max } => match v.parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n.to_string()),
+            _ => Err(bad(format!("{v:?} is not a whole number from {min} to {max}"))),
+        },
+        Kind::Decimal { min, max } => match v.parse::<f64>() {
+            Ok(n) if n.is_finite() && (min..=max).contains(&n) => Ok(n.to_string()),
+            _ => Err(bad(format!("{v:?} is not a number from {min} to {max}"))),
+        },
+        Kind::Bool => match v.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "on" | "1" => Ok("true".into()),
+            "false" | "no" | "off" | "0" => Ok("false".into()),
+            _ => Err(bad(format!("{v:?} is not true or false"))),
+        },
+        Kind::OneOf(options) => options
+            .iter()
+            .find(|o| o.eq_ignore_ascii_case(v))
+            .map(|o| o.to_string())
+            .ok_or_else(|| bad(format!("{v:?} is not one of {}", options.join(", ")))),
+        Kind::Region => v.parse::<Region>().map(|_| v.to_ascii_uppercase()).map_err(|e| bad(e.to_string())),
+        Kind::Phone => phone::normalize(v, Region::default()).map(|n| n.to_string()).map_err(|e| bad(e.to_string())),
+    }
+}
+
+/// The OS user name, the default actor.
+pub fn os_user_name() -> String {
+    whoami::username().unwrap_or_else(|_| "coordinator".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_keys_validate_and_normalize() {
+        assert_eq!(validate("sms.test_mode", "Yes").unwrap(), "true");
+        assert_eq!(validate("sms.via", "ECM").unwrap(), "ecm");
+        assert_eq!(validate("http.timeout_secs", " 15 ").unwrap(), "15");
+        assert_eq!(validate("phone.default_region", "gb").unwrap(), "GB");
+        assert_eq!(validate("sms.override_number", "(805) 555-0100").unwrap(), "+18055550100");
+        assert_eq!(validate("his.base_url", "https://smsserver.example/sms/").unwrap(), "https://smsserver.example/sms/");
+    }
+
+    #[test]
+    fn bad_values_say_why() {
+        let e = validate("http.timeout_secs", "0").unwrap_err().to_string();
+        assert!(e.contains("http.timeout_secs") && e.contains("1 to 600"), "{e}");
+        assert!(validate("his.base_url", "ftp://x").is_err());
+        assert!(validate("his.base_url", "not a url").is_err());
+        assert!(validate("his.azure.authority", "https://login.example/").is_err());
+        assert!(validate("sms.via", "fax").is_err());
+    }
+
+    #[test]
+    fn unknown_keys_and_secrets_are_refused() {
+        assert!(matches!(validate("his.url", "x"), Err(ConfigError::UnknownKey { .. })));
+        assert!(matches!(validate("ecm.token", "x"), Err(ConfigError::SecretInConfig { secret: "ecm-token", .. })));
+    }
+}

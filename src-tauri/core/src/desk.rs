@@ -1,0 +1,248 @@
+//! [`Desk`]: one open data directory — its keyring credentials and its
+//! encrypted database — and the operations the CLI and the app share.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use keyring_core::CredentialStore;
+
+use crate::{
+    config,
+    error::{CoreError, Result},
+    import::{self, ImportProgress, ImportSummary},
+    paths,
+    phone::Region,
+    secrets::{self, Credentials, Secret, SecretName},
+    store::{Database, PatientView, StoreError},
+};
+
+/// Which credential store to use.
+#[derive(Clone, Default)]
+pub enum KeyringChoice {
+    /// The OS keyring; CareDesk refuses to start without one.
+    #[default]
+    Platform,
+    /// A given store (in-memory, for unit tests only).
+    Given(Arc<CredentialStore>),
+}
+
+#[derive(Clone, Default)]
+pub struct DeskOptions {
+    pub data_dir: Option<PathBuf>,
+    pub keyring: KeyringChoice,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SettingView {
+    pub key: &'static str,
+    pub value: Option<String>,
+    pub default: Option<String>,
+    pub description: &'static str,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CredentialView {
+    pub name: SecretName,
+    pub stored: bool,
+    pub description: &'static str,
+}
+
+pub struct Desk {
+    data_dir: PathBuf,
+    db: Database,
+    creds: Credentials,
+}
+
+impl std::fmt::Debug for Desk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Desk").field("data_dir", &self.data_dir).finish()
+    }
+}
+
+impl Desk {
+    /// Opens the data directory: finds or creates its database key in the
+    /// keyring and opens the encrypted database. There is no plaintext
+    /// fallback: without a keyring this fails with instructions.
+    pub fn open(options: DeskOptions) -> Result<Desk> {
+        let data_dir = paths::resolve_data_dir(options.data_dir.as_deref()).map_err(|e| CoreError::Io(e.to_string()))?;
+        create_private_dir(&data_dir)?;
+        let instance = paths::instance_id(&data_dir)
+            .map_err(|e| CoreError::Io(format!("cannot use the data directory {}: {e}", data_dir.display())))?;
+        let store = match options.keyring {
+            KeyringChoice::Platform => secrets::platform_store()?,
+            KeyringChoice::Given(s) => s,
+        };
+        let creds = Credentials::new(store, instance);
+        let db_path = data_dir.join(paths::DATABASE_FILE);
+        let key = match creds.database_key()? {
+            Some(key) => key,
+            None if db_path.exists() => return Err(StoreError::KeyMissing { path: db_path }.into()),
+            None => creds.create_database_key()?,
+        };
+        let db = Database::open(&db_path, &key)?;
+        tracing::debug!(data_dir = %data_dir.display(), "desk opened");
+        Ok(Desk { data_dir, db, creds })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    pub fn db_mut(&mut self) -> &mut Database {
+        &mut self.db
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.creds
+    }
+
+    /// The setting's stored value, else its default.
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        let s = config::lookup(key)?;
+        Ok(self.db.setting(key)?.or_else(|| s.default.map(String::from)))
+    }
+
+    /// The coordinator acting: `user.name`, else the OS user name.
+    pub fn actor(&self) -> String {
+        self.db.setting("user.name").ok().flatten().unwrap_or_else(config::os_user_name)
+    }
+
+    pub fn region(&self) -> Region {
+        self.setting("phone.default_region").ok().flatten().and_then(|r| r.parse().ok()).unwrap_or_default()
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<String> {
+        let normalized = config::validate(key, value)?;
+        self.db.set_setting(key, &normalized)?;
+        self.db.audit(&self.actor(), "config.set", None, key)?;
+        Ok(normalized)
+    }
+
+    pub fn unset_setting(&self, key: &str) -> Result<bool> {
+        config::lookup(key)?;
+        let removed = self.db.unset_setting(key)?;
+        self.db.audit(&self.actor(), "config.unset", None, key)?;
+        Ok(removed)
+    }
+
+    pub fn settings(&self) -> Result<Vec<SettingView>> {
+        let stored: std::collections::HashMap<String, String> = self.db.all_settings()?.into_iter().collect();
+        Ok(config::SETTINGS
+            .iter()
+            .map(|s| SettingView {
+                key: s.key,
+                value: stored.get(s.key).cloned(),
+                default: match s.key {
+                    "user.name" => Some(config::os_user_name()),
+                    _ => s.default.map(String::from),
+                },
+                description: s.description,
+            })
+            .collect())
+    }
+
+    pub fn set_credential(&self, name: SecretName, secret: &Secret) -> Result<()> {
+        self.creds.set(name, secret)?;
+        self.db.audit(&self.actor(), "credential.set", None, name.as_str())?;
+        Ok(())
+    }
+
+    pub fn delete_credential(&self, name: SecretName) -> Result<bool> {
+        let deleted = self.creds.delete(name)?;
+        self.db.audit(&self.actor(), "credential.delete", None, name.as_str())?;
+        Ok(deleted)
+    }
+
+    pub fn credential_status(&self) -> Result<Vec<CredentialView>> {
+        SecretName::ALL
+            .into_iter()
+            .map(|name| Ok(CredentialView { name, stored: self.creds.is_stored(name)?, description: name.description() }))
+            .collect()
+    }
+
+    pub fn import_patients(&mut self, file_name: &str, content: &str, progress: &mut dyn FnMut(ImportProgress)) -> Result<ImportSummary> {
+        let region = self.region();
+        let summary = import::import(&mut self.db, file_name, content, region, progress)?;
+        let detail = format!(
+            "{} rows: {} created, {} updated, {} rejected",
+            summary.total_rows,
+            summary.created,
+            summary.updated,
+            summary.rejected.len()
+        );
+        self.db.audit(&self.actor(), "patients.import", None, &detail)?;
+        Ok(summary)
+    }
+
+    pub fn import_patients_file(&mut self, path: &Path, progress: &mut dyn FnMut(ImportProgress)) -> Result<ImportSummary> {
+        let content = import::read_file(path)?;
+        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        import::Format::from_name(&name)?;
+        self.import_patients(&name, &content, progress)
+    }
+
+    pub fn patients(&self, query: &str, limit: usize) -> Result<Vec<PatientView>> {
+        Ok(self.db.search_patients(query, limit)?)
+    }
+
+    pub fn patient(&self, reference: &str) -> Result<PatientView> {
+        let id = self.db.resolve_patient(reference)?.ok_or_else(|| CoreError::PatientNotFound(reference.to_string()))?;
+        self.db.patient(id)?.ok_or_else(|| CoreError::PatientNotFound(reference.to_string()))
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| CoreError::Io(format!("cannot create the data directory {}: {e}", dir.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(dir: &Path, store: Arc<CredentialStore>) -> Desk {
+        Desk::open(DeskOptions { data_dir: Some(dir.to_path_buf()), keyring: KeyringChoice::Given(store) }).unwrap()
+    }
+
+    #[test]
+    fn key_is_created_once_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = secrets::memory_store();
+        let desk = open(dir.path(), store.clone());
+        desk.set_setting("user.name", "Dana Coordinator").unwrap();
+        drop(desk);
+        let again = open(dir.path(), store);
+        assert_eq!(again.actor(), "Dana Coordinator");
+    }
+
+    #[test]
+    fn existing_database_without_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(open(dir.path(), secrets::memory_store()));
+        let err = Desk::open(DeskOptions { data_dir: Some(dir.path().into()), keyring: KeyringChoice::Given(secrets::memory_store()) }).unwrap_err();
+        assert!(matches!(err, CoreError::Store(StoreError::KeyMissing { .. })), "{err}");
+    }
+
+    #[test]
+    fn settings_and_credentials_are_audited_without_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = open(dir.path(), secrets::memory_store());
+        desk.set_setting("sms.via", "ecm").unwrap();
+        desk.set_credential(SecretName::EcmToken, &Secret::new("super-secret-token")).unwrap();
+        let log = desk.db().audit_entries(10).unwrap();
+        assert_eq!(log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["config.set", "credential.set"]);
+        assert!(log.iter().all(|e| !e.detail.contains("super-secret")));
+        assert!(desk.credential_status().unwrap().iter().any(|c| c.name == SecretName::EcmToken && c.stored));
+    }
+}

@@ -1,0 +1,18 @@
+//! CareDesk's domain, with no Tauri dependency: the encrypted local store,
+//! credentials in the OS keyring, phone-number normalization, the patient
+//! roster and its importers. The desktop app and the `caredesk` CLI are thin
+//! shells over [`Desk`].
+
+pub mod config;
+pub mod desk;
+pub mod error;
+pub mod fhir;
+pub mod import;
+pub mod paths;
+pub mod phone;
+pub mod redact;
+pub mod secrets;
+pub mod store;
+
+pub use desk::{Desk, DeskOptions};
+pub use error::{CoreError, ErrorCode};

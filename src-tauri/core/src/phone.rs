@@ -1,0 +1,197 @@
+//! Phone numbers: every number inside CareDesk is E.164 (`+18051234567`),
+//! normalized with `phonenumber`, a Rust port of Google's libphonenumber.
+//!
+//! Accepted input is what spec 004 lists (E.164, national `8051234567`,
+//! dashes `805-123-4567`, parentheses `(805) 123-4567`) plus the hospital SMS
+//! server's international digits without `+` (`37000000002`, spec 003) when
+//! they carry a country code. A number is accepted when libphonenumber calls
+//! it valid, or when it has the length and general shape of its country's
+//! numbers (libphonenumber's strict tables reject e.g. the NANP exchange
+//! `123` used in spec 004's own examples).
+
+use std::{fmt, str::FromStr};
+
+use phonenumber::{country, metadata::DATABASE, Mode, PhoneNumber};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    #[error("{input:?} is not a valid phone number: {reason}")]
+    Invalid { input: String, reason: String },
+    #[error("{0:?} is not a known region code (use a two-letter code such as US, GB or LT)")]
+    UnknownRegion(String),
+}
+
+/// A two-letter region used for numbers written without a country code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Region(country::Id);
+
+impl Default for Region {
+    fn default() -> Self {
+        Region(country::Id::US)
+    }
+}
+
+impl FromStr for Region {
+    type Err = PhoneError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.trim()
+            .to_ascii_uppercase()
+            .parse::<country::Id>()
+            .map(Region)
+            .map_err(|_| PhoneError::UnknownRegion(s.to_string()))
+    }
+}
+
+/// A phone number in E.164 form. Its `Display` is the full number: log it
+/// only through [`crate::redact::phone`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct E164(String);
+
+impl E164 {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// International digits without `+`, as the hospital SMS server writes them.
+    pub fn wire_digits(&self) -> &str {
+        &self.0[1..]
+    }
+    /// Every digit, for search by number.
+    pub fn digits(&self) -> &str {
+        self.wire_digits()
+    }
+    /// Wraps a value already known to be E.164 (read back from the database).
+    pub fn from_trusted(value: String) -> Self {
+        E164(value)
+    }
+}
+
+impl fmt::Display for E164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Normalizes `input` to E.164, reading numbers without a country code as
+/// numbers of `region`.
+pub fn normalize(input: &str, region: Region) -> Result<E164, PhoneError> {
+    let invalid = |reason: &str| PhoneError::Invalid { input: input.to_string(), reason: reason.to_string() };
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(invalid("it is empty"));
+    }
+    if trimmed.chars().any(|c| c.is_alphabetic()) {
+        return Err(invalid("it contains letters"));
+    }
+    if !trimmed.chars().any(|c| c.is_ascii_digit()) {
+        return Err(invalid("it contains no digits"));
+    }
+    if let Some(bad) = trimmed.chars().find(|c| !(c.is_ascii_digit() || " +-().\u{a0}/".contains(*c))) {
+        return Err(invalid(&format!("it contains the character {bad:?}")));
+    }
+    if trimmed.rfind('+').is_some_and(|i| i != 0) {
+        return Err(invalid("a '+' may only start the number"));
+    }
+    let digit_count = trimmed.chars().filter(|c| c.is_ascii_digit()).count();
+    if digit_count > 15 {
+        return Err(invalid("it has more than 15 digits"));
+    }
+    let parsed = parse_any(trimmed, region).ok_or_else(|| invalid("it cannot be read as a phone number"))?;
+    if !acceptable(&parsed) {
+        return Err(invalid("it has the wrong length or shape for its country"));
+    }
+    Ok(E164(parsed.format().mode(Mode::E164).to_string()))
+}
+
+/// Parses as written; digits without `+` that do not fit the region are
+/// retried as international digits (the hospital server's wire form).
+fn parse_any(input: &str, region: Region) -> Option<PhoneNumber> {
+    let national = phonenumber::parse(Some(region.0), input).ok().filter(acceptable);
+    if national.is_some() || input.starts_with('+') {
+        return national.or_else(|| phonenumber::parse(None, input).ok());
+    }
+    let digits: String = input.chars().filter(|c| c.is_ascii_digit()).collect();
+    phonenumber::parse(None, format!("+{digits}"))
+        .ok()
+        .filter(acceptable)
+        .or_else(|| phonenumber::parse(Some(region.0), input).ok())
+}
+
+fn acceptable(number: &PhoneNumber) -> bool {
+    if number.is_valid() {
+        return true;
+    }
+    // Not valid by the strict tables: accept the general shape of the main
+    // country of its calling code (NANP for +1).
+    let nsn = number.national().to_string();
+    let metas = number.metadata(&DATABASE).map(|m| vec![m]).or_else(|| DATABASE.by_code(&number.code().value()));
+    let Some(metas) = metas else { return false };
+    let Some(meta) = metas.iter().find(|m| m.is_main_country_for_code()).or(metas.first()) else { return false };
+    let d = meta.descriptors();
+    // The general descriptor often lists no lengths (its pattern is not
+    // anchored), so take them from the fixed-line and mobile descriptors.
+    let lengths: Vec<u16> = [Some(d.general()), d.fixed_line(), d.mobile()]
+        .into_iter()
+        .flatten()
+        .flat_map(|x| x.possible_length().iter().copied())
+        .collect();
+    !lengths.is_empty() && lengths.contains(&(nsn.len() as u16)) && d.general().is_match(&nsn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn us(s: &str) -> Result<String, PhoneError> {
+        normalize(s, Region::default()).map(|n| n.to_string())
+    }
+
+    #[test]
+    fn every_format_of_spec_004_normalizes_to_the_same_e164() {
+        for input in ["+18051234567", "8051234567", "805-123-4567", "(805) 123-4567", " 1 (805) 123-4567 ", "805.123.4567"] {
+            assert_eq!(us(input).unwrap(), "+18051234567", "{input}");
+        }
+    }
+
+    #[test]
+    fn hospital_wire_digits_without_plus_are_international() {
+        assert_eq!(us("37060000002").unwrap(), "+37060000002");
+        assert_eq!(us("18051234567").unwrap(), "+18051234567");
+    }
+
+    #[test]
+    fn region_setting_reads_national_numbers() {
+        let gb: Region = "gb".parse().unwrap();
+        assert_eq!(normalize("020 7946 0018", gb).unwrap().as_str(), "+442079460018");
+        assert!("XX".parse::<Region>().is_err());
+    }
+
+    #[test]
+    fn invalid_inputs_are_rejected_with_the_input_named() {
+        for input in ["", "   ", "abc", "555-CALL-NOW", "12345", "+1 805 123 45678", "0000000000", "+999 1234567", "805;1234567", "80+51234567", "1234567890123456"] {
+            let err = us(input).expect_err(input);
+            assert!(err.to_string().contains(&format!("{input:?}")), "{err}");
+        }
+    }
+
+    #[test]
+    fn e164_wire_digits_drop_the_plus() {
+        let n = normalize("+18051234567", Region::default()).unwrap();
+        assert_eq!(n.wire_digits(), "18051234567");
+    }
+}
+
+/// The national significant number of an E.164 number (`8051234567` for
+/// `+18051234567`), for search as people type numbers.
+pub fn national_digits(number: &E164) -> String {
+    phonenumber::parse(None, number.as_str())
+        .map(|n| n.national().to_string())
+        .unwrap_or_else(|_| number.digits().to_string())
+}
+
+/// A number formatted for people (`+1 805-123-4567`).
+pub fn display(number: &E164) -> String {
+    phonenumber::parse(None, number.as_str())
+        .map(|n| n.format().mode(Mode::International).to_string())
+        .unwrap_or_else(|_| number.to_string())
+}

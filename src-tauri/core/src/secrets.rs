@@ -1,0 +1,262 @@
+//! Credentials in the OS keyring (Secret Service on Linux, Keychain on macOS,
+//! Credential Manager on Windows) through `keyring-core`. Secrets never touch
+//! the database, config files, logs or the UI after entry.
+
+use std::{fmt, str::FromStr, sync::Arc};
+
+use keyring_core::{CredentialStore, Error as KeyringError};
+use zeroize::Zeroizing;
+
+/// The keyring service name under which every CareDesk entry is stored.
+pub const KEYRING_SERVICE: &str = "CareDesk";
+
+/// The secrets a user can store. The database key is internal and not listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum SecretName {
+    #[serde(rename = "his-token")]
+    HisToken,
+    #[serde(rename = "his-client-secret")]
+    HisClientSecret,
+    #[serde(rename = "ecm-token")]
+    EcmToken,
+}
+
+impl SecretName {
+    pub const ALL: [SecretName; 3] = [SecretName::HisToken, SecretName::HisClientSecret, SecretName::EcmToken];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretName::HisToken => "his-token",
+            SecretName::HisClientSecret => "his-client-secret",
+            SecretName::EcmToken => "ecm-token",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            SecretName::HisToken => "Bearer token for the hospital SMS server (his.auth = bearer)",
+            SecretName::HisClientSecret => "Azure AD client secret for the hospital SMS server (his.auth = azure)",
+            SecretName::EcmToken => "X-User-Token for the ECM Communications API",
+        }
+    }
+}
+
+impl fmt::Display for SecretName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SecretName {
+    type Err = SecretError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SecretName::ALL
+            .into_iter()
+            .find(|n| n.as_str() == s)
+            .ok_or_else(|| SecretError::UnknownName(s.to_string()))
+    }
+}
+
+/// A secret value that never prints itself and is wiped from memory on drop.
+#[derive(Clone)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(Zeroizing::new(value.into()))
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error(
+        "no OS keyring is available ({detail}). CareDesk keeps its database key and \
+         credentials only in the OS keyring and will not start without one. On Linux, \
+         install and unlock a Secret Service provider (for example: apt install gnome-keyring, \
+         then log in to a desktop session, or run `dbus-run-session` with \
+         `gnome-keyring-daemon --unlock`); on macOS and Windows the system keychain is used."
+    )]
+    Unavailable { detail: String },
+    #[error("unknown credential name {0:?}; expected one of: his-token, his-client-secret, ecm-token")]
+    UnknownName(String),
+    #[error("the secret for {0} is empty")]
+    Empty(String),
+    #[error("keyring error for {entry}: {detail}")]
+    Keyring { entry: String, detail: String },
+}
+
+/// Opens the platform's credential store, or says why there is none.
+pub fn platform_store() -> Result<Arc<CredentialStore>, SecretError> {
+    #[cfg(target_os = "linux")]
+    let store = zbus_secret_service_keyring_store::Store::new().map(|s| s as Arc<CredentialStore>);
+    #[cfg(target_os = "macos")]
+    let store = apple_native_keyring_store::keychain::Store::new().map(|s| s as Arc<CredentialStore>);
+    #[cfg(target_os = "windows")]
+    let store = windows_native_keyring_store::Store::new().map(|s| s as Arc<CredentialStore>);
+    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+    let store: Result<Arc<CredentialStore>, KeyringError> = Err(KeyringError::NoDefaultStore);
+    store.map_err(|e| SecretError::Unavailable { detail: e.to_string() })
+}
+
+/// An in-memory store, for unit tests only.
+pub fn memory_store() -> Arc<CredentialStore> {
+    keyring_core::mock::Store::new().expect("the in-memory store always builds")
+}
+
+/// The credentials of one data directory: entries are named
+/// `<name>@<instance id>` under the service [`KEYRING_SERVICE`].
+#[derive(Clone)]
+pub struct Credentials {
+    store: Arc<CredentialStore>,
+    instance: String,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials").field("instance", &self.instance).finish()
+    }
+}
+
+const DATABASE_KEY: &str = "database-key";
+
+impl Credentials {
+    pub fn new(store: Arc<CredentialStore>, instance: impl Into<String>) -> Self {
+        Credentials { store, instance: instance.into() }
+    }
+
+    /// The keyring account name of an entry.
+    pub fn account(&self, name: &str) -> String {
+        format!("{name}@{}", self.instance)
+    }
+
+    fn get_raw(&self, name: &str) -> Result<Option<Secret>, SecretError> {
+        let entry = self.entry(name)?;
+        match entry.get_password() {
+            Ok(v) => Ok(Some(Secret::new(v))),
+            Err(KeyringError::NoEntry) => Ok(None),
+            Err(e) => Err(self.map_err(name, e)),
+        }
+    }
+
+    fn set_raw(&self, name: &str, value: &str) -> Result<(), SecretError> {
+        self.entry(name)?.set_password(value).map_err(|e| self.map_err(name, e))
+    }
+
+    fn entry(&self, name: &str) -> Result<keyring_core::Entry, SecretError> {
+        self.store
+            .build(KEYRING_SERVICE, &self.account(name), None)
+            .map_err(|e| self.map_err(name, e))
+    }
+
+    fn map_err(&self, name: &str, e: KeyringError) -> SecretError {
+        match e {
+            KeyringError::NoStorageAccess(p) | KeyringError::PlatformFailure(p) => {
+                SecretError::Unavailable { detail: p.to_string() }
+            }
+            KeyringError::NoDefaultStore => SecretError::Unavailable { detail: e.to_string() },
+            other => SecretError::Keyring { entry: name.to_string(), detail: other.to_string() },
+        }
+    }
+
+    pub fn get(&self, name: SecretName) -> Result<Option<Secret>, SecretError> {
+        self.get_raw(name.as_str())
+    }
+
+    pub fn set(&self, name: SecretName, value: &Secret) -> Result<(), SecretError> {
+        let v = value.expose().trim();
+        if v.is_empty() {
+            return Err(SecretError::Empty(name.to_string()));
+        }
+        self.set_raw(name.as_str(), v)
+    }
+
+    /// Deletes a secret; deleting one that is not there is not an error.
+    pub fn delete(&self, name: SecretName) -> Result<bool, SecretError> {
+        match self.entry(name.as_str())?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(KeyringError::NoEntry) => Ok(false),
+            Err(e) => Err(self.map_err(name.as_str(), e)),
+        }
+    }
+
+    pub fn is_stored(&self, name: SecretName) -> Result<bool, SecretError> {
+        Ok(self.get(name)?.is_some())
+    }
+
+    /// The database key, as 64 hex digits, if one was stored.
+    pub fn database_key(&self) -> Result<Option<Secret>, SecretError> {
+        self.get_raw(DATABASE_KEY)
+    }
+
+    /// Generates a random 256-bit database key and stores it.
+    pub fn create_database_key(&self) -> Result<Secret, SecretError> {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        rand::Rng::fill(&mut rand::rng(), &mut bytes[..]);
+        let key = Secret::new(hex::encode(&bytes[..]));
+        self.set_raw(DATABASE_KEY, key.expose())?;
+        // Read it back: a store that accepts a write but cannot return it
+        // would otherwise lose the only copy of the key.
+        match self.get_raw(DATABASE_KEY)? {
+            Some(k) if k.expose() == key.expose() => Ok(key),
+            _ => Err(SecretError::Keyring {
+                entry: DATABASE_KEY.into(),
+                detail: "the keyring did not return the key just stored".into(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds() -> Credentials {
+        Credentials::new(memory_store(), "test-instance")
+    }
+
+    #[test]
+    fn set_get_delete_round_trip() {
+        let c = creds();
+        assert!(c.get(SecretName::EcmToken).unwrap().is_none());
+        c.set(SecretName::EcmToken, &Secret::new("tok-123\n")).unwrap();
+        assert_eq!(c.get(SecretName::EcmToken).unwrap().unwrap().expose(), "tok-123");
+        assert!(c.delete(SecretName::EcmToken).unwrap());
+        assert!(!c.delete(SecretName::EcmToken).unwrap());
+        assert!(!c.is_stored(SecretName::EcmToken).unwrap());
+    }
+
+    #[test]
+    fn empty_secret_is_refused() {
+        let err = creds().set(SecretName::HisToken, &Secret::new("  ")).unwrap_err();
+        assert!(matches!(err, SecretError::Empty(_)));
+    }
+
+    #[test]
+    fn names_parse_and_unknown_is_clear() {
+        assert_eq!("his-client-secret".parse::<SecretName>().unwrap(), SecretName::HisClientSecret);
+        let e = "password".parse::<SecretName>().unwrap_err().to_string();
+        assert!(e.contains("password") && e.contains("ecm-token"), "{e}");
+    }
+
+    #[test]
+    fn database_key_is_256_bits_and_random() {
+        let a = creds().create_database_key().unwrap();
+        let b = Credentials::new(memory_store(), "other").create_database_key().unwrap();
+        assert_eq!(a.expose().len(), 64);
+        assert_ne!(a.expose(), b.expose());
+    }
+
+    #[test]
+    fn secret_debug_is_redacted() {
+        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(<redacted>)");
+    }
+}

@@ -1,0 +1,42 @@
+//! Versioned schema migrations (rusqlite_migration, tracked in SQLite's
+//! `user_version`). Each migration is an SQL file beside this one; a shipped
+//! file is never edited.
+
+use std::sync::LazyLock;
+
+use rusqlite::Connection;
+use rusqlite_migration::{Migrations, M};
+
+use super::StoreError;
+
+static MIGRATIONS: LazyLock<Migrations<'static>> =
+    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("migrations/0001_init.sql"))]));
+
+pub fn latest_version() -> usize {
+    1
+}
+
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > latest_version() as i64 {
+        return Err(StoreError::NewerSchema { found, known: latest_version() });
+    }
+    MIGRATIONS.to_latest(conn).map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        MIGRATIONS.validate().unwrap();
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let mut c = Connection::open_in_memory().unwrap();
+        c.execute_batch("PRAGMA user_version = 99").unwrap();
+        assert!(matches!(migrate(&mut c), Err(StoreError::NewerSchema { found: 99, .. })));
+    }
+}

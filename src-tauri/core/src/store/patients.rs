@@ -1,0 +1,328 @@
+//! Patients and their phone contact points.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::{now_rfc3339, Database, StoreError};
+use crate::phone::{self, E164};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PhoneKind {
+    Patient,
+    Contact,
+}
+
+impl PhoneKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            PhoneKind::Patient => "patient",
+            PhoneKind::Contact => "contact",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactPointInput {
+    pub number: E164,
+    pub kind: PhoneKind,
+    pub name: Option<String>,
+    pub relationship: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatientInput {
+    pub ecm_patient_id: Option<i64>,
+    pub fhir_id: Option<String>,
+    pub name: String,
+    pub phones: Vec<ContactPointInput>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpsertOutcome {
+    pub id: i64,
+    pub created: bool,
+}
+
+/// A patient as the CLI's `patients list --json` and the UI show it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PatientView {
+    pub id: i64,
+    pub name: String,
+    pub ecm_patient_id: Option<i64>,
+    pub phones: Vec<PhoneView>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PhoneView {
+    pub number: String,
+    pub kind: PhoneKind,
+    pub name: Option<String>,
+    pub relationship: Option<String>,
+    pub opted_out: bool,
+}
+
+fn name_key(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// Escapes LIKE wildcards so a typed `%` or `_` matches itself.
+fn like_prefix(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 1);
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// Inserts or updates a patient and merges its numbers, inside `tx`.
+///
+/// Identity, in order: the ECM patient id, the FHIR id, then the same name
+/// with a number in common. Numbers are merged, never dropped, so a number's
+/// consent history stays attached.
+pub fn upsert_patient(tx: &Transaction<'_>, input: &PatientInput) -> Result<UpsertOutcome, StoreError> {
+    let now = now_rfc3339();
+    let key = name_key(&input.name);
+    let mut existing: Option<i64> = None;
+    if let Some(ecm) = input.ecm_patient_id {
+        existing = tx.query_row("SELECT id FROM patients WHERE ecm_patient_id = ?1", [ecm], |r| r.get(0)).optional()?;
+    }
+    if existing.is_none() {
+        if let Some(fhir) = &input.fhir_id {
+            existing = tx.query_row("SELECT id FROM patients WHERE fhir_id = ?1", [fhir], |r| r.get(0)).optional()?;
+        }
+    }
+    if existing.is_none() && input.ecm_patient_id.is_none() && input.fhir_id.is_none() {
+        for p in &input.phones {
+            existing = tx
+                .query_row(
+                    "SELECT p.id FROM patients p JOIN contact_points c ON c.patient_id = p.id
+                     WHERE p.name_key = ?1 AND c.number = ?2 AND p.ecm_patient_id IS NULL AND p.fhir_id IS NULL LIMIT 1",
+                    params![key, p.number.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if existing.is_some() {
+                break;
+            }
+        }
+    }
+    let (id, created) = match existing {
+        Some(id) => {
+            tx.execute(
+                "UPDATE patients SET name = ?2, name_key = ?3,
+                    ecm_patient_id = COALESCE(?4, ecm_patient_id), fhir_id = COALESCE(?5, fhir_id), updated_at = ?6
+                 WHERE id = ?1",
+                params![id, input.name, key, input.ecm_patient_id, input.fhir_id, now],
+            )?;
+            (id, false)
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO patients (ecm_patient_id, fhir_id, name, name_key, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                params![input.ecm_patient_id, input.fhir_id, input.name, key, now],
+            )?;
+            (tx.last_insert_rowid(), true)
+        }
+    };
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO contact_points (patient_id, kind, name, relationship, number, digits, national, rank, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+         ON CONFLICT(patient_id, number) DO UPDATE SET kind = excluded.kind, name = excluded.name,
+            relationship = excluded.relationship, rank = excluded.rank, updated_at = excluded.updated_at",
+    )?;
+    let mut ordered: Vec<&ContactPointInput> = input.phones.iter().collect();
+    ordered.sort_by_key(|p| p.kind != PhoneKind::Patient);
+    for (rank, p) in ordered.iter().enumerate() {
+        stmt.execute(params![
+            id,
+            p.kind.as_str(),
+            p.name,
+            p.relationship,
+            p.number.as_str(),
+            p.number.digits(),
+            phone::national_digits(&p.number),
+            rank as i64,
+            now
+        ])?;
+    }
+    Ok(UpsertOutcome { id, created })
+}
+
+impl Database {
+    pub fn patient_count(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row("SELECT count(*) FROM patients", [], |r| r.get(0))?)
+    }
+
+    /// Finds a patient by CareDesk id (`12`) or ECM id (`ecm:123`).
+    pub fn resolve_patient(&self, reference: &str) -> Result<Option<i64>, StoreError> {
+        let r = reference.trim();
+        let found = if let Some(ecm) = r.strip_prefix("ecm:") {
+            let Ok(ecm) = ecm.trim().parse::<i64>() else { return Ok(None) };
+            self.conn.query_row("SELECT id FROM patients WHERE ecm_patient_id = ?1", [ecm], |r| r.get(0)).optional()?
+        } else {
+            let Ok(id) = r.parse::<i64>() else { return Ok(None) };
+            self.conn.query_row("SELECT id FROM patients WHERE id = ?1", [id], |r| r.get(0)).optional()?
+        };
+        Ok(found)
+    }
+
+    pub fn patient(&self, id: i64) -> Result<Option<PatientView>, StoreError> {
+        Ok(self.patients_by_ids(&[id])?.into_iter().next())
+    }
+
+    /// Patients matching what a person typed: a name (prefix of any word),
+    /// a phone number in any format (prefix of its digits, national or
+    /// international), or an ECM id (`123` or `ecm:123`). Empty lists all.
+    pub fn search_patients(&self, query: &str, limit: usize) -> Result<Vec<PatientView>, StoreError> {
+        let q = query.trim();
+        let limit = limit as i64;
+        let ids: Vec<i64> = if q.is_empty() {
+            let mut s = self.conn.prepare_cached("SELECT id FROM patients ORDER BY name_key, id LIMIT ?1")?;
+            let v = s.query_map([limit], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            v
+        } else if let Some(ecm) = q.strip_prefix("ecm:").and_then(|s| s.trim().parse::<i64>().ok()) {
+            let mut s = self.conn.prepare_cached("SELECT id FROM patients WHERE ecm_patient_id = ?1")?;
+            let v = s.query_map([ecm], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            v
+        } else if q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) && q.chars().any(|c| c.is_ascii_digit()) {
+            let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
+            let ecm = digits.parse::<i64>().ok();
+            let p = like_prefix(&digits);
+            let mut s = self.conn.prepare_cached(
+                "SELECT id FROM patients WHERE ecm_patient_id = ?1
+                 UNION
+                 SELECT patient_id FROM contact_points WHERE digits LIKE ?2 ESCAPE '\\' OR national LIKE ?2 ESCAPE '\\'
+                 LIMIT ?3",
+            )?;
+            let v = s.query_map(params![ecm, p, limit], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            v
+        } else {
+            let key = name_key(q);
+            let mut s = self.conn.prepare_cached(
+                "SELECT id FROM patients WHERE name_key LIKE ?1 ESCAPE '\\' OR name_key LIKE ?2 ESCAPE '\\'
+                 ORDER BY name_key, id LIMIT ?3",
+            )?;
+            let v = s
+                .query_map(params![like_prefix(&key), format!("% {}", like_prefix(&key)), limit], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            v
+        };
+        let mut list = self.patients_by_ids(&ids)?;
+        list.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
+        Ok(list)
+    }
+
+    fn patients_by_ids(&self, ids: &[i64]) -> Result<Vec<PatientView>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        let mut index = HashMap::new();
+        let mut p = self.conn.prepare_cached("SELECT id, name, ecm_patient_id FROM patients WHERE id = ?1")?;
+        let mut ph = self.conn.prepare_cached(
+            "SELECT c.number, c.kind, c.name, c.relationship, COALESCE(s.state = 'opted_out', 0)
+             FROM contact_points c LEFT JOIN sms_consent s ON s.number = c.number
+             WHERE c.patient_id = ?1 ORDER BY c.rank, c.id",
+        )?;
+        for &id in ids {
+            if index.contains_key(&id) {
+                continue;
+            }
+            let Some(mut view) = p
+                .query_row([id], |r| Ok(PatientView { id: r.get(0)?, name: r.get(1)?, ecm_patient_id: r.get(2)?, phones: vec![] }))
+                .optional()?
+            else {
+                continue;
+            };
+            view.phones = ph
+                .query_map([id], |r| {
+                    let kind: String = r.get(1)?;
+                    Ok(PhoneView {
+                        number: r.get(0)?,
+                        kind: if kind == "patient" { PhoneKind::Patient } else { PhoneKind::Contact },
+                        name: r.get(2)?,
+                        relationship: r.get(3)?,
+                        opted_out: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            index.insert(id, out.len());
+            out.push(view);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::phone::{normalize, Region};
+    use crate::store::test_db;
+
+    fn cp(n: &str, kind: PhoneKind, name: Option<&str>, rel: Option<&str>) -> ContactPointInput {
+        ContactPointInput { number: normalize(n, Region::default()).unwrap(), kind, name: name.map(Into::into), relationship: rel.map(Into::into) }
+    }
+
+    fn ana() -> PatientInput {
+        PatientInput {
+            ecm_patient_id: Some(123),
+            fhir_id: None,
+            name: "Ana Lopez".into(),
+            phones: vec![cp("(805) 555-0101", PhoneKind::Contact, Some("Luis Lopez"), Some("son")), cp("805-555-0100", PhoneKind::Patient, None, None)],
+        }
+    }
+
+    fn upsert(db: &mut Database, p: &PatientInput) -> UpsertOutcome {
+        let tx = db.conn_mut().transaction().unwrap();
+        let o = upsert_patient(&tx, p).unwrap();
+        tx.commit().unwrap();
+        o
+    }
+
+    #[test]
+    fn upsert_is_idempotent_and_orders_patient_number_first() {
+        let (_d, mut db) = test_db();
+        let a = upsert(&mut db, &ana());
+        let b = upsert(&mut db, &ana());
+        assert!(a.created && !b.created && a.id == b.id);
+        let v = db.patient(a.id).unwrap().unwrap();
+        assert_eq!(v.phones.len(), 2);
+        assert_eq!(v.phones[0].number, "+18055550100");
+        assert_eq!(v.phones[1].relationship.as_deref(), Some("son"));
+    }
+
+    #[test]
+    fn search_by_name_phone_and_ecm_id() {
+        let (_d, mut db) = test_db();
+        let id = upsert(&mut db, &ana()).id;
+        let mut other = ana();
+        other.ecm_patient_id = Some(9);
+        other.name = "Bo Chen".into();
+        other.phones = vec![cp("+14155550199", PhoneKind::Patient, None, None)];
+        upsert(&mut db, &other);
+        let ids = |q: &str| db.search_patients(q, 50).unwrap().iter().map(|p| p.id).collect::<Vec<_>>();
+        assert_eq!(ids("lop"), vec![id]);
+        assert_eq!(ids("ANA"), vec![id]);
+        assert_eq!(ids("(805) 555-01"), vec![id]);
+        assert_eq!(ids("1805555"), vec![id]);
+        assert_eq!(ids("ecm:123"), vec![id]);
+        assert_eq!(ids("123"), vec![id]);
+        assert_eq!(ids("").len(), 2);
+        assert!(ids("%").is_empty());
+        assert!(ids("zed").is_empty());
+    }
+
+    #[test]
+    fn resolve_patient_reference() {
+        let (_d, mut db) = test_db();
+        let id = upsert(&mut db, &ana()).id;
+        assert_eq!(db.resolve_patient("ecm:123").unwrap(), Some(id));
+        assert_eq!(db.resolve_patient(&id.to_string()).unwrap(), Some(id));
+        assert_eq!(db.resolve_patient("ecm:999").unwrap(), None);
+        assert_eq!(db.resolve_patient("nope").unwrap(), None);
+    }
+}
