@@ -1,0 +1,22 @@
+// The app's own commands, each behind an explicit `allow-` permission that
+// capabilities/default.json grants to the main window.
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "list_patients",
+    "import_patients",
+    "get_settings",
+    "set_setting",
+    "credential_status",
+    "set_credential",
+    "delete_credential",
+];
+
+fn main() {
+    // tauri.conf.json lives at the repository root (only its directory is used).
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .config_path("../tauri.conf.json")
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build step failed");
+}

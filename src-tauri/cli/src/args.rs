@@ -1,0 +1,74 @@
+//! The command-line grammar.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "caredesk", version, about = "CareDesk: text and call patients from your desk", propagate_version = true)]
+pub struct Cli {
+    /// Data directory (default: the OS data directory).
+    #[arg(long, global = true, env = "CAREDESK_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read and change settings.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Store and remove secrets in the OS keyring.
+    #[command(subcommand)]
+    Credentials(CredentialsCommand),
+    /// Import and list the patient roster.
+    #[command(subcommand)]
+    Patients(PatientsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Set KEY to VALUE.
+    Set { key: String, value: String },
+    /// Print the value of KEY (its default when unset).
+    Get { key: String },
+    /// Remove KEY, so its default applies.
+    Unset { key: String },
+    /// List every setting with its value or default.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredentialsCommand {
+    /// Store a secret read from standard input (his-token, his-client-secret or ecm-token).
+    Set { name: String },
+    /// Remove a secret.
+    Delete { name: String },
+    /// Show which secrets are stored (never their values).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PatientsCommand {
+    /// Import a roster: a .csv file or a FHIR R4 .json file.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List patients, optionally matching a search.
+    List {
+        #[arg(long)]
+        json: bool,
+        /// Name, phone number or ECM id to search for.
+        #[arg(long)]
+        search: Option<String>,
+    },
+}

@@ -1,0 +1,97 @@
+//! Each subcommand: parse, one core call, print.
+
+use std::io::{IsTerminal, Read};
+
+use caredesk_core::{
+    secrets::{Secret, SecretName},
+    CoreError, Desk, DeskOptions,
+};
+
+use crate::{
+    args::{Cli, Command, ConfigCommand, CredentialsCommand, PatientsCommand},
+    output,
+};
+
+pub fn run(cli: Cli) -> Result<(), CoreError> {
+    let mut desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
+    match cli.command {
+        Command::Config(c) => config(&desk, c),
+        Command::Credentials(c) => credentials(&desk, c),
+        Command::Patients(c) => patients(&mut desk, c),
+    }
+}
+
+fn config(desk: &Desk, command: ConfigCommand) -> Result<(), CoreError> {
+    match command {
+        ConfigCommand::Set { key, value } => {
+            let stored = desk.set_setting(&key, &value)?;
+            crate::output::line(format!("{key} = {stored}"));
+        }
+        ConfigCommand::Get { key } => match desk.setting(&key)? {
+            Some(v) => println!("{v}"),
+            None if key == "user.name" => println!("{}", desk.actor()),
+            None => return Err(CoreError::Io(format!("{key} is not set"))),
+        },
+        ConfigCommand::Unset { key } => {
+            if desk.unset_setting(&key)? {
+                crate::output::line(format!("{key} unset"));
+            } else {
+                crate::output::line(format!("{key} was not set"));
+            }
+        }
+        ConfigCommand::List { json } => output::settings(&desk.settings()?, json),
+    }
+    Ok(())
+}
+
+fn credentials(desk: &Desk, command: CredentialsCommand) -> Result<(), CoreError> {
+    match command {
+        CredentialsCommand::Set { name } => {
+            let name: SecretName = name.parse().map_err(CoreError::Secret)?;
+            if std::io::stdin().is_terminal() {
+                eprintln!("Enter the secret for {name}, then press Enter and Ctrl+D:");
+            }
+            let mut buf = String::new();
+            std::io::stdin().read_to_string(&mut buf).map_err(|e| CoreError::Io(format!("cannot read the secret from standard input: {e}")))?;
+            let secret = Secret::new(buf.trim_end_matches(['\r', '\n']).to_string());
+            buf.clear();
+            desk.set_credential(name, &secret)?;
+            crate::output::line(format!("{name} stored in the OS keyring"));
+        }
+        CredentialsCommand::Delete { name } => {
+            let name: SecretName = name.parse().map_err(CoreError::Secret)?;
+            if desk.delete_credential(name)? {
+                crate::output::line(format!("{name} deleted"));
+            } else {
+                crate::output::line(format!("{name} was not stored"));
+            }
+        }
+        CredentialsCommand::List { json } => output::credentials(&desk.credential_status()?, json),
+    }
+    Ok(())
+}
+
+fn patients(desk: &mut Desk, command: PatientsCommand) -> Result<(), CoreError> {
+    match command {
+        PatientsCommand::Import { file, json } => {
+            let mut last_pct = usize::MAX;
+            let show = std::io::stderr().is_terminal() || std::env::var_os("CAREDESK_PROGRESS").is_some();
+            let summary = desk.import_patients_file(&file, &mut |p| {
+                let pct = if p.total == 0 { 100 } else { p.done * 100 / p.total };
+                if show && pct != last_pct {
+                    eprint!("\rimporting: {}/{} rows ({pct}%)", p.done, p.total);
+                    last_pct = pct;
+                }
+            })?;
+            if show {
+                eprintln!();
+            }
+            output::import_summary(&summary, json);
+        }
+        PatientsCommand::List { json, search } => {
+            let list = desk.patients(search.as_deref().unwrap_or(""), usize::MAX >> 1)?;
+            output::patients(&list, json);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,6 @@
+//! Tauri commands: each takes the state, makes one core call, maps the error.
+
+pub mod app;
+pub mod credentials;
+pub mod patients;
+pub mod settings;

@@ -1,0 +1,71 @@
+//! The CareDesk desktop app: a Tauri shell whose commands each make one call
+//! into `caredesk-core`. All network, file and keyring work happens in Rust.
+
+mod commands;
+mod error;
+mod state;
+
+use tauri::Manager;
+
+pub use error::UiError;
+pub use state::AppState;
+
+/// Reads `--data-dir DIR` from the command line (CAREDESK_DATA_DIR is read by the core).
+fn data_dir_arg() -> Option<std::path::PathBuf> {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--data-dir" {
+            return args.next().map(Into::into);
+        }
+        if let Some(v) = a.to_str().and_then(|s| s.strip_prefix("--data-dir=")) {
+            return Some(v.into());
+        }
+    }
+    None
+}
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CAREDESK_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+
+    let state = AppState::open(data_dir_arg());
+    if let Some(e) = state.startup_error() {
+        // The window still opens and explains; nothing else works without the store.
+        eprintln!("CareDesk cannot start: {}", e.message);
+    }
+
+    let result = builder::<tauri::Wry>(state).run(tauri::generate_context!("../tauri.conf.json"));
+    if let Err(e) = result {
+        eprintln!("CareDesk stopped: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// The app without its context, generic over the runtime so tests can use
+/// `tauri::test::mock_builder()`.
+pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
+    tauri::Builder::<R>::new()
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.show();
+                let _ = w.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::patients::list_patients,
+            commands::patients::import_patients,
+            commands::settings::get_settings,
+            commands::settings::set_setting,
+            commands::credentials::credential_status,
+            commands::credentials::set_credential,
+            commands::credentials::delete_credential,
+        ])
+}

@@ -1,0 +1,7 @@
+export function SandboxBanner() {
+  return (
+    <div className="sandbox-banner" data-testid="sandbox-banner" role="note">
+      <strong>Sandbox</strong> — messages go to the built-in simulator, not to real patients.
+    </div>
+  );
+}

@@ -1,0 +1,24 @@
+import type { Phone } from '../../platform';
+import { formatPhone } from '../patients/phones';
+
+function who(phone: Phone): string {
+  if (phone.kind === 'patient') return 'Patient';
+  const name = phone.name ?? 'Contact';
+  return phone.relationship ? `${name} (${phone.relationship})` : name;
+}
+
+/** The patient's own numbers and their contacts' numbers, with opted-out marks. */
+export function PhoneList({ phones }: { phones: Phone[] }) {
+  if (phones.length === 0) return <p className="muted">No phone numbers on file.</p>;
+  return (
+    <ul className="phone-list" aria-label="Phone numbers">
+      {phones.map((phone) => (
+        <li key={`${phone.kind}-${phone.number}-${phone.name ?? ''}`} className="phone-list__item">
+          <span className="phone-list__number">{formatPhone(phone.number)}</span>
+          <span className="phone-list__who">{who(phone)}</span>
+          {phone.opted_out ? <span className="badge badge--warning">Opted out</span> : null}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,35 @@
+import type { KeyboardEvent, Ref } from 'react';
+
+interface Props {
+  value: string;
+  onChange: (value: string) => void;
+  onArrowDown: () => void;
+  inputRef: Ref<HTMLInputElement>;
+}
+
+export function PatientSearch({ value, onChange, onArrowDown, inputRef }: Props) {
+  function onKeyDown(event: KeyboardEvent<HTMLInputElement>) {
+    if (event.key === 'ArrowDown') {
+      event.preventDefault();
+      onArrowDown();
+    } else if (event.key === 'Escape' && value !== '') {
+      event.preventDefault();
+      onChange('');
+    }
+  }
+
+  return (
+    <input
+      ref={inputRef}
+      className="input patient-search"
+      type="search"
+      aria-label="Search patients"
+      placeholder="Search name, phone or ECM id (Ctrl+K)"
+      autoComplete="off"
+      spellCheck={false}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      onKeyDown={onKeyDown}
+    />
+  );
+}

@@ -1,0 +1,61 @@
+import type { AppInfo, CredentialStatus, Patient, Setting } from '../platform';
+
+export const appInfo: AppInfo = {
+  version: '0.1.0',
+  data_dir: '/home/test/.local/share/caredesk',
+  mode: 'sandbox',
+  user_name: 'Dana Coordinator',
+  patient_count: 3,
+};
+
+export const patients: Patient[] = [
+  {
+    id: 1,
+    name: 'Alice Moreno',
+    ecm_patient_id: 40213,
+    phones: [
+      { number: '+15551234567', kind: 'patient', name: null, relationship: null, opted_out: false },
+      { number: '+15559876543', kind: 'contact', name: 'Rosa Moreno', relationship: 'daughter', opted_out: false },
+    ],
+  },
+  {
+    id: 2,
+    name: 'Bob Tran',
+    ecm_patient_id: null,
+    phones: [{ number: '+15550001111', kind: 'patient', name: null, relationship: null, opted_out: true }],
+  },
+  {
+    id: 3,
+    name: 'Carla Singh',
+    ecm_patient_id: 40999,
+    phones: [{ number: '+15552223333', kind: 'patient', name: null, relationship: null, opted_out: false }],
+  },
+];
+
+/** What the Rust search does, roughly: name, phone or ECM id contains the query. */
+export function searchPatients(all: Patient[], query: unknown): Patient[] {
+  if (typeof query !== 'string' || query.trim() === '') return all;
+  const q = query.trim().toLowerCase();
+  return all.filter(
+    (p) =>
+      p.name.toLowerCase().includes(q) ||
+      String(p.ecm_patient_id ?? '').includes(q) ||
+      p.phones.some((ph) => ph.number.includes(q)),
+  );
+}
+
+export const settings: Setting[] = [
+  {
+    key: 'his.base_url',
+    value: 'https://his.example.org',
+    default: null,
+    description: 'Base URL of the hospital information system.',
+  },
+  { key: 'sms.daily_limit', value: null, default: '200', description: 'Most texts sent per day.' },
+];
+
+export const credentials: CredentialStatus[] = [
+  { name: 'his-token', stored: true, description: 'API token for the HIS.' },
+  { name: 'his-client-secret', stored: false, description: 'OAuth client secret for the HIS.' },
+  { name: 'ecm-token', stored: true, description: 'API token for ECM.' },
+];
