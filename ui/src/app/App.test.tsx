@@ -2,11 +2,11 @@
 import { fireEvent, screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { appInfo } from '../test/fixtures';
-import { renderApp } from '../test/renderApp';
+import { renderShell } from '../test/renderApp';
 
 describe('app shell', () => {
   it('shows the sandbox banner and status bar details in sandbox mode', async () => {
-    renderApp();
+    await renderShell();
     expect(await screen.findByTestId('sandbox-banner')).toHaveTextContent(/not to real patients/);
     const status = screen.getByTestId('status-bar');
     expect(status).toHaveAttribute('role', 'status');
@@ -17,26 +17,15 @@ describe('app shell', () => {
   });
 
   it('has no sandbox banner when talking to real servers', async () => {
-    renderApp({ app_info: () => ({ ...appInfo, mode: 'real', patient_count: 1 }) });
+    await renderShell({ app_info: () => ({ ...appInfo, mode: 'real', patient_count: 1 }) });
     const status = screen.getByTestId('status-bar');
     expect(await within(status).findByText('Real servers')).toBeInTheDocument();
     expect(status).toHaveTextContent('1 patient');
     expect(screen.queryByTestId('sandbox-banner')).toBeNull();
   });
 
-  it('shows a backend error from app_info as a readable message', async () => {
-    renderApp({
-      app_info: () => {
-        throw { code: 'keyring_unavailable', message: 'The system keyring is locked.' };
-      },
-    });
-    const status = screen.getByTestId('status-bar');
-    expect(await within(status).findByText(/The system keyring is locked\./)).toBeInTheDocument();
-    expect(status).not.toHaveTextContent('[object Object]');
-  });
-
   it('focuses the patient search on Ctrl+K', async () => {
-    const { user } = renderApp();
+    const { user } = await renderShell();
     const search = screen.getByRole('searchbox', { name: 'Search patients' });
     expect(search).toHaveAttribute('placeholder', 'Search name, phone or ECM id (Ctrl+K)');
     expect(search).not.toHaveFocus();
@@ -45,7 +34,7 @@ describe('app shell', () => {
   });
 
   it('Ctrl+K is handled even when focus is in the list, and the browser default is prevented', async () => {
-    renderApp();
+    await renderShell();
     const list = screen.getByTestId('patient-list');
     list.focus();
     const notCancelled = fireEvent.keyDown(list, { key: 'k', ctrlKey: true });
@@ -54,7 +43,7 @@ describe('app shell', () => {
   });
 
   it('opens settings from the gear button and closes with Escape', async () => {
-    const { user } = renderApp();
+    const { user } = await renderShell();
     await user.click(screen.getByRole('button', { name: 'Settings' }));
     expect(screen.getByRole('dialog', { name: 'Settings' })).toHaveAttribute('aria-modal', 'true');
     await user.keyboard('{Escape}');
@@ -62,7 +51,7 @@ describe('app shell', () => {
   });
 
   it('every button and text field has an accessible name', async () => {
-    const { user } = renderApp();
+    const { user } = await renderShell();
     await screen.findAllByTestId('patient-row');
     await user.click(screen.getByRole('button', { name: 'Settings' }));
     await screen.findAllByTestId('credential-row');

@@ -1,4 +1,4 @@
-import { render } from '@testing-library/react';
+import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { App } from '../app/App';
 import { Providers } from '../app/Providers';
@@ -28,4 +28,14 @@ export function renderApp(overrides: Record<string, CommandHandler> = {}) {
     </Providers>,
   );
   return { ...utils, user, backend };
+}
+
+/**
+ * renderApp, then waits until app_info has answered and the shell is on screen
+ * (App shows only a startup screen before that).
+ */
+export async function renderShell(overrides: Record<string, CommandHandler> = {}) {
+  const utils = renderApp(overrides);
+  await screen.findByTestId('status-bar');
+  return utils;
 }

@@ -1,17 +1,17 @@
 // @vitest-environment jsdom
 import { screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { renderApp } from '../../test/renderApp';
+import { renderShell } from '../../test/renderApp';
 
 describe('conversation pane', () => {
   it('shows a friendly empty state when no patient is selected', async () => {
-    renderApp();
+    await renderShell();
     const pane = screen.getByTestId('conversation');
     expect(within(pane).getByText(/Choose a patient/)).toBeInTheDocument();
   });
 
   it("lists the patient's own and contact numbers with relationship and opt-out marks", async () => {
-    const { user } = renderApp();
+    const { user } = await renderShell();
     const rows = await screen.findAllByTestId('patient-row');
     await user.click(rows[0]!);
     const pane = screen.getByTestId('conversation');

@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { ImportProgress, ImportSummary } from '../../platform';
 import { channelSender, type CommandArgs } from '../../platform/mockBackend';
-import { renderApp } from '../../test/renderApp';
+import { renderShell } from '../../test/renderApp';
 
 const CSV = 'name,phone\nAlice,+15551234567\n';
 
@@ -13,7 +13,7 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-async function openAndChoose(user: ReturnType<typeof renderApp>['user']) {
+async function openAndChoose(user: Awaited<ReturnType<typeof renderShell>>['user']) {
   await user.click(screen.getByRole('button', { name: 'Import' }));
   const dialog = screen.getByRole('dialog', { name: 'Import patients' });
   expect(dialog).toHaveAttribute('aria-modal', 'true');
@@ -28,7 +28,7 @@ describe('import dialog', () => {
     const done = deferred<ImportSummary>();
     let send: ((p: ImportProgress) => void) | undefined;
     let received: CommandArgs | undefined;
-    const { user, backend } = renderApp({
+    const { user, backend } = await renderShell({
       import_patients: (args) => {
         received = args;
         send = channelSender<ImportProgress>(args.onProgress);
@@ -74,7 +74,7 @@ describe('import dialog', () => {
   });
 
   it('shows an import failure as a readable message', async () => {
-    const { user } = renderApp({
+    const { user } = await renderShell({
       import_patients: () => {
         throw { code: 'bad_format', message: 'This file is neither a CSV roster nor a FHIR bundle.' };
       },
@@ -87,7 +87,7 @@ describe('import dialog', () => {
   });
 
   it('keeps Import disabled until a file is chosen, and Escape closes the dialog', async () => {
-    const { user } = renderApp();
+    const { user } = await renderShell();
     await user.click(screen.getByRole('button', { name: 'Import' }));
     const dialog = screen.getByRole('dialog', { name: 'Import patients' });
     expect(within(dialog).getByRole('button', { name: 'Import' })).toBeDisabled();

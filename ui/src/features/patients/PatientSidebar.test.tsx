@@ -2,7 +2,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { patients } from '../../test/fixtures';
-import { renderApp } from '../../test/renderApp';
+import { renderShell } from '../../test/renderApp';
 
 async function rows() {
   const list = await screen.findByTestId('patient-list');
@@ -12,7 +12,7 @@ async function rows() {
 
 describe('patient list', () => {
   it('renders one row per patient from list_patients, with formatted phone and ECM id', async () => {
-    const { backend } = renderApp();
+    const { backend } = await renderShell();
     const items = await rows();
     expect(items).toHaveLength(3);
     expect(items[0]).toHaveTextContent('Alice Moreno');
@@ -24,7 +24,7 @@ describe('patient list', () => {
   });
 
   it('passes the typed search to list_patients and shows what comes back', async () => {
-    const { user, backend } = renderApp();
+    const { user, backend } = await renderShell();
     await rows();
     await user.type(screen.getByRole('searchbox', { name: 'Search patients' }), 'car');
     await waitFor(() => expect((screen.getAllByTestId('patient-row'))).toHaveLength(1));
@@ -36,7 +36,7 @@ describe('patient list', () => {
   });
 
   it('shows a no-match note when the search finds nothing', async () => {
-    const { user } = renderApp();
+    const { user } = await renderShell();
     await rows();
     await user.type(screen.getByRole('searchbox', { name: 'Search patients' }), 'zzz');
     expect(await screen.findByText(/No patients match/)).toBeInTheDocument();
@@ -45,7 +45,7 @@ describe('patient list', () => {
 
   it('renders a hostile name as plain text and creates no element from it', async () => {
     const hostile = '<img src=x onerror=alert(1)>';
-    const { user } = renderApp({
+    const { user } = await renderShell({
       list_patients: () => [{ ...patients[0]!, name: hostile }],
     });
     const [row] = await rows();
@@ -57,21 +57,21 @@ describe('patient list', () => {
   });
 
   it('marks patients with an opted-out phone', async () => {
-    renderApp();
+    await renderShell();
     const items = await rows();
     expect(within(items[1]!).getByText('Opted out')).toBeInTheDocument();
     expect(within(items[0]!).queryByText('Opted out')).toBeNull();
   });
 
   it('shows the empty state with an import button when there are no patients', async () => {
-    const { user } = renderApp({ list_patients: () => [] });
+    const { user } = await renderShell({ list_patients: () => [] });
     expect(await screen.findByText('No patients yet — import a roster (CSV or FHIR JSON)')).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Import a roster' }));
     expect(screen.getByRole('dialog', { name: 'Import patients' })).toBeInTheDocument();
   });
 
   it('selects with a click and moves with arrow keys', async () => {
-    const { user } = renderApp();
+    const { user } = await renderShell();
     const items = await rows();
     const conversation = screen.getByTestId('conversation');
     expect(within(conversation).queryByText('No messages yet')).toBeNull();
@@ -91,7 +91,7 @@ describe('patient list', () => {
   });
 
   it('moves from the search box into the list with ArrowDown', async () => {
-    const { user } = renderApp();
+    const { user } = await renderShell();
     await rows();
     await user.click(screen.getByRole('searchbox', { name: 'Search patients' }));
     await user.keyboard('{ArrowDown}');
@@ -100,7 +100,7 @@ describe('patient list', () => {
   });
 
   it('shows a backend error as a readable message', async () => {
-    renderApp({
+    await renderShell({
       list_patients: () => {
         throw { code: 'db_locked', message: 'The patient database is locked by another CareDesk window.' };
       },

@@ -1,10 +1,10 @@
 // @vitest-environment jsdom
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { credentials } from '../../test/fixtures';
-import { renderApp } from '../../test/renderApp';
+import { appInfo, credentials } from '../../test/fixtures';
+import { renderShell } from '../../test/renderApp';
 
-async function openSettings(user: ReturnType<typeof renderApp>['user']) {
+async function openSettings(user: Awaited<ReturnType<typeof renderShell>>['user']) {
   await user.click(screen.getByRole('button', { name: 'Settings' }));
   const dialog = screen.getByRole('dialog', { name: 'Settings' });
   await within(dialog).findAllByTestId('credential-row');
@@ -20,8 +20,22 @@ function credentialRow(dialog: HTMLElement, name: string): HTMLElement {
 }
 
 describe('settings dialog', () => {
+  it('shows the data directory from app_info, read-only, at the top', async () => {
+    const { user } = await renderShell({
+      app_info: () => ({ ...appInfo, data_dir: 'C:\\Users\\dana\\AppData\\Roaming\\CareDesk' }),
+    });
+    const dialog = await openSettings(user);
+    const line = within(dialog).getByTestId('data-dir');
+    expect(line).toHaveTextContent('Data directory');
+    expect(within(line).getByText('C:\\Users\\dana\\AppData\\Roaming\\CareDesk')).toBeInTheDocument();
+    expect(within(line).queryByRole('textbox')).toBeNull();
+    expect(within(line).queryByRole('button')).toBeNull();
+    // First thing in the dialog body, before the settings form.
+    expect(dialog.querySelector('.dialog__body')?.firstElementChild).toBe(line);
+  });
+
   it('lists settings with key as label and description as help text', async () => {
-    const { user } = renderApp();
+    const { user } = await renderShell();
     const dialog = await openSettings(user);
     const url = await within(dialog).findByLabelText('his.base_url');
     expect(url).toHaveValue('https://his.example.org');
@@ -32,7 +46,7 @@ describe('settings dialog', () => {
   });
 
   it('saves a changed setting with set_setting, and an emptied one as null', async () => {
-    const { user, backend } = renderApp();
+    const { user, backend } = await renderShell();
     const dialog = await openSettings(user);
     const limit = await within(dialog).findByLabelText('sms.daily_limit');
     const save = within(dialog).getByRole('button', { name: 'Save sms.daily_limit' });
@@ -48,7 +62,7 @@ describe('settings dialog', () => {
   });
 
   it('shows "Stored" for stored credentials and never renders a secret', async () => {
-    const { user } = renderApp({
+    const { user } = await renderShell({
       // Even if the backend ever sent more than the contract says, nothing secret is shown.
       credential_status: () => credentials.map((c) => ({ ...c, secret: 'LEAKED-SECRET' })),
     });
@@ -65,7 +79,7 @@ describe('settings dialog', () => {
   });
 
   it('replaces a credential via set_credential with what was typed, then forgets it', async () => {
-    const { user, backend } = renderApp();
+    const { user, backend } = await renderShell();
     const dialog = await openSettings(user);
     const his = credentialRow(dialog, 'his-token');
     await user.click(within(his).getByRole('button', { name: 'Replace his-token' }));
@@ -85,7 +99,7 @@ describe('settings dialog', () => {
 
   it('stores a missing credential and refreshes the status', async () => {
     let stored = false;
-    const { user, backend } = renderApp({
+    const { user, backend } = await renderShell({
       credential_status: () =>
         credentials.map((c) => (c.name === 'his-client-secret' ? { ...c, stored } : c)),
       set_credential: () => {
@@ -102,7 +116,7 @@ describe('settings dialog', () => {
   });
 
   it('removes a credential after confirmation', async () => {
-    const { user, backend } = renderApp();
+    const { user, backend } = await renderShell();
     const dialog = await openSettings(user);
     const ecm = credentialRow(dialog, 'ecm-token');
     await user.click(within(ecm).getByRole('button', { name: 'Remove ecm-token' }));
@@ -112,7 +126,7 @@ describe('settings dialog', () => {
   });
 
   it('shows a set_credential error as a readable message and keeps the input', async () => {
-    const { user } = renderApp({
+    const { user } = await renderShell({
       set_credential: () => {
         throw { code: 'keyring', message: 'The system keyring refused to store the secret.' };
       },

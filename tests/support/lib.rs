@@ -1,0 +1,198 @@
+//! Shared support for CareDesk's integration and end-to-end suites: finding
+//! the built binaries, running them with a time limit, and stopping every
+//! process a test starts.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+/// `target/debug` (or whichever profile built this test).
+pub fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test>-<hash>
+    exe.parent().and_then(Path::parent).expect("target profile dir").to_path_buf()
+}
+
+/// A built binary of the workspace; the README's test command builds them
+/// before the suites run.
+pub fn binary(name: &str) -> PathBuf {
+    let path = target_dir().join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: build the workspace first (cargo build --workspace --features caredesk-desktop/custom-protocol)",
+        path.display()
+    );
+    path
+}
+
+/// What a finished command printed.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn ok(&self) -> bool {
+        self.code == Some(0)
+    }
+    #[track_caller]
+    pub fn expect_ok(self) -> Run {
+        assert!(self.ok(), "command failed ({:?})\nstdout:\n{}\nstderr:\n{}", self.code, self.stdout, self.stderr);
+        self
+    }
+    #[track_caller]
+    pub fn expect_err(self) -> Run {
+        assert!(!self.ok(), "command should have failed\nstdout:\n{}", self.stdout);
+        self
+    }
+}
+
+/// Runs `cmd` to completion, feeding `stdin`; kills it after `limit`.
+pub fn run_with_limit(mut cmd: Command, stdin: Option<&str>, limit: Duration) -> Run {
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = ChildGuard::spawn(&mut cmd);
+    if let Some(input) = stdin {
+        let mut pipe = child.0.as_mut().unwrap().stdin.take().unwrap();
+        pipe.write_all(input.as_bytes()).unwrap();
+    }
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(_status) = child.0.as_mut().unwrap().try_wait().unwrap() {
+            break;
+        }
+        if Instant::now() > deadline {
+            panic!("{cmd:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out: Output = child.0.take().unwrap().wait_with_output().unwrap();
+    Run { code: out.status.code(), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() }
+}
+
+/// A child process that is stopped when the guard drops: SIGTERM first
+/// (tauri-driver must get SIGTERM to stop its WebKitWebDriver), then SIGKILL
+/// after a grace period.
+pub struct ChildGuard(pub Option<Child>);
+
+impl ChildGuard {
+    pub fn spawn(cmd: &mut Command) -> ChildGuard {
+        ChildGuard(Some(cmd.spawn().unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"))))
+    }
+
+    pub fn id(&self) -> u32 {
+        self.0.as_ref().map(Child::id).unwrap_or(0)
+    }
+
+    /// Stops the process: SIGTERM, then SIGKILL after `grace`.
+    pub fn stop(&mut self, grace: Duration) {
+        let Some(mut child) = self.0.take() else { return };
+        if child.try_wait().ok().flatten().is_some() {
+            return;
+        }
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        self.stop(Duration::from_secs(5));
+    }
+}
+
+/// The `caredesk` CLI on a data directory.
+pub struct Cli {
+    pub data_dir: PathBuf,
+}
+
+impl Cli {
+    pub fn new(data_dir: &Path) -> Cli {
+        Cli { data_dir: data_dir.to_path_buf() }
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(binary("caredesk"));
+        c.arg("--data-dir").arg(&self.data_dir).args(args).env_remove("CAREDESK_DATA_DIR");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        run_with_limit(self.command(args), None, Duration::from_secs(60))
+    }
+
+    pub fn run_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        run_with_limit(self.command(args), Some(stdin), Duration::from_secs(60))
+    }
+
+    pub fn ok(&self, args: &[&str]) -> Run {
+        self.run(args).expect_ok()
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.ok(args);
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.stdout))
+    }
+}
+
+/// Writes `content` to `dir/name` and returns the path.
+pub fn write_file(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+/// Every byte of every file under `dir`, with its path.
+pub fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                out.push((p, bytes));
+            }
+        }
+    }
+    out
+}
+
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    let n = needle.as_bytes();
+    !n.is_empty() && haystack.windows(n.len()).any(|w| w == n)
+}
+
+/// Whether a real Secret Service is reachable (the suites run inside
+/// `tests/support/with-keyring.sh`). Tests that need one fail with a clear
+/// message when it is not.
+#[track_caller]
+pub fn require_keyring() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "this test needs a real Secret Service: run it through tests/support/with-keyring.sh (the README's test command does)"
+    );
+}
+
+/// A roster with distinctive names and numbers, to look for in files.
+pub const ROSTER_CSV: &str = "\
+ecm_patient_id,name,phone,contact_name,contact_relationship,contact_phone
+9101,Zebulon Quixotic,(805) 555-0142,Ximena Quixotic,daughter,805-555-0143
+9102,Philomena Farnsworth,+14155550177,,,
+9102,Philomena Farnsworth,+14155550177,Bartholomew Farnsworth,caregiver,415 555 0178
+,Broken Number,12345,,,
+9104,,8055550144,,,
+";
