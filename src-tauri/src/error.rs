@@ -11,14 +11,23 @@ pub struct UiError {
 impl From<CoreError> for UiError {
     fn from(e: CoreError) -> Self {
         tracing::warn!(error = %e, "command failed");
-        let code = serde_json::to_value(e.code()).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_else(|| "internal".into());
-        UiError { code, message: e.to_string() }
+        let code = serde_json::to_value(e.code())
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_else(|| "internal".into());
+        UiError {
+            code,
+            message: e.to_string(),
+        }
     }
 }
 
 impl UiError {
     pub fn internal(message: impl Into<String>) -> Self {
-        UiError { code: "internal".into(), message: message.into() }
+        UiError {
+            code: "internal".into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -29,6 +38,9 @@ mod tests {
     #[test]
     fn core_errors_cross_as_code_and_message() {
         let e: UiError = CoreError::PatientNotFound("ecm:9".into()).into();
-        assert_eq!(serde_json::to_value(&e).unwrap(), serde_json::json!({"code": "not_found", "message": "patient ecm:9 not found"}));
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"code": "not_found", "message": "patient ecm:9 not found"})
+        );
     }
 }

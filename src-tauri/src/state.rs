@@ -15,12 +15,19 @@ pub struct AppState {
 
 impl AppState {
     pub fn open(data_dir: Option<PathBuf>) -> AppState {
-        let desk = Desk::open(DeskOptions { data_dir, ..Default::default() }).map(|d| Arc::new(Mutex::new(d))).map_err(UiError::from);
+        let desk = Desk::open(DeskOptions {
+            data_dir,
+            ..Default::default()
+        })
+        .map(|d| Arc::new(Mutex::new(d)))
+        .map_err(UiError::from);
         AppState { desk }
     }
 
     pub fn from_desk(desk: Desk) -> AppState {
-        AppState { desk: Ok(Arc::new(Mutex::new(desk))) }
+        AppState {
+            desk: Ok(Arc::new(Mutex::new(desk))),
+        }
     }
 
     pub fn startup_error(&self) -> Option<&UiError> {
@@ -36,7 +43,11 @@ impl AppState {
     {
         let desk = self.desk.clone()?;
         tauri::async_runtime::spawn_blocking(move || {
-            let mut guard = desk.lock().map_err(|_| UiError::internal("the desk lock was poisoned by an earlier failure; restart CareDesk"))?;
+            let mut guard = desk.lock().map_err(|_| {
+                UiError::internal(
+                    "the desk lock was poisoned by an earlier failure; restart CareDesk",
+                )
+            })?;
             f(&mut guard).map_err(UiError::from)
         })
         .await

@@ -5,7 +5,12 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "caredesk", version, about = "CareDesk: text and call patients from your desk", propagate_version = true)]
+#[command(
+    name = "caredesk",
+    version,
+    about = "CareDesk: text and call patients from your desk",
+    propagate_version = true
+)]
 pub struct Cli {
     /// Data directory (default: the OS data directory).
     #[arg(long, global = true, env = "CAREDESK_DATA_DIR", value_name = "DIR")]

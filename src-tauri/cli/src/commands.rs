@@ -13,7 +13,10 @@ use crate::{
 };
 
 pub fn run(cli: Cli) -> Result<(), CoreError> {
-    let mut desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
+    let mut desk = Desk::open(DeskOptions {
+        data_dir: cli.data_dir,
+        ..Default::default()
+    })?;
     match cli.command {
         Command::Config(c) => config(&desk, c),
         Command::Credentials(c) => credentials(&desk, c),
@@ -52,7 +55,9 @@ fn credentials(desk: &Desk, command: CredentialsCommand) -> Result<(), CoreError
                 eprintln!("Enter the secret for {name}, then press Enter and Ctrl+D:");
             }
             let mut buf = String::new();
-            std::io::stdin().read_to_string(&mut buf).map_err(|e| CoreError::Io(format!("cannot read the secret from standard input: {e}")))?;
+            std::io::stdin().read_to_string(&mut buf).map_err(|e| {
+                CoreError::Io(format!("cannot read the secret from standard input: {e}"))
+            })?;
             let secret = Secret::new(buf.trim_end_matches(['\r', '\n']).to_string());
             buf.clear();
             desk.set_credential(name, &secret)?;
@@ -75,9 +80,10 @@ fn patients(desk: &mut Desk, command: PatientsCommand) -> Result<(), CoreError> 
     match command {
         PatientsCommand::Import { file, json } => {
             let mut last_pct = usize::MAX;
-            let show = std::io::stderr().is_terminal() || std::env::var_os("CAREDESK_PROGRESS").is_some();
+            let show =
+                std::io::stderr().is_terminal() || std::env::var_os("CAREDESK_PROGRESS").is_some();
             let summary = desk.import_patients_file(&file, &mut |p| {
-                let pct = if p.total == 0 { 100 } else { p.done * 100 / p.total };
+                let pct = (p.done * 100).checked_div(p.total).unwrap_or(100);
                 if show && pct != last_pct {
                     eprint!("\rimporting: {}/{} rows ({pct}%)", p.done, p.total);
                     last_pct = pct;

@@ -57,7 +57,9 @@ pub struct Desk {
 
 impl std::fmt::Debug for Desk {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Desk").field("data_dir", &self.data_dir).finish()
+        f.debug_struct("Desk")
+            .field("data_dir", &self.data_dir)
+            .finish()
     }
 }
 
@@ -66,10 +68,15 @@ impl Desk {
     /// keyring and opens the encrypted database. There is no plaintext
     /// fallback: without a keyring this fails with instructions.
     pub fn open(options: DeskOptions) -> Result<Desk> {
-        let data_dir = paths::resolve_data_dir(options.data_dir.as_deref()).map_err(|e| CoreError::Io(e.to_string()))?;
+        let data_dir = paths::resolve_data_dir(options.data_dir.as_deref())
+            .map_err(|e| CoreError::Io(e.to_string()))?;
         create_private_dir(&data_dir)?;
-        let instance = paths::instance_id(&data_dir)
-            .map_err(|e| CoreError::Io(format!("cannot use the data directory {}: {e}", data_dir.display())))?;
+        let instance = paths::instance_id(&data_dir).map_err(|e| {
+            CoreError::Io(format!(
+                "cannot use the data directory {}: {e}",
+                data_dir.display()
+            ))
+        })?;
         let store = match options.keyring {
             KeyringChoice::Platform => secrets::platform_store()?,
             KeyringChoice::Given(s) => s,
@@ -83,7 +90,11 @@ impl Desk {
         };
         let db = Database::open(&db_path, &key)?;
         tracing::debug!(data_dir = %data_dir.display(), "desk opened");
-        Ok(Desk { data_dir, db, creds })
+        Ok(Desk {
+            data_dir,
+            db,
+            creds,
+        })
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -105,16 +116,27 @@ impl Desk {
     /// The setting's stored value, else its default.
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         let s = config::lookup(key)?;
-        Ok(self.db.setting(key)?.or_else(|| s.default.map(String::from)))
+        Ok(self
+            .db
+            .setting(key)?
+            .or_else(|| s.default.map(String::from)))
     }
 
     /// The coordinator acting: `user.name`, else the OS user name.
     pub fn actor(&self) -> String {
-        self.db.setting("user.name").ok().flatten().unwrap_or_else(config::os_user_name)
+        self.db
+            .setting("user.name")
+            .ok()
+            .flatten()
+            .unwrap_or_else(config::os_user_name)
     }
 
     pub fn region(&self) -> Region {
-        self.setting("phone.default_region").ok().flatten().and_then(|r| r.parse().ok()).unwrap_or_default()
+        self.setting("phone.default_region")
+            .ok()
+            .flatten()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or_default()
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<String> {
@@ -132,7 +154,8 @@ impl Desk {
     }
 
     pub fn settings(&self) -> Result<Vec<SettingView>> {
-        let stored: std::collections::HashMap<String, String> = self.db.all_settings()?.into_iter().collect();
+        let stored: std::collections::HashMap<String, String> =
+            self.db.all_settings()?.into_iter().collect();
         Ok(config::SETTINGS
             .iter()
             .map(|s| SettingView {
@@ -149,24 +172,37 @@ impl Desk {
 
     pub fn set_credential(&self, name: SecretName, secret: &Secret) -> Result<()> {
         self.creds.set(name, secret)?;
-        self.db.audit(&self.actor(), "credential.set", None, name.as_str())?;
+        self.db
+            .audit(&self.actor(), "credential.set", None, name.as_str())?;
         Ok(())
     }
 
     pub fn delete_credential(&self, name: SecretName) -> Result<bool> {
         let deleted = self.creds.delete(name)?;
-        self.db.audit(&self.actor(), "credential.delete", None, name.as_str())?;
+        self.db
+            .audit(&self.actor(), "credential.delete", None, name.as_str())?;
         Ok(deleted)
     }
 
     pub fn credential_status(&self) -> Result<Vec<CredentialView>> {
         SecretName::ALL
             .into_iter()
-            .map(|name| Ok(CredentialView { name, stored: self.creds.is_stored(name)?, description: name.description() }))
+            .map(|name| {
+                Ok(CredentialView {
+                    name,
+                    stored: self.creds.is_stored(name)?,
+                    description: name.description(),
+                })
+            })
             .collect()
     }
 
-    pub fn import_patients(&mut self, file_name: &str, content: &str, progress: &mut dyn FnMut(ImportProgress)) -> Result<ImportSummary> {
+    pub fn import_patients(
+        &mut self,
+        file_name: &str,
+        content: &str,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportSummary> {
         let region = self.region();
         let summary = import::import(&mut self.db, file_name, content, region, progress)?;
         let detail = format!(
@@ -176,13 +212,21 @@ impl Desk {
             summary.updated,
             summary.rejected.len()
         );
-        self.db.audit(&self.actor(), "patients.import", None, &detail)?;
+        self.db
+            .audit(&self.actor(), "patients.import", None, &detail)?;
         Ok(summary)
     }
 
-    pub fn import_patients_file(&mut self, path: &Path, progress: &mut dyn FnMut(ImportProgress)) -> Result<ImportSummary> {
+    pub fn import_patients_file(
+        &mut self,
+        path: &Path,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportSummary> {
         let content = import::read_file(path)?;
-        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         import::Format::from_name(&name)?;
         self.import_patients(&name, &content, progress)
     }
@@ -192,13 +236,23 @@ impl Desk {
     }
 
     pub fn patient(&self, reference: &str) -> Result<PatientView> {
-        let id = self.db.resolve_patient(reference)?.ok_or_else(|| CoreError::PatientNotFound(reference.to_string()))?;
-        self.db.patient(id)?.ok_or_else(|| CoreError::PatientNotFound(reference.to_string()))
+        let id = self
+            .db
+            .resolve_patient(reference)?
+            .ok_or_else(|| CoreError::PatientNotFound(reference.to_string()))?;
+        self.db
+            .patient(id)?
+            .ok_or_else(|| CoreError::PatientNotFound(reference.to_string()))
     }
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| CoreError::Io(format!("cannot create the data directory {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        CoreError::Io(format!(
+            "cannot create the data directory {}: {e}",
+            dir.display()
+        ))
+    })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -212,7 +266,11 @@ mod tests {
     use super::*;
 
     fn open(dir: &Path, store: Arc<CredentialStore>) -> Desk {
-        Desk::open(DeskOptions { data_dir: Some(dir.to_path_buf()), keyring: KeyringChoice::Given(store) }).unwrap()
+        Desk::open(DeskOptions {
+            data_dir: Some(dir.to_path_buf()),
+            keyring: KeyringChoice::Given(store),
+        })
+        .unwrap()
     }
 
     #[test]
@@ -230,8 +288,15 @@ mod tests {
     fn existing_database_without_key_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         drop(open(dir.path(), secrets::memory_store()));
-        let err = Desk::open(DeskOptions { data_dir: Some(dir.path().into()), keyring: KeyringChoice::Given(secrets::memory_store()) }).unwrap_err();
-        assert!(matches!(err, CoreError::Store(StoreError::KeyMissing { .. })), "{err}");
+        let err = Desk::open(DeskOptions {
+            data_dir: Some(dir.path().into()),
+            keyring: KeyringChoice::Given(secrets::memory_store()),
+        })
+        .unwrap_err();
+        assert!(
+            matches!(err, CoreError::Store(StoreError::KeyMissing { .. })),
+            "{err}"
+        );
     }
 
     #[test]
@@ -239,10 +304,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let desk = open(dir.path(), secrets::memory_store());
         desk.set_setting("sms.via", "ecm").unwrap();
-        desk.set_credential(SecretName::EcmToken, &Secret::new("super-secret-token")).unwrap();
+        desk.set_credential(SecretName::EcmToken, &Secret::new("super-secret-token"))
+            .unwrap();
         let log = desk.db().audit_entries(10).unwrap();
-        assert_eq!(log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["config.set", "credential.set"]);
+        assert_eq!(
+            log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+            ["config.set", "credential.set"]
+        );
         assert!(log.iter().all(|e| !e.detail.contains("super-secret")));
-        assert!(desk.credential_status().unwrap().iter().any(|c| c.name == SecretName::EcmToken && c.stored));
+        assert!(desk
+            .credential_status()
+            .unwrap()
+            .iter()
+            .any(|c| c.name == SecretName::EcmToken && c.stored));
     }
 }

@@ -2,7 +2,10 @@
 //! error; this enum wraps them and gives the shells a stable `code` to branch
 //! on and a message a person can read.
 
-use crate::{config::ConfigError, import::ImportError, phone::PhoneError, secrets::SecretError, store::StoreError};
+use crate::{
+    config::ConfigError, import::ImportError, phone::PhoneError, secrets::SecretError,
+    store::StoreError,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {

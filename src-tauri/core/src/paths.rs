@@ -21,7 +21,11 @@ pub fn resolve_data_dir(explicit: Option<&Path>) -> Result<PathBuf, std::io::Err
     }
     directories::ProjectDirs::from("org", "CareDesk", "caredesk")
         .map(|p| p.data_dir().to_path_buf())
-        .ok_or_else(|| std::io::Error::other("cannot find the OS data directory; pass --data-dir or set CAREDESK_DATA_DIR"))
+        .ok_or_else(|| {
+            std::io::Error::other(
+                "cannot find the OS data directory; pass --data-dir or set CAREDESK_DATA_DIR",
+            )
+        })
 }
 
 /// Reads the instance id of `dir`, creating it on first use.

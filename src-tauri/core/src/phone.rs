@@ -44,7 +44,9 @@ impl FromStr for Region {
 
 /// A phone number in E.164 form. Its `Display` is the full number: log it
 /// only through [`crate::redact::phone`].
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct E164(String);
 
@@ -75,7 +77,10 @@ impl fmt::Display for E164 {
 /// Normalizes `input` to E.164, reading numbers without a country code as
 /// numbers of `region`.
 pub fn normalize(input: &str, region: Region) -> Result<E164, PhoneError> {
-    let invalid = |reason: &str| PhoneError::Invalid { input: input.to_string(), reason: reason.to_string() };
+    let invalid = |reason: &str| PhoneError::Invalid {
+        input: input.to_string(),
+        reason: reason.to_string(),
+    };
     let trimmed = input.trim();
     if trimmed.is_empty() {
         return Err(invalid("it is empty"));
@@ -86,7 +91,10 @@ pub fn normalize(input: &str, region: Region) -> Result<E164, PhoneError> {
     if !trimmed.chars().any(|c| c.is_ascii_digit()) {
         return Err(invalid("it contains no digits"));
     }
-    if let Some(bad) = trimmed.chars().find(|c| !(c.is_ascii_digit() || " +-().\u{a0}/".contains(*c))) {
+    if let Some(bad) = trimmed
+        .chars()
+        .find(|c| !(c.is_ascii_digit() || " +-().\u{a0}/".contains(*c)))
+    {
         return Err(invalid(&format!("it contains the character {bad:?}")));
     }
     if trimmed.rfind('+').is_some_and(|i| i != 0) {
@@ -96,7 +104,8 @@ pub fn normalize(input: &str, region: Region) -> Result<E164, PhoneError> {
     if digit_count > 15 {
         return Err(invalid("it has more than 15 digits"));
     }
-    let parsed = parse_any(trimmed, region).ok_or_else(|| invalid("it cannot be read as a phone number"))?;
+    let parsed =
+        parse_any(trimmed, region).ok_or_else(|| invalid("it cannot be read as a phone number"))?;
     if !acceptable(&parsed) {
         return Err(invalid("it has the wrong length or shape for its country"));
     }
@@ -106,7 +115,9 @@ pub fn normalize(input: &str, region: Region) -> Result<E164, PhoneError> {
 /// Parses as written; digits without `+` that do not fit the region are
 /// retried as international digits (the hospital server's wire form).
 fn parse_any(input: &str, region: Region) -> Option<PhoneNumber> {
-    let national = phonenumber::parse(Some(region.0), input).ok().filter(acceptable);
+    let national = phonenumber::parse(Some(region.0), input)
+        .ok()
+        .filter(acceptable);
     if national.is_some() || input.starts_with('+') {
         return national.or_else(|| phonenumber::parse(None, input).ok());
     }
@@ -124,9 +135,18 @@ fn acceptable(number: &PhoneNumber) -> bool {
     // Not valid by the strict tables: accept the general shape of the main
     // country of its calling code (NANP for +1).
     let nsn = number.national().to_string();
-    let metas = number.metadata(&DATABASE).map(|m| vec![m]).or_else(|| DATABASE.by_code(&number.code().value()));
+    let metas = number
+        .metadata(&DATABASE)
+        .map(|m| vec![m])
+        .or_else(|| DATABASE.by_code(&number.code().value()));
     let Some(metas) = metas else { return false };
-    let Some(meta) = metas.iter().find(|m| m.is_main_country_for_code()).or(metas.first()) else { return false };
+    let Some(meta) = metas
+        .iter()
+        .find(|m| m.is_main_country_for_code())
+        .or(metas.first())
+    else {
+        return false;
+    };
     let d = meta.descriptors();
     // The general descriptor often lists no lengths (its pattern is not
     // anchored), so take them from the fixed-line and mobile descriptors.
@@ -136,49 +156,6 @@ fn acceptable(number: &PhoneNumber) -> bool {
         .flat_map(|x| x.possible_length().iter().copied())
         .collect();
     !lengths.is_empty() && lengths.contains(&(nsn.len() as u16)) && d.general().is_match(&nsn)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn us(s: &str) -> Result<String, PhoneError> {
-        normalize(s, Region::default()).map(|n| n.to_string())
-    }
-
-    #[test]
-    fn every_format_of_spec_004_normalizes_to_the_same_e164() {
-        for input in ["+18051234567", "8051234567", "805-123-4567", "(805) 123-4567", " 1 (805) 123-4567 ", "805.123.4567"] {
-            assert_eq!(us(input).unwrap(), "+18051234567", "{input}");
-        }
-    }
-
-    #[test]
-    fn hospital_wire_digits_without_plus_are_international() {
-        assert_eq!(us("37060000002").unwrap(), "+37060000002");
-        assert_eq!(us("18051234567").unwrap(), "+18051234567");
-    }
-
-    #[test]
-    fn region_setting_reads_national_numbers() {
-        let gb: Region = "gb".parse().unwrap();
-        assert_eq!(normalize("020 7946 0018", gb).unwrap().as_str(), "+442079460018");
-        assert!("XX".parse::<Region>().is_err());
-    }
-
-    #[test]
-    fn invalid_inputs_are_rejected_with_the_input_named() {
-        for input in ["", "   ", "abc", "555-CALL-NOW", "12345", "+1 805 123 45678", "0000000000", "+999 1234567", "805;1234567", "80+51234567", "1234567890123456"] {
-            let err = us(input).expect_err(input);
-            assert!(err.to_string().contains(&format!("{input:?}")), "{err}");
-        }
-    }
-
-    #[test]
-    fn e164_wire_digits_drop_the_plus() {
-        let n = normalize("+18051234567", Region::default()).unwrap();
-        assert_eq!(n.wire_digits(), "18051234567");
-    }
 }
 
 /// The national significant number of an E.164 number (`8051234567` for
@@ -194,4 +171,69 @@ pub fn display(number: &E164) -> String {
     phonenumber::parse(None, number.as_str())
         .map(|n| n.format().mode(Mode::International).to_string())
         .unwrap_or_else(|_| number.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn us(s: &str) -> Result<String, PhoneError> {
+        normalize(s, Region::default()).map(|n| n.to_string())
+    }
+
+    #[test]
+    fn every_format_of_spec_004_normalizes_to_the_same_e164() {
+        for input in [
+            "+18051234567",
+            "8051234567",
+            "805-123-4567",
+            "(805) 123-4567",
+            " 1 (805) 123-4567 ",
+            "805.123.4567",
+        ] {
+            assert_eq!(us(input).unwrap(), "+18051234567", "{input}");
+        }
+    }
+
+    #[test]
+    fn hospital_wire_digits_without_plus_are_international() {
+        assert_eq!(us("37060000002").unwrap(), "+37060000002");
+        assert_eq!(us("18051234567").unwrap(), "+18051234567");
+    }
+
+    #[test]
+    fn region_setting_reads_national_numbers() {
+        let gb: Region = "gb".parse().unwrap();
+        assert_eq!(
+            normalize("020 7946 0018", gb).unwrap().as_str(),
+            "+442079460018"
+        );
+        assert!("XX".parse::<Region>().is_err());
+    }
+
+    #[test]
+    fn invalid_inputs_are_rejected_with_the_input_named() {
+        for input in [
+            "",
+            "   ",
+            "abc",
+            "555-CALL-NOW",
+            "12345",
+            "+1 805 123 45678",
+            "0000000000",
+            "+999 1234567",
+            "805;1234567",
+            "80+51234567",
+            "1234567890123456",
+        ] {
+            let err = us(input).expect_err(input);
+            assert!(err.to_string().contains(&format!("{input:?}")), "{err}");
+        }
+    }
+
+    #[test]
+    fn e164_wire_digits_drop_the_plus() {
+        let n = normalize("+18051234567", Region::default()).unwrap();
+        assert_eq!(n.wire_digits(), "18051234567");
+    }
 }

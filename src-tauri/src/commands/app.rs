@@ -18,9 +18,18 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UiError> {
             Ok(AppInfo {
                 version: env!("CARGO_PKG_VERSION"),
                 data_dir: desk.data_dir().display().to_string(),
-                mode: if desk.setting("his.base_url")?.is_none() && desk.setting("ecm.base_url")?.is_none() { "sandbox" } else { "real" },
+                mode: if desk.setting("his.base_url")?.is_none()
+                    && desk.setting("ecm.base_url")?.is_none()
+                {
+                    "sandbox"
+                } else {
+                    "real"
+                },
                 user_name: desk.actor(),
-                patient_count: desk.db().patient_count().map_err(caredesk_core::CoreError::from)?,
+                patient_count: desk
+                    .db()
+                    .patient_count()
+                    .map_err(caredesk_core::CoreError::from)?,
             })
         })
         .await

@@ -14,7 +14,11 @@ pub async fn credential_status(state: State<'_, AppState>) -> Result<Vec<Credent
 
 /// Stores a secret in the OS keyring. It is never sent back to the UI.
 #[tauri::command]
-pub async fn set_credential(state: State<'_, AppState>, name: String, secret: String) -> Result<(), UiError> {
+pub async fn set_credential(
+    state: State<'_, AppState>,
+    name: String,
+    secret: String,
+) -> Result<(), UiError> {
     let secret = Secret::new(secret);
     state
         .with_desk(move |desk| {

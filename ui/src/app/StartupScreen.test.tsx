@@ -109,6 +109,9 @@ describe('startup error screen', () => {
     const button = await screen.findByRole('button', { name: 'Try again' });
     await user.click(button);
     await waitFor(() => expect(button).toBeDisabled());
+    // The screen stays put while the retry runs (no flash of the pending screen).
+    expect(screen.getByTestId('startup-error')).toHaveTextContent('No OS keyring available');
+    expect(screen.queryByTestId('startup-pending')).toBeNull();
     retry.resolve();
 
     const screenEl = screen.getByTestId('startup-error');
@@ -134,5 +137,28 @@ describe('startup error screen', () => {
     answer.resolve(appInfo);
     await screen.findByTestId('status-bar');
     expect(screen.queryByTestId('startup-pending')).toBeNull();
+  });
+
+  it('a later app_info failure (refetch after an import) keeps the working shell', async () => {
+    let calls = 0;
+    const { user, backend } = renderApp({
+      app_info: () => {
+        calls += 1;
+        if (calls > 1) throw { code: 'internal', message: 'busy' };
+        return appInfo;
+      },
+      import_patients: () => ({ total_rows: 1, created: 1, updated: 0, rejected: [] }),
+    });
+    await screen.findByTestId('status-bar');
+    await user.click(screen.getByRole('button', { name: 'Import' }));
+    const dialog = screen.getByRole('dialog', { name: 'Import patients' });
+    await user.upload(within(dialog).getByLabelText('Roster file'), new File(['name,phone\n'], 'r.csv'));
+    await user.click(within(dialog).getByRole('button', { name: 'Import' }));
+    await within(dialog).findByRole('region', { name: 'Import summary' });
+
+    await waitFor(() => expect(backend.callsTo('app_info')).toHaveLength(2));
+    expect(screen.queryByTestId('startup-error')).toBeNull();
+    expect(screen.getByTestId('status-bar')).toHaveTextContent('3 patients');
+    expect(screen.getByRole('dialog', { name: 'Import patients' })).toBeInTheDocument();
   });
 });

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# CareDesk's task runner. Two commands for a new user on Debian 12 / Ubuntu:
+#   ./tasks.sh app    install what is missing, build, and start the app (sandbox by default)
+#   ./tasks.sh test   install what is missing and run every test suite
+# Other tasks: ./tasks.sh setup | build | ui | lint | cli ARGS...
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+APP_FEATURES="caredesk-desktop/custom-protocol"
+
+APT_PACKAGES="libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev \
+libayatana-appindicator3-dev librsvg2-dev pkg-config xvfb xauth webkit2gtk-driver dbus dbus-x11 \
+gnome-keyring libsecret-1-dev sqlite3 imagemagick"
+
+step() { printf '\n==> %s  [%s]\n' "$*" "$(date +%H:%M:%S)" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "run as root or install sudo to install: $APT_PACKAGES"; fi
+}
+
+setup_system() {
+  local missing=()
+  for p in $APT_PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    step "apt: installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  command -v cargo >/dev/null || die "Rust is not installed: install it with rustup (https://rustup.rs), then run this again"
+  command -v node >/dev/null || die "Node.js 20.19 or newer is needed for the UI build"
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+    || die "Node.js $(node --version) is too old: the UI build needs 20.19 or newer"
+}
+
+setup_ui() {
+  if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+    step "npm ci (ui)"
+    (cd ui && timeout 600 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+setup_tauri_driver() {
+  if ! command -v tauri-driver >/dev/null; then
+    step "cargo install tauri-driver"
+    timeout 900 cargo install tauri-driver --version '^2' --locked --quiet
+  fi
+}
+
+build_ui() {
+  step "ui: type check, build into ui/dist"
+  (cd ui && timeout 300 npm run build --silent)
+}
+
+# Runs a command with Xvfb, a private D-Bus session and an unlocked gnome-keyring.
+with_desktop() {
+  timeout "${CAREDESK_SUITE_TIMEOUT:-2400}" xvfb-run -a -s "-screen 0 1280x800x24" tests/support/with-keyring.sh "$@"
+}
+
+cmd_app() {
+  setup_system
+  setup_ui
+  build_ui
+  step "cargo build --release (app and CLI)"
+  cargo build --release -p caredesk-desktop -p caredesk-cli --features "$APP_FEATURES"
+  step "starting CareDesk"
+  exec "$ROOT/target/release/caredesk-desktop" "$@"
+}
+
+cmd_lint() {
+  step "cargo fmt --check"
+  cargo fmt --all -- --check
+  step "cargo clippy -D warnings"
+  timeout 1800 cargo clippy --workspace --all-targets --features "$APP_FEATURES" --quiet -- -D warnings
+}
+
+cmd_test() {
+  local start=$SECONDS
+  setup_system
+  setup_ui
+  setup_tauri_driver
+  build_ui
+  step "ui: component tests (vitest)"
+  (cd ui && timeout 600 npm test --silent)
+  cmd_lint
+  step "cargo build (workspace, all targets)"
+  timeout 2400 cargo build --workspace --all-targets --features "$APP_FEATURES" --quiet
+  step "cargo test: unit, integration (real keyring) and end-to-end (Xvfb + tauri-driver)"
+  CAREDESK_E2E=1 with_desktop cargo test --workspace --features "$APP_FEATURES" --no-fail-fast
+  step "all suites passed in $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s"
+}
+
+case "${1:-}" in
+  app) shift; cmd_app "$@" ;;
+  test) cmd_test ;;
+  setup) setup_system; setup_ui; setup_tauri_driver ;;
+  build) setup_ui; build_ui; cargo build --workspace --features "$APP_FEATURES" ;;
+  ui) setup_ui; build_ui; (cd ui && npm test) ;;
+  lint) cmd_lint ;;
+  cli) shift; cargo run --quiet -p caredesk-cli -- "$@" ;;
+  *) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
