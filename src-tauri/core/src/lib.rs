@@ -5,12 +5,16 @@
 
 pub mod config;
 pub mod desk;
+pub mod ecm;
 pub mod error;
 pub mod fhir;
+pub mod his;
+pub mod http;
 pub mod import;
 pub mod paths;
 pub mod phone;
 pub mod redact;
+pub mod sandbox;
 pub mod secrets;
 pub mod store;
 
