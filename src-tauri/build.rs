@@ -9,6 +9,9 @@ const COMMANDS: &[&str] = &[
     "credential_status",
     "set_credential",
     "delete_credential",
+    "list_thread",
+    "send_sms",
+    "place_call",
 ];
 
 fn main() {

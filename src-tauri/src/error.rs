@@ -15,19 +15,13 @@ impl From<CoreError> for UiError {
             .ok()
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_else(|| "internal".into());
-        UiError {
-            code,
-            message: e.to_string(),
-        }
+        UiError { code, message: e.to_string() }
     }
 }
 
 impl UiError {
     pub fn internal(message: impl Into<String>) -> Self {
-        UiError {
-            code: "internal".into(),
-            message: message.into(),
-        }
+        UiError { code: "internal".into(), message: message.into() }
     }
 }
 

@@ -68,5 +68,8 @@ pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::credentials::credential_status,
             commands::credentials::set_credential,
             commands::credentials::delete_credential,
+            commands::messaging::list_thread,
+            commands::messaging::send_sms,
+            commands::messaging::place_call,
         ])
 }

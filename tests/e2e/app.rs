@@ -12,27 +12,17 @@ use std::{
     time::{Duration, Instant},
 };
 
-use caredesk_tests::{
-    binary, require_keyring, target_dir, write_file, ChildGuard, Cli, ROSTER_CSV,
-};
+use caredesk_tests::{binary, require_keyring, target_dir, write_file, ChildGuard, Cli, ROSTER_CSV};
 use serde_json::json;
 use thirtyfour::prelude::*;
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn tauri_driver() -> Option<PathBuf> {
     let from_path = std::env::var_os("PATH")
-        .map(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join("tauri-driver"))
-                .find(|p| p.exists())
-        })
+        .map(|p| std::env::split_paths(&p).map(|d| d.join("tauri-driver")).find(|p| p.exists()))
         .unwrap_or_default();
     from_path.or_else(|| {
         let home = std::env::var_os("CARGO_HOME")
@@ -49,10 +39,7 @@ fn should_run() -> bool {
         eprintln!("e2e skipped: no DISPLAY or tauri-driver (the README's test command runs it)");
         return false;
     }
-    assert!(
-        std::env::var_os("DISPLAY").is_some(),
-        "CAREDESK_E2E=1 but there is no DISPLAY (run under xvfb-run)"
-    );
+    assert!(std::env::var_os("DISPLAY").is_some(), "CAREDESK_E2E=1 but there is no DISPLAY (run under xvfb-run)");
     assert!(
         tauri_driver().is_some(),
         "CAREDESK_E2E=1 but tauri-driver is not installed (cargo install tauri-driver --locked)"
@@ -70,44 +57,27 @@ async fn start_app(data_dir: &Path) -> Session {
     let port = free_port();
     let native = free_port();
     let mut cmd = Command::new(tauri_driver().unwrap());
-    cmd.args([
-        "--port",
-        &port.to_string(),
-        "--native-port",
-        &native.to_string(),
-    ])
-    .env("CAREDESK_DATA_DIR", data_dir)
-    .env("NO_AT_BRIDGE", "1")
-    .stdin(Stdio::null())
-    .stdout(Stdio::null())
-    .stderr(Stdio::inherit());
+    cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+        .env("CAREDESK_DATA_DIR", data_dir)
+        .env("NO_AT_BRIDGE", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
     let guard = ChildGuard::spawn(&mut cmd);
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "tauri-driver did not listen on {port}"
-        );
+        assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let mut caps = thirtyfour::Capabilities::new();
     caps.set("browserName", "wry").unwrap();
-    caps.set(
-        "tauri:options",
-        json!({ "application": binary("caredesk-desktop") }),
-    )
-    .unwrap();
-    let driver = tokio::time::timeout(
-        Duration::from_secs(60),
-        WebDriver::new(format!("http://127.0.0.1:{port}"), caps),
-    )
-    .await
-    .expect("the WebDriver session did not start within 60 s")
-    .expect("WebDriver session");
-    Session {
-        driver,
-        _tauri_driver: guard,
-    }
+    caps.set("tauri:options", json!({ "application": binary("caredesk-desktop") })).unwrap();
+    let driver =
+        tokio::time::timeout(Duration::from_secs(60), WebDriver::new(format!("http://127.0.0.1:{port}"), caps))
+            .await
+            .expect("the WebDriver session did not start within 60 s")
+            .expect("WebDriver session");
+    Session { driver, _tauri_driver: guard }
 }
 
 async fn wait_for<F, Fut, T>(what: &str, mut probe: F) -> T
@@ -127,19 +97,9 @@ where
 
 async fn rows(driver: &WebDriver) -> Vec<String> {
     let mut out = Vec::new();
-    for e in driver
-        .find_all(By::Css("[data-testid=patient-row]"))
-        .await
-        .unwrap_or_default()
-    {
+    for e in driver.find_all(By::Css("[data-testid=patient-row]")).await.unwrap_or_default() {
         // textContent: WebKitWebDriver drops text inside `text-overflow: ellipsis` spans from `text()`.
-        out.push(
-            e.prop("textContent")
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_default(),
-        );
+        out.push(e.prop("textContent").await.ok().flatten().unwrap_or_default());
     }
     out
 }
@@ -167,56 +127,21 @@ async fn shell_lists_searches_imports_and_renders_hostile_text_as_text() {
     let d = &session.driver;
     let result = async {
         // The shell: title, patient column, conversation area, status bar.
-        let listed = wait_for("two patient rows", || async {
-            Some(rows(d).await).filter(|r| r.len() == 2)
-        })
-        .await;
-        assert!(
-            listed[0].contains("Philomena Farnsworth") && listed[1].contains("Zebulon Quixotic"),
-            "{listed:?}"
-        );
+        let listed = wait_for("two patient rows", || async { Some(rows(d).await).filter(|r| r.len() == 2) }).await;
+        assert!(listed[0].contains("Philomena Farnsworth") && listed[1].contains("Zebulon Quixotic"), "{listed:?}");
         assert_eq!(d.title().await.unwrap(), "CareDesk");
         assert!(d.find(By::Css("[data-testid=conversation]")).await.is_ok());
-        let status = d
-            .find(By::Css("[data-testid=status-bar]"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(
-            status.contains("Sandbox") && status.contains("2 patients"),
-            "{status}"
-        );
-        assert!(d
-            .find(By::Css("[data-testid=sandbox-banner]"))
-            .await
-            .is_ok());
+        let status = d.find(By::Css("[data-testid=status-bar]")).await.unwrap().text().await.unwrap();
+        assert!(status.contains("Sandbox") && status.contains("2 patients"), "{status}");
+        assert!(d.find(By::Css("[data-testid=sandbox-banner]")).await.is_ok());
 
         // Search as you type narrows the list; selecting shows the numbers.
-        let search = d
-            .find(By::Css("input[aria-label='Search patients']"))
-            .await
-            .unwrap();
+        let search = d.find(By::Css("input[aria-label='Search patients']")).await.unwrap();
         search.send_keys("quix").await.unwrap();
-        wait_for("the search to narrow", || async {
-            Some(rows(d).await).filter(|r| r.len() == 1)
-        })
-        .await;
-        d.find(By::Css("[data-testid=patient-row]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        wait_for("the search to narrow", || async { Some(rows(d).await).filter(|r| r.len() == 1) }).await;
+        d.find(By::Css("[data-testid=patient-row]")).await.unwrap().click().await.unwrap();
         let conv = wait_for("the conversation header", || async {
-            let t = d
-                .find(By::Css("[data-testid=conversation]"))
-                .await
-                .ok()?
-                .text()
-                .await
-                .ok()?;
+            let t = d.find(By::Css("[data-testid=conversation]")).await.ok()?.text().await.ok()?;
             t.contains("Ximena Quixotic").then_some(t)
         })
         .await;
@@ -224,96 +149,40 @@ async fn shell_lists_searches_imports_and_renders_hostile_text_as_text() {
         // Clear as a person would (WebDriver's clear() fires no input event for React).
         search.send_keys(Key::Control + "a").await.unwrap();
         search.send_keys(Key::Backspace).await.unwrap();
-        wait_for("the full list again", || async {
-            Some(rows(d).await).filter(|r| r.len() == 2)
-        })
-        .await;
+        wait_for("the full list again", || async { Some(rows(d).await).filter(|r| r.len() == 2) }).await;
 
         // Import through the UI, with a hostile name and a bad row.
-        let csv = format!(
-            "name,phone\n\"{}\",+14155550190\nNo Good,555\n",
-            HOSTILE.replace('"', "\"\"")
-        );
+        let csv = format!("name,phone\n\"{}\",+14155550190\nNo Good,555\n", HOSTILE.replace('"', "\"\""));
         let file = write_file(dir.path(), "ui-roster.csv", &csv);
-        d.find(By::XPath("//button[normalize-space()='Import']"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        d.find(By::XPath("//button[normalize-space()='Import']")).await.unwrap().click().await.unwrap();
         let dialog = d.find(By::Css("[role=dialog]")).await.unwrap();
-        dialog
-            .find(By::Css("input[type=file]"))
-            .await
-            .unwrap()
-            .send_keys(file.to_str().unwrap())
-            .await
-            .unwrap();
-        dialog
-            .find(By::Css("button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        dialog.find(By::Css("input[type=file]")).await.unwrap().send_keys(file.to_str().unwrap()).await.unwrap();
+        dialog.find(By::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
         let summary = wait_for("the import summary", || async {
-            let t = d
-                .find(By::Css("[aria-label='Import summary']"))
-                .await
-                .ok()?
-                .text()
-                .await
-                .ok()?;
+            let t = d.find(By::Css("[aria-label='Import summary']")).await.ok()?.text().await.ok()?;
             Some(t)
         })
         .await;
-        assert!(
-            summary.contains("1 created") && summary.contains("1 rejected"),
-            "{summary}"
-        );
-        assert!(
-            summary.contains("\"555\""),
-            "the rejected row names its input: {summary}"
-        );
-        d.screenshot(&screenshot_dir().join("import-dialog.png"))
-            .await
-            .unwrap();
-        d.action_chain()
-            .send_keys(Key::Escape)
-            .perform()
-            .await
-            .unwrap();
+        assert!(summary.contains("1 created") && summary.contains("1 rejected"), "{summary}");
+        assert!(summary.contains("\"555\""), "the rejected row names its input: {summary}");
+        d.screenshot(&screenshot_dir().join("import-dialog.png")).await.unwrap();
+        d.action_chain().send_keys(Key::Escape).perform().await.unwrap();
         wait_for("the dialog to close", || async {
-            d.find_all(By::Css("[role=dialog]"))
-                .await
-                .ok()
-                .filter(|v| v.is_empty())
+            d.find_all(By::Css("[role=dialog]")).await.ok().filter(|v| v.is_empty())
         })
         .await;
 
-        let all = wait_for("three rows", || async {
-            Some(rows(d).await).filter(|r| r.len() == 3)
-        })
-        .await;
+        let all = wait_for("three rows", || async { Some(rows(d).await).filter(|r| r.len() == 3) }).await;
+        assert!(all.iter().any(|r| r.contains(HOSTILE)), "the hostile name shows as text: {all:?}");
         assert!(
-            all.iter().any(|r| r.contains(HOSTILE)),
-            "the hostile name shows as text: {all:?}"
-        );
-        assert!(
-            d.find_all(By::Css("[data-testid=patient-list] img"))
-                .await
-                .unwrap()
-                .is_empty(),
+            d.find_all(By::Css("[data-testid=patient-list] img")).await.unwrap().is_empty(),
             "no <img> was created"
         );
         assert_eq!(d.title().await.unwrap(), "CareDesk", "no script ran");
 
         let shot = screenshot_dir().join("shell.png");
         d.screenshot(&shot).await.unwrap();
-        assert!(
-            std::fs::metadata(&shot).unwrap().len() > 10_000,
-            "the screenshot has content"
-        );
+        assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "the screenshot has content");
         Ok::<(), WebDriverError>(())
     }
     .await;

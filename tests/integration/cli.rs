@@ -18,25 +18,16 @@ fn csv_import_reports_bad_rows_and_reimport_updates_without_duplicates() {
     let first = cli.json(&["patients", "import", file.to_str().unwrap(), "--json"]);
     assert_eq!(first["total_rows"], 5);
     assert_eq!(first["created"], 2);
-    assert_eq!(
-        first["updated"], 1,
-        "the second Farnsworth row merges into the first"
-    );
+    assert_eq!(first["updated"], 1, "the second Farnsworth row merges into the first");
     let rejected = first["rejected"].as_array().unwrap();
     assert_eq!(rejected.len(), 2);
     assert_eq!(rejected[0]["row"], 5);
-    assert!(rejected[0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("\"12345\""));
+    assert!(rejected[0]["message"].as_str().unwrap().contains("\"12345\""));
     assert_eq!(rejected[1]["row"], 6);
     assert!(rejected[1]["message"].as_str().unwrap().contains("name"));
 
     let again = cli.json(&["patients", "import", file.to_str().unwrap(), "--json"]);
-    assert_eq!(
-        (again["created"].as_u64(), again["updated"].as_u64()),
-        (Some(0), Some(3))
-    );
+    assert_eq!((again["created"].as_u64(), again["updated"].as_u64()), (Some(0), Some(3)));
 
     let list = cli.json(&["patients", "list", "--json"]);
     let list = list.as_array().unwrap();
@@ -49,12 +40,7 @@ fn csv_import_reports_bad_rows_and_reimport_updates_without_duplicates() {
             {"number": "+14155550178", "kind": "contact", "name": "Bartholomew Farnsworth", "relationship": "caregiver", "opted_out": false}
         ])
     );
-    let keys: Vec<&str> = list[0]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys: Vec<&str> = list[0].as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["id", "name", "ecm_patient_id", "phones"]);
     assert!(list[0]["id"].is_i64());
 }
@@ -65,24 +51,10 @@ fn import_progress_and_human_summary() {
     let file = write_file(dir.path(), "roster.csv", ROSTER_CSV);
     let mut cmd = cli.command(&["patients", "import", file.to_str().unwrap()]);
     cmd.env("CAREDESK_PROGRESS", "1");
-    let out =
-        caredesk_tests::run_with_limit(cmd, None, std::time::Duration::from_secs(60)).expect_ok();
-    assert!(
-        out.stdout
-            .contains("5 rows: 2 created, 1 updated, 2 rejected"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("row 5: phone: \"12345\""),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stderr.contains("importing: 5/5 rows (100%)"),
-        "{}",
-        out.stderr
-    );
+    let out = caredesk_tests::run_with_limit(cmd, None, std::time::Duration::from_secs(60)).expect_ok();
+    assert!(out.stdout.contains("5 rows: 2 created, 1 updated, 2 rejected"), "{}", out.stdout);
+    assert!(out.stdout.contains("row 5: phone: \"12345\""), "{}", out.stdout);
+    assert!(out.stderr.contains("importing: 5/5 rows (100%)"), "{}", out.stderr);
 }
 
 #[test]
@@ -106,41 +78,22 @@ fn fhir_bundle_import_with_contacts_related_persons_and_reimport() {
     });
     let file = write_file(dir.path(), "bundle.json", &bundle.to_string());
     let s = cli.json(&["patients", "import", file.to_str().unwrap(), "--json"]);
-    assert_eq!(
-        (s["created"].as_u64(), s["rejected"][0]["row"].as_u64()),
-        (Some(1), Some(3))
-    );
-    assert!(s["rejected"][0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("call me"));
+    assert_eq!((s["created"].as_u64(), s["rejected"][0]["row"].as_u64()), (Some(1), Some(3)));
+    assert!(s["rejected"][0]["message"].as_str().unwrap().contains("call me"));
     let s2 = cli.json(&["patients", "import", file.to_str().unwrap(), "--json"]);
-    assert_eq!(
-        (s2["created"].as_u64(), s2["updated"].as_u64()),
-        (Some(0), Some(1))
-    );
+    assert_eq!((s2["created"].as_u64(), s2["updated"].as_u64()), (Some(0), Some(1)));
 
     let list = cli.json(&["patients", "list", "--json"]);
     assert_eq!(list.as_array().unwrap().len(), 1);
     let p = &list[0];
-    assert_eq!(
-        (p["name"].as_str(), p["ecm_patient_id"].as_i64()),
-        (Some("Odalys Kettering"), Some(555))
-    );
+    assert_eq!((p["name"].as_str(), p["ecm_patient_id"].as_i64()), (Some("Odalys Kettering"), Some(555)));
     let numbers: Vec<(&str, &str)> = p["phones"]
         .as_array()
         .unwrap()
         .iter()
         .map(|ph| (ph["number"].as_str().unwrap(), ph["kind"].as_str().unwrap()))
         .collect();
-    assert_eq!(
-        numbers,
-        [
-            ("+18055550160", "patient"),
-            ("+18055550161", "contact"),
-            ("+18055550162", "contact")
-        ]
-    );
+    assert_eq!(numbers, [("+18055550160", "patient"), ("+18055550161", "contact"), ("+18055550162", "contact")]);
     assert_eq!(p["phones"][2]["relationship"], "caregiver");
 
     // A single Patient resource works too.
@@ -162,24 +115,13 @@ fn config_set_get_unset_list_and_clear_errors() {
     assert_eq!(cli.ok(&["config", "get", "sms.via"]).stdout.trim(), "ecm");
     cli.ok(&["config", "set", "user.name", "Dana Coordinator"]);
     let listed = cli.json(&["config", "list", "--json"]);
-    let user = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["key"] == "user.name")
-        .unwrap();
+    let user = listed.as_array().unwrap().iter().find(|s| s["key"] == "user.name").unwrap();
     assert_eq!(user["value"], "Dana Coordinator");
     cli.ok(&["config", "unset", "sms.via"]);
     assert_eq!(cli.ok(&["config", "get", "sms.via"]).stdout.trim(), "his");
 
-    let bad = cli
-        .run(&["config", "set", "http.timeout_secs", "forever"])
-        .expect_err();
-    assert!(
-        bad.stderr.contains("http.timeout_secs") && bad.stderr.contains("forever"),
-        "{}",
-        bad.stderr
-    );
+    let bad = cli.run(&["config", "set", "http.timeout_secs", "forever"]).expect_err();
+    assert!(bad.stderr.contains("http.timeout_secs") && bad.stderr.contains("forever"), "{}", bad.stderr);
     let unknown = cli.run(&["config", "set", "no.such.key", "1"]).expect_err();
     assert!(
         unknown.stderr.contains("unknown setting") && unknown.stderr.contains("his.base_url"),
@@ -187,27 +129,14 @@ fn config_set_get_unset_list_and_clear_errors() {
         unknown.stderr
     );
     let secret = cli.run(&["config", "set", "ecm.token", "abc"]).expect_err();
-    assert!(
-        secret.stderr.contains("credentials set ecm-token"),
-        "{}",
-        secret.stderr
-    );
-    assert!(cli
-        .run(&["config", "get", "his.base_url"])
-        .expect_err()
-        .stderr
-        .contains("not set"));
+    assert!(secret.stderr.contains("credentials set ecm-token"), "{}", secret.stderr);
+    assert!(cli.run(&["config", "get", "his.base_url"]).expect_err().stderr.contains("not set"));
 }
 
 #[test]
 fn credentials_come_from_stdin_and_are_never_printed() {
     let (_dir, cli) = fresh();
-    let out = cli
-        .run_stdin(
-            &["credentials", "set", "ecm-token"],
-            "tok-QuartzWalrus-991\n",
-        )
-        .expect_ok();
+    let out = cli.run_stdin(&["credentials", "set", "ecm-token"], "tok-QuartzWalrus-991\n").expect_ok();
     assert!(!out.stdout.contains("QuartzWalrus") && !out.stderr.contains("QuartzWalrus"));
     let listed = cli.json(&["credentials", "list", "--json"]);
     assert_eq!(
@@ -218,43 +147,20 @@ fn credentials_come_from_stdin_and_are_never_printed() {
             {"name": "ecm-token", "stored": true, "description": listed[2]["description"]}
         ])
     );
-    assert!(!cli
-        .run(&["credentials", "list"])
-        .stdout
-        .contains("QuartzWalrus"));
-    cli.run_stdin(&["credentials", "set", "his-token"], "")
-        .expect_err();
+    assert!(!cli.run(&["credentials", "list"]).stdout.contains("QuartzWalrus"));
+    cli.run_stdin(&["credentials", "set", "his-token"], "").expect_err();
     cli.run(&["credentials", "set", "password"]).expect_err();
-    assert!(cli
-        .ok(&["credentials", "delete", "ecm-token"])
-        .stdout
-        .contains("deleted"));
-    assert!(cli
-        .ok(&["credentials", "delete", "ecm-token"])
-        .stdout
-        .contains("was not stored"));
+    assert!(cli.ok(&["credentials", "delete", "ecm-token"]).stdout.contains("deleted"));
+    assert!(cli.ok(&["credentials", "delete", "ecm-token"]).stdout.contains("was not stored"));
 }
 
 #[test]
 fn errors_go_to_stderr_with_a_nonzero_exit() {
     let (dir, cli) = fresh();
-    let out = cli
-        .run(&[
-            "patients",
-            "import",
-            dir.path().join("missing.csv").to_str().unwrap(),
-        ])
-        .expect_err();
-    assert!(
-        out.stdout.is_empty() && out.stderr.starts_with("error: "),
-        "{out:?}"
-    );
+    let out = cli.run(&["patients", "import", dir.path().join("missing.csv").to_str().unwrap()]).expect_err();
+    assert!(out.stdout.is_empty() && out.stderr.starts_with("error: "), "{out:?}");
     let txt = write_file(dir.path(), "roster.txt", "x");
-    assert!(cli
-        .run(&["patients", "import", txt.to_str().unwrap()])
-        .expect_err()
-        .stderr
-        .contains(".csv or .json"));
+    assert!(cli.run(&["patients", "import", txt.to_str().unwrap()]).expect_err().stderr.contains(".csv or .json"));
     let no_name = write_file(dir.path(), "bad.csv", "phone\n8055550100\n");
     assert!(cli
         .run(&["patients", "import", no_name.to_str().unwrap()])
@@ -268,17 +174,12 @@ fn without_a_keyring_it_refuses_to_start_and_says_how_to_get_one() {
     let dir = tempfile::tempdir().unwrap();
     let cli = Cli::new(&dir.path().join("data"));
     let mut cmd = cli.command(&["patients", "list"]);
-    cmd.env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
-    let out =
-        caredesk_tests::run_with_limit(cmd, None, std::time::Duration::from_secs(60)).expect_err();
+    cmd.env_remove("DBUS_SESSION_BUS_ADDRESS").env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    let out = caredesk_tests::run_with_limit(cmd, None, std::time::Duration::from_secs(60)).expect_err();
     assert!(
         out.stderr.contains("no OS keyring is available") && out.stderr.contains("gnome-keyring"),
         "{}",
         out.stderr
     );
-    assert!(
-        !dir.path().join("data").join("caredesk.db").exists(),
-        "no plaintext (or any) database may be created"
-    );
+    assert!(!dir.path().join("data").join("caredesk.db").exists(), "no plaintext (or any) database may be created");
 }

@@ -21,12 +21,8 @@ fn every_secret_round_trips_through_the_secret_service() {
         c.set(name, &Secret::new(value.clone())).unwrap();
         assert_eq!(c.get(name).unwrap().unwrap().expose(), value);
     }
-    c.set(SecretName::EcmToken, &Secret::new("replaced"))
-        .unwrap();
-    assert_eq!(
-        c.get(SecretName::EcmToken).unwrap().unwrap().expose(),
-        "replaced"
-    );
+    c.set(SecretName::EcmToken, &Secret::new("replaced")).unwrap();
+    assert_eq!(c.get(SecretName::EcmToken).unwrap().unwrap().expose(), "replaced");
     for name in SecretName::ALL {
         assert!(c.delete(name).unwrap());
         assert!(c.get(name).unwrap().is_none());
@@ -38,8 +34,7 @@ fn every_secret_round_trips_through_the_secret_service() {
 fn data_directories_do_not_share_secrets_or_keys() {
     let a = creds("dir-a");
     let b = creds("dir-b");
-    a.set(SecretName::HisToken, &Secret::new("token-a"))
-        .unwrap();
+    a.set(SecretName::HisToken, &Secret::new("token-a")).unwrap();
     assert!(b.get(SecretName::HisToken).unwrap().is_none());
     let ka = a.create_database_key().unwrap();
     let kb = b.create_database_key().unwrap();
@@ -51,16 +46,9 @@ fn data_directories_do_not_share_secrets_or_keys() {
 #[test]
 fn a_fresh_store_reads_what_another_connection_wrote() {
     let a = creds("persist");
-    a.set(SecretName::HisClientSecret, &Secret::new("azure-secret"))
-        .unwrap();
+    a.set(SecretName::HisClientSecret, &Secret::new("azure-secret")).unwrap();
     let instance = a.account("x").trim_start_matches("x@").to_string();
     let b = Credentials::new(platform_store().unwrap(), instance);
-    assert_eq!(
-        b.get(SecretName::HisClientSecret)
-            .unwrap()
-            .unwrap()
-            .expose(),
-        "azure-secret"
-    );
+    assert_eq!(b.get(SecretName::HisClientSecret).unwrap().unwrap().expose(), "azure-secret");
     b.delete(SecretName::HisClientSecret).unwrap();
 }

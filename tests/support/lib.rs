@@ -13,10 +13,7 @@ use std::{
 pub fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     // target/<profile>/deps/<test>-<hash>
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target profile dir")
-        .to_path_buf()
+    exe.parent().and_then(Path::parent).expect("target profile dir").to_path_buf()
 }
 
 /// A built binary of the workspace; the README's test command builds them
@@ -45,35 +42,21 @@ impl Run {
     }
     #[track_caller]
     pub fn expect_ok(self) -> Run {
-        assert!(
-            self.ok(),
-            "command failed ({:?})\nstdout:\n{}\nstderr:\n{}",
-            self.code,
-            self.stdout,
-            self.stderr
-        );
+        assert!(self.ok(), "command failed ({:?})\nstdout:\n{}\nstderr:\n{}", self.code, self.stdout, self.stderr);
         self
     }
     #[track_caller]
     pub fn expect_err(self) -> Run {
-        assert!(
-            !self.ok(),
-            "command should have failed\nstdout:\n{}",
-            self.stdout
-        );
+        assert!(!self.ok(), "command should have failed\nstdout:\n{}", self.stdout);
         self
     }
 }
 
 /// Runs `cmd` to completion, feeding `stdin`; kills it after `limit`.
 pub fn run_with_limit(mut cmd: Command, stdin: Option<&str>, limit: Duration) -> Run {
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = ChildGuard::spawn(&mut cmd);
     if let Some(input) = stdin {
         let mut pipe = child.0.as_mut().unwrap().stdin.take().unwrap();
@@ -104,10 +87,7 @@ pub struct ChildGuard(pub Option<Child>);
 
 impl ChildGuard {
     pub fn spawn(cmd: &mut Command) -> ChildGuard {
-        ChildGuard(Some(
-            cmd.spawn()
-                .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}")),
-        ))
+        ChildGuard(Some(cmd.spawn().unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"))))
     }
 
     pub fn id(&self) -> u32 {
@@ -122,10 +102,7 @@ impl ChildGuard {
         if child.try_wait().ok().flatten().is_some() {
             return;
         }
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status();
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
         let deadline = Instant::now() + grace;
         while Instant::now() < deadline {
             if child.try_wait().ok().flatten().is_some() {
@@ -151,17 +128,12 @@ pub struct Cli {
 
 impl Cli {
     pub fn new(data_dir: &Path) -> Cli {
-        Cli {
-            data_dir: data_dir.to_path_buf(),
-        }
+        Cli { data_dir: data_dir.to_path_buf() }
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(binary("caredesk"));
-        c.arg("--data-dir")
-            .arg(&self.data_dir)
-            .args(args)
-            .env_remove("CAREDESK_DATA_DIR");
+        c.arg("--data-dir").arg(&self.data_dir).args(args).env_remove("CAREDESK_DATA_DIR");
         c
     }
 
@@ -179,8 +151,7 @@ impl Cli {
 
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let out = self.ok(args);
-        serde_json::from_str(&out.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.stdout))
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.stdout))
     }
 }
 

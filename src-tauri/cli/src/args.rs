@@ -30,6 +30,52 @@ pub enum Command {
     /// Import and list the patient roster.
     #[command(subcommand)]
     Patients(PatientsCommand),
+    /// List the hospital SMS server's numbers and sender names.
+    Numbers {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send an SMS to a patient and wait for the gateway's answer.
+    Send {
+        /// CareDesk patient id, or ecm:N for an ECM patient id.
+        #[arg(long)]
+        patient: String,
+        /// The number to text (default: the patient's preferred SMS number).
+        #[arg(long)]
+        to: Option<String>,
+        /// The message text.
+        #[arg(long)]
+        text: String,
+        /// Route: his (hospital SMS server) or ecm (ECM API); default sms.via.
+        #[arg(long, value_parser = ["his", "ecm"])]
+        via: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Place a call to a patient through ECM.
+    Call {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the built-in simulator of both servers on 127.0.0.1 until interrupted.
+    Sandbox {
+        /// Port (default: a free one).
+        #[arg(long)]
+        port: Option<u16>,
+        /// No simulated patient replies.
+        #[arg(long)]
+        no_replies: bool,
+        /// Fast timing (tens of milliseconds), for tests.
+        #[arg(long)]
+        fast: bool,
+        /// Seed for faults and replies.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

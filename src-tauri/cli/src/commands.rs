@@ -13,11 +13,18 @@ use crate::{
 };
 
 pub fn run(cli: Cli) -> Result<(), CoreError> {
-    let mut desk = Desk::open(DeskOptions {
-        data_dir: cli.data_dir,
-        ..Default::default()
-    })?;
+    // The sandbox needs no data directory.
+    if let Command::Sandbox { port, no_replies, fast, seed } = cli.command {
+        return crate::gateway_commands::sandbox(port, no_replies, fast, seed);
+    }
+    let mut desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
     match cli.command {
+        Command::Numbers { json } => crate::gateway_commands::numbers(desk, json),
+        Command::Send { patient, to, text, via, json } => {
+            crate::gateway_commands::send(desk, patient, to, text, via, json)
+        }
+        Command::Call { patient, to, json } => crate::gateway_commands::call(desk, patient, to, json),
+        Command::Sandbox { .. } => unreachable!("handled above"),
         Command::Config(c) => config(&desk, c),
         Command::Credentials(c) => credentials(&desk, c),
         Command::Patients(c) => patients(&mut desk, c),
@@ -55,9 +62,9 @@ fn credentials(desk: &Desk, command: CredentialsCommand) -> Result<(), CoreError
                 eprintln!("Enter the secret for {name}, then press Enter and Ctrl+D:");
             }
             let mut buf = String::new();
-            std::io::stdin().read_to_string(&mut buf).map_err(|e| {
-                CoreError::Io(format!("cannot read the secret from standard input: {e}"))
-            })?;
+            std::io::stdin()
+                .read_to_string(&mut buf)
+                .map_err(|e| CoreError::Io(format!("cannot read the secret from standard input: {e}")))?;
             let secret = Secret::new(buf.trim_end_matches(['\r', '\n']).to_string());
             buf.clear();
             desk.set_credential(name, &secret)?;
@@ -80,8 +87,7 @@ fn patients(desk: &mut Desk, command: PatientsCommand) -> Result<(), CoreError> 
     match command {
         PatientsCommand::Import { file, json } => {
             let mut last_pct = usize::MAX;
-            let show =
-                std::io::stderr().is_terminal() || std::env::var_os("CAREDESK_PROGRESS").is_some();
+            let show = std::io::stderr().is_terminal() || std::env::var_os("CAREDESK_PROGRESS").is_some();
             let summary = desk.import_patients_file(&file, &mut |p| {
                 let pct = (p.done * 100).checked_div(p.total).unwrap_or(100);
                 if show && pct != last_pct {

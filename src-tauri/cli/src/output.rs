@@ -42,11 +42,7 @@ pub fn credentials(list: &[CredentialView], json: bool) {
         return print_json(list);
     }
     for c in list {
-        line(format!(
-            "{:<18} {}",
-            c.name.as_str(),
-            if c.stored { "stored" } else { "not stored" }
-        ));
+        line(format!("{:<18} {}", c.name.as_str(), if c.stored { "stored" } else { "not stored" }));
     }
 }
 
@@ -54,13 +50,7 @@ pub fn import_summary(s: &ImportSummary, json: bool) {
     if json {
         return print_json(s);
     }
-    line(format!(
-        "{} rows: {} created, {} updated, {} rejected",
-        s.total_rows,
-        s.created,
-        s.updated,
-        s.rejected.len()
-    ));
+    line(format!("{} rows: {} created, {} updated, {} rejected", s.total_rows, s.created, s.updated, s.rejected.len()));
     for r in &s.rejected {
         line(format!("  row {}: {}", r.row, r.message));
     }
@@ -75,10 +65,7 @@ pub fn patients(list: &[PatientView], json: bool) {
         return;
     }
     for p in list {
-        let ecm = p
-            .ecm_patient_id
-            .map(|n| format!("ecm:{n}"))
-            .unwrap_or_else(|| "-".into());
+        let ecm = p.ecm_patient_id.map(|n| format!("ecm:{n}")).unwrap_or_else(|| "-".into());
         line(format!("{:>6}  {:<10} {}", p.id, ecm, p.name));
         for ph in &p.phones {
             let who = match ph.kind {
@@ -86,10 +73,7 @@ pub fn patients(list: &[PatientView], json: bool) {
                 PhoneKind::Contact => format!(
                     "{}{}",
                     ph.name.as_deref().unwrap_or("contact"),
-                    ph.relationship
-                        .as_deref()
-                        .map(|r| format!(" ({r})"))
-                        .unwrap_or_default()
+                    ph.relationship.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
                 ),
             };
             line(format!(

@@ -10,9 +10,7 @@ pub enum ConfigError {
     UnknownKey { key: String, known: String },
     #[error("invalid value for {key}: {reason}")]
     InvalidValue { key: String, reason: String },
-    #[error(
-        "{key} looks like a secret; store it with `caredesk credentials set {secret}` instead"
-    )]
+    #[error("{key} looks like a secret; store it with `caredesk credentials set {secret}` instead")]
     SecretInConfig { key: String, secret: &'static str },
 }
 
@@ -41,6 +39,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "user.name", kind: Kind::Text, default: None, description: "Your name, the actor in activities and the audit log (default: the OS user name)" },
     Setting { key: "user.ecm_user_id", kind: Kind::Integer { min: 1, max: i64::MAX }, default: None, description: "Your ECM user id (performed_by_id / assigned_to_id)" },
     Setting { key: "phone.default_region", kind: Kind::Region, default: Some("US"), description: "Region for phone numbers written without a country code" },
+    Setting { key: "servers.mode", kind: Kind::OneOf(&["auto", "sandbox", "real"]), default: Some("auto"), description: "auto: the built-in sandbox until a server URL is set; sandbox: always the sandbox; real: the configured servers only" },
     Setting { key: "his.base_url", kind: Kind::Url, default: None, description: "Hospital SMS server base address, e.g. https://smsserver.example/" },
     Setting { key: "his.auth", kind: Kind::OneOf(&["bearer", "azure"]), default: Some("bearer"), description: "Hospital SMS server authorization: bearer (secret his-token) or azure (Azure AD client credentials, secret his-client-secret)" },
     Setting { key: "his.from", kind: Kind::Text, default: None, description: "Hospital number or sender name to send from (see `caredesk numbers`)" },
@@ -59,10 +58,7 @@ pub const SETTINGS: &[Setting] = &[
 
 pub fn lookup(key: &str) -> Result<&'static Setting, ConfigError> {
     SETTINGS.iter().find(|s| s.key == key).ok_or_else(|| {
-        if ["token", "secret", "password"]
-            .iter()
-            .any(|w| key.contains(w))
-        {
+        if ["token", "secret", "password"].iter().any(|w| key.contains(w)) {
             let secret = if key.contains("ecm") {
                 "ecm-token"
             } else if key.contains("secret") {
@@ -70,18 +66,11 @@ pub fn lookup(key: &str) -> Result<&'static Setting, ConfigError> {
             } else {
                 "his-token"
             };
-            return ConfigError::SecretInConfig {
-                key: key.to_string(),
-                secret,
-            };
+            return ConfigError::SecretInConfig { key: key.to_string(), secret };
         }
         ConfigError::UnknownKey {
             key: key.to_string(),
-            known: SETTINGS
-                .iter()
-                .map(|s| s.key)
-                .collect::<Vec<_>>()
-                .join(", "),
+            known: SETTINGS.iter().map(|s| s.key).collect::<Vec<_>>().join(", "),
         }
     })
 }
@@ -90,10 +79,7 @@ pub fn lookup(key: &str) -> Result<&'static Setting, ConfigError> {
 pub fn validate(key: &str, value: &str) -> Result<String, ConfigError> {
     let setting = lookup(key)?;
     let v = value.trim();
-    let bad = |reason: String| ConfigError::InvalidValue {
-        key: key.to_string(),
-        reason,
-    };
+    let bad = |reason: String| ConfigError::InvalidValue { key: key.to_string(), reason };
     match setting.kind {
         Kind::Text => {
             if v.is_empty() {
@@ -103,25 +89,18 @@ pub fn validate(key: &str, value: &str) -> Result<String, ConfigError> {
         }
         Kind::Url | Kind::UrlTemplate => {
             let probe = v.replace("{0}", "tenant");
-            let url =
-                url::Url::parse(&probe).map_err(|e| bad(format!("{v:?} is not a URL ({e})")))?;
+            let url = url::Url::parse(&probe).map_err(|e| bad(format!("{v:?} is not a URL ({e})")))?;
             if !matches!(url.scheme(), "http" | "https") {
-                return Err(bad(format!(
-                    "{v:?} must start with https:// (or http:// for a local server)"
-                )));
+                return Err(bad(format!("{v:?} must start with https:// (or http:// for a local server)")));
             }
             if setting.kind == Kind::UrlTemplate && !v.contains("{0}") {
-                return Err(bad(format!(
-                    "{v:?} must contain {{0}} where the tenant goes"
-                )));
+                return Err(bad(format!("{v:?} must contain {{0}} where the tenant goes")));
             }
             Ok(v.to_string())
         }
         Kind::Integer { min, max } => match v.parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(n.to_string()),
-            _ => Err(bad(format!(
-                "{v:?} is not a whole number from {min} to {max}"
-            ))),
+            _ => Err(bad(format!("{v:?} is not a whole number from {min} to {max}"))),
         },
         Kind::Decimal { min, max } => match v.parse::<f64>() {
             Ok(n) if n.is_finite() && (min..=max).contains(&n) => Ok(n.to_string()),
@@ -137,13 +116,8 @@ pub fn validate(key: &str, value: &str) -> Result<String, ConfigError> {
             .find(|o| o.eq_ignore_ascii_case(v))
             .map(|o| o.to_string())
             .ok_or_else(|| bad(format!("{v:?} is not one of {}", options.join(", ")))),
-        Kind::Region => v
-            .parse::<Region>()
-            .map(|_| v.to_ascii_uppercase())
-            .map_err(|e| bad(e.to_string())),
-        Kind::Phone => phone::normalize(v, Region::default())
-            .map(|n| n.to_string())
-            .map_err(|e| bad(e.to_string())),
+        Kind::Region => v.parse::<Region>().map(|_| v.to_ascii_uppercase()).map_err(|e| bad(e.to_string())),
+        Kind::Phone => phone::normalize(v, Region::default()).map(|n| n.to_string()).map_err(|e| bad(e.to_string())),
     }
 }
 
@@ -162,10 +136,7 @@ mod tests {
         assert_eq!(validate("sms.via", "ECM").unwrap(), "ecm");
         assert_eq!(validate("http.timeout_secs", " 15 ").unwrap(), "15");
         assert_eq!(validate("phone.default_region", "gb").unwrap(), "GB");
-        assert_eq!(
-            validate("sms.override_number", "(805) 555-0100").unwrap(),
-            "+18055550100"
-        );
+        assert_eq!(validate("sms.override_number", "(805) 555-0100").unwrap(), "+18055550100");
         assert_eq!(
             validate("his.base_url", "https://smsserver.example/sms/").unwrap(),
             "https://smsserver.example/sms/"
@@ -175,10 +146,7 @@ mod tests {
     #[test]
     fn bad_values_say_why() {
         let e = validate("http.timeout_secs", "0").unwrap_err().to_string();
-        assert!(
-            e.contains("http.timeout_secs") && e.contains("1 to 600"),
-            "{e}"
-        );
+        assert!(e.contains("http.timeout_secs") && e.contains("1 to 600"), "{e}");
         assert!(validate("his.base_url", "ftp://x").is_err());
         assert!(validate("his.base_url", "not a url").is_err());
         assert!(validate("his.azure.authority", "https://login.example/").is_err());
@@ -187,16 +155,7 @@ mod tests {
 
     #[test]
     fn unknown_keys_and_secrets_are_refused() {
-        assert!(matches!(
-            validate("his.url", "x"),
-            Err(ConfigError::UnknownKey { .. })
-        ));
-        assert!(matches!(
-            validate("ecm.token", "x"),
-            Err(ConfigError::SecretInConfig {
-                secret: "ecm-token",
-                ..
-            })
-        ));
+        assert!(matches!(validate("his.url", "x"), Err(ConfigError::UnknownKey { .. })));
+        assert!(matches!(validate("ecm.token", "x"), Err(ConfigError::SecretInConfig { secret: "ecm-token", .. })));
     }
 }

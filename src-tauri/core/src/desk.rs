@@ -57,9 +57,7 @@ pub struct Desk {
 
 impl std::fmt::Debug for Desk {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Desk")
-            .field("data_dir", &self.data_dir)
-            .finish()
+        f.debug_struct("Desk").field("data_dir", &self.data_dir).finish()
     }
 }
 
@@ -68,15 +66,11 @@ impl Desk {
     /// keyring and opens the encrypted database. There is no plaintext
     /// fallback: without a keyring this fails with instructions.
     pub fn open(options: DeskOptions) -> Result<Desk> {
-        let data_dir = paths::resolve_data_dir(options.data_dir.as_deref())
-            .map_err(|e| CoreError::Io(e.to_string()))?;
+        let data_dir =
+            paths::resolve_data_dir(options.data_dir.as_deref()).map_err(|e| CoreError::Io(e.to_string()))?;
         create_private_dir(&data_dir)?;
-        let instance = paths::instance_id(&data_dir).map_err(|e| {
-            CoreError::Io(format!(
-                "cannot use the data directory {}: {e}",
-                data_dir.display()
-            ))
-        })?;
+        let instance = paths::instance_id(&data_dir)
+            .map_err(|e| CoreError::Io(format!("cannot use the data directory {}: {e}", data_dir.display())))?;
         let store = match options.keyring {
             KeyringChoice::Platform => secrets::platform_store()?,
             KeyringChoice::Given(s) => s,
@@ -90,11 +84,7 @@ impl Desk {
         };
         let db = Database::open(&db_path, &key)?;
         tracing::debug!(data_dir = %data_dir.display(), "desk opened");
-        Ok(Desk {
-            data_dir,
-            db,
-            creds,
-        })
+        Ok(Desk { data_dir, db, creds })
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -116,27 +106,16 @@ impl Desk {
     /// The setting's stored value, else its default.
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         let s = config::lookup(key)?;
-        Ok(self
-            .db
-            .setting(key)?
-            .or_else(|| s.default.map(String::from)))
+        Ok(self.db.setting(key)?.or_else(|| s.default.map(String::from)))
     }
 
     /// The coordinator acting: `user.name`, else the OS user name.
     pub fn actor(&self) -> String {
-        self.db
-            .setting("user.name")
-            .ok()
-            .flatten()
-            .unwrap_or_else(config::os_user_name)
+        self.db.setting("user.name").ok().flatten().unwrap_or_else(config::os_user_name)
     }
 
     pub fn region(&self) -> Region {
-        self.setting("phone.default_region")
-            .ok()
-            .flatten()
-            .and_then(|r| r.parse().ok())
-            .unwrap_or_default()
+        self.setting("phone.default_region").ok().flatten().and_then(|r| r.parse().ok()).unwrap_or_default()
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<String> {
@@ -154,8 +133,7 @@ impl Desk {
     }
 
     pub fn settings(&self) -> Result<Vec<SettingView>> {
-        let stored: std::collections::HashMap<String, String> =
-            self.db.all_settings()?.into_iter().collect();
+        let stored: std::collections::HashMap<String, String> = self.db.all_settings()?.into_iter().collect();
         Ok(config::SETTINGS
             .iter()
             .map(|s| SettingView {
@@ -172,15 +150,13 @@ impl Desk {
 
     pub fn set_credential(&self, name: SecretName, secret: &Secret) -> Result<()> {
         self.creds.set(name, secret)?;
-        self.db
-            .audit(&self.actor(), "credential.set", None, name.as_str())?;
+        self.db.audit(&self.actor(), "credential.set", None, name.as_str())?;
         Ok(())
     }
 
     pub fn delete_credential(&self, name: SecretName) -> Result<bool> {
         let deleted = self.creds.delete(name)?;
-        self.db
-            .audit(&self.actor(), "credential.delete", None, name.as_str())?;
+        self.db.audit(&self.actor(), "credential.delete", None, name.as_str())?;
         Ok(deleted)
     }
 
@@ -188,11 +164,7 @@ impl Desk {
         SecretName::ALL
             .into_iter()
             .map(|name| {
-                Ok(CredentialView {
-                    name,
-                    stored: self.creds.is_stored(name)?,
-                    description: name.description(),
-                })
+                Ok(CredentialView { name, stored: self.creds.is_stored(name)?, description: name.description() })
             })
             .collect()
     }
@@ -212,8 +184,7 @@ impl Desk {
             summary.updated,
             summary.rejected.len()
         );
-        self.db
-            .audit(&self.actor(), "patients.import", None, &detail)?;
+        self.db.audit(&self.actor(), "patients.import", None, &detail)?;
         Ok(summary)
     }
 
@@ -223,10 +194,7 @@ impl Desk {
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<ImportSummary> {
         let content = import::read_file(path)?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
+        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         import::Format::from_name(&name)?;
         self.import_patients(&name, &content, progress)
     }
@@ -235,24 +203,32 @@ impl Desk {
         Ok(self.db.search_patients(query, limit)?)
     }
 
+    /// Imports the sandbox's demo roster when the roster is empty, so a new
+    /// user has patients to text and call. Returns how many were added.
+    pub fn seed_demo_roster(&mut self) -> Result<usize> {
+        if self.db.patient_count()? > 0 {
+            return Ok(0);
+        }
+        let roster = crate::sandbox::demo::roster();
+        let tx = self.db.conn_mut().transaction().map_err(StoreError::from)?;
+        for p in &roster {
+            crate::store::upsert_patient(&tx, p)?;
+        }
+        tx.commit().map_err(StoreError::from)?;
+        self.db.audit(&self.actor(), "patients.demo_roster", None, &format!("{} demo patients", roster.len()))?;
+        Ok(roster.len())
+    }
+
     pub fn patient(&self, reference: &str) -> Result<PatientView> {
-        let id = self
-            .db
-            .resolve_patient(reference)?
-            .ok_or_else(|| CoreError::PatientNotFound(reference.to_string()))?;
-        self.db
-            .patient(id)?
-            .ok_or_else(|| CoreError::PatientNotFound(reference.to_string()))
+        let id =
+            self.db.resolve_patient(reference)?.ok_or_else(|| CoreError::PatientNotFound(reference.to_string()))?;
+        self.db.patient(id)?.ok_or_else(|| CoreError::PatientNotFound(reference.to_string()))
     }
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| {
-        CoreError::Io(format!(
-            "cannot create the data directory {}: {e}",
-            dir.display()
-        ))
-    })?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CoreError::Io(format!("cannot create the data directory {}: {e}", dir.display())))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -266,11 +242,7 @@ mod tests {
     use super::*;
 
     fn open(dir: &Path, store: Arc<CredentialStore>) -> Desk {
-        Desk::open(DeskOptions {
-            data_dir: Some(dir.to_path_buf()),
-            keyring: KeyringChoice::Given(store),
-        })
-        .unwrap()
+        Desk::open(DeskOptions { data_dir: Some(dir.to_path_buf()), keyring: KeyringChoice::Given(store) }).unwrap()
     }
 
     #[test]
@@ -293,10 +265,7 @@ mod tests {
             keyring: KeyringChoice::Given(secrets::memory_store()),
         })
         .unwrap_err();
-        assert!(
-            matches!(err, CoreError::Store(StoreError::KeyMissing { .. })),
-            "{err}"
-        );
+        assert!(matches!(err, CoreError::Store(StoreError::KeyMissing { .. })), "{err}");
     }
 
     #[test]
@@ -304,18 +273,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let desk = open(dir.path(), secrets::memory_store());
         desk.set_setting("sms.via", "ecm").unwrap();
-        desk.set_credential(SecretName::EcmToken, &Secret::new("super-secret-token"))
-            .unwrap();
+        desk.set_credential(SecretName::EcmToken, &Secret::new("super-secret-token")).unwrap();
         let log = desk.db().audit_entries(10).unwrap();
-        assert_eq!(
-            log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
-            ["config.set", "credential.set"]
-        );
+        assert_eq!(log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["config.set", "credential.set"]);
         assert!(log.iter().all(|e| !e.detail.contains("super-secret")));
-        assert!(desk
-            .credential_status()
-            .unwrap()
-            .iter()
-            .any(|c| c.name == SecretName::EcmToken && c.stored));
+        assert!(desk.credential_status().unwrap().iter().any(|c| c.name == SecretName::EcmToken && c.stored));
     }
 }

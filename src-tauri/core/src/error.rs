@@ -2,10 +2,10 @@
 //! error; this enum wraps them and gives the shells a stable `code` to branch
 //! on and a message a person can read.
 
-use crate::{
-    config::ConfigError, import::ImportError, phone::PhoneError, secrets::SecretError,
-    store::StoreError,
-};
+use crate::ecm::error::EcmError;
+use crate::gateways::GatewayConfigError;
+use crate::his::error::HisError;
+use crate::{config::ConfigError, import::ImportError, phone::PhoneError, secrets::SecretError, store::StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
@@ -19,6 +19,16 @@ pub enum CoreError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Import(#[from] ImportError),
+    #[error(transparent)]
+    Gateway(#[from] GatewayConfigError),
+    #[error(transparent)]
+    His(#[from] HisError),
+    #[error(transparent)]
+    Ecm(#[from] EcmError),
+    #[error("{number} has opted out of SMS (replied STOP or was blocked by the carrier); nothing was sent. The patient can text START to opt back in")]
+    OptedOut { number: String },
+    #[error("{0}")]
+    InvalidMessage(String),
     #[error("patient {0} not found")]
     PatientNotFound(String),
     #[error("{0}")]
@@ -38,6 +48,10 @@ pub enum ErrorCode {
     Import,
     NotFound,
     Io,
+    NotConfigured,
+    Gateway,
+    OptedOut,
+    InvalidMessage,
 }
 
 impl CoreError {
@@ -50,6 +64,10 @@ impl CoreError {
             CoreError::Config(_) => ErrorCode::Config,
             CoreError::Import(_) => ErrorCode::Import,
             CoreError::PatientNotFound(_) => ErrorCode::NotFound,
+            CoreError::Gateway(_) => ErrorCode::NotConfigured,
+            CoreError::His(_) | CoreError::Ecm(_) => ErrorCode::Gateway,
+            CoreError::OptedOut { .. } => ErrorCode::OptedOut,
+            CoreError::InvalidMessage(_) => ErrorCode::InvalidMessage,
             CoreError::Io(_) => ErrorCode::Io,
         }
     }

@@ -48,12 +48,7 @@ pub struct HumanName {
 impl HumanName {
     /// `text` if present, else given names then family.
     pub fn display(&self) -> Option<String> {
-        if let Some(t) = self
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
+        if let Some(t) = self.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             return Some(t.to_string());
         }
         let parts: Vec<&str> = self
@@ -70,15 +65,8 @@ impl HumanName {
 
 /// The preferred name of a list: `official`, then `usual`, then the first.
 pub fn preferred_name(names: &[HumanName]) -> Option<String> {
-    let by_use = |u: &str| {
-        names
-            .iter()
-            .find(|n| n.use_.as_deref() == Some(u))
-            .and_then(HumanName::display)
-    };
-    by_use("official")
-        .or_else(|| by_use("usual"))
-        .or_else(|| names.iter().find_map(HumanName::display))
+    let by_use = |u: &str| names.iter().find(|n| n.use_.as_deref() == Some(u)).and_then(HumanName::display);
+    by_use("official").or_else(|| by_use("usual")).or_else(|| names.iter().find_map(HumanName::display))
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -103,11 +91,7 @@ impl CodeableConcept {
     pub fn display(&self) -> Option<String> {
         self.text
             .clone()
-            .or_else(|| {
-                self.coding
-                    .iter()
-                    .find_map(|c| c.display.clone().or_else(|| c.code.clone()))
-            })
+            .or_else(|| self.coding.iter().find_map(|c| c.display.clone().or_else(|| c.code.clone())))
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
     }
@@ -167,16 +151,9 @@ pub struct RelatedPerson {
 
 /// The SMS numbers of a telecom list (`system: sms`, spec 000), best rank first.
 pub fn sms_numbers(telecom: &[ContactPoint]) -> Vec<String> {
-    let mut v: Vec<&ContactPoint> = telecom
-        .iter()
-        .filter(|t| t.system.as_deref() == Some("sms"))
-        .collect();
+    let mut v: Vec<&ContactPoint> = telecom.iter().filter(|t| t.system.as_deref() == Some("sms")).collect();
     v.sort_by_key(|t| t.rank.unwrap_or(u32::MAX));
-    v.iter()
-        .filter_map(|t| t.value.as_deref().map(str::trim))
-        .filter(|s| !s.is_empty())
-        .map(String::from)
-        .collect()
+    v.iter().filter_map(|t| t.value.as_deref().map(str::trim)).filter(|s| !s.is_empty()).map(String::from).collect()
 }
 
 /// The ECM patient id carried as an identifier whose system names ECM
@@ -184,11 +161,7 @@ pub fn sms_numbers(telecom: &[ContactPoint]) -> Vec<String> {
 pub fn ecm_patient_id(identifiers: &[Identifier]) -> Option<Result<i64, String>> {
     identifiers
         .iter()
-        .find(|i| {
-            i.system
-                .as_deref()
-                .is_some_and(|s| s.to_ascii_lowercase().contains("ecm"))
-        })
+        .find(|i| i.system.as_deref().is_some_and(|s| s.to_ascii_lowercase().contains("ecm")))
         .and_then(|i| i.value.as_deref())
         .map(|v| v.trim().parse::<i64>().map_err(|_| v.to_string()))
 }

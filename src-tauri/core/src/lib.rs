@@ -8,6 +8,7 @@ pub mod desk;
 pub mod ecm;
 pub mod error;
 pub mod fhir;
+pub mod gateways;
 pub mod his;
 pub mod http;
 pub mod import;
@@ -16,6 +17,7 @@ pub mod phone;
 pub mod redact;
 pub mod sandbox;
 pub mod secrets;
+pub mod send;
 pub mod store;
 
 pub use desk::{Desk, DeskOptions};

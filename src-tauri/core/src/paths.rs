@@ -19,13 +19,9 @@ pub fn resolve_data_dir(explicit: Option<&Path>) -> Result<PathBuf, std::io::Err
     if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(dir));
     }
-    directories::ProjectDirs::from("org", "CareDesk", "caredesk")
-        .map(|p| p.data_dir().to_path_buf())
-        .ok_or_else(|| {
-            std::io::Error::other(
-                "cannot find the OS data directory; pass --data-dir or set CAREDESK_DATA_DIR",
-            )
-        })
+    directories::ProjectDirs::from("org", "CareDesk", "caredesk").map(|p| p.data_dir().to_path_buf()).ok_or_else(|| {
+        std::io::Error::other("cannot find the OS data directory; pass --data-dir or set CAREDESK_DATA_DIR")
+    })
 }
 
 /// Reads the instance id of `dir`, creating it on first use.

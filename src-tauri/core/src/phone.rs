@@ -44,9 +44,7 @@ impl FromStr for Region {
 
 /// A phone number in E.164 form. Its `Display` is the full number: log it
 /// only through [`crate::redact::phone`].
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct E164(String);
 
@@ -77,10 +75,7 @@ impl fmt::Display for E164 {
 /// Normalizes `input` to E.164, reading numbers without a country code as
 /// numbers of `region`.
 pub fn normalize(input: &str, region: Region) -> Result<E164, PhoneError> {
-    let invalid = |reason: &str| PhoneError::Invalid {
-        input: input.to_string(),
-        reason: reason.to_string(),
-    };
+    let invalid = |reason: &str| PhoneError::Invalid { input: input.to_string(), reason: reason.to_string() };
     let trimmed = input.trim();
     if trimmed.is_empty() {
         return Err(invalid("it is empty"));
@@ -91,10 +86,7 @@ pub fn normalize(input: &str, region: Region) -> Result<E164, PhoneError> {
     if !trimmed.chars().any(|c| c.is_ascii_digit()) {
         return Err(invalid("it contains no digits"));
     }
-    if let Some(bad) = trimmed
-        .chars()
-        .find(|c| !(c.is_ascii_digit() || " +-().\u{a0}/".contains(*c)))
-    {
+    if let Some(bad) = trimmed.chars().find(|c| !(c.is_ascii_digit() || " +-().\u{a0}/".contains(*c))) {
         return Err(invalid(&format!("it contains the character {bad:?}")));
     }
     if trimmed.rfind('+').is_some_and(|i| i != 0) {
@@ -104,8 +96,7 @@ pub fn normalize(input: &str, region: Region) -> Result<E164, PhoneError> {
     if digit_count > 15 {
         return Err(invalid("it has more than 15 digits"));
     }
-    let parsed =
-        parse_any(trimmed, region).ok_or_else(|| invalid("it cannot be read as a phone number"))?;
+    let parsed = parse_any(trimmed, region).ok_or_else(|| invalid("it cannot be read as a phone number"))?;
     if !acceptable(&parsed) {
         return Err(invalid("it has the wrong length or shape for its country"));
     }
@@ -115,9 +106,7 @@ pub fn normalize(input: &str, region: Region) -> Result<E164, PhoneError> {
 /// Parses as written; digits without `+` that do not fit the region are
 /// retried as international digits (the hospital server's wire form).
 fn parse_any(input: &str, region: Region) -> Option<PhoneNumber> {
-    let national = phonenumber::parse(Some(region.0), input)
-        .ok()
-        .filter(acceptable);
+    let national = phonenumber::parse(Some(region.0), input).ok().filter(acceptable);
     if national.is_some() || input.starts_with('+') {
         return national.or_else(|| phonenumber::parse(None, input).ok());
     }
@@ -135,16 +124,9 @@ fn acceptable(number: &PhoneNumber) -> bool {
     // Not valid by the strict tables: accept the general shape of the main
     // country of its calling code (NANP for +1).
     let nsn = number.national().to_string();
-    let metas = number
-        .metadata(&DATABASE)
-        .map(|m| vec![m])
-        .or_else(|| DATABASE.by_code(&number.code().value()));
+    let metas = number.metadata(&DATABASE).map(|m| vec![m]).or_else(|| DATABASE.by_code(&number.code().value()));
     let Some(metas) = metas else { return false };
-    let Some(meta) = metas
-        .iter()
-        .find(|m| m.is_main_country_for_code())
-        .or(metas.first())
-    else {
+    let Some(meta) = metas.iter().find(|m| m.is_main_country_for_code()).or(metas.first()) else {
         return false;
     };
     let d = meta.descriptors();
@@ -183,14 +165,9 @@ mod tests {
 
     #[test]
     fn every_format_of_spec_004_normalizes_to_the_same_e164() {
-        for input in [
-            "+18051234567",
-            "8051234567",
-            "805-123-4567",
-            "(805) 123-4567",
-            " 1 (805) 123-4567 ",
-            "805.123.4567",
-        ] {
+        for input in
+            ["+18051234567", "8051234567", "805-123-4567", "(805) 123-4567", " 1 (805) 123-4567 ", "805.123.4567"]
+        {
             assert_eq!(us(input).unwrap(), "+18051234567", "{input}");
         }
     }
@@ -204,10 +181,7 @@ mod tests {
     #[test]
     fn region_setting_reads_national_numbers() {
         let gb: Region = "gb".parse().unwrap();
-        assert_eq!(
-            normalize("020 7946 0018", gb).unwrap().as_str(),
-            "+442079460018"
-        );
+        assert_eq!(normalize("020 7946 0018", gb).unwrap().as_str(), "+442079460018");
         assert!("XX".parse::<Region>().is_err());
     }
 

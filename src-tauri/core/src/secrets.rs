@@ -22,11 +22,7 @@ pub enum SecretName {
 }
 
 impl SecretName {
-    pub const ALL: [SecretName; 3] = [
-        SecretName::HisToken,
-        SecretName::HisClientSecret,
-        SecretName::EcmToken,
-    ];
+    pub const ALL: [SecretName; 3] = [SecretName::HisToken, SecretName::HisClientSecret, SecretName::EcmToken];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,9 +35,7 @@ impl SecretName {
     pub fn description(self) -> &'static str {
         match self {
             SecretName::HisToken => "Bearer token for the hospital SMS server (his.auth = bearer)",
-            SecretName::HisClientSecret => {
-                "Azure AD client secret for the hospital SMS server (his.auth = azure)"
-            }
+            SecretName::HisClientSecret => "Azure AD client secret for the hospital SMS server (his.auth = azure)",
             SecretName::EcmToken => "X-User-Token for the ECM Communications API",
         }
     }
@@ -56,10 +50,7 @@ impl fmt::Display for SecretName {
 impl FromStr for SecretName {
     type Err = SecretError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        SecretName::ALL
-            .into_iter()
-            .find(|n| n.as_str() == s)
-            .ok_or_else(|| SecretError::UnknownName(s.to_string()))
+        SecretName::ALL.into_iter().find(|n| n.as_str() == s).ok_or_else(|| SecretError::UnknownName(s.to_string()))
     }
 }
 
@@ -92,9 +83,7 @@ pub enum SecretError {
          `gnome-keyring-daemon --unlock`); on macOS and Windows the system keychain is used."
     )]
     Unavailable { detail: String },
-    #[error(
-        "unknown credential name {0:?}; expected one of: his-token, his-client-secret, ecm-token"
-    )]
+    #[error("unknown credential name {0:?}; expected one of: his-token, his-client-secret, ecm-token")]
     UnknownName(String),
     #[error("the secret for {0} is empty")]
     Empty(String),
@@ -107,15 +96,12 @@ pub fn platform_store() -> Result<Arc<CredentialStore>, SecretError> {
     #[cfg(target_os = "linux")]
     let store = zbus_secret_service_keyring_store::Store::new().map(|s| s as Arc<CredentialStore>);
     #[cfg(target_os = "macos")]
-    let store =
-        apple_native_keyring_store::keychain::Store::new().map(|s| s as Arc<CredentialStore>);
+    let store = apple_native_keyring_store::keychain::Store::new().map(|s| s as Arc<CredentialStore>);
     #[cfg(target_os = "windows")]
     let store = windows_native_keyring_store::Store::new().map(|s| s as Arc<CredentialStore>);
     #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
     let store: Result<Arc<CredentialStore>, KeyringError> = Err(KeyringError::NoDefaultStore);
-    store.map_err(|e| SecretError::Unavailable {
-        detail: e.to_string(),
-    })
+    store.map_err(|e| SecretError::Unavailable { detail: e.to_string() })
 }
 
 /// An in-memory store, for unit tests only.
@@ -133,9 +119,7 @@ pub struct Credentials {
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("instance", &self.instance)
-            .finish()
+        f.debug_struct("Credentials").field("instance", &self.instance).finish()
     }
 }
 
@@ -143,10 +127,7 @@ const DATABASE_KEY: &str = "database-key";
 
 impl Credentials {
     pub fn new(store: Arc<CredentialStore>, instance: impl Into<String>) -> Self {
-        Credentials {
-            store,
-            instance: instance.into(),
-        }
+        Credentials { store, instance: instance.into() }
     }
 
     /// The keyring account name of an entry.
@@ -164,31 +145,20 @@ impl Credentials {
     }
 
     fn set_raw(&self, name: &str, value: &str) -> Result<(), SecretError> {
-        self.entry(name)?
-            .set_password(value)
-            .map_err(|e| self.map_err(name, e))
+        self.entry(name)?.set_password(value).map_err(|e| self.map_err(name, e))
     }
 
     fn entry(&self, name: &str) -> Result<keyring_core::Entry, SecretError> {
-        self.store
-            .build(KEYRING_SERVICE, &self.account(name), None)
-            .map_err(|e| self.map_err(name, e))
+        self.store.build(KEYRING_SERVICE, &self.account(name), None).map_err(|e| self.map_err(name, e))
     }
 
     fn map_err(&self, name: &str, e: KeyringError) -> SecretError {
         match e {
             KeyringError::NoStorageAccess(p) | KeyringError::PlatformFailure(p) => {
-                SecretError::Unavailable {
-                    detail: p.to_string(),
-                }
+                SecretError::Unavailable { detail: p.to_string() }
             }
-            KeyringError::NoDefaultStore => SecretError::Unavailable {
-                detail: e.to_string(),
-            },
-            other => SecretError::Keyring {
-                entry: name.to_string(),
-                detail: other.to_string(),
-            },
+            KeyringError::NoDefaultStore => SecretError::Unavailable { detail: e.to_string() },
+            other => SecretError::Keyring { entry: name.to_string(), detail: other.to_string() },
         }
     }
 
@@ -252,12 +222,8 @@ mod tests {
     fn set_get_delete_round_trip() {
         let c = creds();
         assert!(c.get(SecretName::EcmToken).unwrap().is_none());
-        c.set(SecretName::EcmToken, &Secret::new("tok-123\n"))
-            .unwrap();
-        assert_eq!(
-            c.get(SecretName::EcmToken).unwrap().unwrap().expose(),
-            "tok-123"
-        );
+        c.set(SecretName::EcmToken, &Secret::new("tok-123\n")).unwrap();
+        assert_eq!(c.get(SecretName::EcmToken).unwrap().unwrap().expose(), "tok-123");
         assert!(c.delete(SecretName::EcmToken).unwrap());
         assert!(!c.delete(SecretName::EcmToken).unwrap());
         assert!(!c.is_stored(SecretName::EcmToken).unwrap());
@@ -265,18 +231,13 @@ mod tests {
 
     #[test]
     fn empty_secret_is_refused() {
-        let err = creds()
-            .set(SecretName::HisToken, &Secret::new("  "))
-            .unwrap_err();
+        let err = creds().set(SecretName::HisToken, &Secret::new("  ")).unwrap_err();
         assert!(matches!(err, SecretError::Empty(_)));
     }
 
     #[test]
     fn names_parse_and_unknown_is_clear() {
-        assert_eq!(
-            "his-client-secret".parse::<SecretName>().unwrap(),
-            SecretName::HisClientSecret
-        );
+        assert_eq!("his-client-secret".parse::<SecretName>().unwrap(), SecretName::HisClientSecret);
         let e = "password".parse::<SecretName>().unwrap_err().to_string();
         assert!(e.contains("password") && e.contains("ecm-token"), "{e}");
     }
@@ -284,18 +245,13 @@ mod tests {
     #[test]
     fn database_key_is_256_bits_and_random() {
         let a = creds().create_database_key().unwrap();
-        let b = Credentials::new(memory_store(), "other")
-            .create_database_key()
-            .unwrap();
+        let b = Credentials::new(memory_store(), "other").create_database_key().unwrap();
         assert_eq!(a.expose().len(), 64);
         assert_ne!(a.expose(), b.expose());
     }
 
     #[test]
     fn secret_debug_is_redacted() {
-        assert_eq!(
-            format!("{:?}", Secret::new("hunter2")),
-            "Secret(<redacted>)"
-        );
+        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(<redacted>)");
     }
 }

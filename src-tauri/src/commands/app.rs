@@ -13,23 +13,19 @@ pub struct AppInfo {
 
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UiError> {
+    // Connecting first starts the sandbox (and seeds its demo roster) when no server is configured.
+    let mode = match state.gateways().await {
+        Ok(g) if g.mode == caredesk_core::gateways::Mode::Sandbox => "sandbox",
+        _ => "real",
+    };
     state
         .with_desk(|desk| {
             Ok(AppInfo {
                 version: env!("CARGO_PKG_VERSION"),
                 data_dir: desk.data_dir().display().to_string(),
-                mode: if desk.setting("his.base_url")?.is_none()
-                    && desk.setting("ecm.base_url")?.is_none()
-                {
-                    "sandbox"
-                } else {
-                    "real"
-                },
+                mode,
                 user_name: desk.actor(),
-                patient_count: desk
-                    .db()
-                    .patient_count()
-                    .map_err(caredesk_core::CoreError::from)?,
+                patient_count: desk.db().patient_count().map_err(caredesk_core::CoreError::from)?,
             })
         })
         .await

@@ -14,18 +14,16 @@ pub async fn credential_status(state: State<'_, AppState>) -> Result<Vec<Credent
 
 /// Stores a secret in the OS keyring. It is never sent back to the UI.
 #[tauri::command]
-pub async fn set_credential(
-    state: State<'_, AppState>,
-    name: String,
-    secret: String,
-) -> Result<(), UiError> {
+pub async fn set_credential(state: State<'_, AppState>, name: String, secret: String) -> Result<(), UiError> {
     let secret = Secret::new(secret);
     state
         .with_desk(move |desk| {
             let name: SecretName = name.parse().map_err(CoreError::Secret)?;
             desk.set_credential(name, &secret)
         })
-        .await
+        .await?;
+    state.reset_gateways().await;
+    Ok(())
 }
 
 #[tauri::command]
@@ -35,5 +33,7 @@ pub async fn delete_credential(state: State<'_, AppState>, name: String) -> Resu
             let name: SecretName = name.parse().map_err(CoreError::Secret)?;
             desk.delete_credential(name).map(|_| ())
         })
-        .await
+        .await?;
+    state.reset_gateways().await;
+    Ok(())
 }

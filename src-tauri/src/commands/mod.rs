@@ -2,5 +2,6 @@
 
 pub mod app;
 pub mod credentials;
+pub mod messaging;
 pub mod patients;
 pub mod settings;

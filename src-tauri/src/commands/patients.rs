@@ -10,13 +10,8 @@ use crate::{error::UiError, state::AppState};
 const LIST_LIMIT: usize = 500;
 
 #[tauri::command]
-pub async fn list_patients(
-    state: State<'_, AppState>,
-    query: Option<String>,
-) -> Result<Vec<PatientView>, UiError> {
-    state
-        .with_desk(move |desk| desk.patients(query.as_deref().unwrap_or(""), LIST_LIMIT))
-        .await
+pub async fn list_patients(state: State<'_, AppState>, query: Option<String>) -> Result<Vec<PatientView>, UiError> {
+    state.with_desk(move |desk| desk.patients(query.as_deref().unwrap_or(""), LIST_LIMIT)).await
 }
 
 #[tauri::command]

@@ -10,15 +10,14 @@ pub async fn get_settings(state: State<'_, AppState>) -> Result<Vec<SettingView>
 
 /// Sets a setting; `null` unsets it.
 #[tauri::command]
-pub async fn set_setting(
-    state: State<'_, AppState>,
-    key: String,
-    value: Option<String>,
-) -> Result<(), UiError> {
+pub async fn set_setting(state: State<'_, AppState>, key: String, value: Option<String>) -> Result<(), UiError> {
     state
         .with_desk(move |desk| match value {
             Some(v) => desk.set_setting(&key, &v).map(|_| ()),
             None => desk.unset_setting(&key).map(|_| ()),
         })
-        .await
+        .await?;
+    // Server settings may have changed: reconnect on next use.
+    state.reset_gateways().await;
+    Ok(())
 }

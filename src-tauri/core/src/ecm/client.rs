@@ -1,1 +1,240 @@
-//! (to be written)
+//! The ECM Communications API client (spec 004): send an SMS to a patient,
+//! or start a call, through ECM (which uses Twilio and records an activity).
+
+use std::{fmt, time::Instant};
+
+use reqwest::header;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use url::Url;
+
+use super::{
+    error::{detect_twilio, EcmError},
+    wire::{CallParams, CallRequest, CallResponse, SendSmsRequest, SendSmsResponse, SmsParams},
+};
+use crate::{http, redact, secrets::Secret};
+
+/// The header that carries the user's token.
+pub const TOKEN_HEADER: &str = "X-User-Token";
+
+/// One client per configuration; clones share the HTTP connections.
+#[derive(Clone)]
+pub struct EcmClient {
+    base_url: Url,
+    token: Secret,
+    http: reqwest::Client,
+}
+
+impl fmt::Debug for EcmClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EcmClient").field("base_url", &self.base_url.as_str()).field("token", &self.token).finish()
+    }
+}
+
+impl EcmClient {
+    /// `base_url` may carry a path prefix (`https://host/api`): the API's
+    /// paths go under it.
+    pub fn new(base_url: Url, token: Secret, http: reqwest::Client) -> Result<EcmClient, EcmError> {
+        if !matches!(base_url.scheme(), "http" | "https")
+            || base_url.host_str().is_none()
+            || base_url.cannot_be_a_base()
+        {
+            return Err(EcmError::Config(format!("ecm.base_url must be an http(s) address, not {base_url}")));
+        }
+        if base_url.query().is_some() || base_url.fragment().is_some() || !base_url.username().is_empty() {
+            return Err(EcmError::Config("ecm.base_url must not carry a ?query, #fragment or user@".into()));
+        }
+        let token = Secret::new(token.expose().trim());
+        if token.expose().is_empty() {
+            return Err(EcmError::Config("the secret ecm-token is empty".into()));
+        }
+        Ok(EcmClient { base_url, token, http })
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// `POST {base}/v1/clinic/ecm/communications/patients/{patient_id}/sms`
+    pub async fn send_sms(&self, patient_id: i64, phone_number: &str, body: &str) -> Result<SendSmsResponse, EcmError> {
+        tracing::info!(patient_id, to = %redact::phone(phone_number), text = %redact::text(body), "sending an SMS through ECM");
+        let request =
+            SendSmsRequest { sms: SmsParams { phone_number: phone_number.to_string(), body: body.to_string() } };
+        let response: SendSmsResponse = self.post("send_sms", patient_id, "sms", &request, body).await?;
+        tracing::info!(patient_id, ecm_sms_id = response.sms.id, status = %response.sms.status, "ECM took the SMS");
+        Ok(response)
+    }
+
+    /// `POST {base}/v1/clinic/ecm/communications/patients/{patient_id}/call`
+    pub async fn call(&self, patient_id: i64, phone_number: &str) -> Result<CallResponse, EcmError> {
+        tracing::info!(patient_id, to = %redact::phone(phone_number), "starting a call through ECM");
+        let request = CallRequest { call: CallParams { phone_number: phone_number.to_string() } };
+        let response: CallResponse = self.post("call", patient_id, "call", &request, "").await?;
+        tracing::info!(patient_id, ecm_call_id = response.call.id, status = %response.call.status, "ECM started the call");
+        Ok(response)
+    }
+
+    /// The endpoint of one patient's communication `kind` (`sms` or `call`).
+    pub fn endpoint(&self, patient_id: i64, kind: &str) -> Url {
+        let mut url = self.base_url.clone();
+        url.path_segments_mut().expect("checked in new: the base URL can be a base").pop_if_empty().extend([
+            "v1",
+            "clinic",
+            "ecm",
+            "communications",
+            "patients",
+            &patient_id.to_string(),
+            kind,
+        ]);
+        url
+    }
+
+    /// One request; `text` (the message sent) is kept out of errors should
+    /// ECM echo it.
+    async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        op: &'static str,
+        patient_id: i64,
+        kind: &str,
+        body: &B,
+        text: &str,
+    ) -> Result<T, EcmError> {
+        let started = Instant::now();
+        let result = self.post_inner(patient_id, kind, body, text).await;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match &result {
+            Ok(_) => tracing::debug!(op, patient_id, elapsed_ms, "ECM call done"),
+            Err(e) => tracing::warn!(op, patient_id, elapsed_ms, code = e.code(), error = %e, "ECM call failed"),
+        }
+        result
+    }
+
+    async fn post_inner<B: Serialize, T: DeserializeOwned>(
+        &self,
+        patient_id: i64,
+        kind: &str,
+        body: &B,
+        text: &str,
+    ) -> Result<T, EcmError> {
+        let mut token = header::HeaderValue::from_str(self.token.expose())
+            .map_err(|_| EcmError::Config("the secret ecm-token contains characters a header cannot carry".into()))?;
+        token.set_sensitive(true);
+        let response = self
+            .http
+            .post(self.endpoint(patient_id, kind))
+            .header(TOKEN_HEADER, token)
+            .header(header::ACCEPT, "application/json")
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| EcmError::from_failure(http::classify(&e)))?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.map_err(|e| EcmError::from_failure(http::classify(&e)))?;
+        interpret(status, &bytes, patient_id, &[self.token.expose(), text])
+    }
+}
+
+/// ECM's error bodies: `{ "errors": ["..."] }`; also read, for robustness,
+/// `{ "errors": { "phone_number": ["is invalid"] } }`, `{ "errors": "..." }`
+/// and `{ "error": "..." }`.
+#[derive(Deserialize)]
+struct AnyErrors {
+    #[serde(default)]
+    errors: Option<serde_json::Value>,
+    #[serde(default)]
+    error: Option<serde_json::Value>,
+}
+
+fn error_texts(body: &[u8]) -> Option<Vec<String>> {
+    let parsed: AnyErrors = serde_json::from_slice(body).ok()?;
+    let mut out = Vec::new();
+    for value in [parsed.errors, parsed.error].into_iter().flatten() {
+        collect(&value, None, &mut out);
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn collect(value: &serde_json::Value, field: Option<&str>, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => out.push(match field {
+            Some(f) => format!("{f} {s}"),
+            None => s.clone(),
+        }),
+        Value::Array(items) => items.iter().for_each(|v| collect(v, field, out)),
+        Value::Object(map) => {
+            for (key, v) in map {
+                if matches!(key.as_str(), "message" | "detail" | "title") {
+                    collect(v, field, out);
+                } else {
+                    collect(v, Some(&key.replace('_', " ")), out);
+                }
+            }
+        }
+        Value::Null | Value::Bool(_) => {}
+        Value::Number(n) => out.push(n.to_string()),
+    }
+}
+
+/// One status-to-error function: `errors` in the body decide first (any
+/// status), then 401/403, then the HTTP status; a 2xx must decode fully.
+pub(crate) fn interpret<T: DeserializeOwned>(
+    status: u16,
+    body: &[u8],
+    patient_id: i64,
+    hidden: &[&str],
+) -> Result<T, EcmError> {
+    if status == 401 || status == 403 {
+        return Err(EcmError::Unauthorized { status });
+    }
+    if let Some(errors) = error_texts(body) {
+        // Kept with the token removed and phone numbers redacted: errors reach logs.
+        let errors: Vec<String> = errors.iter().map(|e| http::redact_numbers(&http::scrub(e, hidden))).collect();
+        return Err(EcmError::Api { status, twilio: detect_twilio(&errors), errors, patient_id });
+    }
+    if !(200..300).contains(&status) {
+        return Err(EcmError::Http { status, snippet: http::snippet(body, hidden) });
+    }
+    http::decode(body).map_err(|e| EcmError::Malformed { path: e.path, detail: e.reason })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecm::wire::TwilioCode;
+
+    fn parse(status: u16, body: &str) -> Result<SendSmsResponse, EcmError> {
+        interpret(status, body.as_bytes(), 5, &["ecm-secret-token"])
+    }
+
+    #[test]
+    fn error_shapes_are_all_read() {
+        let cases: [(&str, &[&str]); 5] = [
+            (r#"{"errors":["Phone number is required"]}"#, &["Phone number is required"]),
+            (r#"{"errors":{"phone_number":["is invalid"]}}"#, &["phone number is invalid"]),
+            (r#"{"errors":"Patient not found"}"#, &["Patient not found"]),
+            (r#"{"error":"Patient not found"}"#, &["Patient not found"]),
+            (r#"{"errors":[{"message":"Invalid phone number"}]}"#, &["Invalid phone number"]),
+        ];
+        for (body, want) in cases {
+            match parse(422, body).unwrap_err() {
+                EcmError::Api { errors, status: 422, patient_id: 5, .. } => assert_eq!(errors, want, "{body}"),
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn errors_in_a_2xx_are_errors() {
+        let e =
+            parse(200, r#"{"errors":["Failed to send SMS: Attempt to send to unsubscribed recipient"]}"#).unwrap_err();
+        assert_eq!(e.twilio_code(), Some(TwilioCode::OptedOut));
+    }
+
+    #[test]
+    fn empty_errors_and_other_bodies_fall_back_to_http() {
+        assert!(matches!(parse(500, r#"{"errors":[]}"#).unwrap_err(), EcmError::Http { status: 500, .. }));
+        assert!(matches!(parse(502, "<html>").unwrap_err(), EcmError::Http { status: 502, .. }));
+        let e = parse(200, r#"{"message":"ok","sms":{"id":"x"}}"#).unwrap_err();
+        assert!(matches!(&e, EcmError::Malformed { path, .. } if path == "sms.id"), "{e:?}");
+    }
+}

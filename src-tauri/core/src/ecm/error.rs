@@ -1,1 +1,308 @@
-//! (to be written)
+//! Errors of the ECM Communications API client: ECM's `{ "errors": [...] }`
+//! bodies read into what happened (patient, number, Twilio code) and what the
+//! coordinator can do about it.
+
+use super::wire::TwilioCode;
+use crate::http::{redact_numbers, Failure};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EcmError {
+    /// ECM answered with `errors` (any status, even 2xx).
+    #[error("{}", api_message(*.status, .errors, *.twilio, *.patient_id))]
+    Api { status: u16, errors: Vec<String>, twilio: Option<TwilioCode>, patient_id: i64 },
+
+    #[error("ECM refused the token ecm-token (HTTP {status}); check ecm-token and store a new one with `caredesk credentials set ecm-token`")]
+    Unauthorized { status: u16 },
+
+    /// An HTTP error without ECM's `errors` body.
+    #[error("the ECM Communications API answered HTTP {status}{}", if .snippet.is_empty() { String::new() } else { format!(": {}", .snippet) })]
+    Http { status: u16, snippet: String },
+
+    #[error("the ECM Communications API did not answer in time (setting http.timeout_secs); the message or call may have gone out")]
+    Timeout,
+
+    #[error("could not reach the ECM Communications API: {detail}. Check ecm.base_url and the network connection")]
+    Connect { detail: String },
+
+    #[error("the connection to the ECM Communications API broke: {detail}")]
+    Transport { detail: String },
+
+    #[error("the ECM Communications API sent a response CareDesk cannot read: {} {detail}",
+        if .path.is_empty() || .path == "." { "the body is not the expected JSON:".to_string() } else { format!("at {}:", .path) })]
+    Malformed { path: String, detail: String },
+
+    #[error("the ECM Communications API is not set up correctly: {0}")]
+    Config(String),
+}
+
+/// What ECM's error texts are about, beyond Twilio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Known {
+    PatientNotFound,
+    PhoneRequired,
+    InvalidPhone,
+}
+
+fn known(errors: &[String]) -> Option<Known> {
+    let all = errors.join("\n").to_ascii_lowercase();
+    if all.contains("patient not found") {
+        Some(Known::PatientNotFound)
+    } else if all.contains("phone number is required") {
+        Some(Known::PhoneRequired)
+    } else if all.contains("invalid phone number") {
+        Some(Known::InvalidPhone)
+    } else {
+        None
+    }
+}
+
+/// The Twilio code of spec 004 that ECM's error texts name: an explicit
+/// number first, then Twilio's wording.
+pub fn detect_twilio(errors: &[String]) -> Option<TwilioCode> {
+    for e in errors {
+        let explicit = e
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|run| run.len() == 5)
+            .find_map(|run| run.parse().ok().and_then(TwilioCode::from_code));
+        if explicit.is_some() {
+            return explicit;
+        }
+    }
+    let all = errors.join("\n").to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| all.contains(w));
+    if has(&["is not a valid phone number", "not a valid mobile number"]) {
+        Some(TwilioCode::InvalidTo)
+    } else if has(&["cannot be reached", "unreachable"]) {
+        Some(TwilioCode::Unreachable)
+    } else if has(&["unsubscribed", "opted out", "opted-out", "blocked"]) {
+        Some(TwilioCode::OptedOut)
+    } else if has(&["permission to send"]) {
+        Some(TwilioCode::NotPermitted)
+    } else {
+        None
+    }
+}
+
+fn api_message(status: u16, errors: &[String], twilio: Option<TwilioCode>, patient_id: i64) -> String {
+    let what = match (twilio, known(errors)) {
+        (Some(TwilioCode::OptedOut), _) => {
+            "the patient has opted out of SMS from the clinic's number (Twilio 21610)".to_string()
+        }
+        (Some(TwilioCode::InvalidTo), _) => {
+            "Twilio says the number is not a valid phone number (Twilio 21211)".to_string()
+        }
+        (Some(TwilioCode::Unreachable), _) => "Twilio says the number cannot be reached (Twilio 21214)".to_string(),
+        (Some(TwilioCode::NotPermitted), _) => {
+            "the clinic's Twilio account may not send SMS to this number's region (Twilio 21408)".to_string()
+        }
+        (None, Some(Known::PatientNotFound)) => format!("ECM has no patient {patient_id}"),
+        (None, Some(Known::PhoneRequired)) => "ECM says: Phone number is required".to_string(),
+        (None, Some(Known::InvalidPhone)) => "ECM says: Invalid phone number".to_string(),
+        (None, None) => {
+            let text = redact_numbers(&errors.join("; "));
+            if text.trim().is_empty() {
+                format!("ECM refused the request (HTTP {status})")
+            } else {
+                format!("ECM refused the request (HTTP {status}): {text}")
+            }
+        }
+    };
+    match advice_for(twilio, known(errors)) {
+        Some(advice) => format!("{what}; {}", lower_first(advice)),
+        None => what,
+    }
+}
+
+fn advice_for(twilio: Option<TwilioCode>, known: Option<Known>) -> Option<&'static str> {
+    Some(match (twilio, known) {
+        (Some(TwilioCode::OptedOut), _) => {
+            "They must text START to the clinic's number before they can get SMS again; call them if it is urgent."
+        }
+        (Some(TwilioCode::InvalidTo), _) => {
+            "Fix the patient's phone number (the full number, like +18051234567) and send again."
+        }
+        (Some(TwilioCode::Unreachable), _) => "Try another number for the patient, or call them.",
+        (Some(TwilioCode::NotPermitted), _) => {
+            "Ask the clinic admin to enable SMS for that region (Twilio geo permissions)."
+        }
+        (None, Some(Known::PatientNotFound)) => "Check the patient's ECM id.",
+        (None, Some(Known::PhoneRequired)) => "Choose a phone number for the patient.",
+        (None, Some(Known::InvalidPhone)) => "Fix the phone number (E.164, like +18051234567).",
+        (None, None) => return None,
+    })
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+impl EcmError {
+    pub fn twilio_code(&self) -> Option<TwilioCode> {
+        match self {
+            EcmError::Api { twilio, .. } => *twilio,
+            _ => None,
+        }
+    }
+
+    /// What the coordinator can do, when there is something.
+    pub fn advice(&self) -> Option<&'static str> {
+        match self {
+            EcmError::Api { errors, twilio, .. } => advice_for(*twilio, known(errors)),
+            EcmError::Unauthorized { .. } => Some("Store a new token with `caredesk credentials set ecm-token`."),
+            _ => None,
+        }
+    }
+
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            EcmError::Api { status, twilio, .. } => twilio.is_none() && retryable_status(*status),
+            EcmError::Http { status, .. } => retryable_status(*status),
+            EcmError::Timeout | EcmError::Connect { .. } | EcmError::Transport { .. } => true,
+            EcmError::Unauthorized { .. } | EcmError::Malformed { .. } | EcmError::Config(_) => false,
+        }
+    }
+
+    pub fn is_permanent(&self) -> bool {
+        !self.is_retryable()
+    }
+
+    /// A send or call that failed this way might still have gone out.
+    pub fn may_have_been_accepted(&self) -> bool {
+        match self {
+            EcmError::Api { status, twilio, .. } => twilio.is_none() && *status >= 500,
+            EcmError::Http { status, .. } => *status >= 500,
+            EcmError::Timeout | EcmError::Transport { .. } | EcmError::Malformed { .. } => true,
+            EcmError::Unauthorized { .. } | EcmError::Connect { .. } | EcmError::Config(_) => false,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            EcmError::Api { twilio: Some(TwilioCode::OptedOut), .. } => "ecm_twilio_opted_out",
+            EcmError::Api { twilio: Some(TwilioCode::InvalidTo), .. } => "ecm_twilio_invalid_number",
+            EcmError::Api { twilio: Some(TwilioCode::Unreachable), .. } => "ecm_twilio_unreachable",
+            EcmError::Api { twilio: Some(TwilioCode::NotPermitted), .. } => "ecm_twilio_not_permitted",
+            EcmError::Api { errors, .. } => match known(errors) {
+                Some(Known::PatientNotFound) => "ecm_patient_not_found",
+                Some(Known::PhoneRequired) => "ecm_phone_required",
+                Some(Known::InvalidPhone) => "ecm_invalid_phone",
+                None => "ecm_api_error",
+            },
+            EcmError::Unauthorized { .. } => "ecm_unauthorized",
+            EcmError::Http { .. } => "ecm_http",
+            EcmError::Timeout => "ecm_timeout",
+            EcmError::Connect { .. } => "ecm_connect",
+            EcmError::Transport { .. } => "ecm_transport",
+            EcmError::Malformed { .. } => "ecm_malformed",
+            EcmError::Config(_) => "ecm_config",
+        }
+    }
+
+    pub(crate) fn from_failure(f: Failure) -> EcmError {
+        match f {
+            Failure::Timeout => EcmError::Timeout,
+            Failure::Connect(detail) => EcmError::Connect { detail },
+            Failure::Transport(detail) => EcmError::Transport { detail },
+            Failure::Builder(detail) => EcmError::Config(detail),
+        }
+    }
+}
+
+fn retryable_status(status: u16) -> bool {
+    status >= 500 || status == 408 || status == 429
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn twilio_codes_from_numbers_and_wording() {
+        let cases: [(&str, Option<TwilioCode>); 12] = [
+            ("Failed to send SMS: The 'To' number is not a valid phone number", Some(TwilioCode::InvalidTo)),
+            ("Failed to send SMS: Twilio error 21211", Some(TwilioCode::InvalidTo)),
+            ("Failed to send SMS: The 'To' phone number cannot be reached", Some(TwilioCode::Unreachable)),
+            ("Twilio::REST::RestError: [HTTP 400] 21214 : Unable to create record", Some(TwilioCode::Unreachable)),
+            ("Failed to send SMS: Attempt to send to unsubscribed recipient", Some(TwilioCode::OptedOut)),
+            ("Message blocked (21610)", Some(TwilioCode::OptedOut)),
+            ("the recipient has opted out", Some(TwilioCode::OptedOut)),
+            ("Permission to send an SMS has not been enabled for the region", Some(TwilioCode::NotPermitted)),
+            ("error code 21408", Some(TwilioCode::NotPermitted)),
+            ("Phone number is required", None),
+            ("Invalid phone number", None),
+            ("Twilio error 20003 for +18051234567", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(detect_twilio(&strings(&[text])), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn classification_and_codes() {
+        let api = |status: u16, errors: &[&str]| {
+            let errors = strings(errors);
+            EcmError::Api { status, twilio: detect_twilio(&errors), errors, patient_id: 123 }
+        };
+        // (error, retryable, may have been accepted, code)
+        let cases = [
+            (api(404, &["Patient not found"]), false, false, "ecm_patient_not_found"),
+            (api(422, &["Phone number is required"]), false, false, "ecm_phone_required"),
+            (api(422, &["Invalid phone number"]), false, false, "ecm_invalid_phone"),
+            (
+                api(422, &["Failed to send SMS: Attempt to send to unsubscribed recipient"]),
+                false,
+                false,
+                "ecm_twilio_opted_out",
+            ),
+            (
+                api(500, &["Failed to send SMS: The 'To' number is not a valid phone number"]),
+                false,
+                false,
+                "ecm_twilio_invalid_number",
+            ),
+            (api(422, &["Failed to send SMS: 21214"]), false, false, "ecm_twilio_unreachable"),
+            (api(422, &["Failed to send SMS: 21408"]), false, false, "ecm_twilio_not_permitted"),
+            (api(500, &["Something broke"]), true, true, "ecm_api_error"),
+            (api(200, &["Something odd"]), false, false, "ecm_api_error"),
+            (EcmError::Unauthorized { status: 401 }, false, false, "ecm_unauthorized"),
+            (EcmError::Http { status: 503, snippet: String::new() }, true, true, "ecm_http"),
+            (EcmError::Http { status: 400, snippet: String::new() }, false, false, "ecm_http"),
+            (EcmError::Timeout, true, true, "ecm_timeout"),
+            (EcmError::Connect { detail: "refused".into() }, true, false, "ecm_connect"),
+            (EcmError::Transport { detail: "reset".into() }, true, true, "ecm_transport"),
+            (EcmError::Malformed { path: "sms.id".into(), detail: "x".into() }, false, true, "ecm_malformed"),
+        ];
+        for (e, retryable, accepted, code) in cases {
+            assert_eq!(e.is_retryable(), retryable, "{e:?}");
+            assert_eq!(e.is_permanent(), !retryable, "{e:?}");
+            assert_eq!(e.may_have_been_accepted(), accepted, "{e:?}");
+            assert_eq!(e.code(), code, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn messages_and_advice() {
+        let e = EcmError::Api { status: 404, errors: strings(&["Patient not found"]), twilio: None, patient_id: 77 };
+        assert!(e.to_string().starts_with("ECM has no patient 77; check the patient's ECM id"), "{e}");
+        let e = EcmError::Api {
+            status: 422,
+            errors: strings(&["Failed to send SMS: unsubscribed"]),
+            twilio: Some(TwilioCode::OptedOut),
+            patient_id: 1,
+        };
+        assert!(e.advice().unwrap().contains("START"), "{:?}", e.advice());
+        assert_eq!(e.twilio_code(), Some(TwilioCode::OptedOut));
+        let e =
+            EcmError::Api { status: 400, errors: strings(&["No route to +18051234567"]), twilio: None, patient_id: 1 };
+        assert!(!e.to_string().contains("8051234567"), "{e}");
+        assert!(EcmError::Unauthorized { status: 401 }.to_string().contains("check ecm-token"));
+    }
+}

@@ -101,7 +101,8 @@ pub struct ErrorBody {
 }
 
 pub const SMS_STATUSES: [&str; 6] = ["queued", "sending", "sent", "delivered", "undelivered", "failed"];
-pub const CALL_STATUSES: [&str; 8] = ["queued", "ringing", "in-progress", "completed", "busy", "no-answer", "failed", "canceled"];
+pub const CALL_STATUSES: [&str; 8] =
+    ["queued", "ringing", "in-progress", "completed", "busy", "no-answer", "failed", "canceled"];
 
 /// The Twilio error codes of spec 004.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -142,7 +143,9 @@ impl TwilioCode {
             TwilioCode::InvalidTo => "The 'To' number is not a valid phone number",
             TwilioCode::Unreachable => "The 'To' phone number cannot be reached",
             TwilioCode::OptedOut => "Attempt to send to unsubscribed recipient",
-            TwilioCode::NotPermitted => "Permission to send an SMS has not been enabled for the region indicated by the 'To' number",
+            TwilioCode::NotPermitted => {
+                "Permission to send an SMS has not been enabled for the region indicated by the 'To' number"
+            }
         }
     }
 }

@@ -1,1 +1,245 @@
-//! (to be written)
+//! Errors of the hospital SMS server client, in words a coordinator
+//! understands, with the classification the outbox needs: retry or not, and
+//! whether a failed send may still have reached the server.
+
+use super::{auth::AuthMethod, wire::ErrorCode};
+use crate::http::Failure;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HisError {
+    /// The server answered with its status block and an error code.
+    #[error("{}", api_message(*.code, *.http_status, .message.as_deref()))]
+    Api { code: ErrorCode, http_status: u16, message: Option<String> },
+
+    /// HTTP 401/403 from the SMS server (after one fresh Azure AD token, for Azure).
+    #[error("{}", unauthorized_message(*.method, *.status))]
+    Unauthorized { method: AuthMethod, status: u16 },
+
+    /// Azure AD did not issue a token.
+    #[error("Azure AD did not give CareDesk a token for the hospital SMS server ({error}{}). {}",
+        .description.as_deref().map(|d| format!(": {d}")).unwrap_or_default(), azure_hint(.error, .description.as_deref()))]
+    AzureAuth { error: String, description: Option<String>, retryable: bool },
+
+    /// An HTTP error without the server's status block.
+    #[error("the hospital SMS server answered HTTP {status}{}", if .snippet.is_empty() { String::new() } else { format!(": {}", .snippet) })]
+    Http { status: u16, snippet: String },
+
+    #[error("the hospital SMS server did not answer in time (setting http.timeout_secs); a message being sent may have been received")]
+    Timeout,
+
+    #[error("could not reach the hospital SMS server: {detail}. Check his.base_url and the network connection")]
+    Connect { detail: String },
+
+    #[error("the connection to the hospital SMS server broke: {detail}")]
+    Transport { detail: String },
+
+    #[error("the hospital SMS server sent a response CareDesk cannot read: {} {detail}", where_in(.path))]
+    Malformed { path: String, detail: String },
+
+    #[error("the hospital SMS server is not set up correctly: {0}")]
+    Config(String),
+}
+
+fn api_message(code: ErrorCode, http_status: u16, message: Option<&str>) -> String {
+    let what = match code {
+        ErrorCode::InvalidClientNumber => "the recipient number was refused by the hospital SMS server (InvalidClientNumber); check the patient's number".to_string(),
+        ErrorCode::InvalidMessageOwner => "the sender (his.from) is not one of this hospital's numbers or sender names — pick one from `caredesk numbers` (InvalidMessageOwner)".to_string(),
+        ErrorCode::Internal => "the hospital SMS server had an internal error (Internal)".to_string(),
+        other => format!("the hospital SMS server reported error {other} (HTTP {http_status})"),
+    };
+    match message.map(str::trim).filter(|m| !m.is_empty()) {
+        Some(m) => format!("{what}: {}", crate::http::redact_numbers(m)),
+        None => what,
+    }
+}
+
+fn unauthorized_message(method: AuthMethod, status: u16) -> String {
+    match method {
+        AuthMethod::Bearer => format!(
+            "the hospital SMS server refused the token his-token (HTTP {status}); replace it with `caredesk credentials set his-token`"
+        ),
+        AuthMethod::Azure => format!(
+            "the hospital SMS server refused CareDesk's Azure AD token even after getting a fresh one (HTTP {status}); \
+             check his.azure.scope and that the app his.azure.client_id may call the SMS server"
+        ),
+    }
+}
+
+/// What to check for an Azure AD error code (and its `AADSTS` number).
+fn azure_hint(error: &str, description: Option<&str>) -> &'static str {
+    let d = description.unwrap_or("");
+    if d.contains("AADSTS7000215") || d.contains("AADSTS7000222") || d.contains("AADSTS7000216") {
+        return "Check the client secret his-client-secret (use the secret's value, not its id; secrets expire) and store it again with `caredesk credentials set his-client-secret`";
+    }
+    if d.contains("AADSTS90002") || d.contains("AADSTS900023") {
+        return "Check his.azure.tenant";
+    }
+    if d.contains("AADSTS700016") {
+        return "Check his.azure.client_id (the application was not found in the tenant his.azure.tenant)";
+    }
+    if d.contains("AADSTS500011") || d.contains("AADSTS70011") {
+        return "Check his.azure.scope (like api://<app id>/.default)";
+    }
+    match error {
+        "invalid_client" => "Check the client secret his-client-secret and his.azure.client_id; store a new secret with `caredesk credentials set his-client-secret`",
+        "unauthorized_client" => "Check his.azure.client_id and his.azure.tenant",
+        "invalid_scope" | "invalid_resource" => "Check his.azure.scope (like api://<app id>/.default)",
+        "unreachable" | "timeout" => "Check his.azure.authority and the network connection",
+        _ => "Check his.azure.authority, his.azure.tenant, his.azure.client_id, his.azure.scope and the secret his-client-secret",
+    }
+}
+
+fn where_in(path: &str) -> String {
+    if path.is_empty() || path == "." {
+        "the body is not the expected JSON:".to_string()
+    } else {
+        format!("at {path}:")
+    }
+}
+
+impl HisError {
+    /// Worth trying again later, unchanged.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            HisError::Api { code, http_status, .. } => {
+                *code == ErrorCode::Internal || (matches!(code, ErrorCode::Other(_)) && retryable_status(*http_status))
+            }
+            HisError::Http { status, .. } => retryable_status(*status),
+            HisError::AzureAuth { retryable, .. } => *retryable,
+            HisError::Timeout | HisError::Connect { .. } | HisError::Transport { .. } => true,
+            HisError::Unauthorized { .. } | HisError::Malformed { .. } | HisError::Config(_) => false,
+        }
+    }
+
+    /// Trying again will fail the same way until someone changes something.
+    pub fn is_permanent(&self) -> bool {
+        !self.is_retryable()
+    }
+
+    /// A send that failed this way might still have reached the server (so a
+    /// blind resend could text the patient twice).
+    pub fn may_have_been_accepted(&self) -> bool {
+        match self {
+            HisError::Api { code, http_status, .. } => *code == ErrorCode::Internal || *http_status >= 500,
+            HisError::Http { status, .. } => *status >= 500,
+            HisError::Timeout | HisError::Transport { .. } | HisError::Malformed { .. } => true,
+            HisError::Unauthorized { .. }
+            | HisError::AzureAuth { .. }
+            | HisError::Connect { .. }
+            | HisError::Config(_) => false,
+        }
+    }
+
+    /// A stable code for the UI, which branches on it (never on the text).
+    pub fn code(&self) -> &'static str {
+        match self {
+            HisError::Api { code: ErrorCode::InvalidClientNumber, .. } => "his_invalid_client_number",
+            HisError::Api { code: ErrorCode::InvalidMessageOwner, .. } => "his_invalid_message_owner",
+            HisError::Api { code: ErrorCode::Internal, .. } => "his_internal",
+            HisError::Api { .. } => "his_api_error",
+            HisError::Unauthorized { .. } => "his_unauthorized",
+            HisError::AzureAuth { .. } => "his_azure_auth",
+            HisError::Http { .. } => "his_http",
+            HisError::Timeout => "his_timeout",
+            HisError::Connect { .. } => "his_connect",
+            HisError::Transport { .. } => "his_transport",
+            HisError::Malformed { .. } => "his_malformed",
+            HisError::Config(_) => "his_config",
+        }
+    }
+
+    pub(crate) fn from_failure(f: Failure) -> HisError {
+        match f {
+            Failure::Timeout => HisError::Timeout,
+            Failure::Connect(detail) => HisError::Connect { detail },
+            Failure::Transport(detail) => HisError::Transport { detail },
+            Failure::Builder(detail) => HisError::Config(detail),
+        }
+    }
+}
+
+fn retryable_status(status: u16) -> bool {
+    status >= 500 || status == 408 || status == 429
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(code: ErrorCode, http_status: u16) -> HisError {
+        HisError::Api { code, http_status, message: None }
+    }
+
+    #[test]
+    fn classification_table() {
+        // (error, retryable, may have been accepted, code)
+        let cases = [
+            (api(ErrorCode::InvalidClientNumber, 200), false, false, "his_invalid_client_number"),
+            (api(ErrorCode::InvalidMessageOwner, 400), false, false, "his_invalid_message_owner"),
+            (api(ErrorCode::Internal, 200), true, true, "his_internal"),
+            (api(ErrorCode::Internal, 500), true, true, "his_internal"),
+            (api(ErrorCode::Other(42), 400), false, false, "his_api_error"),
+            (api(ErrorCode::Other(42), 503), true, true, "his_api_error"),
+            (HisError::Unauthorized { method: AuthMethod::Bearer, status: 401 }, false, false, "his_unauthorized"),
+            (
+                HisError::AzureAuth { error: "invalid_client".into(), description: None, retryable: false },
+                false,
+                false,
+                "his_azure_auth",
+            ),
+            (
+                HisError::AzureAuth { error: "timeout".into(), description: None, retryable: true },
+                true,
+                false,
+                "his_azure_auth",
+            ),
+            (HisError::Http { status: 500, snippet: String::new() }, true, true, "his_http"),
+            (HisError::Http { status: 404, snippet: String::new() }, false, false, "his_http"),
+            (HisError::Http { status: 429, snippet: String::new() }, true, false, "his_http"),
+            (HisError::Http { status: 302, snippet: String::new() }, false, false, "his_http"),
+            (HisError::Timeout, true, true, "his_timeout"),
+            (HisError::Connect { detail: "refused".into() }, true, false, "his_connect"),
+            (HisError::Transport { detail: "reset".into() }, true, true, "his_transport"),
+            (HisError::Malformed { path: "Data.Id".into(), detail: "x".into() }, false, true, "his_malformed"),
+            (HisError::Config("x".into()), false, false, "his_config"),
+        ];
+        for (e, retryable, accepted, code) in cases {
+            assert_eq!(e.is_retryable(), retryable, "{e:?}");
+            assert_eq!(e.is_permanent(), !retryable, "{e:?}");
+            assert_eq!(e.may_have_been_accepted(), accepted, "{e:?}");
+            assert_eq!(e.code(), code, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn messages_say_what_to_do() {
+        let owner = api(ErrorCode::InvalidMessageOwner, 200).to_string();
+        assert!(owner.contains("his.from") && owner.contains("caredesk numbers"), "{owner}");
+        let number = api(ErrorCode::InvalidClientNumber, 200).to_string();
+        assert!(number.contains("recipient number was refused"), "{number}");
+        let bearer = HisError::Unauthorized { method: AuthMethod::Bearer, status: 401 }.to_string();
+        assert!(bearer.contains("refused the token his-token"), "{bearer}");
+        let aad = HisError::AzureAuth {
+            error: "invalid_client".into(),
+            description: Some("AADSTS7000215: Invalid client secret provided.".into()),
+            retryable: false,
+        }
+        .to_string();
+        assert!(
+            aad.contains("Azure AD") && aad.contains("AADSTS7000215") && aad.contains("his-client-secret"),
+            "{aad}"
+        );
+        let bad = HisError::Malformed { path: "Data.Messages[0].CreatedAt".into(), detail: "bad".into() }.to_string();
+        assert!(bad.contains("at Data.Messages[0].CreatedAt"), "{bad}");
+    }
+
+    #[test]
+    fn server_messages_have_numbers_redacted() {
+        let e = HisError::Api {
+            code: ErrorCode::InvalidClientNumber,
+            http_status: 200,
+            message: Some("Invalid client number 37060000002".into()),
+        };
+        assert!(!e.to_string().contains("37060000002"), "{e}");
+    }
+}

@@ -99,7 +99,8 @@ impl Serialize for HisTime {
 impl<'de> Deserialize<'de> for HisTime {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        HisTime::parse(&s).ok_or_else(|| de::Error::custom(format!("{s:?} is not a timestamp like 2019-11-12T11:01:51.2143795")))
+        HisTime::parse(&s)
+            .ok_or_else(|| de::Error::custom(format!("{s:?} is not a timestamp like 2019-11-12T11:01:51.2143795")))
     }
 }
 

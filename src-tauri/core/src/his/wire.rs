@@ -28,6 +28,33 @@ pub struct SendSmsRequest {
     pub external_key: i64,
 }
 
+impl SendSmsRequest {
+    /// A Send SMS body: `to` as wire digits (no `+`), `from` as
+    /// [`sender_for_wire`] writes it, `Id` null.
+    pub fn new(from: &str, to: &crate::phone::E164, text: impl Into<String>, external_key: i64) -> SendSmsRequest {
+        SendSmsRequest {
+            id: None,
+            from: sender_for_wire(from),
+            to: to.wire_digits().to_string(),
+            text: text.into(),
+            external_key,
+        }
+    }
+}
+
+/// `his.from` on the wire: a hospital number as digits without `+`
+/// (`+370 600 00001` becomes `37060000001`); a sender name (`RSL_HOSP`) as is.
+pub fn sender_for_wire(from: &str) -> String {
+    let t = from.trim();
+    let is_number =
+        t.chars().any(|c| c.is_ascii_digit()) && t.chars().all(|c| c.is_ascii_digit() || "+-(). ".contains(c));
+    if is_number {
+        t.chars().filter(char::is_ascii_digit).collect()
+    } else {
+        t.to_string()
+    }
+}
+
 /// The envelope of every response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope<T> {
@@ -132,9 +159,10 @@ impl Serialize for ErrorCode {
 impl<'de> Deserialize<'de> for ErrorCode {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match serde_json::Value::deserialize(d)? {
-            serde_json::Value::Number(n) => {
-                n.as_i64().map(ErrorCode::from_number).ok_or_else(|| de::Error::custom(format!("ErrorCode {n} is not a whole number")))
-            }
+            serde_json::Value::Number(n) => n
+                .as_i64()
+                .map(ErrorCode::from_number)
+                .ok_or_else(|| de::Error::custom(format!("ErrorCode {n} is not a whole number"))),
             serde_json::Value::String(s) => {
                 ErrorCode::from_name(&s).ok_or_else(|| de::Error::custom(format!("unknown ErrorCode {s:?}")))
             }

@@ -8,30 +8,13 @@ use crate::{
     store::{ContactPointInput, PatientInput, PhoneKind},
 };
 
-const COLUMNS: [&str; 6] = [
-    "ecm_patient_id",
-    "name",
-    "phone",
-    "contact_name",
-    "contact_relationship",
-    "contact_phone",
-];
+const COLUMNS: [&str; 6] = ["ecm_patient_id", "name", "phone", "contact_name", "contact_relationship", "contact_phone"];
 
 pub fn parse(content: &str, region: Region) -> Result<Vec<ParsedRow>, ImportError> {
     let content = content.strip_prefix('\u{feff}').unwrap_or(content);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(content.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| ImportError::Csv(e.to_string()))?
-        .clone();
-    let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(name))
-    };
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(content.as_bytes());
+    let headers = reader.headers().map_err(|e| ImportError::Csv(e.to_string()))?.clone();
+    let col = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
     let idx: Vec<Option<usize>> = COLUMNS.iter().map(|c| col(c)).collect();
     if idx[1].is_none() {
         return Err(ImportError::MissingColumn("name"));
@@ -44,12 +27,7 @@ pub fn parse(content: &str, region: Region) -> Result<Vec<ParsedRow>, ImportErro
         let (line, result) = match record {
             Ok(r) => {
                 let line = r.position().map(|p| p.line() as usize).unwrap_or(0);
-                let get = |i: usize| {
-                    idx[i]
-                        .and_then(|c| r.get(c))
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                };
+                let get = |i: usize| idx[i].and_then(|c| r.get(c)).map(str::trim).filter(|s| !s.is_empty());
                 (line, row_to_patient(&get, region))
             }
             Err(e) => {
@@ -62,31 +40,19 @@ pub fn parse(content: &str, region: Region) -> Result<Vec<ParsedRow>, ImportErro
     Ok(rows)
 }
 
-fn row_to_patient<'a>(
-    get: &dyn Fn(usize) -> Option<&'a str>,
-    region: Region,
-) -> Result<PatientInput, String> {
+fn row_to_patient<'a>(get: &dyn Fn(usize) -> Option<&'a str>, region: Region) -> Result<PatientInput, String> {
     let name = get(1).ok_or("the name is empty")?;
     let ecm_patient_id = match get(0) {
         None => None,
         Some(v) => match v.parse::<i64>() {
             Ok(n) if n > 0 => Some(n),
-            _ => {
-                return Err(format!(
-                    "ecm_patient_id {v:?} is not a positive whole number"
-                ))
-            }
+            _ => return Err(format!("ecm_patient_id {v:?} is not a positive whole number")),
         },
     };
     let mut phones = Vec::new();
     if let Some(p) = get(2) {
         let number = normalize(p, region).map_err(|e| format!("phone: {e}"))?;
-        phones.push(ContactPointInput {
-            number,
-            kind: PhoneKind::Patient,
-            name: None,
-            relationship: None,
-        });
+        phones.push(ContactPointInput { number, kind: PhoneKind::Patient, name: None, relationship: None });
     }
     match get(5) {
         Some(p) => {
@@ -106,12 +72,7 @@ fn row_to_patient<'a>(
     if phones.is_empty() {
         return Err("the row has no phone number".into());
     }
-    Ok(PatientInput {
-        ecm_patient_id,
-        fhir_id: None,
-        name: name.to_string(),
-        phones,
-    })
+    Ok(PatientInput { ecm_patient_id, fhir_id: None, name: name.to_string(), phones })
 }
 
 #[cfg(test)]
@@ -137,10 +98,8 @@ mod tests {
     #[test]
     fn bad_rows_name_their_line_and_reason() {
         let rows = parse_us("ecm_patient_id,name,phone\n1,Ok Person,8055550100\n2,,8055550100\nx,Bad Id,8055550100\n4,Bad Phone,12345\n5,No Phone,\n");
-        let errs: Vec<(usize, String)> = rows
-            .iter()
-            .filter_map(|(l, r)| r.as_ref().err().map(|e| (*l, e.clone())))
-            .collect();
+        let errs: Vec<(usize, String)> =
+            rows.iter().filter_map(|(l, r)| r.as_ref().err().map(|e| (*l, e.clone()))).collect();
         assert_eq!(errs.len(), 4);
         assert_eq!(errs[0].0, 3);
         assert!(errs[0].1.contains("name"));

@@ -15,24 +15,16 @@ use crate::{
 };
 
 pub fn parse(content: &str, region: Region, db: &Database) -> Result<Vec<ParsedRow>, ImportError> {
-    let root: serde_json::Value =
-        serde_json::from_str(content).map_err(|e| ImportError::Fhir(e.to_string()))?;
-    let resources: Vec<(usize, serde_json::Value)> =
-        match root.get("resourceType").and_then(|v| v.as_str()) {
-            Some("Bundle") => {
-                let bundle: Bundle =
-                    serde_json::from_value(root).map_err(|e| ImportError::Fhir(e.to_string()))?;
-                bundle
-                    .entry
-                    .into_iter()
-                    .enumerate()
-                    .filter_map(|(i, e)| e.resource.map(|r| (i + 1, r)))
-                    .collect()
-            }
-            Some("Patient") | Some("RelatedPerson") => vec![(1, root)],
-            Some(other) => return Err(ImportError::Fhir(format!("resourceType is {other:?}"))),
-            None => return Err(ImportError::Fhir("there is no resourceType".into())),
-        };
+    let root: serde_json::Value = serde_json::from_str(content).map_err(|e| ImportError::Fhir(e.to_string()))?;
+    let resources: Vec<(usize, serde_json::Value)> = match root.get("resourceType").and_then(|v| v.as_str()) {
+        Some("Bundle") => {
+            let bundle: Bundle = serde_json::from_value(root).map_err(|e| ImportError::Fhir(e.to_string()))?;
+            bundle.entry.into_iter().enumerate().filter_map(|(i, e)| e.resource.map(|r| (i + 1, r))).collect()
+        }
+        Some("Patient") | Some("RelatedPerson") => vec![(1, root)],
+        Some(other) => return Err(ImportError::Fhir(format!("resourceType is {other:?}"))),
+        None => return Err(ImportError::Fhir("there is no resourceType".into())),
+    };
 
     let mut rows: Vec<ParsedRow> = Vec::new();
     let mut by_fhir_id: HashMap<String, usize> = HashMap::new();
@@ -83,16 +75,16 @@ pub fn parse(content: &str, region: Region, db: &Database) -> Result<Vec<ParsedR
         }
         let existing = db
             .conn()
-            .query_row(
-                "SELECT name FROM patients WHERE fhir_id = ?1",
-                [&target],
-                |r| r.get::<_, String>(0),
-            )
+            .query_row("SELECT name FROM patients WHERE fhir_id = ?1", [&target], |r| r.get::<_, String>(0))
             .optional()
             .map_err(crate::store::StoreError::from)?;
         match existing {
-            Some(name) => rows.push((row, Ok(PatientInput { ecm_patient_id: None, fhir_id: Some(target), name, phones: contacts }))),
-            None => rows.push((row, Err(format!("RelatedPerson refers to Patient/{target}, which is neither in this file nor imported")))),
+            Some(name) => rows
+                .push((row, Ok(PatientInput { ecm_patient_id: None, fhir_id: Some(target), name, phones: contacts }))),
+            None => rows.push((
+                row,
+                Err(format!("RelatedPerson refers to Patient/{target}, which is neither in this file nor imported")),
+            )),
         }
     }
     Ok(rows)
@@ -108,17 +100,11 @@ fn patient_input(p: &Patient, region: Region) -> Result<PatientInput, String> {
     let mut phones = Vec::new();
     for value in fhir::sms_numbers(&p.telecom) {
         let number = normalize(&value, region).map_err(|e| format!("Patient.telecom: {e}"))?;
-        phones.push(ContactPointInput {
-            number,
-            kind: PhoneKind::Patient,
-            name: None,
-            relationship: None,
-        });
+        phones.push(ContactPointInput { number, kind: PhoneKind::Patient, name: None, relationship: None });
     }
     for (i, c) in p.contact.iter().enumerate() {
         for value in fhir::sms_numbers(&c.telecom) {
-            let number = normalize(&value, region)
-                .map_err(|e| format!("Patient.contact[{i}].telecom: {e}"))?;
+            let number = normalize(&value, region).map_err(|e| format!("Patient.contact[{i}].telecom: {e}"))?;
             phones.push(ContactPointInput {
                 number,
                 kind: PhoneKind::Contact,
@@ -128,16 +114,9 @@ fn patient_input(p: &Patient, region: Region) -> Result<PatientInput, String> {
         }
     }
     if phones.is_empty() {
-        return Err(format!(
-            "Patient {name:?} has no telecom with system \"sms\""
-        ));
+        return Err(format!("Patient {name:?} has no telecom with system \"sms\""));
     }
-    Ok(PatientInput {
-        ecm_patient_id,
-        fhir_id: p.id.clone(),
-        name,
-        phones,
-    })
+    Ok(PatientInput { ecm_patient_id, fhir_id: p.id.clone(), name, phones })
 }
 
 fn related_contacts(rp: &RelatedPerson, region: Region) -> Result<Vec<ContactPointInput>, String> {
@@ -187,10 +166,7 @@ mod tests {
         let rows = parse(BUNDLE, Region::default(), &db).unwrap();
         assert_eq!(rows.len(), 2);
         let ana = rows[0].1.as_ref().unwrap();
-        assert_eq!(
-            (ana.name.as_str(), ana.ecm_patient_id),
-            ("Ana Lopez", Some(123))
-        );
+        assert_eq!((ana.name.as_str(), ana.ecm_patient_id), ("Ana Lopez", Some(123)));
         let nums: Vec<&str> = ana.phones.iter().map(|p| p.number.as_str()).collect();
         assert_eq!(nums, ["+18055550100", "+18055550101", "+18055550102"]);
         assert_eq!(ana.phones[1].relationship.as_deref(), Some("son"));
@@ -209,15 +185,8 @@ mod tests {
             parse("{\"resourceType\":\"Observation\"}", Region::default(), &db),
             Err(ImportError::Fhir(_))
         ));
-        assert!(matches!(
-            parse("not json", Region::default(), &db),
-            Err(ImportError::Fhir(_))
-        ));
+        assert!(matches!(parse("not json", Region::default(), &db), Err(ImportError::Fhir(_))));
         let orphan = r#"{"resourceType":"RelatedPerson","patient":{"reference":"Patient/zz"},"telecom":[{"system":"sms","value":"+14155550100"}]}"#;
-        assert!(parse(orphan, Region::default(), &db).unwrap()[0]
-            .1
-            .as_ref()
-            .unwrap_err()
-            .contains("Patient/zz"));
+        assert!(parse(orphan, Region::default(), &db).unwrap()[0].1.as_ref().unwrap_err().contains("Patient/zz"));
     }
 }

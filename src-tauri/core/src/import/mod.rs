@@ -73,10 +73,8 @@ impl Format {
 pub(crate) type ParsedRow = (usize, Result<PatientInput, String>);
 
 pub fn read_file(path: &Path) -> Result<String, ImportError> {
-    std::fs::read_to_string(path).map_err(|e| ImportError::Read {
-        path: path.display().to_string(),
-        detail: e.to_string(),
-    })
+    std::fs::read_to_string(path)
+        .map_err(|e| ImportError::Read { path: path.display().to_string(), detail: e.to_string() })
 }
 
 /// Imports `content` (named `name`, for its format) into `db`, reporting
@@ -93,10 +91,7 @@ pub fn import(
         Format::FhirJson => fhir_roster::parse(content, region, db)?,
     };
     let total = rows.len();
-    let mut summary = ImportSummary {
-        total_rows: total,
-        ..Default::default()
-    };
+    let mut summary = ImportSummary { total_rows: total, ..Default::default() };
     progress(ImportProgress { done: 0, total });
     let tx = db.conn_mut().transaction().map_err(StoreError::from)?;
     for (i, (row, parsed)) in rows.into_iter().enumerate() {

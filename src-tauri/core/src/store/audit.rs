@@ -17,13 +17,7 @@ pub struct AuditEntry {
 impl Database {
     /// Records an action. `detail` must never hold a secret, and holds PHI
     /// only as the encrypted database may (it never goes to a log).
-    pub fn audit(
-        &self,
-        actor: &str,
-        action: &str,
-        patient_id: Option<i64>,
-        detail: &str,
-    ) -> Result<(), StoreError> {
+    pub fn audit(&self, actor: &str, action: &str, patient_id: Option<i64>, detail: &str) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO audit_log (at, actor, action, patient_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![now_rfc3339(), actor, action, patient_id, detail],
@@ -32,9 +26,9 @@ impl Database {
     }
 
     pub fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, at, actor, action, patient_id, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, at, actor, action, patient_id, detail FROM audit_log ORDER BY id DESC LIMIT ?1")?;
         let rows = stmt.query_map([limit as i64], |r| {
             Ok(AuditEntry {
                 id: r.get(0)?,
@@ -60,14 +54,8 @@ mod tests {
         let (_d, db) = test_db();
         db.audit("ana", "config.set", None, "sms.via").unwrap();
         let e = db.audit_entries(10).unwrap();
-        assert_eq!(
-            (e.len(), e[0].actor.as_str(), e[0].action.as_str()),
-            (1, "ana", "config.set")
-        );
-        assert!(db
-            .conn()
-            .execute("UPDATE audit_log SET actor = 'x'", [])
-            .is_err());
+        assert_eq!((e.len(), e[0].actor.as_str(), e[0].action.as_str()), (1, "ana", "config.set"));
+        assert!(db.conn().execute("UPDATE audit_log SET actor = 'x'", []).is_err());
         assert!(db.conn().execute("DELETE FROM audit_log", []).is_err());
         assert_eq!(db.audit_entries(10).unwrap()[0].actor, "ana");
     }

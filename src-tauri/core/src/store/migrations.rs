@@ -19,14 +19,9 @@ pub fn latest_version() -> usize {
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > latest_version() as i64 {
-        return Err(StoreError::NewerSchema {
-            found,
-            known: latest_version(),
-        });
+        return Err(StoreError::NewerSchema { found, known: latest_version() });
     }
-    MIGRATIONS
-        .to_latest(conn)
-        .map_err(|e| StoreError::Migration(e.to_string()))
+    MIGRATIONS.to_latest(conn).map_err(|e| StoreError::Migration(e.to_string()))
 }
 
 #[cfg(test)]
@@ -42,9 +37,6 @@ mod tests {
     fn a_newer_schema_is_refused() {
         let mut c = Connection::open_in_memory().unwrap();
         c.execute_batch("PRAGMA user_version = 99").unwrap();
-        assert!(matches!(
-            migrate(&mut c),
-            Err(StoreError::NewerSchema { found: 99, .. })
-        ));
+        assert!(matches!(migrate(&mut c), Err(StoreError::NewerSchema { found: 99, .. })));
     }
 }

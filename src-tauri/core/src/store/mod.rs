@@ -4,6 +4,8 @@
 //! power cut.
 
 mod audit;
+mod consent;
+mod messages;
 mod migrations;
 mod patients;
 mod settings;
@@ -13,23 +15,25 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 pub use audit::AuditEntry;
-pub use patients::{
-    upsert_patient, ContactPointInput, PatientInput, PatientView, PhoneKind, PhoneView,
-    UpsertOutcome,
-};
+pub use messages::{Accepted, NewActivity, NewOutbound, Route, ThreadItem};
+pub use patients::{upsert_patient, ContactPointInput, PatientInput, PatientView, PhoneKind, PhoneView, UpsertOutcome};
 
 use crate::secrets::Secret;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("the database at {path} cannot be opened with the key in the keyring (wrong key, or not a CareDesk database)")]
+    #[error(
+        "the database at {path} cannot be opened with the key in the keyring (wrong key, or not a CareDesk database)"
+    )]
     WrongKey { path: PathBuf },
     #[error(
         "the database at {path} exists but its key is missing from the keyring; it cannot be read. \
          Restore the keyring entry, or move the data directory away to start afresh"
     )]
     KeyMissing { path: PathBuf },
-    #[error("the database was written by a newer CareDesk (schema {found}, this build knows {known}); update CareDesk")]
+    #[error(
+        "the database was written by a newer CareDesk (schema {found}, this build knows {known}); update CareDesk"
+    )]
     NewerSchema { found: i64, known: usize },
     #[error("database migration failed: {0}")]
     Migration(String),
@@ -48,23 +52,15 @@ impl Database {
     /// Opens (creating if needed) the database at `path` with `key` (64 hex
     /// digits), checks the key and brings the schema up to date.
     pub fn open(path: &Path, key: &Secret) -> Result<Database, StoreError> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags)?;
         apply_key(&conn, key)?;
         // The first read proves the key: SQLCipher reports a wrong key as
         // "file is not a database".
-        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-            r.get::<_, i64>(0)
-        }) {
+        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
             return Err(match e {
-                rusqlite::Error::SqliteFailure(f, _)
-                    if f.code == rusqlite::ErrorCode::NotADatabase =>
-                {
-                    StoreError::WrongKey {
-                        path: path.to_path_buf(),
-                    }
+                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+                    StoreError::WrongKey { path: path.to_path_buf() }
                 }
                 other => StoreError::Sqlite(other),
             });
@@ -77,10 +73,7 @@ impl Database {
              PRAGMA temp_store = MEMORY;",
         )?;
         migrations::migrate(&mut conn)?;
-        Ok(Database {
-            conn,
-            path: path.to_path_buf(),
-        })
+        Ok(Database { conn, path: path.to_path_buf() })
     }
 
     pub fn path(&self) -> &Path {
@@ -97,18 +90,14 @@ impl Database {
 
     /// `PRAGMA integrity_check`: "ok" or the problems found.
     pub fn integrity_check(&self) -> Result<String, StoreError> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 }
 
 fn apply_key(conn: &Connection, key: &Secret) -> Result<(), StoreError> {
     let hex = key.expose();
     if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(StoreError::WrongKey {
-            path: PathBuf::new(),
-        });
+        return Err(StoreError::WrongKey { path: PathBuf::new() });
     }
     // A raw key (x'..'), so no passphrase derivation runs on every open. It
     // must be the connection's first statement.
@@ -149,22 +138,16 @@ mod tests {
     fn pragmas_are_wal_full_and_foreign_keys() {
         let (_dir, db) = test_db();
         let c = db.conn();
-        let mode: String = c
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
+        let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
         let sync: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
-        let fk: i64 = c
-            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
-            .unwrap();
+        let fk: i64 = c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
         assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
     }
 
     #[test]
     fn file_has_no_sqlite_header() {
         let (_dir, db) = test_db();
-        db.conn()
-            .execute_batch("INSERT INTO settings VALUES ('user.name', 'Plaintext Probe', 'x')")
-            .unwrap();
+        db.conn().execute_batch("INSERT INTO settings VALUES ('user.name', 'Plaintext Probe', 'x')").unwrap();
         let bytes = std::fs::read(db.path()).unwrap();
         assert!(!bytes.starts_with(b"SQLite format 3"));
     }

@@ -64,10 +64,7 @@ pub struct PhoneView {
 }
 
 fn name_key(name: &str) -> String {
-    name.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 /// Escapes LIKE wildcards so a typed `%` or `_` matches itself.
@@ -88,29 +85,16 @@ fn like_prefix(s: &str) -> String {
 /// Identity, in order: the ECM patient id, the FHIR id, then the same name
 /// with a number in common. Numbers are merged, never dropped, so a number's
 /// consent history stays attached.
-pub fn upsert_patient(
-    tx: &Transaction<'_>,
-    input: &PatientInput,
-) -> Result<UpsertOutcome, StoreError> {
+pub fn upsert_patient(tx: &Transaction<'_>, input: &PatientInput) -> Result<UpsertOutcome, StoreError> {
     let now = now_rfc3339();
     let key = name_key(&input.name);
     let mut existing: Option<i64> = None;
     if let Some(ecm) = input.ecm_patient_id {
-        existing = tx
-            .query_row(
-                "SELECT id FROM patients WHERE ecm_patient_id = ?1",
-                [ecm],
-                |r| r.get(0),
-            )
-            .optional()?;
+        existing = tx.query_row("SELECT id FROM patients WHERE ecm_patient_id = ?1", [ecm], |r| r.get(0)).optional()?;
     }
     if existing.is_none() {
         if let Some(fhir) = &input.fhir_id {
-            existing = tx
-                .query_row("SELECT id FROM patients WHERE fhir_id = ?1", [fhir], |r| {
-                    r.get(0)
-                })
-                .optional()?;
+            existing = tx.query_row("SELECT id FROM patients WHERE fhir_id = ?1", [fhir], |r| r.get(0)).optional()?;
         }
     }
     if existing.is_none() && input.ecm_patient_id.is_none() && input.fhir_id.is_none() {
@@ -173,9 +157,7 @@ pub fn upsert_patient(
 
 impl Database {
     pub fn patient_count(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM patients", [], |r| r.get(0))?)
+        Ok(self.conn.query_row("SELECT count(*) FROM patients", [], |r| r.get(0))?)
     }
 
     /// Finds a patient by CareDesk id (`12`) or ECM id (`ecm:123`).
@@ -185,20 +167,12 @@ impl Database {
             let Ok(ecm) = ecm.trim().parse::<i64>() else {
                 return Ok(None);
             };
-            self.conn
-                .query_row(
-                    "SELECT id FROM patients WHERE ecm_patient_id = ?1",
-                    [ecm],
-                    |r| r.get(0),
-                )
-                .optional()?
+            self.conn.query_row("SELECT id FROM patients WHERE ecm_patient_id = ?1", [ecm], |r| r.get(0)).optional()?
         } else {
             let Ok(id) = r.parse::<i64>() else {
                 return Ok(None);
             };
-            self.conn
-                .query_row("SELECT id FROM patients WHERE id = ?1", [id], |r| r.get(0))
-                .optional()?
+            self.conn.query_row("SELECT id FROM patients WHERE id = ?1", [id], |r| r.get(0)).optional()?
         };
         Ok(found)
     }
@@ -210,36 +184,18 @@ impl Database {
     /// Patients matching what a person typed: a name (prefix of any word),
     /// a phone number in any format (prefix of its digits, national or
     /// international), or an ECM id (`123` or `ecm:123`). Empty lists all.
-    pub fn search_patients(
-        &self,
-        query: &str,
-        limit: usize,
-    ) -> Result<Vec<PatientView>, StoreError> {
+    pub fn search_patients(&self, query: &str, limit: usize) -> Result<Vec<PatientView>, StoreError> {
         let q = query.trim();
         let limit = limit as i64;
         let ids: Vec<i64> = if q.is_empty() {
-            let mut s = self
-                .conn
-                .prepare_cached("SELECT id FROM patients ORDER BY name_key, id LIMIT ?1")?;
-            let v = s
-                .query_map([limit], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
+            let mut s = self.conn.prepare_cached("SELECT id FROM patients ORDER BY name_key, id LIMIT ?1")?;
+            let v = s.query_map([limit], |r| r.get(0))?.collect::<Result<_, _>>()?;
             v
-        } else if let Some(ecm) = q
-            .strip_prefix("ecm:")
-            .and_then(|s| s.trim().parse::<i64>().ok())
-        {
-            let mut s = self
-                .conn
-                .prepare_cached("SELECT id FROM patients WHERE ecm_patient_id = ?1")?;
-            let v = s
-                .query_map([ecm], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
+        } else if let Some(ecm) = q.strip_prefix("ecm:").and_then(|s| s.trim().parse::<i64>().ok()) {
+            let mut s = self.conn.prepare_cached("SELECT id FROM patients WHERE ecm_patient_id = ?1")?;
+            let v = s.query_map([ecm], |r| r.get(0))?.collect::<Result<_, _>>()?;
             v
-        } else if q
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
-            && q.chars().any(|c| c.is_ascii_digit())
+        } else if q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) && q.chars().any(|c| c.is_ascii_digit())
         {
             let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
             let ecm = digits.parse::<i64>().ok();
@@ -250,9 +206,7 @@ impl Database {
                  SELECT patient_id FROM contact_points WHERE digits LIKE ?2 ESCAPE '\\' OR national LIKE ?2 ESCAPE '\\'
                  LIMIT ?3",
             )?;
-            let v = s
-                .query_map(params![ecm, p, limit], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
+            let v = s.query_map(params![ecm, p, limit], |r| r.get(0))?.collect::<Result<_, _>>()?;
             v
         } else {
             let key = name_key(q);
@@ -261,29 +215,19 @@ impl Database {
                  ORDER BY name_key, id LIMIT ?3",
             )?;
             let v = s
-                .query_map(
-                    params![like_prefix(&key), format!("% {}", like_prefix(&key)), limit],
-                    |r| r.get(0),
-                )?
+                .query_map(params![like_prefix(&key), format!("% {}", like_prefix(&key)), limit], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
             v
         };
         let mut list = self.patients_by_ids(&ids)?;
-        list.sort_by(|a, b| {
-            a.name
-                .to_lowercase()
-                .cmp(&b.name.to_lowercase())
-                .then(a.id.cmp(&b.id))
-        });
+        list.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
         Ok(list)
     }
 
     fn patients_by_ids(&self, ids: &[i64]) -> Result<Vec<PatientView>, StoreError> {
         let mut out = Vec::with_capacity(ids.len());
         let mut index = HashMap::new();
-        let mut p = self
-            .conn
-            .prepare_cached("SELECT id, name, ecm_patient_id FROM patients WHERE id = ?1")?;
+        let mut p = self.conn.prepare_cached("SELECT id, name, ecm_patient_id FROM patients WHERE id = ?1")?;
         let mut ph = self.conn.prepare_cached(
             "SELECT c.number, c.kind, c.name, c.relationship, COALESCE(s.state = 'opted_out', 0)
              FROM contact_points c LEFT JOIN sms_consent s ON s.number = c.number
@@ -295,12 +239,7 @@ impl Database {
             }
             let Some(mut view) = p
                 .query_row([id], |r| {
-                    Ok(PatientView {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        ecm_patient_id: r.get(2)?,
-                        phones: vec![],
-                    })
+                    Ok(PatientView { id: r.get(0)?, name: r.get(1)?, ecm_patient_id: r.get(2)?, phones: vec![] })
                 })
                 .optional()?
             else {
@@ -311,11 +250,7 @@ impl Database {
                     let kind: String = r.get(1)?;
                     Ok(PhoneView {
                         number: r.get(0)?,
-                        kind: if kind == "patient" {
-                            PhoneKind::Patient
-                        } else {
-                            PhoneKind::Contact
-                        },
+                        kind: if kind == "patient" { PhoneKind::Patient } else { PhoneKind::Contact },
                         name: r.get(2)?,
                         relationship: r.get(3)?,
                         opted_out: r.get(4)?,
@@ -350,12 +285,7 @@ mod tests {
             fhir_id: None,
             name: "Ana Lopez".into(),
             phones: vec![
-                cp(
-                    "(805) 555-0101",
-                    PhoneKind::Contact,
-                    Some("Luis Lopez"),
-                    Some("son"),
-                ),
+                cp("(805) 555-0101", PhoneKind::Contact, Some("Luis Lopez"), Some("son")),
                 cp("805-555-0100", PhoneKind::Patient, None, None),
             ],
         }
@@ -389,13 +319,7 @@ mod tests {
         other.name = "Bo Chen".into();
         other.phones = vec![cp("+14155550199", PhoneKind::Patient, None, None)];
         upsert(&mut db, &other);
-        let ids = |q: &str| {
-            db.search_patients(q, 50)
-                .unwrap()
-                .iter()
-                .map(|p| p.id)
-                .collect::<Vec<_>>()
-        };
+        let ids = |q: &str| db.search_patients(q, 50).unwrap().iter().map(|p| p.id).collect::<Vec<_>>();
         assert_eq!(ids("lop"), vec![id]);
         assert_eq!(ids("ANA"), vec![id]);
         assert_eq!(ids("(805) 555-01"), vec![id]);

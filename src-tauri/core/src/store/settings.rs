@@ -6,12 +6,7 @@ use super::{now_rfc3339, Database, StoreError};
 
 impl Database {
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()?)
+        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
@@ -25,16 +20,11 @@ impl Database {
 
     /// Returns whether a value was removed.
     pub fn unset_setting(&self, key: &str) -> Result<bool, StoreError> {
-        Ok(self
-            .conn
-            .execute("DELETE FROM settings WHERE key = ?1", [key])?
-            > 0)
+        Ok(self.conn.execute("DELETE FROM settings WHERE key = ?1", [key])? > 0)
     }
 
     pub fn all_settings(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT key, value FROM settings ORDER BY key")?;
+        let mut stmt = self.conn.prepare("SELECT key, value FROM settings ORDER BY key")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

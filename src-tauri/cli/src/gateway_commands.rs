@@ -1,0 +1,179 @@
+//! The commands that talk to the servers: numbers, send, call, sandbox.
+
+use std::sync::Mutex;
+
+use caredesk_core::{
+    gateways::{GatewayPlan, Gateways, Mode},
+    sandbox::{self, Sandbox, SandboxOptions},
+    send::{self, SmsRequest},
+    store::Route,
+    CoreError, Desk,
+};
+
+use crate::output::line;
+
+fn runtime() -> Result<tokio::runtime::Runtime, CoreError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CoreError::Io(format!("cannot start the async runtime: {e}")))
+}
+
+/// Connects to the configured servers, or to an in-process sandbox when none
+/// is configured (seeding its demo roster into an empty roster).
+async fn connect(desk: &Mutex<Desk>) -> Result<Gateways, CoreError> {
+    let plan = GatewayPlan::from_desk(&desk.lock().expect("desk lock"))?;
+    let gateways = plan.connect(SandboxOptions::default()).await?;
+    if gateways.mode == Mode::Sandbox {
+        let added = desk.lock().expect("desk lock").seed_demo_roster()?;
+        eprintln!("note: no server is configured, so this uses the built-in sandbox (nothing reaches real patients)");
+        if added > 0 {
+            eprintln!("note: added the sandbox's {added} demo patients (see `caredesk patients list`)");
+        }
+    }
+    Ok(gateways)
+}
+
+pub fn numbers(desk: Desk, json: bool) -> Result<(), CoreError> {
+    let desk = Mutex::new(desk);
+    runtime()?.block_on(async {
+        let gw = connect(&desk).await?;
+        let list = gw.his()?.numbers().await?;
+        if json {
+            line(serde_json::to_string_pretty(&list).expect("numbers serialize"));
+        } else {
+            for n in &list {
+                let kind = if n.number.chars().all(|c| c.is_ascii_digit()) { "number" } else { "sender name" };
+                line(format!("{:>6}  {:<16} {kind}", n.operator_number_id, n.number));
+            }
+        }
+        gw.shutdown().await;
+        Ok(())
+    })
+}
+
+pub fn send(
+    desk: Desk,
+    patient: String,
+    to: Option<String>,
+    text: String,
+    via: Option<String>,
+    json: bool,
+) -> Result<(), CoreError> {
+    let desk = Mutex::new(desk);
+    runtime()?.block_on(async {
+        let gw = connect(&desk).await?;
+        let req = SmsRequest { patient, to, text, via: via.as_deref().and_then(Route::parse) };
+        let outcome = send::send_sms(&desk, &gw, req).await;
+        gw.shutdown().await;
+        let outcome = outcome?;
+        if json {
+            line(serde_json::to_string_pretty(&outcome).expect("outcome serializes"));
+        }
+        match outcome.state.as_str() {
+            "failed" => Err(CoreError::InvalidMessage(format!("not sent: {}", outcome.error.unwrap_or_default()))),
+            "uncertain" => Err(CoreError::InvalidMessage(format!(
+                "unknown whether it was sent: {}",
+                outcome.error.unwrap_or_default()
+            ))),
+            _ => {
+                if !json {
+                    line(format!(
+                        "accepted by {}: message {} to {} ({}), server id {}",
+                        outcome.route.as_str(),
+                        outcome.message_id,
+                        outcome.to,
+                        outcome.state,
+                        outcome.server_id.unwrap_or_else(|| "-".into())
+                    ));
+                }
+                Ok(())
+            }
+        }
+    })
+}
+
+pub fn call(desk: Desk, patient: String, to: Option<String>, json: bool) -> Result<(), CoreError> {
+    let desk = Mutex::new(desk);
+    runtime()?.block_on(async {
+        let gw = connect(&desk).await?;
+        let outcome = send::place_call(&desk, &gw, &patient, to.as_deref()).await;
+        gw.shutdown().await;
+        let outcome = outcome?;
+        if json {
+            line(serde_json::to_string_pretty(&outcome).expect("outcome serializes"));
+        }
+        if outcome.status == "failed" {
+            return Err(CoreError::InvalidMessage(format!("call not placed: {}", outcome.error.unwrap_or_default())));
+        }
+        if !json {
+            line(format!(
+                "call {} to {} placed ({}), ECM call id {}",
+                outcome.call_id,
+                outcome.to,
+                outcome.status,
+                outcome.server_id.unwrap_or_default()
+            ));
+        }
+        Ok(())
+    })
+}
+
+/// Runs the sandbox in the foreground until Ctrl+C or SIGTERM.
+pub fn sandbox(port: Option<u16>, no_replies: bool, fast: bool, seed: Option<u64>) -> Result<(), CoreError> {
+    runtime()?.block_on(async {
+        let mut options = if fast { SandboxOptions::for_tests() } else { SandboxOptions::default() };
+        options.port = port;
+        options.replies = !no_replies;
+        if seed.is_some() {
+            options.seed = seed;
+        }
+        let handle =
+            Sandbox::start(options).await.map_err(|e| CoreError::Io(format!("cannot start the sandbox: {e}")))?;
+        line(format!("CareDesk sandbox listening on {}", handle.base_url()));
+        line(format!(
+            "  hospital SMS server  his.base_url = {}   (bearer token: {})",
+            handle.his_base_url(),
+            sandbox::SANDBOX_HIS_TOKEN
+        ));
+        line(format!(
+            "  Azure AD             his.azure.authority = {}  tenant {}  client_id {}  secret {}  scope {}",
+            handle.azure_authority(),
+            sandbox::SANDBOX_AZURE_TENANT,
+            sandbox::SANDBOX_AZURE_CLIENT_ID,
+            sandbox::SANDBOX_AZURE_CLIENT_SECRET,
+            sandbox::SANDBOX_AZURE_SCOPE
+        ));
+        line(format!(
+            "  ECM API              ecm.base_url = {}   (X-User-Token: {})",
+            handle.ecm_base_url(),
+            sandbox::SANDBOX_ECM_TOKEN
+        ));
+        line(format!(
+            "  control              {}__sandbox/state, /__sandbox/faults, /__sandbox/inbound, /__sandbox/reset",
+            handle.base_url()
+        ));
+        line("Press Ctrl+C to stop.");
+        wait_for_stop().await;
+        handle.shutdown().await;
+        line("sandbox stopped");
+        Ok(())
+    })
+}
+
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

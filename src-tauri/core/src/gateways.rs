@@ -1,0 +1,228 @@
+//! Which servers CareDesk talks to, built from settings and the keyring: the
+//! configured hospital SMS server and ECM API, or the built-in sandbox that
+//! simulates both when nothing is configured.
+
+use url::Url;
+
+use crate::{
+    desk::Desk,
+    ecm::client::EcmClient,
+    error::{CoreError, Result},
+    his::{
+        auth::{AzureConfig, HisAuth},
+        client::{HisClient, HisConfig},
+    },
+    http::{self, HttpSettings},
+    sandbox::{self, Sandbox, SandboxHandle, SandboxOptions},
+    secrets::{Secret, SecretName},
+    store::Route,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Sandbox,
+    Real,
+}
+
+/// Why a route cannot be used, in words for the coordinator.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GatewayConfigError {
+    #[error("the hospital SMS server is not configured: set his.base_url (and his.auth with its secret)")]
+    HisNotConfigured,
+    #[error("the ECM Communications API is not configured: set ecm.base_url and store ecm-token")]
+    EcmNotConfigured,
+    #[error("the secret {0} is not stored: run `caredesk credentials set {0}` or enter it in Settings")]
+    MissingSecret(SecretName),
+    #[error("{0} is not set")]
+    MissingSetting(&'static str),
+    #[error("no sender is set: choose one of the hospital numbers (`caredesk numbers`) with `caredesk config set his.from NUMBER`")]
+    NoSender,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// What to connect to, read from a desk (synchronous: settings and keyring).
+#[derive(Debug, Clone)]
+pub struct GatewayPlan {
+    pub mode: Mode,
+    pub http: HttpSettings,
+    pub default_route: Route,
+    his: std::result::Result<HisConfig, GatewayConfigError>,
+    his_from: Option<String>,
+    ecm: std::result::Result<(Url, Secret), GatewayConfigError>,
+}
+
+/// The connected gateways. In sandbox mode it owns the running sandbox.
+pub struct Gateways {
+    pub mode: Mode,
+    pub default_route: Route,
+    his: std::result::Result<HisClient, GatewayConfigError>,
+    his_from: Option<String>,
+    ecm: std::result::Result<EcmClient, GatewayConfigError>,
+    sandbox: Option<SandboxHandle>,
+}
+
+impl std::fmt::Debug for Gateways {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateways").field("mode", &self.mode).field("default_route", &self.default_route).finish()
+    }
+}
+
+fn url_setting(desk: &Desk, key: &'static str) -> Result<Option<Url>> {
+    desk.setting(key)?
+        .map(|v| {
+            Url::parse(&v)
+                .map_err(|e| CoreError::Gateway(GatewayConfigError::Invalid(format!("{key} {v:?} is not a URL: {e}"))))
+        })
+        .transpose()
+}
+
+/// The Azure AD settings and secret, or the first one missing.
+fn azure_config(desk: &Desk) -> Result<std::result::Result<AzureConfig, GatewayConfigError>> {
+    let mut values = Vec::new();
+    for key in ["his.azure.tenant", "his.azure.client_id", "his.azure.scope"] {
+        match desk.setting(key)? {
+            Some(v) => values.push(v),
+            None => return Ok(Err(GatewayConfigError::MissingSetting(key))),
+        }
+    }
+    let Some(client_secret) = desk.credentials().get(SecretName::HisClientSecret)? else {
+        return Ok(Err(GatewayConfigError::MissingSecret(SecretName::HisClientSecret)));
+    };
+    let scope = values.pop().unwrap_or_default();
+    let client_id = values.pop().unwrap_or_default();
+    let tenant = values.pop().unwrap_or_default();
+    let authority_template = desk.setting("his.azure.authority")?.unwrap_or_default();
+    Ok(Ok(AzureConfig { authority_template, tenant, client_id, scope, client_secret }))
+}
+
+impl GatewayPlan {
+    pub fn from_desk(desk: &Desk) -> Result<GatewayPlan> {
+        let his_url = url_setting(desk, "his.base_url")?;
+        let ecm_url = url_setting(desk, "ecm.base_url")?;
+        let mode = match desk.setting("servers.mode")?.as_deref() {
+            Some("sandbox") => Mode::Sandbox,
+            Some("real") => Mode::Real,
+            _ if his_url.is_none() && ecm_url.is_none() => Mode::Sandbox,
+            _ => Mode::Real,
+        };
+        let timeout = desk.setting("http.timeout_secs")?.and_then(|v| v.parse().ok()).unwrap_or(30);
+        let default_route = desk.setting("sms.via")?.as_deref().and_then(Route::parse).unwrap_or(Route::His);
+        let creds = desk.credentials();
+        let secret = |name: SecretName| -> Result<std::result::Result<Secret, GatewayConfigError>> {
+            Ok(creds.get(name)?.ok_or(GatewayConfigError::MissingSecret(name)))
+        };
+        let his = match (mode, his_url) {
+            (Mode::Sandbox, _) => Err(GatewayConfigError::HisNotConfigured),
+            (Mode::Real, None) => Err(GatewayConfigError::HisNotConfigured),
+            (Mode::Real, Some(base_url)) => {
+                let auth = if desk.setting("his.auth")?.as_deref() == Some("azure") {
+                    azure_config(desk)?.map(HisAuth::Azure)
+                } else {
+                    secret(SecretName::HisToken)?.map(HisAuth::Bearer)
+                };
+                auth.map(|auth| HisConfig { base_url, auth })
+            }
+        };
+        let ecm = match (mode, ecm_url) {
+            (Mode::Real, Some(url)) => secret(SecretName::EcmToken)?.map(|t| (url, t)),
+            _ => Err(GatewayConfigError::EcmNotConfigured),
+        };
+        Ok(GatewayPlan {
+            mode,
+            http: HttpSettings::from_timeout_secs(timeout),
+            default_route,
+            his,
+            his_from: desk.setting("his.from")?,
+            ecm,
+        })
+    }
+
+    /// Connects: builds the clients, and in sandbox mode starts the sandbox
+    /// on a free loopback port (call inside a tokio runtime).
+    pub async fn connect(self, sandbox_options: SandboxOptions) -> Result<Gateways> {
+        let client =
+            http::client(&self.http).map_err(|e| CoreError::Gateway(GatewayConfigError::Invalid(e.to_string())))?;
+        match self.mode {
+            Mode::Sandbox => {
+                let handle = Sandbox::start(sandbox_options)
+                    .await
+                    .map_err(|e| CoreError::Io(format!("cannot start the sandbox: {e}")))?;
+                let his = HisClient::new(
+                    HisConfig {
+                        base_url: handle.his_base_url(),
+                        auth: HisAuth::Bearer(Secret::new(sandbox::SANDBOX_HIS_TOKEN)),
+                    },
+                    client.clone(),
+                )?;
+                let ecm = EcmClient::new(handle.ecm_base_url(), Secret::new(sandbox::SANDBOX_ECM_TOKEN), client)?;
+                let from = self.his_from.or_else(|| Some(sandbox::magic::HOSPITAL_NUMBER.to_string()));
+                Ok(Gateways {
+                    mode: Mode::Sandbox,
+                    default_route: self.default_route,
+                    his: Ok(his),
+                    his_from: from,
+                    ecm: Ok(ecm),
+                    sandbox: Some(handle),
+                })
+            }
+            Mode::Real => {
+                let his = match self.his {
+                    Ok(cfg) => Ok(HisClient::new(cfg, client.clone())?),
+                    Err(e) => Err(e),
+                };
+                let ecm = match self.ecm {
+                    Ok((url, token)) => Ok(EcmClient::new(url, token, client)?),
+                    Err(e) => Err(e),
+                };
+                Ok(Gateways {
+                    mode: Mode::Real,
+                    default_route: self.default_route,
+                    his,
+                    his_from: self.his_from,
+                    ecm,
+                    sandbox: None,
+                })
+            }
+        }
+    }
+}
+
+impl Gateways {
+    pub fn his(&self) -> Result<&HisClient> {
+        self.his.as_ref().map_err(|e| CoreError::Gateway(e.clone()))
+    }
+
+    pub fn ecm(&self) -> Result<&EcmClient> {
+        self.ecm.as_ref().map_err(|e| CoreError::Gateway(e.clone()))
+    }
+
+    pub fn his_from(&self) -> Result<&str> {
+        self.his_from.as_deref().ok_or(CoreError::Gateway(GatewayConfigError::NoSender))
+    }
+
+    pub fn sandbox(&self) -> Option<&SandboxHandle> {
+        self.sandbox.as_ref()
+    }
+
+    /// Whether a route is configured, or why not.
+    pub fn route_status(&self, route: Route) -> std::result::Result<(), GatewayConfigError> {
+        match route {
+            Route::His => self
+                .his
+                .as_ref()
+                .map(|_| ())
+                .map_err(Clone::clone)
+                .and_then(|_| self.his_from.as_ref().map(|_| ()).ok_or(GatewayConfigError::NoSender)),
+            Route::Ecm => self.ecm.as_ref().map(|_| ()).map_err(Clone::clone),
+        }
+    }
+
+    /// Stops the sandbox, if any.
+    pub async fn shutdown(mut self) {
+        if let Some(s) = self.sandbox.take() {
+            s.shutdown().await;
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! Messages, calls, and the ECM activities and events recorded for them.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{now_rfc3339, Database, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Route {
+    His,
+    Ecm,
+}
+
+impl Route {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::His => "his",
+            Route::Ecm => "ecm",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Route> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "his" => Some(Route::His),
+            "ecm" => Some(Route::Ecm),
+            _ => None,
+        }
+    }
+}
+
+/// An outbound SMS about to be handed to a gateway.
+#[derive(Debug, Clone)]
+pub struct NewOutbound {
+    pub patient_id: i64,
+    pub route: Route,
+    pub from: String,
+    pub to: String,
+    pub intended_to: Option<String>,
+    pub body: String,
+    pub external_key: i64,
+    pub is_test: bool,
+}
+
+/// What the gateway answered for an accepted SMS.
+#[derive(Debug, Clone, Default)]
+pub struct Accepted {
+    pub state: String,
+    pub server_state: Option<String>,
+    pub his_id: Option<i64>,
+    pub ecm_sms_id: Option<i64>,
+    pub twilio_sid: Option<String>,
+    pub from: Option<String>,
+    pub server_created_at: Option<String>,
+}
+
+/// One row of a thread: an SMS either way, or a call.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ThreadItem {
+    pub id: i64,
+    /// "sms" or "call"
+    pub kind: &'static str,
+    pub direction: String,
+    pub text: String,
+    pub from: Option<String>,
+    pub to: String,
+    pub state: String,
+    pub server_id: Option<String>,
+    pub at: String,
+    pub route: String,
+    pub test: bool,
+    pub intended_to: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewActivity {
+    pub ecm_activity_id: Option<i64>,
+    pub activity_type: &'static str,
+    pub direction: &'static str,
+    pub status: String,
+    pub patient_id: Option<i64>,
+    pub performed_by_id: String,
+    pub assigned_to_id: String,
+    pub text_message_id: Option<i64>,
+    pub voice_call_id: Option<i64>,
+    pub occurred_at: String,
+}
+
+impl Database {
+    pub fn insert_outbound(&self, m: &NewOutbound) -> Result<i64, StoreError> {
+        let now = now_rfc3339();
+        self.conn.execute(
+            "INSERT INTO messages (patient_id, direction, route, from_number, to_number, intended_to, body, state,
+                                   external_key, is_test, created_at, updated_at)
+             VALUES (?1, 'outbound', ?2, ?3, ?4, ?5, ?6, 'sending', ?7, ?8, ?9, ?9)",
+            params![
+                m.patient_id,
+                m.route.as_str(),
+                m.from,
+                m.to,
+                m.intended_to,
+                m.body,
+                m.external_key.to_string(),
+                m.is_test,
+                now
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn mark_accepted(&self, id: i64, a: &Accepted) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE messages SET state = ?2, server_state = ?3, his_id = ?4, ecm_sms_id = ?5, twilio_sid = ?6,
+                    from_number = COALESCE(?7, from_number), server_created_at = ?8, error_code = NULL, error_message = NULL,
+                    updated_at = ?9
+             WHERE id = ?1",
+            params![id, a.state, a.server_state, a.his_id, a.ecm_sms_id, a.twilio_sid, a.from, a.server_created_at, now_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    pub fn mark_failed(&self, id: i64, code: &str, message: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE messages SET state = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4 WHERE id = ?1",
+            params![id, code, message, now_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    pub fn insert_call(&self, patient_id: i64, to: &str) -> Result<i64, StoreError> {
+        let now = now_rfc3339();
+        self.conn.execute(
+            "INSERT INTO calls (patient_id, direction, to_number, status, created_at, updated_at)
+             VALUES (?1, 'outbound', ?2, 'initiating', ?3, ?3)",
+            params![patient_id, to, now],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn mark_call_placed(
+        &self,
+        id: i64,
+        ecm_call_id: i64,
+        twilio_sid: Option<&str>,
+        from: Option<&str>,
+        status: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE calls SET ecm_call_id = ?2, twilio_sid = ?3, from_number = ?4, status = ?5, updated_at = ?6 WHERE id = ?1",
+            params![id, ecm_call_id, twilio_sid, from, status, now_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    pub fn mark_call_failed(&self, id: i64, message: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE calls SET status = 'failed', error_message = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, message, now_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// Records an activity and its event (spec 004) in one transaction. An
+    /// ECM activity id already recorded keeps its first record (ECM ids are
+    /// unique, so a repeat is the same activity); this one is then stored
+    /// without the ECM id rather than lost.
+    pub fn insert_activity(&mut self, a: &NewActivity) -> Result<i64, StoreError> {
+        let tx = self.conn.transaction()?;
+        let known: bool = match a.ecm_activity_id {
+            Some(id) => {
+                tx.query_row("SELECT count(*) > 0 FROM activities WHERE ecm_activity_id = ?1", [id], |r| r.get(0))?
+            }
+            None => false,
+        };
+        let ecm_activity_id = if known { None } else { a.ecm_activity_id };
+        tx.execute(
+            "INSERT INTO activities (ecm_activity_id, activity_type, direction, status, patient_id, performed_by_id,
+                                     assigned_to_id, text_message_id, voice_call_id, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                ecm_activity_id,
+                a.activity_type,
+                a.direction,
+                a.status,
+                a.patient_id,
+                a.performed_by_id,
+                a.assigned_to_id,
+                a.text_message_id,
+                a.voice_call_id,
+                a.occurred_at
+            ],
+        )?;
+        let activity_id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO events (event_type, occurred_at, patient_id, activity_id) VALUES (?1, ?2, ?3, ?4)",
+            params![a.activity_type, a.occurred_at, a.patient_id, activity_id],
+        )?;
+        tx.commit()?;
+        Ok(activity_id)
+    }
+
+    /// Whether SMS to `number` is refused because it opted out.
+    pub fn is_opted_out(&self, number: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT state = 'opted_out' FROM sms_consent WHERE number = ?1", [number], |r| {
+                r.get::<_, bool>(0)
+            })
+            .optional()?
+            .unwrap_or(false))
+    }
+
+    /// A patient's messages and calls, oldest first.
+    pub fn thread(&self, patient_id: i64, limit: usize) -> Result<Vec<ThreadItem>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT * FROM (
+               SELECT id, 'sms' AS kind, direction, body, from_number, to_number, state,
+                      COALESCE(CAST(his_id AS TEXT), CAST(ecm_sms_id AS TEXT)) AS server_id,
+                      COALESCE(server_created_at, created_at) AS at, created_at, route, is_test, intended_to,
+                      error_message
+                 FROM messages WHERE patient_id = ?1
+               UNION ALL
+               SELECT id, 'call', direction, '', from_number, to_number, status, CAST(ecm_call_id AS TEXT),
+                      created_at, created_at, 'ecm', 0, NULL, error_message
+                 FROM calls WHERE patient_id = ?1
+               ORDER BY created_at DESC, id DESC LIMIT ?2
+             ) ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map(params![patient_id, limit as i64], |r| {
+            let kind: String = r.get(1)?;
+            Ok(ThreadItem {
+                id: r.get(0)?,
+                kind: if kind == "sms" { "sms" } else { "call" },
+                direction: r.get(2)?,
+                text: r.get(3)?,
+                from: r.get(4)?,
+                to: r.get(5)?,
+                state: r.get(6)?,
+                server_id: r.get(7)?,
+                at: r.get(8)?,
+                route: r.get(10)?,
+                test: r.get(11)?,
+                intended_to: r.get(12)?,
+                error: r.get(13)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_db;
+
+    fn patient(db: &Database) -> i64 {
+        db.conn()
+            .execute("INSERT INTO patients (name, name_key, created_at, updated_at) VALUES ('A', 'a', 'x', 'x')", [])
+            .unwrap();
+        db.conn().last_insert_rowid()
+    }
+
+    #[test]
+    fn outbound_then_accepted_shows_in_thread_with_call() {
+        let (_d, mut db) = test_db();
+        let p = patient(&db);
+        let m = NewOutbound {
+            patient_id: p,
+            route: Route::His,
+            from: "CAREDESK".into(),
+            to: "+18055550100".into(),
+            intended_to: None,
+            body: "Hi".into(),
+            external_key: 42,
+            is_test: false,
+        };
+        let id = db.insert_outbound(&m).unwrap();
+        db.mark_accepted(id, &Accepted { state: "sent".into(), his_id: Some(7), ..Default::default() }).unwrap();
+        let c = db.insert_call(p, "+18055550100").unwrap();
+        db.mark_call_placed(c, 9, Some("CA1"), Some("+18059876543"), "queued").unwrap();
+        db.insert_activity(&NewActivity {
+            ecm_activity_id: Some(790),
+            activity_type: "call",
+            direction: "outbound",
+            status: "created".into(),
+            patient_id: Some(p),
+            performed_by_id: "101".into(),
+            assigned_to_id: "101".into(),
+            text_message_id: None,
+            voice_call_id: Some(c),
+            occurred_at: now_rfc3339(),
+        })
+        .unwrap();
+        let t = db.thread(p, 50).unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!((t[0].kind, t[0].state.as_str(), t[0].server_id.as_deref()), ("sms", "sent", Some("7")));
+        assert_eq!((t[1].kind, t[1].state.as_str()), ("call", "queued"));
+        let events: i64 = db.conn().query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap();
+        assert_eq!(events, 1);
+    }
+
+    #[test]
+    fn external_keys_are_unique() {
+        let (_d, db) = test_db();
+        let p = patient(&db);
+        let m = NewOutbound {
+            patient_id: p,
+            route: Route::His,
+            from: "x".into(),
+            to: "+18055550100".into(),
+            intended_to: None,
+            body: "Hi".into(),
+            external_key: 1,
+            is_test: false,
+        };
+        db.insert_outbound(&m).unwrap();
+        assert!(db.insert_outbound(&m).is_err());
+    }
+}

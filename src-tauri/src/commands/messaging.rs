@@ -1,0 +1,40 @@
+use caredesk_core::{
+    send::{self, CallOutcome, SmsOutcome, SmsRequest},
+    store::{Route, ThreadItem},
+};
+use tauri::State;
+
+use crate::{error::UiError, state::AppState};
+
+/// The newest items of a thread the conversation shows.
+const THREAD_LIMIT: usize = 500;
+
+#[tauri::command]
+pub async fn list_thread(state: State<'_, AppState>, patient_id: i64) -> Result<Vec<ThreadItem>, UiError> {
+    state.with_desk(move |desk| Ok(desk.db().thread(patient_id, THREAD_LIMIT)?)).await
+}
+
+#[tauri::command]
+pub async fn send_sms(
+    state: State<'_, AppState>,
+    patient_id: i64,
+    to: Option<String>,
+    text: String,
+    via: Option<String>,
+) -> Result<SmsOutcome, UiError> {
+    let gateways = state.gateways().await?;
+    let desk = state.desk()?;
+    let req = SmsRequest { patient: patient_id.to_string(), to, text, via: via.as_deref().and_then(Route::parse) };
+    Ok(send::send_sms(&desk, &gateways, req).await?)
+}
+
+#[tauri::command]
+pub async fn place_call(
+    state: State<'_, AppState>,
+    patient_id: i64,
+    to: Option<String>,
+) -> Result<CallOutcome, UiError> {
+    let gateways = state.gateways().await?;
+    let desk = state.desk()?;
+    Ok(send::place_call(&desk, &gateways, &patient_id.to_string(), to.as_deref()).await?)
+}
