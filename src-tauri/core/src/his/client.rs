@@ -139,7 +139,7 @@ impl HisClient {
         build: impl Fn() -> RequestBuilder,
     ) -> Result<T, HisError> {
         let mut token = self.auth.token().await?;
-        let mut refreshed = true;
+        let mut refreshed = false;
         loop {
             let response = build()
                 .bearer_auth(token.expose())

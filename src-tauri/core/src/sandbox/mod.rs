@@ -199,6 +199,12 @@ impl SandboxHandle {
     }
 }
 
+impl std::fmt::Debug for SandboxHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxHandle").field("addr", &self.addr).finish_non_exhaustive()
+    }
+}
+
 impl Drop for SandboxHandle {
     fn drop(&mut self) {
         let _ = self.stop.send(true);

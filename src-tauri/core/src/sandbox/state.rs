@@ -180,20 +180,34 @@ pub(crate) fn now_utc() -> String {
 /// UpdatedAt of a new message trails CreatedAt by a few ticks, as in spec 003.
 const UPDATE_LAG: TimeDelta = TimeDelta::nanoseconds(11_200);
 
+/// Where server ids start. A seeded sandbox (tests) starts at the spec's
+/// example ids; an unseeded one (the app, the CLI) starts at an offset that
+/// grows with the clock, so ids from an earlier session kept in a CareDesk
+/// database never repeat, as with a real server.
+fn id_offset(options: &SandboxOptions) -> i64 {
+    if options.seed.is_some() {
+        return 0;
+    }
+    let secs =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    (secs - 1_700_000_000).max(0) * 1_000
+}
+
 impl State {
     pub fn new(rng: StdRng, options: &SandboxOptions) -> State {
+        let offset = id_offset(options);
         let mut st = State {
             rng,
             faults: Faults::default(),
             replies: options.replies,
             burst_left: 0,
             burst_stamp: None,
-            next_his_id: 623_178,
+            next_his_id: 623_178 + offset,
             his: Vec::new(),
             his_sends: Vec::new(),
             ecm_patients: options.ecm_patients.iter().copied().collect(),
-            next_ecm_id: 456,
-            next_activity_id: 789,
+            next_ecm_id: 456 + offset,
+            next_activity_id: 789 + offset,
             ecm_sms: Vec::new(),
             ecm_calls: Vec::new(),
             ecm_inbound: Vec::new(),

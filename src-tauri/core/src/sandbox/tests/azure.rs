@@ -106,6 +106,9 @@ async fn the_oauth2_crate_gets_a_token() {
     assert!(format!("{:?}", err.unwrap_err()).contains("invalid_client"));
 }
 
+/// Tenant, form, status, `error`, start of `error_description`.
+type AadCase = (&'static str, Vec<(&'static str, &'static str)>, StatusCode, &'static str, &'static str);
+
 #[tokio::test]
 async fn wrong_credentials_tenant_grant_or_scope_get_aad_errors() {
     let sb = start().await;
@@ -116,7 +119,7 @@ async fn wrong_credentials_tenant_grant_or_scope_get_aad_errors() {
             .filter(|(_, v)| !v.is_empty())
             .collect()
     };
-    let cases: Vec<(&str, Vec<(&str, &str)>, StatusCode, &str, &str)> = vec![
+    let cases: Vec<AadCase> = vec![
         (
             SANDBOX_AZURE_TENANT,
             with("client_secret", "wrong"),
