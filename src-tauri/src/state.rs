@@ -46,7 +46,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut Desk) -> Result<T, caredesk_core::CoreError> + Send + 'static,
     {
-        let desk = self.desk.clone()?;
+        let desk = self.desk()?;
         tauri::async_runtime::spawn_blocking(move || {
             let mut guard = desk
                 .lock()
@@ -64,7 +64,7 @@ impl AppState {
         if let Some(g) = slot.as_ref() {
             return Ok(g.clone());
         }
-        let desk = self.desk.clone()?;
+        let desk = self.desk()?;
         let plan = {
             let d = desk.lock().map_err(|_| UiError::internal("the desk lock was poisoned"))?;
             GatewayPlan::from_desk(&d)?
