@@ -48,6 +48,10 @@ fn should_run() -> bool {
     true
 }
 
+/// The app is single-instance per D-Bus session: a second copy started while
+/// one runs would hand over to it and exit. The tests take turns.
+static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 struct Session {
     driver: WebDriver,
     _tauri_driver: ChildGuard,
@@ -117,6 +121,7 @@ async fn shell_lists_searches_imports_and_renders_hostile_text_as_text() {
     if !should_run() {
         return;
     }
+    let _turn = ONE_APP_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let cli = Cli::new(&data);
@@ -183,6 +188,62 @@ async fn shell_lists_searches_imports_and_renders_hostile_text_as_text() {
         let shot = screenshot_dir().join("shell.png");
         d.screenshot(&shot).await.unwrap();
         assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "the screenshot has content");
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let quit = tokio::time::timeout(Duration::from_secs(20), session.driver.clone().quit()).await;
+    drop(session);
+    result.unwrap();
+    quit.expect("quit in time").unwrap();
+}
+
+async fn text_of(d: &WebDriver, css: &str) -> Option<String> {
+    d.find(By::Css(css)).await.ok()?.prop("textContent").await.ok().flatten()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandbox_by_default_send_an_sms_and_place_a_call() {
+    if !should_run() {
+        return;
+    }
+    let _turn = ONE_APP_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let session = start_app(&data).await;
+    let d = &session.driver;
+    let result = async {
+        // Nothing configured: the sandbox answers and its demo roster is there.
+        let listed = wait_for("the demo roster", || async { Some(rows(d).await).filter(|r| r.len() == 8) }).await;
+        assert!(listed.iter().any(|r| r.contains("Ana Lopez")), "{listed:?}");
+        assert!(d.find(By::Css("[data-testid=sandbox-banner]")).await.is_ok());
+
+        let search = d.find(By::Css("input[aria-label='Search patients']")).await.unwrap();
+        search.send_keys("ana").await.unwrap();
+        wait_for("one row", || async { Some(rows(d).await).filter(|r| r.len() == 1) }).await;
+        d.find(By::Css("[data-testid=patient-row]")).await.unwrap().click().await.unwrap();
+
+        let composer =
+            wait_for("the composer", || async { d.find(By::Css("[data-testid=composer]")).await.ok() }).await;
+        let text = "Reminder: your visit is tomorrow at 9:00.";
+        composer.find(By::Css("textarea[aria-label='Message']")).await.unwrap().send_keys(text).await.unwrap();
+        composer.find(By::Css("button[aria-label='Send']")).await.unwrap().click().await.unwrap();
+        let state = wait_for("the sent message", || async {
+            let t = text_of(d, "[data-testid=thread]").await?;
+            if !t.contains(text) {
+                return None;
+            }
+            let s = text_of(d, "[data-testid=message] [data-testid=message-state]").await?;
+            (!s.contains("Sending")).then_some(s)
+        })
+        .await;
+        assert!(state.contains("Sent"), "the sandbox accepted it: {state}");
+
+        d.find(By::Css("button[aria-label='Call']")).await.unwrap().click().await.unwrap();
+        let call = wait_for("the call row", || async { text_of(d, "[data-testid=call-row]").await }).await;
+        assert!(call.contains("555-0100"), "{call}");
+
+        let shot = screenshot_dir().join("conversation.png");
+        d.screenshot(&shot).await.unwrap();
         Ok::<(), WebDriverError>(())
     }
     .await;

@@ -1,4 +1,4 @@
-import type { AppInfo, CredentialStatus, Patient, Setting } from '../platform';
+import type { AppInfo, CallOutcome, CredentialStatus, Patient, Setting, SmsOutcome, ThreadItem } from '../platform';
 
 export const appInfo: AppInfo = {
   version: '0.1.0',
@@ -59,3 +59,52 @@ export const credentials: CredentialStatus[] = [
   { name: 'his-client-secret', stored: false, description: 'OAuth client secret for the HIS.' },
   { name: 'ecm-token', stored: true, description: 'API token for ECM.' },
 ];
+
+let nextId = 100;
+
+/** A thread item with plausible defaults (an outbound text, sent over the hospital server). */
+export function threadItem(fields: Partial<ThreadItem> = {}): ThreadItem {
+  return {
+    id: nextId++,
+    kind: 'sms',
+    direction: 'outbound',
+    text: 'Hello',
+    from: null,
+    to: '+15551234567',
+    state: 'sent',
+    server_id: 'SM123',
+    at: '2024-03-01T09:30:00Z',
+    route: 'his',
+    test: false,
+    intended_to: null,
+    error: null,
+    ...fields,
+  };
+}
+
+export function smsOutcome(fields: Partial<SmsOutcome> = {}): SmsOutcome {
+  return {
+    message_id: nextId++,
+    patient_id: 1,
+    route: 'his',
+    to: '+15551234567',
+    state: 'sent',
+    server_id: 'SM456',
+    error: null,
+    error_code: null,
+    ...fields,
+  };
+}
+
+export function callOutcome(fields: Partial<CallOutcome> = {}): CallOutcome {
+  return {
+    call_id: nextId++,
+    patient_id: 1,
+    to: '+15551234567',
+    status: 'initiating',
+    server_id: 'CA789',
+    error: null,
+    error_code: null,
+    ...fields,
+  };
+}

@@ -16,6 +16,9 @@ export function defaultHandlers(): Record<string, CommandHandler> {
     credential_status: () => fx.credentials,
     set_credential: () => null,
     delete_credential: () => null,
+    list_thread: () => [],
+    send_sms: (args) => fx.smsOutcome({ patient_id: args.patientId as number, to: args.to as string }),
+    place_call: (args) => fx.callOutcome({ patient_id: args.patientId as number, to: args.to as string }),
   };
 }
 

@@ -1,16 +1,39 @@
 import type { Patient } from '../../platform';
+import { CallButton } from './CallButton';
 import { PhoneList } from './PhoneList';
+import { useCallAction } from './useCallAction';
 
-export function ConversationHeader({ patient }: { patient: Patient }) {
+interface Props {
+  patient: Patient;
+  /** The number a call goes to: the composer's recipient, else the patient's own. */
+  callTo: string | null;
+}
+
+export function ConversationHeader({ patient, callTo }: Props) {
+  const { call, calling, problem } = useCallAction(patient.id);
   return (
     <header className="conversation__header">
       <div className="conversation__title">
-        <h1 className="conversation__name">{patient.name}</h1>
+        <h1 className="conversation__name" title={patient.name}>
+          {patient.name}
+        </h1>
         {patient.ecm_patient_id !== null ? (
           <span className="badge badge--neutral">ECM {patient.ecm_patient_id}</span>
         ) : null}
+        <span className="conversation__spacer" />
+        <CallButton
+          to={callTo}
+          ecmAvailable={patient.ecm_patient_id !== null}
+          calling={calling}
+          onCall={(to) => void call(to)}
+        />
       </div>
       <PhoneList phones={patient.phones} />
+      {problem ? (
+        <p className="error-message conversation__problem" role="alert">
+          {problem}
+        </p>
+      ) : null}
     </header>
   );
 }

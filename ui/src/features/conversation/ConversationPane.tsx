@@ -1,18 +1,17 @@
+import { useState } from 'react';
 import type { Patient } from '../../platform';
-import { ConversationHeader } from './ConversationHeader';
+import { Conversation } from './Conversation';
+import { createDraftStore } from './draftStore';
 import './conversation.css';
 
-/** Main area. The message thread and composer will replace the placeholder body. */
+/** Main area: the selected patient's conversation, or a welcome note. */
 export function ConversationPane({ patient }: { patient: Patient | null }) {
+  // Drafts outlive switching patients: the pane stays mounted, each Conversation does not.
+  const [drafts] = useState(createDraftStore);
   return (
     <main className="conversation" data-testid="conversation" aria-label="Conversation">
       {patient ? (
-        <>
-          <ConversationHeader patient={patient} />
-          <section className="conversation__body" aria-label="Messages">
-            <p className="conversation__placeholder muted">No messages yet</p>
-          </section>
-        </>
+        <Conversation key={patient.id} patient={patient} drafts={drafts} />
       ) : (
         <div className="conversation__empty">
           <h1>Welcome to CareDesk</h1>

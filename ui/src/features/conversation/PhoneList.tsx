@@ -1,11 +1,5 @@
 import type { Phone } from '../../platform';
-import { formatPhone } from '../patients/phones';
-
-function who(phone: Phone): string {
-  if (phone.kind === 'patient') return 'Patient';
-  const name = phone.name ?? 'Contact';
-  return phone.relationship ? `${name} (${phone.relationship})` : name;
-}
+import { formatPhone, phoneOwnerLabel } from '../patients/phones';
 
 /** The patient's own numbers and their contacts' numbers, with opted-out marks. */
 export function PhoneList({ phones }: { phones: Phone[] }) {
@@ -15,7 +9,7 @@ export function PhoneList({ phones }: { phones: Phone[] }) {
       {phones.map((phone) => (
         <li key={`${phone.kind}-${phone.number}-${phone.name ?? ''}`} className="phone-list__item">
           <span className="phone-list__number">{formatPhone(phone.number)}</span>
-          <span className="phone-list__who">{who(phone)}</span>
+          <span className="phone-list__who">{phoneOwnerLabel(phone)}</span>
           {phone.opted_out ? <span className="badge badge--warning">Opted out</span> : null}
         </li>
       ))}

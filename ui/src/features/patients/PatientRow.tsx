@@ -20,7 +20,9 @@ export function PatientRow({ patient, selected, optionId, onSelect }: Props) {
       onClick={() => onSelect(patient)}
     >
       <div className="patient-row__top">
-        <span className="patient-row__name">{patient.name}</span>
+        <span className="patient-row__name" title={patient.name}>
+          {patient.name}
+        </span>
         {hasOptedOut(patient) ? <span className="badge badge--warning">Opted out</span> : null}
       </div>
       <div className="patient-row__meta">

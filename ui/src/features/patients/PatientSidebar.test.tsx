@@ -79,7 +79,7 @@ describe('patient list', () => {
     await user.click(items[0]!);
     expect(items[0]).toHaveAttribute('aria-selected', 'true');
     expect(within(conversation).getByRole('heading', { name: 'Alice Moreno' })).toBeInTheDocument();
-    expect(within(conversation).getByText('No messages yet')).toBeInTheDocument();
+    expect(await within(conversation).findByText('No messages yet')).toBeInTheDocument();
 
     await user.keyboard('{ArrowDown}');
     expect(screen.getAllByTestId('patient-row')[1]).toHaveAttribute('aria-selected', 'true');

@@ -21,3 +21,10 @@ export function primaryPhone(patient: Patient): Phone | undefined {
 export function hasOptedOut(patient: Patient): boolean {
   return patient.phones.some((p) => p.opted_out);
 }
+
+/** Who a number belongs to: "Patient", or the contact's name with relationship. */
+export function phoneOwnerLabel(phone: Phone): string {
+  if (phone.kind === 'patient') return 'Patient';
+  const name = phone.name ?? 'Contact';
+  return phone.relationship ? `${name} (${phone.relationship})` : name;
+}

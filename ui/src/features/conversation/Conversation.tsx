@@ -1,0 +1,25 @@
+import type { Patient } from '../../platform';
+import { Composer } from './Composer';
+import { ConversationHeader } from './ConversationHeader';
+import { useDraft, type DraftStore } from './draftStore';
+import { chooseRecipient, recipientsOf } from './recipients';
+import { Thread } from './Thread';
+
+interface Props {
+  patient: Patient;
+  drafts: DraftStore;
+}
+
+/** One patient's conversation: header with the call button, thread, composer. */
+export function Conversation({ patient, drafts }: Props) {
+  const [draft] = useDraft(drafts, patient.id);
+  const recipients = recipientsOf(patient);
+  const recipient = chooseRecipient(recipients, draft.to);
+  return (
+    <>
+      <ConversationHeader patient={patient} callTo={recipient?.number ?? null} />
+      <Thread patient={patient} />
+      <Composer patient={patient} recipients={recipients} recipient={recipient} draft={draft} drafts={drafts} />
+    </>
+  );
+}
