@@ -58,6 +58,15 @@ pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             }
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .setup(|app| {
+            let handle = app.handle().clone();
+            let state = app.state::<AppState>();
+            state.start_engine(std::sync::Arc::new(move |event| {
+                use tauri::Emitter;
+                let _ = handle.emit("sync://event", &event);
+            }));
+            Ok(())
+        })
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,

@@ -14,29 +14,54 @@ use caredesk_core::{
 
 use crate::error::UiError;
 
+/// Cheap to clone: the background engine holds a clone.
+#[derive(Clone)]
 pub struct AppState {
-    desk: Result<Arc<Mutex<Desk>>, UiError>,
-    gateways: tokio::sync::Mutex<Option<Arc<Gateways>>>,
+    data_dir: Option<PathBuf>,
+    /// The open desk, or why it could not open; retried on use until it opens
+    /// (the startup screen's "Try again" after a keyring was unlocked).
+    desk: Arc<Mutex<Result<Arc<Mutex<Desk>>, UiError>>>,
+    gateways: Arc<tokio::sync::Mutex<Option<Arc<Gateways>>>>,
+    engine: Arc<Mutex<Option<caredesk_core::engine::EngineHandle>>>,
+}
+
+fn open_desk(data_dir: &Option<PathBuf>) -> Result<Arc<Mutex<Desk>>, UiError> {
+    Desk::open(DeskOptions { data_dir: data_dir.clone(), ..Default::default() })
+        .map(|d| Arc::new(Mutex::new(d)))
+        .map_err(UiError::from)
 }
 
 impl AppState {
     pub fn open(data_dir: Option<PathBuf>) -> AppState {
-        let desk = Desk::open(DeskOptions { data_dir, ..Default::default() })
-            .map(|d| Arc::new(Mutex::new(d)))
-            .map_err(UiError::from);
-        AppState { desk, gateways: tokio::sync::Mutex::new(None) }
+        let desk = open_desk(&data_dir);
+        AppState {
+            data_dir,
+            desk: Arc::new(Mutex::new(desk)),
+            gateways: Default::default(),
+            engine: Default::default(),
+        }
     }
 
     pub fn from_desk(desk: Desk) -> AppState {
-        AppState { desk: Ok(Arc::new(Mutex::new(desk))), gateways: tokio::sync::Mutex::new(None) }
+        AppState {
+            data_dir: None,
+            desk: Arc::new(Mutex::new(Ok(Arc::new(Mutex::new(desk))))),
+            gateways: Default::default(),
+            engine: Default::default(),
+        }
     }
 
-    pub fn startup_error(&self) -> Option<&UiError> {
-        self.desk.as_ref().err()
+    pub fn startup_error(&self) -> Option<UiError> {
+        self.desk.lock().ok().and_then(|d| d.as_ref().err().cloned())
     }
 
+    /// The desk, reopening it if it failed to open before.
     pub fn desk(&self) -> Result<Arc<Mutex<Desk>>, UiError> {
-        self.desk.clone()
+        let mut slot = self.desk.lock().map_err(|_| UiError::internal("the state lock was poisoned"))?;
+        if slot.is_err() {
+            *slot = open_desk(&self.data_dir);
+        }
+        slot.clone()
     }
 
     /// Runs `f` with the desk on a blocking thread, so database and keyring
@@ -76,6 +101,38 @@ impl AppState {
         }
         *slot = Some(gateways.clone());
         Ok(gateways)
+    }
+
+    /// Starts the background engine (outbox, delivery states, inbox) once the
+    /// desk is open; `on_event` hears each cycle.
+    pub fn start_engine(&self, on_event: Arc<dyn Fn(caredesk_core::engine::EngineEvent) + Send + Sync>) {
+        let me = self.clone();
+        tauri::async_runtime::spawn(async move {
+            let desk = loop {
+                match me.desk() {
+                    Ok(d) => break d,
+                    Err(_) => tokio::time::sleep(std::time::Duration::from_secs(2)).await,
+                }
+            };
+            let source_state = me.clone();
+            let source: caredesk_core::engine::GatewaySource = Arc::new(move || {
+                let s = source_state.clone();
+                Box::pin(async move { s.gateways().await.map_err(|e| caredesk_core::CoreError::Io(e.message)) })
+            });
+            let handle = caredesk_core::engine::spawn(desk, source, on_event);
+            if let Ok(mut slot) = me.engine.lock() {
+                *slot = Some(handle);
+            }
+        });
+    }
+
+    /// Asks the engine for a cycle now (after a send, or a refresh click).
+    pub fn sync_now(&self) {
+        if let Ok(slot) = self.engine.lock() {
+            if let Some(h) = slot.as_ref() {
+                h.sync_now();
+            }
+        }
     }
 
     /// Forgets the gateways so the next use reconnects with new settings.

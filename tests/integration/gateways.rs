@@ -86,7 +86,10 @@ fn numbers_send_and_call_through_both_routes_with_bearer_auth() {
     assert_eq!(his["server_id"].as_str().unwrap(), sent[0].id.to_string());
 
     let ecm = cli.json(&["send", "--patient", "2", "--text", "ECM hello", "--via", "ecm", "--json"]);
-    assert_eq!((ecm["state"].as_str(), ecm["route"].as_str()), (Some("queued"), Some("ecm")));
+    assert_eq!(
+        (ecm["state"].as_str(), ecm["route"].as_str(), ecm["status"].as_str()),
+        (Some("sent"), Some("ecm"), Some("accepted"))
+    );
     let state = sim.h().state();
     assert!(state.ecm_sms.iter().any(|r| r.to == "+18055550102"), "{:?}", state.ecm_sms);
 
@@ -223,15 +226,37 @@ fn malformed_responses_5xx_and_timeouts_are_clear_errors_not_hangs() {
     let e = err_text(cli.run(&["numbers"]));
     assert!(e.contains("response CareDesk cannot read"), "{e}");
 
+    // A 5xx may hide an accepted send: the message stays in the outbox, to be
+    // checked against the server's sent list before any retry.
     sim.h().set_faults(Faults { error_5xx_rate: 1.0, ..Faults::default() });
-    let e = err_text(cli.run(&["send", "--patient", "ecm:1001", "--text", "five hundred", "--via", "his"]));
-    assert!(e.contains("unknown whether it was sent") || e.contains("not sent"), "{e}");
+    let out = cli.ok(&["send", "--patient", "ecm:1001", "--text", "five hundred", "--via", "his"]).stdout;
+    assert!(out.contains("unknown yet whether") || out.contains("not sent yet"), "{out}");
+    let outbox = cli.json(&["outbox", "--json"]);
+    assert_eq!(outbox.as_array().map(Vec::len), Some(1), "{outbox}");
 
     sim.h().set_faults(Faults { timeout_rate: 1.0, ..Faults::default() });
     let started = Instant::now();
-    let e = err_text(cli.run(&["send", "--patient", "ecm:1001", "--text", "slow", "--via", "his"]));
-    assert!(started.elapsed() < Duration::from_secs(20), "a timeout is bounded");
-    assert!(e.contains("unknown whether it was sent"), "a timed-out send may have gone: {e}");
+    let out = cli.ok(&["send", "--patient", "ecm:1001", "--text", "slow", "--via", "his"]).stdout;
+    assert!(started.elapsed() < Duration::from_secs(30), "a timeout is bounded: {:?}", started.elapsed());
+    assert!(
+        out.contains("unknown yet whether") || out.contains("not sent yet"),
+        "a timed-out send may have gone: {out}"
+    );
+
+    // Once the server answers again, a sync cycle settles both, each sent once.
+    sim.h().set_faults(Faults::default());
+    cli.ok(&["config", "set", "http.timeout_secs", "5"]);
+    for _ in 0..20 {
+        cli.ok(&["sync", "--once"]);
+        if cli.json(&["outbox", "--json"]).as_array().is_some_and(Vec::is_empty) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert_eq!(cli.json(&["outbox", "--json"]), serde_json::json!([]), "the outbox drained");
+    let state = sim.h().state();
+    assert_eq!(state.sends_to("18055550100", "five hundred"), 1, "sent exactly once");
+    assert_eq!(state.sends_to("18055550100", "slow"), 1, "sent exactly once");
     sim.h().set_faults(Faults::default());
 }
 

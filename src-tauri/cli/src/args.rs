@@ -61,6 +61,56 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// One sync cycle (--once) or cycles until interrupted: deliver the outbox,
+    /// reconcile ambiguous sends, refresh delivery states, poll the inbox.
+    Sync {
+        #[arg(long)]
+        once: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Messages not yet accepted or refused, with attempts and next try.
+    Outbox {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One row per thread (patient or unmatched number) with unread count.
+    Threads {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A patient's messages and calls, in order.
+    Thread {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Link an unmatched number to a patient (remembered for that number).
+    Link {
+        #[arg(long)]
+        number: String,
+        #[arg(long)]
+        patient: String,
+    },
+    /// Send one test message to check the configuration (spec 002's test harness).
+    TestSms {
+        #[arg(long)]
+        to: String,
+        #[arg(long, value_parser = ["his", "ecm"])]
+        via: Option<String>,
+    },
+    /// Export activities (PRTF reporting) or FHIR Communications.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// The audit log: who did what, when.
+    Audit {
+        #[arg(long)]
+        json: bool,
+        /// How many of the newest entries.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
     /// Run the built-in simulator of both servers on 127.0.0.1 until interrupted.
     Sandbox {
         /// Port (default: a free one).
@@ -121,5 +171,31 @@ pub enum PatientsCommand {
         /// Name, phone number or ECM id to search for.
         #[arg(long)]
         search: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Activities and events for PRTF reporting.
+    Activities {
+        /// First day, YYYY-MM-DD (inclusive).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, YYYY-MM-DD (inclusive).
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, default_value = "csv", value_parser = ["csv", "json"])]
+        format: String,
+        /// Write to FILE instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// A FHIR R4 Bundle of Communication resources, one per SMS.
+    Fhir {
+        /// Only this patient (id or ecm:N).
+        #[arg(long)]
+        patient: Option<String>,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
 }

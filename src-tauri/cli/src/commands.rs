@@ -8,7 +8,7 @@ use caredesk_core::{
 };
 
 use crate::{
-    args::{Cli, Command, ConfigCommand, CredentialsCommand, PatientsCommand},
+    args::{Cli, Command, ConfigCommand, CredentialsCommand, ExportCommand, PatientsCommand},
     output,
 };
 
@@ -25,6 +25,17 @@ pub fn run(cli: Cli) -> Result<(), CoreError> {
         }
         Command::Call { patient, to, json } => crate::gateway_commands::call(desk, patient, to, json),
         Command::Sandbox { .. } => unreachable!("handled above"),
+        Command::Export(c) => export(&desk, c),
+        Command::Sync { once, json } => crate::engine_commands::sync(desk, once, json),
+        Command::Outbox { json } => crate::engine_commands::outbox(desk, json),
+        Command::Threads { json } => crate::engine_commands::threads(&desk, json),
+        Command::Thread { patient, json } => crate::engine_commands::thread(&desk, &patient, json),
+        Command::Link { number, patient } => crate::engine_commands::link(&desk, &number, &patient),
+        Command::TestSms { to, via } => crate::engine_commands::test_sms(desk, to, via),
+        Command::Audit { json, limit } => {
+            output::audit(&desk.db().audit_entries(limit).map_err(CoreError::from)?, json);
+            Ok(())
+        }
         Command::Config(c) => config(&desk, c),
         Command::Credentials(c) => credentials(&desk, c),
         Command::Patients(c) => patients(&mut desk, c),
@@ -106,4 +117,32 @@ fn patients(desk: &mut Desk, command: PatientsCommand) -> Result<(), CoreError> 
         }
     }
     Ok(())
+}
+
+fn write_out(path: Option<&std::path::Path>, text: &str) -> Result<(), CoreError> {
+    match path {
+        Some(p) => std::fs::write(p, text).map_err(|e| CoreError::Io(format!("cannot write {}: {e}", p.display()))),
+        None => {
+            output::line(text.trim_end());
+            Ok(())
+        }
+    }
+}
+
+fn export(desk: &Desk, command: ExportCommand) -> Result<(), CoreError> {
+    match command {
+        ExportCommand::Activities { from, to, format, output } => {
+            let rows = desk.export_activities(from.as_deref(), to.as_deref())?;
+            let text = if format == "json" {
+                serde_json::to_string_pretty(&rows).expect("rows serialize")
+            } else {
+                caredesk_core::export::activities_csv(&rows)
+            };
+            write_out(output.as_deref(), &text)
+        }
+        ExportCommand::Fhir { patient, output } => {
+            let bundle = desk.export_fhir(patient.as_deref())?;
+            write_out(output.as_deref(), &serde_json::to_string_pretty(&bundle).expect("bundle serializes"))
+        }
+    }
 }

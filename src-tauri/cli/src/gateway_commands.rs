@@ -5,14 +5,14 @@ use std::sync::Mutex;
 use caredesk_core::{
     gateways::{GatewayPlan, Gateways, Mode},
     sandbox::{self, Sandbox, SandboxOptions},
-    send::{self, SmsRequest},
+    send::{self, SendStatus, SmsRequest},
     store::Route,
     CoreError, Desk,
 };
 
 use crate::output::line;
 
-fn runtime() -> Result<tokio::runtime::Runtime, CoreError> {
+pub fn runtime() -> Result<tokio::runtime::Runtime, CoreError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -22,7 +22,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, CoreError> {
 
 /// Connects to the configured servers, or to an in-process sandbox when none
 /// is configured (seeding its demo roster into an empty roster).
-async fn connect(desk: &Mutex<Desk>) -> Result<Gateways, CoreError> {
+pub async fn connect(desk: &Mutex<Desk>) -> Result<Gateways, CoreError> {
     let plan = GatewayPlan::from_desk(&desk.lock().expect("desk lock"))?;
     let gateways = plan.connect(SandboxOptions::default()).await?;
     if gateways.mode == Mode::Sandbox {
@@ -65,28 +65,27 @@ pub fn send(
     runtime()?.block_on(async {
         let gw = connect(&desk).await?;
         let req = SmsRequest { patient, to, text, via: via.as_deref().and_then(Route::parse) };
-        let outcome = send::send_sms(&desk, &gw, req).await;
+        // Wait for the gateway about as long as one attempt and its check take.
+        let timeout = desk
+            .lock()
+            .expect("desk lock")
+            .setting("http.timeout_secs")?
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(30);
+        let options = send::SendOptions { wait: std::time::Duration::from_secs(timeout + 10), ..Default::default() };
+        let outcome = send::send_sms_with(&desk, &gw, req, options).await;
         gw.shutdown().await;
         let outcome = outcome?;
         if json {
             line(serde_json::to_string_pretty(&outcome).expect("outcome serializes"));
         }
-        match outcome.state.as_str() {
-            "failed" => Err(CoreError::InvalidMessage(format!("not sent: {}", outcome.error.unwrap_or_default()))),
-            "uncertain" => Err(CoreError::InvalidMessage(format!(
-                "unknown whether it was sent: {}",
-                outcome.error.unwrap_or_default()
-            ))),
+        // Accepted and queued-for-retry are not failures of the command; a
+        // refusal or an unknown fate is.
+        match outcome.status {
+            SendStatus::Refused | SendStatus::Uncertain => Err(CoreError::InvalidMessage(outcome.describe())),
             _ => {
                 if !json {
-                    line(format!(
-                        "accepted by {}: message {} to {} ({}), server id {}",
-                        outcome.route.as_str(),
-                        outcome.message_id,
-                        outcome.to,
-                        outcome.state,
-                        outcome.server_id.unwrap_or_else(|| "-".into())
-                    ));
+                    line(outcome.describe());
                 }
                 Ok(())
             }

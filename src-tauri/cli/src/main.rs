@@ -2,6 +2,7 @@
 
 mod args;
 mod commands;
+mod engine_commands;
 mod gateway_commands;
 mod output;
 

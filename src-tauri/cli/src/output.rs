@@ -3,6 +3,7 @@
 use caredesk_core::{
     desk::{CredentialView, SettingView},
     import::ImportSummary,
+    store::AuditEntry,
     store::{PatientView, PhoneKind},
 };
 
@@ -85,5 +86,15 @@ pub fn patients(list: &[PatientView], json: bool) {
                 if ph.opted_out { "  [opted out]" } else { "" }
             ));
         }
+    }
+}
+
+pub fn audit(entries: &[AuditEntry], json: bool) {
+    if json {
+        return print_json(entries);
+    }
+    for e in entries {
+        let patient = e.patient_id.map(|p| format!(" patient {p}")).unwrap_or_default();
+        line(format!("{}  {:<16} {:<20}{patient}  {}", e.at, e.actor, e.action, e.detail));
     }
 }

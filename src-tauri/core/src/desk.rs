@@ -203,6 +203,32 @@ impl Desk {
         Ok(self.db.search_patients(query, limit)?)
     }
 
+    /// Activities and events for PRTF reporting, between two `YYYY-MM-DD`
+    /// dates (inclusive). Audited.
+    pub fn export_activities(&self, from: Option<&str>, to: Option<&str>) -> Result<Vec<crate::export::ActivityRow>> {
+        for d in [from, to].into_iter().flatten() {
+            if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+                return Err(CoreError::InvalidMessage(format!("{d:?} is not a date like 2026-11-21")));
+            }
+        }
+        let rows = crate::export::activities(&self.db, from, to)?;
+        let detail = format!("activities {}..{}: {} rows", from.unwrap_or("start"), to.unwrap_or("now"), rows.len());
+        self.db.audit(&self.actor(), "export.activities", None, &detail)?;
+        Ok(rows)
+    }
+
+    /// A FHIR Bundle of Communications, for one patient or all. Audited.
+    pub fn export_fhir(&self, patient: Option<&str>) -> Result<serde_json::Value> {
+        let patient_id = match patient {
+            Some(r) => Some(self.db.resolve_patient(r)?.ok_or_else(|| CoreError::PatientNotFound(r.to_string()))?),
+            None => None,
+        };
+        let bundle = crate::export::fhir_communications(&self.db, patient_id)?;
+        let detail = format!("FHIR Communications: {} resources", bundle["total"]);
+        self.db.audit(&self.actor(), "export.fhir", patient_id, &detail)?;
+        Ok(bundle)
+    }
+
     /// Imports the sandbox's demo roster when the roster is empty, so a new
     /// user has patients to text and call. Returns how many were added.
     pub fn seed_demo_roster(&mut self) -> Result<usize> {

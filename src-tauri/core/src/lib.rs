@@ -4,14 +4,20 @@
 //! shells over [`Desk`].
 
 pub mod config;
+pub mod consent;
+pub mod delivery;
 pub mod desk;
 pub mod ecm;
+pub mod engine;
 pub mod error;
+pub mod export;
 pub mod fhir;
 pub mod gateways;
 pub mod his;
 pub mod http;
 pub mod import;
+pub mod inbox_sync;
+pub mod outbox;
 pub mod paths;
 pub mod phone;
 pub mod redact;
@@ -19,6 +25,8 @@ pub mod sandbox;
 pub mod secrets;
 pub mod send;
 pub mod store;
+pub mod test_sms;
+pub mod threads;
 
 pub use desk::{Desk, DeskOptions};
 pub use error::{CoreError, ErrorCode};

@@ -1,20 +1,19 @@
-//! Sending an SMS and placing a call: check, record, hand to the gateway,
-//! record the answer. The desk's lock is never held across a network call.
+//! Sending an SMS and placing a call. An SMS goes through the durable
+//! [`outbox`]: checked, recorded, then sent (and retried, or checked against
+//! the server) by the outbox worker while [`send_sms`] waits for the answer.
+//! A call goes straight to ECM (calls are not queued). The desk's lock is
+//! never held across a network call.
 
-use std::sync::Mutex;
-
-use rand::Rng;
+use std::{sync::Mutex, time::Duration};
 
 use crate::{
     desk::Desk,
-    ecm::error::EcmError,
-    ecm::wire::TwilioCode,
     error::{CoreError, Result},
     gateways::Gateways,
-    his::{error::HisError, wire::SendSmsRequest},
+    outbox::{self, Policy, SendLimiter, Targets},
     phone::{self, E164},
     redact,
-    store::{now_rfc3339, Accepted, NewActivity, NewOutbound, PatientView, Route},
+    store::{now_rfc3339, outbox::OutboxItem, NewActivity, PatientView, Route},
 };
 
 /// The longest text CareDesk sends: ten concatenated GSM-7 segments.
@@ -30,18 +29,50 @@ pub struct SmsRequest {
     pub via: Option<Route>,
 }
 
+/// Where a send stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SendStatus {
+    /// The gateway took it.
+    Accepted,
+    /// The gateway refused it for good, or CareDesk did (opted out, gave up): `error` says why.
+    Refused,
+    /// In the outbox, not tried yet (waiting for its turn at the sender's rate).
+    Queued,
+    /// A transient failure: tried again at `next_attempt_at`; `error` is the last one.
+    Retrying,
+    /// It may have reached the hospital SMS server: CareDesk checks the
+    /// server's sent messages before any retry, so it is never sent twice.
+    Checking,
+    /// It may have gone (ECM) and CareDesk cannot find out: check the
+    /// patient's ECM activity before sending again.
+    Uncertain,
+}
+
 /// What became of a send.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SmsOutcome {
     pub message_id: i64,
     pub patient_id: i64,
     pub route: Route,
+    /// The number it goes to (the override number, if one is set).
     pub to: String,
-    /// sent / queued (accepted), failed (refused), uncertain (may have gone)
+    /// The patient's own number, when an override number rerouted it.
+    pub intended_to: Option<String>,
+    /// Test mode: answered by the sandbox, never by a real server.
+    pub test: bool,
+    pub status: SendStatus,
+    /// The message's state: queued, sending, sent (accepted), ..., failed, uncertain.
     pub state: String,
     pub server_id: Option<String>,
+    /// Why it was refused or is uncertain; for queued, retrying and
+    /// checking, the last error.
     pub error: Option<String>,
+    /// Stable code of a refusal or uncertainty.
     pub error_code: Option<String>,
+    pub attempts: u32,
+    /// When it is tried or checked next (queued, retrying, checking).
+    pub next_attempt_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -55,7 +86,7 @@ pub struct CallOutcome {
     pub error_code: Option<String>,
 }
 
-fn lock(desk: &Mutex<Desk>) -> Result<std::sync::MutexGuard<'_, Desk>> {
+pub(crate) fn lock(desk: &Mutex<Desk>) -> Result<std::sync::MutexGuard<'_, Desk>> {
     desk.lock().map_err(|_| CoreError::Io("the desk lock was poisoned by an earlier failure; restart CareDesk".into()))
 }
 
@@ -74,7 +105,7 @@ pub fn check_text(text: &str) -> Result<()> {
 }
 
 /// The recipient: `to` normalized, or the patient's preferred number.
-fn recipient(desk: &Desk, patient: &PatientView, to: Option<&str>) -> Result<E164> {
+pub(crate) fn recipient(desk: &Desk, patient: &PatientView, to: Option<&str>) -> Result<E164> {
     match to {
         Some(t) => Ok(phone::normalize(t, desk.region())?),
         None => patient
@@ -85,179 +116,153 @@ fn recipient(desk: &Desk, patient: &PatientView, to: Option<&str>) -> Result<E16
     }
 }
 
-fn actor_ids(desk: &Desk) -> String {
+pub(crate) fn actor_ids(desk: &Desk) -> String {
     desk.setting("user.ecm_user_id").ok().flatten().unwrap_or_else(|| desk.actor())
 }
 
-/// Sends one SMS now and waits for the gateway's answer.
-pub async fn send_sms(desk: &Mutex<Desk>, gateways: &Gateways, req: SmsRequest) -> Result<SmsOutcome> {
-    check_text(&req.text)?;
-    let route = req.via.unwrap_or(gateways.default_route);
-    let (patient, to, message_id, external_key, from) = {
-        let d = lock(desk)?;
-        let patient = d.patient(&req.patient)?;
-        let to = recipient(&d, &patient, req.to.as_deref())?;
-        if d.db().is_opted_out(to.as_str())? {
-            return Err(CoreError::OptedOut { number: to.to_string() });
-        }
-        if route == Route::Ecm && patient.ecm_patient_id.is_none() {
-            return Err(CoreError::InvalidMessage(format!(
-                "{} has no ECM patient id, so the ECM route cannot reach them; send via his",
-                patient.name
-            )));
-        }
-        gateways.route_status(route).map_err(CoreError::Gateway)?;
-        let from = match route {
-            Route::His => gateways.his_from()?.to_string(),
-            Route::Ecm => String::new(),
-        };
-        let external_key = rand::rng().random_range(1..(1i64 << 53));
-        let id = d.db().insert_outbound(&NewOutbound {
-            patient_id: patient.id,
-            route,
-            from: from.clone(),
-            to: to.to_string(),
-            intended_to: None,
-            body: req.text.clone(),
-            external_key,
-            is_test: false,
-        })?;
-        d.db().audit(
-            &d.actor(),
-            "sms.send",
-            Some(patient.id),
-            &format!("message {id} via {} to {}", route.as_str(), redact::phone(to.as_str())),
-        )?;
-        (patient, to, id, external_key, from)
-    };
-    tracing::info!(message_id, route = route.as_str(), to = %redact::phone(to.as_str()), text = %redact::text(&req.text), "sending SMS");
+/// How long [`send_sms`] waits for the gateway's answer by default.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(60);
 
-    let mut ecm_activity: Option<(crate::ecm::wire::Activity, Option<String>)> = None;
-    let answer: std::result::Result<Accepted, (String, String, bool, Option<TwilioCode>)> = match route {
-        Route::His => {
-            let body = SendSmsRequest {
-                id: None,
-                from: from.clone(),
-                to: to.wire_digits().to_string(),
-                text: req.text.clone(),
-                external_key,
-            };
-            gateways
-                .his()?
-                .send_sms(&body)
-                .await
-                .map(|data| Accepted {
-                    state: "sent".into(),
-                    server_state: Some("Accepted".into()),
-                    his_id: Some(data.id),
-                    server_created_at: Some(data.created_at.to_wire()),
-                    ..Default::default()
-                })
-                .map_err(|e: HisError| (e.code().to_string(), e.to_string(), e.may_have_been_accepted(), None))
-        }
-        Route::Ecm => {
-            let ecm_id = patient.ecm_patient_id.unwrap_or_default();
-            match gateways.ecm()?.send_sms(ecm_id, to.as_str(), &req.text).await {
-                Ok(resp) => {
-                    ecm_activity = resp.activity.clone().map(|a| (a, resp.sms.created_at.clone()));
-                    Ok(Accepted {
-                        state: resp.sms.status.clone(),
-                        server_state: Some(resp.sms.status.clone()),
-                        ecm_sms_id: Some(resp.sms.id),
-                        twilio_sid: resp.sms.twilio_sid.clone(),
-                        from: resp.sms.from.clone(),
-                        server_created_at: resp.sms.created_at.clone(),
-                        ..Default::default()
-                    })
-                }
-                Err(e) => Err(ecm_failure(&e)),
-            }
-        }
-    };
-
-    let mut d = lock(desk)?;
-    let outcome = match answer {
-        Ok(acc) => {
-            // Record the acceptance first: it is the fact that must never be lost.
-            d.db().mark_accepted(message_id, &acc)?;
-            let performed = actor_ids(&d);
-            let (activity, occurred_at) = match ecm_activity {
-                Some((a, at)) => (Some(a), at.unwrap_or_else(now_rfc3339)),
-                None => (None, now_rfc3339()),
-            };
-            d.db_mut().insert_activity(&NewActivity {
-                ecm_activity_id: activity.as_ref().map(|a| a.id),
-                activity_type: "sms",
-                direction: "outbound",
-                status: activity.as_ref().map(|a| a.status.clone()).unwrap_or_else(|| "created".into()),
-                patient_id: Some(patient.id),
-                performed_by_id: activity
-                    .as_ref()
-                    .and_then(|a| a.performed_by_id)
-                    .map(|v| v.to_string())
-                    .unwrap_or_else(|| performed.clone()),
-                assigned_to_id: activity
-                    .as_ref()
-                    .and_then(|a| a.assigned_to_id)
-                    .map(|v| v.to_string())
-                    .unwrap_or(performed),
-                text_message_id: Some(message_id),
-                voice_call_id: None,
-                occurred_at,
-            })?;
-            SmsOutcome {
-                message_id,
-                patient_id: patient.id,
-                route,
-                to: to.to_string(),
-                state: acc.state.clone(),
-                server_id: acc.his_id.or(acc.ecm_sms_id).map(|v| v.to_string()),
-                error: None,
-                error_code: None,
-            }
-        }
-        Err((code, message, ambiguous, twilio)) => {
-            if ambiguous {
-                d.db().mark_failed(
-                    message_id,
-                    &code,
-                    &format!("{message} (it may have been sent: check before sending again)"),
-                )?;
-                d.db()
-                    .conn()
-                    .execute("UPDATE messages SET state = 'uncertain' WHERE id = ?1", [message_id])
-                    .map_err(crate::store::StoreError::from)?;
-            } else {
-                d.db().mark_failed(message_id, &code, &message)?;
-            }
-            if twilio == Some(TwilioCode::OptedOut) {
-                let actor = d.actor();
-                d.db().set_consent(
-                    to.as_str(),
-                    false,
-                    "ecm_21610",
-                    Some(message_id),
-                    &actor,
-                    "ECM refused the SMS: Twilio 21610 (opted out)",
-                )?;
-            }
-            SmsOutcome {
-                message_id,
-                patient_id: patient.id,
-                route,
-                to: to.to_string(),
-                state: if ambiguous { "uncertain".into() } else { "failed".into() },
-                server_id: None,
-                error: Some(message),
-                error_code: Some(code),
-            }
-        }
-    };
-    Ok(outcome)
+/// How [`send_sms_with`] sends.
+#[derive(Debug, Clone)]
+pub struct SendOptions<'a> {
+    /// The process's limiter (the app's, shared with the engine); `None`
+    /// makes one from `sms.rate_per_sec` for this send.
+    pub limiter: Option<&'a SendLimiter>,
+    /// A sandbox that answers test-mode messages when `gateways` are the
+    /// real servers; `None` starts one for this send if it is needed.
+    pub test_gateways: Option<&'a Gateways>,
+    /// The longest wait for an answer; the message stays in the outbox
+    /// after it (an HTTP request under way is not cut short).
+    pub wait: Duration,
+    pub policy: Policy,
 }
 
-fn ecm_failure(e: &EcmError) -> (String, String, bool, Option<TwilioCode>) {
-    (e.code().to_string(), e.to_string(), e.may_have_been_accepted(), e.twilio_code())
+impl Default for SendOptions<'_> {
+    fn default() -> Self {
+        SendOptions { limiter: None, test_gateways: None, wait: DEFAULT_WAIT, policy: Policy::default() }
+    }
+}
+
+/// Checks, records in the outbox, and sends one SMS, waiting up to
+/// [`DEFAULT_WAIT`] for the gateway's answer.
+pub async fn send_sms(desk: &Mutex<Desk>, gateways: &Gateways, req: SmsRequest) -> Result<SmsOutcome> {
+    send_sms_with(desk, gateways, req, SendOptions::default()).await
+}
+
+/// [`send_sms`] with a shared limiter, a test-mode sandbox and a wait.
+/// Errors before anything is stored (bad text, patient or number, opted
+/// out, route not configured) are `Err`; everything after is in the
+/// outcome: accepted, refused (why), queued or retrying (when, last error),
+/// being checked, or uncertain.
+pub async fn send_sms_with(
+    desk: &Mutex<Desk>,
+    gateways: &Gateways,
+    req: SmsRequest,
+    options: SendOptions<'_>,
+) -> Result<SmsOutcome> {
+    let targets = Targets::new(gateways).with_test(options.test_gateways)?;
+    let (queued, own_limiter) = {
+        let d = lock(desk)?;
+        let route = req.via.unwrap_or(gateways.default_route);
+        let test = d.setting("sms.test_mode")?.as_deref() == Some("true");
+        if !test {
+            // A route that is not set up fails now rather than waiting in the outbox.
+            gateways.route_status(route).map_err(CoreError::Gateway)?;
+        }
+        let queued = outbox::enqueue_on(&d, &SmsRequest { via: Some(route), ..req })?;
+        let own_limiter = match options.limiter {
+            Some(_) => None,
+            None => Some(SendLimiter::from_desk(&d)?),
+        };
+        (queued, own_limiter)
+    };
+    let limiter = options.limiter.or(own_limiter.as_ref()).expect("one of the two is set");
+    if queued.test && !targets.serves_test() {
+        let sandbox = outbox::start_test_gateways(desk).await?;
+        let targets = targets.with_test(Some(&sandbox))?;
+        let driven = outbox::drive(desk, targets, limiter, &options.policy, queued.message_id, options.wait).await;
+        sandbox.shutdown().await;
+        driven?;
+    } else {
+        outbox::drive(desk, targets, limiter, &options.policy, queued.message_id, options.wait).await?;
+    }
+    sms_outcome(desk, queued.message_id)
+}
+
+/// What became of a message sent through the outbox, so far.
+pub fn sms_outcome(desk: &Mutex<Desk>, message_id: i64) -> Result<SmsOutcome> {
+    let item = lock(desk)?
+        .db()
+        .outbox_item(message_id)?
+        .ok_or_else(|| CoreError::InvalidMessage(format!("message {message_id} is not in the outbox")))?;
+    Ok(SmsOutcome::from_item(&item))
+}
+
+impl SmsOutcome {
+    fn from_item(item: &OutboxItem) -> SmsOutcome {
+        let status = match (item.state.as_str(), item.message_state.as_str()) {
+            ("done", _) => SendStatus::Accepted,
+            ("failed", "uncertain") => SendStatus::Uncertain,
+            ("failed", _) => SendStatus::Refused,
+            ("ambiguous", _) => SendStatus::Checking,
+            ("in_flight", _) if item.ambiguous_since.is_some() => SendStatus::Checking,
+            ("pending", _) if item.attempts > 0 => SendStatus::Retrying,
+            _ => SendStatus::Queued,
+        };
+        let (error, error_code) = match status {
+            SendStatus::Accepted => (None, None),
+            SendStatus::Refused | SendStatus::Uncertain => (item.error_message.clone(), item.error_code.clone()),
+            _ => (item.last_error.clone(), None),
+        };
+        let waiting = matches!(status, SendStatus::Queued | SendStatus::Retrying | SendStatus::Checking);
+        SmsOutcome {
+            message_id: item.message_id,
+            patient_id: item.patient_id.unwrap_or_default(),
+            route: item.route,
+            to: item.to.clone(),
+            intended_to: item.intended_to.clone(),
+            test: item.is_test,
+            status,
+            state: item.message_state.clone(),
+            server_id: item.server_id.clone(),
+            error,
+            error_code,
+            attempts: item.attempts,
+            next_attempt_at: waiting.then(|| item.next_attempt_at.clone()),
+        }
+    }
+
+    /// One sentence for the coordinator.
+    pub fn describe(&self) -> String {
+        let to = match &self.intended_to {
+            Some(i) => format!("{} (override number; meant for {i})", self.to),
+            None => self.to.clone(),
+        };
+        let test = if self.test { " [test mode: answered by the sandbox]" } else { "" };
+        let via = self.route.as_str();
+        let error = self.error.as_deref().unwrap_or("no details");
+        let next = self.next_attempt_at.as_deref().unwrap_or("soon");
+        let text = match self.status {
+            SendStatus::Accepted => format!(
+                "accepted by {via}: message {} to {to}, server id {}",
+                self.message_id,
+                self.server_id.as_deref().unwrap_or("-")
+            ),
+            SendStatus::Refused => format!("not sent: {error}"),
+            SendStatus::Queued => format!("queued: message {} to {to} goes out by {via} at {next}", self.message_id),
+            SendStatus::Retrying => format!(
+                "not sent yet: message {} to {to} is retried at {next} (attempt {} failed: {error})",
+                self.message_id, self.attempts
+            ),
+            SendStatus::Checking => format!(
+                "unknown yet whether message {} to {to} was sent; CareDesk checks the hospital SMS server before any retry, so it is not sent twice ({error})",
+                self.message_id
+            ),
+            SendStatus::Uncertain => format!("unknown whether it was sent: {error}"),
+        };
+        format!("{text}{test}")
+    }
 }
 
 /// Places a call through ECM and waits for its answer.
@@ -333,7 +338,7 @@ pub async fn place_call(
             })
         }
         Err(e) => {
-            let (code, message, _, _) = ecm_failure(&e);
+            let (code, message) = (e.code().to_string(), e.to_string());
             d.db().mark_call_failed(call_id, &message)?;
             Ok(CallOutcome {
                 call_id,

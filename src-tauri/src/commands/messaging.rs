@@ -25,7 +25,9 @@ pub async fn send_sms(
     let gateways = state.gateways().await?;
     let desk = state.desk()?;
     let req = SmsRequest { patient: patient_id.to_string(), to, text, via: via.as_deref().and_then(Route::parse) };
-    Ok(send::send_sms(&desk, &gateways, req).await?)
+    let outcome = send::send_sms(&desk, &gateways, req).await?;
+    state.sync_now();
+    Ok(outcome)
 }
 
 #[tauri::command]

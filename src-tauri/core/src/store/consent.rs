@@ -36,6 +36,14 @@ impl Database {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![number, old, new_state, source, message_id, note, actor, now],
         )?;
+        let patient: Option<i64> = self
+            .conn
+            .query_row("SELECT patient_id FROM contact_points WHERE number = ?1 ORDER BY id LIMIT 1", [number], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let detail = format!("{} {new_state} ({source})", crate::redact::phone(number));
+        self.audit(actor, "consent.change", patient, &detail)?;
         Ok(true)
     }
 }

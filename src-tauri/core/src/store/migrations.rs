@@ -10,10 +10,17 @@ use rusqlite_migration::{Migrations, M};
 use super::StoreError;
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("migrations/0001_init.sql"))]));
+    LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect()));
+
+/// Every migration, in order. Append only.
+const MIGRATION_SQL: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_inbox.sql"),
+    include_str!("migrations/0003_outbox.sql"),
+];
 
 pub fn latest_version() -> usize {
-    1
+    MIGRATION_SQL.len()
 }
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -5,10 +5,14 @@
 
 mod audit;
 mod consent;
+pub mod inbox;
 mod messages;
 mod migrations;
+pub mod outbox;
 mod patients;
 mod settings;
+pub mod sync_status;
+pub mod threads;
 
 use std::path::{Path, PathBuf};
 

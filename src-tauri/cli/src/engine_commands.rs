@@ -1,0 +1,158 @@
+//! The commands of the messaging engine: sync, outbox, threads, thread, link,
+//! test-sms.
+
+use std::sync::{Arc, Mutex};
+
+use caredesk_core::{
+    engine,
+    outbox::{self, SendLimiter},
+    store::Route,
+    threads, CoreError, Desk,
+};
+use serde_json::json;
+
+use crate::{
+    gateway_commands::{connect, runtime},
+    output::line,
+};
+
+fn lock(desk: &Mutex<Desk>) -> std::sync::MutexGuard<'_, Desk> {
+    desk.lock().expect("desk lock")
+}
+
+pub fn sync(desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
+    let desk = Arc::new(Mutex::new(desk));
+    runtime()?.block_on(async {
+        let gw = connect(&desk).await?;
+        let rate = lock(&desk).setting("sms.rate_per_sec")?.and_then(|v| v.parse().ok()).unwrap_or(1.0);
+        let limiter = SendLimiter::new(rate);
+        let interval = lock(&desk).setting("sync.interval_secs")?.and_then(|v| v.parse().ok()).unwrap_or(10u64);
+        let mut first = true;
+        let mut failed;
+        loop {
+            let report = engine::cycle(&desk, &gw, None, &limiter, first).await;
+            first = false;
+            failed = !report.errors.is_empty();
+            if json {
+                line(serde_json::to_string(&report).expect("report serializes"));
+            } else {
+                let now = chrono::Local::now().format("%H:%M:%S");
+                line(format!("{now}  {}  ({} ms)", report.summary(), report.elapsed_ms));
+            }
+            if once {
+                break;
+            }
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break,
+                _ = tokio::time::sleep(std::time::Duration::from_secs(interval.max(1))) => {}
+            }
+        }
+        gw.shutdown().await;
+        if failed && once {
+            return Err(CoreError::Io("the sync cycle had errors (see above)".into()));
+        }
+        Ok(())
+    })
+}
+
+pub fn outbox(desk: Desk, json: bool) -> Result<(), CoreError> {
+    let desk = Mutex::new(desk);
+    let entries = outbox::pending(&desk)?;
+    if json {
+        line(serde_json::to_string_pretty(&entries).expect("entries serialize"));
+        return Ok(());
+    }
+    if entries.is_empty() {
+        line("the outbox is empty");
+    }
+    for e in entries {
+        line(format!(
+            "message {:<6} {:<4} to {:<14} {:<10} attempts {}  next {}  {}",
+            e.message_id,
+            e.route.as_str(),
+            e.to,
+            e.state,
+            e.attempts,
+            e.next_attempt_at.as_deref().unwrap_or("-"),
+            e.last_error.as_deref().unwrap_or("")
+        ));
+    }
+    Ok(())
+}
+
+pub fn threads(desk: &Desk, json: bool) -> Result<(), CoreError> {
+    let rows = desk.db().thread_list()?;
+    if json {
+        let v: Vec<_> = rows
+            .iter()
+            .map(|r| json!({ "patient_id": r.patient_id, "name": r.name, "number": r.number, "unread": r.unread, "last_at": r.last_at }))
+            .collect();
+        line(serde_json::to_string_pretty(&v).expect("rows serialize"));
+        return Ok(());
+    }
+    if rows.is_empty() {
+        line("no threads yet");
+    }
+    for r in rows {
+        let who = match r.patient_id {
+            Some(id) => format!("{} (patient {id})", r.name),
+            None => format!("Unmatched {}", r.number.as_deref().unwrap_or(&r.name)),
+        };
+        line(format!("{:<40} {:>3} unread  {}  {}", who, r.unread, r.last_at, r.last_preview));
+    }
+    Ok(())
+}
+
+pub fn thread(desk: &Desk, patient: &str, json: bool) -> Result<(), CoreError> {
+    let p = desk.patient(patient)?;
+    let items = desk.db().thread(p.id, usize::MAX >> 1)?;
+    if json {
+        let v: Vec<_> = items
+            .iter()
+            .map(|m| {
+                json!({
+                    "kind": m.kind, "direction": m.direction, "text": m.text, "from": m.from, "to": m.to,
+                    "state": m.state, "server_id": m.server_id, "at": m.at, "route": m.route, "test": m.test,
+                    "intended_to": m.intended_to, "error": m.error,
+                })
+            })
+            .collect();
+        line(serde_json::to_string_pretty(&v).expect("items serialize"));
+        return Ok(());
+    }
+    line(format!("{} ({} items)", p.name, items.len()));
+    for m in items {
+        let arrow = if m.direction == "inbound" { "<-" } else { "->" };
+        let what = if m.kind == "call" { "[call]".to_string() } else { m.text.replace('\n', " ") };
+        let extra = m.intended_to.map(|i| format!(" (for {i})")).unwrap_or_default();
+        let test = if m.test { " [test]" } else { "" };
+        line(format!(
+            "{}  {arrow} {}{extra}  {:<11} {what}{test}",
+            m.at,
+            if m.direction == "inbound" { m.from.clone().unwrap_or_default() } else { m.to.clone() },
+            m.state
+        ));
+    }
+    Ok(())
+}
+
+pub fn link(desk: &Desk, number: &str, patient: &str) -> Result<(), CoreError> {
+    let p = desk.patient(patient)?;
+    let moved = threads::link_number(desk.db(), number, p.id, &desk.actor(), desk.region())?;
+    line(format!("linked {number} to {} ({moved} messages moved)", p.name));
+    Ok(())
+}
+
+/// Sends one test message (spec 002's test harness) to a number, not a patient.
+pub fn test_sms(desk: Desk, to: String, via: Option<String>) -> Result<(), CoreError> {
+    let desk = Mutex::new(desk);
+    runtime()?.block_on(async {
+        let gw = connect(&desk).await?;
+        let outcome =
+            caredesk_core::test_sms::send_test_sms(&desk, &gw, &to, via.as_deref().and_then(Route::parse)).await;
+        gw.shutdown().await;
+        let outcome = outcome?;
+        line(outcome);
+        Ok(())
+    })
+}

@@ -1,0 +1,236 @@
+//! Reports out of the store: activities and events for PRTF reporting (CSV or
+//! JSON), and a FHIR R4 Bundle of `Communication` resources, one per SMS,
+//! shaped as the Oystehr document (spec 000) shows.
+
+use rusqlite::params;
+use serde_json::{json, Value};
+
+use crate::store::{Database, StoreError};
+
+/// One activity with its event, as exported for PRTF reporting.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ActivityRow {
+    pub activity_id: i64,
+    pub ecm_activity_id: Option<i64>,
+    pub activity_type: String,
+    pub direction: String,
+    pub status: String,
+    pub patient_id: Option<i64>,
+    pub ecm_patient_id: Option<i64>,
+    pub patient_name: Option<String>,
+    pub performed_by_id: String,
+    pub assigned_to_id: String,
+    pub text_message_id: Option<i64>,
+    pub voice_call_id: Option<i64>,
+    pub event_id: Option<i64>,
+    pub event_type: Option<String>,
+    pub occurred_at: Option<String>,
+}
+
+/// Activities whose event occurred between `from` and `to` (inclusive
+/// `YYYY-MM-DD` dates, UTC), oldest first.
+pub fn activities(db: &Database, from: Option<&str>, to: Option<&str>) -> Result<Vec<ActivityRow>, StoreError> {
+    let mut stmt = db.conn().prepare(
+        "SELECT a.id, a.ecm_activity_id, a.activity_type, a.direction, a.status, a.patient_id, p.ecm_patient_id, p.name,
+                a.performed_by_id, a.assigned_to_id, a.text_message_id, a.voice_call_id, e.id, e.event_type,
+                COALESCE(e.occurred_at, a.created_at) AS at
+           FROM activities a
+           LEFT JOIN events e ON e.activity_id = a.id
+           LEFT JOIN patients p ON p.id = a.patient_id
+          WHERE (?1 IS NULL OR substr(at, 1, 10) >= ?1) AND (?2 IS NULL OR substr(at, 1, 10) <= ?2)
+          ORDER BY at, a.id",
+    )?;
+    let rows = stmt.query_map(params![from, to], |r| {
+        Ok(ActivityRow {
+            activity_id: r.get(0)?,
+            ecm_activity_id: r.get(1)?,
+            activity_type: r.get(2)?,
+            direction: r.get(3)?,
+            status: r.get(4)?,
+            patient_id: r.get(5)?,
+            ecm_patient_id: r.get(6)?,
+            patient_name: r.get(7)?,
+            performed_by_id: r.get(8)?,
+            assigned_to_id: r.get(9)?,
+            text_message_id: r.get(10)?,
+            voice_call_id: r.get(11)?,
+            event_id: r.get(12)?,
+            event_type: r.get(13)?,
+            occurred_at: r.get(14)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The rows as CSV with a header.
+pub fn activities_csv(rows: &[ActivityRow]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r).expect("activity rows serialize");
+    }
+    if rows.is_empty() {
+        w.write_record([
+            "activity_id",
+            "ecm_activity_id",
+            "activity_type",
+            "direction",
+            "status",
+            "patient_id",
+            "ecm_patient_id",
+            "patient_name",
+            "performed_by_id",
+            "assigned_to_id",
+            "text_message_id",
+            "voice_call_id",
+            "event_id",
+            "event_type",
+            "occurred_at",
+        ])
+        .expect("header");
+    }
+    String::from_utf8(w.into_inner().expect("in-memory writer")).expect("CSV is UTF-8")
+}
+
+/// FHIR `Communication.status` for a CareDesk message state.
+pub fn communication_status(state: &str) -> &'static str {
+    match state {
+        "queued" | "sending" => "preparation",
+        "sent" | "enroute" | "accepted" => "in-progress",
+        "delivered" | "received" | "seen" => "completed",
+        "failed" => "not-done",
+        "undelivered" | "rejected" | "expired" | "deleted" | "unsent" => "stopped",
+        _ => "unknown",
+    }
+}
+
+/// A FHIR R4 `Bundle` (type collection) of one `Communication` per SMS, for
+/// one patient or all.
+pub fn fhir_communications(db: &Database, patient_id: Option<i64>) -> Result<Value, StoreError> {
+    let mut stmt = db.conn().prepare(
+        "SELECT m.id, m.patient_id, p.fhir_id, m.direction, m.from_number, m.to_number, m.intended_to, m.body, m.state,
+                m.route, COALESCE(m.server_created_at, m.created_at), m.created_at, m.is_test
+           FROM messages m LEFT JOIN patients p ON p.id = m.patient_id
+          WHERE (?1 IS NULL OR m.patient_id = ?1)
+          ORDER BY m.created_at, m.id",
+    )?;
+    let rows = stmt.query_map(params![patient_id], |r| {
+        let id: i64 = r.get(0)?;
+        let pid: Option<i64> = r.get(1)?;
+        let fhir_id: Option<String> = r.get(2)?;
+        let direction: String = r.get(3)?;
+        let from: String = r.get(4)?;
+        let to: String = r.get(5)?;
+        let intended: Option<String> = r.get(6)?;
+        let body: String = r.get(7)?;
+        let state: String = r.get(8)?;
+        let route: String = r.get(9)?;
+        let created: String = r.get(11)?;
+        let is_test: bool = r.get(12)?;
+        let patient_ref = pid.map(|p| json!({ "reference": format!("Patient/{}", fhir_id.unwrap_or_else(|| format!("caredesk-{p}"))) }));
+        let via = if route == "ecm" { "the ECM Communications API" } else { "the hospital SMS server" };
+        let mut c = json!({
+            "resourceType": "Communication",
+            "id": format!("caredesk-message-{id}"),
+            "status": communication_status(&state),
+            "medium": [{ "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode", "code": "SMSWRIT" }] }],
+            "payload": [{ "contentString": body }],
+        });
+        let mut notes = vec![json!({ "time": created, "text": format!("Message {} using CareDesk via {via}", if direction == "inbound" { "received" } else { "sent" }) })];
+        if direction == "inbound" {
+            c["received"] = json!(created);
+            if let Some(p) = patient_ref {
+                c["sender"] = p;
+            }
+            notes.push(json!({ "time": created, "text": format!("Message received from number: {from}") }));
+        } else {
+            c["sent"] = json!(created);
+            if let Some(p) = patient_ref {
+                c["recipient"] = json!([p]);
+            }
+            notes.push(json!({ "time": created, "text": format!("Message sent to number: {to}") }));
+            if let Some(i) = intended {
+                notes.push(json!({ "time": created, "text": format!("Intended for number: {i} (override number in effect)") }));
+            }
+        }
+        if is_test {
+            notes.push(json!({ "time": created, "text": "Test message: not sent to the patient" }));
+        }
+        c["note"] = Value::Array(notes);
+        Ok(json!({ "fullUrl": format!("urn:caredesk:message:{id}"), "resource": c }))
+    })?;
+    let entries: Vec<Value> = rows.collect::<Result<_, _>>()?;
+    Ok(json!({ "resourceType": "Bundle", "type": "collection", "total": entries.len(), "entry": entries }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{now_rfc3339, test_db, Accepted, NewActivity, NewOutbound, Route};
+
+    fn seeded() -> (tempfile::TempDir, Database, i64) {
+        let (d, mut db) = test_db();
+        db.conn()
+            .execute("INSERT INTO patients (name, name_key, fhir_id, created_at, updated_at) VALUES ('Ana', 'ana', 'p-1', 'x', 'x')", [])
+            .unwrap();
+        let p = db.conn().last_insert_rowid();
+        let m = db
+            .insert_outbound(&NewOutbound {
+                patient_id: p,
+                route: Route::His,
+                from: "CAREDESK".into(),
+                to: "+18055550100".into(),
+                intended_to: None,
+                body: "Your appointment is confirmed".into(),
+                external_key: 5,
+                is_test: false,
+            })
+            .unwrap();
+        db.mark_accepted(m, &Accepted { state: "delivered".into(), his_id: Some(1), ..Default::default() }).unwrap();
+        db.insert_activity(&NewActivity {
+            ecm_activity_id: Some(789),
+            activity_type: "sms",
+            direction: "outbound",
+            status: "created".into(),
+            patient_id: Some(p),
+            performed_by_id: "101".into(),
+            assigned_to_id: "101".into(),
+            text_message_id: Some(m),
+            voice_call_id: None,
+            occurred_at: now_rfc3339(),
+        })
+        .unwrap();
+        (d, db, p)
+    }
+
+    #[test]
+    fn activities_export_with_event_fields_and_date_filter() {
+        let (_d, db, p) = seeded();
+        let rows = activities(&db, None, None).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0].ecm_activity_id, rows[0].patient_id, rows[0].event_type.as_deref()),
+            (Some(789), Some(p), Some("sms"))
+        );
+        assert!(activities(&db, Some("2999-01-01"), None).unwrap().is_empty());
+        let csv = activities_csv(&rows);
+        assert!(csv.starts_with("activity_id,ecm_activity_id,activity_type"), "{csv}");
+        assert!(csv.contains(",789,sms,outbound,created,"));
+        assert!(activities_csv(&[]).starts_with("activity_id,"));
+    }
+
+    #[test]
+    fn fhir_bundle_has_a_communication_per_message_shaped_as_spec_000() {
+        let (_d, db, p) = seeded();
+        let b = fhir_communications(&db, Some(p)).unwrap();
+        assert_eq!(b["resourceType"], "Bundle");
+        let c = &b["entry"][0]["resource"];
+        assert_eq!(c["resourceType"], "Communication");
+        assert_eq!(c["status"], "completed");
+        assert_eq!(c["medium"][0]["coding"][0]["code"], "SMSWRIT");
+        assert_eq!(c["payload"][0]["contentString"], "Your appointment is confirmed");
+        assert_eq!(c["recipient"][0]["reference"], "Patient/p-1");
+        assert!(c["sent"].is_string());
+        assert_eq!(c["note"][1]["text"], "Message sent to number: +18055550100");
+        assert_eq!(fhir_communications(&db, Some(p + 1)).unwrap()["total"], 0);
+    }
+}

@@ -1,0 +1,288 @@
+//! Applying one Get SMS page to the database: a pure plan (one message per
+//! server `Id`, in server order, and what to do with each), then its
+//! execution in one SQLite transaction with the consent effects and the
+//! cursor. Nothing here touches HTTP, so tests drive it directly.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Transaction, TransactionBehavior};
+
+use super::{
+    cursor::{advance_cursor, ServerClock},
+    PollReport, RefreshReport, INCOMING,
+};
+use crate::{
+    consent::{self, ConsentChange},
+    delivery::{self, merge_state},
+    his::{
+        time::HisTime,
+        wire::{HisMessage, MessageType},
+    },
+    phone::{self, Region},
+    redact,
+    store::{inbox::NewInbound, Database, StoreError},
+    threads,
+};
+
+/// What the page is applied with.
+#[derive(Debug, Clone)]
+pub struct ApplyContext {
+    /// Region for sender numbers the server wrote without a country code.
+    pub region: Region,
+    pub clock: ServerClock,
+}
+
+/// The messages of `kind` in a page, one per `Id`: the copy with the newest
+/// `UpdatedAt` (the first of equals), ordered by `CreatedAt` then `Id`. The
+/// second value counts the copies dropped.
+pub fn dedupe(page: &[HisMessage], kind: MessageType) -> (Vec<&HisMessage>, usize) {
+    let mut newest: HashMap<i64, &HisMessage> = HashMap::new();
+    let mut dropped = 0;
+    for m in page.iter().filter(|m| m.kind == kind) {
+        match newest.get(&m.id) {
+            Some(seen) if seen.updated_at >= m.updated_at => dropped += 1,
+            Some(_) => {
+                dropped += 1;
+                newest.insert(m.id, m);
+            }
+            None => {
+                newest.insert(m.id, m);
+            }
+        }
+    }
+    let mut out: Vec<&HisMessage> = newest.into_values().collect();
+    out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+    (out, dropped)
+}
+
+/// What to do with one incoming message, given what is stored under its `Id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Not stored yet.
+    Insert,
+    /// Stored, and the server's copy is newer.
+    Update,
+    /// Stored with this very `UpdatedAt`.
+    Duplicate,
+    /// Stored with a newer `UpdatedAt`: an old copy, ignored.
+    Stale,
+    /// The `Id` belongs to an outbound message: not an inbound one to store.
+    Conflict,
+}
+
+/// `known`: the stored message's direction and `server_updated_at`.
+pub fn decide(known: Option<(&str, Option<&str>)>, incoming: &HisMessage) -> Action {
+    let Some((direction, stored)) = known else {
+        return Action::Insert;
+    };
+    if direction != "inbound" {
+        return Action::Conflict;
+    }
+    match stored.and_then(HisTime::parse) {
+        None => Action::Update,
+        Some(s) if incoming.updated_at > s => Action::Update,
+        Some(s) if incoming.updated_at == s => Action::Duplicate,
+        Some(_) => Action::Stale,
+    }
+}
+
+/// The sender as stored: E.164 when the wire digits normalize, else
+/// `+digits`, else the text as sent (a sender name).
+pub fn sender_number(wire: &str, region: Region) -> String {
+    let t = wire.trim();
+    let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+    if digits.is_empty() || t.chars().any(char::is_alphabetic) {
+        return t.to_string();
+    }
+    phone::normalize(&format!("+{digits}"), region)
+        .or_else(|_| phone::normalize(t, region))
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| format!("+{digits}"))
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// `created_at` of an inbound message: the server's `CreatedAt` in UTC, not
+/// after now (a server clock ahead of the desk) and not before the message
+/// it answers (a server clock behind), so threads read in order.
+fn inbound_created_at(m: &HisMessage, clock: &ServerClock, replied_at: Option<&str>) -> String {
+    let mut at = clock.to_utc(&m.created_at).min(clock.now);
+    if let Some(before) = replied_at.and_then(|s| DateTime::parse_from_rfc3339(s).ok()) {
+        let floor = before.with_timezone(&Utc) + chrono::TimeDelta::microseconds(1);
+        at = at.max(floor);
+    }
+    rfc3339(at)
+}
+
+/// Stores one new inbound message, applies its consent keyword and counts it.
+fn insert_new(db: &Database, m: &HisMessage, ctx: &ApplyContext, report: &mut PollReport) -> Result<(), StoreError> {
+    let from = sender_number(&m.from, ctx.region);
+    let target = threads::match_sender(db, &from, m.reply_to_message_id)?;
+    let replied_at = match m.reply_to_message_id {
+        Some(r) => db.outbound_by_his_id(r)?.map(|o| o.created_at),
+        None => None,
+    };
+    let keyword = consent::classify(&m.text);
+    let created_at = inbound_created_at(m, &ctx.clock, replied_at.as_deref());
+    let id = db.insert_inbound(&NewInbound {
+        patient_id: target.patient_id,
+        from: &from,
+        to: m.to.trim(),
+        body: &m.text,
+        his_id: m.id,
+        reply_to_his_id: m.reply_to_message_id,
+        server_state: m.state.as_str(),
+        flagged: keyword.flag(),
+        created_at: &created_at,
+        server_created_at: &m.created_at.to_wire(),
+        server_updated_at: &m.updated_at.to_wire(),
+    })?;
+    report.new += 1;
+    if target.patient_id.is_none() {
+        report.unmatched += 1;
+    }
+    if keyword.flag().is_some() {
+        report.flagged += 1;
+    }
+    match consent::apply(db, id, &from, keyword, &m.text)? {
+        ConsentChange::OptedOut => {
+            report.opt_outs += 1;
+            tracing::info!(message_id = id, from = %redact::phone(&from), "opted out by keyword");
+        }
+        ConsentChange::OptedIn => {
+            report.opt_ins += 1;
+            tracing::info!(message_id = id, from = %redact::phone(&from), "opted back in by keyword");
+        }
+        ConsentChange::Unchanged => {}
+    }
+    Ok(())
+}
+
+/// Applies a page of incoming messages in one transaction: new messages
+/// inserted (with their consent effects), newer copies updated, the rest
+/// counted as duplicates; the `his.incoming` cursor moved to the page's
+/// newest `UpdatedAt` if that is later. Applying a page twice changes
+/// nothing the second time.
+pub fn apply_incoming_page(db: &Database, page: &[HisMessage], ctx: &ApplyContext) -> Result<PollReport, StoreError> {
+    let tx = Transaction::new_unchecked(db.conn(), TransactionBehavior::Immediate)?;
+    let mut report = PollReport { fetched: page.len(), ..PollReport::default() };
+    let (messages, dropped) = dedupe(page, MessageType::Incoming);
+    report.duplicates += dropped;
+    let other = page.iter().filter(|m| m.kind != MessageType::Incoming).count();
+    if other > 0 {
+        tracing::warn!(count = other, "an Incoming page held outgoing messages; they were skipped");
+    }
+    for m in messages {
+        let known = db.message_by_his_id(m.id)?;
+        match decide(known.as_ref().map(|k| (k.direction.as_str(), k.server_updated_at.as_deref())), m) {
+            Action::Insert => insert_new(db, m, ctx, &mut report)?,
+            Action::Update => {
+                let id = known.map(|k| k.id).unwrap_or_default();
+                db.update_server_state(id, None, m.state.as_str(), &m.updated_at.to_wire())?;
+                report.updated += 1;
+            }
+            Action::Duplicate | Action::Stale => report.duplicates += 1,
+            Action::Conflict => {
+                tracing::warn!(his_id = m.id, "an incoming message has the id of an outbound message; skipped");
+                report.duplicates += 1;
+            }
+        }
+    }
+    if let Some(newest) = page.iter().filter(|m| m.kind == MessageType::Incoming).map(|m| m.updated_at).max() {
+        advance_cursor(db, INCOMING, newest)?;
+    }
+    tx.commit()?;
+    Ok(report)
+}
+
+/// Applies a page of outgoing messages: each one CareDesk sent (by HIS id)
+/// moves forward by [`merge_state`], never back. One transaction.
+pub fn apply_outgoing_page(db: &Database, page: &[HisMessage]) -> Result<RefreshReport, StoreError> {
+    let tx = Transaction::new_unchecked(db.conn(), TransactionBehavior::Immediate)?;
+    let mut report = RefreshReport { fetched: page.len(), ..RefreshReport::default() };
+    let (messages, _) = dedupe(page, MessageType::Outgoing);
+    for m in messages {
+        let Some(known) = db.message_by_his_id(m.id)?.filter(|k| k.direction == "outbound") else {
+            report.unknown += 1;
+            continue;
+        };
+        let Some(next) = merge_state(&known.state, m.state) else { continue };
+        let stored = known.server_updated_at.as_deref().and_then(HisTime::parse);
+        let updated_at = match stored {
+            Some(s) if s > m.updated_at => s,
+            _ => m.updated_at,
+        };
+        db.update_server_state(known.id, Some(&next), m.state.as_str(), &updated_at.to_wire())?;
+        report.updated += 1;
+        if delivery::is_final(&next) {
+            report.finalized += 1;
+        }
+    }
+    tx.commit()?;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::his::wire::MessageState;
+
+    fn msg(id: i64, created: &str, updated: &str, state: MessageState) -> HisMessage {
+        HisMessage {
+            id,
+            from: "18055550100".into(),
+            to: "15550100000".into(),
+            kind: MessageType::Incoming,
+            created_at: HisTime::parse(created).unwrap(),
+            updated_at: HisTime::parse(updated).unwrap(),
+            text: "Yes".into(),
+            state,
+            reply_to_message_id: None,
+        }
+    }
+
+    #[test]
+    fn dedupe_keeps_the_newest_copy_in_server_order() {
+        let a1 = msg(2, "2024-01-01T10:00:00", "2024-01-01T10:00:00", MessageState::Delivered);
+        let a2 = msg(2, "2024-01-01T10:00:00", "2024-01-01T10:05:00", MessageState::Seen);
+        let b = msg(1, "2024-01-01T10:00:00", "2024-01-01T10:00:00", MessageState::Delivered);
+        let c = msg(3, "2024-01-01T09:00:00", "2024-01-01T09:00:00", MessageState::Delivered);
+        let page = vec![a1.clone(), b.clone(), a2.clone(), c.clone(), b.clone()];
+        let (out, dropped) = dedupe(&page, MessageType::Incoming);
+        assert_eq!(
+            out.iter().map(|m| (m.id, m.state)).collect::<Vec<_>>(),
+            [(3, MessageState::Delivered), (1, MessageState::Delivered), (2, MessageState::Seen)]
+        );
+        assert_eq!(dropped, 2);
+        assert_eq!(dedupe(&page, MessageType::Outgoing).0.len(), 0);
+    }
+
+    #[test]
+    fn decide_table() {
+        let m = msg(1, "2024-01-01T10:00:00", "2024-01-01T10:00:00.5", MessageState::Delivered);
+        let cases = [
+            (None, Action::Insert),
+            (Some(("inbound", None)), Action::Update),
+            (Some(("inbound", Some("2024-01-01T10:00:00.0000000"))), Action::Update),
+            (Some(("inbound", Some("2024-01-01T10:00:00.5000000"))), Action::Duplicate),
+            (Some(("inbound", Some("2024-01-01T10:00:01.0000000"))), Action::Stale),
+            (Some(("outbound", Some("2024-01-01T10:00:00.0000000"))), Action::Conflict),
+        ];
+        for (known, want) in cases {
+            assert_eq!(decide(known, &m), want, "{known:?}");
+        }
+    }
+
+    #[test]
+    fn sender_numbers() {
+        let us = Region::default();
+        assert_eq!(sender_number("18055550100", us), "+18055550100");
+        assert_eq!(sender_number("37060000002", us), "+37060000002");
+        assert_eq!(sender_number("+18055550100", us), "+18055550100");
+        assert_eq!(sender_number("999", us), "+999");
+        assert_eq!(sender_number("RSL_HOSP", us), "RSL_HOSP");
+    }
+}

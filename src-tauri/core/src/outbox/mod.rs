@@ -1,0 +1,351 @@
+//! The durable outbox: no SMS a coordinator sends is lost or sent twice.
+//!
+//! - [`enqueue`] checks a send and records it (message `queued`, outbox row
+//!   `pending`, a unique ExternalKey) in one transaction. From then on it
+//!   survives closing the app, a crash or an outage.
+//! - [`drain`] is one step of the worker, called by the engine's loop: it
+//!   sends the rows that are due, at most `sms.rate_per_sec` per sender
+//!   ([`SendLimiter`]), and checks the ambiguous ones. Each state change is
+//!   committed before the next network call; the desk's lock is never held
+//!   across one.
+//! - A transient failure is retried after a capped, jittered exponential
+//!   backoff ([`Policy`]); a permanent one stops at once with its reason.
+//! - A send that may have reached the hospital SMS server (timeout, reset,
+//!   5xx, unreadable answer) is *ambiguous*: before any new attempt the
+//!   worker looks for it in the server's Outgoing list, and adopts it when
+//!   found ([`reconcile`]). An ECM send in that state cannot be checked (ECM
+//!   has no list): it becomes *uncertain* and is never resent automatically.
+//! - Test mode (`sms.test_mode`) sends only to a sandbox ([`Targets`]); an
+//!   override number (`sms.override_number`) receives every SMS, and the
+//!   message keeps the patient's number in `intended_to`.
+
+pub mod limiter;
+pub mod policy;
+pub mod reconcile;
+mod worker;
+
+#[cfg(test)]
+mod tests;
+
+use std::{sync::Mutex, time::Duration};
+
+use chrono::Utc;
+use rand::Rng;
+
+pub use crate::store::outbox::OutboxEntry;
+pub use limiter::SendLimiter;
+pub use policy::{Disposition, Policy};
+
+use crate::{
+    desk::Desk,
+    error::{CoreError, Result},
+    gateways::{GatewayConfigError, GatewayPlan, Gateways, Mode},
+    phone, redact,
+    sandbox::SandboxOptions,
+    send::{check_text, lock, recipient, SmsRequest},
+    store::{NewOutbound, Route, StoreError},
+};
+
+/// The reason an interrupted ECM send is left uncertain.
+pub const ECM_UNCERTAIN: &str = "ECM may have sent it; check the patient's ECM activity before sending again";
+
+/// A send recorded in the outbox.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Enqueued {
+    pub message_id: i64,
+    pub patient_id: i64,
+    pub route: Route,
+    /// The number it goes to: the override number when one is set.
+    pub to: String,
+    /// The patient's own number, when an override number reroutes it.
+    pub intended_to: Option<String>,
+    /// Test mode: it goes to the sandbox only.
+    pub test: bool,
+    pub external_key: i64,
+}
+
+/// What one [`drain`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DrainReport {
+    /// Sends handed to a gateway.
+    pub attempted: usize,
+    /// Sends the gateway accepted.
+    pub accepted: usize,
+    /// Sends refused for good (or given up).
+    pub failed: usize,
+    /// Transient failures, and checks that found nothing: tried again later.
+    pub retrying: usize,
+    /// Sends that may have reached the hospital SMS server: checked before any retry.
+    pub ambiguous: usize,
+    /// ECM sends that may have gone: a person has to check.
+    pub uncertain: usize,
+    /// Ambiguous sends found on the hospital SMS server and adopted.
+    pub reconciled: usize,
+    /// Due rows skipped because their sender is at its rate.
+    pub throttled: usize,
+    /// When something may be done next (0: at once), for the engine's sleep.
+    pub next_in_ms: Option<u64>,
+}
+
+/// Which gateways the worker may use: the configured ones, and for test-mode
+/// messages a sandbox. A test message goes to the live gateways only when
+/// they are the sandbox, else to `test`, which must be a sandbox too; with
+/// neither it waits in the outbox. So nothing in test mode reaches a real
+/// server, whatever mode the app's gateways are in.
+#[derive(Debug, Clone, Copy)]
+pub struct Targets<'a> {
+    live: &'a Gateways,
+    test: Option<&'a Gateways>,
+}
+
+/// A gateway chosen for one message.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target<'a> {
+    pub gw: &'a Gateways,
+    /// A sandbox standing in for real servers (test mode).
+    pub stand_in: bool,
+}
+
+impl<'a> Targets<'a> {
+    pub fn new(live: &'a Gateways) -> Targets<'a> {
+        Targets { live, test: None }
+    }
+
+    /// Adds the sandbox that answers test-mode messages; refuses gateways
+    /// that are not a sandbox.
+    pub fn with_test(self, test: Option<&'a Gateways>) -> Result<Targets<'a>> {
+        if let Some(t) = test {
+            if t.mode != Mode::Sandbox {
+                return Err(CoreError::Gateway(GatewayConfigError::Invalid(
+                    "test-mode messages go only to the sandbox, not to real servers".into(),
+                )));
+            }
+        }
+        Ok(Targets { test, ..self })
+    }
+
+    /// Whether a test-mode message has somewhere to go.
+    pub fn serves_test(&self) -> bool {
+        self.for_message(true).is_some()
+    }
+
+    pub(crate) fn for_message(&self, is_test: bool) -> Option<Target<'a>> {
+        match (is_test, self.live.mode, self.test) {
+            (false, _, _) => Some(Target { gw: self.live, stand_in: false }),
+            (true, Mode::Sandbox, _) => Some(Target { gw: self.live, stand_in: false }),
+            (true, Mode::Real, Some(t)) if t.mode == Mode::Sandbox => Some(Target { gw: t, stand_in: true }),
+            (true, Mode::Real, _) => None,
+        }
+    }
+}
+
+/// Starts a sandbox to answer test-mode messages when the configured
+/// servers are real (call inside a tokio runtime; shut it down with
+/// [`Gateways::shutdown`]). It has both routes and no simulated replies.
+pub async fn start_test_gateways(desk: &Mutex<Desk>) -> Result<Gateways> {
+    let mut plan = GatewayPlan::from_desk(&*lock(desk)?)?;
+    plan.mode = Mode::Sandbox;
+    plan.connect(SandboxOptions { replies: false, ..SandboxOptions::default() }).await
+}
+
+/// Checks a send and records it: message `queued` and outbox row `pending`
+/// with a new ExternalKey, in one transaction. Refused before anything is
+/// stored: an empty or too long text, an unknown patient, a bad number, an
+/// opted-out recipient (the patient's number, even with an override number),
+/// the ECM route for a patient without an ECM id.
+pub fn enqueue(desk: &Mutex<Desk>, req: SmsRequest) -> Result<Enqueued> {
+    let d = lock(desk)?;
+    enqueue_on(&d, &req)
+}
+
+pub(crate) fn enqueue_on(d: &Desk, req: &SmsRequest) -> Result<Enqueued> {
+    check_text(&req.text)?;
+    let route = match req.via {
+        Some(r) => r,
+        None => d.setting("sms.via")?.as_deref().and_then(Route::parse).unwrap_or(Route::His),
+    };
+    let patient = d.patient(&req.patient)?;
+    let intended = recipient(d, &patient, req.to.as_deref())?;
+    if d.db().is_opted_out(intended.as_str())? {
+        return Err(CoreError::OptedOut { number: intended.to_string() });
+    }
+    let override_number = match d.setting("sms.override_number")?.filter(|v| !v.trim().is_empty()) {
+        Some(v) => Some(phone::normalize(&v, d.region())?),
+        None => None,
+    };
+    let to = override_number.clone().unwrap_or_else(|| intended.clone());
+    if to != intended && d.db().is_opted_out(to.as_str())? {
+        return Err(CoreError::OptedOut { number: to.to_string() });
+    }
+    if route == Route::Ecm && patient.ecm_patient_id.is_none() {
+        return Err(CoreError::InvalidMessage(format!(
+            "{} has no ECM patient id, so the ECM route cannot reach them; send via his",
+            patient.name
+        )));
+    }
+    let test = d.setting("sms.test_mode")?.as_deref() == Some("true");
+    let intended_to = (to != intended).then(|| intended.to_string());
+    let from = match route {
+        Route::His => d.setting("his.from")?.unwrap_or_default(),
+        Route::Ecm => String::new(),
+    };
+    let mut detail = format!("queued via {} to {}", route.as_str(), redact::phone(to.as_str()));
+    if let Some(i) = &intended_to {
+        detail.push_str(&format!(" (override number; intended for {})", redact::phone(i)));
+    }
+    if test {
+        detail.push_str(" (test mode)");
+    }
+    let mut tries = 0;
+    loop {
+        let external_key = rand::rng().random_range(1..(1i64 << 53));
+        let new = NewOutbound {
+            patient_id: patient.id,
+            route,
+            from: from.clone(),
+            to: to.to_string(),
+            intended_to: intended_to.clone(),
+            body: req.text.clone(),
+            external_key,
+            is_test: test,
+        };
+        match d.db().enqueue_sms(&new, &d.actor(), &detail, Utc::now()) {
+            Ok(ids) => {
+                tracing::info!(
+                    message_id = ids.message_id,
+                    route = route.as_str(),
+                    to = %redact::phone(to.as_str()),
+                    text = %redact::text(&req.text),
+                    test,
+                    "SMS queued"
+                );
+                return Ok(Enqueued {
+                    message_id: ids.message_id,
+                    patient_id: patient.id,
+                    route,
+                    to: to.to_string(),
+                    intended_to,
+                    test,
+                    external_key,
+                });
+            }
+            // A clash of ExternalKeys (1 in 2^53): draw another.
+            Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)))
+                if f.code == rusqlite::ErrorCode::ConstraintViolation && tries < 3 =>
+            {
+                tries += 1;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Messages not yet accepted or refused, oldest first (empty when none):
+/// waiting, retrying, being checked, or uncertain.
+pub fn pending(desk: &Mutex<Desk>) -> Result<Vec<OutboxEntry>> {
+    Ok(lock(desk)?.db().outbox_entries()?)
+}
+
+/// At startup, before the first [`drain`]: rows left in flight by a crash or
+/// a closed app may have reached the server. Hospital SMS server rows become
+/// ambiguous (checked before any retry), ECM rows uncertain. Returns how
+/// many. (Rows whose claim ran out are treated the same way by every drain.)
+pub fn recover(desk: &Mutex<Desk>) -> Result<usize> {
+    let n = lock(desk)?.db().void_in_flight(true, ECM_UNCERTAIN, Utc::now())?;
+    if n > 0 {
+        tracing::warn!(rows = n, "sends interrupted by a crash or a closed app: checking them before any retry");
+    }
+    Ok(n)
+}
+
+/// One step of the worker: processes up to `max` due rows (sends and checks
+/// of ambiguous sends) with the default [`Policy`]. Test-mode messages go to
+/// `gateways` only if they are the sandbox; see [`drain_with`].
+pub async fn drain(desk: &Mutex<Desk>, gateways: &Gateways, limiter: &SendLimiter, max: usize) -> Result<DrainReport> {
+    drain_with(desk, Targets::new(gateways), limiter, max, &Policy::default()).await
+}
+
+/// [`drain`] with a sandbox for test-mode messages and a given policy.
+pub async fn drain_with(
+    desk: &Mutex<Desk>,
+    targets: Targets<'_>,
+    limiter: &SendLimiter,
+    max: usize,
+    policy: &Policy,
+) -> Result<DrainReport> {
+    let worker = worker::Worker { desk, targets, limiter, policy };
+    let now = Utc::now();
+    let items = {
+        let d = lock(desk)?;
+        d.db().void_in_flight(false, ECM_UNCERTAIN, now)?;
+        d.db().due_outbox(now, max)?
+    };
+    let full = items.len() >= max;
+    let mut report = DrainReport::default();
+    let mut soonest: Option<Duration> = None;
+    let mut throttled = Vec::new();
+    for item in items {
+        let id = item.outbox_id;
+        let done = worker.process(item).await?;
+        if let worker::Done::Throttled(wait) = done {
+            soonest = Some(soonest.map_or(wait, |s| s.min(wait)));
+            throttled.push(id);
+        }
+        report.count(done);
+    }
+    // Rows left out by `max` are due at once; throttled rows when a slot frees.
+    let next_due =
+        if full { Some(crate::store::now_rfc3339()) } else { lock(desk)?.db().next_outbox_due(&throttled)? };
+    let due_in = next_due
+        .as_deref()
+        .and_then(crate::store::outbox::parse_ts)
+        .map(|t| (t - Utc::now()).to_std().unwrap_or(Duration::ZERO));
+    report.next_in_ms = match (soonest, due_in) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+    .map(|d| d.as_millis() as u64);
+    Ok(report)
+}
+
+/// Works on one message until it is accepted or refused, or `wait` runs out
+/// (an HTTP request under way is not cut short).
+pub(crate) async fn drive(
+    desk: &Mutex<Desk>,
+    targets: Targets<'_>,
+    limiter: &SendLimiter,
+    policy: &Policy,
+    message_id: i64,
+    wait: Duration,
+) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + wait;
+    let worker = worker::Worker { desk, targets, limiter, policy };
+    loop {
+        let now = Utc::now();
+        let item = {
+            let d = lock(desk)?;
+            d.db().void_in_flight(false, ECM_UNCERTAIN, now)?;
+            d.db().outbox_item(message_id)?
+        };
+        let Some(item) = item else { return Ok(()) };
+        let pause = match item.state.as_str() {
+            "done" | "failed" => return Ok(()),
+            "in_flight" => Duration::from_millis(20),
+            _ => match crate::store::outbox::parse_ts(&item.next_attempt_at).filter(|due| *due > now) {
+                Some(due) => (due - now).to_std().unwrap_or(Duration::ZERO),
+                None => match worker.process(item).await? {
+                    worker::Done::Throttled(w) => w,
+                    worker::Done::Busy => Duration::from_millis(20),
+                    _ => Duration::ZERO,
+                },
+            },
+        };
+        let now = tokio::time::Instant::now();
+        if now >= deadline || (!pause.is_zero() && now + pause > deadline) {
+            return Ok(());
+        }
+        if !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! The rows inbox sync reads and writes: messages by HIS id, inbound inserts,
+//! server state updates, and the open outbound messages to refresh. Every
+//! function runs on the caller's connection, so it joins the caller's
+//! transaction.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{now_rfc3339, Database, StoreError};
+
+/// A stored message, as inbox sync compares it with the server's copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownMessage {
+    pub id: i64,
+    pub direction: String,
+    pub state: String,
+    pub server_updated_at: Option<String>,
+}
+
+/// An outbound message a reply may answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundRef {
+    pub id: i64,
+    pub patient_id: Option<i64>,
+    pub created_at: String,
+}
+
+/// An inbound SMS as stored.
+#[derive(Debug, Clone)]
+pub struct NewInbound<'a> {
+    pub patient_id: Option<i64>,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub body: &'a str,
+    pub his_id: i64,
+    pub reply_to_his_id: Option<i64>,
+    pub server_state: &'a str,
+    pub flagged: Option<&'a str>,
+    pub created_at: &'a str,
+    pub server_created_at: &'a str,
+    pub server_updated_at: &'a str,
+}
+
+/// An outbound HIS message whose delivery state may still change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenOutbound {
+    pub id: i64,
+    pub his_id: i64,
+    pub state: String,
+    pub server_created_at: Option<String>,
+    pub created_at: String,
+}
+
+impl Database {
+    pub fn message_by_his_id(&self, his_id: i64) -> Result<Option<KnownMessage>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, direction, state, server_updated_at FROM messages WHERE his_id = ?1")?;
+        Ok(stmt
+            .query_row([his_id], |r| {
+                Ok(KnownMessage { id: r.get(0)?, direction: r.get(1)?, state: r.get(2)?, server_updated_at: r.get(3)? })
+            })
+            .optional()?)
+    }
+
+    /// The outbound message with HIS id `his_id`, if CareDesk sent it.
+    pub fn outbound_by_his_id(&self, his_id: i64) -> Result<Option<OutboundRef>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, patient_id, created_at FROM messages WHERE his_id = ?1 AND direction = 'outbound'",
+        )?;
+        Ok(stmt
+            .query_row([his_id], |r| Ok(OutboundRef { id: r.get(0)?, patient_id: r.get(1)?, created_at: r.get(2)? }))
+            .optional()?)
+    }
+
+    pub fn insert_inbound(&self, m: &NewInbound<'_>) -> Result<i64, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO messages (patient_id, direction, route, from_number, to_number, body, state, server_state,
+                                   his_id, reply_to_his_id, flagged, created_at, updated_at,
+                                   server_created_at, server_updated_at)
+             VALUES (?1, 'inbound', 'his', ?2, ?3, ?4, 'received', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        stmt.execute(params![
+            m.patient_id,
+            m.from,
+            m.to,
+            m.body,
+            m.server_state,
+            m.his_id,
+            m.reply_to_his_id,
+            m.flagged,
+            m.created_at,
+            now_rfc3339(),
+            m.server_created_at,
+            m.server_updated_at
+        ])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Records the server's newer word on a message; `state` (CareDesk's
+    /// own) only when it changes.
+    pub fn update_server_state(
+        &self,
+        id: i64,
+        state: Option<&str>,
+        server_state: &str,
+        server_updated_at: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE messages SET state = COALESCE(?2, state), server_state = ?3, server_updated_at = ?4, updated_at = ?5
+             WHERE id = ?1",
+            params![id, state, server_state, server_updated_at, now_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// Outbound HIS messages with a server id, not in a final state, created
+    /// at or after `since` (RFC 3339 UTC). The state list is
+    /// [`crate::delivery::OPEN_STATES`], written out so the `messages_open`
+    /// partial index applies.
+    pub fn open_his_outbound(&self, since: &str) -> Result<Vec<OpenOutbound>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, his_id, state, server_created_at, created_at FROM messages
+             WHERE state IN ('queued', 'sending', 'sent', 'enroute', 'accepted') AND route = 'his'
+               AND direction = 'outbound' AND his_id IS NOT NULL AND created_at >= ?1
+             ORDER BY id",
+        )?;
+        let rows = stmt.query_map([since], |r| {
+            Ok(OpenOutbound {
+                id: r.get(0)?,
+                his_id: r.get(1)?,
+                state: r.get(2)?,
+                server_created_at: r.get(3)?,
+                created_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// `CreatedAt` of the send responses (with the server's offset) of HIS
+    /// messages created at or after `since`, newest first.
+    pub fn recent_send_times(&self, since: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT server_created_at FROM messages
+             WHERE direction = 'outbound' AND route = 'his' AND server_created_at IS NOT NULL AND created_at >= ?1
+             ORDER BY created_at DESC, id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![since, limit as i64], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

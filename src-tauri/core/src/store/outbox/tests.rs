@@ -1,0 +1,106 @@
+//! The outbox store: one transaction per change, claims that exclude.
+
+use chrono::Duration;
+
+use super::*;
+use crate::store::test_db;
+
+fn sms(db: &Database, route: Route, key: i64, at: DateTime<Utc>) -> QueuedIds {
+    db.conn()
+        .execute("INSERT OR IGNORE INTO patients (id, name, name_key, created_at, updated_at) VALUES (1, 'A', 'a', 'x', 'x')", [])
+        .unwrap();
+    let m = NewOutbound {
+        patient_id: 1,
+        route,
+        from: String::new(),
+        to: "+18055550100".into(),
+        intended_to: None,
+        body: format!("text {key}"),
+        external_key: key,
+        is_test: false,
+    };
+    db.enqueue_sms(&m, "tester", "queued", at).unwrap()
+}
+
+fn count(db: &Database, sql: &str) -> i64 {
+    db.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn enqueue_writes_message_outbox_and_audit_together_or_nothing() {
+    let (_d, db) = test_db();
+    let now = Utc::now();
+    let ids = sms(&db, Route::His, 1, now);
+    let item = db.outbox_item(ids.message_id).unwrap().unwrap();
+    assert_eq!((item.state.as_str(), item.message_state.as_str(), item.attempts), ("pending", "queued", 0));
+    assert_eq!((item.external_key, item.next_attempt_at.as_str()), (1, ts(now).as_str()));
+    assert_eq!(count(&db, "SELECT count(*) FROM audit_log WHERE action = 'sms.send'"), 1);
+    // The same ExternalKey again: refused, and nothing of it stays.
+    let again = NewOutbound {
+        patient_id: 1,
+        route: Route::His,
+        from: String::new(),
+        to: "+1".into(),
+        intended_to: None,
+        body: "x".into(),
+        external_key: 1,
+        is_test: false,
+    };
+    assert!(db.enqueue_sms(&again, "tester", "queued", now).is_err());
+    assert_eq!(count(&db, "SELECT count(*) FROM messages") + count(&db, "SELECT count(*) FROM outbox"), 2);
+    assert_eq!(count(&db, "SELECT count(*) FROM audit_log"), 1);
+}
+
+#[test]
+fn due_rows_come_oldest_first_and_a_claim_is_exclusive() {
+    let (_d, db) = test_db();
+    let now = Utc::now();
+    let late = sms(&db, Route::His, 1, now);
+    let early = sms(&db, Route::His, 2, now - Duration::seconds(5));
+    let future = sms(&db, Route::His, 3, now + Duration::seconds(60));
+    let due: Vec<i64> = db.due_outbox(now, 10).unwrap().iter().map(|i| i.message_id).collect();
+    assert_eq!(due, [early.message_id, late.message_id]);
+    assert!(!due.contains(&future.message_id));
+    let until = now + Duration::seconds(30);
+    assert!(db.claim_attempt(early.outbox_id, 1, "CAREDESK", now, until).unwrap());
+    assert!(!db.claim_attempt(early.outbox_id, 2, "CAREDESK", now, until).unwrap());
+    assert_eq!(db.due_outbox(now, 10).unwrap().len(), 1, "an in-flight row is not due");
+    let item = db.outbox_item(early.message_id).unwrap().unwrap();
+    assert_eq!((item.state.as_str(), item.attempts, item.from.as_str()), ("in_flight", 1, "CAREDESK"));
+    assert!(!db.record_retry(early.outbox_id, 2, "x", now, now).unwrap(), "only the claim's owner records");
+    assert!(db.record_retry(early.outbox_id, 1, "timeout", now + Duration::seconds(2), now).unwrap());
+    let item = db.outbox_item(early.message_id).unwrap().unwrap();
+    assert_eq!((item.state.as_str(), item.message_state.as_str()), ("pending", "queued"));
+    assert_eq!(db.next_outbox_due(&[]).unwrap(), Some(ts(now)));
+    assert_eq!(db.next_outbox_due(&[late.outbox_id]).unwrap(), Some(ts(now + Duration::seconds(2))));
+}
+
+#[test]
+fn in_flight_rows_of_a_stopped_worker_become_ambiguous_or_uncertain() {
+    let (_d, db) = test_db();
+    let now = Utc::now();
+    let his = sms(&db, Route::His, 1, now);
+    let ecm = sms(&db, Route::Ecm, 2, now);
+    let live = sms(&db, Route::His, 3, now);
+    let gone = now - Duration::seconds(1);
+    assert!(db.claim_attempt(his.outbox_id, 1, "", now, gone).unwrap());
+    assert!(db.claim_attempt(ecm.outbox_id, 2, "", now, gone).unwrap());
+    assert!(db.claim_attempt(live.outbox_id, 3, "", now, now + Duration::seconds(60)).unwrap());
+    assert_eq!(db.void_in_flight(false, "check ECM", now).unwrap(), 2, "only claims that ran out");
+    let h = db.outbox_item(his.message_id).unwrap().unwrap();
+    assert_eq!((h.state.as_str(), h.ambiguous_since.as_deref()), ("ambiguous", Some(ts(now).as_str())));
+    let e = db.outbox_item(ecm.message_id).unwrap().unwrap();
+    assert_eq!((e.state.as_str(), e.message_state.as_str()), ("failed", "uncertain"));
+    assert_eq!(e.error_message.as_deref(), Some("check ECM"));
+    assert_eq!(db.void_in_flight(true, "check ECM", now).unwrap(), 1, "at startup, every one");
+    let states: Vec<(i64, String)> =
+        db.outbox_entries().unwrap().into_iter().map(|e| (e.message_id, e.state)).collect();
+    assert_eq!(
+        states,
+        [
+            (his.message_id, "ambiguous".into()),
+            (ecm.message_id, "uncertain".into()),
+            (live.message_id, "ambiguous".into())
+        ]
+    );
+}

@@ -1,0 +1,285 @@
+//! Threads in the store: who a number belongs to, number links, the thread
+//! list with unread counts, and marking a thread read. The rules live in
+//! [`crate::threads`].
+
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+
+use super::{now_rfc3339, Database, StoreError};
+use crate::{
+    phone::{self, E164},
+    redact,
+    threads::{ThreadRef, ThreadRow},
+};
+
+/// The longest preview in the thread list, in characters.
+const PREVIEW_CHARS: usize = 80;
+
+/// One row per patient with messages or calls (the newest item and its
+/// time), one row per unmatched sender number; unread counts come from the
+/// `messages_unread` partial index.
+const THREAD_LIST_SQL: &str = "
+WITH items AS (
+    SELECT patient_id, id, created_at AS at, body AS preview, 0 AS is_call FROM messages WHERE patient_id IS NOT NULL
+    UNION ALL
+    SELECT patient_id, id, created_at, 'Call: ' || status, 1 FROM calls WHERE patient_id IS NOT NULL
+), latest AS (
+    SELECT patient_id, at, preview,
+           ROW_NUMBER() OVER (PARTITION BY patient_id ORDER BY at DESC, is_call DESC, id DESC) AS rn
+    FROM items
+), unread AS (
+    SELECT patient_id, count(*) AS n FROM messages
+    WHERE read_at IS NULL AND direction = 'inbound' AND patient_id IS NOT NULL GROUP BY patient_id
+), unmatched AS (
+    SELECT from_number, created_at, body, read_at,
+           ROW_NUMBER() OVER (PARTITION BY from_number ORDER BY created_at DESC, id DESC) AS rn,
+           count(*) FILTER (WHERE read_at IS NULL) OVER (PARTITION BY from_number) AS n
+    FROM messages WHERE patient_id IS NULL AND direction = 'inbound'
+)
+SELECT * FROM (
+    SELECT l.patient_id AS patient_id, p.name AS name, NULL AS number, COALESCE(u.n, 0) AS unread, l.at AS at,
+           l.preview AS preview
+      FROM latest l JOIN patients p ON p.id = l.patient_id LEFT JOIN unread u ON u.patient_id = l.patient_id
+     WHERE l.rn = 1
+    UNION ALL
+    SELECT NULL, from_number, from_number, n, created_at, body FROM unmatched WHERE rn = 1
+)
+ORDER BY at DESC, patient_id IS NULL, patient_id, number";
+
+fn preview(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= PREVIEW_CHARS {
+        return flat;
+    }
+    let mut cut: String = flat.chars().take(PREVIEW_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
+impl Database {
+    /// Patients with `number` (E.164) as their own or a contact's number.
+    pub fn patients_with_number(&self, number: &str) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT patient_id FROM contact_points WHERE number = ?1 ORDER BY patient_id")?;
+        let rows = stmt.query_map([number], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Of `among`, the patient most recently messaged at `number` (outbound,
+    /// not failed), if any was.
+    pub fn last_messaged_at(&self, number: &str, among: &[i64]) -> Result<Option<i64>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT patient_id FROM messages
+             WHERE direction = 'outbound' AND to_number = ?1 AND patient_id IS NOT NULL AND state <> 'failed'
+             ORDER BY created_at DESC, id DESC",
+        )?;
+        let mut rows = stmt.query([number])?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            if among.contains(&id) {
+                return Ok(Some(id));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The patient staff linked `number` to, if any.
+    pub fn linked_patient(&self, number: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT patient_id FROM number_links WHERE number = ?1", [number], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Remembers that `number` belongs to `patient_id`, moves the number's
+    /// unmatched messages to the patient and audits it, in one transaction.
+    /// Returns how many messages moved. See [`crate::threads::link_number`]
+    /// for the checked entry point.
+    pub fn link_number(&self, number: &str, patient_id: i64, actor: &str) -> Result<usize, StoreError> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        let now = now_rfc3339();
+        tx.execute(
+            "INSERT INTO number_links (number, patient_id, linked_by, linked_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(number) DO UPDATE SET patient_id = excluded.patient_id, linked_by = excluded.linked_by,
+                linked_at = excluded.linked_at",
+            params![number, patient_id, actor, now],
+        )?;
+        let moved = tx.execute(
+            "UPDATE messages SET patient_id = ?2, updated_at = ?3
+             WHERE patient_id IS NULL AND direction = 'inbound' AND from_number = ?1",
+            params![number, patient_id, now],
+        )?;
+        self.audit(
+            actor,
+            "number.link",
+            Some(patient_id),
+            &format!("number {} linked; {moved} unmatched messages moved", redact::phone(number)),
+        )?;
+        tx.commit()?;
+        Ok(moved)
+    }
+
+    /// Every thread, most recent activity first.
+    pub fn thread_list(&self) -> Result<Vec<ThreadRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(THREAD_LIST_SQL)?;
+        let rows = stmt.query_map([], |r| {
+            let number: Option<String> = r.get(2)?;
+            let name: String = r.get(1)?;
+            let text: String = r.get(5)?;
+            Ok(ThreadRow {
+                patient_id: r.get(0)?,
+                name: match &number {
+                    Some(n) if n.starts_with('+') => phone::display(&E164::from_trusted(n.clone())),
+                    _ => name,
+                },
+                number,
+                unread: r.get(3)?,
+                last_at: r.get(4)?,
+                last_preview: preview(&text),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Marks a thread's inbound messages read; returns how many were unread.
+    pub fn mark_thread_read(&self, thread: &ThreadRef) -> Result<usize, StoreError> {
+        let now = now_rfc3339();
+        Ok(match thread {
+            ThreadRef::Patient(id) => self.conn.execute(
+                "UPDATE messages SET read_at = ?2, updated_at = ?2
+                 WHERE patient_id = ?1 AND read_at IS NULL AND direction = 'inbound'",
+                params![id, now],
+            )?,
+            ThreadRef::Unmatched(number) => self.conn.execute(
+                "UPDATE messages SET read_at = ?2, updated_at = ?2
+                 WHERE patient_id IS NULL AND from_number = ?1 AND read_at IS NULL AND direction = 'inbound'",
+                params![number, now],
+            )?,
+        })
+    }
+
+    /// Unread inbound messages in one thread.
+    pub fn unread_count(&self, thread: &ThreadRef) -> Result<i64, StoreError> {
+        Ok(match thread {
+            ThreadRef::Patient(id) => self.conn.query_row(
+                "SELECT count(*) FROM messages WHERE patient_id = ?1 AND read_at IS NULL AND direction = 'inbound'",
+                [id],
+                |r| r.get(0),
+            )?,
+            ThreadRef::Unmatched(number) => self.conn.query_row(
+                "SELECT count(*) FROM messages
+                 WHERE patient_id IS NULL AND from_number = ?1 AND read_at IS NULL AND direction = 'inbound'",
+                [number],
+                |r| r.get(0),
+            )?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{inbox::NewInbound, test_db};
+
+    fn patient(db: &Database, name: &str) -> i64 {
+        db.conn()
+            .execute(
+                "INSERT INTO patients (name, name_key, created_at, updated_at) VALUES (?1, lower(?1), 'x', 'x')",
+                [name],
+            )
+            .unwrap();
+        db.conn().last_insert_rowid()
+    }
+
+    fn inbound(db: &Database, his_id: i64, patient_id: Option<i64>, from: &str, text: &str, at: &str) -> i64 {
+        db.insert_inbound(&NewInbound {
+            patient_id,
+            from,
+            to: "15550100000",
+            body: text,
+            his_id,
+            reply_to_his_id: None,
+            server_state: "Delivered",
+            flagged: None,
+            created_at: at,
+            server_created_at: "2024-01-01T00:00:00.0000000",
+            server_updated_at: "2024-01-01T00:00:00.0000000",
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn thread_list_has_patients_and_unmatched_numbers_by_last_activity() {
+        let (_d, db) = test_db();
+        let ana = patient(&db, "Ana Lopez");
+        let ben = patient(&db, "Ben Carter");
+        let _quiet = patient(&db, "No Messages");
+        inbound(&db, 1, Some(ana), "+18055550100", "Yes", "2024-01-01T10:00:00.000000Z");
+        inbound(&db, 2, Some(ana), "+18055550100", "See you", "2024-01-01T10:05:00.000000Z");
+        inbound(&db, 3, Some(ben), "+18055550102", "No", "2024-01-01T09:00:00.000000Z");
+        db.conn()
+            .execute(
+                "INSERT INTO calls (patient_id, direction, to_number, status, created_at, updated_at)
+                 VALUES (?1, 'outbound', '+18055550102', 'completed', '2024-01-01T11:00:00.000000Z', 'x')",
+                [ben],
+            )
+            .unwrap();
+        let long = "word ".repeat(40);
+        inbound(&db, 4, None, "+18055550199", "who is this", "2024-01-01T08:00:00.000000Z");
+        inbound(&db, 5, None, "+18055550199", &long, "2024-01-01T08:30:00.000000Z");
+        inbound(&db, 6, None, "+999", "raw", "2024-01-01T07:00:00.000000Z");
+
+        let rows = db.thread_list().unwrap();
+        let summary: Vec<_> =
+            rows.iter().map(|r| (r.patient_id, r.number.as_deref(), r.unread, r.last_preview.as_str())).collect();
+        assert_eq!(summary.len(), 4, "{summary:?}");
+        assert_eq!(summary[0], (Some(ben), None, 1, "Call: completed"));
+        assert_eq!(summary[1], (Some(ana), None, 2, "See you"));
+        assert_eq!(rows[2].number.as_deref(), Some("+18055550199"));
+        assert_eq!((rows[2].patient_id, rows[2].unread), (None, 2));
+        assert_eq!(rows[2].name, "+1 805-555-0199");
+        assert_eq!(rows[2].last_preview.chars().count(), PREVIEW_CHARS);
+        assert_eq!((rows[3].name.as_str(), rows[3].number.as_deref()), ("+999", Some("+999")));
+        assert_eq!(rows[0].name, "Ben Carter");
+
+        assert_eq!(db.mark_thread_read(&ThreadRef::Patient(ana)).unwrap(), 2);
+        assert_eq!(db.mark_thread_read(&ThreadRef::Patient(ana)).unwrap(), 0);
+        assert_eq!(db.mark_thread_read(&ThreadRef::Unmatched("+18055550199".into())).unwrap(), 2);
+        assert_eq!(db.unread_count(&ThreadRef::Unmatched("+999".into())).unwrap(), 1);
+        let rows = db.thread_list().unwrap();
+        assert_eq!(rows.iter().map(|r| r.unread).collect::<Vec<_>>(), [1, 0, 0, 1]);
+    }
+
+    #[test]
+    fn linking_moves_unmatched_messages_once() {
+        let (_d, db) = test_db();
+        let ana = patient(&db, "Ana");
+        inbound(&db, 1, None, "+18055550199", "hi", "2024-01-01T08:00:00.000000Z");
+        inbound(&db, 2, None, "+18055550199", "it's Ana's son", "2024-01-01T08:01:00.000000Z");
+        assert_eq!(db.link_number("+18055550199", ana, "dana").unwrap(), 2);
+        assert_eq!(db.link_number("+18055550199", ana, "dana").unwrap(), 0);
+        let rows = db.thread_list().unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].patient_id, rows[0].unread), (Some(ana), 2));
+    }
+
+    #[test]
+    fn unread_queries_use_the_partial_index() {
+        let (_d, db) = test_db();
+        let plan = |sql: &str| -> String {
+            let mut stmt = db.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
+            rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
+        };
+        let per_patient =
+            plan("SELECT count(*) FROM messages WHERE patient_id = 1 AND read_at IS NULL AND direction = 'inbound'");
+        assert!(per_patient.contains("messages_unread"), "{per_patient}");
+        let list = plan(THREAD_LIST_SQL);
+        assert!(list.contains("messages_unread"), "{list}");
+        let open = plan(
+            "SELECT id FROM messages WHERE state IN ('queued', 'sending', 'sent', 'enroute', 'accepted')
+             AND route = 'his' AND direction = 'outbound' AND his_id IS NOT NULL",
+        );
+        assert!(open.contains("messages_open"), "{open}");
+    }
+}

@@ -1,0 +1,55 @@
+//! `caredesk test-sms`: one message to a given number through the
+//! configured route, to check the configuration (spec 002's test harness).
+//! It bypasses the outbox and the patient roster on purpose, but not consent
+//! or test mode: an opted-out number is refused, and in test mode the
+//! sandbox answers.
+
+use std::sync::Mutex;
+
+use rand::Rng;
+
+use crate::{
+    desk::Desk,
+    error::{CoreError, Result},
+    gateways::Gateways,
+    his::wire::SendSmsRequest,
+    phone, redact,
+    store::Route,
+};
+
+pub const TEST_TEXT: &str = "CareDesk test message: your SMS configuration works. No reply is needed.";
+
+/// Sends the test message and says what the gateway answered.
+pub async fn send_test_sms(desk: &Mutex<Desk>, gateways: &Gateways, to: &str, via: Option<Route>) -> Result<String> {
+    let (to, route, from) = {
+        let d = desk.lock().map_err(|_| CoreError::Io("the desk lock was poisoned".into()))?;
+        let to = phone::normalize(to, d.region())?;
+        if d.db().is_opted_out(to.as_str())? {
+            return Err(CoreError::OptedOut { number: to.to_string() });
+        }
+        let route = via.unwrap_or(gateways.default_route);
+        d.db().audit(
+            &d.actor(),
+            "sms.test",
+            None,
+            &format!("test message via {} to {}", route.as_str(), redact::phone(to.as_str())),
+        )?;
+        (to, route, gateways.his_from().map(String::from).ok())
+    };
+    match route {
+        Route::His => {
+            let from =
+                from.ok_or_else(|| CoreError::InvalidMessage("set his.from first (see `caredesk numbers`)".into()))?;
+            let key = rand::rng().random_range(1..(1i64 << 53));
+            let data = gateways.his()?.send_sms(&SendSmsRequest::new(&from, &to, TEST_TEXT, key)).await?;
+            Ok(format!(
+                "accepted by the hospital SMS server: id {} at {} (from {from} to {to})",
+                data.id, data.created_at
+            ))
+        }
+        Route::Ecm => Err(CoreError::InvalidMessage(
+            "the ECM API sends only to a patient: use `caredesk send --patient ecm:N --via ecm --text ...` to test it"
+                .into(),
+        )),
+    }
+}
