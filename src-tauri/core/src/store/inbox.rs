@@ -93,7 +93,37 @@ impl Database {
             m.server_created_at,
             m.server_updated_at
         ])?;
-        Ok(self.conn.last_insert_rowid())
+        let id = self.conn.last_insert_rowid();
+        self.record_inbound_activity(id, m.patient_id, m.created_at)?;
+        Ok(id)
+    }
+
+    /// Every inbound SMS gets an activity and an event (spec 004):
+    /// performed by "system", assigned to the coordinator. Runs inside the
+    /// caller's transaction.
+    fn record_inbound_activity(&self, message_id: i64, patient_id: Option<i64>, at: &str) -> Result<(), StoreError> {
+        let assigned: String = self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE key IN ('user.ecm_user_id', 'user.name')
+                 ORDER BY key = 'user.ecm_user_id' DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or_else(crate::config::os_user_name);
+        self.conn.execute(
+            "INSERT INTO activities (activity_type, direction, status, patient_id, performed_by_id, assigned_to_id,
+                                     text_message_id, created_at)
+             VALUES ('sms', 'inbound', 'created', ?1, 'system', ?2, ?3, ?4)",
+            params![patient_id, assigned, message_id, at],
+        )?;
+        let activity_id = self.conn.last_insert_rowid();
+        self.conn.execute(
+            "INSERT INTO events (event_type, occurred_at, patient_id, activity_id) VALUES ('sms', ?1, ?2, ?3)",
+            params![at, patient_id, activity_id],
+        )?;
+        Ok(())
     }
 
     /// Records the server's newer word on a message; `state` (CareDesk's
@@ -146,5 +176,42 @@ impl Database {
         )?;
         let rows = stmt.query_map(params![since, limit as i64], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_db;
+
+    #[test]
+    fn an_inbound_sms_gets_an_activity_and_an_event() {
+        let (_d, db) = test_db();
+        db.set_setting("user.ecm_user_id", "101").unwrap();
+        let id = db
+            .insert_inbound(&NewInbound {
+                patient_id: None,
+                from: "+18055550100",
+                to: "15550100000",
+                body: "Yes",
+                his_id: 531977,
+                reply_to_his_id: None,
+                server_state: "Delivered",
+                flagged: None,
+                created_at: "2026-11-21T10:00:00Z",
+                server_created_at: "2026-11-21T12:00:00.0000000",
+                server_updated_at: "2026-11-21T12:00:00.0000000",
+            })
+            .unwrap();
+        let (dir, performed, assigned, msg): (String, String, String, i64) = db
+            .conn()
+            .query_row("SELECT direction, performed_by_id, assigned_to_id, text_message_id FROM activities", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .unwrap();
+        assert_eq!((dir.as_str(), performed.as_str(), assigned.as_str(), msg), ("inbound", "system", "101", id));
+        let events: i64 =
+            db.conn().query_row("SELECT count(*) FROM events WHERE event_type = 'sms'", [], |r| r.get(0)).unwrap();
+        assert_eq!(events, 1);
     }
 }

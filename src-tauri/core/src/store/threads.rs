@@ -109,6 +109,18 @@ impl Database {
              WHERE patient_id IS NULL AND direction = 'inbound' AND from_number = ?1",
             params![number, patient_id, now],
         )?;
+        // Their activities and events follow them to the patient.
+        tx.execute(
+            "UPDATE activities SET patient_id = ?2
+             WHERE patient_id IS NULL AND text_message_id IN
+                   (SELECT id FROM messages WHERE patient_id = ?2 AND direction = 'inbound' AND from_number = ?1)",
+            params![number, patient_id],
+        )?;
+        tx.execute(
+            "UPDATE events SET patient_id = ?1
+             WHERE patient_id IS NULL AND activity_id IN (SELECT id FROM activities WHERE patient_id = ?1)",
+            params![patient_id],
+        )?;
         self.audit(
             actor,
             "number.link",
