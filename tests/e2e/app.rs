@@ -58,8 +58,30 @@ struct Session {
 }
 
 async fn start_app(data_dir: &Path) -> Session {
+    // A loaded machine can make tauri-driver refuse its first session: retry
+    // with a fresh driver, a bounded number of times.
+    let mut last_error = String::new();
+    for attempt in 1..=3 {
+        match try_start_app(data_dir).await {
+            Ok(session) => return session,
+            Err(e) => {
+                eprintln!("e2e: starting the app failed (attempt {attempt}): {e}");
+                last_error = e;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+    panic!("the WebDriver session did not start after 3 attempts: {last_error}");
+}
+
+async fn try_start_app(data_dir: &Path) -> Result<Session, String> {
     let port = free_port();
-    let native = free_port();
+    let native = loop {
+        let p = free_port();
+        if p != port {
+            break p;
+        }
+    };
     let mut cmd = Command::new(tauri_driver().unwrap());
     cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
         .env("CAREDESK_DATA_DIR", data_dir)
@@ -70,18 +92,20 @@ async fn start_app(data_dir: &Path) -> Session {
     let guard = ChildGuard::spawn(&mut cmd);
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
+        if Instant::now() > deadline {
+            return Err(format!("tauri-driver did not listen on {port}"));
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let mut caps = thirtyfour::Capabilities::new();
     caps.set("browserName", "wry").unwrap();
     caps.set("tauri:options", json!({ "application": binary("caredesk-desktop") })).unwrap();
-    let driver =
-        tokio::time::timeout(Duration::from_secs(60), WebDriver::new(format!("http://127.0.0.1:{port}"), caps))
-            .await
-            .expect("the WebDriver session did not start within 60 s")
-            .expect("WebDriver session");
-    Session { driver, _tauri_driver: guard }
+    match tokio::time::timeout(Duration::from_secs(60), WebDriver::new(format!("http://127.0.0.1:{port}"), caps)).await
+    {
+        Ok(Ok(driver)) => Ok(Session { driver, _tauri_driver: guard }),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("the WebDriver session did not start within 60 s".into()),
+    }
 }
 
 async fn wait_for<F, Fut, T>(what: &str, mut probe: F) -> T
