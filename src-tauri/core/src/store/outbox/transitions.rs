@@ -44,6 +44,14 @@ impl Database {
             ),
             named_params! { ":all": all, ":now": now },
         )?;
+        // A check of an ambiguous send whose worker is gone (killed during
+        // its look at the server's list) only needs its claim released: it
+        // stays ambiguous and is checked again.
+        tx.execute(
+            "UPDATE outbox SET claim_token = NULL, claimed_until = NULL, updated_at = :now
+              WHERE state = 'ambiguous' AND claim_token IS NOT NULL AND (:all OR claimed_until IS NULL OR claimed_until <= :now)",
+            named_params! { ":all": all, ":now": now },
+        )?;
         tx.commit()?;
         Ok(ecm + his)
     }
