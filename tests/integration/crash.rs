@@ -25,12 +25,12 @@ use std::{
 use caredesk_core::{
     his::wire::MessageType,
     outbox, paths,
-    sandbox::{self, magic, Faults, Inbound, Sandbox, SandboxHandle, SandboxOptions},
+    sandbox::{self, magic, Faults, Inbound, SandboxOptions},
     secrets::{platform_store, Credentials},
     store::Database,
     Desk, DeskOptions,
 };
-use caredesk_tests::{require_keyring, write_file, ChildGuard, Cli};
+use caredesk_tests::{require_keyring, write_file, ChildGuard, Cli, Sim};
 
 const ROUNDS: usize = 25;
 /// `caredesk send` processes started in each round, next to one `caredesk sync`.
@@ -60,31 +60,6 @@ impl Rng {
     }
     fn between(&mut self, lo: u64, hi: u64) -> u64 {
         lo + self.next() % (hi - lo + 1)
-    }
-}
-
-/// A sandbox served by its own runtime while the test drives the CLI.
-struct Sim {
-    rt: tokio::runtime::Runtime,
-    handle: Option<SandboxHandle>,
-}
-
-impl Sim {
-    fn start(options: SandboxOptions) -> Sim {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let handle = rt.block_on(Sandbox::start(options)).unwrap();
-        Sim { rt, handle: Some(handle) }
-    }
-    fn h(&self) -> &SandboxHandle {
-        self.handle.as_ref().unwrap()
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        if let Some(h) = self.handle.take() {
-            self.rt.block_on(h.shutdown());
-        }
     }
 }
 

@@ -11,37 +11,10 @@ use caredesk_core::{
         wire::MessageType,
     },
     http::{self, HttpSettings},
-    sandbox::{self, magic, Faults, Sandbox, SandboxHandle, SandboxOptions},
+    sandbox::{self, magic, Faults, SandboxOptions},
     secrets::Secret,
 };
-use caredesk_tests::{require_keyring, write_file, ChildGuard, Cli, Run};
-
-/// A sandbox served by its own runtime while the test drives the CLI.
-struct Sim {
-    rt: tokio::runtime::Runtime,
-    handle: Option<SandboxHandle>,
-}
-
-impl Sim {
-    fn start() -> Sim {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let mut options = SandboxOptions::for_tests();
-        options.replies = false;
-        let handle = rt.block_on(Sandbox::start(options)).unwrap();
-        Sim { rt, handle: Some(handle) }
-    }
-    fn h(&self) -> &SandboxHandle {
-        self.handle.as_ref().unwrap()
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        if let Some(h) = self.handle.take() {
-            self.rt.block_on(h.shutdown());
-        }
-    }
-}
+use caredesk_tests::{require_keyring, write_file, ChildGuard, Cli, Run, Sim};
 
 const ROSTER: &str = "ecm_patient_id,name,phone\n1001,Ana Lopez,+18055550100\n1002,Ben Carter,+18055550102\n";
 
@@ -69,7 +42,7 @@ fn err_text(run: Run) -> String {
 
 #[test]
 fn numbers_send_and_call_through_both_routes_with_bearer_auth() {
-    let sim = Sim::start();
+    let sim = Sim::start(SandboxOptions { replies: false, ..SandboxOptions::for_tests() });
     let dir = tempfile::tempdir().unwrap();
     let cli = configured(&sim, &dir);
 
@@ -107,7 +80,7 @@ fn numbers_send_and_call_through_both_routes_with_bearer_auth() {
 
 #[test]
 fn hospital_server_errors_are_readable() {
-    let sim = Sim::start();
+    let sim = Sim::start(SandboxOptions { replies: false, ..SandboxOptions::for_tests() });
     let dir = tempfile::tempdir().unwrap();
     let cli = configured(&sim, &dir);
 
@@ -124,7 +97,7 @@ fn hospital_server_errors_are_readable() {
 
 #[test]
 fn ecm_twilio_errors_say_what_to_do_and_21610_opts_the_number_out() {
-    let sim = Sim::start();
+    let sim = Sim::start(SandboxOptions { replies: false, ..SandboxOptions::for_tests() });
     let dir = tempfile::tempdir().unwrap();
     let cli = configured(&sim, &dir);
     for (number, code) in [
@@ -168,7 +141,7 @@ fn ecm_twilio_errors_say_what_to_do_and_21610_opts_the_number_out() {
 
 #[test]
 fn azure_ad_client_credentials_and_a_wrong_secret() {
-    let sim = Sim::start();
+    let sim = Sim::start(SandboxOptions { replies: false, ..SandboxOptions::for_tests() });
     let dir = tempfile::tempdir().unwrap();
     let cli = configured(&sim, &dir);
     cli.ok(&["config", "set", "his.auth", "azure"]);
@@ -189,7 +162,7 @@ fn azure_ad_client_credentials_and_a_wrong_secret() {
 
 #[test]
 fn azure_token_is_fetched_once_and_reused() {
-    let sim = Sim::start();
+    let sim = Sim::start(SandboxOptions { replies: false, ..SandboxOptions::for_tests() });
     let h = sim.h();
     let client = HisClient::new(
         HisConfig {
@@ -217,7 +190,7 @@ fn azure_token_is_fetched_once_and_reused() {
 
 #[test]
 fn malformed_responses_5xx_and_timeouts_are_clear_errors_not_hangs() {
-    let sim = Sim::start();
+    let sim = Sim::start(SandboxOptions { replies: false, ..SandboxOptions::for_tests() });
     let dir = tempfile::tempdir().unwrap();
     let cli = configured(&sim, &dir);
     cli.ok(&["config", "set", "http.timeout_secs", "1"]);

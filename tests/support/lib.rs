@@ -204,3 +204,30 @@ ecm_patient_id,name,phone,contact_name,contact_relationship,contact_phone
 ,Broken Number,12345,,,
 9104,,8055550144,,,
 ";
+
+/// A sandbox served by its own runtime while a test drives the CLI against
+/// it over loopback HTTP; shut down when dropped.
+pub struct Sim {
+    pub rt: tokio::runtime::Runtime,
+    handle: Option<caredesk_core::sandbox::SandboxHandle>,
+}
+
+impl Sim {
+    pub fn start(options: caredesk_core::sandbox::SandboxOptions) -> Sim {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let handle = rt.block_on(caredesk_core::sandbox::Sandbox::start(options)).unwrap();
+        Sim { rt, handle: Some(handle) }
+    }
+
+    pub fn h(&self) -> &caredesk_core::sandbox::SandboxHandle {
+        self.handle.as_ref().expect("the sandbox runs until dropped")
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            self.rt.block_on(h.shutdown());
+        }
+    }
+}
