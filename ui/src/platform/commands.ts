@@ -1,16 +1,26 @@
 import { call, makeChannel } from './ipc';
 import type {
+  ActivityFilter,
+  ActivityLog,
   AppInfo,
   CallOutcome,
+  ConnectionCheck,
   CredentialName,
   CredentialStatus,
+  ExportResult,
   ImportProgress,
   ImportSummary,
   Patient,
   Route,
+  SenderNumber,
+  Service,
   Setting,
   SmsOutcome,
+  SyncView,
   ThreadItem,
+  ThreadListing,
+  ThreadPage,
+  UnmatchedThread,
 } from './types';
 
 export function appInfo(): Promise<AppInfo> {
@@ -70,4 +80,78 @@ export function sendSms(patientId: number, to: string | null, text: string, via:
 /** Places a call through ECM. `to` null = the patient's own number. */
 export function placeCall(patientId: number, to: string | null): Promise<CallOutcome> {
   return call<CallOutcome>('place_call', { patientId, to });
+}
+
+// ---- The coordinator's desk (issue 5) ----
+
+/** The patient column: search, latest activity first, unread counts, the Unmatched entry. */
+export function listThreads(query: string | null): Promise<ThreadListing> {
+  return call<ThreadListing>('list_threads', { query });
+}
+
+/**
+ * A page of a patient's thread, oldest first: the newest `limit` items before the
+ * cursor `before` (null = the newest). Pass `page.older` to load the page before.
+ */
+export function threadPage(patientId: number, before: string | null, limit: number): Promise<ThreadPage> {
+  return call<ThreadPage>('thread_page', { patientId, before, limit });
+}
+
+/** Marks a patient's thread read (the unread badge goes). */
+export function markThreadRead(patientId: number): Promise<void> {
+  return call<void>('mark_thread_read', { patientId });
+}
+
+/** The Unmatched inbox: unknown numbers that wrote, latest first. */
+export function listUnmatched(): Promise<UnmatchedThread[]> {
+  return call<UnmatchedThread[]>('list_unmatched');
+}
+
+/** What one unknown number wrote, oldest first. */
+export function unmatchedThread(number: string): Promise<ThreadItem[]> {
+  return call<ThreadItem[]>('unmatched_thread', { number });
+}
+
+export function markUnmatchedRead(number: string): Promise<void> {
+  return call<void>('mark_unmatched_read', { number });
+}
+
+/** Links an unknown number to a patient: its messages move to that patient's thread. Returns how many moved. */
+export function linkNumber(number: string, patientId: number): Promise<number> {
+  return call<number>('link_number', { number, patientId });
+}
+
+/** Where the background sync stands. */
+export function syncStatus(): Promise<SyncView> {
+  return call<SyncView>('sync_status');
+}
+
+/** Asks the engine for a cycle now. */
+export function syncNow(): Promise<void> {
+  return call<void>('sync_now');
+}
+
+/** The hospital SMS server's sender numbers (Get numbers), with the current settings and secrets. */
+export function listSenderNumbers(): Promise<SenderNumber[]> {
+  return call<SenderNumber[]>('list_sender_numbers');
+}
+
+/** Checks one server with the current settings and secrets. Resolves with ok false and the reason when it fails. */
+export function checkConnection(service: Service): Promise<ConnectionCheck> {
+  return call<ConnectionCheck>('check_connection', { service });
+}
+
+/** Sends the spec-002 test message to `to` (any format); resolves with a readable result. */
+export function sendTestMessage(to: string, via: Route | null): Promise<string> {
+  return call<string>('send_test_message', { to, via });
+}
+
+/** Activities and events matching the filter, oldest first, with per-day counts for the chart. */
+export function activityLog(filter: ActivityFilter): Promise<ActivityLog> {
+  return call<ActivityLog>('activity_log', { filter });
+}
+
+/** Writes the filtered activity log as CSV into the export folder (setting export.dir). */
+export function exportActivities(filter: ActivityFilter): Promise<ExportResult> {
+  return call<ExportResult>('export_activities', { filter });
 }

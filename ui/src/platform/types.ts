@@ -89,6 +89,8 @@ export interface ThreadItem {
   /** For test sends: the number it would have gone to. */
   intended_to: string | null;
   error: string | null;
+  /** Why staff should look at an inbound text: "help" or "revocation" (opt-out-like free text). */
+  flagged: string | null;
 }
 
 /** A server refusal resolves with state "failed" and a readable `error`. */
@@ -113,3 +115,140 @@ export interface CallOutcome {
   error: string | null;
   error_code: string | null;
 }
+
+// ---- The coordinator's desk (issue 5) ----
+
+/** A thread's newest item, for list previews. */
+export interface LastItem {
+  /** RFC 3339 (or server local time), like ThreadItem.at. */
+  at: string;
+  kind: ThreadItemKind;
+  direction: Direction;
+  /** Whitespace flattened, at most 80 characters (ends with … when cut). "Call: <status>" for calls. */
+  preview: string;
+}
+
+/** One row of the patient column: the patient, their newest item and unread count. */
+export interface PatientThread extends Patient {
+  last: LastItem | null;
+  /** Unread inbound texts. */
+  unread: number;
+  /** The patient's own number has opted out of SMS. */
+  opted_out: boolean;
+}
+
+/** Replies from numbers no patient could be matched to. */
+export interface UnmatchedSummary {
+  /** How many unknown numbers have written. */
+  threads: number;
+  unread: number;
+}
+
+/**
+ * list_threads: patients sorted by latest activity (those with none after, by name),
+ * filtered by the search text (name prefix, phone digits in any format, "ecm:123" or a bare ECM id).
+ */
+export interface ThreadListing {
+  patients: PatientThread[];
+  unmatched: UnmatchedSummary;
+  /** Unread over every thread, unmatched included (the window title shows it). */
+  unread_total: number;
+}
+
+/** One unknown number in the Unmatched inbox. */
+export interface UnmatchedThread {
+  /** E.164 (or as the server sent it). */
+  number: string;
+  /** For people: "(805) 555-0100". */
+  display: string;
+  unread: number;
+  last: LastItem;
+}
+
+/** A page of a thread, oldest first. `older` is the cursor for the page before it (null = start reached). */
+export interface ThreadPage {
+  items: ThreadItem[];
+  older: string | null;
+}
+
+/** Where the background sync stands, for the status bar. Times are RFC 3339 UTC. */
+export interface SyncView {
+  mode: AppMode;
+  test_mode: boolean;
+  /** Every text goes here instead (E.164), when set. */
+  override_number: string | null;
+  /** A cycle is running now. */
+  syncing: boolean;
+  last_sync: string | null;
+  next_sync: string | null;
+  /** Redacted, readable; null when healthy. */
+  last_error: string | null;
+  interval_secs: number;
+}
+
+export type Service = 'his' | 'ecm';
+
+export interface ConnectionCheck {
+  service: Service;
+  ok: boolean;
+  /** What was found, in words ("Connected: 3 sender numbers", "The server refused the token (401)"). */
+  message: string;
+  elapsed_ms: number;
+}
+
+/** One hospital sender number from Get numbers. */
+export interface SenderNumber {
+  number: string;
+  /** e.g. "Main clinic", when the server names it. */
+  label: string | null;
+}
+
+export type ActivityType = 'sms' | 'call';
+
+/** Activity log filters: inclusive YYYY-MM-DD dates (UTC), type, patient. */
+export interface ActivityFilter {
+  from: string | null;
+  to: string | null;
+  activity_type: ActivityType | null;
+  patient_id: number | null;
+}
+
+/** One activity with its event (the PRTF reporting row). */
+export interface ActivityRow {
+  activity_id: number;
+  ecm_activity_id: number | null;
+  activity_type: ActivityType;
+  direction: Direction;
+  status: string;
+  patient_id: number | null;
+  ecm_patient_id: number | null;
+  patient_name: string | null;
+  performed_by_id: string;
+  assigned_to_id: string;
+  text_message_id: number | null;
+  voice_call_id: number | null;
+  event_id: number | null;
+  event_type: ActivityType | null;
+  occurred_at: string | null;
+}
+
+/** Messages and calls on one day (YYYY-MM-DD), for the chart. */
+export interface DayCount {
+  day: string;
+  sms: number;
+  calls: number;
+}
+
+export interface ActivityLog {
+  rows: ActivityRow[];
+  per_day: DayCount[];
+}
+
+export interface ExportResult {
+  /** Where the CSV was written. */
+  path: string;
+  rows: number;
+}
+
+/** A desktop notification was clicked: open this thread. */
+export type OpenThreadRequest = { patient_id: number; number: null } | { patient_id: null; number: string };

@@ -77,6 +77,7 @@ export function threadItem(fields: Partial<ThreadItem> = {}): ThreadItem {
     route: 'his',
     test: false,
     intended_to: null,
+    flagged: null,
     error: null,
     ...fields,
   };
