@@ -52,25 +52,6 @@ pub struct Accepted {
     pub server_created_at: Option<String>,
 }
 
-/// One row of a thread: an SMS either way, or a call.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ThreadItem {
-    pub id: i64,
-    /// "sms" or "call"
-    pub kind: &'static str,
-    pub direction: String,
-    pub text: String,
-    pub from: Option<String>,
-    pub to: String,
-    pub state: String,
-    pub server_id: Option<String>,
-    pub at: String,
-    pub route: String,
-    pub test: bool,
-    pub intended_to: Option<String>,
-    pub error: Option<String>,
-}
-
 #[derive(Debug, Clone)]
 pub struct NewActivity {
     pub ecm_activity_id: Option<i64>,
@@ -203,43 +184,6 @@ impl Database {
             })
             .optional()?
             .unwrap_or(false))
-    }
-
-    /// A patient's messages and calls, oldest first.
-    pub fn thread(&self, patient_id: i64, limit: usize) -> Result<Vec<ThreadItem>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT * FROM (
-               SELECT id, 'sms' AS kind, direction, body, from_number, to_number, state,
-                      COALESCE(CAST(his_id AS TEXT), CAST(ecm_sms_id AS TEXT)) AS server_id,
-                      COALESCE(server_created_at, created_at) AS at, created_at, route, is_test, intended_to,
-                      error_message
-                 FROM messages WHERE patient_id = ?1
-               UNION ALL
-               SELECT id, 'call', direction, '', from_number, to_number, status, CAST(ecm_call_id AS TEXT),
-                      created_at, created_at, 'ecm', 0, NULL, error_message
-                 FROM calls WHERE patient_id = ?1
-               ORDER BY created_at DESC, id DESC LIMIT ?2
-             ) ORDER BY created_at, id",
-        )?;
-        let rows = stmt.query_map(params![patient_id, limit as i64], |r| {
-            let kind: String = r.get(1)?;
-            Ok(ThreadItem {
-                id: r.get(0)?,
-                kind: if kind == "sms" { "sms" } else { "call" },
-                direction: r.get(2)?,
-                text: r.get(3)?,
-                from: r.get(4)?,
-                to: r.get(5)?,
-                state: r.get(6)?,
-                server_id: r.get(7)?,
-                at: r.get(8)?,
-                route: r.get(10)?,
-                test: r.get(11)?,
-                intended_to: r.get(12)?,
-                error: r.get(13)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
     }
 }
 

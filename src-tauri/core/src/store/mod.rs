@@ -12,6 +12,8 @@ pub mod outbox;
 mod patients;
 mod settings;
 pub mod sync_status;
+pub mod thread_items;
+pub mod thread_listing;
 pub mod threads;
 
 use std::path::{Path, PathBuf};
@@ -19,8 +21,10 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 pub use audit::AuditEntry;
-pub use messages::{Accepted, NewActivity, NewOutbound, Route, ThreadItem};
+pub use messages::{Accepted, NewActivity, NewOutbound, Route};
 pub use patients::{upsert_patient, ContactPointInput, PatientInput, PatientView, PhoneKind, PhoneView, UpsertOutcome};
+pub use thread_items::{PageCursor, ThreadItem, ThreadPage};
+pub use thread_listing::{LastItem, PatientThread, ThreadListing, UnmatchedSummary, UnmatchedThread};
 
 use crate::secrets::Secret;
 

@@ -80,6 +80,66 @@ fn like_prefix(s: &str) -> String {
     out
 }
 
+/// How the patient search reads what was typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum PatientMatch {
+    /// Nothing typed.
+    All,
+    /// `ecm:123`.
+    Ecm(i64),
+    /// Digits (and phone punctuation): a number's digits or national digits
+    /// start with them, or they are an ECM id.
+    Digits(String),
+    /// A name, matched at the start of any word.
+    Name(String),
+}
+
+/// The order of search results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PatientOrder {
+    Name,
+    /// Latest message or call first; patients without any after, by name.
+    Activity,
+}
+
+impl PatientMatch {
+    pub(super) fn parse(query: &str) -> PatientMatch {
+        let q = query.trim();
+        if q.is_empty() {
+            PatientMatch::All
+        } else if let Some(ecm) = q.strip_prefix("ecm:").and_then(|s| s.trim().parse::<i64>().ok()) {
+            PatientMatch::Ecm(ecm)
+        } else if q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) && q.chars().any(|c| c.is_ascii_digit())
+        {
+            PatientMatch::Digits(q.chars().filter(|c| c.is_ascii_digit()).collect())
+        } else {
+            PatientMatch::Name(name_key(q))
+        }
+    }
+
+    /// The WHERE clause over `patients p` and its arguments.
+    fn sql(&self) -> (&'static str, Vec<rusqlite::types::Value>) {
+        match self {
+            PatientMatch::All => ("1", vec![]),
+            PatientMatch::Ecm(id) => ("p.ecm_patient_id = ?", vec![(*id).into()]),
+            PatientMatch::Digits(digits) => {
+                // Digits sort below ':', so [d, d + ':') is "starts with d" and uses the indexes.
+                let ecm = digits.parse::<i64>().ok();
+                (
+                    "(p.ecm_patient_id = ? OR p.id IN (
+                        SELECT patient_id FROM contact_points WHERE digits >= ?2 AND digits < ?3
+                        UNION SELECT patient_id FROM contact_points WHERE national >= ?2 AND national < ?3))",
+                    vec![ecm.into(), digits.clone().into(), format!("{digits}:").into()],
+                )
+            }
+            PatientMatch::Name(key) => (
+                "(p.name_key LIKE ? ESCAPE '\\' OR p.name_key LIKE ? ESCAPE '\\')",
+                vec![like_prefix(key).into(), format!("% {}", like_prefix(key)).into()],
+            ),
+        }
+    }
+}
+
 /// Inserts or updates a patient and merges its numbers, inside `tx`.
 ///
 /// Identity, in order: the ECM patient id, the FHIR id, then the same name
@@ -185,46 +245,35 @@ impl Database {
     /// a phone number in any format (prefix of its digits, national or
     /// international), or an ECM id (`123` or `ecm:123`). Empty lists all.
     pub fn search_patients(&self, query: &str, limit: usize) -> Result<Vec<PatientView>, StoreError> {
-        let q = query.trim();
-        let limit = limit as i64;
-        let ids: Vec<i64> = if q.is_empty() {
-            let mut s = self.conn.prepare_cached("SELECT id FROM patients ORDER BY name_key, id LIMIT ?1")?;
-            let v = s.query_map([limit], |r| r.get(0))?.collect::<Result<_, _>>()?;
-            v
-        } else if let Some(ecm) = q.strip_prefix("ecm:").and_then(|s| s.trim().parse::<i64>().ok()) {
-            let mut s = self.conn.prepare_cached("SELECT id FROM patients WHERE ecm_patient_id = ?1")?;
-            let v = s.query_map([ecm], |r| r.get(0))?.collect::<Result<_, _>>()?;
-            v
-        } else if q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) && q.chars().any(|c| c.is_ascii_digit())
-        {
-            let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
-            let ecm = digits.parse::<i64>().ok();
-            let p = like_prefix(&digits);
-            let mut s = self.conn.prepare_cached(
-                "SELECT id FROM patients WHERE ecm_patient_id = ?1
-                 UNION
-                 SELECT patient_id FROM contact_points WHERE digits LIKE ?2 ESCAPE '\\' OR national LIKE ?2 ESCAPE '\\'
-                 LIMIT ?3",
-            )?;
-            let v = s.query_map(params![ecm, p, limit], |r| r.get(0))?.collect::<Result<_, _>>()?;
-            v
-        } else {
-            let key = name_key(q);
-            let mut s = self.conn.prepare_cached(
-                "SELECT id FROM patients WHERE name_key LIKE ?1 ESCAPE '\\' OR name_key LIKE ?2 ESCAPE '\\'
-                 ORDER BY name_key, id LIMIT ?3",
-            )?;
-            let v = s
-                .query_map(params![like_prefix(&key), format!("% {}", like_prefix(&key)), limit], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            v
-        };
-        let mut list = self.patients_by_ids(&ids)?;
-        list.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
-        Ok(list)
+        let ids = self.matching_patient_ids(&PatientMatch::parse(query), PatientOrder::Name, limit)?;
+        self.patients_by_ids(&ids)
     }
 
-    fn patients_by_ids(&self, ids: &[i64]) -> Result<Vec<PatientView>, StoreError> {
+    /// Ids of the patients `m` matches, in `order`, at most `limit`.
+    pub(super) fn matching_patient_ids(
+        &self,
+        m: &PatientMatch,
+        order: PatientOrder,
+        limit: usize,
+    ) -> Result<Vec<i64>, StoreError> {
+        let (filter, args) = m.sql();
+        let order_by = match order {
+            PatientOrder::Name => "p.name_key, p.id",
+            PatientOrder::Activity => "a.last_at IS NULL, a.last_at DESC, p.name_key, p.id",
+        };
+        let join = match order {
+            PatientOrder::Name => "",
+            PatientOrder::Activity => "LEFT JOIN patient_activity a ON a.patient_id = p.id",
+        };
+        let sql = format!("SELECT p.id FROM patients p {join} WHERE {filter} ORDER BY {order_by} LIMIT ?");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut values: Vec<rusqlite::types::Value> = args;
+        values.push((limit as i64).into());
+        let ids = stmt.query_map(rusqlite::params_from_iter(values), |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
+    pub(super) fn patients_by_ids(&self, ids: &[i64]) -> Result<Vec<PatientView>, StoreError> {
         let mut out = Vec::with_capacity(ids.len());
         let mut index = HashMap::new();
         let mut p = self.conn.prepare_cached("SELECT id, name, ecm_patient_id FROM patients WHERE id = ?1")?;

@@ -1,0 +1,254 @@
+//! Reading conversations: a patient's texts and calls a page at a time, and
+//! what one unknown number wrote. Items are ordered by `created_at`, calls
+//! after texts of the same instant, then by id; a page cursor names the
+//! oldest item of the page so the next one starts right before it.
+
+use rusqlite::{params, Row};
+
+use super::{Database, StoreError};
+
+/// One row of a thread: an SMS either way, or a call.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ThreadItem {
+    pub id: i64,
+    /// "sms" or "call"
+    pub kind: &'static str,
+    pub direction: String,
+    pub text: String,
+    pub from: Option<String>,
+    pub to: String,
+    pub state: String,
+    pub server_id: Option<String>,
+    /// As the server wrote it when it did (HIS: local time), else `created_at`.
+    pub at: String,
+    pub route: String,
+    pub test: bool,
+    pub intended_to: Option<String>,
+    pub error: Option<String>,
+    /// Why staff should look at an inbound text: "help" or "revocation".
+    pub flagged: Option<String>,
+    /// The sort key (RFC 3339 UTC), for the page cursor.
+    #[serde(skip)]
+    created_at: String,
+}
+
+/// Newest-last page of a thread; `older` is the cursor of the page before.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ThreadPage {
+    pub items: Vec<ThreadItem>,
+    pub older: Option<String>,
+}
+
+/// Where a page ends: `created_at`, 0 for a text or 1 for a call, and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageCursor {
+    created_at: String,
+    is_call: i64,
+    id: i64,
+}
+
+impl PageCursor {
+    fn of(item: &ThreadItem) -> PageCursor {
+        PageCursor { created_at: item.created_at.clone(), is_call: i64::from(item.kind == "call"), id: item.id }
+    }
+
+    pub fn encode(&self) -> String {
+        format!("{}|{}|{}", self.created_at, self.is_call, self.id)
+    }
+
+    /// `None` for anything that is not a cursor this module wrote.
+    pub fn decode(s: &str) -> Option<PageCursor> {
+        let mut parts = s.rsplitn(3, '|');
+        let id = parts.next()?.parse().ok()?;
+        let is_call = parts.next()?.parse().ok().filter(|v| *v == 0 || *v == 1)?;
+        let created_at = parts.next()?.to_string();
+        Some(PageCursor { created_at, is_call, id })
+    }
+
+    /// Before everything: the first page.
+    fn newest() -> PageCursor {
+        PageCursor { created_at: "\u{10FFFF}".into(), is_call: 1, id: i64::MAX }
+    }
+}
+
+const ITEM_COLUMNS: &str = "id, kind, direction, text, from_number, to_number, state, server_id, at, created_at, route,
+    is_test, intended_to, error_message, flagged, is_call";
+
+/// Texts and calls of one patient, as one ordered relation.
+const PATIENT_ITEMS: &str = "
+    SELECT id, 'sms' AS kind, direction, body AS text, from_number, to_number, state,
+           COALESCE(CAST(his_id AS TEXT), CAST(ecm_sms_id AS TEXT)) AS server_id,
+           COALESCE(server_created_at, created_at) AS at, created_at, route, is_test, intended_to, error_message,
+           flagged, 0 AS is_call
+      FROM messages WHERE patient_id = ?1 AND (created_at, 0, id) < (?2, ?3, ?4)
+    UNION ALL
+    SELECT id, 'call', direction, '', from_number, to_number, status, CAST(ecm_call_id AS TEXT),
+           created_at, created_at, 'ecm', 0, NULL, error_message, NULL, 1
+      FROM calls WHERE patient_id = ?1 AND (created_at, 1, id) < (?2, ?3, ?4)";
+
+fn item(r: &Row<'_>) -> rusqlite::Result<ThreadItem> {
+    let kind: String = r.get(1)?;
+    Ok(ThreadItem {
+        id: r.get(0)?,
+        kind: if kind == "call" { "call" } else { "sms" },
+        direction: r.get(2)?,
+        text: r.get(3)?,
+        from: r.get(4)?,
+        to: r.get(5)?,
+        state: r.get(6)?,
+        server_id: r.get(7)?,
+        at: r.get(8)?,
+        created_at: r.get(9)?,
+        route: r.get(10)?,
+        test: r.get(11)?,
+        intended_to: r.get(12)?,
+        error: r.get(13)?,
+        flagged: r.get(14)?,
+    })
+}
+
+impl Database {
+    /// A patient's newest `limit` messages and calls, oldest first.
+    pub fn thread(&self, patient_id: i64, limit: usize) -> Result<Vec<ThreadItem>, StoreError> {
+        Ok(self.thread_page(patient_id, None, limit)?.items)
+    }
+
+    /// The `limit` items right before `before` (the newest when `None`),
+    /// oldest first. An unreadable cursor is treated as the newest.
+    pub fn thread_page(
+        &self,
+        patient_id: i64,
+        before: Option<&PageCursor>,
+        limit: usize,
+    ) -> Result<ThreadPage, StoreError> {
+        let newest = PageCursor::newest();
+        let c = before.unwrap_or(&newest);
+        let limit = limit.clamp(1, 100_000);
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ITEM_COLUMNS} FROM ({PATIENT_ITEMS}) ORDER BY created_at DESC, is_call DESC, id DESC LIMIT ?5"
+        ))?;
+        // One more than asked tells whether an older page exists.
+        let mut items: Vec<ThreadItem> = stmt
+            .query_map(params![patient_id, c.created_at, c.is_call, c.id, (limit + 1) as i64], item)?
+            .collect::<Result<_, _>>()?;
+        let more = items.len() > limit;
+        items.truncate(limit);
+        items.reverse();
+        let older = if more { items.first().map(|i| PageCursor::of(i).encode()) } else { None };
+        Ok(ThreadPage { items, older })
+    }
+
+    /// What an unknown number wrote (the Unmatched inbox), oldest first, the
+    /// newest `limit`.
+    pub fn unmatched_thread(&self, number: &str, limit: usize) -> Result<Vec<ThreadItem>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ITEM_COLUMNS} FROM (
+                SELECT id, 'sms' AS kind, direction, body AS text, from_number, to_number, state,
+                       CAST(his_id AS TEXT) AS server_id, COALESCE(server_created_at, created_at) AS at, created_at,
+                       route, is_test, intended_to, error_message, flagged, 0 AS is_call
+                  FROM messages WHERE patient_id IS NULL AND from_number = ?1 AND direction = 'inbound'
+                 ORDER BY created_at DESC, id DESC LIMIT ?2
+             ) ORDER BY created_at, id"
+        ))?;
+        let items = stmt.query_map(params![number, limit as i64], item)?.collect::<Result<_, _>>()?;
+        Ok(items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_db;
+
+    fn patient(db: &Database) -> i64 {
+        db.conn()
+            .execute("INSERT INTO patients (name, name_key, created_at, updated_at) VALUES ('A', 'a', 'x', 'x')", [])
+            .unwrap();
+        db.conn().last_insert_rowid()
+    }
+
+    fn text(db: &Database, p: Option<i64>, body: &str, at: &str) {
+        db.conn()
+            .execute(
+                "INSERT INTO messages (patient_id, direction, route, from_number, to_number, body, state, created_at,
+                    updated_at) VALUES (?1, 'inbound', 'his', '+18055550100', 'CLINIC', ?2, 'received', ?3, ?3)",
+                params![p, body, at],
+            )
+            .unwrap();
+    }
+
+    fn call(db: &Database, p: i64, at: &str) {
+        db.conn()
+            .execute(
+                "INSERT INTO calls (patient_id, direction, to_number, status, created_at, updated_at)
+                 VALUES (?1, 'outbound', '+18055550100', 'completed', ?2, ?2)",
+                params![p, at],
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn pages_walk_back_through_texts_and_calls_without_gaps_or_repeats() {
+        let (_d, db) = test_db();
+        let p = patient(&db);
+        for i in 0..25 {
+            // Pairs share a timestamp, so the tie-breaks are exercised.
+            text(&db, Some(p), &format!("m{i}"), &format!("2026-01-01T00:00:{:02}Z", i / 2));
+        }
+        call(&db, p, "2026-01-01T00:00:05Z");
+        call(&db, p, "2026-01-01T00:00:30Z");
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        let mut pages = 0;
+        loop {
+            let page = db.thread_page(p, cursor.as_ref(), 4).unwrap();
+            pages += 1;
+            assert!(page.items.len() <= 4);
+            let mut labels: Vec<String> = page
+                .items
+                .iter()
+                .map(|i| if i.kind == "call" { format!("call@{}", i.at) } else { i.text.clone() })
+                .collect();
+            labels.extend(seen);
+            seen = labels;
+            match page.older {
+                Some(c) => cursor = Some(PageCursor::decode(&c).expect("own cursor decodes")),
+                None => break,
+            }
+            assert!(pages < 20, "paging does not end");
+        }
+        assert_eq!(seen.len(), 27);
+        assert_eq!(seen.first().unwrap(), "m0");
+        assert_eq!(seen.last().unwrap(), "call@2026-01-01T00:00:30Z");
+        // The 00:00:05 call sorts after both texts of that second.
+        let i = seen.iter().position(|s| s == "call@2026-01-01T00:00:05Z").unwrap();
+        assert_eq!(
+            (&seen[i - 2], &seen[i - 1], &seen[i + 1]),
+            (&"m10".to_string(), &"m11".to_string(), &"m12".to_string())
+        );
+        // The newest page equals the old whole-thread read.
+        let newest = db.thread(p, 3).unwrap();
+        assert_eq!(newest.iter().map(|i| i.text.as_str()).collect::<Vec<_>>(), vec!["m23", "m24", ""]);
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_rejected() {
+        let c = PageCursor { created_at: "2026-01-01T00:00:00.123Z".into(), is_call: 1, id: 42 };
+        assert_eq!(PageCursor::decode(&c.encode()), Some(c));
+        for bad in ["", "x", "a|b|c", "2026|2|1", "2026|0|x"] {
+            assert_eq!(PageCursor::decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn unmatched_thread_holds_only_that_numbers_unmatched_texts() {
+        let (_d, db) = test_db();
+        let p = patient(&db);
+        text(&db, None, "who is this", "2026-01-01T00:00:01Z");
+        text(&db, Some(p), "matched", "2026-01-01T00:00:02Z");
+        text(&db, None, "hello?", "2026-01-01T00:00:03Z");
+        let t = db.unmatched_thread("+18055550100", 10).unwrap();
+        assert_eq!(t.iter().map(|i| i.text.as_str()).collect::<Vec<_>>(), vec!["who is this", "hello?"]);
+        assert!(db.unmatched_thread("+18055550199", 10).unwrap().is_empty());
+    }
+}

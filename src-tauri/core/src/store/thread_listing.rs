@@ -1,0 +1,309 @@
+//! The patient column: patients sorted by latest activity with their newest
+//! item and unread count (from the `patient_activity` summary the triggers of
+//! migration 0004 keep), the Unmatched inbox, and the unread total.
+
+use std::collections::HashMap;
+
+use rusqlite::params;
+
+use super::{
+    patients::{PatientMatch, PatientOrder},
+    Database, PatientView, PhoneKind, StoreError,
+};
+use crate::phone::{self, E164};
+
+/// The longest preview, in characters.
+const PREVIEW_CHARS: usize = 80;
+
+/// A thread's newest item.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LastItem {
+    /// `created_at` (RFC 3339 UTC).
+    pub at: String,
+    /// "sms" or "call"
+    pub kind: String,
+    pub direction: String,
+    /// Whitespace flattened, at most 80 characters; "Call: <status>" for calls.
+    pub preview: String,
+}
+
+/// One row of the patient column.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PatientThread {
+    #[serde(flatten)]
+    pub patient: PatientView,
+    pub last: Option<LastItem>,
+    pub unread: i64,
+    /// The patient's own number opted out of SMS.
+    pub opted_out: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct UnmatchedSummary {
+    /// Unknown numbers that wrote.
+    pub threads: i64,
+    pub unread: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ThreadListing {
+    pub patients: Vec<PatientThread>,
+    pub unmatched: UnmatchedSummary,
+    pub unread_total: i64,
+}
+
+/// One unknown number in the Unmatched inbox.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnmatchedThread {
+    pub number: String,
+    /// The number formatted for people.
+    pub display: String,
+    pub unread: i64,
+    pub last: LastItem,
+}
+
+/// Whitespace flattened and cut to [`PREVIEW_CHARS`].
+pub fn preview(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= PREVIEW_CHARS {
+        return flat;
+    }
+    let mut cut: String = flat.chars().take(PREVIEW_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// How an unknown number reads for people.
+fn display_number(number: &str) -> String {
+    if number.starts_with('+') {
+        phone::display(&E164::from_trusted(number.to_string()))
+    } else {
+        number.to_string()
+    }
+}
+
+impl Database {
+    /// The patient column for `query` (see [`PatientMatch`]): at most `limit`
+    /// patients, latest activity first, then those without any by name.
+    pub fn thread_listing(&self, query: &str, limit: usize) -> Result<ThreadListing, StoreError> {
+        let m = PatientMatch::parse(query);
+        let ids = if m == PatientMatch::All {
+            self.all_by_activity(limit)?
+        } else {
+            self.matching_patient_ids(&m, PatientOrder::Activity, limit)?
+        };
+        let activity = self.activity_of(&ids)?;
+        let patients = self
+            .patients_by_ids(&ids)?
+            .into_iter()
+            .map(|patient| {
+                let (last, unread) = activity.get(&patient.id).cloned().map_or((None, 0), |(l, n)| (Some(l), n));
+                let opted_out = patient.phones.iter().any(|p| p.kind == PhoneKind::Patient && p.opted_out);
+                PatientThread { patient, last, unread, opted_out }
+            })
+            .collect();
+        let unmatched = self.unmatched_summary()?;
+        let unread_total = self.patient_unread_total()? + unmatched.unread;
+        Ok(ThreadListing { patients, unmatched, unread_total })
+    }
+
+    /// Every unread inbound text, unmatched included (the window title).
+    pub fn unread_total(&self) -> Result<i64, StoreError> {
+        Ok(self.patient_unread_total()? + self.unmatched_summary()?.unread)
+    }
+
+    fn patient_unread_total(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row("SELECT COALESCE(sum(unread), 0) FROM patient_activity", [], |r| r.get(0))?)
+    }
+
+    /// Without a search: walk the activity index, then fill up by name.
+    fn all_by_activity(&self, limit: usize) -> Result<Vec<i64>, StoreError> {
+        let mut s = self.conn.prepare_cached(
+            "SELECT patient_id FROM patient_activity ORDER BY last_at DESC, patient_id DESC LIMIT ?1",
+        )?;
+        let mut ids: Vec<i64> = s.query_map([limit as i64], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        if ids.len() < limit {
+            let mut s = self.conn.prepare_cached(
+                "SELECT id FROM patients p WHERE NOT EXISTS (SELECT 1 FROM patient_activity a WHERE a.patient_id = p.id)
+                 ORDER BY name_key, id LIMIT ?1",
+            )?;
+            let rest = s.query_map([(limit - ids.len()) as i64], |r| r.get(0))?;
+            for id in rest {
+                ids.push(id?);
+            }
+        }
+        Ok(ids)
+    }
+
+    fn activity_of(&self, ids: &[i64]) -> Result<HashMap<i64, (LastItem, i64)>, StoreError> {
+        let mut s = self.conn.prepare_cached(
+            "SELECT last_at, last_kind, last_direction, last_preview, unread FROM patient_activity WHERE patient_id = ?1",
+        )?;
+        let mut out = HashMap::with_capacity(ids.len());
+        for &id in ids {
+            let mut rows = s.query([id])?;
+            if let Some(r) = rows.next()? {
+                let text: String = r.get(3)?;
+                let last = LastItem { at: r.get(0)?, kind: r.get(1)?, direction: r.get(2)?, preview: preview(&text) };
+                out.insert(id, (last, r.get(4)?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many unknown numbers wrote and how many of their texts are unread.
+    pub fn unmatched_summary(&self) -> Result<UnmatchedSummary, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(DISTINCT from_number), count(*) FILTER (WHERE read_at IS NULL)
+               FROM messages WHERE patient_id IS NULL AND direction = 'inbound'",
+            [],
+            |r| Ok(UnmatchedSummary { threads: r.get(0)?, unread: r.get(1)? }),
+        )?)
+    }
+
+    /// The Unmatched inbox, latest first.
+    pub fn unmatched_threads(&self, limit: usize) -> Result<Vec<UnmatchedThread>, StoreError> {
+        let mut s = self.conn.prepare_cached(
+            "SELECT from_number, created_at, body, n FROM (
+                SELECT from_number, created_at, body,
+                       ROW_NUMBER() OVER (PARTITION BY from_number ORDER BY created_at DESC, id DESC) AS rn,
+                       count(*) FILTER (WHERE read_at IS NULL) OVER (PARTITION BY from_number) AS n
+                  FROM messages WHERE patient_id IS NULL AND direction = 'inbound')
+              WHERE rn = 1 ORDER BY created_at DESC, from_number LIMIT ?1",
+        )?;
+        let rows = s.query_map(params![limit as i64], |r| {
+            let number: String = r.get(0)?;
+            let text: String = r.get(2)?;
+            Ok(UnmatchedThread {
+                display: display_number(&number),
+                number,
+                unread: r.get(3)?,
+                last: LastItem {
+                    at: r.get(1)?,
+                    kind: "sms".into(),
+                    direction: "inbound".into(),
+                    preview: preview(&text),
+                },
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{store::test_db, threads::ThreadRef};
+
+    fn patient(db: &Database, name: &str, number: &str) -> i64 {
+        let c = db.conn();
+        c.execute(
+            "INSERT INTO patients (name, name_key, created_at, updated_at) VALUES (?1, lower(?1), 'x', 'x')",
+            [name],
+        )
+        .unwrap();
+        let id = c.last_insert_rowid();
+        c.execute(
+            "INSERT INTO contact_points (patient_id, kind, number, digits, national, created_at, updated_at)
+             VALUES (?1, 'patient', ?2, substr(?2, 2), substr(?2, 3), 'x', 'x')",
+            params![id, number],
+        )
+        .unwrap();
+        id
+    }
+
+    fn inbound(db: &Database, p: Option<i64>, from: &str, body: &str, at: &str) -> i64 {
+        db.conn()
+            .execute(
+                "INSERT INTO messages (patient_id, direction, route, from_number, to_number, body, state, created_at,
+                    updated_at) VALUES (?1, 'inbound', 'his', ?2, 'CLINIC', ?3, 'received', ?4, ?4)",
+                params![p, from, body, at],
+            )
+            .unwrap();
+        db.conn().last_insert_rowid()
+    }
+
+    fn names(l: &ThreadListing) -> Vec<&str> {
+        l.patients.iter().map(|p| p.patient.name.as_str()).collect()
+    }
+
+    #[test]
+    fn latest_activity_first_then_the_rest_by_name_with_unread_and_previews() {
+        let (_d, db) = test_db();
+        let ana = patient(&db, "Ana", "+18055550100");
+        let bo = patient(&db, "Bo", "+18055550101");
+        patient(&db, "Cy", "+18055550102");
+        patient(&db, "Al", "+18055550103");
+        inbound(&db, Some(ana), "+18055550100", "first   line\nsecond", "2026-01-01T10:00:00Z");
+        inbound(&db, Some(bo), "+18055550101", "later", "2026-01-01T11:00:00Z");
+        inbound(&db, Some(ana), "+18055550100", "late arrival, older", "2026-01-01T09:00:00Z");
+        let l = db.thread_listing("", 10).unwrap();
+        assert_eq!(names(&l), vec!["Bo", "Ana", "Al", "Cy"]);
+        assert_eq!(l.patients[1].unread, 2);
+        assert_eq!(l.patients[1].last.as_ref().unwrap().preview, "first line second");
+        assert_eq!(l.patients[2].last, None);
+        assert_eq!(l.unread_total, 3);
+        // A call is newer activity; a limit cuts.
+        db.conn()
+            .execute(
+                "INSERT INTO calls (patient_id, direction, to_number, status, created_at, updated_at)
+                 VALUES (?1, 'outbound', '+18055550100', 'ringing', '2026-01-01T12:00:00Z', 'x')",
+                [ana],
+            )
+            .unwrap();
+        db.conn().execute("UPDATE calls SET status = 'completed'", []).unwrap();
+        let l = db.thread_listing("", 2).unwrap();
+        assert_eq!(names(&l), vec!["Ana", "Bo"]);
+        assert_eq!(l.patients[0].last.as_ref().unwrap().preview, "Call: completed");
+        // Reading clears the badge.
+        db.mark_thread_read(&ThreadRef::Patient(ana)).unwrap();
+        let l = db.thread_listing("", 10).unwrap();
+        assert_eq!((l.patients[0].unread, l.unread_total), (0, 1));
+    }
+
+    #[test]
+    fn search_keeps_activity_order_and_matches_digits_in_any_format() {
+        let (_d, db) = test_db();
+        let anna = patient(&db, "Anna Lee", "+18055550100");
+        patient(&db, "Andy Moss", "+18055550111");
+        let lee = patient(&db, "Kim Lee", "+16175550199");
+        inbound(&db, Some(lee), "+16175550199", "hi", "2026-01-01T10:00:00Z");
+        inbound(&db, Some(anna), "+18055550100", "hi", "2026-01-01T09:00:00Z");
+        assert_eq!(names(&db.thread_listing("lee", 10).unwrap()), vec!["Kim Lee", "Anna Lee"]);
+        assert_eq!(names(&db.thread_listing("an", 10).unwrap()), vec!["Anna Lee", "Andy Moss"]);
+        assert_eq!(names(&db.thread_listing("(805) 555-01", 10).unwrap()), vec!["Anna Lee", "Andy Moss"]);
+        assert_eq!(names(&db.thread_listing("+1 617", 10).unwrap()), vec!["Kim Lee"]);
+        assert!(db.thread_listing("zz", 10).unwrap().patients.is_empty());
+        assert!(db.thread_listing("999", 10).unwrap().patients.is_empty());
+    }
+
+    #[test]
+    fn unmatched_inbox_and_linking_moves_the_summary() {
+        let (_d, db) = test_db();
+        let ana = patient(&db, "Ana", "+18055550100");
+        inbound(&db, None, "+16175550123", "who is this?", "2026-01-01T10:00:00Z");
+        inbound(&db, None, "+16175550123", "hello??", "2026-01-01T10:05:00Z");
+        inbound(&db, None, "+16175550124", "wrong number", "2026-01-01T09:00:00Z");
+        let l = db.thread_listing("", 10).unwrap();
+        assert_eq!(l.unmatched, UnmatchedSummary { threads: 2, unread: 3 });
+        assert_eq!(l.unread_total, 3);
+        let u = db.unmatched_threads(10).unwrap();
+        assert_eq!(u.len(), 2);
+        assert_eq!((u[0].number.as_str(), u[0].unread, u[0].last.preview.as_str()), ("+16175550123", 2, "hello??"));
+        assert_eq!(u[0].display, "+1 617-555-0123");
+        db.link_number("+16175550123", ana, "tester").unwrap();
+        let l = db.thread_listing("", 10).unwrap();
+        assert_eq!(l.unmatched, UnmatchedSummary { threads: 1, unread: 1 });
+        assert_eq!((l.patients[0].unread, l.patients[0].last.as_ref().unwrap().preview.as_str()), (2, "hello??"));
+        assert_eq!(l.unread_total, 3);
+    }
+
+    #[test]
+    fn previews_flatten_and_cut() {
+        assert_eq!(preview(" a \n\t b "), "a b");
+        let long = "x".repeat(200);
+        let p = preview(&long);
+        assert_eq!(p.chars().count(), PREVIEW_CHARS);
+        assert!(p.ends_with('…'));
+    }
+}
