@@ -1,20 +1,29 @@
 import type { AppInfo } from '../platform';
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
+import { useSyncStatus, useSyncStatusEvents } from '../features/sync/queries';
+import { plural } from '../shared/plural';
+import { StatusBarSync } from './StatusBarSync';
+import { StatusBarTestMode } from './StatusBarTestMode';
+import './StatusBar.css';
 
 /** Only rendered once app_info has answered (see App); startup failures have their own screen. */
 export function StatusBar({ info }: { info: AppInfo }) {
+  useSyncStatusEvents();
+  const sync = useSyncStatus().data;
+  const mode = sync?.mode ?? info.mode;
+
   return (
-    <footer className="status-bar" data-testid="status-bar" role="status">
-      <span className={info.mode === 'sandbox' ? 'status-bar__mode status-bar__mode--sandbox' : 'status-bar__mode'}>
-        {info.mode === 'sandbox' ? 'Sandbox' : 'Real servers'}
-      </span>
-      <span>{plural(info.patient_count, 'patient')}</span>
-      <span className="status-bar__spacer" />
-      <span>{info.user_name}</span>
-      <span>CareDesk v{info.version}</span>
+    <footer className="status-bar status-bar--stacked" data-testid="status-bar" role="status">
+      <StatusBarTestMode testMode={sync?.test_mode ?? false} overrideNumber={sync?.override_number ?? null} />
+      <div className="status-bar__row">
+        <span className={mode === 'sandbox' ? 'status-bar__mode status-bar__mode--sandbox' : 'status-bar__mode'}>
+          {mode === 'sandbox' ? 'Sandbox' : 'Real servers'}
+        </span>
+        <StatusBarSync />
+        <span className="status-bar__spacer" />
+        <span>{plural(info.patient_count, 'patient')}</span>
+        <span>{info.user_name}</span>
+        <span>CareDesk v{info.version}</span>
+      </div>
     </footer>
   );
 }
