@@ -9,8 +9,10 @@ use std::{
 use keyring_core::CredentialStore;
 
 use crate::{
+    activity_log::{ActivityLog, ExportResult},
     config,
     error::{CoreError, Result},
+    export::ActivityFilter,
     import::{self, ImportProgress, ImportSummary},
     paths,
     phone::Region,
@@ -206,15 +208,30 @@ impl Desk {
     /// Activities and events for PRTF reporting, between two `YYYY-MM-DD`
     /// dates (inclusive). Audited.
     pub fn export_activities(&self, from: Option<&str>, to: Option<&str>) -> Result<Vec<crate::export::ActivityRow>> {
-        for d in [from, to].into_iter().flatten() {
-            if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
-                return Err(CoreError::InvalidMessage(format!("{d:?} is not a date like 2026-11-21")));
-            }
-        }
-        let rows = crate::export::activities(&self.db, from, to)?;
+        let filter = ActivityFilter { from: from.map(Into::into), to: to.map(Into::into), ..Default::default() };
+        let rows = crate::activity_log::activity_log(&self.db, &filter)?.rows;
         let detail = format!("activities {}..{}: {} rows", from.unwrap_or("start"), to.unwrap_or("now"), rows.len());
         self.db.audit(&self.actor(), "export.activities", None, &detail)?;
         Ok(rows)
+    }
+
+    /// The activity log for `filter`, with per-day counts.
+    pub fn activity_log(&self, filter: &ActivityFilter) -> Result<ActivityLog> {
+        crate::activity_log::activity_log(&self.db, filter)
+    }
+
+    /// Writes the activity log for `filter` as CSV into the export folder
+    /// (`export.dir`, else Downloads). Audited.
+    pub fn export_activities_csv(&self, filter: &ActivityFilter) -> Result<ExportResult> {
+        let rows = crate::activity_log::activity_log(&self.db, filter)?.rows;
+        let dir = match self.setting("export.dir")? {
+            Some(d) => PathBuf::from(d),
+            None => crate::activity_log::default_export_dir(&self.data_dir),
+        };
+        let result = crate::activity_log::write_csv(&dir, &rows, chrono::Utc::now())?;
+        let detail = format!("activities CSV: {} rows to {}", result.rows, result.path);
+        self.db.audit(&self.actor(), "export.activities", filter.patient_id, &detail)?;
+        Ok(result)
     }
 
     /// A FHIR Bundle of Communications, for one patient or all. Audited.

@@ -27,10 +27,21 @@ pub struct ActivityRow {
     pub occurred_at: Option<String>,
 }
 
-/// Activities whose event occurred between `from` and `to` (inclusive
-/// `YYYY-MM-DD` dates, UTC), oldest first.
-pub fn activities(db: &Database, from: Option<&str>, to: Option<&str>) -> Result<Vec<ActivityRow>, StoreError> {
-    let mut stmt = db.conn().prepare(
+/// Which activities a report or the activity log holds: inclusive
+/// `YYYY-MM-DD` dates (UTC) of the event, the type, the patient.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ActivityFilter {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// "sms" or "call"
+    pub activity_type: Option<String>,
+    pub patient_id: Option<i64>,
+}
+
+/// Activities matching `filter`, oldest first.
+pub fn activities(db: &Database, filter: &ActivityFilter) -> Result<Vec<ActivityRow>, StoreError> {
+    let mut stmt = db.conn().prepare_cached(
         "SELECT a.id, a.ecm_activity_id, a.activity_type, a.direction, a.status, a.patient_id, p.ecm_patient_id, p.name,
                 a.performed_by_id, a.assigned_to_id, a.text_message_id, a.voice_call_id, e.id, e.event_type,
                 COALESCE(e.occurred_at, a.created_at) AS at
@@ -38,9 +49,11 @@ pub fn activities(db: &Database, from: Option<&str>, to: Option<&str>) -> Result
            LEFT JOIN events e ON e.activity_id = a.id
            LEFT JOIN patients p ON p.id = a.patient_id
           WHERE (?1 IS NULL OR substr(at, 1, 10) >= ?1) AND (?2 IS NULL OR substr(at, 1, 10) <= ?2)
+            AND (?3 IS NULL OR a.activity_type = ?3) AND (?4 IS NULL OR a.patient_id = ?4)
           ORDER BY at, a.id",
     )?;
-    let rows = stmt.query_map(params![from, to], |r| {
+    let params = params![filter.from, filter.to, filter.activity_type, filter.patient_id];
+    let rows = stmt.query_map(params, |r| {
         Ok(ActivityRow {
             activity_id: r.get(0)?,
             ecm_activity_id: r.get(1)?,
@@ -205,13 +218,22 @@ mod tests {
     #[test]
     fn activities_export_with_event_fields_and_date_filter() {
         let (_d, db, p) = seeded();
-        let rows = activities(&db, None, None).unwrap();
+        let rows = activities(&db, &ActivityFilter::default()).unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(
             (rows[0].ecm_activity_id, rows[0].patient_id, rows[0].event_type.as_deref()),
             (Some(789), Some(p), Some("sms"))
         );
-        assert!(activities(&db, Some("2999-01-01"), None).unwrap().is_empty());
+        let f = |from: Option<&str>, kind: Option<&str>, patient: Option<i64>| ActivityFilter {
+            from: from.map(Into::into),
+            to: None,
+            activity_type: kind.map(Into::into),
+            patient_id: patient,
+        };
+        assert!(activities(&db, &f(Some("2999-01-01"), None, None)).unwrap().is_empty());
+        assert_eq!(activities(&db, &f(Some("2000-01-01"), Some("sms"), Some(p))).unwrap().len(), 1);
+        assert!(activities(&db, &f(None, Some("call"), None)).unwrap().is_empty());
+        assert!(activities(&db, &f(None, None, Some(p + 1))).unwrap().is_empty());
         let csv = activities_csv(&rows);
         assert!(csv.starts_with("activity_id,ecm_activity_id,activity_type"), "{csv}");
         assert!(csv.contains(",789,sms,outbound,created,"));

@@ -3,7 +3,9 @@
 //! roster and its importers. The desktop app and the `caredesk` CLI are thin
 //! shells over [`Desk`].
 
+pub mod activity_log;
 pub mod config;
+pub mod connection_check;
 pub mod consent;
 pub mod delivery;
 pub mod desk;

@@ -73,6 +73,20 @@ impl EcmClient {
         Ok(response)
     }
 
+    /// Checks reachability and the token without sending anything: posts an
+    /// empty body, which ECM's parameter check refuses (400/422) only after
+    /// the token was accepted. A refusal of that kind is success here.
+    pub async fn probe(&self) -> Result<(), EcmError> {
+        match self.post::<_, serde_json::Value>("probe", 0, "sms", &serde_json::json!({}), "").await {
+            Ok(_) => Ok(()),
+            Err(EcmError::Api { status, .. }) if (400..500).contains(&status) && status != 401 && status != 403 => {
+                Ok(())
+            }
+            Err(EcmError::Http { status, .. }) if matches!(status, 400 | 404 | 422) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The endpoint of one patient's communication `kind` (`sms` or `call`).
     pub fn endpoint(&self, patient_id: i64, kind: &str) -> Url {
         let mut url = self.base_url.clone();

@@ -1,0 +1,179 @@
+//! The activity log staff review: activities and events filtered by date,
+//! type and patient, counted per day for the chart, and written as CSV for
+//! PRTF reporting.
+
+use std::{
+    collections::BTreeMap,
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use crate::{
+    error::CoreError,
+    export::{activities, activities_csv, ActivityFilter, ActivityRow},
+    store::Database,
+};
+
+/// Messages and calls on one UTC day.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DayCount {
+    /// YYYY-MM-DD
+    pub day: String,
+    pub sms: i64,
+    pub calls: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ActivityLog {
+    pub rows: Vec<ActivityRow>,
+    pub per_day: Vec<DayCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExportResult {
+    pub path: String,
+    pub rows: usize,
+}
+
+/// Checks the dates and the type of a filter.
+pub fn check_filter(filter: &ActivityFilter) -> Result<(), CoreError> {
+    for d in [&filter.from, &filter.to].into_iter().flatten() {
+        if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+            return Err(CoreError::InvalidMessage(format!("{d:?} is not a date like 2026-11-21")));
+        }
+    }
+    if let (Some(from), Some(to)) = (&filter.from, &filter.to) {
+        if from > to {
+            return Err(CoreError::InvalidMessage(format!("the range starts ({from}) after it ends ({to})")));
+        }
+    }
+    match filter.activity_type.as_deref() {
+        None | Some("sms") | Some("call") => Ok(()),
+        Some(other) => Err(CoreError::InvalidMessage(format!("{other:?} is not an activity type (sms or call)"))),
+    }
+}
+
+/// Per-day counts of `rows`, oldest day first, days without activity left out.
+pub fn per_day(rows: &[ActivityRow]) -> Vec<DayCount> {
+    let mut days: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for r in rows {
+        let Some(day) = r.occurred_at.as_deref().and_then(|at| at.get(..10)) else { continue };
+        let entry = days.entry(day.to_string()).or_default();
+        if r.activity_type == "call" {
+            entry.1 += 1;
+        } else {
+            entry.0 += 1;
+        }
+    }
+    days.into_iter().map(|(day, (sms, calls))| DayCount { day, sms, calls }).collect()
+}
+
+/// The log for `filter`.
+pub fn activity_log(db: &Database, filter: &ActivityFilter) -> Result<ActivityLog, CoreError> {
+    check_filter(filter)?;
+    let rows = activities(db, filter)?;
+    let per_day = per_day(&rows);
+    Ok(ActivityLog { rows, per_day })
+}
+
+/// Where exports go when `export.dir` is not set: the Downloads folder, else
+/// the home folder, else the data directory.
+pub fn default_export_dir(data_dir: &Path) -> PathBuf {
+    directories::UserDirs::new()
+        .and_then(|u| u.download_dir().map(Path::to_path_buf).or_else(|| Some(u.home_dir().to_path_buf())))
+        .unwrap_or_else(|| data_dir.join("exports"))
+}
+
+/// Writes `rows` as CSV into `dir` under a new timestamped name, through a
+/// temporary file so a half-written report never carries the final name.
+pub fn write_csv(
+    dir: &Path,
+    rows: &[ActivityRow],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ExportResult, CoreError> {
+    std::fs::create_dir_all(dir).map_err(|e| CoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
+    let stem = format!("caredesk-activities-{}", now.format("%Y%m%d-%H%M%S"));
+    let mut path = dir.join(format!("{stem}.csv"));
+    let mut n = 1;
+    while path.exists() {
+        n += 1;
+        path = dir.join(format!("{stem}-{n}.csv"));
+    }
+    let io = |e: std::io::Error| CoreError::Io(format!("cannot write {}: {e}", path.display()));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    tmp.write_all(activities_csv(rows).as_bytes()).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist_noclobber(&path).map_err(|e| io(e.error))?;
+    Ok(ExportResult { path: path.display().to_string(), rows: rows.len() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(kind: &str, at: Option<&str>) -> ActivityRow {
+        ActivityRow {
+            activity_id: 1,
+            ecm_activity_id: None,
+            activity_type: kind.into(),
+            direction: "outbound".into(),
+            status: "created".into(),
+            patient_id: None,
+            ecm_patient_id: None,
+            patient_name: Some("Ana, \"the\" patient".into()),
+            performed_by_id: "101".into(),
+            assigned_to_id: "101".into(),
+            text_message_id: None,
+            voice_call_id: None,
+            event_id: None,
+            event_type: None,
+            occurred_at: at.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn counts_per_day_by_type() {
+        let rows = vec![
+            row("sms", Some("2026-11-20T10:00:00Z")),
+            row("call", Some("2026-11-20T11:00:00Z")),
+            row("sms", Some("2026-11-19T23:59:59Z")),
+            row("sms", Some("2026-11-20T12:00:00Z")),
+            row("sms", None),
+        ];
+        assert_eq!(
+            per_day(&rows),
+            vec![
+                DayCount { day: "2026-11-19".into(), sms: 1, calls: 0 },
+                DayCount { day: "2026-11-20".into(), sms: 2, calls: 1 },
+            ]
+        );
+    }
+
+    #[test]
+    fn filters_are_checked() {
+        let f = |from: &str, to: &str, kind: Option<&str>| ActivityFilter {
+            from: Some(from.into()),
+            to: Some(to.into()),
+            activity_type: kind.map(Into::into),
+            patient_id: None,
+        };
+        assert!(check_filter(&f("2026-11-01", "2026-11-21", Some("call"))).is_ok());
+        assert!(check_filter(&f("2026-11-21", "2026-11-01", None)).unwrap_err().to_string().contains("after it ends"));
+        assert!(check_filter(&f("21/11/2026", "2026-11-21", None)).unwrap_err().to_string().contains("not a date"));
+        assert!(check_filter(&f("2026-11-01", "2026-11-21", Some("fax"))).is_err());
+    }
+
+    #[test]
+    fn csv_goes_to_a_new_file_each_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = chrono::Utc::now();
+        let a = write_csv(dir.path(), &[row("sms", Some("2026-11-20T10:00:00Z"))], now).unwrap();
+        let b = write_csv(dir.path(), &[], now).unwrap();
+        assert_ne!(a.path, b.path);
+        assert_eq!((a.rows, b.rows), (1, 0));
+        let text = std::fs::read_to_string(&a.path).unwrap();
+        assert!(text.starts_with("activity_id,"), "{text}");
+        assert!(text.contains("\"Ana, \"\"the\"\" patient\""), "{text}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no temporary files left");
+    }
+}
