@@ -2,8 +2,6 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { importPatients, type ImportProgress } from '../../platform';
 import { readFileText } from '../../shared/readFileText';
-import { appInfoKeys } from '../app-info/queries';
-import { patientKeys } from '../patients/queries';
 
 /** Imports a roster file, exposing streamed progress next to the mutation state. */
 export function useImportPatients() {
@@ -16,12 +14,9 @@ export function useImportPatients() {
       const content = await readFileText(file);
       return importPatients(file.name, content, setProgress);
     },
-    // Even a failed import may have written some rows, so refresh either way.
-    onSettled: () =>
-      Promise.all([
-        queryClient.invalidateQueries({ queryKey: patientKeys.all }),
-        queryClient.invalidateQueries({ queryKey: appInfoKeys.all }),
-      ]),
+    // Even a failed import may have written some rows, so refresh either way. Patients show up
+    // in the patient column, threads, counts and filters: every query reads again.
+    onSettled: () => queryClient.invalidateQueries(),
   });
 
   return { mutation, progress };

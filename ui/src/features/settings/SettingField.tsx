@@ -2,11 +2,32 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { Setting } from '../../platform';
 import { ErrorMessage } from '../../shared/ErrorMessage';
 import { useSaveSetting } from './queries';
+import { SettingHelp } from './SettingHelp';
 
-/** One setting: label is its key, help is its description; an empty value means "use the default". */
-export function SettingField({ setting }: { setting: Setting }) {
+export interface TextFieldOptions {
+  /** The label people read; the key when not given. */
+  label?: string;
+  help?: string;
+  type?: 'text' | 'url' | 'tel';
+  inputMode?: 'text' | 'numeric' | 'decimal' | 'tel' | 'url';
+  placeholder?: string;
+}
+
+/**
+ * One text setting with its own Save. An emptied value is saved as null ("use the default").
+ * The backend validates; its refusal is shown beside the field.
+ */
+export function SettingField({
+  setting,
+  label,
+  help,
+  type = 'text',
+  inputMode,
+  placeholder,
+}: TextFieldOptions & { setting: Setting }) {
   const inputId = useId();
   const helpId = useId();
+  const name = label ?? setting.key;
   const saved = setting.value ?? '';
   const [draft, setDraft] = useState(saved);
   const save = useSaveSetting();
@@ -17,38 +38,36 @@ export function SettingField({ setting }: { setting: Setting }) {
 
   function onSubmit(event: FormEvent) {
     event.preventDefault();
-    save.mutate({ key: setting.key, value: draft.trim() === '' ? null : draft });
+    save.mutate({ key: setting.key, value: draft.trim() === '' ? null : draft.trim() });
   }
 
   return (
     <form className="setting" onSubmit={onSubmit}>
-      <label className="field__label mono" htmlFor={inputId}>
-        {setting.key}
+      <label className={label ? 'field__label' : 'field__label mono'} htmlFor={inputId}>
+        {name}
       </label>
       <div className="setting__row">
         <input
           id={inputId}
           className="input"
-          type="text"
+          type={type}
+          inputMode={inputMode}
           spellCheck={false}
           aria-describedby={helpId}
-          placeholder={setting.default !== null ? `Default: ${setting.default}` : 'Not set'}
+          aria-invalid={save.isError || undefined}
+          placeholder={placeholder ?? (setting.default !== null ? `Default: ${setting.default}` : 'Not set')}
           value={draft}
           onChange={(e) => {
             setDraft(e.target.value);
             save.reset();
           }}
         />
-        <button type="submit" className="button" aria-label={`Save ${setting.key}`} disabled={!dirty || save.isPending}>
-          Save
+        <button type="submit" className="button" aria-label={`Save ${name}`} disabled={!dirty || save.isPending}>
+          {save.isPending ? 'Saving…' : 'Save'}
         </button>
       </div>
-      <p id={helpId} className="field__help">
-        {setting.description}
-        {setting.default !== null ? ` Default: ${setting.default}.` : ''}
-        {save.isSuccess && !dirty ? <span className="setting__saved"> Saved.</span> : null}
-      </p>
-      <ErrorMessage error={save.error} context={`Could not save ${setting.key}`} />
+      <SettingHelp id={helpId} setting={setting} help={help} saved={save.isSuccess && !dirty} />
+      <ErrorMessage error={save.error} context={`Could not save ${name}`} />
     </form>
   );
 }

@@ -1,8 +1,16 @@
 // @vitest-environment jsdom
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { appInfo, credentials } from '../../test/fixtures';
+import { appInfo, credentials, settings } from '../../test/fixtures';
 import { renderShell } from '../../test/renderApp';
+import { settingsStore } from '../../test/settings-backend';
+
+/** The fixture settings with Azure AD authorization, where his-client-secret belongs. */
+const azureSettings = () =>
+  settingsStore([
+    ...settings,
+    { key: 'his.auth', value: 'azure', default: 'bearer', description: 'Hospital SMS server authorization' },
+  ]);
 
 async function openSettings(user: Awaited<ReturnType<typeof renderShell>>['user']) {
   await user.click(screen.getByRole('button', { name: 'Settings' }));
@@ -34,10 +42,10 @@ describe('settings dialog', () => {
     expect(dialog.querySelector('.dialog__body')?.firstElementChild).toBe(line);
   });
 
-  it('lists settings with key as label and description as help text', async () => {
+  it('lists settings with a plain label (the key for unplaced ones) and the description as help text', async () => {
     const { user } = await renderShell();
     const dialog = await openSettings(user);
-    const url = await within(dialog).findByLabelText('his.base_url');
+    const url = await within(dialog).findByLabelText('Hospital SMS server address');
     expect(url).toHaveValue('https://his.example.org');
     expect(url).toHaveAccessibleDescription(/Base URL of the hospital information system\./);
     const limit = within(dialog).getByLabelText('sms.daily_limit');
@@ -55,14 +63,18 @@ describe('settings dialog', () => {
     await user.click(save);
     await waitFor(() => expect(backend.callsTo('set_setting')).toEqual([{ key: 'sms.daily_limit', value: '150' }]));
 
-    const url = within(dialog).getByLabelText('his.base_url');
+    const url = within(dialog).getByLabelText('Hospital SMS server address');
     await user.clear(url);
-    await user.click(within(dialog).getByRole('button', { name: 'Save his.base_url' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Save Hospital SMS server address' }));
     await waitFor(() => expect(backend.callsTo('set_setting')).toContainEqual({ key: 'his.base_url', value: null }));
   });
 
   it('shows "Stored" for stored credentials and never renders a secret', async () => {
     const { user } = await renderShell({
+      ...settingsStore([
+        ...settings,
+        { key: 'his.auth', value: null, default: 'bearer', description: 'Hospital SMS server authorization' },
+      ]),
       // Even if the backend ever sent more than the contract says, nothing secret is shown.
       credential_status: () => credentials.map((c) => ({ ...c, secret: 'LEAKED-SECRET' })),
     });
@@ -71,6 +83,9 @@ describe('settings dialog', () => {
     expect(within(his).getByText('Stored')).toBeInTheDocument();
     expect(within(his).getByRole('button', { name: 'Replace his-token' })).toBeInTheDocument();
     expect(within(his).getByRole('button', { name: 'Remove his-token' })).toBeInTheDocument();
+    // his-client-secret belongs to Azure AD authorization.
+    await user.selectOptions(within(dialog).getByLabelText('Authorization'), 'azure');
+    await within(dialog).findByTestId('azure-fields');
     expect(within(credentialRow(dialog, 'his-client-secret')).getByText('Not stored')).toBeInTheDocument();
     expect(document.body.textContent).not.toContain('LEAKED-SECRET');
     for (const input of Array.from(document.querySelectorAll('input'))) {
@@ -100,6 +115,7 @@ describe('settings dialog', () => {
   it('stores a missing credential and refreshes the status', async () => {
     let stored = false;
     const { user, backend } = await renderShell({
+      ...azureSettings(),
       credential_status: () =>
         credentials.map((c) => (c.name === 'his-client-secret' ? { ...c, stored } : c)),
       set_credential: () => {
@@ -127,6 +143,7 @@ describe('settings dialog', () => {
 
   it('shows a set_credential error as a readable message and keeps the input', async () => {
     const { user } = await renderShell({
+      ...azureSettings(),
       set_credential: () => {
         throw { code: 'keyring', message: 'The system keyring refused to store the secret.' };
       },

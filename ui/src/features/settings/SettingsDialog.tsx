@@ -1,6 +1,14 @@
 import { Dialog } from '../../shared/Dialog';
-import { CredentialsSection } from './CredentialsSection';
-import { SettingsForm } from './SettingsForm';
+import { ErrorMessage } from '../../shared/ErrorMessage';
+import { EcmSection } from './EcmSection';
+import { ExportsSection } from './ExportsSection';
+import { HisSection } from './HisSection';
+import { MessagingSection } from './MessagingSection';
+import { OtherSettingsSection } from './OtherSettingsSection';
+import { useSettings } from './queries';
+import { ServersSection } from './ServersSection';
+import { TestMessageSection } from './TestMessageSection';
+import { YouSection } from './YouSection';
 import './settings.css';
 
 interface Props {
@@ -10,14 +18,27 @@ interface Props {
 }
 
 export function SettingsDialog({ dataDir, onClose }: Props) {
+  const settings = useSettings();
   return (
     <Dialog title="Settings" onClose={onClose} className="dialog--wide">
       <p className="settings-data-dir" data-testid="data-dir">
         <span className="settings-data-dir__label">Data directory</span>
         <span className="settings-data-dir__path mono">{dataDir}</span>
       </p>
-      <SettingsForm />
-      <CredentialsSection />
+      <ErrorMessage error={settings.error} context="Could not load settings" />
+      {settings.isPending ? <p className="muted">Loading settings…</p> : null}
+      {settings.data ? (
+        <>
+          <ServersSection />
+          <HisSection />
+          <EcmSection />
+          <MessagingSection />
+          <TestMessageSection />
+          <YouSection />
+          <ExportsSection />
+          <OtherSettingsSection />
+        </>
+      ) : null}
     </Dialog>
   );
 }

@@ -1,0 +1,47 @@
+import { ChoiceSetting } from './ChoiceSetting';
+import { CheckConnection } from './CheckConnection';
+import { effectiveValue, useSetting } from './queries';
+import { SenderNumberField } from './SenderNumberField';
+import { ServerSecret } from './ServerSecret';
+import { SettingsSection } from './SettingsSection';
+import { TextSetting } from './TextSetting';
+
+const AUTH_CHOICES = [
+  { value: 'bearer', label: 'Bearer token' },
+  { value: 'azure', label: 'Azure AD (client credentials)' },
+];
+
+/** The hospital SMS server (spec 003): address, authorization with its secret, sender number, check. */
+export function HisSection() {
+  const azure = effectiveValue(useSetting('his.auth')) === 'azure';
+  return (
+    <SettingsSection title="Hospital SMS server" intro="Sends texts and brings in patients' replies.">
+      <TextSetting
+        settingKey="his.base_url"
+        label="Hospital SMS server address"
+        type="url"
+        placeholder="https://smsserver.example/"
+      />
+      <ChoiceSetting
+        settingKey="his.auth"
+        label="Authorization"
+        options={AUTH_CHOICES}
+        help="How CareDesk proves who it is: a bearer token, or Azure AD with a client id and secret."
+      />
+      {azure ? (
+        <fieldset className="settings-group" data-testid="azure-fields">
+          <legend className="settings-group__legend">Azure AD</legend>
+          <TextSetting settingKey="his.azure.tenant" label="Tenant id" />
+          <TextSetting settingKey="his.azure.client_id" label="Client id" />
+          <TextSetting settingKey="his.azure.scope" label="Scope" />
+          <TextSetting settingKey="his.azure.authority" label="Authority" type="url" />
+          <ServerSecret name="his-client-secret" />
+        </fieldset>
+      ) : (
+        <ServerSecret name="his-token" />
+      )}
+      <SenderNumberField />
+      <CheckConnection service="his" />
+    </SettingsSection>
+  );
+}

@@ -1,0 +1,22 @@
+/** Every key a section of the dialog shows; anything else the backend lists goes under "Other settings". */
+export const PLACED_SETTING_KEYS: readonly string[] = [
+  'servers.mode',
+  'his.base_url',
+  'his.auth',
+  'his.from',
+  'his.azure.authority',
+  'his.azure.tenant',
+  'his.azure.client_id',
+  'his.azure.scope',
+  'ecm.base_url',
+  'sms.via',
+  'sync.interval_secs',
+  'sms.rate_per_sec',
+  'sms.test_mode',
+  'sms.override_number',
+  'http.timeout_secs',
+  'user.name',
+  'user.ecm_user_id',
+  'phone.default_region',
+  'export.dir',
+];

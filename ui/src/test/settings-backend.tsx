@@ -1,0 +1,95 @@
+// Test helpers for the Settings dialog: every setting the backend lists (config.rs SETTINGS
+// plus export.dir), kept in memory so saved values come back like the real backend's.
+import { render } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { Providers } from '../app/Providers';
+import { createQueryClient } from '../app/queryClient';
+import { SettingsDialog } from '../features/settings/SettingsDialog';
+import type { CredentialStatus, Setting } from '../platform';
+import { installMockBackend, type CommandHandler } from '../platform/mockBackend';
+
+function setting(key: string, value: string | null, fallback: string | null, description: string): Setting {
+  return { key, value, default: fallback, description };
+}
+
+export function allSettings(values: Record<string, string | null> = {}): Setting[] {
+  const list = [
+    setting('user.name', null, null, 'Your name, the actor in activities and the audit log'),
+    setting('user.ecm_user_id', null, null, 'Your ECM user id (performed_by_id / assigned_to_id)'),
+    setting('phone.default_region', null, 'US', 'Region for phone numbers written without a country code'),
+    setting('servers.mode', null, 'auto', 'auto: the built-in sandbox until a server URL is set'),
+    setting('his.base_url', 'https://his.example.org/', null, 'Hospital SMS server base address'),
+    setting('his.auth', null, 'bearer', 'Hospital SMS server authorization'),
+    setting('his.from', null, null, 'Hospital number or sender name to send from'),
+    setting('his.azure.authority', null, 'https://login.microsoftonline.com/{0}', 'Azure AD instance'),
+    setting('his.azure.tenant', null, null, 'Azure AD tenant id'),
+    setting('his.azure.client_id', null, null, 'Azure AD client (application) id'),
+    setting('his.azure.scope', null, null, 'Azure AD scope'),
+    setting('ecm.base_url', null, null, 'ECM Communications API base URL'),
+    setting('sms.via', null, 'his', 'Default route for SMS'),
+    setting('sms.rate_per_sec', null, '1', 'Most SMS per second per sender number (0 = no limit)'),
+    setting('sms.test_mode', null, 'false', 'Test mode: nothing goes to the real servers'),
+    setting('sms.override_number', null, null, 'Send every outgoing SMS to this number instead (testing)'),
+    setting('sync.interval_secs', null, '10', 'Seconds between inbox polls'),
+    setting('http.timeout_secs', null, '30', 'HTTP timeout for both servers, in seconds'),
+    setting('export.dir', null, null, 'Folder for CSV exports'),
+  ];
+  return list.map((s) => (s.key in values ? { ...s, value: values[s.key] ?? null } : s));
+}
+
+export const allCredentials: CredentialStatus[] = [
+  { name: 'his-token', stored: true, description: 'Bearer token for the hospital SMS server.' },
+  { name: 'his-client-secret', stored: false, description: 'Azure AD client secret for the hospital SMS server.' },
+  { name: 'ecm-token', stored: true, description: 'X-User-Token for the ECM Communications API.' },
+];
+
+/** get_settings / set_setting over an in-memory list: what is saved is read back. */
+export function settingsStore(initial: Setting[]): Record<string, CommandHandler> {
+  let current = initial;
+  return {
+    get_settings: () => current,
+    set_setting: (args) => {
+      current = current.map((s) => (s.key === args.key ? { ...s, value: (args.value as string | null) ?? null } : s));
+      return null;
+    },
+  };
+}
+
+export function settingsHandlers(values: Record<string, string | null> = {}): Record<string, CommandHandler> {
+  return {
+    ...settingsStore(allSettings(values)),
+    app_info: () => ({
+      version: '0.1.0',
+      data_dir: '/data',
+      mode: 'sandbox',
+      user_name: 'Dana',
+      patient_count: 0,
+    }),
+    credential_status: () => allCredentials,
+    set_credential: () => null,
+    delete_credential: () => null,
+    list_sender_numbers: () => [
+      { number: '+18055550100', label: 'Main clinic' },
+      { number: 'RSL_HOSP', label: null },
+    ],
+    check_connection: (args) => ({ service: args.service, ok: true, message: 'Connected', elapsed_ms: 12 }),
+    send_test_message: () => 'Sent: server id 42',
+  };
+}
+
+/** Renders the Settings dialog alone, over the settings mock (overrides win). */
+export function renderSettings(
+  overrides: Record<string, CommandHandler> = {},
+  values: Record<string, string | null> = {},
+) {
+  const backend = installMockBackend({ ...settingsHandlers(values), ...overrides });
+  const user = userEvent.setup();
+  let closed = 0;
+  const client = createQueryClient();
+  const utils = render(
+    <Providers client={client}>
+      <SettingsDialog dataDir="/data" onClose={() => (closed += 1)} />
+    </Providers>,
+  );
+  return { ...utils, backend, user, client, closedCount: () => closed };
+}
