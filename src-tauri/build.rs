@@ -12,6 +12,20 @@ const COMMANDS: &[&str] = &[
     "list_thread",
     "send_sms",
     "place_call",
+    "list_threads",
+    "thread_page",
+    "mark_thread_read",
+    "list_unmatched",
+    "unmatched_thread",
+    "mark_unmatched_read",
+    "link_number",
+    "sync_status",
+    "sync_now",
+    "list_sender_numbers",
+    "check_connection",
+    "send_test_message",
+    "activity_log",
+    "export_activities",
 ];
 
 fn main() {

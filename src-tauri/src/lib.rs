@@ -2,8 +2,12 @@
 //! into `caredesk-core`. All network, file and keyring work happens in Rust.
 
 mod commands;
+mod engine_events;
 mod error;
+mod notifications;
 mod state;
+mod sync_tracker;
+mod window_title;
 
 use tauri::Manager;
 
@@ -50,21 +54,12 @@ pub fn run() {
 /// `tauri::test::mock_builder()`.
 pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
     tauri::Builder::<R>::new()
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            if let Some(w) = app.get_webview_window("main") {
-                let _ = w.unminimize();
-                let _ = w.show();
-                let _ = w.set_focus();
-            }
-        }))
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| notifications::focus_main(app)))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
             let handle = app.handle().clone();
             let state = app.state::<AppState>();
-            state.start_engine(std::sync::Arc::new(move |event| {
-                use tauri::Emitter;
-                let _ = handle.emit("sync://event", &event);
-            }));
+            state.start_engine(std::sync::Arc::new(move |event| engine_events::handle(&handle, event)));
             Ok(())
         })
         .manage(state)
@@ -80,5 +75,19 @@ pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::messaging::list_thread,
             commands::messaging::send_sms,
             commands::messaging::place_call,
+            commands::threads::list_threads,
+            commands::threads::thread_page,
+            commands::threads::mark_thread_read,
+            commands::threads::list_unmatched,
+            commands::threads::unmatched_thread,
+            commands::threads::mark_unmatched_read,
+            commands::threads::link_number,
+            commands::sync::sync_status,
+            commands::sync::sync_now,
+            commands::servers::list_sender_numbers,
+            commands::servers::check_connection,
+            commands::servers::send_test_message,
+            commands::activity::activity_log,
+            commands::activity::export_activities,
         ])
 }

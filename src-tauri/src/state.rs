@@ -12,7 +12,9 @@ use caredesk_core::{
     Desk, DeskOptions,
 };
 
-use crate::error::UiError;
+use caredesk_core::{engine::EngineEvent, replies::ReplyWatcher};
+
+use crate::{error::UiError, sync_tracker::SyncTracker};
 
 /// Cheap to clone: the background engine holds a clone.
 #[derive(Clone)]
@@ -23,6 +25,8 @@ pub struct AppState {
     desk: Arc<Mutex<Result<Arc<Mutex<Desk>>, UiError>>>,
     gateways: Arc<tokio::sync::Mutex<Option<Arc<Gateways>>>>,
     engine: Arc<Mutex<Option<caredesk_core::engine::EngineHandle>>>,
+    sync: Arc<Mutex<SyncTracker>>,
+    replies: Arc<Mutex<Option<ReplyWatcher>>>,
 }
 
 fn open_desk(data_dir: &Option<PathBuf>) -> Result<Arc<Mutex<Desk>>, UiError> {
@@ -39,6 +43,8 @@ impl AppState {
             desk: Arc::new(Mutex::new(desk)),
             gateways: Default::default(),
             engine: Default::default(),
+            sync: Default::default(),
+            replies: Default::default(),
         }
     }
 
@@ -48,6 +54,8 @@ impl AppState {
             desk: Arc::new(Mutex::new(Ok(Arc::new(Mutex::new(desk))))),
             gateways: Default::default(),
             engine: Default::default(),
+            sync: Default::default(),
+            replies: Default::default(),
         }
     }
 
@@ -114,6 +122,10 @@ impl AppState {
                     Err(_) => tokio::time::sleep(std::time::Duration::from_secs(2)).await,
                 }
             };
+            // Replies already stored are not announced; watching starts now.
+            if let Ok(d) = desk.lock() {
+                let _ = me.new_reply_notices(&d);
+            }
             let source_state = me.clone();
             let source: caredesk_core::engine::GatewaySource = Arc::new(move || {
                 let s = source_state.clone();
@@ -138,5 +150,29 @@ impl AppState {
     /// Forgets the gateways so the next use reconnects with new settings.
     pub async fn reset_gateways(&self) {
         self.gateways.lock().await.take();
+    }
+
+    /// The engine's view for the status bar.
+    pub fn sync_tracker(&self) -> SyncTracker {
+        self.sync.lock().map(|t| t.clone()).unwrap_or_default()
+    }
+
+    pub fn record_engine_event(&self, event: &EngineEvent) {
+        if let Ok(mut t) = self.sync.lock() {
+            t.record(event, chrono::Utc::now());
+        }
+    }
+
+    /// Replies stored since the last call, as notices (the first call only
+    /// starts watching). Runs on the calling thread: call it off the UI thread.
+    pub fn new_reply_notices(&self, desk: &caredesk_core::Desk) -> Vec<caredesk_core::replies::ReplyNotice> {
+        let Ok(mut slot) = self.replies.lock() else { return vec![] };
+        match slot.as_mut() {
+            Some(w) => w.poll(desk.db()).unwrap_or_default(),
+            None => {
+                *slot = ReplyWatcher::start(desk.db()).ok();
+                vec![]
+            }
+        }
     }
 }

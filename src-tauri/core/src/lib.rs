@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod paths;
 pub mod phone;
 pub mod redact;
+pub mod replies;
 pub mod sandbox;
 pub mod secrets;
 pub mod send;

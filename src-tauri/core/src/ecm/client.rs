@@ -82,7 +82,7 @@ impl EcmClient {
             Err(EcmError::Api { status, .. }) if (400..500).contains(&status) && status != 401 && status != 403 => {
                 Ok(())
             }
-            Err(EcmError::Http { status, .. }) if matches!(status, 400 | 404 | 422) => Ok(()),
+            Err(EcmError::Http { status: 400 | 404 | 422, .. }) => Ok(()),
             Err(e) => Err(e),
         }
     }

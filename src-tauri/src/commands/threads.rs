@@ -1,0 +1,98 @@
+//! The patient column, paged threads, the Unmatched inbox and links.
+
+use caredesk_core::{
+    store::{PageCursor, ThreadItem, ThreadListing, ThreadPage, UnmatchedThread},
+    threads::ThreadRef,
+    CoreError,
+};
+use tauri::{AppHandle, Runtime, State};
+
+use crate::{engine_events, error::UiError, state::AppState};
+
+/// The most patients the column shows at once; search narrows it.
+const LIST_LIMIT: usize = 500;
+/// The most texts one unknown number's thread shows.
+const UNMATCHED_LIMIT: usize = 1_000;
+/// The most numbers the Unmatched inbox lists.
+const UNMATCHED_THREADS: usize = 500;
+
+#[tauri::command]
+pub async fn list_threads(state: State<'_, AppState>, query: Option<String>) -> Result<ThreadListing, UiError> {
+    state.with_desk(move |desk| Ok(desk.db().thread_listing(query.as_deref().unwrap_or(""), LIST_LIMIT)?)).await
+}
+
+#[tauri::command]
+pub async fn thread_page(
+    state: State<'_, AppState>,
+    patient_id: i64,
+    before: Option<String>,
+    limit: Option<usize>,
+) -> Result<ThreadPage, UiError> {
+    let cursor = match before.as_deref() {
+        Some(c) => Some(
+            PageCursor::decode(c)
+                .ok_or_else(|| CoreError::InvalidMessage("that page of the thread is unknown".into()))?,
+        ),
+        None => None,
+    };
+    let limit = limit.unwrap_or(200).clamp(1, 1_000);
+    state.with_desk(move |desk| Ok(desk.db().thread_page(patient_id, cursor.as_ref(), limit)?)).await
+}
+
+#[tauri::command]
+pub async fn mark_thread_read<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    patient_id: i64,
+) -> Result<(), UiError> {
+    mark_read(&app, &state, ThreadRef::Patient(patient_id)).await
+}
+
+#[tauri::command]
+pub async fn list_unmatched(state: State<'_, AppState>) -> Result<Vec<UnmatchedThread>, UiError> {
+    state.with_desk(|desk| Ok(desk.db().unmatched_threads(UNMATCHED_THREADS)?)).await
+}
+
+#[tauri::command]
+pub async fn unmatched_thread(state: State<'_, AppState>, number: String) -> Result<Vec<ThreadItem>, UiError> {
+    state.with_desk(move |desk| Ok(desk.db().unmatched_thread(&number, UNMATCHED_LIMIT)?)).await
+}
+
+#[tauri::command]
+pub async fn mark_unmatched_read<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    number: String,
+) -> Result<(), UiError> {
+    mark_read(&app, &state, ThreadRef::Unmatched(number)).await
+}
+
+/// Links an unknown number to a patient; returns how many texts moved.
+#[tauri::command]
+pub async fn link_number<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    number: String,
+    patient_id: i64,
+) -> Result<usize, UiError> {
+    let (moved, unread) = state
+        .with_desk(move |desk| {
+            let moved =
+                caredesk_core::threads::link_number(desk.db(), &number, patient_id, &desk.actor(), desk.region())?;
+            Ok((moved, desk.db().unread_total()?))
+        })
+        .await?;
+    engine_events::refresh_title(&app, unread);
+    Ok(moved)
+}
+
+async fn mark_read<R: Runtime>(app: &AppHandle<R>, state: &AppState, thread: ThreadRef) -> Result<(), UiError> {
+    let unread = state
+        .with_desk(move |desk| {
+            desk.db().mark_thread_read(&thread)?;
+            Ok(desk.db().unread_total()?)
+        })
+        .await?;
+    engine_events::refresh_title(app, unread);
+    Ok(())
+}

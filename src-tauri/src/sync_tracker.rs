@@ -1,0 +1,80 @@
+//! What the status bar needs about the background engine that the store does
+//! not keep: whether a cycle runs now, when the last one ended, and why the
+//! gateways were unavailable. Also the event the UI hears each cycle.
+
+use caredesk_core::engine::EngineEvent;
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, Default)]
+pub struct SyncTracker {
+    pub syncing: bool,
+    pub last_cycle_end: Option<DateTime<Utc>>,
+    /// The last cycle's step errors, or why no cycle could run.
+    pub last_errors: Vec<String>,
+}
+
+impl SyncTracker {
+    pub fn record(&mut self, event: &EngineEvent, now: DateTime<Utc>) {
+        match event {
+            EngineEvent::CycleStarted => self.syncing = true,
+            EngineEvent::CycleFinished { report } => {
+                self.syncing = false;
+                self.last_cycle_end = Some(now);
+                self.last_errors = report.errors.clone();
+            }
+            EngineEvent::Unavailable { error } => {
+                self.syncing = false;
+                self.last_cycle_end = Some(now);
+                self.last_errors = vec![error.clone()];
+            }
+        }
+    }
+}
+
+/// `sync://event`, as the UI's `platform/events.ts` reads it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum UiSyncEvent {
+    CycleStarted,
+    CycleFinished { changed: bool, unread_total: i64, errors: Vec<String> },
+    Unavailable { error: String },
+}
+
+impl UiSyncEvent {
+    pub fn of(event: &EngineEvent, unread_total: i64) -> UiSyncEvent {
+        match event {
+            EngineEvent::CycleStarted => UiSyncEvent::CycleStarted,
+            EngineEvent::CycleFinished { report } => {
+                UiSyncEvent::CycleFinished { changed: report.changed(), unread_total, errors: report.errors.clone() }
+            }
+            EngineEvent::Unavailable { error } => UiSyncEvent::Unavailable { error: error.clone() },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use caredesk_core::engine::CycleReport;
+
+    #[test]
+    fn tracks_cycles_and_serializes_as_the_ui_reads_it() {
+        let mut t = SyncTracker::default();
+        let now = Utc::now();
+        t.record(&EngineEvent::CycleStarted, now);
+        assert!(t.syncing);
+        let report = CycleReport { errors: vec!["inbox: HTTP 503".into()], ..Default::default() };
+        let finished = EngineEvent::CycleFinished { report: Box::new(report) };
+        t.record(&finished, now);
+        assert!(!t.syncing);
+        assert_eq!((t.last_cycle_end, t.last_errors.len()), (Some(now), 1));
+        assert_eq!(
+            serde_json::to_value(UiSyncEvent::of(&finished, 4)).unwrap(),
+            serde_json::json!({"kind": "cycle_finished", "changed": false, "unread_total": 4, "errors": ["inbox: HTTP 503"]})
+        );
+        assert_eq!(
+            serde_json::to_value(UiSyncEvent::of(&EngineEvent::CycleStarted, 0)).unwrap(),
+            serde_json::json!({"kind": "cycle_started"})
+        );
+    }
+}
