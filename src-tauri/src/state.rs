@@ -98,11 +98,12 @@ impl AppState {
             return Ok(g.clone());
         }
         let desk = self.desk()?;
-        let plan = {
+        let (plan, port) = {
             let d = desk.lock().map_err(|_| UiError::internal("the desk lock was poisoned"))?;
-            GatewayPlan::from_desk(&d)?
+            let port = d.setting("sandbox.port")?.and_then(|p| p.parse::<u16>().ok()).filter(|p| *p != 0);
+            (GatewayPlan::from_desk(&d)?, port)
         };
-        let gateways = Arc::new(plan.connect(SandboxOptions::default()).await?);
+        let gateways = Arc::new(plan.connect(SandboxOptions { port, ..SandboxOptions::default() }).await?);
         if gateways.mode == Mode::Sandbox {
             let mut d = desk.lock().map_err(|_| UiError::internal("the desk lock was poisoned"))?;
             d.seed_demo_roster()?;

@@ -54,6 +54,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "sms.override_number", kind: Kind::Phone, default: None, description: "Send every outgoing SMS to this number instead (testing)" },
     Setting { key: "sync.interval_secs", kind: Kind::Integer { min: 1, max: 86_400 }, default: Some("10"), description: "Seconds between inbox polls" },
     Setting { key: "http.timeout_secs", kind: Kind::Integer { min: 1, max: 600 }, default: Some("30"), description: "HTTP timeout for both servers, in seconds" },
+    Setting { key: "sandbox.port", kind: Kind::Integer { min: 0, max: 65_535 }, default: Some("0"), description: "Port of the built-in sandbox on 127.0.0.1 (0 = any free port); fix it to drive the sandbox's control API from scripts" },
     Setting { key: "export.dir", kind: Kind::Text, default: None, description: "Folder the app writes CSV exports to (default: your Downloads folder)" },
 ];
 
