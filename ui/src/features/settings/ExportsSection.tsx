@@ -10,8 +10,8 @@ export function ExportsSection() {
       <TextSetting
         settingKey="export.dir"
         label="Export folder"
-        placeholder="Full path of a folder"
-        help="Where the activity log's CSV exports are saved."
+        placeholder="Empty: your Downloads folder"
+        help="The folder, as a full path, where the activity log's CSV exports are saved. Leave empty for your Downloads folder."
       />
     </SettingsSection>
   );
