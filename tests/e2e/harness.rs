@@ -1,0 +1,174 @@
+//! What every end-to-end test needs: starting the real app through
+//! tauri-driver, waiting on what it shows, screenshots.
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use caredesk_tests::{binary, require_keyring, target_dir, ChildGuard};
+use serde_json::json;
+use thirtyfour::prelude::*;
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub fn tauri_driver() -> Option<PathBuf> {
+    let from_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).map(|d| d.join("tauri-driver")).find(|p| p.exists()))
+        .unwrap_or_default();
+    from_path.or_else(|| {
+        let home = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))?;
+        Some(home.join("bin/tauri-driver")).filter(|p| p.exists())
+    })
+}
+
+/// Whether to run: CAREDESK_E2E=1 demands it; otherwise only with a display.
+pub fn should_run() -> bool {
+    let demanded = std::env::var("CAREDESK_E2E").is_ok_and(|v| v == "1");
+    if !demanded && (std::env::var_os("DISPLAY").is_none() || tauri_driver().is_none()) {
+        eprintln!("e2e skipped: no DISPLAY or tauri-driver (the README's test command runs it)");
+        return false;
+    }
+    assert!(std::env::var_os("DISPLAY").is_some(), "CAREDESK_E2E=1 but there is no DISPLAY (run under xvfb-run)");
+    assert!(
+        tauri_driver().is_some(),
+        "CAREDESK_E2E=1 but tauri-driver is not installed (cargo install tauri-driver --locked)"
+    );
+    require_keyring();
+    true
+}
+
+/// The app is single-instance per D-Bus session: a second copy started while
+/// one runs would hand over to it and exit. The tests take turns.
+pub static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+pub struct Session {
+    pub driver: WebDriver,
+    _tauri_driver: ChildGuard,
+}
+
+pub async fn start_app(data_dir: &Path) -> Session {
+    start_app_with(data_dir, &[]).await
+}
+
+/// Starts the app with extra environment (e.g. `GTK_THEME` for the dark theme).
+pub async fn start_app_with(data_dir: &Path, env: &[(&str, &str)]) -> Session {
+    // A loaded machine can make tauri-driver refuse its first session: retry
+    // with a fresh driver, a bounded number of times.
+    let mut last_error = String::new();
+    for attempt in 1..=3 {
+        match try_start_app(data_dir, env).await {
+            Ok(session) => return session,
+            Err(e) => {
+                eprintln!("e2e: starting the app failed (attempt {attempt}): {e}");
+                last_error = e;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+    panic!("the WebDriver session did not start after 3 attempts: {last_error}");
+}
+
+async fn try_start_app(data_dir: &Path, env: &[(&str, &str)]) -> Result<Session, String> {
+    let port = free_port();
+    let native = loop {
+        let p = free_port();
+        if p != port {
+            break p;
+        }
+    };
+    let mut cmd = Command::new(tauri_driver().unwrap());
+    cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+        .env("CAREDESK_DATA_DIR", data_dir)
+        .env("NO_AT_BRIDGE", "1")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    let guard = ChildGuard::spawn(&mut cmd);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return Err(format!("tauri-driver did not listen on {port}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut caps = thirtyfour::Capabilities::new();
+    caps.set("browserName", "wry").unwrap();
+    caps.set("tauri:options", json!({ "application": binary("caredesk-desktop") })).unwrap();
+    match tokio::time::timeout(Duration::from_secs(60), WebDriver::new(format!("http://127.0.0.1:{port}"), caps)).await
+    {
+        Ok(Ok(driver)) => Ok(Session { driver, _tauri_driver: guard }),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("the WebDriver session did not start within 60 s".into()),
+    }
+}
+
+pub async fn wait_for<F, Fut, T>(what: &str, probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    wait_up_to(what, Duration::from_secs(20), probe).await
+}
+
+pub async fn wait_up_to<F, Fut, T>(what: &str, limit: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+pub async fn rows(driver: &WebDriver) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in driver.find_all(By::Css("[data-testid=patient-row]")).await.unwrap_or_default() {
+        // textContent: WebKitWebDriver drops text inside `text-overflow: ellipsis` spans from `text()`.
+        out.push(e.prop("textContent").await.ok().flatten().unwrap_or_default());
+    }
+    out
+}
+
+pub fn screenshot_dir() -> PathBuf {
+    let d = target_dir().join("e2e-screenshots");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The text of the first element matching `css` (textContent: WebKitWebDriver
+/// drops ellipsized text from `text()`).
+pub async fn text_of(d: &WebDriver, css: &str) -> Option<String> {
+    d.find(By::Css(css)).await.ok()?.prop("textContent").await.ok().flatten()
+}
+
+/// The patient row whose text contains `name`.
+pub async fn row_of(d: &WebDriver, name: &str) -> Option<WebElement> {
+    for e in d.find_all(By::Css("[data-testid=patient-row]")).await.ok()? {
+        if e.prop("textContent").await.ok().flatten().unwrap_or_default().contains(name) {
+            return Some(e);
+        }
+    }
+    None
+}
+
+/// Ends the WebDriver session (bounded) and stops tauri-driver, then
+/// reports the test's own result.
+pub async fn finish(session: Session, result: Result<(), WebDriverError>) {
+    let quit = tokio::time::timeout(Duration::from_secs(20), session.driver.clone().quit()).await;
+    drop(session);
+    result.unwrap();
+    quit.expect("quit in time").unwrap();
+}

@@ -1,0 +1,107 @@
+//! A thread of 5,000 messages: how long it takes to open, and whether
+//! scrolling back through all of it stays smooth. The figures are printed
+//! (`long thread: ...`) for the README and the issue note; the assertions
+//! only catch a thread that cannot be opened or read back at all.
+
+use std::time::Duration;
+
+use caredesk_core::{Desk, DeskOptions};
+use caredesk_tests::{write_file, Cli};
+use thirtyfour::prelude::*;
+
+use crate::harness::*;
+
+const MESSAGES: usize = 5_000;
+
+/// Writes `MESSAGES` texts, alternating directions, one a minute.
+fn fill(data: &std::path::Path) -> i64 {
+    let mut desk = Desk::open(DeskOptions { data_dir: Some(data.to_path_buf()), ..Default::default() }).unwrap();
+    let patient: i64 =
+        desk.db().conn().query_row("SELECT id FROM patients WHERE name = 'Longtime Reader'", [], |r| r.get(0)).unwrap();
+    let tx = desk.db_mut().conn_mut().transaction().unwrap();
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO messages (patient_id, direction, route, from_number, to_number, body, state, created_at,
+                    updated_at, read_at) VALUES (?1, ?2, 'his', ?3, ?4, ?5, ?6, ?7, ?7, ?7)",
+            )
+            .unwrap();
+        let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T08:00:00Z").unwrap();
+        for i in 0..MESSAGES {
+            let at = (start + chrono::Duration::minutes(i as i64)).to_utc().to_rfc3339();
+            let (dir, from, to, state) = if i % 2 == 0 {
+                ("outbound", "CLINIC", "+14155550142", "delivered")
+            } else {
+                ("inbound", "+14155550142", "CLINIC", "received")
+            };
+            let body = format!("message {i}: {}", "lorem ipsum dolor sit amet ".repeat(1 + i % 5));
+            insert.execute(rusqlite::params![patient, dir, from, to, body, state, at]).unwrap();
+        }
+    }
+    tx.commit().unwrap();
+    patient
+}
+
+const OPEN_JS: &str = r#"
+const done = arguments[arguments.length - 1];
+const row = [...document.querySelectorAll('[data-testid=patient-row]')].find(r => r.textContent.includes('Longtime Reader'));
+const t0 = performance.now();
+row.click();
+(function check() {
+  const t = document.querySelector('[data-testid=thread]');
+  if (t && t.textContent.includes('message 4999:')) { done(performance.now() - t0); } else { requestAnimationFrame(check); }
+})();
+"#;
+
+/// Scrolls to the top a step per frame until message 0 is shown (older
+/// pages load on the way), recording every frame's duration.
+const SCROLL_JS: &str = r#"
+const done = arguments[arguments.length - 1];
+const t = document.querySelector('[data-testid=thread]');
+const frames = [];
+let last = performance.now();
+const started = last;
+(function step(now) {
+  frames.push(now - last); last = now;
+  if (t.textContent.includes('message 0:')) {
+    frames.sort((a, b) => a - b);
+    done({ frames: frames.length, p50: frames[Math.floor(frames.length * 0.5)], p95: frames[Math.floor(frames.length * 0.95)],
+           max: frames[frames.length - 1], total_ms: now - started, rendered: t.querySelectorAll('[data-testid=message]').length });
+    return;
+  }
+  if (now - started > 60000) { done({ timeout: true, frames: frames.length }); return; }
+  t.scrollTop = Math.max(0, t.scrollTop - 600);
+  requestAnimationFrame(step);
+})(performance.now());
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_five_thousand_message_thread_opens_fast_and_scrolls_back_to_the_start() {
+    if !should_run() {
+        return;
+    }
+    let _turn = ONE_APP_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cli = Cli::new(&data);
+    let roster = write_file(dir.path(), "one.csv", "name,phone\nLongtime Reader,+14155550142\n");
+    cli.ok(&["patients", "import", roster.to_str().unwrap()]);
+    fill(&data);
+
+    let session = start_app(&data).await;
+    let d = &session.driver;
+    let result = async {
+        wait_for("the patient", || async { row_of(d, "Longtime Reader").await }).await;
+        d.set_script_timeout(Duration::from_secs(90)).await?;
+        let open_ms: f64 = d.execute_async(OPEN_JS, vec![]).await?.convert()?;
+        let rendered = d.find_all(By::Css("[data-testid=thread] [data-testid=message]")).await?.len();
+        assert!(rendered < 400, "the list is virtualized: {rendered} bubbles in the DOM for a 5,000 thread");
+        let scroll: serde_json::Value = d.execute_async(SCROLL_JS, vec![]).await?.json().clone();
+        println!("long thread: open_ms {open_ms:.0}; scroll to the start {scroll}");
+        assert!(scroll.get("timeout").is_none(), "the start of the thread was reached: {scroll}");
+        assert!(open_ms < 5_000.0, "opening took {open_ms} ms");
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    finish(session, result).await;
+}
