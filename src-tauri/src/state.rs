@@ -150,7 +150,20 @@ impl AppState {
 
     /// Forgets the gateways so the next use reconnects with new settings.
     pub async fn reset_gateways(&self) {
-        self.gateways.lock().await.take();
+        let old = self.gateways.lock().await.take();
+        // Stop a sandbox properly, so a fixed sandbox.port is free for the next one.
+        if let Some(g) = old.and_then(|g| Arc::try_unwrap(g).ok()) {
+            g.shutdown().await;
+        }
+    }
+
+    /// After a secret changed: only real servers use the keyring's secrets;
+    /// the sandbox keeps running (and keeps its messages).
+    pub async fn reset_gateways_if_real(&self) {
+        let real = self.gateways.lock().await.as_ref().is_some_and(|g| g.mode == Mode::Real);
+        if real {
+            self.reset_gateways().await;
+        }
     }
 
     /// The engine's view for the status bar.

@@ -22,7 +22,7 @@ pub async fn set_credential(state: State<'_, AppState>, name: String, secret: St
             desk.set_credential(name, &secret)
         })
         .await?;
-    state.reset_gateways().await;
+    state.reset_gateways_if_real().await;
     Ok(())
 }
 
@@ -34,6 +34,6 @@ pub async fn delete_credential(state: State<'_, AppState>, name: String) -> Resu
             desk.delete_credential(name).map(|_| ())
         })
         .await?;
-    state.reset_gateways().await;
+    state.reset_gateways_if_real().await;
     Ok(())
 }
