@@ -32,6 +32,7 @@ export function allSettings(values: Record<string, string | null> = {}): Setting
     setting('sms.override_number', null, null, 'Send every outgoing SMS to this number instead (testing)'),
     setting('sync.interval_secs', null, '10', 'Seconds between inbox polls'),
     setting('http.timeout_secs', null, '30', 'HTTP timeout for both servers, in seconds'),
+    setting('sandbox.port', null, '0', 'Port of the built-in sandbox on 127.0.0.1 (0 = any free port)'),
     setting('export.dir', null, null, 'Folder for CSV exports'),
   ];
   return list.map((s) => (s.key in values ? { ...s, value: values[s.key] ?? null } : s));

@@ -1,8 +1,5 @@
 import type { ImportSummary } from '../../platform';
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
+import { plural } from '../../shared/plural';
 
 export function ImportSummaryView({ summary }: { summary: ImportSummary }) {
   const { total_rows, created, updated, rejected } = summary;
@@ -13,23 +10,30 @@ export function ImportSummaryView({ summary }: { summary: ImportSummary }) {
         <strong>{rejected.length} rejected</strong>.
       </p>
       {rejected.length > 0 ? (
-        <table className="import-summary__table">
-          <caption>Rejected rows</caption>
-          <thead>
-            <tr>
-              <th scope="col">Row</th>
-              <th scope="col">Reason</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rejected.map((r, i) => (
-              <tr key={`${r.row}-${i}`}>
-                <td className="mono">{r.row}</td>
-                <td>{r.message}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <>
+          <p className="field__help">
+            Fix these rows in the file and import it again: patients already imported are updated, not added twice.
+          </p>
+          <div className="import-summary__scroll">
+            <table className="import-summary__table">
+              <caption>Rejected rows</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Row</th>
+                  <th scope="col">Reason</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rejected.map((r, i) => (
+                  <tr key={`${r.row}-${i}`}>
+                    <td className="mono">{r.row}</td>
+                    <td>{r.message}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
       ) : null}
     </section>
   );

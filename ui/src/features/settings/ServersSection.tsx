@@ -1,6 +1,7 @@
 import { useAppInfo } from '../app-info/queries';
 import { RadioSetting } from './RadioSetting';
 import { SettingsSection } from './SettingsSection';
+import { TextSetting } from './TextSetting';
 
 const MODES = [
   {
@@ -34,6 +35,12 @@ export function ServersSection() {
       }
     >
       <RadioSetting settingKey="servers.mode" legend="Which servers to use" options={MODES} />
+      <TextSetting
+        settingKey="sandbox.port"
+        label="Sandbox port"
+        inputMode="numeric"
+        help="Advanced, for scripts that drive the sandbox: its port on this computer. 0 picks any free port."
+      />
     </SettingsSection>
   );
 }

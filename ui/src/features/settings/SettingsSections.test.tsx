@@ -27,6 +27,7 @@ describe('settings sections', () => {
       'You',
       'Exports',
     ]);
+    expect(within(section('Servers')).getByLabelText('Sandbox port')).toHaveAttribute('placeholder', 'Default: 0');
     expect(within(section('Hospital SMS server')).getByLabelText('Hospital SMS server address')).toHaveValue(
       'https://his.example.org/',
     );

@@ -1,6 +1,7 @@
 /** Every key a section of the dialog shows; anything else the backend lists goes under "Other settings". */
 export const PLACED_SETTING_KEYS: readonly string[] = [
   'servers.mode',
+  'sandbox.port',
   'his.base_url',
   'his.auth',
   'his.from',
