@@ -87,7 +87,9 @@ describe('status bar', () => {
         throw { code: 'unavailable', message: 'The engine is not running.' };
       },
     });
-    expect(await within(bar).findByText('Sync status unavailable: The engine is not running.')).toBeInTheDocument();
+    expect(await within(bar).findByTestId('sync-error')).toHaveTextContent(
+      'Sync status unavailable: The engine is not running.',
+    );
     // The mode still comes from app_info.
     expect(bar).toHaveTextContent('Real servers');
   });

@@ -1,7 +1,7 @@
 import type { AppInfo } from '../platform';
 import { useSyncStatus, useSyncStatusEvents } from '../features/sync/queries';
 import { plural } from '../shared/plural';
-import { StatusBarSync } from './StatusBarSync';
+import { StatusBarSync, StatusBarSyncProblem } from './StatusBarSync';
 import { StatusBarTestMode } from './StatusBarTestMode';
 import './StatusBar.css';
 
@@ -24,6 +24,7 @@ export function StatusBar({ info }: { info: AppInfo }) {
         <span>{info.user_name}</span>
         <span>CareDesk v{info.version}</span>
       </div>
+      <StatusBarSyncProblem />
     </footer>
   );
 }

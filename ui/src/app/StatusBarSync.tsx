@@ -32,7 +32,7 @@ function NextSync({ view, now }: { view: SyncView; now: Date }) {
   );
 }
 
-/** The background sync: running or when it last ran, when it runs next, what went wrong, and Sync now. */
+/** The background sync: running or when it last ran, when it runs next, and Sync now. */
 export function StatusBarSync() {
   const status = useSyncStatus();
   const syncNow = useSyncNow();
@@ -48,14 +48,6 @@ export function StatusBarSync() {
       ) : null}
       {view ? <LastSync view={view} now={now} /> : null}
       {view ? <NextSync view={view} now={now} /> : null}
-      {view?.last_error ? (
-        <span className="status-bar__error" data-testid="sync-error" title={view.last_error}>
-          Sync problem: {view.last_error}
-        </span>
-      ) : null}
-      {status.error && !view ? (
-        <span className="status-bar__error">Sync status unavailable: {errorMessage(status.error)}</span>
-      ) : null}
       <button
         type="button"
         className="button status-bar__button"
@@ -70,5 +62,20 @@ export function StatusBarSync() {
         </span>
       ) : null}
     </>
+  );
+}
+
+/** What went wrong with the last sync (or reading its status), in words, on its own line. */
+export function StatusBarSyncProblem() {
+  const status = useSyncStatus();
+  const view = status.data;
+  const problem = view
+    ? view.last_error && `Sync problem: ${view.last_error}`
+    : status.error && `Sync status unavailable: ${errorMessage(status.error)}`;
+  if (!problem) return null;
+  return (
+    <p className="status-bar__problem" data-testid="sync-error">
+      {problem}
+    </p>
   );
 }

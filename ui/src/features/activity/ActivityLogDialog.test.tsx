@@ -160,6 +160,17 @@ describe('activity log dialog', () => {
     expect(within(dialog).queryByTestId('export-result')).toBeNull();
   });
 
+  it('gives every control an accessible name', async () => {
+    const { dialog } = await openDialog();
+    const controls = (['button', 'textbox', 'combobox', 'searchbox'] as const).flatMap((role) =>
+      within(dialog).queryAllByRole(role),
+    );
+    // Close, Export CSV, Type, Patient, Find patient (date inputs have no ARIA role in jsdom).
+    expect(controls.length).toBeGreaterThanOrEqual(5);
+    for (const control of controls) expect(control).toHaveAccessibleName();
+    for (const input of Array.from(dialog.querySelectorAll('input'))) expect(input).toHaveAccessibleName();
+  });
+
   it('Escape closes the dialog', async () => {
     const { user, closedCount } = await openDialog();
     await user.keyboard('{Escape}');

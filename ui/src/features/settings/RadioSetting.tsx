@@ -37,15 +37,18 @@ export function RadioSetting({ settingKey, legend, options }: Props) {
             value={o.value}
             checked={draft === o.value}
             disabled={save.isPending}
-            aria-describedby={`${name}-${o.value}`}
+            aria-labelledby={`${name}-${o.value}-label`}
+            aria-describedby={`${name}-${o.value}-help`}
             onChange={() => {
               setDraft(o.value);
               save.mutate({ key: settingKey, value: o.value }, { onError: () => setDraft(current) });
             }}
           />
           <span>
-            <span className="setting__radio-label">{o.label}</span>
-            <span id={`${name}-${o.value}`} className="field__help setting__radio-help">
+            <span id={`${name}-${o.value}-label`} className="setting__radio-label">
+              {o.label}
+            </span>
+            <span id={`${name}-${o.value}-help`} className="field__help setting__radio-help">
               {o.explanation}
             </span>
           </span>

@@ -56,10 +56,10 @@ describe('settings sections', () => {
     const servers = section('Servers');
     await waitFor(() => expect(servers).toHaveTextContent('CareDesk is using the sandbox now.'));
     const group = within(servers).getByRole('group', { name: 'Which servers to use' });
-    expect(within(group).getByRole('radio', { name: /Automatic/ })).toBeChecked();
-    const real = within(group).getByRole('radio', { name: /Real servers/ });
+    expect(within(group).getByRole('radio', { name: 'Automatic' })).toBeChecked();
+    const real = within(group).getByRole('radio', { name: 'Real servers' });
     expect(real).toHaveAccessibleDescription(/Texts reach real patients/);
-    expect(within(group).getByRole('radio', { name: /Always sandbox/ })).toHaveAccessibleDescription(
+    expect(within(group).getByRole('radio', { name: 'Always sandbox' })).toHaveAccessibleDescription(
       /never to real patients/,
     );
     await user.click(real);
@@ -176,6 +176,17 @@ describe('settings sections', () => {
     expect(within(other).getByLabelText('sms.daily_limit')).toHaveAttribute('placeholder', 'Default: 200');
     // A section whose settings this backend does not have is left out.
     expect(screen.queryByRole('region', { name: 'Exports' })).toBeNull();
+  });
+
+  it('gives every control an accessible name', async () => {
+    renderSettings({}, { 'his.auth': 'azure' });
+    await ready();
+    await screen.findAllByTestId('credential-row');
+    await within(section('Hospital SMS server')).findByRole('combobox', { name: 'Sender number' });
+    const roles = ['button', 'textbox', 'combobox', 'checkbox', 'radio'] as const;
+    const controls = roles.flatMap((role) => screen.getAllByRole(role));
+    expect(controls.length).toBeGreaterThan(30);
+    for (const control of controls) expect(control).toHaveAccessibleName();
   });
 
   it('Escape closes the dialog', async () => {
