@@ -1,8 +1,10 @@
 // @vitest-environment jsdom
-import { fireEvent, screen, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { appInfo } from '../test/fixtures';
-import { renderShell } from '../test/renderApp';
+import { OPEN_THREAD_EVENT, SYNC_EVENT } from '../platform/events';
+import { composer, selectPatient } from '../test/conversation';
+import { appInfo, pagedThread, syncView, threadItem, unmatchedThread } from '../test/fixtures';
+import { emitEvent, listenerCount, renderShell } from '../test/renderApp';
 
 describe('app shell', () => {
   it('shows the sandbox banner and status bar details in sandbox mode', async () => {
@@ -17,7 +19,10 @@ describe('app shell', () => {
   });
 
   it('has no sandbox banner when talking to real servers', async () => {
-    await renderShell({ app_info: () => ({ ...appInfo, mode: 'real', patient_count: 1 }) });
+    await renderShell({
+      app_info: () => ({ ...appInfo, mode: 'real', patient_count: 1 }),
+      sync_status: () => ({ ...syncView, mode: 'real' }),
+    });
     const status = screen.getByTestId('status-bar');
     expect(await within(status).findByText('Real servers')).toBeInTheDocument();
     expect(status).toHaveTextContent('1 patient');
@@ -50,13 +55,86 @@ describe('app shell', () => {
     expect(screen.queryByRole('dialog')).toBeNull();
   });
 
-  it('every button and text field has an accessible name', async () => {
+  it('opens the activity log from the sidebar and closes it with Escape', async () => {
+    const { user } = await renderShell();
+    await user.click(screen.getByRole('button', { name: 'Activity log' }));
+    expect(screen.getByRole('dialog', { name: 'Activity log' })).toHaveAttribute('aria-modal', 'true');
+    await user.keyboard('{Escape}');
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it("opens a patient's thread when a notification is clicked, even one the search hides", async () => {
     const { user } = await renderShell();
     await screen.findAllByTestId('patient-row');
+    await user.type(screen.getByRole('searchbox', { name: 'Search patients' }), 'alice');
+    await waitFor(() => expect(screen.getAllByTestId('patient-row')).toHaveLength(1));
+    await waitFor(() => expect(listenerCount(OPEN_THREAD_EVENT)).toBe(1));
+    emitEvent(OPEN_THREAD_EVENT, { patient_id: 3, number: null });
+    expect(await screen.findByRole('heading', { level: 1, name: 'Carla Singh' })).toBeInTheDocument();
+  });
+
+  it('opens the Unmatched inbox at the number when a notification for an unknown number is clicked', async () => {
+    const { backend } = await renderShell({ list_unmatched: () => [unmatchedThread()] });
+    await waitFor(() => expect(listenerCount(OPEN_THREAD_EVENT)).toBe(1));
+    emitEvent(OPEN_THREAD_EVENT, { patient_id: null, number: '+18055550100' });
+    const inbox = await screen.findByTestId('unmatched-inbox');
+    expect(await within(inbox).findByRole('heading', { name: '(805) 555-0100' })).toBeInTheDocument();
+    await waitFor(() => expect(backend.callsTo('unmatched_thread')).toEqual([{ number: '+18055550100' }]));
+  });
+
+  it('reloads the thread list and the Unmatched inbox when a sync cycle changed something', async () => {
+    const { user, backend } = await renderShell();
+    await user.click(await screen.findByTestId('unmatched-entry'));
+    await screen.findByText('No replies from unknown numbers.');
+    await waitFor(() => expect(listenerCount(SYNC_EVENT)).toBeGreaterThan(0));
+    const lists = backend.callsTo('list_threads').length;
+    const inbox = backend.callsTo('list_unmatched').length;
+    emitEvent(SYNC_EVENT, { kind: 'cycle_finished', changed: true, unread_total: 0, errors: [] });
+    await waitFor(() => expect(backend.callsTo('list_threads').length).toBeGreaterThan(lists));
+    await waitFor(() => expect(backend.callsTo('list_unmatched').length).toBeGreaterThan(inbox));
+  });
+
+  it('keeps a draft while visiting the Unmatched inbox', async () => {
+    const { user } = await renderShell();
+    await selectPatient(user, 0);
+    await user.type(composer().text, 'Half written');
+    await user.click(screen.getByTestId('unmatched-entry'));
+    await screen.findByTestId('unmatched-inbox');
+    await selectPatient(user, 0);
+    expect(composer().text).toHaveValue('Half written');
+  });
+
+  it('every button and text field has an accessible name', async () => {
+    const { user } = await renderShell({
+      list_unmatched: () => [unmatchedThread()],
+      thread_page: pagedThread(Array.from({ length: 210 }, (_, i) => threadItem({ text: `Text ${i}` }))),
+    });
+    const expectNamed = () => {
+      for (const el of [
+        ...screen.getAllByRole('button'),
+        ...screen.queryAllByRole('textbox'),
+        ...screen.queryAllByRole('searchbox'),
+        ...screen.queryAllByRole('combobox'),
+        ...screen.queryAllByRole('listbox'),
+        ...screen.queryAllByRole('option'),
+        ...screen.queryAllByRole('radio'),
+      ]) {
+        expect(el).toHaveAccessibleName();
+      }
+    };
+    await selectPatient(user, 0);
+    await screen.findByRole('button', { name: 'Load older messages' });
+    expectNamed();
+
     await user.click(screen.getByRole('button', { name: 'Settings' }));
     await screen.findAllByTestId('credential-row');
-    for (const el of [...screen.getAllByRole('button'), ...screen.getAllByRole('textbox')]) {
-      expect(el).toHaveAccessibleName();
-    }
+    expectNamed();
+    await user.keyboard('{Escape}');
+
+    await user.click(screen.getByTestId('unmatched-entry'));
+    await user.click((await screen.findAllByTestId('unmatched-row'))[0]!);
+    await user.click(await screen.findByRole('button', { name: 'Link to patient…' }));
+    await screen.findAllByRole('radio');
+    expectNamed();
   });
 });

@@ -1,17 +1,23 @@
 import { useRef, useState } from 'react';
+import { ActivityLogDialog } from '../features/activity/ActivityLogDialog';
 import { useAppInfo } from '../features/app-info/queries';
 import { ConversationPane } from '../features/conversation/ConversationPane';
+import { createDraftStore } from '../features/conversation/draftStore';
+import { createUnconfiguredRoutes } from '../features/conversation/unconfiguredRoutes';
 import { ImportDialog } from '../features/import/ImportDialog';
 import { PatientSidebar } from '../features/patients/PatientSidebar';
 import { SettingsDialog } from '../features/settings/SettingsDialog';
-import type { AppInfo, Patient } from '../platform';
+import { UnmatchedPane } from '../features/unmatched/UnmatchedPane';
+import type { AppInfo } from '../platform';
 import { SandboxBanner } from './SandboxBanner';
 import { StartupError, StartupPending } from './StartupScreen';
 import { StatusBar } from './StatusBar';
+import { useDeskView } from './useDeskView';
 import { useSearchShortcut } from './useSearchShortcut';
+import { useSyncRefresh } from './useSyncRefresh';
 import './app.css';
 
-type OpenDialog = 'import' | 'settings' | null;
+type OpenDialog = 'import' | 'settings' | 'activity' | null;
 
 /**
  * app_info is the startup probe: until it has answered once, none of the shell renders
@@ -36,24 +42,46 @@ export function App() {
 function Shell({ info }: { info: AppInfo }) {
   const searchRef = useRef<HTMLInputElement>(null);
   const [dialog, setDialog] = useState<OpenDialog>(null);
-  const [selected, setSelected] = useState<Patient | null>(null);
+  // Drafts and known route problems outlive switching threads and visiting the Unmatched inbox.
+  const [drafts] = useState(createDraftStore);
+  const [unconfigured] = useState(createUnconfiguredRoutes);
+  const { view, openPatient, openUnmatched, refreshPatient } = useDeskView();
   useSearchShortcut(searchRef);
+  useSyncRefresh();
+
+  function closeSettings() {
+    setDialog(null);
+    // Settings may have set up a route the backend refused before.
+    unconfigured.clear();
+  }
 
   return (
     <div className="shell">
       {info.mode === 'sandbox' ? <SandboxBanner /> : null}
       <PatientSidebar
         searchRef={searchRef}
-        selectedId={selected?.id ?? null}
-        onSelect={setSelected}
-        onSelectedReloaded={setSelected}
+        selectedId={view.kind === 'patient' ? view.patient.id : null}
+        unmatchedOpen={view.kind === 'unmatched'}
+        onOpenPatient={openPatient}
+        onOpenUnmatched={() => openUnmatched()}
+        onSelectedReloaded={refreshPatient}
         onOpenImport={() => setDialog('import')}
+        onOpenActivity={() => setDialog('activity')}
         onOpenSettings={() => setDialog('settings')}
       />
-      <ConversationPane patient={selected} />
+      {view.kind === 'unmatched' ? (
+        <UnmatchedPane number={view.number} onOpenNumber={openUnmatched} onLinked={openPatient} />
+      ) : (
+        <ConversationPane
+          patient={view.kind === 'patient' ? view.patient : null}
+          drafts={drafts}
+          unconfigured={unconfigured}
+        />
+      )}
       <StatusBar info={info} />
       {dialog === 'import' ? <ImportDialog onClose={() => setDialog(null)} /> : null}
-      {dialog === 'settings' ? <SettingsDialog dataDir={info.data_dir} onClose={() => setDialog(null)} /> : null}
+      {dialog === 'settings' ? <SettingsDialog dataDir={info.data_dir} onClose={closeSettings} /> : null}
+      {dialog === 'activity' ? <ActivityLogDialog onClose={() => setDialog(null)} /> : null}
     </div>
   );
 }

@@ -26,5 +26,6 @@ export function composer() {
     send: within(form).getByRole('button', { name: 'Send' }),
     to: within(form).getByRole('combobox', { name: 'Send to' }) as HTMLSelectElement,
     route: within(form).getByRole('combobox', { name: 'Route' }) as HTMLSelectElement,
+    count: within(form).getByTestId('sms-count'),
   };
 }

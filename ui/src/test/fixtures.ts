@@ -1,4 +1,19 @@
-import type { AppInfo, CallOutcome, CredentialStatus, Patient, Setting, SmsOutcome, ThreadItem } from '../platform';
+import type {
+  AppInfo,
+  CallOutcome,
+  CredentialStatus,
+  LastItem,
+  Patient,
+  PatientThread,
+  Setting,
+  SmsOutcome,
+  SyncView,
+  ThreadItem,
+  ThreadListing,
+  ThreadPage,
+  UnmatchedThread,
+} from '../platform';
+import type { CommandArgs } from '../platform/mockBackend';
 
 export const appInfo: AppInfo = {
   version: '0.1.0',
@@ -33,7 +48,7 @@ export const patients: Patient[] = [
 ];
 
 /** What the Rust search does, roughly: name, phone or ECM id contains the query. */
-export function searchPatients(all: Patient[], query: unknown): Patient[] {
+export function searchPatients<P extends Patient>(all: P[], query: unknown): P[] {
   if (typeof query !== 'string' || query.trim() === '') return all;
   const q = query.trim().toLowerCase();
   return all.filter(
@@ -109,3 +124,72 @@ export function callOutcome(fields: Partial<CallOutcome> = {}): CallOutcome {
     ...fields,
   };
 }
+
+/** A thread list row: the patient with no activity and nothing unread unless given. */
+export function patientThread(patient: Patient, fields: Partial<PatientThread> = {}): PatientThread {
+  return {
+    ...patient,
+    last: null,
+    unread: 0,
+    opted_out: patient.phones.some((p) => p.kind === 'patient' && p.opted_out),
+    ...fields,
+  };
+}
+
+export function lastItem(fields: Partial<LastItem> = {}): LastItem {
+  return { at: '2024-03-01T09:30:00Z', kind: 'sms', direction: 'inbound', preview: 'Hello', ...fields };
+}
+
+/** The three patients as list_threads rows, in backend order (latest activity first). */
+export const patientThreads: PatientThread[] = patients.map((p) => patientThread(p));
+
+/** list_threads over `rows`, searched like the backend, with an Unmatched summary. */
+export function threadListing(
+  rows: PatientThread[],
+  query: unknown,
+  unmatched: ThreadListing['unmatched'] = { threads: 0, unread: 0 },
+): ThreadListing {
+  const found = searchPatients(rows, query);
+  return {
+    patients: found,
+    unmatched,
+    unread_total: rows.reduce((n, p) => n + p.unread, 0) + unmatched.unread,
+  };
+}
+
+/**
+ * A thread_page handler over `items` (oldest first), paging like the backend: the newest
+ * `limit` items before the cursor; the cursor is the id of the oldest item returned.
+ */
+export function pagedThread(items: ThreadItem[] | (() => ThreadItem[])): (args: CommandArgs) => ThreadPage {
+  return (args) => {
+    const all = typeof items === 'function' ? items() : items;
+    const before = typeof args.before === 'string' ? all.findIndex((i) => String(i.id) === args.before) : all.length;
+    const end = before < 0 ? 0 : before;
+    const limit = typeof args.limit === 'number' ? args.limit : 200;
+    const start = Math.max(0, end - limit);
+    const page = all.slice(start, end);
+    return { items: page, older: start > 0 && page[0] ? String(page[0].id) : null };
+  };
+}
+
+export function unmatchedThread(fields: Partial<UnmatchedThread> = {}): UnmatchedThread {
+  return {
+    number: '+18055550100',
+    display: '(805) 555-0100',
+    unread: 1,
+    last: lastItem({ preview: 'Who is this?' }),
+    ...fields,
+  };
+}
+
+export const syncView: SyncView = {
+  mode: 'sandbox',
+  test_mode: false,
+  override_number: null,
+  syncing: false,
+  last_sync: null,
+  next_sync: null,
+  last_error: null,
+  interval_secs: 30,
+};

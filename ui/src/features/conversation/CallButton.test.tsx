@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { ThreadItem } from '../../platform';
 import { composer, openPatient } from '../../test/conversation';
-import { callOutcome, threadItem } from '../../test/fixtures';
+import { callOutcome, pagedThread, threadItem } from '../../test/fixtures';
 
 function header() {
   return screen.getByTestId('conversation').querySelector('header')!;
@@ -13,7 +13,7 @@ describe('call button', () => {
   it("calls the patient's own number with place_call and shows the call in the thread", async () => {
     let items: ThreadItem[] = [];
     const { user, backend } = await openPatient(0, {
-      list_thread: () => items,
+      thread_page: pagedThread(() => items),
       place_call: (args) => {
         items = [threadItem({ kind: 'call', text: '', to: args.to as string, state: 'initiating', route: 'ecm' })];
         return callOutcome({ to: args.to as string });
@@ -24,7 +24,7 @@ describe('call button', () => {
     await user.click(call);
     await waitFor(() => expect(backend.callsTo('place_call')).toEqual([{ patientId: 1, to: '+15551234567' }]));
     const row = await within(screen.getByTestId('thread')).findByTestId('call-row');
-    expect(row).toHaveTextContent('Call to +1 (555) 123-4567 · Calling…');
+    expect(row).toHaveTextContent('Call to Patient · +1 (555) 123-4567 · Calling…');
     expect(screen.queryByRole('alert')).toBeNull();
   });
 

@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { SmsOutcome } from '../../platform';
 import { composer, openPatient, selectPatient } from '../../test/conversation';
-import { patients, smsOutcome } from '../../test/fixtures';
+import { patients, patientThread, smsOutcome, threadListing } from '../../test/fixtures';
 
 describe('composer', () => {
   it("lists the patient's numbers, own first, contacts with name and relationship", async () => {
@@ -24,15 +24,16 @@ describe('composer', () => {
     const { text, send } = composer();
     expect(send).toBeDisabled();
     await user.type(text, 'Hello Alice');
-    expect(screen.getByText('11 characters')).toBeInTheDocument();
+    expect(composer().count).toHaveTextContent('11 characters · 1 segment (GSM-7)');
     await user.click(send);
     await waitFor(() => expect(text).toHaveValue(''));
     expect(backend.callsTo('send_sms')).toEqual([{ patientId: 1, to: '+15551234567', text: 'Hello Alice', via: 'his' }]);
-    // The thread reloads after the send.
+    // The thread and the patient column (preview, order) reload after the send.
     const commands = () => backend.calls.map((c) => c.cmd);
-    await waitFor(() => expect(commands().lastIndexOf('list_thread')).toBeGreaterThan(commands().indexOf('send_sms')));
+    await waitFor(() => expect(commands().lastIndexOf('thread_page')).toBeGreaterThan(commands().indexOf('send_sms')));
+    await waitFor(() => expect(commands().lastIndexOf('list_threads')).toBeGreaterThan(commands().indexOf('send_sms')));
     expect(screen.queryByRole('alert')).toBeNull();
-    expect(screen.getByText('0 characters')).toBeInTheDocument();
+    expect(composer().count).toHaveTextContent(/^0 characters$/);
   });
 
   it('sends to the chosen contact over ECM', async () => {
@@ -116,13 +117,9 @@ describe('composer', () => {
   });
 
   it('disables the composer with the reason when the chosen number opted out', async () => {
+    const alice = { ...patients[0]!, phones: [patients[0]!.phones[0]!, { ...patients[0]!.phones[1]!, opted_out: true }] };
     const { user, backend } = await openPatient(0, {
-      list_patients: () => [
-        {
-          ...patients[0]!,
-          phones: [patients[0]!.phones[0]!, { ...patients[0]!.phones[1]!, opted_out: true }],
-        },
-      ],
+      list_threads: (args) => threadListing([patientThread(alice)], args.query),
     });
     const { to, text, send } = composer();
     expect(within(to).getByRole('option', { name: 'Rosa Moreno (daughter) · +1 (555) 987-6543 — opted out' })).toBeInTheDocument();
@@ -168,7 +165,7 @@ describe('composer', () => {
     expect(composer().text).toHaveValue('For Alice');
     expect(composer().to).toHaveValue('+15559876543');
     expect(composer().route).toHaveValue('ecm');
-    expect(screen.getByText('9 characters')).toBeInTheDocument();
+    expect(composer().count).toHaveTextContent('9 characters · 1 segment (GSM-7)');
 
     await selectPatient(user, 2);
     expect(composer().text).toHaveValue('For Carla');

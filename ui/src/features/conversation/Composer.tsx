@@ -1,11 +1,12 @@
 import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { errorMessage, type Patient } from '../../platform';
+import { toAppError, type Patient } from '../../platform';
+import { ComposerOptions } from './ComposerOptions';
 import type { Draft, DraftStore } from './draftStore';
 import { useSendSms } from './queries';
 import { optedOutReason, type Recipient } from './recipients';
-import { RecipientSelect } from './RecipientSelect';
-import { RouteSelect } from './RouteSelect';
-import { smsOutcomeProblem } from './states';
+import { SmsSizeNote } from './SmsSizeNote';
+import { ROUTE_NAMES, smsOutcomeProblem } from './states';
+import { useUnconfiguredRoute, type UnconfiguredRoutes } from './unconfiguredRoutes';
 
 interface Props {
   patient: Patient;
@@ -14,22 +15,21 @@ interface Props {
   recipient: Recipient | null;
   draft: Draft;
   drafts: DraftStore;
+  unconfigured: UnconfiguredRoutes;
 }
 
-function characterCount(text: string): string {
-  const n = Array.from(text).length;
-  return `${n} ${n === 1 ? 'character' : 'characters'}`;
-}
-
-/** Writes and sends one text to the chosen number over the chosen route. */
-export function Composer({ patient, recipients, recipient, draft, drafts }: Props) {
+/** Writes and sends one text to the chosen number over the chosen route; Ctrl+Enter sends. */
+export function Composer({ patient, recipients, recipient, draft, drafts, unconfigured }: Props) {
   const ids = useId();
   const send = useSendSms(patient.id);
   const [problem, setProblem] = useState<string | null>(null);
   const ecmAvailable = patient.ecm_patient_id !== null;
   const via = ecmAvailable ? draft.via : 'his';
-  const blockedReason =
+  const routeProblem = useUnconfiguredRoute(unconfigured, via);
+  // Nothing can be written to this number at all.
+  const closedReason =
     recipient === null ? 'There is no phone number on file to text.' : recipient.optedOut ? optedOutReason(recipient) : null;
+  const blockedReason = closedReason ?? (routeProblem ? `${ROUTE_NAMES[via]} is not set up: ${routeProblem}` : null);
   const canSend = blockedReason === null && draft.text.trim() !== '' && !send.isPending;
 
   async function submit() {
@@ -46,7 +46,9 @@ export function Composer({ patient, recipients, recipient, draft, drafts }: Prop
       // Clear only what was sent: keep anything typed while the send was in flight.
       if (drafts.get(patient.id).text === text) drafts.update(patient.id, { text: '' });
     } catch (error) {
-      setProblem(errorMessage(error));
+      const appError = toAppError(error);
+      if (appError.code === 'not_configured') unconfigured.set(via, appError.message);
+      else setProblem(appError.message);
     }
   }
 
@@ -64,34 +66,24 @@ export function Composer({ patient, recipients, recipient, draft, drafts }: Prop
 
   return (
     <form className="composer" data-testid="composer" aria-label="Write a text" onSubmit={onSubmit}>
-      <div className="composer__options">
-        <div className="composer__field composer__field--to">
-          <label className="composer__label" htmlFor={`${ids}-to`}>
-            To
-          </label>
-          <RecipientSelect
-            id={`${ids}-to`}
-            recipients={recipients}
-            value={recipient?.number ?? null}
-            onChange={(to) => drafts.update(patient.id, { to })}
-          />
-        </div>
-        <div className="composer__field">
-          <label className="composer__label" htmlFor={`${ids}-route`}>
-            Via
-          </label>
-          <RouteSelect
-            id={`${ids}-route`}
-            value={via}
-            ecmAvailable={ecmAvailable}
-            onChange={(route) => drafts.update(patient.id, { via: route })}
-          />
-        </div>
-      </div>
+      <ComposerOptions
+        idPrefix={ids}
+        recipients={recipients}
+        to={recipient?.number ?? null}
+        via={via}
+        ecmAvailable={ecmAvailable}
+        onTo={(to) => drafts.update(patient.id, { to })}
+        onVia={(route) => drafts.update(patient.id, { via: route })}
+      />
       {blockedReason ? (
-        <p className="composer__blocked" id={`${ids}-blocked`}>
-          {blockedReason}
-        </p>
+        <div className="composer__blocked">
+          <p id={`${ids}-blocked`}>{blockedReason}</p>
+          {closedReason === null ? (
+            <button type="button" className="button" onClick={() => unconfigured.clear()}>
+              Try again
+            </button>
+          ) : null}
+        </div>
       ) : null}
       <div className="composer__row">
         <textarea
@@ -101,7 +93,7 @@ export function Composer({ patient, recipients, recipient, draft, drafts }: Prop
           placeholder="Write a text…"
           rows={3}
           value={draft.text}
-          disabled={blockedReason !== null}
+          disabled={closedReason !== null}
           onChange={(e) => drafts.update(patient.id, { text: e.target.value })}
           onKeyDown={onKeyDown}
         />
@@ -110,8 +102,8 @@ export function Composer({ patient, recipients, recipient, draft, drafts }: Prop
         </button>
       </div>
       <div className="composer__footer">
-        <span id={`${ids}-count`}>{characterCount(draft.text)}</span>
-        <span>Ctrl+Enter to send</span>
+        <SmsSizeNote id={`${ids}-count`} text={draft.text} />
+        <span className="composer__shortcut">Ctrl+Enter to send</span>
       </div>
       {problem ? (
         <p className="error-message composer__problem" role="alert">

@@ -4,14 +4,16 @@ import { ConversationHeader } from './ConversationHeader';
 import { useDraft, type DraftStore } from './draftStore';
 import { chooseRecipient, recipientsOf } from './recipients';
 import { Thread } from './Thread';
+import type { UnconfiguredRoutes } from './unconfiguredRoutes';
 
 interface Props {
   patient: Patient;
   drafts: DraftStore;
+  unconfigured: UnconfiguredRoutes;
 }
 
 /** One patient's conversation: header with the call button, thread, composer. */
-export function Conversation({ patient, drafts }: Props) {
+export function Conversation({ patient, drafts, unconfigured }: Props) {
   const [draft] = useDraft(drafts, patient.id);
   const recipients = recipientsOf(patient);
   const recipient = chooseRecipient(recipients, draft.to);
@@ -19,7 +21,14 @@ export function Conversation({ patient, drafts }: Props) {
     <>
       <ConversationHeader patient={patient} callTo={recipient?.number ?? null} />
       <Thread patient={patient} />
-      <Composer patient={patient} recipients={recipients} recipient={recipient} draft={draft} drafts={drafts} />
+      <Composer
+        patient={patient}
+        recipients={recipients}
+        recipient={recipient}
+        draft={draft}
+        drafts={drafts}
+        unconfigured={unconfigured}
+      />
     </>
   );
 }

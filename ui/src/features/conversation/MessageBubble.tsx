@@ -1,38 +1,32 @@
-import type { Patient, ThreadItem } from '../../platform';
-import { describeNumber, threadPartyLabel } from './recipients';
+import type { ThreadItem } from '../../platform';
+import { MessageMarks } from './MessageMarks';
+import { MessageText } from './MessageText';
+import type { NumberLabeler } from './recipients';
 import { StateLabel } from './StateLabel';
 import { routeLabel, smsStateWords } from './states';
 import { Timestamp } from './Timestamp';
 
 interface Props {
   item: ThreadItem;
-  patient: Patient;
+  labelFor: NumberLabeler;
 }
 
-/** One text: outbound on the right, inbound on the left. The text is only ever React text. */
-export function MessageBubble({ item, patient }: Props) {
+/** One text: outbound on the right, inbound on the left, saying which number it went to or came from. */
+export function MessageBubble({ item, labelFor }: Props) {
   const outbound = item.direction === 'outbound';
-  const party = threadPartyLabel(patient, outbound ? item.to : item.from);
+  // An override send went to the override number but belongs to the intended one.
+  const party = labelFor(outbound ? (item.intended_to ?? item.to) : item.from);
+  const classes = ['message', `message--${item.direction}`, item.flagged ? 'message--flagged' : ''].filter(Boolean);
   return (
-    <div className={`message message--${item.direction}`} data-testid="message" data-direction={item.direction}>
-      <p className="message__text">{item.text}</p>
+    <div className={classes.join(' ')} data-testid="message" data-direction={item.direction}>
+      <MessageText className="message__text" text={item.text} />
       <p className="message__meta">
         <Timestamp at={item.at} />
-        {party ? <span>{outbound ? `To ${party}` : `From ${party}`}</span> : null}
+        <span data-testid="message-party">{outbound ? `To ${party}` : `From ${party}`}</span>
         <span>{routeLabel(item.route)}</span>
         <StateLabel words={smsStateWords(item.state, item.error)} />
       </p>
-      {item.test ? <TestNote patient={patient} intendedTo={item.intended_to} /> : null}
+      <MessageMarks item={item} labelFor={labelFor} />
     </div>
-  );
-}
-
-function TestNote({ patient, intendedTo }: { patient: Patient; intendedTo: string | null }) {
-  const intended = intendedTo ? describeNumber(patient, intendedTo) : null;
-  return (
-    <p className="message__test">
-      <span className="badge badge--warning">Test</span>
-      {intended ? ` Sent to the test number instead of ${intended}.` : ' Sent to the test number.'}
-    </p>
   );
 }

@@ -1,50 +1,38 @@
-import { useLayoutEffect, useRef } from 'react';
+import { useMemo } from 'react';
 import type { Patient } from '../../platform';
-import { ErrorMessage } from '../../shared/ErrorMessage';
-import { CallRow } from './CallRow';
-import { MessageBubble } from './MessageBubble';
-import { useThread } from './queries';
+import { useMarkThreadRead, useThreadPages } from './queries';
+import { patientNumberLabeler } from './recipients';
+import { ThreadView } from './ThreadView';
+import { useMarkReadWhileOpen } from './useMarkReadWhileOpen';
 
-/** The patient's texts and calls, oldest at the top; kept scrolled to the newest. */
+/** The patient's texts and calls from all their numbers, one thread, paged from the newest back. */
 export function Thread({ patient }: { patient: Patient }) {
-  const thread = useThread(patient.id);
-  const items = thread.data ?? [];
-  const logRef = useRef<HTMLDivElement>(null);
-  const last = items[items.length - 1];
-  const newest = last ? `${last.kind}-${last.id}` : null;
+  const pages = useThreadPages(patient.id);
+  // Pages come newest first, each oldest first.
+  const items = useMemo(() => (pages.data ? [...pages.data.pages].reverse().flatMap((p) => p.items) : []), [pages.data]);
+  const labelFor = useMemo(() => patientNumberLabeler(patient), [patient]);
+  const { mutate: markRead } = useMarkThreadRead();
+  useMarkReadWhileOpen(patient.id, pages.data ? items : undefined, () => markRead(patient.id));
 
-  // On open (first data) and whenever a new item arrives; state changes do not move the view.
-  useLayoutEffect(() => {
-    const log = logRef.current;
-    if (log && newest !== null) log.scrollTop = log.scrollHeight;
-  }, [newest]);
+  const olderError = pages.isFetchNextPageError ? pages.error : null;
+  const { fetchNextPage } = pages;
+  const older = useMemo(
+    () => ({
+      hasMore: pages.hasNextPage,
+      loading: pages.isFetchingNextPage,
+      error: olderError,
+      load: () => void fetchNextPage(),
+    }),
+    [pages.hasNextPage, pages.isFetchingNextPage, olderError, fetchNextPage],
+  );
 
   return (
-    <div
-      ref={logRef}
-      className="thread"
-      data-testid="thread"
-      role="log"
-      aria-live="polite"
-      aria-label="Messages"
-      tabIndex={0}
-    >
-      <ErrorMessage error={thread.error} context="Could not load messages" />
-      {thread.isPending ? <p className="thread__note muted">Loading messages…</p> : null}
-      {thread.isSuccess && items.length === 0 ? <p className="thread__note muted">No messages yet</p> : null}
-      {items.length > 0 ? (
-        <ol className="thread__items">
-          {items.map((item) => (
-            <li key={`${item.kind}-${item.id}`} className={`thread__item thread__item--${item.direction}`}>
-              {item.kind === 'call' ? (
-                <CallRow item={item} patient={patient} />
-              ) : (
-                <MessageBubble item={item} patient={patient} />
-              )}
-            </li>
-          ))}
-        </ol>
-      ) : null}
-    </div>
+    <ThreadView
+      items={items}
+      labelFor={labelFor}
+      pending={pages.isPending}
+      error={olderError ? null : pages.error}
+      older={older}
+    />
   );
 }

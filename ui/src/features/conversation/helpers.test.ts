@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from 'vitest';
 import { createDraftStore, EMPTY_DRAFT } from './draftStore';
-import { chooseRecipient, recipientsOf, threadPartyLabel } from './recipients';
+import { chooseRecipient, patientNumberLabeler, plainNumberLabeler, recipientsOf } from './recipients';
 import { callStateWords, smsOutcomeProblem, smsStateWords } from './states';
 import { formatShortTime, parseTimestamp } from './time';
 import { patients, smsOutcome } from '../../test/fixtures';
@@ -81,11 +81,21 @@ describe('recipients', () => {
     expect(chooseRecipient([], null)).toBeNull();
   });
 
-  it("labels thread parties only when the patient has several numbers", () => {
-    expect(threadPartyLabel(patients[0]!, '+15551234567')).toBe('Alice Moreno');
-    expect(threadPartyLabel(patients[0]!, '+15559876543')).toBe('Rosa Moreno (daughter)');
-    expect(threadPartyLabel(patients[2]!, '+15552223333')).toBeNull();
-    expect(threadPartyLabel(patients[2]!, '+15550000000')).toBe('+1 (555) 000-0000');
+  it('labels every number in a thread by owner and number', () => {
+    const alice = patientNumberLabeler(patients[0]!);
+    expect(alice('+15551234567')).toBe('Patient · +1 (555) 123-4567');
+    expect(alice('+15559876543')).toBe('Rosa Moreno (daughter) · +1 (555) 987-6543');
+    expect(alice('+15550000000')).toBe('+1 (555) 000-0000');
+    expect(alice(null)).toBe('Unknown number');
+    // A patient with a single number still says which one.
+    expect(patientNumberLabeler(patients[2]!)('+15552223333')).toBe('Patient · +1 (555) 222-3333');
+    expect(plainNumberLabeler('+18055550100')).toBe('+1 (805) 555-0100');
+  });
+
+  it('names a number shared by the patient and a contact as the patient', () => {
+    const alice = patients[0]!;
+    const shared = { ...alice, phones: [{ ...alice.phones[1]!, number: '+15551234567' }, alice.phones[0]!] };
+    expect(patientNumberLabeler(shared)('+15551234567')).toBe('Patient · +1 (555) 123-4567');
   });
 });
 

@@ -45,23 +45,23 @@ export function optedOutReason(recipient: Recipient): string {
   return `${formatPhone(recipient.number)} opted out of SMS (replied STOP). They can text START to opt back in.`;
 }
 
-/**
- * Whose number a thread item went to or came from ("Alice Moreno", "Luis Lopez (son)"),
- * or null when it needs no mention: the patient has a single number and it is that one.
- */
-export function threadPartyLabel(patient: Patient, number: string | null): string | null {
-  if (number === null) return 'Unknown number';
-  const recipients = recipientsOf(patient);
-  const match = recipients.find((r) => r.number === number);
-  if (!match) return formatPhone(number);
-  if (recipients.length < 2) return null;
-  return match.kind === 'patient' ? patient.name : match.who;
+/** Names a number in a thread: "Patient · +1 (805) 555-0100", "Maria (mother) · …", or just the number. */
+export type NumberLabeler = (number: string | null) => string;
+
+/** The labeler for a patient's thread: each of their numbers by owner, any other number as itself. */
+export function patientNumberLabeler(patient: Patient): NumberLabeler {
+  const owners = new Map<string, string>();
+  for (const phone of [...patient.phones].sort((a, b) => Number(a.kind !== 'patient') - Number(b.kind !== 'patient'))) {
+    if (!owners.has(phone.number)) owners.set(phone.number, phoneOwnerLabel(phone));
+  }
+  return (number) => {
+    if (number === null || number === '') return 'Unknown number';
+    const owner = owners.get(number);
+    return owner ? `${owner} · ${formatPhone(number)}` : formatPhone(number);
+  };
 }
 
-/** A number with its owner when known: "Luis Lopez (son), +1 (805) 555-0100". */
-export function describeNumber(patient: Patient, number: string): string {
-  const match = recipientsOf(patient).find((r) => r.number === number);
-  if (!match) return formatPhone(number);
-  const owner = match.kind === 'patient' ? patient.name : match.who;
-  return `${owner}, ${formatPhone(number)}`;
+/** The labeler for numbers that belong to no patient. */
+export function plainNumberLabeler(number: string | null): string {
+  return number === null || number === '' ? 'Unknown number' : formatPhone(number);
 }

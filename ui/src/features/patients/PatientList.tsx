@@ -1,49 +1,28 @@
 import { useEffect, useId, type KeyboardEvent, type Ref } from 'react';
-import type { Patient } from '../../platform';
+import type { PatientThread } from '../../platform';
 import { PatientRow } from './PatientRow';
 
 interface Props {
-  patients: Patient[];
+  patients: PatientThread[];
+  /** The open thread. */
   selectedId: number | null;
-  onSelect: (patient: Patient) => void;
+  /** The keyboard cursor (aria-activedescendant). */
+  activeId: number | null;
+  onOpen: (patient: PatientThread) => void;
+  onKeyDown: (event: KeyboardEvent<HTMLUListElement>) => void;
+  onFocus: () => void;
   listRef: Ref<HTMLUListElement>;
 }
 
-/** A single-select listbox; Up/Down/Home/End move the selection. */
-export function PatientList({ patients, selectedId, onSelect, listRef }: Props) {
+/** The threads as a single-select listbox: the cursor moves with the arrows, Enter or a click opens. */
+export function PatientList({ patients, selectedId, activeId, onOpen, onKeyDown, onFocus, listRef }: Props) {
   const baseId = useId();
   const optionId = (id: number) => `${baseId}-patient-${id}`;
-  const selectedIndex = patients.findIndex((p) => p.id === selectedId);
-  const activeId = selectedIndex >= 0 && selectedId !== null ? optionId(selectedId) : undefined;
+  const activeOption = activeId !== null ? optionId(activeId) : undefined;
 
   useEffect(() => {
-    if (activeId) document.getElementById(activeId)?.scrollIntoView?.({ block: 'nearest' });
-  }, [activeId]);
-
-  function onKeyDown(event: KeyboardEvent<HTMLUListElement>) {
-    const last = patients.length - 1;
-    if (last < 0) return;
-    let next: number;
-    switch (event.key) {
-      case 'ArrowDown':
-        next = selectedIndex < 0 ? 0 : Math.min(selectedIndex + 1, last);
-        break;
-      case 'ArrowUp':
-        next = selectedIndex < 0 ? last : Math.max(selectedIndex - 1, 0);
-        break;
-      case 'Home':
-        next = 0;
-        break;
-      case 'End':
-        next = last;
-        break;
-      default:
-        return;
-    }
-    event.preventDefault();
-    const patient = patients[next];
-    if (patient) onSelect(patient);
-  }
+    if (activeOption) document.getElementById(activeOption)?.scrollIntoView?.({ block: 'nearest' });
+  }, [activeOption]);
 
   return (
     <ul
@@ -53,8 +32,9 @@ export function PatientList({ patients, selectedId, onSelect, listRef }: Props) 
       aria-label="Patients"
       data-testid="patient-list"
       tabIndex={0}
-      aria-activedescendant={activeId}
+      aria-activedescendant={activeOption}
       onKeyDown={onKeyDown}
+      onFocus={onFocus}
     >
       {patients.map((patient) => (
         <PatientRow
@@ -62,7 +42,8 @@ export function PatientList({ patients, selectedId, onSelect, listRef }: Props) 
           patient={patient}
           optionId={optionId(patient.id)}
           selected={patient.id === selectedId}
-          onSelect={onSelect}
+          active={patient.id === activeId}
+          onOpen={onOpen}
         />
       ))}
     </ul>

@@ -1,29 +1,62 @@
-import type { Patient } from '../../platform';
-import { formatPhone, hasOptedOut, primaryPhone } from './phones';
+import { memo } from 'react';
+import type { LastItem, PatientThread } from '../../platform';
+import { listTime } from '../conversation/days';
+import { revealInvisibles } from '../conversation/invisibles';
+import { parseTimestamp } from '../conversation/time';
+import { formatPhone, primaryPhone } from './phones';
+import { UnreadBadge } from './UnreadBadge';
 
 interface Props {
-  patient: Patient;
+  patient: PatientThread;
   selected: boolean;
+  active: boolean;
   optionId: string;
-  onSelect: (patient: Patient) => void;
+  onOpen: (patient: PatientThread) => void;
 }
 
-export function PatientRow({ patient, selected, optionId, onSelect }: Props) {
+function previewText(last: LastItem | null): string {
+  if (!last) return 'No messages yet';
+  const preview = revealInvisibles(last.preview);
+  return last.direction === 'outbound' && last.kind === 'sms' ? `You: ${preview}` : preview;
+}
+
+function LastTime({ last }: { last: LastItem | null }) {
+  const date = last ? parseTimestamp(last.at) : null;
+  if (!date) return null;
+  return (
+    <time className="patient-row__time" dateTime={date.toISOString()}>
+      {listTime(date)}
+    </time>
+  );
+}
+
+/** One thread in the patient column: name, newest message, time, unread count, opted-out mark. */
+export const PatientRow = memo(function PatientRow({ patient, selected, active, optionId, onOpen }: Props) {
   const phone = primaryPhone(patient);
+  const classes = ['patient-row', selected && 'patient-row--selected', active && 'patient-row--active'];
+  if (patient.unread > 0) classes.push('patient-row--unread');
   return (
     <li
       id={optionId}
       role="option"
       aria-selected={selected}
       data-testid="patient-row"
-      className={selected ? 'patient-row patient-row--selected' : 'patient-row'}
-      onClick={() => onSelect(patient)}
+      className={classes.filter(Boolean).join(' ')}
+      onClick={() => onOpen(patient)}
     >
       <div className="patient-row__top">
-        <span className="patient-row__name" title={patient.name}>
+        <span className="patient-row__name" title={patient.name} dir="auto">
           {patient.name}
         </span>
-        {hasOptedOut(patient) ? <span className="badge badge--warning">Opted out</span> : null}
+        {patient.opted_out ? <span className="badge badge--warning">Opted out</span> : null}
+        <span className="patient-row__spacer" />
+        <LastTime last={patient.last} />
+      </div>
+      <div className="patient-row__preview">
+        <span className="patient-row__preview-text" dir="auto" data-testid="patient-preview">
+          {previewText(patient.last)}
+        </span>
+        <UnreadBadge count={patient.unread} />
       </div>
       <div className="patient-row__meta">
         <span>{phone ? formatPhone(phone.number) : 'No phone'}</span>
@@ -31,4 +64,4 @@ export function PatientRow({ patient, selected, optionId, onSelect }: Props) {
       </div>
     </li>
   );
-}
+});

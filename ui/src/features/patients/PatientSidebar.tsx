@@ -1,65 +1,89 @@
-import { useEffect, useRef, useState, type Ref } from 'react';
-import type { Patient } from '../../platform';
+import { useCallback, useEffect, useRef, useState, type Ref } from 'react';
+import type { PatientThread } from '../../platform';
 import { ErrorMessage } from '../../shared/ErrorMessage';
-import { GearIcon, ImportIcon } from '../../shared/icons';
 import { PatientList } from './PatientList';
 import { PatientSearch } from './PatientSearch';
-import { usePatients } from './queries';
+import { useThreadListing } from './queries';
+import { SidebarActions } from './SidebarActions';
+import { UnmatchedEntry } from './UnmatchedEntry';
+import { useListboxCursor } from './useListboxCursor';
 import './patients.css';
 
 interface Props {
   searchRef: Ref<HTMLInputElement>;
+  /** The patient whose thread is open. */
   selectedId: number | null;
-  onSelect: (patient: Patient) => void;
-  /** Called with the reloaded record of the selected patient (e.g. after an import). */
-  onSelectedReloaded: (patient: Patient) => void;
+  unmatchedOpen: boolean;
+  onOpenPatient: (patient: PatientThread) => void;
+  onOpenUnmatched: () => void;
+  /** Called with the reloaded record of the open patient (e.g. after an import or an opt-out). */
+  onSelectedReloaded: (patient: PatientThread) => void;
   onOpenImport: () => void;
+  onOpenActivity: () => void;
   onOpenSettings: () => void;
 }
 
+/** The patient column: search, the Unmatched entry and the threads by latest activity. */
 export function PatientSidebar(props: Props) {
-  const { searchRef, selectedId, onSelect, onSelectedReloaded, onOpenImport, onOpenSettings } = props;
+  const { searchRef, selectedId, unmatchedOpen, onOpenPatient, onOpenUnmatched, onSelectedReloaded } = props;
   const [search, setSearch] = useState('');
   const listRef = useRef<HTMLUListElement>(null);
-  const patients = usePatients(search);
-  const rows = patients.data ?? [];
+  const listing = useThreadListing(search);
+  const rows = listing.data?.patients ?? [];
   const searching = search.trim() !== '';
+  const cursor = useListboxCursor(rows, (p) => p.id, onOpenPatient);
+  const { setActiveKey } = cursor;
+  const openWithClick = useCallback(
+    (patient: PatientThread) => {
+      setActiveKey(patient.id);
+      onOpenPatient(patient);
+    },
+    [setActiveKey, onOpenPatient],
+  );
 
   useEffect(() => {
-    const fresh = patients.data?.find((p) => p.id === selectedId);
+    const fresh = listing.data?.patients.find((p) => p.id === selectedId);
     if (fresh) onSelectedReloaded(fresh);
     // Only when a new list arrives, not when the selection changes.
-  }, [patients.data]);
+  }, [listing.data]);
 
   function moveIntoList() {
+    cursor.enter(selectedId);
     listRef.current?.focus();
+  }
+
+  function openFirstMatch() {
     const first = rows[0];
-    if (first && !rows.some((p) => p.id === selectedId)) onSelect(first);
+    if (first) onOpenPatient(first);
   }
 
   return (
     <aside className="sidebar" aria-label="Patient search and list">
       <div className="sidebar__toolbar">
-        <PatientSearch value={search} onChange={setSearch} onArrowDown={moveIntoList} inputRef={searchRef} />
-        <div className="sidebar__actions">
-          <button type="button" className="button" onClick={onOpenImport}>
-            <ImportIcon />
-            Import
-          </button>
-          <button type="button" className="button button--icon" aria-label="Settings" onClick={onOpenSettings}>
-            <GearIcon />
-          </button>
-        </div>
+        <PatientSearch
+          value={search}
+          onChange={setSearch}
+          onArrowDown={moveIntoList}
+          onEnter={openFirstMatch}
+          inputRef={searchRef}
+        />
+        <SidebarActions
+          onOpenImport={props.onOpenImport}
+          onOpenActivity={props.onOpenActivity}
+          onOpenSettings={props.onOpenSettings}
+        />
       </div>
 
-      <ErrorMessage error={patients.error} context="Could not load patients" />
+      <UnmatchedEntry summary={listing.data?.unmatched} open={unmatchedOpen} onOpen={onOpenUnmatched} />
 
-      {patients.isError ? null : patients.isPending ? (
+      <ErrorMessage error={listing.error} context="Could not load patients" />
+
+      {listing.isError ? null : listing.isPending ? (
         <p className="sidebar__note muted">Loading patients…</p>
       ) : rows.length === 0 && !searching ? (
         <div className="sidebar__empty">
           <p>No patients yet — import a roster (CSV or FHIR JSON)</p>
-          <button type="button" className="button button--primary" onClick={onOpenImport}>
+          <button type="button" className="button button--primary" onClick={props.onOpenImport}>
             Import a roster
           </button>
         </div>
@@ -67,7 +91,15 @@ export function PatientSidebar(props: Props) {
         <p className="sidebar__note muted">No patients match “{search.trim()}”.</p>
       ) : null}
 
-      <PatientList patients={rows} selectedId={selectedId} onSelect={onSelect} listRef={listRef} />
+      <PatientList
+        patients={rows}
+        selectedId={selectedId}
+        activeId={typeof cursor.activeKey === 'number' ? cursor.activeKey : null}
+        onOpen={openWithClick}
+        onKeyDown={cursor.onKeyDown}
+        onFocus={() => cursor.enter(selectedId)}
+        listRef={listRef}
+      />
     </aside>
   );
 }

@@ -1,0 +1,90 @@
+import { useId, useState, type FormEvent } from 'react';
+import type { PatientThread } from '../../platform';
+import { Dialog } from '../../shared/Dialog';
+import { ErrorMessage } from '../../shared/ErrorMessage';
+import { useThreadListing } from '../patients/queries';
+import { PatientChoice } from './PatientChoice';
+import { useLinkNumber } from './queries';
+
+/** At most this many matches are listed; typing narrows them. */
+const SHOWN = 20;
+
+interface Props {
+  number: string;
+  display: string;
+  onClose: () => void;
+  onLinked: (patient: PatientThread) => void;
+}
+
+/** Search a patient and link the unknown number to them: its messages move to their thread. */
+export function LinkNumberDialog({ number, display, onClose, onLinked }: Props) {
+  const ids = useId();
+  const [search, setSearch] = useState('');
+  const [chosen, setChosen] = useState<PatientThread | null>(null);
+  const listing = useThreadListing(search);
+  const link = useLinkNumber();
+  const matches = listing.data?.patients ?? [];
+  const shown = matches.slice(0, SHOWN);
+
+  async function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    if (!chosen || link.isPending) return;
+    try {
+      await link.mutateAsync({ number, patientId: chosen.id });
+      onLinked(chosen);
+    } catch {
+      // Shown below from link.error.
+    }
+  }
+
+  return (
+    <Dialog title={`Link ${display} to a patient`} onClose={onClose} className="link-dialog">
+      <form className="link-dialog__form" onSubmit={(e) => void onSubmit(e)}>
+        <p className="muted">
+          The texts from {display} move into the patient’s thread, and later replies from this number go there too.
+        </p>
+        <input
+          className="input"
+          type="search"
+          aria-label="Search patients to link"
+          placeholder="Search name, phone or ECM id"
+          autoComplete="off"
+          spellCheck={false}
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
+        <ErrorMessage error={listing.error} context="Could not search patients" />
+        <fieldset className="link-dialog__matches" aria-describedby={`${ids}-count`}>
+          <legend className="visually-hidden">Patient</legend>
+          {shown.map((patient) => (
+            <PatientChoice
+              key={patient.id}
+              name={`${ids}-patient`}
+              patient={patient}
+              checked={chosen?.id === patient.id}
+              onChoose={setChosen}
+            />
+          ))}
+        </fieldset>
+        <p id={`${ids}-count`} className="muted link-dialog__count">
+          {listing.isPending
+            ? 'Searching…'
+            : matches.length === 0
+              ? 'No patients match.'
+              : matches.length > SHOWN
+                ? `Showing ${SHOWN} of ${matches.length}; type to narrow the search.`
+                : null}
+        </p>
+        <ErrorMessage error={link.error} context="Could not link the number" />
+        <div className="link-dialog__actions">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button button--primary" disabled={!chosen || link.isPending}>
+            {link.isPending ? 'Linking…' : chosen ? `Link to ${chosen.name}` : 'Link'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
