@@ -61,6 +61,9 @@ export function ActivityFilters({ filter, onChange }: Props) {
         </select>
       </div>
       <PatientFilter patientId={filter.patient_id} onChange={(patient_id) => onChange({ ...filter, patient_id })} />
+      <p className="field__help activity-filters__note">
+        Days run from midnight to midnight UTC, as in the exported reports. Times in the table are your local time.
+      </p>
     </div>
   );
 }

@@ -43,7 +43,9 @@ export function ChoiceSetting({ settingKey, label, options, help }: Props) {
         disabled={save.isPending}
         onChange={(e) => {
           setDraft(e.target.value);
-          save.mutate({ key: settingKey, value: e.target.value }, { onError: () => setDraft(current) });
+          // "Not set" clears the setting (the default applies again).
+          const value = e.target.value === '' ? null : e.target.value;
+          save.mutate({ key: settingKey, value }, { onError: () => setDraft(current) });
         }}
       >
         {known ? null : <option value={draft}>{draft === '' ? 'Not set' : draft}</option>}

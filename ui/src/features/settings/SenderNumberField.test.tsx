@@ -28,6 +28,19 @@ describe('sender number', () => {
     await waitFor(() => expect(select).toHaveValue('RSL_HOSP'));
   });
 
+  it('clears the sender number by emptying the typed entry', async () => {
+    const { user, backend } = renderSettings({}, { 'his.from': 'RSL_HOSP' });
+    const field = await senderField();
+    const select = await within(field).findByRole('combobox', { name: 'Sender number' });
+    await waitFor(() => expect(select).toHaveValue('RSL_HOSP'));
+    expect(within(select).queryByRole('option', { name: 'Not set' })).toBeNull();
+    await user.click(within(field).getByRole('button', { name: 'Type a number instead' }));
+    const input = within(field).getByRole('textbox', { name: 'Sender number' });
+    await user.clear(input);
+    await user.click(within(field).getByRole('button', { name: 'Save Sender number' }));
+    await waitFor(() => expect(backend.callsTo('set_setting')).toEqual([{ key: 'his.from', value: null }]));
+  });
+
   it('keeps a saved number that the server no longer lists', async () => {
     renderSettings({}, { 'his.from': '+18055559999' });
     const field = await senderField();
