@@ -14,7 +14,7 @@ export function useSyncRefresh() {
   const queryClient = useQueryClient();
   useBackendEvent(onSyncEvent, (event: SyncEvent) => {
     if (event.kind !== 'cycle_finished' || !event.changed) return;
-    for (const queryKey of [threadListKeys.all, threadKeys.all, unmatchedKeys.all]) {
+    for (const queryKey of [threadListKeys.all, threadKeys.newest, unmatchedKeys.all]) {
       void queryClient.invalidateQueries({ queryKey });
     }
   });

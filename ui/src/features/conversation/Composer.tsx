@@ -7,6 +7,7 @@ import { optedOutReason, type Recipient } from './recipients';
 import { SmsSizeNote } from './SmsSizeNote';
 import { ROUTE_NAMES, smsOutcomeProblem } from './states';
 import { useUnconfiguredRoute, type UnconfiguredRoutes } from './unconfiguredRoutes';
+import './composer.css';
 
 interface Props {
   patient: Patient;

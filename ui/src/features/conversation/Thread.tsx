@@ -7,7 +7,7 @@ import { useMarkReadWhileOpen } from './useMarkReadWhileOpen';
 
 /** The patient's texts and calls from all their numbers, one thread, paged from the newest back. */
 export function Thread({ patient }: { patient: Patient }) {
-  const pages = useThreadPages(patient.id);
+  const { pages, refreshError } = useThreadPages(patient.id);
   // Pages come newest first, each oldest first.
   const items = useMemo(() => (pages.data ? [...pages.data.pages].reverse().flatMap((p) => p.items) : []), [pages.data]);
   const labelFor = useMemo(() => patientNumberLabeler(patient), [patient]);
@@ -31,7 +31,7 @@ export function Thread({ patient }: { patient: Patient }) {
       items={items}
       labelFor={labelFor}
       pending={pages.isPending}
-      error={olderError ? null : pages.error}
+      error={(olderError ? null : pages.error) ?? refreshError}
       older={older}
     />
   );

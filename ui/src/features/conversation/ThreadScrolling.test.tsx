@@ -6,7 +6,7 @@ import { SYNC_EVENT } from '../../platform/events';
 import { openPatient } from '../../test/conversation';
 import { pagedThread, threadItem } from '../../test/fixtures';
 import { emitEvent, scrollTo } from '../../test/renderApp';
-import { THREAD_PAGE_SIZE } from './queries';
+import { THREAD_PAGE_SIZE, THREAD_REFRESH_MS } from './queries';
 
 function texts(from: number, to: number, fields: Partial<ThreadItem> = {}): ThreadItem[] {
   return Array.from({ length: to - from + 1 }, (_, i) =>
@@ -125,4 +125,29 @@ describe('long threads', () => {
     emitEvent(SYNC_EVENT, cycleFinished);
     await waitFor(() => expect(backend.callsTo('list_threads').length).toBeGreaterThan(calls));
   });
+
+  it(
+    'polls only the newest page as a fallback, keeping the older pages it has',
+    async () => {
+      let items = texts(1, 250);
+      const { backend } = await openPatient(0, { thread_page: pagedThread(() => items) });
+      await within(thread()).findByText('Message 250');
+      scrollTo(thread(), 0);
+      await waitFor(() => expect(backend.callsTo('thread_page')).toHaveLength(2));
+      const delivered = { ...items[249]!, state: 'delivered' };
+      items = [...items.slice(0, 249), delivered, threadItem({ direction: 'inbound', from: '+15551234567', text: 'Polled in' })];
+
+      // No event: the interval finds it.
+      scrollTo(thread(), thread().scrollHeight);
+      expect(await within(thread()).findByText('Polled in', {}, { timeout: THREAD_REFRESH_MS + 1500 })).toBeInTheDocument();
+      const lastBubble = within(thread()).getByText('Message 250').closest<HTMLElement>('[data-testid=message]')!;
+      expect(within(lastBubble).getByTestId('message-state')).toHaveTextContent('Delivered');
+      // Every poll asked for the newest page only.
+      expect(backend.callsTo('thread_page').slice(2).every((a) => a.before === null)).toBe(true);
+      // And what was loaded further back is still there.
+      scrollTo(thread(), 0);
+      expect(await within(thread()).findByText('Message 1')).toBeInTheDocument();
+    },
+    THREAD_REFRESH_MS + 5000,
+  );
 });

@@ -8,6 +8,7 @@ import { buildThreadRows } from './threadRows';
 import { estimateRowSize, ThreadRowView } from './ThreadRowView';
 import { THREAD_TOP_PX, ThreadTop } from './ThreadTop';
 import { AT_END_PX, useThreadScroll } from './useThreadScroll';
+import './thread.css';
 
 interface Props {
   /** Oldest first. */

@@ -1,6 +1,14 @@
-import { useInfiniteQuery, useMutation, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import {
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+  type QueryClient,
+} from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { markThreadRead, placeCall, sendSms, threadPage, type Route } from '../../platform';
 import { threadListKeys } from '../patients/queries';
+import { mergeNewestPage, type ThreadPages } from './newestPage';
 
 /** How often an open thread asks for new texts and state changes (besides the engine's events). */
 export const THREAD_REFRESH_MS = 2_000;
@@ -9,26 +17,49 @@ export const THREAD_PAGE_SIZE = 200;
 
 export const threadKeys = {
   all: ['thread'] as const,
-  patient: (patientId: number) => ['thread', patientId] as const,
+  /** The newest page of every thread: what changes. */
+  newest: ['thread', 'newest'] as const,
+  newestOf: (patientId: number) => ['thread', 'newest', patientId] as const,
+  /** Every loaded page of a thread. */
+  pagesOf: (patientId: number) => ['thread', 'pages', patientId] as const,
 };
 
 /**
  * The open patient's texts and calls in pages: the first page is the newest, each next
- * page is older (`fetchNextPage` loads further back). Refreshed while the thread is shown.
+ * page is older (`fetchNextPage` loads further back). Only the newest page is polled and
+ * folded in (see mergeNewestPage), so a long thread does not reload every page it shows.
  */
 export function useThreadPages(patientId: number) {
-  return useInfiniteQuery({
-    queryKey: threadKeys.patient(patientId),
+  const queryClient = useQueryClient();
+  const pages = useInfiniteQuery({
+    queryKey: threadKeys.pagesOf(patientId),
     queryFn: ({ pageParam }) => threadPage(patientId, pageParam, THREAD_PAGE_SIZE),
     initialPageParam: null as string | null,
     getNextPageParam: (page) => page.older,
-    refetchInterval: THREAD_REFRESH_MS,
+    staleTime: Infinity,
+    // Kept fresh by the newest page; only a first load that failed tries again by itself.
+    refetchInterval: (query) => (query.state.data ? false : THREAD_REFRESH_MS),
   });
+  const newest = useQuery({
+    queryKey: threadKeys.newestOf(patientId),
+    queryFn: () => threadPage(patientId, null, THREAD_PAGE_SIZE),
+    enabled: pages.isSuccess,
+    refetchInterval: THREAD_REFRESH_MS,
+    initialData: () => queryClient.getQueryData<ThreadPages>(threadKeys.pagesOf(patientId))?.pages[0],
+    initialDataUpdatedAt: () => queryClient.getQueryState(threadKeys.pagesOf(patientId))?.dataUpdatedAt,
+  });
+
+  useEffect(() => {
+    const fresh = newest.data;
+    if (fresh) queryClient.setQueryData<ThreadPages>(threadKeys.pagesOf(patientId), (data) => mergeNewestPage(data, fresh));
+  }, [newest.data, patientId, queryClient]);
+
+  return { pages, refreshError: newest.error };
 }
 
-/** A patient's thread and the patient column (previews, order, badges) after something changed. */
+/** A patient's thread (its newest page) and the patient column (previews, order) after something changed. */
 function refreshAfterChange(queryClient: QueryClient, patientId: number) {
-  void queryClient.invalidateQueries({ queryKey: threadKeys.patient(patientId) });
+  void queryClient.invalidateQueries({ queryKey: threadKeys.newestOf(patientId) });
   void queryClient.invalidateQueries({ queryKey: threadListKeys.all });
 }
 

@@ -48,7 +48,9 @@ export function useLinkNumber() {
     onSuccess: (_moved, { patientId }) => {
       void queryClient.invalidateQueries({ queryKey: unmatchedKeys.all });
       void queryClient.invalidateQueries({ queryKey: threadListKeys.all });
-      void queryClient.invalidateQueries({ queryKey: threadKeys.patient(patientId) });
+      // Linked texts may fall anywhere in the thread: reload all of it.
+      void queryClient.invalidateQueries({ queryKey: threadKeys.pagesOf(patientId) });
+      void queryClient.invalidateQueries({ queryKey: threadKeys.newestOf(patientId) });
     },
   });
 }
