@@ -2,14 +2,12 @@
 // capabilities/default.json grants to the main window.
 const COMMANDS: &[&str] = &[
     "app_info",
-    "list_patients",
     "import_patients",
     "get_settings",
     "set_setting",
     "credential_status",
     "set_credential",
     "delete_credential",
-    "list_thread",
     "send_sms",
     "place_call",
     "list_threads",

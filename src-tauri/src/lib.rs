@@ -65,14 +65,12 @@ pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
-            commands::patients::list_patients,
             commands::patients::import_patients,
             commands::settings::get_settings,
             commands::settings::set_setting,
             commands::credentials::credential_status,
             commands::credentials::set_credential,
             commands::credentials::delete_credential,
-            commands::messaging::list_thread,
             commands::messaging::send_sms,
             commands::messaging::place_call,
             commands::threads::list_threads,

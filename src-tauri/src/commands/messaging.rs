@@ -1,18 +1,10 @@
 use caredesk_core::{
     send::{self, CallOutcome, SmsOutcome, SmsRequest},
-    store::{Route, ThreadItem},
+    store::Route,
 };
 use tauri::State;
 
 use crate::{error::UiError, state::AppState};
-
-/// The newest items of a thread the conversation shows.
-const THREAD_LIMIT: usize = 500;
-
-#[tauri::command]
-pub async fn list_thread(state: State<'_, AppState>, patient_id: i64) -> Result<Vec<ThreadItem>, UiError> {
-    state.with_desk(move |desk| Ok(desk.db().thread(patient_id, THREAD_LIMIT)?)).await
-}
 
 #[tauri::command]
 pub async fn send_sms(

@@ -132,7 +132,7 @@ describe('startup error screen', () => {
     expect(screen.getByTestId('startup-pending')).toHaveTextContent('Starting CareDesk…');
     expect(screen.queryByTestId('startup-error')).toBeNull();
     expectNoShell();
-    expect(backend.callsTo('list_patients')).toEqual([]);
+    expect(backend.callsTo('list_threads')).toEqual([]);
 
     answer.resolve(appInfo);
     await screen.findByTestId('status-bar');

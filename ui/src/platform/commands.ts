@@ -10,7 +10,6 @@ import type {
   ExportResult,
   ImportProgress,
   ImportSummary,
-  Patient,
   Route,
   SenderNumber,
   Service,
@@ -25,10 +24,6 @@ import type {
 
 export function appInfo(): Promise<AppInfo> {
   return call<AppInfo>('app_info');
-}
-
-export function listPatients(query: string | null): Promise<Patient[]> {
-  return call<Patient[]>('list_patients', { query });
 }
 
 export function importPatients(
@@ -61,11 +56,6 @@ export function setCredential(name: CredentialName, secret: string): Promise<voi
 
 export function deleteCredential(name: CredentialName): Promise<void> {
   return call<void>('delete_credential', { name });
-}
-
-/** The patient's texts and calls, oldest first. */
-export function listThread(patientId: number): Promise<ThreadItem[]> {
-  return call<ThreadItem[]>('list_thread', { patientId });
 }
 
 /**

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest';
-import { appInfo, AppError, listPatients } from './index';
+import { appInfo, AppError, listThreads } from './index';
 import { toAppError } from './errors';
 import { installMockBackend } from './mockBackend';
 
@@ -22,9 +22,10 @@ describe('toAppError', () => {
 
 describe('commands over mocked IPC', () => {
   it('invokes with the contract arguments and returns the result', async () => {
-    const backend = installMockBackend({ list_patients: () => [] });
-    await expect(listPatients('ali')).resolves.toEqual([]);
-    expect(backend.calls).toEqual([{ cmd: 'list_patients', args: { query: 'ali' } }]);
+    const listing = { patients: [], unmatched: { threads: 0, unread: 0 }, unread_total: 0 };
+    const backend = installMockBackend({ list_threads: () => listing });
+    await expect(listThreads('ali')).resolves.toEqual(listing);
+    expect(backend.calls).toEqual([{ cmd: 'list_threads', args: { query: 'ali' } }]);
   });
 
   it('gives a readable error when there is no Tauri backend at all', async () => {
