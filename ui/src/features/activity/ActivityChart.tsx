@@ -1,5 +1,5 @@
 import type { DayCount } from '../../platform';
-import { chartDays, chartSummary, dayLabel } from './chartData';
+import { chartDays, chartSummary, dayLabel, type DayRange } from './chartData';
 
 // Geometry in viewBox units; the SVG scales to the dialog's width. Sizes are SVG attributes,
 // not styles, so the CSP (style-src 'self') has nothing to refuse.
@@ -45,8 +45,8 @@ function Bar({ kind, x, width, value, max, title }: BarProps) {
 }
 
 /** Texts and calls per day as grouped bars, with a sentence and a table for screen readers. */
-export function ActivityChart({ perDay }: { perDay: DayCount[] }) {
-  const days = chartDays(perDay);
+export function ActivityChart({ perDay, range }: { perDay: DayCount[]; range?: DayRange }) {
+  const days = chartDays(perDay, range);
   if (days.length === 0) return null;
   const max = Math.max(1, ...days.map((d) => Math.max(d.sms, d.calls)));
   const slot = PLOT_W / days.length;

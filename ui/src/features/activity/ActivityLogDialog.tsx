@@ -36,7 +36,7 @@ export function ActivityLogDialog({ onClose }: { onClose: () => void }) {
       {data && data.rows.length === 0 ? <p className="muted">No texts or calls match these filters.</p> : null}
       {data && data.rows.length > 0 ? (
         <>
-          <ActivityChart perDay={data.per_day} />
+          <ActivityChart perDay={data.per_day} range={{ from: filter.from, to: filter.to }} />
           <ActivityTable rows={data.rows} />
         </>
       ) : null}

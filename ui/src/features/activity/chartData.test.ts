@@ -32,6 +32,15 @@ describe('chart days', () => {
 
   it('is empty without data', () => {
     expect(chartDays([])).toEqual([]);
+  });
+
+  it('spans the filter range when it has both ends', () => {
+    const days = chartDays([{ day: '2026-11-20', sms: 2, calls: 1 }], { from: '2026-11-18', to: '2026-11-21' });
+    expect(days.map((d) => d.day)).toEqual(['2026-11-18', '2026-11-19', '2026-11-20', '2026-11-21']);
+    expect(days[2]).toEqual({ day: '2026-11-20', sms: 2, calls: 1 });
+    expect(days[3]).toEqual({ day: '2026-11-21', sms: 0, calls: 0 });
+    // An open end falls back to the days with activity.
+    expect(chartDays([{ day: '2026-11-20', sms: 2, calls: 1 }], { from: null, to: '2026-11-21' })).toHaveLength(2);
     expect(chartSummary([])).toBe('No texts or calls in this period.');
   });
 

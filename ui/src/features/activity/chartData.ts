@@ -4,15 +4,27 @@ import { addDays } from './filter';
 /** Days without activity are filled in (as zero) only up to this span; longer spans show the given days. */
 export const MAX_FILLED_DAYS = 93;
 
-/** The days to draw, oldest first: the backend's counts with the quiet days between them as zeros. */
-export function chartDays(perDay: DayCount[]): DayCount[] {
+/** The filter's date range, when it has one. */
+export interface DayRange {
+  from: string | null;
+  to: string | null;
+}
+
+/**
+ * The days to draw, oldest first: the backend's counts with the quiet days as zeros, across the
+ * filter's range when it has both ends (so a single busy day sits at its place in the month),
+ * otherwise between the first and last day with activity.
+ */
+export function chartDays(perDay: DayCount[], range?: DayRange): DayCount[] {
   const sorted = [...perDay].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
   const first = sorted[0];
   const last = sorted[sorted.length - 1];
   if (!first || !last) return [];
+  const start = range?.from && range.from < first.day ? range.from : first.day;
+  const end = range?.to && range.to > last.day ? range.to : last.day;
   const byDay = new Map(sorted.map((d) => [d.day, d]));
   const days: DayCount[] = [];
-  for (let day = first.day; day <= last.day; day = addDays(day, 1)) {
+  for (let day = start; day <= end; day = addDays(day, 1)) {
     days.push(byDay.get(day) ?? { day, sms: 0, calls: 0 });
     if (days.length > MAX_FILLED_DAYS) return sorted;
   }
