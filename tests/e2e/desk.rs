@@ -143,10 +143,10 @@ async fn whole_day(d: &WebDriver, port: u16, exports: &Path, data: &Path) -> Res
     d.find(By::Css("button[aria-label='Call']")).await?.click().await?;
     let call = wait_up_to("the call to progress", Duration::from_secs(40), || async {
         let t = text_of(d, "[data-testid=call-row]").await?;
-        (t.contains("555-0100") && !t.to_lowercase().contains("initiating")).then_some(t)
+        (t.contains("555-0100") && !t.contains("Calling…")).then_some(t)
     })
     .await;
-    assert!(call.to_lowercase().contains("call"), "{call}");
+    assert!(call.contains("Call to Patient") && call.contains("Placed through ECM"), "{call}");
     shot(d, "conversation.png").await;
 
     // Chloe answers STOP: the composer closes with the reason.

@@ -45,6 +45,7 @@ describe('states in words', () => {
     expect(smsStateWords('sending', null).text).toBe('Sending…');
     expect(smsStateWords('sent', null).text).toBe('Sent');
     expect(smsStateWords('queued', null).text).toBe('Queued');
+    expect(callStateWords('queued', null)).toEqual({ text: 'Placed through ECM (queued at Twilio)', tone: 'ok' });
     expect(smsStateWords('delivered', null).text).toBe('Delivered');
     expect(smsStateWords('undelivered', null).text).toBe('Not delivered');
     expect(smsStateWords('failed', 'Blocked').text).toBe('Failed: Blocked');

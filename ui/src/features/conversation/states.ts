@@ -44,9 +44,11 @@ export function smsStateWords(state: string, error: string | null): StateWords {
   }
 }
 
+// ECM answers a call request with Twilio's first status; later ones go to ECM's webhooks,
+// which CareDesk does not see. "queued" is therefore the last word CareDesk normally has.
 const CALL_STATES: Record<string, StateWords> = {
   initiating: { text: 'Calling…', tone: 'pending' },
-  queued: { text: 'Queued', tone: 'pending' },
+  queued: { text: 'Placed through ECM (queued at Twilio)', tone: 'ok' },
   ringing: { text: 'Ringing', tone: 'pending' },
   'in-progress': { text: 'In progress', tone: 'pending' },
   completed: { text: 'Completed', tone: 'ok' },
