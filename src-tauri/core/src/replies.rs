@@ -93,23 +93,10 @@ impl ReplyWatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_db;
-
-    fn patient(db: &Database, name: &str) -> i64 {
-        db.conn()
-            .execute("INSERT INTO patients (name, name_key, created_at, updated_at) VALUES (?1, ?1, 'x', 'x')", [name])
-            .unwrap();
-        db.conn().last_insert_rowid()
-    }
+    use crate::store::{test_db, test_inbound, test_patient as patient};
 
     fn inbound(db: &Database, p: Option<i64>, from: &str, body: &str) {
-        db.conn()
-            .execute(
-                "INSERT INTO messages (patient_id, direction, route, from_number, to_number, body, state, created_at,
-                    updated_at) VALUES (?1, 'inbound', 'his', ?2, 'CLINIC', ?3, 'received', 'x', 'x')",
-                params![p, from, body],
-            )
-            .unwrap();
+        test_inbound(db, p, from, body, "x");
     }
 
     #[test]

@@ -102,27 +102,29 @@ impl Database {
     /// performed by "system", assigned to the coordinator. Runs inside the
     /// caller's transaction.
     fn record_inbound_activity(&self, message_id: i64, patient_id: Option<i64>, at: &str) -> Result<(), StoreError> {
+        // Cached statements: a page of replies runs these once per message.
         let assigned: String = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT value FROM settings WHERE key IN ('user.ecm_user_id', 'user.name')
                  ORDER BY key = 'user.ecm_user_id' DESC LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
+            )?
+            .query_row([], |r| r.get(0))
             .optional()?
             .unwrap_or_else(crate::config::os_user_name);
-        self.conn.execute(
-            "INSERT INTO activities (activity_type, direction, status, patient_id, performed_by_id, assigned_to_id,
-                                     text_message_id, created_at)
-             VALUES ('sms', 'inbound', 'created', ?1, 'system', ?2, ?3, ?4)",
-            params![patient_id, assigned, message_id, at],
-        )?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO activities (activity_type, direction, status, patient_id, performed_by_id, assigned_to_id,
+                                         text_message_id, created_at)
+                 VALUES ('sms', 'inbound', 'created', ?1, 'system', ?2, ?3, ?4)",
+            )?
+            .execute(params![patient_id, assigned, message_id, at])?;
         let activity_id = self.conn.last_insert_rowid();
-        self.conn.execute(
-            "INSERT INTO events (event_type, occurred_at, patient_id, activity_id) VALUES ('sms', ?1, ?2, ?3)",
-            params![at, patient_id, activity_id],
-        )?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO events (event_type, occurred_at, patient_id, activity_id) VALUES ('sms', ?1, ?2, ?3)",
+            )?
+            .execute(params![at, patient_id, activity_id])?;
         Ok(())
     }
 

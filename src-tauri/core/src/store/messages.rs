@@ -190,19 +190,12 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_db;
-
-    fn patient(db: &Database) -> i64 {
-        db.conn()
-            .execute("INSERT INTO patients (name, name_key, created_at, updated_at) VALUES ('A', 'a', 'x', 'x')", [])
-            .unwrap();
-        db.conn().last_insert_rowid()
-    }
+    use crate::store::{test_db, test_patient};
 
     #[test]
     fn outbound_then_accepted_shows_in_thread_with_call() {
         let (_d, mut db) = test_db();
-        let p = patient(&db);
+        let p = test_patient(&db, "A");
         let m = NewOutbound {
             patient_id: p,
             route: Route::His,
@@ -241,7 +234,7 @@ mod tests {
     #[test]
     fn external_keys_are_unique() {
         let (_d, db) = test_db();
-        let p = patient(&db);
+        let p = test_patient(&db, "A");
         let m = NewOutbound {
             patient_id: p,
             route: Route::His,

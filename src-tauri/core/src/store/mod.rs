@@ -126,6 +126,31 @@ pub(crate) fn test_db() -> (tempfile::TempDir, Database) {
     (dir, db)
 }
 
+/// A patient with just a name, for tests.
+#[cfg(test)]
+pub(crate) fn test_patient(db: &Database, name: &str) -> i64 {
+    db.conn()
+        .execute(
+            "INSERT INTO patients (name, name_key, created_at, updated_at) VALUES (?1, lower(?1), 'x', 'x')",
+            [name],
+        )
+        .unwrap();
+    db.conn().last_insert_rowid()
+}
+
+/// An inbound text stored as-is (no matching), for tests.
+#[cfg(test)]
+pub(crate) fn test_inbound(db: &Database, patient_id: Option<i64>, from: &str, body: &str, at: &str) -> i64 {
+    db.conn()
+        .execute(
+            "INSERT INTO messages (patient_id, direction, route, from_number, to_number, body, state, created_at,
+                updated_at) VALUES (?1, 'inbound', 'his', ?2, 'CLINIC', ?3, 'received', ?4, ?4)",
+            rusqlite::params![patient_id, from, body, at],
+        )
+        .unwrap();
+    db.conn().last_insert_rowid()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -158,23 +158,10 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_db;
-
-    fn patient(db: &Database) -> i64 {
-        db.conn()
-            .execute("INSERT INTO patients (name, name_key, created_at, updated_at) VALUES ('A', 'a', 'x', 'x')", [])
-            .unwrap();
-        db.conn().last_insert_rowid()
-    }
+    use crate::store::{test_db, test_inbound, test_patient};
 
     fn text(db: &Database, p: Option<i64>, body: &str, at: &str) {
-        db.conn()
-            .execute(
-                "INSERT INTO messages (patient_id, direction, route, from_number, to_number, body, state, created_at,
-                    updated_at) VALUES (?1, 'inbound', 'his', '+18055550100', 'CLINIC', ?2, 'received', ?3, ?3)",
-                params![p, body, at],
-            )
-            .unwrap();
+        test_inbound(db, p, "+18055550100", body, at);
     }
 
     fn call(db: &Database, p: i64, at: &str) {
@@ -190,7 +177,7 @@ mod tests {
     #[test]
     fn pages_walk_back_through_texts_and_calls_without_gaps_or_repeats() {
         let (_d, db) = test_db();
-        let p = patient(&db);
+        let p = test_patient(&db, "A");
         for i in 0..25 {
             // Pairs share a timestamp, so the tie-breaks are exercised.
             text(&db, Some(p), &format!("m{i}"), &format!("2026-01-01T00:00:{:02}Z", i / 2));
@@ -243,7 +230,7 @@ mod tests {
     #[test]
     fn unmatched_thread_holds_only_that_numbers_unmatched_texts() {
         let (_d, db) = test_db();
-        let p = patient(&db);
+        let p = test_patient(&db, "A");
         text(&db, None, "who is this", "2026-01-01T00:00:01Z");
         text(&db, Some(p), "matched", "2026-01-01T00:00:02Z");
         text(&db, None, "hello?", "2026-01-01T00:00:03Z");

@@ -193,34 +193,21 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{store::test_db, threads::ThreadRef};
+    use crate::{
+        store::{test_db, test_inbound as inbound, test_patient},
+        threads::ThreadRef,
+    };
 
     fn patient(db: &Database, name: &str, number: &str) -> i64 {
-        let c = db.conn();
-        c.execute(
-            "INSERT INTO patients (name, name_key, created_at, updated_at) VALUES (?1, lower(?1), 'x', 'x')",
-            [name],
-        )
-        .unwrap();
-        let id = c.last_insert_rowid();
-        c.execute(
-            "INSERT INTO contact_points (patient_id, kind, number, digits, national, created_at, updated_at)
-             VALUES (?1, 'patient', ?2, substr(?2, 2), substr(?2, 3), 'x', 'x')",
-            params![id, number],
-        )
-        .unwrap();
-        id
-    }
-
-    fn inbound(db: &Database, p: Option<i64>, from: &str, body: &str, at: &str) -> i64 {
+        let id = test_patient(db, name);
         db.conn()
             .execute(
-                "INSERT INTO messages (patient_id, direction, route, from_number, to_number, body, state, created_at,
-                    updated_at) VALUES (?1, 'inbound', 'his', ?2, 'CLINIC', ?3, 'received', ?4, ?4)",
-                params![p, from, body, at],
+                "INSERT INTO contact_points (patient_id, kind, number, digits, national, created_at, updated_at)
+             VALUES (?1, 'patient', ?2, substr(?2, 2), substr(?2, 3), 'x', 'x')",
+                params![id, number],
             )
             .unwrap();
-        db.conn().last_insert_rowid()
+        id
     }
 
     fn names(l: &ThreadListing) -> Vec<&str> {

@@ -166,17 +166,7 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{inbox::NewInbound, test_db};
-
-    fn patient(db: &Database, name: &str) -> i64 {
-        db.conn()
-            .execute(
-                "INSERT INTO patients (name, name_key, created_at, updated_at) VALUES (?1, lower(?1), 'x', 'x')",
-                [name],
-            )
-            .unwrap();
-        db.conn().last_insert_rowid()
-    }
+    use crate::store::{inbox::NewInbound, test_db, test_patient as patient};
 
     fn inbound(db: &Database, his_id: i64, patient_id: Option<i64>, from: &str, text: &str, at: &str) -> i64 {
         db.insert_inbound(&NewInbound {
