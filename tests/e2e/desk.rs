@@ -183,6 +183,46 @@ async fn whole_day(d: &WebDriver, port: u16, exports: &Path, data: &Path) -> Res
     assert!(d.title().await?.starts_with("CareDesk"), "no script ran");
     shot(d, "hostile.png").await;
 
+    // A reply from a number no patient has lands in Unmatched; staff link it to Hana.
+    sandbox_post(port, "inbound", json!({ "from": "16175550123", "text": "This is Hana's new phone" })).await;
+    let entry = wait_up_to("the Unmatched badge", Duration::from_secs(30), || async {
+        let e = d.find(By::Css("[data-testid=unmatched-entry]")).await.ok()?;
+        let badge =
+            e.find(By::Css("[data-testid=unread-badge]")).await.ok()?.prop("textContent").await.ok().flatten()?;
+        (badge.trim() == "1").then_some(e)
+    })
+    .await;
+    entry.click().await?;
+    let row = wait_for("the unknown number", || async {
+        let r = d.find(By::Css("[data-testid=unmatched-row]")).await.ok()?;
+        let t = r.prop("textContent").await.ok().flatten()?;
+        t.contains("617").then_some(r)
+    })
+    .await;
+    row.click().await?;
+    wait_for("its text", || async {
+        text_of(d, "[data-testid=unmatched-inbox]").await.filter(|t| t.contains("This is Hana's new phone"))
+    })
+    .await;
+    shot(d, "unmatched.png").await;
+    d.find(By::XPath("//button[contains(normalize-space(), 'Link to patient')]")).await?.click().await?;
+    d.find(By::Css("input[aria-label='Search patients to link']")).await?.send_keys("hana").await?;
+    let choice = wait_for("Hana to choose", || async {
+        d.find(By::XPath("//label[contains(@class, 'patient-choice')][contains(., 'Hana Kim')]")).await.ok()
+    })
+    .await;
+    choice.click().await?;
+    d.find(By::XPath("//button[normalize-space()='Link to Hana Kim']")).await?.click().await?;
+    wait_for("Hana's thread with the linked text", || async {
+        let c = text_of(d, "[data-testid=conversation]").await?;
+        (c.contains("Hana Kim") && c.contains("This is Hana's new phone")).then_some(())
+    })
+    .await;
+    wait_for("Unmatched to empty", || async {
+        text_of(d, "[data-testid=unmatched-entry]").await.filter(|t| t.contains("No replies from unknown numbers"))
+    })
+    .await;
+
     // A secret entered in Settings: "Stored", never shown back, in the keyring, in no file.
     d.find(By::Css("button[aria-label='Settings']")).await?.click().await?;
     let save = wait_for("the ecm-token form", || async {
