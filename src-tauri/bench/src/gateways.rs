@@ -1,6 +1,6 @@
 //! Gateway client throughput and latency against the in-process sandbox.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use caredesk_core::{
     ecm::client::EcmClient,
@@ -14,22 +14,12 @@ use caredesk_core::{
     sandbox::{self, Sandbox, SandboxOptions},
     secrets::Secret,
 };
-use serde_json::{json, Value};
+use serde_json::Value;
+
+use crate::stats::{percentile, round};
 
 const SENDS: usize = 2_000;
 const CONCURRENCY: usize = 16;
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
-
-fn round(v: f64) -> Value {
-    json!((v * 100.0).round() / 100.0)
-}
 
 pub async fn measure() -> Vec<(&'static str, Value)> {
     let mut options = SandboxOptions::for_tests();
