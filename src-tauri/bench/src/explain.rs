@@ -34,7 +34,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let mut best = f64::MAX;
         let mut count = 0;
         let mut first = String::new();
-        for _ in 0..3 {
+        let lower = sql.trim_start().to_ascii_lowercase();
+        let is_query = lower.starts_with("select") || lower.starts_with("with");
+        for _ in 0..if is_query { 3 } else { 1 } {
             let t = Instant::now();
             let mut stmt = conn.prepare(sql).map_err(|e| e.to_string())?;
             let cols = stmt.column_count();

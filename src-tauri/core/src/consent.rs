@@ -158,15 +158,16 @@ pub fn apply(
     keyword: Keyword,
     text: &str,
 ) -> Result<ConsentChange, StoreError> {
-    let said: String = words(text).join(" ").to_uppercase();
+    // What the patient said, for the log: only built when consent changes.
+    let said = || -> String { words(text).join(" ").to_uppercase() };
     match keyword {
         Keyword::OptOut => {
-            let note = format!("replied {said}");
+            let note = format!("replied {}", said());
             let changed = db.set_consent(number, false, "keyword", Some(message_id), "system", &note)?;
             Ok(if changed { ConsentChange::OptedOut } else { ConsentChange::Unchanged })
         }
         Keyword::OptIn if db.is_opted_out(number)? => {
-            let note = format!("replied {said}");
+            let note = format!("replied {}", said());
             let changed = db.set_consent(number, true, "keyword", Some(message_id), "system", &note)?;
             Ok(if changed { ConsentChange::OptedIn } else { ConsentChange::Unchanged })
         }

@@ -7,7 +7,7 @@
 
 use std::{cmp::Ordering, fmt};
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -28,21 +28,12 @@ impl HisTime {
         if t.is_empty() {
             return None;
         }
-        if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
-            return Some(HisTime { local: dt.naive_local(), offset: Some(*dt.offset()) });
+        // The forms the server writes, read directly; anything else (and
+        // anything the direct reading is unsure of) goes the general way.
+        if let Some(fast) = parse_common(t.as_bytes()) {
+            return Some(fast);
         }
-        for fmt in ["%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%.f%z"] {
-            if let Ok(dt) = DateTime::parse_from_str(t, fmt) {
-                return Some(HisTime { local: dt.naive_local(), offset: Some(*dt.offset()) });
-            }
-        }
-        let t = t.strip_suffix('Z').unwrap_or(t);
-        for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
-            if let Ok(local) = NaiveDateTime::parse_from_str(t, fmt) {
-                return Some(HisTime { local, offset: None });
-            }
-        }
-        None
+        parse_general(t)
     }
 
     pub fn from_local(local: NaiveDateTime) -> HisTime {
@@ -51,24 +42,122 @@ impl HisTime {
 
     /// The `dateFrom` form: `2019-11-12 11:01:26.8912252` (local time).
     pub fn to_query(&self) -> String {
-        format!("{} {}", self.local.format("%Y-%m-%d"), self.time_of_day())
-    }
-
-    /// `11:01:26.8912252`: seven fractional digits (100 ns ticks, as .NET writes them).
-    fn time_of_day(&self) -> String {
-        use chrono::Timelike;
-        let ticks = self.local.nanosecond() % 1_000_000_000 / 100;
-        format!("{}.{ticks:07}", self.local.format("%H:%M:%S"))
+        self.write(' ', false)
     }
 
     /// The message form: `2019-11-12T11:01:51.2143795`, with the offset if any.
     pub fn to_wire(&self) -> String {
-        let base = format!("{}T{}", self.local.format("%Y-%m-%d"), self.time_of_day());
-        match self.offset {
-            Some(o) => format!("{base}{o}"),
-            None => base,
+        self.write('T', true)
+    }
+
+    /// Date, `sep`, the time of day with seven fractional digits (100 ns
+    /// ticks, as .NET writes them), then the offset if asked and known.
+    fn write(&self, sep: char, with_offset: bool) -> String {
+        use std::fmt::Write;
+        let d = self.local.date();
+        let t = self.local.time();
+        let offset = if with_offset { self.offset } else { None };
+        if !(0..=9999).contains(&d.year()) || t.nanosecond() >= 1_000_000_000 {
+            // Years chrono writes with a sign or more digits, and leap
+            // seconds: its formatting.
+            let base = format!("{}{sep}{}", self.local.format("%Y-%m-%d"), self.time_of_day());
+            return match offset {
+                Some(o) => format!("{base}{o}"),
+                None => base,
+            };
+        }
+        let ticks = t.nanosecond() % 1_000_000_000 / 100;
+        let mut out = String::with_capacity(34);
+        let _ = write!(
+            out,
+            "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}.{ticks:07}",
+            d.year(),
+            d.month(),
+            d.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        );
+        if let Some(o) = offset {
+            let _ = write!(out, "{o}");
+        }
+        out
+    }
+
+    /// `11:01:26.8912252`: seven fractional digits.
+    fn time_of_day(&self) -> String {
+        let ticks = self.local.nanosecond() % 1_000_000_000 / 100;
+        format!("{}.{ticks:07}", self.local.format("%H:%M:%S"))
+    }
+}
+
+/// Every form [`HisTime::parse`] accepts, tried in order: RFC 3339, three
+/// forms with an offset, then four without.
+fn parse_general(t: &str) -> Option<HisTime> {
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Some(HisTime { local: dt.naive_local(), offset: Some(*dt.offset()) });
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%.f%z"] {
+        if let Ok(dt) = DateTime::parse_from_str(t, fmt) {
+            return Some(HisTime { local: dt.naive_local(), offset: Some(*dt.offset()) });
         }
     }
+    let t = t.strip_suffix('Z').unwrap_or(t);
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+        if let Ok(local) = NaiveDateTime::parse_from_str(t, fmt) {
+            return Some(HisTime { local, offset: None });
+        }
+    }
+    None
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.f{1,9}]` then nothing, `Z` or `±HH:MM`; or the
+/// same with a space for the `T` and no offset. Returns what
+/// [`parse_general`] returns for such input, and `None` (so that it runs)
+/// for anything else, including values out of range.
+fn parse_common(b: &[u8]) -> Option<HisTime> {
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let spaced = match b[10] {
+        b'T' => false,
+        b' ' => true,
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(digits(&b[0..4])? as i32, digits(&b[5..7])?, digits(&b[8..10])?)?;
+    let (h, m, sec) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+    let mut rest = &b[19..];
+    let mut nanos = 0u32;
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 || n > 9 {
+            return None;
+        }
+        nanos = digits(&frac[..n])? * 10u32.pow(9 - n as u32);
+        rest = &frac[n..];
+    }
+    let local = date.and_time(NaiveTime::from_hms_nano_opt(h, m, sec, nanos)?);
+    let offset = match rest {
+        [] => None,
+        // RFC 3339 reads a zone as an offset, a space separator too: leave
+        // those to it.
+        _ if spaced => return None,
+        [b'Z'] => Some(FixedOffset::east_opt(0)?),
+        [sign @ (b'+' | b'-'), hh @ .., b':', m1, m2] if hh.len() == 2 => {
+            let (oh, om) = (digits(hh)?, digits(&[*m1, *m2])?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let secs = (oh * 3600 + om * 60) as i32;
+            Some(FixedOffset::east_opt(if *sign == b'-' { -secs } else { secs })?)
+        }
+        _ => return None,
+    };
+    Some(HisTime { local, offset })
 }
 
 impl PartialOrd for HisTime {
@@ -133,6 +222,88 @@ mod tests {
     fn rejects_garbage() {
         for s in ["", "yesterday", "2019-13-01T00:00:00", "12/11/2019 11:01"] {
             assert!(HisTime::parse(s).is_none(), "{s}");
+        }
+    }
+    /// The old writer: chrono's formatting throughout.
+    fn wire_by_chrono(t: &HisTime, sep: char, with_offset: bool) -> String {
+        let ticks = t.local.nanosecond() % 1_000_000_000 / 100;
+        let base = format!("{}{sep}{}.{ticks:07}", t.local.format("%Y-%m-%d"), t.local.format("%H:%M:%S"));
+        match t.offset.filter(|_| with_offset) {
+            Some(o) => format!("{base}{o}"),
+            None => base,
+        }
+    }
+
+    #[test]
+    fn the_direct_reading_agrees_with_the_general_one() {
+        let cases = [
+            "2019-11-12T11:01:51.2143795",
+            "2019-11-12T11:01:51",
+            "2019-11-12T11:01:51.1",
+            "2019-11-12T11:01:51.123456789",
+            "2019-11-12 11:01:26.8912252",
+            "2019-11-11T08:08:21.8072824+02:00",
+            "2019-11-11T08:08:21.8072824-05:30",
+            "2019-11-11T08:08:21-00:00",
+            "2026-11-21T10:00:00.123456Z",
+            "2026-11-21T10:00:00Z",
+            "0000-01-01T00:00:00",
+            "2024-02-29T23:59:59.999999999",
+            // Left to the general reading:
+            "2024-02-30T10:00:00",
+            "2019-11-12T24:00:00",
+            "2016-12-31T23:59:60Z",
+            "2019-11-12T11:01:51.",
+            "2019-11-12T11:01:51.1234567890",
+            "2019-11-12 11:01:26+02:00",
+            "2019-11-12T11:01:26+0200",
+            "2019-11-12T11:01:26z",
+            "2019-11-12T11:01",
+            "2019-11-12t11:01:26",
+            "2019-11-12T11:01:26+24:00",
+        ];
+        for c in cases {
+            if let Some(direct) = parse_common(c.as_bytes()) {
+                assert_eq!(Some(direct), parse_general(c), "{c}");
+            }
+            assert_eq!(HisTime::parse(c), parse_general(c), "{c}");
+        }
+        assert!(parse_common(b"2024-02-30T10:00:00").is_none());
+        assert!(parse_common(b"2019-11-12T11:01:51.2143795").is_some());
+    }
+
+    #[test]
+    fn the_writer_agrees_with_chrono() {
+        for s in ["2019-11-12T11:01:51.2143795", "2019-11-11T08:08:21.8072824+02:00", "0001-01-01T00:00:00Z"] {
+            let t = HisTime::parse(s).unwrap();
+            assert_eq!(t.to_wire(), wire_by_chrono(&t, 'T', true), "{s}");
+            assert_eq!(t.to_query(), wire_by_chrono(&t, ' ', false), "{s}");
+        }
+        let leap = HisTime::parse("2016-12-31T23:59:60.5Z").unwrap();
+        assert_eq!(leap.to_wire(), wire_by_chrono(&leap, 'T', true));
+        let far = HisTime::from_local(NaiveDate::from_ymd_opt(12_345, 1, 1).unwrap().and_hms_opt(1, 2, 3).unwrap());
+        assert_eq!(far.to_wire(), wire_by_chrono(&far, 'T', true));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn direct_and_general_readings_agree(
+            s in "[0-9]{4}-[01][0-9]-[0-3][0-9][T ][0-2][0-9]:[0-6][0-9]:[0-6][0-9](\\.[0-9]{0,10})?(Z|[+-][0-2][0-9]:[0-6][0-9])?"
+        ) {
+            if let Some(direct) = parse_common(s.as_bytes()) {
+                proptest::prop_assert_eq!(Some(direct), parse_general(&s));
+            }
+            proptest::prop_assert_eq!(HisTime::parse(&s), parse_general(&s));
+        }
+
+        #[test]
+        fn written_times_agree_with_chrono(secs in -62_000_000_000i64..253_000_000_000i64, nanos in 0u32..2_000_000_000,
+                                           off in proptest::option::of(-86_399i32..86_400)) {
+            if let Some(local) = chrono::DateTime::from_timestamp(secs, nanos).map(|d| d.naive_utc()) {
+                let t = HisTime { local, offset: off.and_then(FixedOffset::east_opt) };
+                proptest::prop_assert_eq!(t.to_wire(), wire_by_chrono(&t, 'T', true));
+                proptest::prop_assert_eq!(t.to_query(), wire_by_chrono(&t, ' ', false));
+            }
         }
     }
 }

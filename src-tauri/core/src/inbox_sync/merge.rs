@@ -117,9 +117,41 @@ fn inbound_created_at(m: &HisMessage, clock: &ServerClock, replied_at: Option<&s
     rfc3339(at)
 }
 
+/// [`sender_number`] for a page: a sender already seen in the page is not
+/// read again, and NANP wire digits (`1` then ten digits, the eleventh
+/// 2-9) whose `+` form is a number on the roster are that number. (A
+/// roster number is the output of [`phone::normalize`], which gives such a
+/// `+1` number back unchanged: this is what [`sender_number`] returns,
+/// without parsing the number again.)
+#[derive(Debug, Default)]
+struct Senders {
+    seen: HashMap<String, String>,
+}
+
+impl Senders {
+    fn number(&mut self, db: &Database, wire: &str, region: Region) -> Result<String, StoreError> {
+        if let Some(known) = self.seen.get(wire) {
+            return Ok(known.clone());
+        }
+        let t = wire.trim();
+        let plus = format!("+{t}");
+        let b = t.as_bytes();
+        let nanp = b.len() == 11 && b[0] == b'1' && (b'2'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit);
+        let from = if nanp && db.is_roster_number(&plus)? { plus } else { sender_number(wire, region) };
+        self.seen.insert(wire.to_string(), from.clone());
+        Ok(from)
+    }
+}
+
 /// Stores one new inbound message, applies its consent keyword and counts it.
-fn insert_new(db: &Database, m: &HisMessage, ctx: &ApplyContext, report: &mut PollReport) -> Result<(), StoreError> {
-    let from = sender_number(&m.from, ctx.region);
+fn insert_new(
+    db: &Database,
+    m: &HisMessage,
+    ctx: &ApplyContext,
+    senders: &mut Senders,
+    report: &mut PollReport,
+) -> Result<(), StoreError> {
+    let from = senders.number(db, &m.from, ctx.region)?;
     let target = threads::match_sender(db, &from, m.reply_to_message_id)?;
     let replied_at = match m.reply_to_message_id {
         Some(r) => db.outbound_by_his_id(r)?.map(|o| o.created_at),
@@ -161,12 +193,54 @@ fn insert_new(db: &Database, m: &HisMessage, ctx: &ApplyContext, report: &mut Po
     Ok(())
 }
 
+/// SQLite's page cache while a large page is applied, in KiB. Each new
+/// message adds entries at random places of several indexes of `messages`
+/// (thread, sender, unread, HIS id) and of the activity summary; in a
+/// database of a million messages those leaf pages are spread over tens of
+/// megabytes. With the connection's default cache (2 MB) nearly every insert
+/// evicts dirty pages (encrypted and written to the WAL) and reads others
+/// back (decrypted), hundreds of microseconds each; with room for them, a
+/// page is written once, at commit.
+const WIDE_CACHE_KIB: i64 = 131_072;
+/// Pages smaller than this keep the connection's cache.
+const WIDE_CACHE_FROM: usize = 200;
+
+/// Widens the connection's page cache for one page of messages and gives
+/// the memory back (the previous `cache_size`, which frees the pages above
+/// it) when dropped.
+struct PageCache<'c> {
+    conn: &'c rusqlite::Connection,
+    before: Option<i64>,
+}
+
+impl<'c> PageCache<'c> {
+    fn widen(conn: &'c rusqlite::Connection, messages: usize) -> Result<PageCache<'c>, StoreError> {
+        if messages < WIDE_CACHE_FROM {
+            return Ok(PageCache { conn, before: None });
+        }
+        let before: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+        conn.execute_batch(&format!("PRAGMA cache_size = -{WIDE_CACHE_KIB}"))?;
+        Ok(PageCache { conn, before: Some(before) })
+    }
+}
+
+impl Drop for PageCache<'_> {
+    fn drop(&mut self) {
+        if let Some(before) = self.before {
+            if let Err(e) = self.conn.execute_batch(&format!("PRAGMA cache_size = {before}")) {
+                tracing::warn!(error = %e, "could not restore the page cache size");
+            }
+        }
+    }
+}
+
 /// Applies a page of incoming messages in one transaction: new messages
 /// inserted (with their consent effects), newer copies updated, the rest
 /// counted as duplicates; the `his.incoming` cursor moved to the page's
 /// newest `UpdatedAt` if that is later. Applying a page twice changes
 /// nothing the second time.
 pub fn apply_incoming_page(db: &Database, page: &[HisMessage], ctx: &ApplyContext) -> Result<PollReport, StoreError> {
+    let _cache = PageCache::widen(db.conn(), page.len())?;
     let tx = Transaction::new_unchecked(db.conn(), TransactionBehavior::Immediate)?;
     let mut report = PollReport { fetched: page.len(), ..PollReport::default() };
     let (messages, dropped) = dedupe(page, MessageType::Incoming);
@@ -175,10 +249,11 @@ pub fn apply_incoming_page(db: &Database, page: &[HisMessage], ctx: &ApplyContex
     if other > 0 {
         tracing::warn!(count = other, "an Incoming page held outgoing messages; they were skipped");
     }
+    let mut senders = Senders::default();
     for m in messages {
         let known = db.message_by_his_id(m.id)?;
         match decide(known.as_ref().map(|k| (k.direction.as_str(), k.server_updated_at.as_deref())), m) {
-            Action::Insert => insert_new(db, m, ctx, &mut report)?,
+            Action::Insert => insert_new(db, m, ctx, &mut senders, &mut report)?,
             Action::Update => {
                 let id = known.map(|k| k.id).unwrap_or_default();
                 db.update_server_state(id, None, m.state.as_str(), &m.updated_at.to_wire())?;
@@ -274,6 +349,70 @@ mod tests {
         for (known, want) in cases {
             assert_eq!(decide(known, &m), want, "{known:?}");
         }
+    }
+
+    #[test]
+    fn a_roster_sender_is_read_as_the_general_reading_reads_it() {
+        let (_d, db) = crate::store::test_db();
+        let us = Region::default();
+        db.conn()
+            .execute_batch(
+                "INSERT INTO patients (id, name, name_key, created_at, updated_at) VALUES (1, 'A', 'a', 'x', 'x');
+                 INSERT INTO contact_points (patient_id, kind, number, digits, national, created_at, updated_at)
+                 VALUES (1, 'patient', '+18055550100', '18055550100', '8055550100', 'x', 'x'),
+                        (1, 'contact', '+37060000002', '37060000002', '60000002', 'x', 'x');",
+            )
+            .unwrap();
+        let mut senders = Senders::default();
+        for wire in ["18055550100", "37060000002", " 18055550100 ", "18055550199", "999", "RSL_HOSP", "+18055550100"] {
+            assert_eq!(senders.number(&db, wire, us).unwrap(), sender_number(wire, us), "{wire:?}");
+            assert_eq!(senders.number(&db, wire, us).unwrap(), sender_number(wire, us), "{wire:?} again");
+        }
+    }
+
+    #[test]
+    fn a_normalized_nanp_number_normalizes_to_itself() {
+        let us = Region::default();
+        for input in
+            ["(805) 123-4567", "805-555-0100", "1 212 555 0100", "+1 415 555 0199", "18051234567", "3035550000"]
+        {
+            let n = phone::normalize(input, us).unwrap();
+            for region in ["US", "GB", "LT", "CN", "IN"] {
+                assert_eq!(
+                    phone::normalize(n.as_str(), region.parse().unwrap()).as_ref(),
+                    Ok(&n),
+                    "{input} in {region}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// `+1` and ten digits (the first 2-9) normalize to themselves or
+        /// are refused: never to another number.
+        #[test]
+        fn nanp_plus_digits_normalize_to_themselves_or_not_at_all(d in "[2-9][0-9]{9}") {
+            let plus = format!("+1{d}");
+            if let Ok(n) = phone::normalize(&plus, Region::default()) {
+                proptest::prop_assert_eq!(n.as_str(), plus.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn a_large_page_widens_the_page_cache_and_gives_it_back() {
+        let (_d, db) = crate::store::test_db();
+        let size = |db: &Database| -> i64 { db.conn().query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap() };
+        let before = size(&db);
+        let page: Vec<HisMessage> = (0..WIDE_CACHE_FROM as i64 + 10)
+            .map(|i| msg(1_000 + i, "2024-01-01T10:00:00", "2024-01-01T10:00:01", MessageState::Delivered))
+            .collect();
+        let now = chrono::DateTime::parse_from_rfc3339("2024-01-02T00:00:00Z").unwrap().with_timezone(&Utc);
+        let zero = chrono::FixedOffset::east_opt(0).unwrap();
+        let ctx = ApplyContext { region: Region::default(), clock: ServerClock::from_parts(now, [zero, zero], &[]) };
+        let report = apply_incoming_page(&db, &page, &ctx).unwrap();
+        assert_eq!(report.new, page.len());
+        assert_eq!(size(&db), before);
     }
 
     #[test]

@@ -62,6 +62,12 @@ impl Database {
             .optional()?)
     }
 
+    /// Whether `number` (E.164) is a patient's or a contact's number.
+    pub fn is_roster_number(&self, number: &str) -> Result<bool, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT 1 FROM contact_points WHERE number = ?1 LIMIT 1")?;
+        Ok(stmt.exists([number])?)
+    }
+
     /// The outbound message with HIS id `his_id`, if CareDesk sent it.
     pub fn outbound_by_his_id(&self, his_id: i64) -> Result<Option<OutboundRef>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
@@ -215,5 +221,22 @@ mod tests {
         let events: i64 =
             db.conn().query_row("SELECT count(*) FROM events WHERE event_type = 'sms'", [], |r| r.get(0)).unwrap();
         assert_eq!(events, 1);
+    }
+
+    #[test]
+    fn recent_send_times_use_their_index() {
+        let (_d, db) = test_db();
+        let mut stmt = db
+            .conn()
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT server_created_at FROM messages
+                 WHERE direction = 'outbound' AND route = 'his' AND server_created_at IS NOT NULL AND created_at >= ?1
+                 ORDER BY created_at DESC, id DESC LIMIT ?2",
+            )
+            .unwrap();
+        let plan: Vec<String> =
+            stmt.query_map(params!["2026-01-01", 5], |r| r.get(3)).unwrap().map(Result::unwrap).collect();
+        assert!(plan.iter().any(|p| p.contains("messages_his_sends")), "{plan:?}");
+        assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
     }
 }
