@@ -103,7 +103,20 @@ pub fn measure(args: &[String]) -> Result<Map<String, Value>, String> {
     for (name, bin, selector, data) in &targets {
         let mut runs = Vec::new();
         for run in 0..o.runs {
-            let r = rt.block_on(startup_once(&o.driver, bin, selector, data.as_deref()))?;
+            // A loaded machine can make tauri-driver refuse a first session:
+            // a fresh driver, a few times.
+            let mut attempt = 0;
+            let r = loop {
+                attempt += 1;
+                match rt.block_on(startup_once(&o.driver, bin, selector, data.as_deref())) {
+                    Ok(r) => break r,
+                    Err(e) if attempt < 3 => {
+                        eprintln!("  {name} run {}: {e}; trying again", run + 1);
+                        std::thread::sleep(Duration::from_secs(1));
+                    }
+                    Err(e) => return Err(e),
+                }
+            };
             eprintln!(
                 "  {name} run {}: startup {:.0} ms (WebDriver session up after {:.0} ms{})",
                 run + 1,
@@ -288,7 +301,7 @@ async fn startup_once(driver: &Path, bin: &Path, selector: &str, data: Option<&P
         .env("NO_AT_BRIDGE", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(Stdio::inherit());
     if let Some(d) = data {
         cmd.env("CAREDESK_DATA_DIR", d);
     }

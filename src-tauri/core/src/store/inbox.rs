@@ -224,7 +224,7 @@ mod tests {
     }
 
     #[test]
-    fn recent_send_times_use_their_index() {
+    fn the_reads_of_migration_5_use_their_indexes() {
         let (_d, db) = test_db();
         let mut stmt = db
             .conn()
@@ -238,5 +238,17 @@ mod tests {
             stmt.query_map(params!["2026-01-01", 5], |r| r.get(3)).unwrap().map(Result::unwrap).collect();
         assert!(plan.iter().any(|p| p.contains("messages_his_sends")), "{plan:?}");
         assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
+        let plan = |sql: &str| -> String {
+            let mut stmt = db.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
+            rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
+        };
+        let unmatched = plan(
+            "SELECT count(DISTINCT from_number), count(*) FILTER (WHERE read_at IS NULL)
+             FROM messages WHERE patient_id IS NULL AND direction = 'inbound'",
+        );
+        assert!(unmatched.contains("COVERING INDEX messages_unmatched_inbox"), "{unmatched}");
+        let unread = plan("SELECT COALESCE(sum(unread), 0) FROM patient_activity");
+        assert!(unread.contains("COVERING INDEX patient_activity_unread"), "{unread}");
     }
 }

@@ -18,7 +18,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0002_inbox.sql"),
     include_str!("migrations/0003_outbox.sql"),
     include_str!("migrations/0004_thread_summary.sql"),
-    include_str!("migrations/0005_send_times.sql"),
+    include_str!("migrations/0005_read_indexes.sql"),
 ];
 
 pub fn latest_version() -> usize {
