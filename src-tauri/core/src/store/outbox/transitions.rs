@@ -30,7 +30,8 @@ impl Database {
             &format!(
                 "UPDATE outbox SET state = 'failed', claim_token = NULL, claimed_until = NULL, last_error = :note,
                         updated_at = :now
-                  WHERE {stale} AND message_id IN (SELECT id FROM messages WHERE route = 'ecm')"
+                  WHERE {stale}
+                    AND EXISTS (SELECT 1 FROM messages m WHERE m.id = outbox.message_id AND m.route = 'ecm')"
             ),
             named_params! { ":all": all, ":now": now, ":note": ecm_note },
         )?;
