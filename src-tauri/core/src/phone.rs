@@ -211,3 +211,17 @@ mod tests {
         assert_eq!(n.wire_digits(), "18051234567");
     }
 }
+
+#[cfg(test)]
+mod idempotence {
+    use super::*;
+
+    #[test]
+    fn normalizing_an_e164_number_again_changes_nothing() {
+        for input in ["+86 138 0013 8000", "+44 20 7946 0958", "(805) 555-0100", "+370 612 34567", "+49 30 901820"] {
+            let once = normalize(input, Region::default()).unwrap();
+            let twice = normalize(once.as_str(), Region::default()).unwrap();
+            assert_eq!(once, twice, "{input}");
+        }
+    }
+}
