@@ -11,7 +11,7 @@ mod long_thread;
 
 use std::time::Duration;
 
-use caredesk_tests::{write_file, Cli, ROSTER_CSV};
+use caredesk_tests::{write_file, ROSTER_CSV};
 use harness::*;
 use thirtyfour::prelude::*;
 
@@ -23,11 +23,7 @@ async fn shell_lists_searches_imports_and_renders_hostile_text_as_text() {
         return;
     }
     let _turn = ONE_APP_AT_A_TIME.lock().await;
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let cli = Cli::new(&data);
-    let roster = write_file(dir.path(), "roster.csv", ROSTER_CSV);
-    cli.ok(&["patients", "import", roster.to_str().unwrap()]);
+    let (dir, data) = data_with_roster(ROSTER_CSV);
 
     let session = start_app(&data).await;
     let d = &session.driver;

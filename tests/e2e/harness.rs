@@ -8,7 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use caredesk_tests::{binary, require_keyring, target_dir, ChildGuard};
+use caredesk_tests::{binary, require_keyring, target_dir, write_file, ChildGuard, Cli};
 use serde_json::json;
 use thirtyfour::prelude::*;
 
@@ -171,4 +171,13 @@ pub async fn finish(session: Session, result: Result<(), WebDriverError>) {
     drop(session);
     result.unwrap();
     quit.expect("quit in time").unwrap();
+}
+
+/// A fresh data directory (`<tmp>/data`) with `roster_csv` imported through the CLI.
+pub fn data_with_roster(roster_csv: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let roster = write_file(dir.path(), "roster.csv", roster_csv);
+    Cli::new(&data).ok(&["patients", "import", roster.to_str().unwrap()]);
+    (dir, data)
 }

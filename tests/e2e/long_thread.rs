@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use caredesk_core::{Desk, DeskOptions};
-use caredesk_tests::{write_file, Cli};
 use thirtyfour::prelude::*;
 
 use crate::harness::*;
@@ -109,11 +108,7 @@ async fn a_five_thousand_message_thread_opens_fast_and_scrolls_back_to_the_start
         return;
     }
     let _turn = ONE_APP_AT_A_TIME.lock().await;
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let cli = Cli::new(&data);
-    let roster = write_file(dir.path(), "one.csv", "name,phone\nLongtime Reader,+14155550142\n");
-    cli.ok(&["patients", "import", roster.to_str().unwrap()]);
+    let (_dir, data) = data_with_roster("name,phone\nLongtime Reader,+14155550142\n");
     fill(&data);
 
     let session = start_app(&data).await;

@@ -26,8 +26,8 @@ pub struct ConnectionCheck {
 /// One hospital sender number from Get numbers.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SenderNumber {
+    /// A hospital phone number (international digits) or a sender name.
     pub number: String,
-    pub label: Option<String>,
 }
 
 fn where_(gateways: &Gateways) -> &'static str {
@@ -76,7 +76,7 @@ pub async fn check(gateways: &Gateways, service: Service) -> ConnectionCheck {
 /// The hospital's sender numbers, for choosing `his.from`.
 pub async fn sender_numbers(gateways: &Gateways) -> Result<Vec<SenderNumber>, CoreError> {
     let numbers = gateways.his()?.numbers().await?;
-    Ok(numbers.into_iter().map(|n| SenderNumber { number: n.number, label: None }).collect())
+    Ok(numbers.into_iter().map(|n| SenderNumber { number: n.number }).collect())
 }
 
 #[cfg(test)]

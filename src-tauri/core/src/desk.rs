@@ -209,7 +209,8 @@ impl Desk {
     /// dates (inclusive). Audited.
     pub fn export_activities(&self, from: Option<&str>, to: Option<&str>) -> Result<Vec<crate::export::ActivityRow>> {
         let filter = ActivityFilter { from: from.map(Into::into), to: to.map(Into::into), ..Default::default() };
-        let rows = crate::activity_log::activity_log(&self.db, &filter)?.rows;
+        crate::activity_log::check_filter(&filter)?;
+        let rows = crate::export::activities(&self.db, &filter)?;
         let detail = format!("activities {}..{}: {} rows", from.unwrap_or("start"), to.unwrap_or("now"), rows.len());
         self.db.audit(&self.actor(), "export.activities", None, &detail)?;
         Ok(rows)
@@ -223,7 +224,8 @@ impl Desk {
     /// Writes the activity log for `filter` as CSV into the export folder
     /// (`export.dir`, else Downloads). Audited.
     pub fn export_activities_csv(&self, filter: &ActivityFilter) -> Result<ExportResult> {
-        let rows = crate::activity_log::activity_log(&self.db, filter)?.rows;
+        crate::activity_log::check_filter(filter)?;
+        let rows = crate::export::activities(&self.db, filter)?;
         let dir = match self.setting("export.dir")? {
             Some(d) => PathBuf::from(d),
             None => crate::activity_log::default_export_dir(&self.data_dir),

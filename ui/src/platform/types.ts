@@ -199,8 +199,7 @@ export interface ConnectionCheck {
 /** One hospital sender number from Get numbers. */
 export interface SenderNumber {
   number: string;
-  /** e.g. "Main clinic", when the server names it. */
-  label: string | null;
+  /** A hospital phone number (international digits) or a sender name. */
 }
 
 export type ActivityType = 'sms' | 'call';

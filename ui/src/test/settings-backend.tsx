@@ -70,8 +70,8 @@ export function settingsHandlers(values: Record<string, string | null> = {}): Re
     set_credential: () => null,
     delete_credential: () => null,
     list_sender_numbers: () => [
-      { number: '+18055550100', label: 'Main clinic' },
-      { number: 'RSL_HOSP', label: null },
+      { number: '+18055550100' },
+      { number: 'RSL_HOSP' },
     ],
     check_connection: (args) => ({ service: args.service, ok: true, message: 'Connected', elapsed_ms: 12 }),
     send_test_message: () => 'Sent: server id 42',

@@ -40,6 +40,34 @@ pub struct NewOutbound {
     pub is_test: bool,
 }
 
+/// Inserts an outbound message in `state` (inside the caller's transaction,
+/// if any); returns its id.
+pub(super) fn insert_outbound_row(
+    conn: &rusqlite::Connection,
+    m: &NewOutbound,
+    state: &str,
+    now: &str,
+) -> Result<i64, StoreError> {
+    conn.execute(
+        "INSERT INTO messages (patient_id, direction, route, from_number, to_number, intended_to, body, state,
+                               external_key, is_test, created_at, updated_at)
+         VALUES (?1, 'outbound', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+        params![
+            m.patient_id,
+            m.route.as_str(),
+            m.from,
+            m.to,
+            m.intended_to,
+            m.body,
+            state,
+            m.external_key.to_string(),
+            m.is_test,
+            now
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
 /// What the gateway answered for an accepted SMS.
 #[derive(Debug, Clone, Default)]
 pub struct Accepted {
@@ -71,24 +99,7 @@ impl Database {
     /// records sends through the outbox, `store::outbox`).
     #[cfg(test)]
     pub fn insert_outbound(&self, m: &NewOutbound) -> Result<i64, StoreError> {
-        let now = now_rfc3339();
-        self.conn.execute(
-            "INSERT INTO messages (patient_id, direction, route, from_number, to_number, intended_to, body, state,
-                                   external_key, is_test, created_at, updated_at)
-             VALUES (?1, 'outbound', ?2, ?3, ?4, ?5, ?6, 'sending', ?7, ?8, ?9, ?9)",
-            params![
-                m.patient_id,
-                m.route.as_str(),
-                m.from,
-                m.to,
-                m.intended_to,
-                m.body,
-                m.external_key.to_string(),
-                m.is_test,
-                now
-            ],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        insert_outbound_row(&self.conn, m, "sending", &now_rfc3339())
     }
 
     #[cfg(test)]

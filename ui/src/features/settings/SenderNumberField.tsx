@@ -26,7 +26,7 @@ export function SenderNumberField() {
           settingKey="his.from"
           label="Sender number"
           help={HELP}
-          options={list.map((n) => ({ value: n.number, label: n.label ? `${n.number} — ${n.label}` : n.number }))}
+          options={list.map((n) => ({ value: n.number, label: n.number }))}
         />
       ) : (
         <SettingField setting={setting} label="Sender number" help={HELP} placeholder="e.g. +18055550100 or RSL_HOSP" />

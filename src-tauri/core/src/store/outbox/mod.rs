@@ -153,23 +153,7 @@ impl Database {
     ) -> Result<QueuedIds, StoreError> {
         let now = ts(now);
         let tx = self.conn.unchecked_transaction()?;
-        tx.execute(
-            "INSERT INTO messages (patient_id, direction, route, from_number, to_number, intended_to, body, state,
-                                   external_key, is_test, created_at, updated_at)
-             VALUES (?1, 'outbound', ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?8, ?9, ?9)",
-            params![
-                m.patient_id,
-                m.route.as_str(),
-                m.from,
-                m.to,
-                m.intended_to,
-                m.body,
-                m.external_key.to_string(),
-                m.is_test,
-                now
-            ],
-        )?;
-        let message_id = tx.last_insert_rowid();
+        let message_id = super::messages::insert_outbound_row(&tx, m, "queued", &now)?;
         tx.execute(
             "INSERT INTO outbox (message_id, state, attempts, next_attempt_at, created_at, updated_at)
              VALUES (?1, 'pending', 0, ?2, ?2, ?2)",
