@@ -9,16 +9,23 @@ use tauri::{AppHandle, Runtime, State};
 
 use crate::{engine_events, error::UiError, state::AppState};
 
-/// The most patients the column shows at once; search narrows it.
-const LIST_LIMIT: usize = 500;
+/// The patient column's first page; the column asks for more as it scrolls.
+const LIST_PAGE: usize = 100;
+/// The most patients one request returns.
+const LIST_MAX: usize = 5_000;
 /// The most texts one unknown number's thread shows.
 const UNMATCHED_LIMIT: usize = 1_000;
 /// The most numbers the Unmatched inbox lists.
 const UNMATCHED_THREADS: usize = 500;
 
 #[tauri::command]
-pub async fn list_threads(state: State<'_, AppState>, query: Option<String>) -> Result<ThreadListing, UiError> {
-    state.with_desk(move |desk| Ok(desk.db().thread_listing(query.as_deref().unwrap_or(""), LIST_LIMIT)?)).await
+pub async fn list_threads(
+    state: State<'_, AppState>,
+    query: Option<String>,
+    limit: Option<usize>,
+) -> Result<ThreadListing, UiError> {
+    let limit = limit.unwrap_or(LIST_PAGE).clamp(1, LIST_MAX);
+    state.with_desk(move |desk| Ok(desk.db().thread_listing(query.as_deref().unwrap_or(""), limit)?)).await
 }
 
 #[tauri::command]

@@ -74,9 +74,13 @@ export function placeCall(patientId: number, to: string | null): Promise<CallOut
 
 // ---- The coordinator's desk (issue 5) ----
 
-/** The patient column: search, latest activity first, unread counts, the Unmatched entry. */
-export function listThreads(query: string | null): Promise<ThreadListing> {
-  return call<ThreadListing>('list_threads', { query });
+/**
+ * The patient column: search, latest activity first, unread counts, the Unmatched entry.
+ * At most `limit` patients (null = 100; the backend clamps to 1..=5000); `has_more` says
+ * whether more match. A larger limit returns the same first rows and more.
+ */
+export function listThreads(query: string | null, limit: number | null): Promise<ThreadListing> {
+  return call<ThreadListing>('list_threads', { query, limit });
 }
 
 /**

@@ -22,10 +22,10 @@ describe('toAppError', () => {
 
 describe('commands over mocked IPC', () => {
   it('invokes with the contract arguments and returns the result', async () => {
-    const listing = { patients: [], unmatched: { threads: 0, unread: 0 }, unread_total: 0 };
+    const listing = { patients: [], has_more: false, unmatched: { threads: 0, unread: 0 }, unread_total: 0 };
     const backend = installMockBackend({ list_threads: () => listing });
-    await expect(listThreads('ali')).resolves.toEqual(listing);
-    expect(backend.calls).toEqual([{ cmd: 'list_threads', args: { query: 'ali' } }]);
+    await expect(listThreads('ali', 200)).resolves.toEqual(listing);
+    expect(backend.calls).toEqual([{ cmd: 'list_threads', args: { query: 'ali', limit: 200 } }]);
   });
 
   it('gives a readable error when there is no Tauri backend at all', async () => {

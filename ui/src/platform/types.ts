@@ -146,10 +146,14 @@ export interface UnmatchedSummary {
 
 /**
  * list_threads: patients sorted by latest activity (those with none after, by name),
- * filtered by the search text (name prefix, phone digits in any format, "ecm:123" or a bare ECM id).
+ * filtered by the search text (name prefix, phone digits in any format, "ecm:123" or a bare ECM id),
+ * at most `limit` of them.
  */
 export interface ThreadListing {
+  /** The first `limit` of the matching patients. */
   patients: PatientThread[];
+  /** More patients match than `limit`: a larger limit returns these rows and more. */
+  has_more: boolean;
   unmatched: UnmatchedSummary;
   /** Unread over every thread, unmatched included (the window title shows it). */
   unread_total: number;

@@ -68,6 +68,7 @@ export function listing(query: unknown): ThreadListing {
   const q = typeof query === 'string' ? query.toLowerCase() : '';
   return {
     patients: listedPatients.filter((p) => p.name.toLowerCase().includes(q)),
+    has_more: false,
     unmatched: { threads: 0, unread: 0 },
     unread_total: 0,
   };

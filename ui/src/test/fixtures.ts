@@ -143,15 +143,21 @@ export function lastItem(fields: Partial<LastItem> = {}): LastItem {
 /** The three patients as list_threads rows, in backend order (latest activity first). */
 export const patientThreads: PatientThread[] = patients.map((p) => patientThread(p));
 
-/** list_threads over `rows`, searched like the backend, with an Unmatched summary. */
+/**
+ * list_threads over `rows`, searched and limited like the backend (limit null = 100, clamped
+ * to 1..=5000), with an Unmatched summary.
+ */
 export function threadListing(
   rows: PatientThread[],
   query: unknown,
   unmatched: ThreadListing['unmatched'] = { threads: 0, unread: 0 },
+  limit: unknown = null,
 ): ThreadListing {
   const found = searchPatients(rows, query);
+  const max = typeof limit === 'number' ? Math.min(Math.max(limit, 1), 5000) : 100;
   return {
-    patients: found,
+    patients: found.slice(0, max),
+    has_more: found.length > max,
     unmatched,
     unread_total: rows.reduce((n, p) => n + p.unread, 0) + unmatched.unread,
   };

@@ -12,7 +12,7 @@ export function defaultHandlers(): Record<string, CommandHandler> {
   return {
     app_info: () => fx.appInfo,
     list_patients: (args) => fx.searchPatients(fx.patients, args.query),
-    list_threads: (args) => fx.threadListing(fx.patientThreads, args.query),
+    list_threads: (args) => fx.threadListing(fx.patientThreads, args.query, undefined, args.limit),
     thread_page: () => ({ items: [], older: null }),
     mark_thread_read: () => null,
     list_unmatched: () => [],
@@ -69,34 +69,44 @@ export function emitEvent(event: string, payload: unknown) {
   }
 }
 
-// ---- Layout: jsdom lays nothing out, so give the thread a viewport and its rows a height. ----
+// ---- Layout: jsdom lays nothing out, so give the virtualized lists a viewport and their rows a height. ----
 
-/** Height of the thread's viewport and of every thread row, in pixels. */
+/** Height of a virtualized list's viewport and of every row in it, in pixels. */
 export const FAKE_VIEWPORT = 600;
 export const FAKE_ROW = 40;
 
-function isThread(el: Element): boolean {
-  return el.classList.contains('thread');
+/** The virtualized lists: the scroll element's class and its sizer's selector. */
+const VIRTUAL_LISTS: [string, string][] = [
+  ['thread', '.thread__sizer'],
+  ['patient-list', '.patient-list__sizer'],
+];
+
+function sizerOf(el: Element): string | undefined {
+  return VIRTUAL_LISTS.find(([scroller]) => el.classList.contains(scroller))?.[1];
+}
+
+function isVirtualList(el: Element): boolean {
+  return sizerOf(el) !== undefined;
 }
 
 function contentHeight(el: Element): number {
-  const sizer = el.querySelector<HTMLElement>('.thread__sizer');
+  const sizer = el.querySelector<HTMLElement>(sizerOf(el)!);
   return sizer ? Number.parseFloat(sizer.style.height) || 0 : 0;
 }
 
 /**
- * Gives the virtualized thread a layout: a 600 px viewport, 40 px rows, a scroll height
- * from the size the virtualizer gives its sizer, and an element scrollTo that scrolls
- * (clamped) and then fires a scroll event.
+ * Gives the virtualized lists (the thread, the patient column) a layout: a 600 px viewport,
+ * 40 px rows, a scroll height from the size the virtualizer gives its sizer, and an element
+ * scrollTo that scrolls (clamped) and then fires a scroll event.
  */
 export function installFakeLayout() {
   const clientHeight = Object.getOwnPropertyDescriptor(Element.prototype, 'clientHeight')!.get!;
   vi.spyOn(Element.prototype, 'clientHeight', 'get').mockImplementation(function (this: Element) {
-    return isThread(this) ? FAKE_VIEWPORT : clientHeight.call(this);
+    return isVirtualList(this) ? FAKE_VIEWPORT : clientHeight.call(this);
   });
   const scrollHeight = Object.getOwnPropertyDescriptor(Element.prototype, 'scrollHeight')!.get!;
   vi.spyOn(Element.prototype, 'scrollHeight', 'get').mockImplementation(function (this: Element) {
-    return isThread(this) ? Math.max(contentHeight(this), FAKE_VIEWPORT) : scrollHeight.call(this);
+    return isVirtualList(this) ? Math.max(contentHeight(this), FAKE_VIEWPORT) : scrollHeight.call(this);
   });
   const offsetHeight = Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'offsetHeight')!.get!;
   vi.spyOn(HTMLElement.prototype, 'offsetHeight', 'get').mockImplementation(function (this: HTMLElement) {

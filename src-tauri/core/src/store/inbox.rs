@@ -248,7 +248,7 @@ mod tests {
              FROM messages WHERE patient_id IS NULL AND direction = 'inbound'",
         );
         assert!(unmatched.contains("COVERING INDEX messages_unmatched_inbox"), "{unmatched}");
-        let unread = plan("SELECT COALESCE(sum(unread), 0) FROM patient_activity");
+        let unread = plan("SELECT COALESCE(sum(unread), 0) FROM patient_activity WHERE unread > 0");
         assert!(unread.contains("COVERING INDEX patient_activity_unread"), "{unread}");
     }
 }

@@ -19,6 +19,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0003_outbox.sql"),
     include_str!("migrations/0004_thread_summary.sql"),
     include_str!("migrations/0005_read_indexes.sql"),
+    include_str!("migrations/0006_search_words.sql"),
 ];
 
 pub fn latest_version() -> usize {

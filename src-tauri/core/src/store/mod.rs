@@ -9,6 +9,7 @@ pub mod inbox;
 mod messages;
 mod migrations;
 pub mod outbox;
+mod patient_search;
 mod patients;
 mod settings;
 pub mod sync_status;
@@ -49,11 +50,17 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
 }
 
+/// SQLite's page cache per connection, in KiB.
+pub const PAGE_CACHE_KIB: i64 = 65_536;
+
 /// An open, unlocked and migrated database.
 #[derive(Debug)]
 pub struct Database {
     conn: Connection,
     path: PathBuf,
+    /// The Unmatched summary as last counted (see
+    /// [`Database::unmatched_summary`]).
+    unmatched_memo: std::cell::Cell<Option<(thread_listing::WriteMark, UnmatchedSummary)>>,
 }
 
 impl Database {
@@ -80,8 +87,14 @@ impl Database {
              PRAGMA busy_timeout = 5000;
              PRAGMA temp_store = MEMORY;",
         )?;
+        // Room for the pages a coordinator's reads keep coming back to: the
+        // patient and activity rows a search sorts, the top of each index.
+        // SQLite's default (2 MB) holds a fraction of them, and every page
+        // read again is read from the file and decrypted. Pages are
+        // allocated as they are read, not up front.
+        conn.execute_batch(&format!("PRAGMA cache_size = -{PAGE_CACHE_KIB};"))?;
         migrations::migrate(&mut conn)?;
-        Ok(Database { conn, path: path.to_path_buf() })
+        Ok(Database { conn, path: path.to_path_buf(), unmatched_memo: std::cell::Cell::new(None) })
     }
 
     pub fn path(&self) -> &Path {

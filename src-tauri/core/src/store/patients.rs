@@ -67,19 +67,6 @@ fn name_key(name: &str) -> String {
     name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
-/// Escapes LIKE wildcards so a typed `%` or `_` matches itself.
-fn like_prefix(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 1);
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
 /// How the patient search reads what was typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum PatientMatch {
@@ -114,28 +101,6 @@ impl PatientMatch {
             PatientMatch::Digits(q.chars().filter(|c| c.is_ascii_digit()).collect())
         } else {
             PatientMatch::Name(name_key(q))
-        }
-    }
-
-    /// The WHERE clause over `patients p` and its arguments.
-    fn sql(&self) -> (&'static str, Vec<rusqlite::types::Value>) {
-        match self {
-            PatientMatch::All => ("1", vec![]),
-            PatientMatch::Ecm(id) => ("p.ecm_patient_id = ?", vec![(*id).into()]),
-            PatientMatch::Digits(digits) => {
-                // Digits sort below ':', so [d, d + ':') is "starts with d" and uses the indexes.
-                let ecm = digits.parse::<i64>().ok();
-                (
-                    "(p.ecm_patient_id = ? OR p.id IN (
-                        SELECT patient_id FROM contact_points WHERE digits >= ?2 AND digits < ?3
-                        UNION SELECT patient_id FROM contact_points WHERE national >= ?2 AND national < ?3))",
-                    vec![ecm.into(), digits.clone().into(), format!("{digits}:").into()],
-                )
-            }
-            PatientMatch::Name(key) => (
-                "(p.name_key LIKE ? ESCAPE '\\' OR p.name_key LIKE ? ESCAPE '\\')",
-                vec![like_prefix(key).into(), format!("% {}", like_prefix(key)).into()],
-            ),
         }
     }
 }
@@ -245,72 +210,60 @@ impl Database {
     /// a phone number in any format (prefix of its digits, national or
     /// international), or an ECM id (`123` or `ecm:123`). Empty lists all.
     pub fn search_patients(&self, query: &str, limit: usize) -> Result<Vec<PatientView>, StoreError> {
-        let ids = self.matching_patient_ids(&PatientMatch::parse(query), PatientOrder::Name, limit)?;
+        let (ids, _) = self.matching_patient_ids(&PatientMatch::parse(query), PatientOrder::Name, limit)?;
         self.patients_by_ids(&ids)
     }
 
-    /// Ids of the patients `m` matches, in `order`, at most `limit`.
-    pub(super) fn matching_patient_ids(
-        &self,
-        m: &PatientMatch,
-        order: PatientOrder,
-        limit: usize,
-    ) -> Result<Vec<i64>, StoreError> {
-        let (filter, args) = m.sql();
-        let order_by = match order {
-            PatientOrder::Name => "p.name_key, p.id",
-            PatientOrder::Activity => "a.last_at IS NULL, a.last_at DESC, p.name_key, p.id",
-        };
-        let join = match order {
-            PatientOrder::Name => "",
-            PatientOrder::Activity => "LEFT JOIN patient_activity a ON a.patient_id = p.id",
-        };
-        let sql = format!("SELECT p.id FROM patients p {join} WHERE {filter} ORDER BY {order_by} LIMIT ?");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut values: Vec<rusqlite::types::Value> = args;
-        values.push((limit as i64).into());
-        let ids = stmt.query_map(rusqlite::params_from_iter(values), |r| r.get(0))?.collect::<Result<_, _>>()?;
-        Ok(ids)
-    }
-
+    /// The patients with these ids, in this order (unknown ids skipped,
+    /// repeats once). Three statements whatever the count: the patient
+    /// column shows a hundred at a time.
     pub(super) fn patients_by_ids(&self, ids: &[i64]) -> Result<Vec<PatientView>, StoreError> {
-        let mut out = Vec::with_capacity(ids.len());
-        let mut index = HashMap::new();
-        let mut p = self.conn.prepare_cached("SELECT id, name, ecm_patient_id FROM patients WHERE id = ?1")?;
-        let mut ph = self.conn.prepare_cached(
-            "SELECT c.number, c.kind, c.name, c.relationship, COALESCE(s.state = 'opted_out', 0)
-             FROM contact_points c LEFT JOIN sms_consent s ON s.number = c.number
-             WHERE c.patient_id = ?1 ORDER BY c.rank, c.id",
+        let list = id_list(ids);
+        let mut found: HashMap<i64, PatientView> = HashMap::with_capacity(ids.len());
+        let mut p = self.conn.prepare_cached(
+            "SELECT id, name, ecm_patient_id FROM patients WHERE id IN (SELECT value FROM json_each(?1))",
         )?;
-        for &id in ids {
-            if index.contains_key(&id) {
-                continue;
-            }
-            let Some(mut view) = p
-                .query_row([id], |r| {
-                    Ok(PatientView { id: r.get(0)?, name: r.get(1)?, ecm_patient_id: r.get(2)?, phones: vec![] })
-                })
-                .optional()?
-            else {
-                continue;
-            };
-            view.phones = ph
-                .query_map([id], |r| {
-                    let kind: String = r.get(1)?;
-                    Ok(PhoneView {
-                        number: r.get(0)?,
-                        kind: if kind == "patient" { PhoneKind::Patient } else { PhoneKind::Contact },
-                        name: r.get(2)?,
-                        relationship: r.get(3)?,
-                        opted_out: r.get(4)?,
-                    })
-                })?
-                .collect::<Result<_, _>>()?;
-            index.insert(id, out.len());
-            out.push(view);
+        let rows = p.query_map([&list], |r| {
+            Ok(PatientView { id: r.get(0)?, name: r.get(1)?, ecm_patient_id: r.get(2)?, phones: vec![] })
+        })?;
+        for view in rows {
+            let view = view?;
+            found.insert(view.id, view);
         }
-        Ok(out)
+        let mut ph = self.conn.prepare_cached(
+            "SELECT c.patient_id, c.number, c.kind, c.name, c.relationship, COALESCE(s.state = 'opted_out', 0)
+             FROM contact_points c LEFT JOIN sms_consent s ON s.number = c.number
+             WHERE c.patient_id IN (SELECT value FROM json_each(?1)) ORDER BY c.patient_id, c.rank, c.id",
+        )?;
+        let mut rows = ph.query([&list])?;
+        while let Some(r) = rows.next()? {
+            let kind: String = r.get(2)?;
+            if let Some(view) = found.get_mut(&r.get::<_, i64>(0)?) {
+                view.phones.push(PhoneView {
+                    number: r.get(1)?,
+                    kind: if kind == "patient" { PhoneKind::Patient } else { PhoneKind::Contact },
+                    name: r.get(3)?,
+                    relationship: r.get(4)?,
+                    opted_out: r.get(5)?,
+                });
+            }
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
+}
+
+/// Ids as a JSON array, for `json_each(?)`: one statement for a list.
+pub(super) fn id_list(ids: &[i64]) -> String {
+    let mut out = String::with_capacity(ids.len() * 7 + 2);
+    out.push('[');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&id.to_string());
+    }
+    out.push(']');
+    out
 }
 
 #[cfg(test)]
@@ -378,6 +331,26 @@ mod tests {
         assert_eq!(ids("").len(), 2);
         assert!(ids("%").is_empty());
         assert!(ids("zed").is_empty());
+    }
+
+    #[test]
+    fn patients_by_ids_keeps_the_order_asked_and_skips_unknown_ids() {
+        let (_d, mut db) = test_db();
+        let a = upsert(&mut db, &ana()).id;
+        let mut other = ana();
+        other.ecm_patient_id = Some(9);
+        other.name = "Bo Chen".into();
+        other.phones = vec![cp("+14155550199", PhoneKind::Patient, None, None)];
+        let b = upsert(&mut db, &other).id;
+        let got = db.patients_by_ids(&[b, 999, a, b]).unwrap();
+        assert_eq!(got.iter().map(|p| p.id).collect::<Vec<_>>(), vec![b, a]);
+        assert_eq!(got[0].phones.len(), 1);
+        assert_eq!(
+            got[1].phones.iter().map(|p| p.number.as_str()).collect::<Vec<_>>(),
+            vec!["+18055550100", "+18055550101"]
+        );
+        assert!(db.patients_by_ids(&[]).unwrap().is_empty());
+        assert_eq!(id_list(&[3, -1, 20]), "[3,-1,20]");
     }
 
     #[test]

@@ -48,8 +48,28 @@ pub struct UnmatchedSummary {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ThreadListing {
     pub patients: Vec<PatientThread>,
+    /// More patients match than were asked for.
+    pub has_more: bool,
     pub unmatched: UnmatchedSummary,
     pub unread_total: i64,
+}
+
+/// Where the database's writes stand: `PRAGMA data_version` (moves when
+/// another connection commits) and `total_changes()` (this connection's
+/// rows written, by triggers too, rolled back or not). Equal marks mean
+/// nothing was written in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteMark {
+    data_version: i64,
+    changes: i64,
+}
+
+impl WriteMark {
+    fn now(conn: &rusqlite::Connection) -> Result<WriteMark, StoreError> {
+        let data_version = conn.prepare_cached("PRAGMA data_version")?.query_row([], |r| r.get(0))?;
+        let changes = conn.prepare_cached("SELECT total_changes()")?.query_row([], |r| r.get(0))?;
+        Ok(WriteMark { data_version, changes })
+    }
 }
 
 /// One unknown number in the Unmatched inbox.
@@ -86,12 +106,7 @@ impl Database {
     /// The patient column for `query` (see [`PatientMatch`]): at most `limit`
     /// patients, latest activity first, then those without any by name.
     pub fn thread_listing(&self, query: &str, limit: usize) -> Result<ThreadListing, StoreError> {
-        let m = PatientMatch::parse(query);
-        let ids = if m == PatientMatch::All {
-            self.all_by_activity(limit)?
-        } else {
-            self.matching_patient_ids(&m, PatientOrder::Activity, limit)?
-        };
+        let (ids, has_more) = self.matching_patient_ids(&PatientMatch::parse(query), PatientOrder::Activity, limit)?;
         let activity = self.activity_of(&ids)?;
         let patients = self
             .patients_by_ids(&ids)?
@@ -104,7 +119,7 @@ impl Database {
             .collect();
         let unmatched = self.unmatched_summary()?;
         let unread_total = self.patient_unread_total()? + unmatched.unread;
-        Ok(ThreadListing { patients, unmatched, unread_total })
+        Ok(ThreadListing { patients, has_more, unmatched, unread_total })
     }
 
     /// Every unread inbound text, unmatched included (the window title).
@@ -112,53 +127,49 @@ impl Database {
         Ok(self.patient_unread_total()? + self.unmatched_summary()?.unread)
     }
 
+    /// Sums the partial index of threads with something unread.
     fn patient_unread_total(&self) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row("SELECT COALESCE(sum(unread), 0) FROM patient_activity", [], |r| r.get(0))?)
-    }
-
-    /// Without a search: walk the activity index, then fill up by name.
-    fn all_by_activity(&self, limit: usize) -> Result<Vec<i64>, StoreError> {
-        let mut s = self.conn.prepare_cached(
-            "SELECT patient_id FROM patient_activity ORDER BY last_at DESC, patient_id DESC LIMIT ?1",
-        )?;
-        let mut ids: Vec<i64> = s.query_map([limit as i64], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        if ids.len() < limit {
-            let mut s = self.conn.prepare_cached(
-                "SELECT id FROM patients p WHERE NOT EXISTS (SELECT 1 FROM patient_activity a WHERE a.patient_id = p.id)
-                 ORDER BY name_key, id LIMIT ?1",
-            )?;
-            let rest = s.query_map([(limit - ids.len()) as i64], |r| r.get(0))?;
-            for id in rest {
-                ids.push(id?);
-            }
-        }
-        Ok(ids)
+        Ok(self
+            .conn
+            .prepare_cached("SELECT COALESCE(sum(unread), 0) FROM patient_activity WHERE unread > 0")?
+            .query_row([], |r| r.get(0))?)
     }
 
     fn activity_of(&self, ids: &[i64]) -> Result<HashMap<i64, (LastItem, i64)>, StoreError> {
         let mut s = self.conn.prepare_cached(
-            "SELECT last_at, last_kind, last_direction, last_preview, unread FROM patient_activity WHERE patient_id = ?1",
+            "SELECT patient_id, last_at, last_kind, last_direction, last_preview, unread FROM patient_activity
+             WHERE patient_id IN (SELECT value FROM json_each(?1))",
         )?;
         let mut out = HashMap::with_capacity(ids.len());
-        for &id in ids {
-            let mut rows = s.query([id])?;
-            if let Some(r) = rows.next()? {
-                let text: String = r.get(3)?;
-                let last = LastItem { at: r.get(0)?, kind: r.get(1)?, direction: r.get(2)?, preview: preview(&text) };
-                out.insert(id, (last, r.get(4)?));
-            }
+        let mut rows = s.query([super::patients::id_list(ids)])?;
+        while let Some(r) = rows.next()? {
+            let text: String = r.get(4)?;
+            let last = LastItem { at: r.get(1)?, kind: r.get(2)?, direction: r.get(3)?, preview: preview(&text) };
+            out.insert(r.get(0)?, (last, r.get(5)?));
         }
         Ok(out)
     }
 
     /// How many unknown numbers wrote and how many of their texts are unread.
+    /// Counted again only after a write (this connection's or another's):
+    /// every keystroke of a search asks, and the count reads every
+    /// unmatched text.
     pub fn unmatched_summary(&self) -> Result<UnmatchedSummary, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT count(DISTINCT from_number), count(*) FILTER (WHERE read_at IS NULL)
+        let mark = WriteMark::now(&self.conn)?;
+        if let Some((seen, summary)) = self.unmatched_memo.get() {
+            if seen == mark {
+                return Ok(summary);
+            }
+        }
+        let summary = self
+            .conn
+            .prepare_cached(
+                "SELECT count(DISTINCT from_number), count(*) FILTER (WHERE read_at IS NULL)
                FROM messages WHERE patient_id IS NULL AND direction = 'inbound'",
-            [],
-            |r| Ok(UnmatchedSummary { threads: r.get(0)?, unread: r.get(1)? }),
-        )?)
+            )?
+            .query_row([], |r| Ok(UnmatchedSummary { threads: r.get(0)?, unread: r.get(1)? }))?;
+        self.unmatched_memo.set(Some((mark, summary)));
+        Ok(summary)
     }
 
     /// The Unmatched inbox, latest first.
@@ -283,6 +294,20 @@ mod tests {
         assert_eq!(l.unmatched, UnmatchedSummary { threads: 1, unread: 1 });
         assert_eq!((l.patients[0].unread, l.patients[0].last.as_ref().unwrap().preview.as_str()), (2, "hello??"));
         assert_eq!(l.unread_total, 3);
+    }
+
+    #[test]
+    fn the_unmatched_count_follows_writes_of_this_and_other_connections() {
+        let (dir, db) = test_db();
+        assert_eq!(db.unmatched_summary().unwrap(), UnmatchedSummary { threads: 0, unread: 0 });
+        inbound(&db, None, "+16175550123", "who is this?", "2026-01-01T10:00:00Z");
+        assert_eq!(db.unmatched_summary().unwrap(), UnmatchedSummary { threads: 1, unread: 1 });
+        // Another connection (the CLI, say) stores a text.
+        let other = Database::open(&dir.path().join("t.db"), &crate::secrets::Secret::new("ab".repeat(32))).unwrap();
+        inbound(&other, None, "+16175550124", "wrong number", "2026-01-01T10:01:00Z");
+        assert_eq!(db.unmatched_summary().unwrap(), UnmatchedSummary { threads: 2, unread: 2 });
+        other.conn().execute("UPDATE messages SET read_at = 'x' WHERE from_number = '+16175550124'", []).unwrap();
+        assert_eq!(db.unmatched_summary().unwrap(), UnmatchedSummary { threads: 2, unread: 1 });
     }
 
     #[test]

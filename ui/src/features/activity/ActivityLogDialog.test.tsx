@@ -67,7 +67,7 @@ describe('activity log dialog', () => {
         'Carla Singh · ECM 40999',
       ]),
     );
-    expect(backend.callsTo('list_threads')).toContainEqual({ query: 'carla' });
+    expect(backend.callsTo('list_threads')).toContainEqual({ query: 'carla', limit: null });
     await user.selectOptions(select, '3');
     await waitFor(() => expect(lastFilter(backend.callsTo('activity_log')).patient_id).toBe(3));
     // The chosen patient stays selectable when the search moves on.

@@ -35,7 +35,8 @@ export function usePatientChoices(searchText: string) {
   const query = debounced === '' ? null : debounced;
   return useQuery({
     queryKey: activityKeys.patients(query),
-    queryFn: () => listThreads(query),
+    // The backend's first page (100); the select lists fewer, and the search narrows it.
+    queryFn: () => listThreads(query, null),
     select: (listing) => listing.patients,
     placeholderData: keepPreviousData,
   });

@@ -1,6 +1,8 @@
-import { useEffect, useId, type KeyboardEvent, type Ref } from 'react';
+import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useId, useLayoutEffect, type KeyboardEvent, type RefObject } from 'react';
 import type { PatientThread } from '../../platform';
 import { PatientRow } from './PatientRow';
+import type { MorePatients } from './queries';
 
 interface Props {
   patients: PatientThread[];
@@ -8,24 +10,78 @@ interface Props {
   selectedId: number | null;
   /** The keyboard cursor (aria-activedescendant). */
   activeId: number | null;
+  /** The search the rows are for: a new one shows the list from the top. */
+  query: string | null;
+  more: MorePatients;
   onOpen: (patient: PatientThread) => void;
-  onKeyDown: (event: KeyboardEvent<HTMLUListElement>) => void;
+  onKeyDown: (event: KeyboardEvent<HTMLDivElement>) => void;
   onFocus: () => void;
-  listRef: Ref<HTMLUListElement>;
+  listRef: RefObject<HTMLDivElement | null>;
 }
 
-/** The threads as a single-select listbox: the cursor moves with the arrows, Enter or a click opens. */
-export function PatientList({ patients, selectedId, activeId, onOpen, onKeyDown, onFocus, listRef }: Props) {
+/** Starting height of a row before it is measured (patients.css: three single lines). */
+const ROW_ESTIMATE_PX = 78;
+/** Space above the first row and below the last, in pixels. */
+const LIST_PADDING_PX = 4;
+/** The next page loads once the view reaches this many rows from the end of the loaded ones. */
+export const LOAD_MORE_WITHIN_ROWS = 10;
+
+/**
+ * The threads as a single-select listbox: the cursor moves with the arrows, Enter or a click opens.
+ * Virtualized like the conversation thread: only the rows near the view (and the cursor's)
+ * are in the DOM, placed by the virtualizer through the CSSOM (no style attributes, for the
+ * CSP). Scrolling near the end of the loaded rows asks for the next page.
+ */
+export function PatientList({ patients, selectedId, activeId, query, more, onOpen, onKeyDown, onFocus, listRef }: Props) {
   const baseId = useId();
   const optionId = (id: number) => `${baseId}-patient-${id}`;
-  const activeOption = activeId !== null ? optionId(activeId) : undefined;
+  const activeIndex = activeId === null ? -1 : patients.findIndex((p) => p.id === activeId);
+  const activeOption = activeIndex >= 0 ? optionId(activeId!) : undefined;
 
+  const getItemKey = useCallback((index: number) => patients[index]?.id ?? index, [patients]);
+  // The option aria-activedescendant names stays in the DOM even when scrolled out of view.
+  const rangeExtractor = useCallback(
+    (range: Range) => {
+      const indexes = defaultRangeExtractor(range);
+      if (activeIndex < 0 || indexes.includes(activeIndex)) return indexes;
+      return [...indexes, activeIndex].sort((a, b) => a - b);
+    },
+    [activeIndex],
+  );
+  const virtualizer = useVirtualizer({
+    count: patients.length,
+    getScrollElement: () => listRef.current,
+    estimateSize: () => ROW_ESTIMATE_PX,
+    getItemKey,
+    rangeExtractor,
+    paddingStart: LIST_PADDING_PX,
+    paddingEnd: LIST_PADDING_PX,
+    // A row scrolled to keeps that space too (the first row goes back to the very top).
+    scrollPaddingStart: LIST_PADDING_PX,
+    scrollPaddingEnd: LIST_PADDING_PX,
+    overscan: 6,
+    directDomUpdates: true,
+  });
+  const virtualItems = virtualizer.getVirtualItems();
+  const lastInView = virtualizer.range?.endIndex ?? -1;
+
+  useLayoutEffect(() => {
+    if (activeIndex >= 0) virtualizer.scrollToIndex(activeIndex);
+  }, [activeId]);
+
+  // On mount this also has the virtualizer work out its range again with the rows measured in
+  // the first commit (measured before its sizer was attached, they do not re-render by themselves).
+  useLayoutEffect(() => {
+    virtualizer.scrollToOffset(0);
+  }, [query]);
+
+  // Also when the loaded rows do not fill the view, so no scroll would ever ask.
   useEffect(() => {
-    if (activeOption) document.getElementById(activeOption)?.scrollIntoView?.({ block: 'nearest' });
-  }, [activeOption]);
+    if (more.canLoad && patients.length > 0 && lastInView >= patients.length - 1 - LOAD_MORE_WITHIN_ROWS) more.load();
+  }, [more.canLoad, more.load, lastInView, patients.length]);
 
   return (
-    <ul
+    <div
       ref={listRef}
       className="patient-list"
       role="listbox"
@@ -33,19 +89,35 @@ export function PatientList({ patients, selectedId, activeId, onOpen, onKeyDown,
       data-testid="patient-list"
       tabIndex={0}
       aria-activedescendant={activeOption}
+      aria-busy={more.loading}
       onKeyDown={onKeyDown}
       onFocus={onFocus}
     >
-      {patients.map((patient) => (
-        <PatientRow
-          key={patient.id}
-          patient={patient}
-          optionId={optionId(patient.id)}
-          selected={patient.id === selectedId}
-          active={patient.id === activeId}
-          onOpen={onOpen}
-        />
-      ))}
-    </ul>
+      {patients.length > 0 ? (
+        <ul ref={virtualizer.containerRef} className="patient-list__sizer" role="presentation">
+          {virtualItems.map((virtual) => {
+            const patient = patients[virtual.index];
+            if (!patient) return null;
+            return (
+              <PatientRow
+                key={virtual.key}
+                index={virtual.index}
+                measureRef={virtualizer.measureElement}
+                patient={patient}
+                optionId={optionId(patient.id)}
+                selected={patient.id === selectedId}
+                active={patient.id === activeId}
+                onOpen={onOpen}
+              />
+            );
+          })}
+        </ul>
+      ) : null}
+      {more.loading && patients.length > 0 ? (
+        <p className="patient-list__more muted" aria-hidden="true">
+          Loading more…
+        </p>
+      ) : null}
+    </div>
   );
 }

@@ -8,6 +8,10 @@ import { UnreadBadge } from './UnreadBadge';
 
 interface Props {
   patient: PatientThread;
+  /** The row's place in the list, for the virtualizer (data-index). */
+  index: number;
+  /** The virtualizer's measureElement. */
+  measureRef: (element: HTMLLIElement | null) => void;
   selected: boolean;
   active: boolean;
   optionId: string;
@@ -31,12 +35,14 @@ function LastTime({ last }: { last: LastItem | null }) {
 }
 
 /** One thread in the patient column: name, newest message, time, unread count, opted-out mark. */
-export const PatientRow = memo(function PatientRow({ patient, selected, active, optionId, onOpen }: Props) {
+export const PatientRow = memo(function PatientRow({ patient, index, measureRef, selected, active, optionId, onOpen }: Props) {
   const phone = primaryPhone(patient);
   const classes = ['patient-row', selected && 'patient-row--selected', active && 'patient-row--active'];
   if (patient.unread > 0) classes.push('patient-row--unread');
   return (
     <li
+      ref={measureRef}
+      data-index={index}
       id={optionId}
       role="option"
       aria-selected={selected}

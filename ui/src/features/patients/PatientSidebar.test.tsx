@@ -54,7 +54,7 @@ describe('patient list', () => {
     expect(items[1]).toHaveTextContent('ECM 40213');
     expect(within(items[2]!).getByTestId('patient-preview')).toHaveTextContent('No messages yet');
     expect(items[2]).not.toHaveTextContent('ECM');
-    expect(backend.callsTo('list_threads')[0]).toEqual({ query: null });
+    expect(backend.callsTo('list_threads')[0]).toEqual({ query: null, limit: 100 });
     expect(list()).toBe(screen.getByTestId('patient-list'));
   });
 

@@ -3,7 +3,7 @@ import type { PatientThread } from '../../platform';
 import { ErrorMessage } from '../../shared/ErrorMessage';
 import { PatientList } from './PatientList';
 import { PatientSearch } from './PatientSearch';
-import { useThreadListing } from './queries';
+import { usePatientPages } from './queries';
 import { SidebarActions } from './SidebarActions';
 import { UnmatchedEntry } from './UnmatchedEntry';
 import { useListboxCursor } from './useListboxCursor';
@@ -23,12 +23,12 @@ interface Props {
   onOpenSettings: () => void;
 }
 
-/** The patient column: search, the Unmatched entry and the threads by latest activity. */
+/** The patient column: search, the Unmatched entry and the threads by latest activity, a page at a time. */
 export function PatientSidebar(props: Props) {
   const { searchRef, selectedId, unmatchedOpen, onOpenPatient, onOpenUnmatched, onSelectedReloaded } = props;
   const [search, setSearch] = useState('');
-  const listRef = useRef<HTMLUListElement>(null);
-  const listing = useThreadListing(search);
+  const listRef = useRef<HTMLDivElement>(null);
+  const listing = usePatientPages(search);
   const rows = listing.data?.patients ?? [];
   const searching = search.trim() !== '';
   const cursor = useListboxCursor(rows, (p) => p.id, onOpenPatient);
@@ -95,6 +95,8 @@ export function PatientSidebar(props: Props) {
         patients={rows}
         selectedId={selectedId}
         activeId={typeof cursor.activeKey === 'number' ? cursor.activeKey : null}
+        query={listing.query}
+        more={listing.more}
         onOpen={openWithClick}
         onKeyDown={cursor.onKeyDown}
         onFocus={() => cursor.enter(selectedId)}

@@ -1,40 +1,101 @@
 import { keepPreviousData, useQuery, type QueryClient } from '@tanstack/react-query';
+import { useCallback, useRef, useState } from 'react';
 import { listThreads, type Patient, type ThreadListing } from '../../platform';
 import { useDebouncedValue } from '../../shared/useDebouncedValue';
 
 export const SEARCH_DEBOUNCE_MS = 150;
 /** How often the patient column asks again, besides the engine's events. */
 export const THREAD_LIST_REFRESH_MS = 10_000;
+/** Patients in the column's first page, and how many more each scroll to the end asks for. */
+export const PATIENT_PAGE = 100;
+/** The largest limit list_threads takes (the backend clamps to it as well). */
+export const MAX_PATIENT_LIMIT = 5000;
+/**
+ * How long a listing no one shows stays cached. Each longer page repeats the shorter ones,
+ * so keeping every step up to 5,000 rows for the default five minutes would hold 100,000+ rows.
+ */
+const LISTING_GC_MS = 15_000;
 
 export const threadListKeys = {
   all: ['threads'] as const,
-  list: (query: string | null) => ['threads', 'list', query] as const,
+  list: (query: string | null, limit: number) => ['threads', 'list', query, limit] as const,
 };
 
 function searchQuery(text: string): string | null {
   return text.trim() === '' ? null : text.trim();
 }
 
-function listingQuery(query: string | null) {
-  return { queryKey: threadListKeys.list(query), queryFn: () => listThreads(query) };
+function listingQuery(query: string | null, limit: number) {
+  return {
+    queryKey: threadListKeys.list(query, limit),
+    queryFn: () => listThreads(query, limit),
+    gcTime: LISTING_GC_MS,
+  };
 }
 
-/** The patient column for the search box text; matching and order come from the backend. */
-export function useThreadListing(searchText: string) {
+/** The first `limit` patients for the search box text; matching and order come from the backend. */
+export function useThreadListing(searchText: string, limit: number) {
   const query = searchQuery(useDebouncedValue(searchText, SEARCH_DEBOUNCE_MS));
   return useQuery({
-    ...listingQuery(query),
+    ...listingQuery(query, limit),
     placeholderData: keepPreviousData,
     refetchInterval: THREAD_LIST_REFRESH_MS,
   });
 }
 
-/** Finds a patient by id in any loaded listing, else in a fresh unfiltered one (null when gone). */
+/** Paging down the patient column. */
+export interface MorePatients {
+  /** The loaded rows are current, more patients match, and the limit is not at its cap. */
+  canLoad: boolean;
+  /** A longer page is on its way. */
+  loading: boolean;
+  load: () => void;
+}
+
+/**
+ * The patient column for the search box text: the first PATIENT_PAGE patients, then a page
+ * more at each `more.load()`, up to MAX_PATIENT_LIMIT. The backend pages by limit, so each
+ * page is the whole list again up to a larger limit. The rows shown stay on screen while
+ * the next page loads, and when loading it fails. A new search starts again at one page.
+ */
+export function usePatientPages(searchText: string) {
+  const query = searchQuery(useDebouncedValue(searchText, SEARCH_DEBOUNCE_MS));
+  const [pages, setPages] = useState({ query, limit: PATIENT_PAGE });
+  if (pages.query !== query) setPages({ query, limit: PATIENT_PAGE });
+  const limit = pages.query === query ? pages.limit : PATIENT_PAGE;
+
+  const listing = useQuery({
+    ...listingQuery(query, limit),
+    placeholderData: keepPreviousData,
+    refetchInterval: THREAD_LIST_REFRESH_MS,
+  });
+  const current = listing.data !== undefined && !listing.isPlaceholderData;
+
+  // A failed first load of a key leaves no data (placeholders are only for pending), so
+  // keep the last rows of this search for when a longer page fails.
+  const loaded = useRef<{ query: string | null; data: ThreadListing } | null>(null);
+  if (current) loaded.current = { query, data: listing.data };
+  const data = listing.data ?? (loaded.current?.query === query ? loaded.current.data : undefined);
+
+  const load = useCallback(
+    () => setPages({ query, limit: Math.min(limit + PATIENT_PAGE, MAX_PATIENT_LIMIT) }),
+    [query, limit],
+  );
+  const more: MorePatients = {
+    canLoad: current && listing.data.has_more && limit < MAX_PATIENT_LIMIT,
+    loading: limit > PATIENT_PAGE && !current && listing.isFetching,
+    load,
+  };
+
+  return { query, data, error: listing.error, isError: listing.isError, isPending: data === undefined && listing.isPending, more };
+}
+
+/** Finds a patient by id in any loaded listing, else in a fresh first page (null when not there). */
 export async function findPatient(queryClient: QueryClient, patientId: number): Promise<Patient | null> {
   for (const [, listing] of queryClient.getQueriesData<ThreadListing>({ queryKey: threadListKeys.all })) {
     const found = listing?.patients.find((p) => p.id === patientId);
     if (found) return found;
   }
-  const listing = await queryClient.fetchQuery(listingQuery(null));
+  const listing = await queryClient.fetchQuery(listingQuery(null, PATIENT_PAGE));
   return listing.patients.find((p) => p.id === patientId) ?? null;
 }

@@ -6,7 +6,7 @@ import { useThreadListing } from '../patients/queries';
 import { PatientChoice } from './PatientChoice';
 import { useLinkNumber } from './queries';
 
-/** At most this many matches are listed; typing narrows them. */
+/** At most this many matches are asked for and listed; typing narrows them. */
 const SHOWN = 20;
 
 interface Props {
@@ -21,7 +21,7 @@ export function LinkNumberDialog({ number, display, onClose, onLinked }: Props) 
   const ids = useId();
   const [search, setSearch] = useState('');
   const [chosen, setChosen] = useState<PatientThread | null>(null);
-  const listing = useThreadListing(search);
+  const listing = useThreadListing(search, SHOWN);
   const link = useLinkNumber();
   const matches = listing.data?.patients ?? [];
   const shown = matches.slice(0, SHOWN);
@@ -71,8 +71,8 @@ export function LinkNumberDialog({ number, display, onClose, onLinked }: Props) 
             ? 'Searching…'
             : matches.length === 0
               ? 'No patients match.'
-              : matches.length > SHOWN
-                ? `Showing ${SHOWN} of ${matches.length}; type to narrow the search.`
+              : listing.data?.has_more
+                ? `Showing the first ${shown.length}; type to narrow the search.`
                 : null}
         </p>
         <ErrorMessage error={link.error} context="Could not link the number" />
