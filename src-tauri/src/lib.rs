@@ -5,6 +5,7 @@ mod commands;
 mod engine_events;
 mod error;
 mod notifications;
+pub mod rendering;
 mod state;
 mod sync_tracker;
 mod window_title;
@@ -29,6 +30,7 @@ fn data_dir_arg() -> Option<std::path::PathBuf> {
 }
 
 pub fn run() {
+    rendering::choose_painting();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(

@@ -95,9 +95,14 @@ pub fn measure(args: &[String]) -> Result<Map<String, Value>, String> {
     let o = parse(args)?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let mut f = Map::new();
+    // The app chooses how WebKit paints (src-tauri/src/rendering.rs: no
+    // GPU compositing on Linux); the bare window is measured with WebKit's
+    // default and, for a like-for-like limit, painting as the app does.
+    let software = vec![("WEBKIT_DISABLE_COMPOSITING_MODE", "1".to_string())];
     let targets = [
-        ("bare", o.bare.clone(), "#ready", None),
-        ("app", o.app.clone(), "[data-testid=patient-row]", Some(o.data.clone())),
+        ("bare", o.bare.clone(), "#ready", vec![]),
+        ("bare_software", o.bare.clone(), "#ready", software),
+        ("app", o.app.clone(), "[data-testid=patient-row]", vec![("CAREDESK_DATA_DIR", o.data.display().to_string())]),
     ];
     let mut startup = HashMap::new();
     for (name, bin, selector, data) in &targets {
@@ -108,7 +113,7 @@ pub fn measure(args: &[String]) -> Result<Map<String, Value>, String> {
             let mut attempt = 0;
             let r = loop {
                 attempt += 1;
-                match rt.block_on(startup_once(&o.driver, bin, selector, data.as_deref())) {
+                match rt.block_on(startup_once(&o.driver, bin, selector, data)) {
                     Ok(r) => break r,
                     Err(e) if attempt < 3 => {
                         eprintln!("  {name} run {}: {e}; trying again", run + 1);
@@ -129,22 +134,27 @@ pub fn measure(args: &[String]) -> Result<Map<String, Value>, String> {
         runs.sort_by(f64::total_cmp);
         let median = runs[runs.len() / 2];
         startup.insert(*name, median);
-        let key = if *name == "app" { "startup_ms".to_string() } else { "bare_startup_ms".to_string() };
+        let key = if *name == "app" { "startup_ms".to_string() } else { format!("{name}_startup_ms") };
         f.insert(key, round(median));
         f.insert(format!("{name}_startup_runs_ms"), json!(runs.iter().map(|v| v.round()).collect::<Vec<_>>()));
     }
     let mut pss = HashMap::new();
     for (name, bin, _, data) in &targets {
         let wait = Duration::from_secs_f64(startup[name] / 1000.0) + o.idle;
-        let (mb, procs) = idle_pss(bin, data.as_deref(), wait)?;
+        let (mb, procs) = idle_pss(bin, data, wait)?;
         eprintln!("  {name}: {mb:.1} MiB PSS over {} processes after {:.1} s", procs.len(), wait.as_secs_f64());
         pss.insert(*name, mb);
-        let key = if *name == "app" { "idle_pss_mb".to_string() } else { "bare_idle_pss_mb".to_string() };
+        let key = if *name == "app" { "idle_pss_mb".to_string() } else { format!("{name}_idle_pss_mb") };
         f.insert(key, round(mb));
         f.insert(format!("{name}_processes"), json!(procs));
     }
     f.insert("startup_vs_bare".into(), json!((startup["app"] / startup["bare"] * 100.0).round() / 100.0));
     f.insert("idle_pss_vs_bare".into(), json!((pss["app"] / pss["bare"] * 100.0).round() / 100.0));
+    f.insert(
+        "startup_vs_bare_software".into(),
+        json!((startup["app"] / startup["bare_software"] * 100.0).round() / 100.0),
+    );
+    f.insert("idle_pss_vs_bare_software".into(), json!((pss["app"] / pss["bare_software"] * 100.0).round() / 100.0));
     f.insert("runs".into(), json!(o.runs));
     Ok(f)
 }
@@ -288,7 +298,7 @@ struct Startup {
     late_probe: bool,
 }
 
-async fn startup_once(driver: &Path, bin: &Path, selector: &str, data: Option<&Path>) -> Result<Startup, String> {
+async fn startup_once(driver: &Path, bin: &Path, selector: &str, env: &[(&str, String)]) -> Result<Startup, String> {
     let port = free_port()?;
     let native = loop {
         let p = free_port()?;
@@ -302,9 +312,8 @@ async fn startup_once(driver: &Path, bin: &Path, selector: &str, data: Option<&P
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
-    if let Some(d) = data {
-        cmd.env("CAREDESK_DATA_DIR", d);
-    }
+    // Only what each target is given: WebKit's default unless it says.
+    cmd.env_remove("WEBKIT_DISABLE_COMPOSITING_MODE").envs(env.iter().map(|(k, v)| (k, v)));
     let mut guard = Guard(Some(cmd.spawn().map_err(|e| format!("cannot start {}: {e}", driver.display()))?));
     let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().map_err(|e| e.to_string())?;
     let base = format!("http://127.0.0.1:{port}");
@@ -379,12 +388,11 @@ async fn startup_once(driver: &Path, bin: &Path, selector: &str, data: Option<&P
 // ---- idle memory -----------------------------------------------------------
 
 /// Launches `bin` plainly, waits `wait`, sums PSS over its process tree.
-fn idle_pss(bin: &Path, data: Option<&Path>, wait: Duration) -> Result<(f64, Vec<String>), String> {
+fn idle_pss(bin: &Path, env: &[(&str, String)], wait: Duration) -> Result<(f64, Vec<String>), String> {
     let mut cmd = Command::new(bin);
     cmd.env("NO_AT_BRIDGE", "1").stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
-    if let Some(d) = data {
-        cmd.env("CAREDESK_DATA_DIR", d);
-    }
+    // Only what each target is given: WebKit's default unless it says.
+    cmd.env_remove("WEBKIT_DISABLE_COMPOSITING_MODE").envs(env.iter().map(|(k, v)| (k, v)));
     let mut guard = Guard(Some(cmd.spawn().map_err(|e| format!("cannot start {}: {e}", bin.display()))?));
     let pid = guard.0.as_ref().map(Child::id).unwrap_or_default();
     std::thread::sleep(wait);

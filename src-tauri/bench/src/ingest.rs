@@ -215,8 +215,11 @@ pub fn raw_insert_thread_indexed(db: &Database, page: &[HisMessage]) -> f64 {
     db.conn().execute_batch("PRAGMA cache_size = 0; PRAGMA cache_size = -131072").expect("cache size");
     let rows = raw_rows(page);
     let rate = insert_rows(conn, "raw_thread", &rows, 1, 9_500_000_000);
-    conn.execute_batch(&format!("DROP TABLE raw_thread; PRAGMA cache_size = -{}", caredesk_core::store::PAGE_CACHE_KIB))
-        .expect("drop the bare table");
+    conn.execute_batch(&format!(
+        "DROP TABLE raw_thread; PRAGMA cache_size = -{}",
+        caredesk_core::store::PAGE_CACHE_KIB
+    ))
+    .expect("drop the bare table");
     rate
 }
 
