@@ -115,9 +115,9 @@ pub fn measure(args: &[String]) -> Result<Map<String, Value>, String> {
                 attempt += 1;
                 match rt.block_on(startup_once(&o.driver, bin, selector, data)) {
                     Ok(r) => break r,
-                    Err(e) if attempt < 3 => {
+                    Err(e) if attempt < 5 => {
                         eprintln!("  {name} run {}: {e}; trying again", run + 1);
-                        std::thread::sleep(Duration::from_secs(1));
+                        std::thread::sleep(Duration::from_secs(2));
                     }
                     Err(e) => return Err(e),
                 }
@@ -317,12 +317,17 @@ async fn startup_once(driver: &Path, bin: &Path, selector: &str, env: &[(&str, S
     let mut guard = Guard(Some(cmd.spawn().map_err(|e| format!("cannot start {}: {e}", driver.display()))?));
     let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().map_err(|e| e.to_string())?;
     let base = format!("http://127.0.0.1:{port}");
+    // tauri-driver listens at once and starts WebKitWebDriver on the native
+    // port; a session asked for before that one listens fails (on a busy
+    // machine it can take seconds).
     let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            return Err("tauri-driver did not listen within 30 s".into());
+    for (p, who) in [(port, "tauri-driver"), (native, "WebKitWebDriver")] {
+        while std::net::TcpStream::connect(("127.0.0.1", p)).is_err() {
+            if Instant::now() > deadline {
+                return Err(format!("{who} did not listen within 30 s"));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": bin}}}});
     let asked = Instant::now();
