@@ -80,11 +80,21 @@ impl AppState {
         F: FnOnce(&mut Desk) -> Result<T, caredesk_core::CoreError> + Send + 'static,
     {
         let desk = self.desk()?;
+        let asked = std::time::Instant::now();
         tauri::async_runtime::spawn_blocking(move || {
             let mut guard = desk
                 .lock()
                 .map_err(|_| UiError::internal("the desk lock was poisoned by an earlier failure; restart CareDesk"))?;
-            f(&mut guard).map_err(UiError::from)
+            let locked = asked.elapsed();
+            let result = f(&mut guard).map_err(UiError::from);
+            // How long a command waited for the desk (the engine holds it
+            // while it writes) and how long it ran: CAREDESK_LOG=debug.
+            tracing::debug!(
+                wait_ms = locked.as_secs_f64() * 1000.0,
+                run_ms = (asked.elapsed() - locked).as_secs_f64() * 1000.0,
+                "desk call"
+            );
+            result
         })
         .await
         .map_err(|e| UiError::internal(format!("background task failed: {e}")))?

@@ -9,13 +9,17 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { Providers } from './app/Providers';
 import { createQueryClient } from './app/queryClient';
+import { prefetchFirstPatientPage } from './features/patients/queries';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('#root element missing from index.html');
 
+const client = createQueryClient();
+void prefetchFirstPatientPage(client);
+
 createRoot(root).render(
   <StrictMode>
-    <Providers client={createQueryClient()}>
+    <Providers client={client}>
       <App />
     </Providers>
   </StrictMode>,

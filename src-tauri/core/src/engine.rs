@@ -170,7 +170,9 @@ pub fn spawn(
 ) -> EngineHandle {
     let (tx, mut rx) = mpsc::channel(16);
     let join = tokio::spawn(async move {
+        let recovering = Instant::now();
         let _ = outbox::recover(&desk);
+        tracing::debug!(elapsed_ms = recovering.elapsed().as_millis() as u64, "outbox recovered");
         let mut limiter = SendLimiter::new(rate(&desk));
         let mut rate_now = rate(&desk);
         let mut last_reconcile: Option<Instant> = None;
@@ -194,6 +196,7 @@ pub fn spawn(
                     if reconcile && report.reconciled.is_some() {
                         last_reconcile = Some(Instant::now());
                     }
+                    tracing::debug!(elapsed_ms = report.elapsed_ms, errors = report.errors.len(), "engine cycle");
                     let soon = report.outbox.as_ref().and_then(|o| o.next_in_ms).map(Duration::from_millis);
                     on_event(EngineEvent::CycleFinished { report: Box::new(report) });
                     next_wait = soon.map(|s| s.min(interval)).unwrap_or(interval);

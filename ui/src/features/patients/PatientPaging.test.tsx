@@ -8,7 +8,7 @@ import type { PatientThread } from '../../platform';
 import { installMockBackend, type CommandArgs } from '../../platform/mockBackend';
 import { patientThread, threadListing } from '../../test/fixtures';
 import { FAKE_ROW, FAKE_VIEWPORT, renderShell, scrollTo } from '../../test/renderApp';
-import { usePatientPages } from './queries';
+import { prefetchFirstPatientPage, usePatientPages } from './queries';
 
 /** `count` patients named "Patient 0001"…, in backend order. */
 function roster(count: number): PatientThread[] {
@@ -234,5 +234,18 @@ describe('usePatientPages', () => {
     const limits = backend.callsTo('list_threads').map((a) => a.limit as number);
     expect(Math.max(...limits)).toBe(5000);
     expect(limits.slice(0, 3)).toEqual([100, 200, 300]);
+  });
+});
+
+describe('first page at start-up', () => {
+  it('is asked for before the column mounts, and the column uses it without asking again', async () => {
+    const backend = installMockBackend({ list_threads: listing(roster(150)) });
+    const client = createQueryClient();
+    await prefetchFirstPatientPage(client);
+    expect(backend.callsTo('list_threads')).toEqual([{ query: null, limit: 100 }]);
+    const wrapper = ({ children }: { children: ReactNode }) => <Providers client={client}>{children}</Providers>;
+    const { result } = renderHook(() => usePatientPages(''), { wrapper });
+    expect(result.current.data?.patients).toHaveLength(100);
+    expect(backend.callsTo('list_threads')).toHaveLength(1);
   });
 });

@@ -33,6 +33,15 @@ function listingQuery(query: string | null, limit: number) {
   };
 }
 
+/**
+ * Asks for the patient column's first page at once, before the shell renders (it renders
+ * after app_info answers): the window's first rows then wait for one round trip, not two.
+ * A failure is left for the column's own query to show.
+ */
+export function prefetchFirstPatientPage(client: QueryClient): Promise<void> {
+  return client.prefetchQuery(listingQuery(null, PATIENT_PAGE));
+}
+
 /** The first `limit` patients for the search box text; matching and order come from the backend. */
 export function useThreadListing(searchText: string, limit: number) {
   const query = searchQuery(useDebouncedValue(searchText, SEARCH_DEBOUNCE_MS));
