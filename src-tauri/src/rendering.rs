@@ -3,9 +3,9 @@
 //! WebKitGTK composites the page with OpenGL by default. Without a GPU (a
 //! virtual desktop, a thin client, Xvfb) that OpenGL is Mesa's software
 //! rasterizer, and the composited layers, their textures and the rasterizer
-//! cost about 110 MiB across the app and its web process
-//! (`tests/bench/app-startup.sh`: 335 MiB idle with compositing, 223 MiB
-//! without, for a bare Tauri window 252 MiB). CareDesk is text, lists and
+//! cost 85 to 110 MiB across the app and its web process
+//! (`tests/bench/app-startup.sh`: 335 MiB idle with compositing, 223 to
+//! 251 MiB without, for a bare Tauri window 252 MiB). CareDesk is text, lists and
 //! forms: it has nothing to gain from a GPU, so it asks WebKit to paint
 //! without compositing, as many WebKitGTK apps do on drivers where
 //! compositing draws nothing at all.
