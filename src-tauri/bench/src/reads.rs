@@ -143,26 +143,27 @@ pub fn measure(desk: &Desk, f: &mut Map<String, Value>) {
     f.insert("search_patients_by_name_p95_ms".into(), round(percentile(&lat, 0.95)));
 
     eprintln!("caredesk-bench: thread list with unread counts");
-    let mut lat = Vec::new();
-    for _ in 0..20 {
-        let (d, l) = timed(|| db.thread_listing("", LIST_LIMIT).expect("listing"));
-        assert_eq!(l.patients.len(), LIST_LIMIT);
-        lat.push(d);
-    }
-    lat.sort();
+    let lat = listing_times(db, LIST_LIMIT, 20);
     f.insert("unread_counts_ms".into(), round(percentile(&lat, 0.5)));
     f.insert("unread_counts_p95_ms".into(), round(percentile(&lat, 0.95)));
     eprintln!("  median {:.2} ms, p95 {:.2} ms", percentile(&lat, 0.5), percentile(&lat, 0.95));
-    let mut lat = Vec::new();
-    for _ in 0..10 {
-        let (d, l) = timed(|| db.thread_listing("", LIST_SCROLLED).expect("listing"));
-        assert_eq!(l.patients.len(), LIST_SCROLLED);
-        lat.push(d);
-    }
-    lat.sort();
+    let lat = listing_times(db, LIST_SCROLLED, 10);
     f.insert("unread_counts_500_rows_ms".into(), round(percentile(&lat, 0.5)));
     eprintln!("  {LIST_SCROLLED} rows: median {:.2} ms", percentile(&lat, 0.5));
     let (d, rows) = timed(|| db.thread_list().expect("thread list"));
     f.insert("thread_list_all_ms".into(), round(ms(d)));
     eprintln!("  every thread (CLI `caredesk threads`, {} rows): {:.0} ms", rows.len(), ms(d));
+}
+
+/// `times` unfiltered listings of `limit` rows, sorted.
+fn listing_times(db: &Database, limit: usize, times: usize) -> Vec<Duration> {
+    let mut lat: Vec<Duration> = (0..times)
+        .map(|_| {
+            let (d, l) = timed(|| db.thread_listing("", limit).expect("listing"));
+            assert_eq!(l.patients.len(), limit);
+            d
+        })
+        .collect();
+    lat.sort();
+    lat
 }

@@ -190,7 +190,7 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_db;
+    use crate::store::{query_plan, test_db};
 
     #[test]
     fn an_inbound_sms_gets_an_activity_and_an_event() {
@@ -226,23 +226,16 @@ mod tests {
     #[test]
     fn the_reads_of_migration_5_use_their_indexes() {
         let (_d, db) = test_db();
-        let mut stmt = db
-            .conn()
-            .prepare(
-                "EXPLAIN QUERY PLAN SELECT server_created_at FROM messages
-                 WHERE direction = 'outbound' AND route = 'his' AND server_created_at IS NOT NULL AND created_at >= ?1
-                 ORDER BY created_at DESC, id DESC LIMIT ?2",
-            )
-            .unwrap();
-        let plan: Vec<String> =
-            stmt.query_map(params!["2026-01-01", 5], |r| r.get(3)).unwrap().map(Result::unwrap).collect();
-        assert!(plan.iter().any(|p| p.contains("messages_his_sends")), "{plan:?}");
-        assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
-        let plan = |sql: &str| -> String {
-            let mut stmt = db.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-            let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
-            rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
-        };
+        let sends = query_plan(
+            &db,
+            "SELECT server_created_at FROM messages
+             WHERE direction = 'outbound' AND route = 'his' AND server_created_at IS NOT NULL AND created_at >= ?1
+             ORDER BY created_at DESC, id DESC LIMIT ?2",
+            params!["2026-01-01", 5],
+        );
+        assert!(sends.contains("messages_his_sends"), "{sends}");
+        assert!(!sends.contains("TEMP B-TREE"), "{sends}");
+        let plan = |sql: &str| query_plan(&db, sql, []);
         let unmatched = plan(
             "SELECT count(DISTINCT from_number), count(*) FILTER (WHERE read_at IS NULL)
              FROM messages WHERE patient_id IS NULL AND direction = 'inbound'",

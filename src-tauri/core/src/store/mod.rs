@@ -139,6 +139,15 @@ pub(crate) fn test_db() -> (tempfile::TempDir, Database) {
     (dir, db)
 }
 
+/// The query plan of `sql` with `params`, one step per line, for tests that
+/// pin the index a statement reads.
+#[cfg(test)]
+pub(crate) fn query_plan(db: &Database, sql: &str, params: impl rusqlite::Params) -> String {
+    let mut stmt = db.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let rows = stmt.query_map(params, |r| r.get::<_, String>(3)).unwrap();
+    rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
+}
+
 /// A patient with just a name, for tests.
 #[cfg(test)]
 pub(crate) fn test_patient(db: &Database, name: &str) -> i64 {

@@ -144,23 +144,21 @@ impl Database {
         let mut ids = match m.candidates_sql() {
             None => self.walk(m, order, want, None)?,
             Some((sql, args)) => {
+                // A name order walks its index with the filter as soon as
+                // the candidates are more than a few.
+                let cap = if order == PatientOrder::Activity { tiers.many } else { tiers.few };
                 let mut stmt = self.conn.prepare_cached(sql)?;
                 let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
                 let mut seen = HashSet::new();
-                let mut over = false;
-                while let Some(r) = rows.next()? {
+                while seen.len() <= cap {
+                    let Some(r) = rows.next()? else { break };
                     seen.insert(r.get::<_, i64>(0)?);
-                    let cap = if order == PatientOrder::Activity { tiers.many } else { tiers.few };
-                    if seen.len() > cap {
-                        over = true;
-                        break;
-                    }
                 }
                 drop(rows);
-                if seen.len() <= tiers.few && !over {
-                    self.sort_candidates(&seen, order, want)?
-                } else if over {
+                if seen.len() > cap {
                     self.walk(m, order, want, None)?
+                } else if seen.len() <= tiers.few {
+                    self.sort_candidates(&seen, order, want)?
                 } else {
                     self.walk(m, order, want, Some(&seen))?
                 }
@@ -215,60 +213,68 @@ impl Database {
             None => m.filter_sql(),
         };
         let mut out = Vec::with_capacity(want.min(1_024));
-        let mut keep = |id: i64, out: &mut Vec<i64>| {
-            if members.is_none_or(|s| s.contains(&id)) {
-                out.push(id);
-            }
+        if order == PatientOrder::Name {
+            let sql = format!("SELECT p.id FROM patients p WHERE {filter} ORDER BY p.name_key, p.id");
+            self.keep_first(&sql, &args, members, want, &mut out)?;
+            return Ok(out);
+        }
+        let sql = if filter == "1" {
+            "SELECT patient_id FROM patient_activity ORDER BY last_at DESC, patient_id DESC".to_string()
+        } else {
+            format!(
+                "SELECT p.id FROM patient_activity a JOIN patients p ON p.id = a.patient_id
+                 WHERE {filter} ORDER BY a.last_at DESC, a.patient_id DESC"
+            )
         };
-        let walk = |sql: &str, out: &mut Vec<i64>, keep: &mut dyn FnMut(i64, &mut Vec<i64>)| {
-            let mut stmt = self.conn.prepare_cached(sql)?;
-            let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
-            while out.len() < want {
-                let Some(r) = rows.next()? else { break };
-                keep(r.get(0)?, out);
-            }
-            Ok::<_, StoreError>(())
-        };
-        if order == PatientOrder::Activity {
-            let sql = if members.is_some() || filter == "1" {
-                "SELECT patient_id FROM patient_activity ORDER BY last_at DESC, patient_id DESC".to_string()
-            } else {
-                format!(
-                    "SELECT p.id FROM patient_activity a JOIN patients p ON p.id = a.patient_id
-                     WHERE {filter} ORDER BY a.last_at DESC, a.patient_id DESC"
-                )
-            };
-            walk(&sql, &mut out, &mut keep)?;
-            if out.len() >= want {
-                return Ok(out);
-            }
-            // Every active match is in `out`; the rest have no activity and
-            // come by name.
-            if let Some(set) = members {
-                let active: HashSet<i64> = out.iter().copied().collect();
-                let rest: HashSet<i64> = set.iter().copied().filter(|id| !active.contains(id)).collect();
-                let more = self.sort_candidates(&rest, PatientOrder::Name, want - out.len())?;
-                out.extend(more);
-                return Ok(out);
-            }
+        self.keep_first(&sql, &args, members, want, &mut out)?;
+        if out.len() >= want {
+            return Ok(out);
+        }
+        // Every active match is in `out`; the rest have no activity and come
+        // by name.
+        if let Some(set) = members {
+            let active: HashSet<i64> = out.iter().copied().collect();
+            let rest: HashSet<i64> = set.difference(&active).copied().collect();
+            let more = self.sort_candidates(&rest, PatientOrder::Name, want - out.len())?;
+            out.extend(more);
+        } else {
             let sql = format!(
                 "SELECT p.id FROM patients p WHERE {filter}
                    AND NOT EXISTS (SELECT 1 FROM patient_activity a WHERE a.patient_id = p.id)
                  ORDER BY p.name_key, p.id"
             );
-            walk(&sql, &mut out, &mut keep)?;
-        } else {
-            let sql = format!("SELECT p.id FROM patients p WHERE {filter} ORDER BY p.name_key, p.id");
-            walk(&sql, &mut out, &mut keep)?;
+            self.keep_first(&sql, &args, None, want, &mut out)?;
         }
         Ok(out)
+    }
+
+    /// Steps through `sql`'s patient ids and appends those in `members`
+    /// (every one when `None`) until `out` holds `want`.
+    fn keep_first(
+        &self,
+        sql: &str,
+        args: &[Value],
+        members: Option<&HashSet<i64>>,
+        want: usize,
+        out: &mut Vec<i64>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        while out.len() < want {
+            let Some(r) = rows.next()? else { break };
+            let id = r.get(0)?;
+            if members.is_none_or(|s| s.contains(&id)) {
+                out.push(id);
+            }
+        }
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{test_db, test_inbound, test_patient};
+    use crate::store::{query_plan, test_db, test_inbound, test_patient};
 
     /// The plain query every way must agree with.
     fn reference(db: &Database, m: &PatientMatch, order: PatientOrder) -> Vec<i64> {
@@ -400,13 +406,7 @@ mod tests {
         let (_d, db) = test_db();
         let plan = |m: PatientMatch| {
             let (sql, args) = m.candidates_sql().unwrap();
-            let mut s = db.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-            let rows: Vec<String> = s
-                .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
-                .unwrap()
-                .map(Result::unwrap)
-                .collect();
-            rows.join("\n")
+            query_plan(&db, sql, rusqlite::params_from_iter(args))
         };
         let name = plan(PatientMatch::parse("mar"));
         assert!(name.contains("SEARCH patient_words USING PRIMARY KEY (word>? AND word<?)"), "{name}");

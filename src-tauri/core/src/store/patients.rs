@@ -293,6 +293,15 @@ mod tests {
         }
     }
 
+    fn bo() -> PatientInput {
+        PatientInput {
+            ecm_patient_id: Some(9),
+            fhir_id: None,
+            name: "Bo Chen".into(),
+            phones: vec![cp("+14155550199", PhoneKind::Patient, None, None)],
+        }
+    }
+
     fn upsert(db: &mut Database, p: &PatientInput) -> UpsertOutcome {
         let tx = db.conn_mut().transaction().unwrap();
         let o = upsert_patient(&tx, p).unwrap();
@@ -316,11 +325,7 @@ mod tests {
     fn search_by_name_phone_and_ecm_id() {
         let (_d, mut db) = test_db();
         let id = upsert(&mut db, &ana()).id;
-        let mut other = ana();
-        other.ecm_patient_id = Some(9);
-        other.name = "Bo Chen".into();
-        other.phones = vec![cp("+14155550199", PhoneKind::Patient, None, None)];
-        upsert(&mut db, &other);
+        upsert(&mut db, &bo());
         let ids = |q: &str| db.search_patients(q, 50).unwrap().iter().map(|p| p.id).collect::<Vec<_>>();
         assert_eq!(ids("lop"), vec![id]);
         assert_eq!(ids("ANA"), vec![id]);
@@ -337,11 +342,7 @@ mod tests {
     fn patients_by_ids_keeps_the_order_asked_and_skips_unknown_ids() {
         let (_d, mut db) = test_db();
         let a = upsert(&mut db, &ana()).id;
-        let mut other = ana();
-        other.ecm_patient_id = Some(9);
-        other.name = "Bo Chen".into();
-        other.phones = vec![cp("+14155550199", PhoneKind::Patient, None, None)];
-        let b = upsert(&mut db, &other).id;
+        let b = upsert(&mut db, &bo()).id;
         let got = db.patients_by_ids(&[b, 999, a, b]).unwrap();
         assert_eq!(got.iter().map(|p| p.id).collect::<Vec<_>>(), vec![b, a]);
         assert_eq!(got[0].phones.len(), 1);

@@ -165,7 +165,7 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{test_db, test_inbound, test_patient};
+    use crate::store::{query_plan, test_db, test_inbound, test_patient};
 
     fn text(db: &Database, p: Option<i64>, body: &str, at: &str) {
         test_inbound(db, p, "+18055550100", body, at);
@@ -228,14 +228,8 @@ mod tests {
     #[test]
     fn a_page_reads_each_side_from_its_thread_index() {
         let (_d, db) = test_db();
-        let sql = format!("EXPLAIN QUERY PLAN SELECT {ITEM_COLUMNS} FROM ({PATIENT_ITEMS}) LIMIT ?5");
-        let mut stmt = db.conn().prepare(&sql).unwrap();
-        let plan: Vec<String> = stmt
-            .query_map(params![1, "9999", 1, i64::MAX, 200], |r| r.get::<_, String>(3))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        let plan = plan.join("\n");
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM ({PATIENT_ITEMS}) LIMIT ?5");
+        let plan = query_plan(&db, &sql, params![1, "9999", 1, i64::MAX, 200]);
         assert!(plan.contains("USING INDEX messages_thread (patient_id=? AND created_at<?)"), "{plan}");
         assert!(plan.contains("USING INDEX calls_thread (patient_id=? AND created_at<?)"), "{plan}");
         assert!(!plan.contains("TEMP B-TREE"), "no side is sorted whole: {plan}");

@@ -166,7 +166,7 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{inbox::NewInbound, test_db, test_patient as patient};
+    use crate::store::{inbox::NewInbound, query_plan, test_db, test_patient as patient};
 
     fn inbound(db: &Database, his_id: i64, patient_id: Option<i64>, from: &str, text: &str, at: &str) -> i64 {
         db.insert_inbound(&NewInbound {
@@ -243,11 +243,7 @@ mod tests {
     #[test]
     fn unread_queries_use_the_partial_index() {
         let (_d, db) = test_db();
-        let plan = |sql: &str| -> String {
-            let mut stmt = db.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-            let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
-            rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
-        };
+        let plan = |sql: &str| query_plan(&db, sql, []);
         let per_patient =
             plan("SELECT count(*) FROM messages WHERE patient_id = 1 AND read_at IS NULL AND direction = 'inbound'");
         assert!(per_patient.contains("messages_unread"), "{per_patient}");

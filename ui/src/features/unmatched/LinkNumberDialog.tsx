@@ -23,8 +23,8 @@ export function LinkNumberDialog({ number, display, onClose, onLinked }: Props) 
   const [chosen, setChosen] = useState<PatientThread | null>(null);
   const listing = useThreadListing(search, SHOWN);
   const link = useLinkNumber();
+  // The backend returns at most SHOWN.
   const matches = listing.data?.patients ?? [];
-  const shown = matches.slice(0, SHOWN);
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
@@ -56,7 +56,7 @@ export function LinkNumberDialog({ number, display, onClose, onLinked }: Props) 
         <ErrorMessage error={listing.error} context="Could not search patients" />
         <fieldset className="link-dialog__matches" aria-describedby={`${ids}-count`}>
           <legend className="visually-hidden">Patient</legend>
-          {shown.map((patient) => (
+          {matches.map((patient) => (
             <PatientChoice
               key={patient.id}
               name={`${ids}-patient`}
@@ -72,7 +72,7 @@ export function LinkNumberDialog({ number, display, onClose, onLinked }: Props) 
             : matches.length === 0
               ? 'No patients match.'
               : listing.data?.has_more
-                ? `Showing the first ${shown.length}; type to narrow the search.`
+                ? `Showing the first ${matches.length}; type to narrow the search.`
                 : null}
         </p>
         <ErrorMessage error={link.error} context="Could not link the number" />

@@ -3,7 +3,7 @@
 use chrono::Duration;
 
 use super::*;
-use crate::store::test_db;
+use crate::store::{query_plan, test_db};
 
 fn sms(db: &Database, route: Route, key: i64, at: DateTime<Utc>) -> QueuedIds {
     db.conn()
@@ -110,11 +110,7 @@ fn voiding_in_flight_rows_never_scans_the_messages() {
     // At a million messages a scan of `messages` here held the desk lock for
     // seconds on every engine cycle (found by the start-up benchmark).
     let (_d, db) = test_db();
-    let plan = |sql: &str| -> String {
-        let mut stmt = db.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
-        rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
-    };
+    let plan = |sql: &str| query_plan(&db, sql, []);
     let stale = "state = 'in_flight' AND (0 OR claimed_until IS NULL OR claimed_until <= 'x')";
     for sql in [
         format!("UPDATE messages SET state = 'uncertain' WHERE route = 'ecm' AND id IN (SELECT message_id FROM outbox WHERE {stale})"),
