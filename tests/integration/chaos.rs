@@ -179,6 +179,7 @@ fn thousands_of_sends_and_replies_through_faults_arrive_exactly_once() {
                     to: None,
                     text: Some(format!("chaos reply {injected}: running late, see you soon")),
                     reply_to: None,
+                    ahead_secs: None,
                 };
                 sim.inject_inbound(inbound).unwrap();
                 injected += 1;

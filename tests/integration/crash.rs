@@ -163,7 +163,13 @@ fn sigkill_during_sends_and_sync_loses_nothing_and_sends_nothing_twice() {
             let (_, number) = PATIENTS[injected % PATIENTS.len()];
             let text = format!("crash reply {injected}: on my way");
             sim.h()
-                .inject_inbound(Inbound { from: number.into(), to: None, text: Some(text), reply_to: None })
+                .inject_inbound(Inbound {
+                    from: number.into(),
+                    to: None,
+                    text: Some(text),
+                    reply_to: None,
+                    ahead_secs: None,
+                })
                 .unwrap();
             injected += 1;
         }

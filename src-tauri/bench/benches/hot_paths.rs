@@ -81,6 +81,7 @@ fn page(n: usize) -> Vec<HisMessage> {
                 text: "Yes".into(),
                 state: MessageState::Delivered,
                 reply_to_message_id: None,
+                external_key: None,
             }
         })
         .collect()

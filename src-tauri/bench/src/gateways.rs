@@ -83,7 +83,7 @@ pub async fn measure() -> Vec<(&'static str, Value)> {
     let polls = 50;
     let mut n = 0;
     for _ in 0..polls {
-        n = his.get_messages(MessageType::Outgoing, &since).await.expect("poll").len();
+        n = his.get_messages(MessageType::Outgoing, &since).await.expect("poll").messages.len();
     }
     out.push(("his_poll_ms_for_2500_messages", round(t.elapsed().as_secs_f64() * 1000.0 / polls as f64)));
     eprintln!("  his poll of {n} messages {:.2} ms", t.elapsed().as_secs_f64() * 1000.0 / polls as f64);

@@ -59,6 +59,7 @@ pub fn incoming_page(n: usize, first_id: i64, reply_targets: &[i64], seed: u64) 
                 text,
                 state: MessageState::Delivered,
                 reply_to_message_id: reply_to,
+                external_key: None,
             }
         })
         .collect()

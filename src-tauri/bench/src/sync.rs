@@ -37,8 +37,14 @@ pub async fn sync_10k(desk: &Mutex<Desk>, gw: &Gateways, n: usize) -> SyncFigure
         let p = ((u * u * u) * datagen::PATIENTS as f64) as usize % datagen::PATIENTS;
         let from = datagen::patient_number(p);
         let text = datagen::text(&mut rng);
-        sb.inject_inbound(Inbound { from: from[1..].to_string(), to: None, text: Some(text), reply_to: None })
-            .expect("inject");
+        sb.inject_inbound(Inbound {
+            from: from[1..].to_string(),
+            to: None,
+            text: Some(text),
+            reply_to: None,
+            ahead_secs: None,
+        })
+        .expect("inject");
     }
     let his = gw.his().expect("his client");
     let t = Instant::now();

@@ -19,12 +19,20 @@ pub enum Kind {
     Text,
     Url,
     UrlTemplate,
-    Integer { min: i64, max: i64 },
-    Decimal { min: f64, max: f64 },
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    Decimal {
+        min: f64,
+        max: f64,
+    },
     Bool,
     OneOf(&'static [&'static str]),
     Region,
     Phone,
+    /// An IANA time zone name, like `Europe/Vilnius`.
+    TimeZone,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -43,6 +51,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "his.base_url", kind: Kind::Url, default: None, description: "Hospital SMS server base address, e.g. https://smsserver.example/" },
     Setting { key: "his.auth", kind: Kind::OneOf(&["bearer", "azure"]), default: Some("bearer"), description: "Hospital SMS server authorization: bearer (secret his-token) or azure (Azure AD client credentials, secret his-client-secret)" },
     Setting { key: "his.from", kind: Kind::Text, default: None, description: "Hospital number or sender name to send from (see `caredesk numbers`)" },
+    Setting { key: "his.time_zone", kind: Kind::TimeZone, default: None, description: "Time zone of the hospital SMS server's times that carry no offset (IANA name, like Europe/Vilnius); estimated from its answers when not set" },
+    Setting { key: "his.outgoing_lag_secs", kind: Kind::Integer { min: 0, max: 3600 }, default: Some("15"), description: "Seconds the hospital SMS server may take to list a message it took; a send that may have gone is checked only after this" },
     Setting { key: "his.azure.authority", kind: Kind::UrlTemplate, default: Some("https://login.microsoftonline.com/{0}"), description: "Azure AD instance, {0} is replaced by the tenant" },
     Setting { key: "his.azure.tenant", kind: Kind::Text, default: None, description: "Azure AD tenant id" },
     Setting { key: "his.azure.client_id", kind: Kind::Text, default: None, description: "Azure AD client (application) id" },
@@ -120,6 +130,10 @@ pub fn validate(key: &str, value: &str) -> Result<String, ConfigError> {
             .ok_or_else(|| bad(format!("{v:?} is not one of {}", options.join(", ")))),
         Kind::Region => v.parse::<Region>().map(|_| v.to_ascii_uppercase()).map_err(|e| bad(e.to_string())),
         Kind::Phone => phone::normalize(v, Region::default()).map(|n| n.to_string()).map_err(|e| bad(e.to_string())),
+        Kind::TimeZone => v
+            .parse::<chrono_tz::Tz>()
+            .map(|tz| tz.name().to_string())
+            .map_err(|_| bad(format!("{v:?} is not a time zone name like Europe/Vilnius or America/New_York"))),
     }
 }
 
@@ -138,6 +152,9 @@ mod tests {
         assert_eq!(validate("sms.via", "ECM").unwrap(), "ecm");
         assert_eq!(validate("http.timeout_secs", " 15 ").unwrap(), "15");
         assert_eq!(validate("phone.default_region", "gb").unwrap(), "GB");
+        assert_eq!(validate("his.time_zone", " Europe/Vilnius ").unwrap(), "Europe/Vilnius");
+        assert!(validate("his.time_zone", "Mars/Olympus").is_err());
+        assert!(validate("his.time_zone", "+02:00").is_err());
         assert_eq!(validate("sms.override_number", "(805) 555-0100").unwrap(), "+18055550100");
         assert_eq!(
             validate("his.base_url", "https://smsserver.example/sms/").unwrap(),

@@ -17,7 +17,7 @@ use crate::{
     paths,
     phone::Region,
     secrets::{self, Credentials, Secret, SecretName},
-    store::{Database, PatientView, StoreError},
+    store::{Database, PatientView, Route, StoreError},
 };
 
 /// Which credential store to use.
@@ -42,6 +42,9 @@ pub struct SettingView {
     pub value: Option<String>,
     pub default: Option<String>,
     pub description: &'static str,
+    /// What CareDesk found out about the setting's subject, when it is not
+    /// set (the hospital SMS server's estimated time zone).
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -124,6 +127,7 @@ impl Desk {
         let normalized = config::validate(key, value)?;
         self.db.set_setting(key, &normalized)?;
         self.db.audit(&self.actor(), "config.set", None, key)?;
+        self.resume_after_change(key)?;
         Ok(normalized)
     }
 
@@ -131,7 +135,22 @@ impl Desk {
         config::lookup(key)?;
         let removed = self.db.unset_setting(key)?;
         self.db.audit(&self.actor(), "config.unset", None, key)?;
+        self.resume_after_change(key)?;
         Ok(removed)
+    }
+
+    /// A route paused because its server refused CareDesk's credentials
+    /// resumes when one of its settings or secrets changes.
+    fn resume_after_change(&self, key: &str) -> Result<()> {
+        let route = match key.split('.').next() {
+            Some("his") => Route::His,
+            Some("ecm") => Route::Ecm,
+            _ => return Ok(()),
+        };
+        if self.db.resume_route(route)? {
+            tracing::info!(route = route.as_str(), "a setting of a paused route changed: its messages go again");
+        }
+        Ok(())
     }
 
     pub fn settings(&self) -> Result<Vec<SettingView>> {
@@ -146,6 +165,10 @@ impl Desk {
                     _ => s.default.map(String::from),
                 },
                 description: s.description,
+                note: match s.key {
+                    "his.time_zone" => crate::inbox_sync::clock::describe(&self.db, chrono::Utc::now()).ok(),
+                    _ => None,
+                },
             })
             .collect())
     }
@@ -153,6 +176,10 @@ impl Desk {
     pub fn set_credential(&self, name: SecretName, secret: &Secret) -> Result<()> {
         self.creds.set(name, secret)?;
         self.db.audit(&self.actor(), "credential.set", None, name.as_str())?;
+        self.resume_after_change(match name {
+            SecretName::HisToken | SecretName::HisClientSecret => "his",
+            SecretName::EcmToken => "ecm",
+        })?;
         Ok(())
     }
 

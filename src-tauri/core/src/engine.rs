@@ -88,7 +88,7 @@ pub async fn cycle(
     let mut report = CycleReport::default();
     let targets = outbox::Targets::new(gateways).with_test(test);
     match targets {
-        Ok(t) => match outbox::drain_with(desk, t, limiter, DRAIN_BATCH, &outbox::Policy::default()).await {
+        Ok(t) => match outbox::drain_with(desk, t, limiter, DRAIN_BATCH, &policy_of(desk)).await {
             Ok(r) => report.outbox = Some(r),
             Err(e) => report.errors.push(format!("outbox: {e}")),
         },
@@ -216,6 +216,10 @@ pub fn spawn(
         }
     });
     EngineHandle { tx, join: Some(join) }
+}
+
+fn policy_of(desk: &Mutex<Desk>) -> outbox::Policy {
+    desk.lock().map(|d| outbox::Policy::from_desk(&d)).unwrap_or_default()
 }
 
 fn interval(desk: &Mutex<Desk>) -> Duration {

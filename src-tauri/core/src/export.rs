@@ -194,7 +194,7 @@ mod tests {
                 to: "+18055550100".into(),
                 intended_to: None,
                 body: "Your appointment is confirmed".into(),
-                external_key: 5,
+                external_key: Some(5),
                 is_test: false,
             })
             .unwrap();

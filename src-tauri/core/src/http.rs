@@ -105,7 +105,7 @@ fn strip_url(text: &str) -> String {
 
 /// A JSON body that did not have the expected shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct DecodeError {
+pub struct DecodeError {
     /// Where it failed, like `Data.Messages[0].CreatedAt`; `.` for the whole body.
     pub path: String,
     /// What was wrong, with values taken out (they may be numbers or texts).

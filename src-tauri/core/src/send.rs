@@ -135,12 +135,13 @@ pub struct SendOptions<'a> {
     /// The longest wait for an answer; the message stays in the outbox
     /// after it (an HTTP request under way is not cut short).
     pub wait: Duration,
-    pub policy: Policy,
+    /// `None`: the default policy with the desk's settings.
+    pub policy: Option<Policy>,
 }
 
 impl Default for SendOptions<'_> {
     fn default() -> Self {
-        SendOptions { limiter: None, test_gateways: None, wait: DEFAULT_WAIT, policy: Policy::default() }
+        SendOptions { limiter: None, test_gateways: None, wait: DEFAULT_WAIT, policy: None }
     }
 }
 
@@ -162,8 +163,9 @@ pub async fn send_sms_with(
     options: SendOptions<'_>,
 ) -> Result<SmsOutcome> {
     let targets = Targets::new(gateways).with_test(options.test_gateways)?;
-    let (queued, own_limiter) = {
+    let (queued, own_limiter, policy) = {
         let d = lock(desk)?;
+        let policy = options.policy.clone().unwrap_or_else(|| Policy::from_desk(&d));
         let route = req.via.unwrap_or(gateways.default_route);
         let test = d.setting("sms.test_mode")?.as_deref() == Some("true");
         if !test {
@@ -175,17 +177,17 @@ pub async fn send_sms_with(
             Some(_) => None,
             None => Some(SendLimiter::from_desk(&d)?),
         };
-        (queued, own_limiter)
+        (queued, own_limiter, policy)
     };
     let limiter = options.limiter.or(own_limiter.as_ref()).expect("one of the two is set");
     if queued.test && !targets.serves_test() {
         let sandbox = outbox::start_test_gateways(desk).await?;
         let targets = targets.with_test(Some(&sandbox))?;
-        let driven = outbox::drive(desk, targets, limiter, &options.policy, queued.message_id, options.wait).await;
+        let driven = outbox::drive(desk, targets, limiter, &policy, queued.message_id, options.wait).await;
         sandbox.shutdown().await;
         driven?;
     } else {
-        outbox::drive(desk, targets, limiter, &options.policy, queued.message_id, options.wait).await?;
+        outbox::drive(desk, targets, limiter, &policy, queued.message_id, options.wait).await?;
     }
     sms_outcome(desk, queued.message_id)
 }

@@ -6,8 +6,6 @@
 
 use std::sync::Mutex;
 
-use rand::Rng;
-
 use crate::{
     desk::Desk,
     error::{CoreError, Result},
@@ -21,7 +19,7 @@ pub const TEST_TEXT: &str = "CareDesk test message: your SMS configuration works
 
 /// Sends the test message and says what the gateway answered.
 pub async fn send_test_sms(desk: &Mutex<Desk>, gateways: &Gateways, to: &str, via: Option<Route>) -> Result<String> {
-    let (to, route, from) = {
+    let (to, route, from, key) = {
         let d = desk.lock().map_err(|_| CoreError::Io("the desk lock was poisoned".into()))?;
         let to = phone::normalize(to, d.region())?;
         if d.db().is_opted_out(to.as_str())? {
@@ -34,18 +32,15 @@ pub async fn send_test_sms(desk: &Mutex<Desk>, gateways: &Gateways, to: &str, vi
             None,
             &format!("test message via {} to {}", route.as_str(), redact::phone(to.as_str())),
         )?;
-        (to, route, gateways.his_from().map(String::from).ok())
+        (to, route, gateways.his_from().map(String::from).ok(), d.db().next_external_key()?)
     };
     match route {
         Route::His => {
             let from =
                 from.ok_or_else(|| CoreError::InvalidMessage("set his.from first (see `caredesk numbers`)".into()))?;
-            let key = rand::rng().random_range(1..(1i64 << 53));
             let data = gateways.his()?.send_sms(&SendSmsRequest::new(&from, &to, TEST_TEXT, key)).await?;
-            Ok(format!(
-                "accepted by the hospital SMS server: id {} at {} (from {from} to {to})",
-                data.id, data.created_at
-            ))
+            let at = data.created_at.map(|t| format!(" at {t}")).unwrap_or_default();
+            Ok(format!("accepted by the hospital SMS server: id {}{at} (from {from} to {to})", data.id))
         }
         Route::Ecm => Err(CoreError::InvalidMessage(
             "the ECM API sends only to a patient: use `caredesk send --patient ecm:N --via ecm --text ...` to test it"

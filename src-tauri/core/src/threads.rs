@@ -149,7 +149,7 @@ mod tests {
                 to: to.into(),
                 intended_to: None,
                 body: "Reminder".into(),
-                external_key: his_id * 10,
+                external_key: Some(his_id * 10),
                 is_test: false,
             })
             .unwrap();

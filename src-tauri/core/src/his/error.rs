@@ -45,6 +45,7 @@ fn api_message(code: ErrorCode, http_status: u16, message: Option<&str>) -> Stri
         ErrorCode::InvalidClientNumber => "the recipient number was refused by the hospital SMS server (InvalidClientNumber); check the patient's number".to_string(),
         ErrorCode::InvalidMessageOwner => "the sender (his.from) is not one of this hospital's numbers or sender names — pick one from `caredesk numbers` (InvalidMessageOwner)".to_string(),
         ErrorCode::Internal => "the hospital SMS server had an internal error (Internal)".to_string(),
+        ErrorCode::Unrecognized => format!("the hospital SMS server reported an error code CareDesk does not know (HTTP {http_status})"),
         other => format!("the hospital SMS server reported error {other} (HTTP {http_status})"),
     };
     match message.map(str::trim).filter(|m| !m.is_empty()) {
@@ -102,7 +103,8 @@ impl HisError {
     pub fn is_retryable(&self) -> bool {
         match self {
             HisError::Api { code, http_status, .. } => {
-                *code == ErrorCode::Internal || (matches!(code, ErrorCode::Other(_)) && retryable_status(*http_status))
+                *code == ErrorCode::Internal
+                    || (unknown_code(*code) && (retryable_status(*http_status) || is_2xx(*http_status)))
             }
             HisError::Http { status, .. } => retryable_status(*status),
             HisError::AzureAuth { retryable, .. } => *retryable,
@@ -117,16 +119,32 @@ impl HisError {
     }
 
     /// A send that failed this way might still have reached the server (so a
-    /// blind resend could text the patient twice).
+    /// blind resend could text the patient twice). An error code CareDesk
+    /// does not know, in a 2xx answer without a message Id, may be anything.
     pub fn may_have_been_accepted(&self) -> bool {
         match self {
-            HisError::Api { code, http_status, .. } => *code == ErrorCode::Internal || *http_status >= 500,
+            HisError::Api { code, http_status, .. } => {
+                *code == ErrorCode::Internal || *http_status >= 500 || (unknown_code(*code) && is_2xx(*http_status))
+            }
             HisError::Http { status, .. } => *status >= 500,
             HisError::Timeout | HisError::Transport { .. } | HisError::Malformed { .. } => true,
             HisError::Unauthorized { .. }
             | HisError::AzureAuth { .. }
             | HisError::Connect { .. }
             | HisError::Config(_) => false,
+        }
+    }
+
+    /// The server or Azure AD refused CareDesk's credentials (HTTP 401/403,
+    /// or an OAuth2 error about the client, its secret or the scope):
+    /// nothing was sent, and nothing will be until someone replaces the
+    /// secret (or fixes the setting). The outbox pauses the route instead
+    /// of failing the messages.
+    pub fn is_credential_failure(&self) -> bool {
+        match self {
+            HisError::Unauthorized { .. } => true,
+            HisError::AzureAuth { retryable, .. } => !retryable,
+            _ => false,
         }
     }
 
@@ -162,6 +180,15 @@ fn retryable_status(status: u16) -> bool {
     status >= 500 || status == 408 || status == 429
 }
 
+fn is_2xx(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
+/// An error code outside the spec's list.
+fn unknown_code(code: ErrorCode) -> bool {
+    matches!(code, ErrorCode::Other(_) | ErrorCode::Unrecognized)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +207,9 @@ mod tests {
             (api(ErrorCode::Internal, 500), true, true, "his_internal"),
             (api(ErrorCode::Other(42), 400), false, false, "his_api_error"),
             (api(ErrorCode::Other(42), 503), true, true, "his_api_error"),
+            (api(ErrorCode::Unrecognized, 200), true, true, "his_api_error"),
+            (api(ErrorCode::Other(42), 200), true, true, "his_api_error"),
+            (api(ErrorCode::Unrecognized, 400), false, false, "his_api_error"),
             (HisError::Unauthorized { method: AuthMethod::Bearer, status: 401 }, false, false, "his_unauthorized"),
             (
                 HisError::AzureAuth { error: "invalid_client".into(), description: None, retryable: false },
@@ -209,6 +239,19 @@ mod tests {
             assert_eq!(e.may_have_been_accepted(), accepted, "{e:?}");
             assert_eq!(e.code(), code, "{e:?}");
         }
+    }
+
+    #[test]
+    fn credential_failures_are_told_apart() {
+        let azure = |error: &str, retryable| HisError::AzureAuth { error: error.into(), description: None, retryable };
+        assert!(HisError::Unauthorized { method: AuthMethod::Bearer, status: 401 }.is_credential_failure());
+        assert!(HisError::Unauthorized { method: AuthMethod::Azure, status: 403 }.is_credential_failure());
+        assert!(azure("invalid_client", false).is_credential_failure());
+        assert!(azure("invalid_scope", false).is_credential_failure());
+        assert!(!azure("temporarily_unavailable", true).is_credential_failure());
+        assert!(!azure("unexpected_response", true).is_credential_failure());
+        assert!(!HisError::Timeout.is_credential_failure());
+        assert!(!api(ErrorCode::InvalidClientNumber, 400).is_credential_failure());
     }
 
     #[test]

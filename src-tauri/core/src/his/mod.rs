@@ -3,5 +3,6 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod read;
 pub mod time;
 pub mod wire;

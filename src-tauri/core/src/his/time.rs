@@ -3,7 +3,13 @@
 //! Messages carry local server time without a zone and with seven fractional
 //! digits (`2019-11-12T11:01:51.2143795`); the send response carries an
 //! offset (`2019-11-11T08:08:21.8072824+02:00`). The `dateFrom` query
-//! parameter is written `2019-11-12 11:01:26.8912252`.
+//! parameter is written `2019-11-12 11:01:26.8912252`, followed by the
+//! offset when the server gave its times one.
+//!
+//! Servers that are not the spec's example write times in other ways too:
+//! with `Z` or an offset on every time, with fewer or more fractional digits,
+//! or in the old ASP.NET form `/Date(1573549311214+0200)/`. All of them are
+//! read; a time with an offset keeps it.
 
 use std::{cmp::Ordering, fmt};
 
@@ -33,16 +39,47 @@ impl HisTime {
         if let Some(fast) = parse_common(t.as_bytes()) {
             return Some(fast);
         }
-        parse_general(t)
+        parse_general(t).or_else(|| parse_ms_date(t))
+    }
+
+    /// The same instant written at `offset`.
+    pub fn from_utc(at: chrono::DateTime<chrono::Utc>, offset: Option<FixedOffset>) -> HisTime {
+        match offset {
+            Some(o) => HisTime { local: at.with_timezone(&o).naive_local(), offset: Some(o) },
+            None => HisTime { local: at.naive_utc(), offset: None },
+        }
+    }
+
+    /// The UTC instant, when the time carries an offset.
+    pub fn instant(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        let o = self.offset?;
+        Some((self.local - chrono::TimeDelta::seconds(i64::from(o.local_minus_utc()))).and_utc())
+    }
+
+    /// The wall-clock time moved by `d`, keeping the offset.
+    pub fn shifted(&self, d: chrono::TimeDelta) -> HisTime {
+        HisTime { local: self.local + d, offset: self.offset }
+    }
+
+    /// The key times are ordered by: the UTC instant when there is an
+    /// offset, else the wall-clock time.
+    fn order_key(&self) -> NaiveDateTime {
+        match self.offset {
+            Some(o) => self.local - chrono::TimeDelta::seconds(i64::from(o.local_minus_utc())),
+            None => self.local,
+        }
     }
 
     pub fn from_local(local: NaiveDateTime) -> HisTime {
         HisTime { local, offset: None }
     }
 
-    /// The `dateFrom` form: `2019-11-12 11:01:26.8912252` (local time).
+    /// The `dateFrom` form: `2019-11-12 11:01:26.8912252` (the server's
+    /// wall-clock time), with the offset when the time has one
+    /// (`2019-11-12 11:01:26.8912252+02:00`), so a server that writes its
+    /// times with offsets reads it as the same instant.
     pub fn to_query(&self) -> String {
-        self.write(' ', false)
+        self.write(' ', true)
     }
 
     /// The message form: `2019-11-12T11:01:51.2143795`, with the offset if any.
@@ -111,6 +148,35 @@ fn parse_general(t: &str) -> Option<HisTime> {
     None
 }
 
+/// The old ASP.NET JSON form: `/Date(1573549311214)/` (milliseconds since
+/// 1970, UTC) or `/Date(1573549311214+0200)/` (the same instant, written by
+/// a server at that offset).
+fn parse_ms_date(t: &str) -> Option<HisTime> {
+    let inner = t.strip_prefix("/Date(")?.strip_suffix(")/")?;
+    let split = inner.char_indices().skip(1).find(|(_, c)| *c == '+' || *c == '-').map(|(i, _)| i);
+    let (ms, zone) = match split {
+        Some(i) => (&inner[..i], Some(&inner[i..])),
+        None => (inner, None),
+    };
+    let at = DateTime::from_timestamp_millis(ms.parse().ok()?)?;
+    let offset = match zone {
+        None => None,
+        Some(z) if z.len() == 5 => {
+            let (h, m) = (digits(&z.as_bytes()[1..3])?, digits(&z.as_bytes()[3..5])?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let secs = (h * 3600 + m * 60) as i32;
+            Some(FixedOffset::east_opt(if z.starts_with('-') { -secs } else { secs })?)
+        }
+        Some(_) => return None,
+    };
+    Some(match offset {
+        Some(o) => HisTime { local: at.with_timezone(&o).naive_local(), offset: Some(o) },
+        None => HisTime { local: at.naive_utc(), offset: Some(FixedOffset::east_opt(0)?) },
+    })
+}
+
 fn digits(b: &[u8]) -> Option<u32> {
     b.iter().try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
 }
@@ -166,10 +232,16 @@ impl PartialOrd for HisTime {
     }
 }
 
-/// Ordered by local wall-clock time, as the server compares `dateFrom`.
+/// Ordered by wall-clock time, as the server compares `dateFrom`; times
+/// with an offset by their instant (so `10:00+02:00` comes before
+/// `09:30+00:00`). The spec's servers write one form throughout.
 impl Ord for HisTime {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.local.cmp(&other.local)
+        let offset = |t: &HisTime| t.offset.map(|o| o.local_minus_utc());
+        self.order_key()
+            .cmp(&other.order_key())
+            .then(self.local.cmp(&other.local))
+            .then(offset(self).cmp(&offset(other)))
     }
 }
 
@@ -216,6 +288,31 @@ mod tests {
         let b = HisTime::parse("2019-11-12T11:01:51.2143907").unwrap();
         assert!(a < b);
         assert_eq!(HisTime::parse("2019-11-12T11:01:51").unwrap().to_query(), "2019-11-12 11:01:51.0000000");
+    }
+
+    #[test]
+    fn old_aspnet_dates_are_instants() {
+        let plain = HisTime::parse("/Date(1573549311214)/").unwrap();
+        assert_eq!(plain.to_wire(), "2019-11-12T09:01:51.2140000+00:00");
+        let zoned = HisTime::parse("/Date(1573549311214+0200)/").unwrap();
+        assert_eq!(zoned.to_wire(), "2019-11-12T11:01:51.2140000+02:00");
+        assert_eq!(zoned.instant(), plain.instant());
+        assert!(HisTime::parse("/Date(x)/").is_none());
+        assert!(HisTime::parse("/Date(1573549311214+99)/").is_none());
+    }
+
+    #[test]
+    fn times_with_offsets_order_by_instant_and_query_keeps_the_offset() {
+        let a = HisTime::parse("2024-03-01T10:00:00+02:00").unwrap();
+        let b = HisTime::parse("2024-03-01T09:30:00+00:00").unwrap();
+        assert!(a < b, "08:00Z is before 09:30Z");
+        assert_eq!(a.to_query(), "2024-03-01 10:00:00.0000000+02:00");
+        assert_eq!(HisTime::parse("2024-03-01T10:00:00").unwrap().to_query(), "2024-03-01 10:00:00.0000000");
+        let back = HisTime::parse(&a.to_query()).unwrap();
+        assert_eq!(back, a);
+        let utc = a.instant().unwrap();
+        assert_eq!(HisTime::from_utc(utc, a.offset), a);
+        assert_eq!(a.shifted(chrono::TimeDelta::minutes(5)).to_wire(), "2024-03-01T10:05:00.0000000+02:00");
     }
 
     #[test]
@@ -277,7 +374,7 @@ mod tests {
         for s in ["2019-11-12T11:01:51.2143795", "2019-11-11T08:08:21.8072824+02:00", "0001-01-01T00:00:00Z"] {
             let t = HisTime::parse(s).unwrap();
             assert_eq!(t.to_wire(), wire_by_chrono(&t, 'T', true), "{s}");
-            assert_eq!(t.to_query(), wire_by_chrono(&t, ' ', false), "{s}");
+            assert_eq!(t.to_query(), wire_by_chrono(&t, ' ', true), "{s}");
         }
         let leap = HisTime::parse("2016-12-31T23:59:60.5Z").unwrap();
         assert_eq!(leap.to_wire(), wire_by_chrono(&leap, 'T', true));
@@ -302,7 +399,7 @@ mod tests {
             if let Some(local) = chrono::DateTime::from_timestamp(secs, nanos).map(|d| d.naive_utc()) {
                 let t = HisTime { local, offset: off.and_then(FixedOffset::east_opt) };
                 proptest::prop_assert_eq!(t.to_wire(), wire_by_chrono(&t, 'T', true));
-                proptest::prop_assert_eq!(t.to_query(), wire_by_chrono(&t, ' ', false));
+                proptest::prop_assert_eq!(t.to_query(), wire_by_chrono(&t, ' ', true));
             }
         }
     }

@@ -1,4 +1,7 @@
-//! The hospital SMS server's wire format (spec 003), field for field.
+//! The hospital SMS server's wire format (spec 003), field for field: what
+//! CareDesk writes (exactly as the spec shows it) and the typed values it
+//! reads. Responses are read by [`super::read`], which accepts far more than
+//! the spec's examples; these types are what it produces.
 //!
 //! Every response is `{ "Data": ..., "Status": { "StatusCode", "ErrorCode",
 //! "ErrorMessage" } }`. Numbers on this wire are international digits
@@ -69,7 +72,7 @@ pub struct Status {
     /// The HTTP status in words ("OK", "Bad Request", ...); some servers send a number.
     #[serde(rename = "StatusCode", deserialize_with = "string_or_number", default)]
     pub status_code: String,
-    #[serde(rename = "ErrorCode")]
+    #[serde(rename = "ErrorCode", default)]
     pub error_code: ErrorCode,
     #[serde(rename = "ErrorMessage", default)]
     pub error_message: Option<String>,
@@ -82,25 +85,33 @@ impl Status {
 }
 
 /// `Status.ErrorCode`: OK = 1, Internal = 500, InvalidMessageOwner = 600,
-/// InvalidClientNumber = 700. Any other value is kept as `Other`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// InvalidClientNumber = 700, as a name or its number. `0` (the default of
+/// a .NET enum nobody set) and a missing code are `Unset`: not an error by
+/// themselves. Another number is kept as `Other`; a name CareDesk does not
+/// know is `Unrecognized`. Reading an ErrorCode never fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ErrorCode {
+    #[default]
+    Unset,
     Ok,
     Internal,
     InvalidMessageOwner,
     InvalidClientNumber,
     Other(i64),
+    Unrecognized,
 }
 
 impl ErrorCode {
-    pub fn number(self) -> i64 {
-        match self {
+    pub fn number(self) -> Option<i64> {
+        Some(match self {
+            ErrorCode::Unset => 0,
             ErrorCode::Ok => 1,
             ErrorCode::Internal => 500,
             ErrorCode::InvalidMessageOwner => 600,
             ErrorCode::InvalidClientNumber => 700,
             ErrorCode::Other(n) => n,
-        }
+            ErrorCode::Unrecognized => return None,
+        })
     }
 
     pub fn name(self) -> Option<&'static str> {
@@ -109,12 +120,19 @@ impl ErrorCode {
             ErrorCode::Internal => "Internal",
             ErrorCode::InvalidMessageOwner => "InvalidMessageOwner",
             ErrorCode::InvalidClientNumber => "InvalidClientNumber",
-            ErrorCode::Other(_) => return None,
+            ErrorCode::Unset | ErrorCode::Other(_) | ErrorCode::Unrecognized => return None,
         })
     }
 
-    fn from_number(n: i64) -> ErrorCode {
+    /// Whether the code itself says the request failed (`Unset` and `OK`
+    /// do not).
+    pub fn is_error(self) -> bool {
+        !matches!(self, ErrorCode::Unset | ErrorCode::Ok)
+    }
+
+    pub fn from_number(n: i64) -> ErrorCode {
         match n {
+            0 => ErrorCode::Unset,
             1 => ErrorCode::Ok,
             500 => ErrorCode::Internal,
             600 => ErrorCode::InvalidMessageOwner,
@@ -123,51 +141,62 @@ impl ErrorCode {
         }
     }
 
-    fn from_name(s: &str) -> Option<ErrorCode> {
+    /// A name (any case, spaces and underscores ignored) or a number in text.
+    pub fn from_name(s: &str) -> ErrorCode {
         let t = s.trim();
-        if let Ok(n) = t.parse::<i64>() {
-            return Some(ErrorCode::from_number(n));
+        if t.is_empty() {
+            return ErrorCode::Unset;
         }
-        Some(match t.to_ascii_lowercase().as_str() {
-            "ok" => ErrorCode::Ok,
-            "internal" => ErrorCode::Internal,
+        if let Ok(n) = t.parse::<i64>() {
+            return ErrorCode::from_number(n);
+        }
+        let key: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+        match key.as_str() {
+            "ok" | "success" | "none" => ErrorCode::Ok,
+            "internal" | "internalerror" | "internalservererror" => ErrorCode::Internal,
             "invalidmessageowner" => ErrorCode::InvalidMessageOwner,
             "invalidclientnumber" => ErrorCode::InvalidClientNumber,
-            _ => return None,
-        })
+            _ => ErrorCode::Unrecognized,
+        }
+    }
+
+    /// From any JSON value: a number, a name, null or missing.
+    pub fn from_json(v: Option<&serde_json::Value>) -> ErrorCode {
+        match v {
+            Some(serde_json::Value::Number(n)) => {
+                n.as_i64().map(ErrorCode::from_number).unwrap_or(ErrorCode::Unrecognized)
+            }
+            Some(serde_json::Value::String(s)) => ErrorCode::from_name(s),
+            None | Some(serde_json::Value::Null) => ErrorCode::Unset,
+            Some(_) => ErrorCode::Unrecognized,
+        }
     }
 }
 
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{n} ({})", self.number()),
-            None => write!(f, "{}", self.number()),
+        match (self.name(), self.number()) {
+            (Some(n), Some(v)) => write!(f, "{n} ({v})"),
+            (None, Some(v)) => write!(f, "{v}"),
+            _ => f.write_str("an unknown code"),
         }
     }
 }
 
 impl Serialize for ErrorCode {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.name() {
-            Some(n) => s.serialize_str(n),
-            None => s.serialize_i64(self.number()),
+        match (self.name(), self.number()) {
+            (Some(n), _) => s.serialize_str(n),
+            (None, Some(v)) => s.serialize_i64(v),
+            _ => s.serialize_none(),
         }
     }
 }
 
 impl<'de> Deserialize<'de> for ErrorCode {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match serde_json::Value::deserialize(d)? {
-            serde_json::Value::Number(n) => n
-                .as_i64()
-                .map(ErrorCode::from_number)
-                .ok_or_else(|| de::Error::custom(format!("ErrorCode {n} is not a whole number"))),
-            serde_json::Value::String(s) => {
-                ErrorCode::from_name(&s).ok_or_else(|| de::Error::custom(format!("unknown ErrorCode {s:?}")))
-            }
-            other => Err(de::Error::custom(format!("ErrorCode must be a name or a number, not {other}"))),
-        }
+        let v = serde_json::Value::deserialize(d)?;
+        Ok(ErrorCode::from_json(Some(&v)))
     }
 }
 
@@ -176,8 +205,10 @@ impl<'de> Deserialize<'de> for ErrorCode {
 pub struct SendSmsData {
     #[serde(rename = "Id")]
     pub id: i64,
-    #[serde(rename = "CreatedAt")]
-    pub created_at: HisTime,
+    /// When the server received it, as it wrote it; `None` when the answer
+    /// had no readable time.
+    #[serde(rename = "CreatedAt", default)]
+    pub created_at: Option<HisTime>,
 }
 
 /// `Data` of a Get SMS response.
@@ -207,6 +238,10 @@ pub struct HisMessage {
     pub state: MessageState,
     #[serde(rename = "ReplyToMessageId", default)]
     pub reply_to_message_id: Option<i64>,
+    /// The ExternalKey the message was sent with, when the server lists it
+    /// (the spec's list does not).
+    #[serde(rename = "ExternalKey", default, skip_serializing_if = "Option::is_none")]
+    pub external_key: Option<i64>,
 }
 
 /// `type` of Get SMS and `Type` of a message: Outgoing = 1, Incoming = 2.
@@ -223,6 +258,24 @@ impl MessageType {
             MessageType::Incoming => "Incoming",
         }
     }
+
+    /// The spec's numbers (1, 2) and names, and the usual synonyms
+    /// (inbound, outbound, MO, MT), in any case.
+    pub fn from_json(v: &serde_json::Value) -> Option<MessageType> {
+        match v {
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(1) => Some(MessageType::Outgoing),
+                Some(2) => Some(MessageType::Incoming),
+                _ => None,
+            },
+            serde_json::Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "1" | "outgoing" | "outbound" | "out" | "mt" | "sent" => Some(MessageType::Outgoing),
+                "2" | "incoming" | "inbound" | "in" | "mo" | "received" => Some(MessageType::Incoming),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 impl Serialize for MessageType {
@@ -233,19 +286,22 @@ impl Serialize for MessageType {
 
 impl<'de> Deserialize<'de> for MessageType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match serde_json::Value::deserialize(d)? {
-            serde_json::Value::Number(n) if n.as_i64() == Some(1) => Ok(MessageType::Outgoing),
-            serde_json::Value::Number(n) if n.as_i64() == Some(2) => Ok(MessageType::Incoming),
-            serde_json::Value::String(s) if s.eq_ignore_ascii_case("outgoing") || s == "1" => Ok(MessageType::Outgoing),
-            serde_json::Value::String(s) if s.eq_ignore_ascii_case("incoming") || s == "2" => Ok(MessageType::Incoming),
-            other => Err(de::Error::custom(format!("Type must be Outgoing (1) or Incoming (2), not {other}"))),
-        }
+        let v = serde_json::Value::deserialize(d)?;
+        MessageType::from_json(&v).ok_or_else(|| de::Error::custom("Type must be Outgoing (1) or Incoming (2)"))
     }
 }
 
 /// `State`: None, Enroute, Delivered, Expired, Deleted, Undeliverable,
-/// Accepted, Unknown, Rejected, Seen, Unsent. Numbers are read in that order
-/// (None = 0).
+/// Accepted, Unknown, Rejected, Seen, Unsent.
+///
+/// Names are read in any case; a name the spec does not list ("Queued",
+/// "Sent", "Failed"...) is `Unknown`, which changes no delivery state.
+/// Numbers are read through one documented table, [`MessageState::from_number`]:
+/// the spec's list in its order from 0. Its first nine entries are SMPP 3.4's
+/// `message_state` values (ENROUTE 1 ... REJECTED 8, 0 unset), so a server
+/// that numbers the list as a .NET enum and one that passes SMPP's numbers
+/// through read the same; 9 and 10 continue the spec's list (Seen, Unsent).
+/// Any other number is `Unknown`. Reading a State never fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MessageState {
     None,
@@ -297,12 +353,37 @@ impl MessageState {
         !matches!(self, MessageState::None | MessageState::Enroute | MessageState::Accepted | MessageState::Unknown)
     }
 
+    /// A spec name (any case) or a number in text; `None` for anything else.
     pub fn parse(s: &str) -> Option<MessageState> {
         let t = s.trim();
-        if let Ok(n) = t.parse::<usize>() {
-            return MessageState::ALL.get(n).copied();
+        if let Ok(n) = t.parse::<i64>() {
+            return Some(MessageState::from_number(n));
         }
         MessageState::ALL.into_iter().find(|m| m.as_str().eq_ignore_ascii_case(t))
+    }
+
+    /// The number table (see the type's documentation).
+    pub fn from_number(n: i64) -> MessageState {
+        usize::try_from(n).ok().and_then(|i| MessageState::ALL.get(i).copied()).unwrap_or(MessageState::Unknown)
+    }
+
+    /// The state's number in that table.
+    pub fn number(self) -> i64 {
+        MessageState::ALL.iter().position(|s| *s == self).unwrap_or(7) as i64
+    }
+
+    /// From any JSON value: a name, a number, null (`None`); anything
+    /// unlisted is `Unknown`.
+    pub fn from_json(v: Option<&serde_json::Value>) -> MessageState {
+        match v {
+            None | Some(serde_json::Value::Null) => MessageState::None,
+            Some(serde_json::Value::String(s)) if s.trim().is_empty() => MessageState::None,
+            Some(serde_json::Value::String(s)) => MessageState::parse(s).unwrap_or(MessageState::Unknown),
+            Some(serde_json::Value::Number(n)) => {
+                n.as_i64().map(MessageState::from_number).unwrap_or(MessageState::Unknown)
+            }
+            Some(_) => MessageState::Unknown,
+        }
     }
 }
 
@@ -321,13 +402,7 @@ impl Serialize for MessageState {
 impl<'de> Deserialize<'de> for MessageState {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = serde_json::Value::deserialize(d)?;
-        let parsed = match &v {
-            serde_json::Value::String(s) => MessageState::parse(s),
-            serde_json::Value::Number(n) => n.as_u64().and_then(|n| MessageState::ALL.get(n as usize).copied()),
-            serde_json::Value::Null => Some(MessageState::None),
-            _ => None,
-        };
-        parsed.ok_or_else(|| de::Error::custom(format!("unknown State {v}")))
+        Ok(MessageState::from_json(Some(&v)))
     }
 }
 

@@ -12,6 +12,7 @@ use super::{
     cursor::{advance_cursor, ServerClock},
     PollReport, RefreshReport, INCOMING,
 };
+use crate::his::read::Unreadable;
 use crate::{
     consent::{self, ConsentChange},
     delivery::{self, merge_state},
@@ -105,11 +106,12 @@ fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-/// `created_at` of an inbound message: the server's `CreatedAt` in UTC, not
-/// after now (a server clock ahead of the desk) and not before the message
-/// it answers (a server clock behind), so threads read in order.
+/// `created_at` of an inbound message: the server's `CreatedAt` on the
+/// desk's clock (read in the server's zone, its skew taken out), not after
+/// now (a clock still ahead, a bad row) and not before the message it
+/// answers, so threads read in order.
 fn inbound_created_at(m: &HisMessage, clock: &ServerClock, replied_at: Option<&str>) -> String {
-    let mut at = clock.to_utc(&m.created_at).min(clock.now);
+    let mut at = clock.to_desk(&m.created_at).min(clock.now);
     if let Some(before) = replied_at.and_then(|s| DateTime::parse_from_rfc3339(s).ok()) {
         let floor = before.with_timezone(&Utc) + chrono::TimeDelta::microseconds(1);
         at = at.max(floor);
@@ -267,10 +269,65 @@ pub fn apply_incoming_page(db: &Database, page: &[HisMessage], ctx: &ApplyContex
         }
     }
     if let Some(newest) = page.iter().filter(|m| m.kind == MessageType::Incoming).map(|m| m.updated_at).max() {
-        advance_cursor(db, INCOMING, newest)?;
+        advance_cursor(db, INCOMING, newest, &ctx.clock.present_limit(Some(&newest)))?;
     }
     tx.commit()?;
     Ok(report)
+}
+
+/// A stable key for a message that had no `Id`: `raw:` and a hash of its
+/// JSON (FNV-1a, the same in every build).
+fn unreadable_key(u: &Unreadable) -> String {
+    match &u.id {
+        Some(id) => id.clone(),
+        None => {
+            let hash = u
+                .raw
+                .to_string()
+                .bytes()
+                .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+            format!("raw:{hash:016x}")
+        }
+    }
+}
+
+/// Records the messages of a page that could not be read (skipped, kept to
+/// be read again) and forgets those now read; returns how many are skipped.
+pub fn record_unreadable(
+    db: &Database,
+    kind: MessageType,
+    read: &[HisMessage],
+    unreadable: &[Unreadable],
+) -> Result<usize, StoreError> {
+    let kind = kind.as_str();
+    for u in unreadable {
+        tracing::warn!(kind, his_id = ?u.id, reason = %u.reason, "skipped a message CareDesk cannot read; it is kept and read again");
+        db.record_unreadable(kind, &unreadable_key(u), &u.reason, &u.raw.to_string())?;
+    }
+    if !db.unreadable_raw(kind)?.is_empty() {
+        for m in read {
+            if db.forget_unreadable(kind, &m.id.to_string())? {
+                tracing::info!(kind, his_id = m.id, "a message that could not be read before is now stored");
+            }
+        }
+    }
+    Ok(unreadable.len())
+}
+
+/// The kept messages of `kind` that can be read now (after an update of
+/// CareDesk); they are applied with the next page.
+pub fn readable_again(db: &Database, kind: MessageType) -> Result<Vec<HisMessage>, StoreError> {
+    let mut out = Vec::new();
+    for (key, raw) in db.unreadable_raw(kind.as_str())? {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(&raw) else { continue };
+        if let Ok(m) = crate::his::read::message(&value, kind) {
+            if key.starts_with("raw:") {
+                db.forget_unreadable(kind.as_str(), &key)?;
+            }
+            out.push(m);
+        }
+    }
+    Ok(out)
 }
 
 /// Applies a page of outgoing messages: each one CareDesk sent (by HIS id)
@@ -316,6 +373,7 @@ mod tests {
             text: "Yes".into(),
             state,
             reply_to_message_id: None,
+            external_key: None,
         }
     }
 
@@ -409,7 +467,8 @@ mod tests {
             .collect();
         let now = chrono::DateTime::parse_from_rfc3339("2024-01-02T00:00:00Z").unwrap().with_timezone(&Utc);
         let zero = chrono::FixedOffset::east_opt(0).unwrap();
-        let ctx = ApplyContext { region: Region::default(), clock: ServerClock::from_parts(now, [zero, zero], &[]) };
+        let ctx =
+            ApplyContext { region: Region::default(), clock: ServerClock::fixed(now, zero, chrono::TimeDelta::zero()) };
         let report = apply_incoming_page(&db, &page, &ctx).unwrap();
         assert_eq!(report.new, page.len());
         assert_eq!(size(&db), before);

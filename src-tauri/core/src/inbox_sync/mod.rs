@@ -18,11 +18,18 @@
 //! (`his.incoming` for polls and reconciliations, `his.outgoing` for
 //! refreshes): after an error, wait until its `next_try`.
 //!
-//! An inbound message's `created_at` is the server's `CreatedAt` converted to
-//! UTC (clamped to now, and to after the message it answers), so threads
-//! read in the order things happened whatever order pages come in.
+//! An inbound message's `created_at` is the server's `CreatedAt` on the
+//! desk's clock (read in the server's zone with its skew taken out, see
+//! [`clock`]; clamped to now, and to after the message it answers), so
+//! threads read in the order things happened whatever order pages come in.
+//!
+//! Each message of a page is read on its own ([`crate::his::read`]): one
+//! that cannot be read is skipped, kept in the database to be read again,
+//! and listed in the sync status; it never holds back the cursor or the
+//! rest of the page.
 
 pub mod backoff;
+pub mod clock;
 pub mod cursor;
 pub mod merge;
 
@@ -43,9 +50,9 @@ use crate::{
     desk::Desk,
     error::{CoreError, Result},
     his::{
-        client::HisClient,
+        client::{Fetched, HisClient},
         time::HisTime,
-        wire::{HisMessage, MessageType},
+        wire::MessageType,
     },
 };
 
@@ -96,6 +103,9 @@ pub struct PollReport {
     pub opt_ins: usize,
     /// New messages flagged for staff (help, revocation).
     pub flagged: usize,
+    /// Messages of the answer CareDesk could not read: skipped, kept, and
+    /// listed in the sync status.
+    pub unreadable: usize,
 }
 
 /// What a delivery-state refresh did.
@@ -111,6 +121,8 @@ pub struct RefreshReport {
     pub finalized: usize,
     /// Outgoing messages CareDesk did not send (or not yet recorded).
     pub unknown: usize,
+    /// Messages of the answer CareDesk could not read.
+    pub unreadable: usize,
 }
 
 fn lock(desk: &Mutex<Desk>) -> Result<std::sync::MutexGuard<'_, Desk>> {
@@ -140,15 +152,22 @@ fn record<T>(desk: &Mutex<Desk>, name: &str, result: Result<T>) -> Result<T> {
 }
 
 /// Fetches one page; nothing is stored if it fails.
-async fn fetch(his: &HisClient, kind: MessageType, date_from: &HisTime) -> Result<Vec<HisMessage>> {
+async fn fetch(his: &HisClient, kind: MessageType, date_from: &HisTime) -> Result<Fetched> {
     Ok(his.get_messages(kind, date_from).await?)
 }
 
-/// Applies an incoming page under a short lock.
-fn apply_incoming(desk: &Mutex<Desk>, page: &[HisMessage]) -> Result<PollReport> {
+/// Applies an incoming page under a short lock: what the answer teaches of
+/// the server's clock, the kept messages that can now be read, the page,
+/// and the messages that could not be read.
+fn apply_incoming(desk: &Mutex<Desk>, fetched: Fetched) -> Result<PollReport> {
     let d = lock(desk)?;
+    clock::learn(d.db(), |row| clock::learn_skew(row, &fetched.stamp))?;
     let ctx = ApplyContext { region: d.region(), clock: ServerClock::observe(d.db(), Utc::now())? };
-    Ok(apply_incoming_page(d.db(), page, &ctx)?)
+    let mut page = merge::readable_again(d.db(), MessageType::Incoming)?;
+    page.extend(fetched.messages);
+    let mut report = apply_incoming_page(d.db(), &page, &ctx)?;
+    report.unreadable = merge::record_unreadable(d.db(), MessageType::Incoming, &page, &fetched.unreadable)?;
+    Ok(report)
 }
 
 /// Fetches new and changed replies since the cursor and stores them.
@@ -161,11 +180,11 @@ pub async fn poll_incoming_with(desk: &Mutex<Desk>, his: &HisClient, options: &S
         let date_from = {
             let d = lock(desk)?;
             let clock = ServerClock::observe(d.db(), Utc::now())?;
-            let cursor = cursor::read_cursor(d.db(), INCOMING)?;
+            let cursor = cursor::pull_back(d.db(), INCOMING, &clock)?;
             cursor::poll_date_from(cursor, &clock, options.overlap, options.initial_lookback)
         };
-        let page = fetch(his, MessageType::Incoming, &date_from).await?;
-        let report = apply_incoming(desk, &page)?;
+        let fetched = fetch(his, MessageType::Incoming, &date_from).await?;
+        let report = apply_incoming(desk, fetched)?;
         if report.new + report.updated > 0 {
             tracing::info!(?report, "inbox poll stored replies");
         }
@@ -187,8 +206,8 @@ pub async fn reconcile_incoming_with(desk: &Mutex<Desk>, his: &HisClient, option
             let clock = ServerClock::observe(d.db(), Utc::now())?;
             cursor::window_date_from(&clock, options.reconcile_window, options.overlap)
         };
-        let page = fetch(his, MessageType::Incoming, &date_from).await?;
-        let report = apply_incoming(desk, &page)?;
+        let fetched = fetch(his, MessageType::Incoming, &date_from).await?;
+        let report = apply_incoming(desk, fetched)?;
         if report.new > 0 {
             tracing::warn!(backfilled = report.new, "reconciliation found replies the polls had missed");
         }
@@ -203,6 +222,35 @@ pub async fn refresh_outgoing(desk: &Mutex<Desk>, his: &HisClient) -> Result<Ref
     refresh_outgoing_with(desk, his, &SyncOptions::default()).await
 }
 
+/// The `dateFrom` of a refresh: the oldest open message's creation (on the
+/// desk's clock, the server's skew added) in the server's wall-clock time,
+/// less the overlap, and a day and two hours more while the server's zone is
+/// a guess.
+fn refresh_date_from(
+    open: &[crate::store::inbox::OpenOutbound],
+    clock: &ServerClock,
+    overlap: Duration,
+) -> Option<HisTime> {
+    // The desk's time of queueing, or the server's time of taking it when
+    // the answer gave an instant: whichever is earlier.
+    let oldest = open
+        .iter()
+        .flat_map(|m| {
+            let queued = chrono::DateTime::parse_from_rfc3339(&m.created_at).ok().map(|t| t.with_timezone(&Utc));
+            let taken = m
+                .server_created_at
+                .as_deref()
+                .and_then(HisTime::parse)
+                .and_then(|t| t.instant())
+                .map(|t| t - clock.skew);
+            [queued, taken]
+        })
+        .flatten()
+        .min()?;
+    let from = oldest + clock.skew - clock.overlap(overlap) - clock.zone_doubt();
+    Some(HisTime::from_local(clock.wall(from)))
+}
+
 pub async fn refresh_outgoing_with(
     desk: &Mutex<Desk>,
     his: &HisClient,
@@ -215,26 +263,24 @@ pub async fn refresh_outgoing_with(
             let since = (now - cursor::delta(options.refresh_window)).to_rfc3339_opts(SecondsFormat::Micros, true);
             let open = d.db().open_his_outbound(&since)?;
             let clock = ServerClock::observe(d.db(), now)?;
-            // The oldest open message's creation, in server time.
-            let oldest = open
-                .iter()
-                .map(|m| {
-                    m.server_created_at.as_deref().and_then(HisTime::parse).map(|t| t.local).unwrap_or_else(|| {
-                        chrono::DateTime::parse_from_rfc3339(&m.created_at)
-                            .map(|c| clock.server_time(c.with_timezone(&Utc)))
-                            .unwrap_or_else(|_| clock.server_now())
-                    })
-                })
-                .min();
-            (open.len(), oldest.map(|t| HisTime::from_local(t - clock.overlap(options.overlap))))
+            (open.len(), refresh_date_from(&open, &clock, options.overlap))
         };
         let Some(date_from) = date_from else {
             return Ok(RefreshReport::default());
         };
-        let page = fetch(his, MessageType::Outgoing, &date_from).await?;
+        let fetched = fetch(his, MessageType::Outgoing, &date_from).await?;
         let d = lock(desk)?;
+        let ids: Vec<i64> = fetched.messages.iter().map(|m| m.id).collect();
+        let sent = d.db().his_sent_times(&ids)?;
+        clock::learn(d.db(), |row| {
+            clock::learn_skew(row, &fetched.stamp);
+            clock::learn_from_list(row, &fetched.messages, &sent);
+        })?;
+        let mut page = merge::readable_again(d.db(), MessageType::Outgoing)?;
+        page.extend(fetched.messages);
         let mut report = apply_outgoing_page(d.db(), &page)?;
         report.open = open;
+        report.unreadable = merge::record_unreadable(d.db(), MessageType::Outgoing, &page, &fetched.unreadable)?;
         if report.updated > 0 {
             tracing::info!(?report, "delivery states refreshed");
         }

@@ -20,6 +20,7 @@
 //!   message keeps the patient's number in `intended_to`.
 
 pub mod limiter;
+pub mod matching;
 pub mod policy;
 pub mod reconcile;
 mod worker;
@@ -30,7 +31,6 @@ mod tests;
 use std::{sync::Mutex, time::Duration};
 
 use chrono::Utc;
-use rand::Rng;
 
 pub use crate::store::outbox::OutboxEntry;
 pub use limiter::SendLimiter;
@@ -43,7 +43,7 @@ use crate::{
     phone, redact,
     sandbox::SandboxOptions,
     send::{check_text, lock, recipient, SmsRequest},
-    store::{NewOutbound, Route, StoreError},
+    store::{NewOutbound, Route},
 };
 
 /// The reason an interrupted ECM send is left uncertain.
@@ -83,6 +83,9 @@ pub struct DrainReport {
     pub reconciled: usize,
     /// Due rows skipped because their sender is at its rate.
     pub throttled: usize,
+    /// Rows waiting because their route is paused (its server refused
+    /// CareDesk's credentials).
+    pub paused: usize,
     /// When something may be done next (0: at once), for the engine's sleep.
     pub next_in_ms: Option<u64>,
 }
@@ -196,48 +199,35 @@ pub(crate) fn enqueue_on(d: &Desk, req: &SmsRequest) -> Result<Enqueued> {
     if test {
         detail.push_str(" (test mode)");
     }
-    let mut tries = 0;
-    loop {
-        let external_key = rand::rng().random_range(1..(1i64 << 53));
-        let new = NewOutbound {
-            patient_id: patient.id,
-            route,
-            from: from.clone(),
-            to: to.to_string(),
-            intended_to: intended_to.clone(),
-            body: req.text.clone(),
-            external_key,
-            is_test: test,
-        };
-        match d.db().enqueue_sms(&new, &d.actor(), &detail, Utc::now()) {
-            Ok(ids) => {
-                tracing::info!(
-                    message_id = ids.message_id,
-                    route = route.as_str(),
-                    to = %redact::phone(to.as_str()),
-                    text = %redact::text(&req.text),
-                    test,
-                    "SMS queued"
-                );
-                return Ok(Enqueued {
-                    message_id: ids.message_id,
-                    patient_id: patient.id,
-                    route,
-                    to: to.to_string(),
-                    intended_to,
-                    test,
-                    external_key,
-                });
-            }
-            // A clash of ExternalKeys (1 in 2^53): draw another.
-            Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)))
-                if f.code == rusqlite::ErrorCode::ConstraintViolation && tries < 3 =>
-            {
-                tries += 1;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let new = NewOutbound {
+        patient_id: patient.id,
+        route,
+        from,
+        to: to.to_string(),
+        intended_to: intended_to.clone(),
+        body: req.text.clone(),
+        external_key: None,
+        is_test: test,
+    };
+    let ids = d.db().enqueue_sms(&new, &d.actor(), &detail, Utc::now())?;
+    tracing::info!(
+        message_id = ids.message_id,
+        route = route.as_str(),
+        to = %redact::phone(to.as_str()),
+        text = %redact::text(&req.text),
+        test,
+        external_key = ids.external_key,
+        "SMS queued"
+    );
+    Ok(Enqueued {
+        message_id: ids.message_id,
+        patient_id: patient.id,
+        route,
+        to: to.to_string(),
+        intended_to,
+        test,
+        external_key: ids.external_key,
+    })
 }
 
 /// Messages not yet accepted or refused, oldest first (empty when none):
@@ -273,7 +263,7 @@ pub async fn drain_with(
     max: usize,
     policy: &Policy,
 ) -> Result<DrainReport> {
-    let worker = worker::Worker { desk, targets, limiter, policy };
+    let worker = worker::Worker { desk, targets, limiter, policy, lists: Default::default() };
     let now = Utc::now();
     let items = {
         let d = lock(desk)?;
@@ -319,7 +309,7 @@ pub(crate) async fn drive(
     wait: Duration,
 ) -> Result<()> {
     let deadline = tokio::time::Instant::now() + wait;
-    let worker = worker::Worker { desk, targets, limiter, policy };
+    let worker = worker::Worker { desk, targets, limiter, policy, lists: Default::default() };
     loop {
         let now = Utc::now();
         let item = {

@@ -7,6 +7,10 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 
 use crate::{ecm::error::EcmError, his::error::HisError};
 
+/// How long a hospital SMS server may take to list a message it took, by
+/// default (setting `his.outgoing_lag_secs`).
+pub const DEFAULT_LIST_LAG_SECS: u64 = 15;
+
 /// Timing of retries and checks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
@@ -17,11 +21,12 @@ pub struct Policy {
     /// Seeds the jitter (tests); `None` draws it at random.
     pub jitter_seed: Option<u64>,
     /// The least wait between an attempt that may have reached the server
-    /// and the check of the server's Outgoing list, so a slow server has
-    /// time to record it.
+    /// and the check of the server's Outgoing list: how long the server may
+    /// take to list a message it took (setting `his.outgoing_lag_secs`). A
+    /// check finding nothing proves absence only after it.
     pub settle: Duration,
-    /// The check looks this far before the attempt left, for clock
-    /// differences between this machine and the server.
+    /// The check reads the list from this long before the attempt left (and
+    /// twelve hours more, for any zone), for a server clock that is behind.
     pub reconcile_margin: Duration,
     /// How long a claim holds: longer than any HTTP request (at most 600 s).
     /// An in-flight row whose claim ran out is treated as ambiguous.
@@ -29,6 +34,10 @@ pub struct Policy {
     /// After this long in the outbox a message is given up: refused when it
     /// cannot have gone, uncertain when it may have.
     pub give_up_after: Duration,
+    /// While a route is paused (its server refused the credentials), one
+    /// waiting message is tried this often, in case the server changed its
+    /// mind; replacing the secret resumes the route at once.
+    pub pause_probe: Duration,
 }
 
 impl Default for Policy {
@@ -37,10 +46,11 @@ impl Default for Policy {
             base_delay: Duration::from_secs(2),
             max_delay: Duration::from_secs(300),
             jitter_seed: None,
-            settle: Duration::from_secs(3),
-            reconcile_margin: Duration::from_secs(120),
+            settle: Duration::from_secs(DEFAULT_LIST_LAG_SECS),
+            reconcile_margin: Duration::from_secs(3600),
             lease: Duration::from_secs(660),
             give_up_after: Duration::from_secs(24 * 3600),
+            pause_probe: Duration::from_secs(300),
         }
     }
 }
@@ -52,8 +62,15 @@ impl Policy {
             base_delay: Duration::from_millis(2),
             max_delay: Duration::from_millis(20),
             settle: Duration::from_millis(1),
+            pause_probe: Duration::from_millis(200),
             ..Policy::default()
         }
+    }
+
+    /// The default policy with the desk's settings (`his.outgoing_lag_secs`).
+    pub fn from_desk(desk: &crate::desk::Desk) -> Policy {
+        let lag = desk.setting("his.outgoing_lag_secs").ok().flatten().and_then(|v| v.parse::<u64>().ok());
+        Policy { settle: Duration::from_secs(lag.unwrap_or(DEFAULT_LIST_LAG_SECS)), ..Policy::default() }
     }
 
     /// The wait after failed attempt number `attempts` (1 = the first):
@@ -91,6 +108,10 @@ pub enum Disposition {
     Retry,
     /// The server may have taken it: never resend blindly.
     Ambiguous,
+    /// The server refused CareDesk's credentials: nothing was sent, and
+    /// nothing will be until they are replaced. The route pauses; the
+    /// message waits.
+    Pause,
 }
 
 impl Disposition {
@@ -105,11 +126,16 @@ impl Disposition {
     }
 }
 
-/// Hospital SMS server errors: a timeout, a reset after the request left,
-/// a 5xx, `Internal` or an unreadable answer may have sent it; a refused
-/// connection or a 429 is retried; `InvalidClientNumber`,
-/// `InvalidMessageOwner`, a refused token and other 4xx stop.
+/// Hospital SMS server errors: a refused token (401/403) or Azure AD
+/// refusing the client pauses the route; a timeout, a reset after the
+/// request left, a 5xx, `Internal`, an unknown error code in a 2xx or an
+/// unreadable answer may have sent it; a refused connection, a 429 and an
+/// Azure AD outage are retried; `InvalidClientNumber`,
+/// `InvalidMessageOwner` and other 4xx stop.
 pub fn his_disposition(e: &HisError) -> Disposition {
+    if e.is_credential_failure() {
+        return Disposition::Pause;
+    }
     Disposition::of(e.may_have_been_accepted(), e.is_retryable())
 }
 
@@ -117,6 +143,9 @@ pub fn his_disposition(e: &HisError) -> Disposition {
 /// found and other 4xx stop; a refused connection or a 429 is retried; a
 /// timeout, reset, 5xx or unreadable answer may have sent it.
 pub fn ecm_disposition(e: &EcmError) -> Disposition {
+    if matches!(e, EcmError::Unauthorized { .. }) {
+        return Disposition::Pause;
+    }
     Disposition::of(e.may_have_been_accepted(), e.is_retryable())
 }
 
@@ -168,8 +197,11 @@ mod tests {
             (api(ErrorCode::Internal, 200), Ambiguous),
             (api(ErrorCode::Other(42), 400), Refuse),
             (api(ErrorCode::Other(42), 503), Ambiguous),
-            (HisError::Unauthorized { method: AuthMethod::Bearer, status: 401 }, Refuse),
-            (HisError::AzureAuth { error: "invalid_client".into(), description: None, retryable: false }, Refuse),
+            (HisError::Unauthorized { method: AuthMethod::Bearer, status: 401 }, Pause),
+            (HisError::Unauthorized { method: AuthMethod::Azure, status: 403 }, Pause),
+            (HisError::AzureAuth { error: "invalid_client".into(), description: None, retryable: false }, Pause),
+            (HisError::AzureAuth { error: "unexpected_response".into(), description: None, retryable: true }, Retry),
+            (api(ErrorCode::Unrecognized, 200), Ambiguous),
             (HisError::AzureAuth { error: "timeout".into(), description: None, retryable: true }, Retry),
             (HisError::Http { status: 500, snippet: String::new() }, Ambiguous),
             (HisError::Http { status: 502, snippet: String::new() }, Ambiguous),
@@ -206,7 +238,7 @@ mod tests {
             (api(422, "Phone number is required"), Refuse),
             (api(400, "param is missing"), Refuse),
             (api(500, "Internal server error"), Ambiguous),
-            (EcmError::Unauthorized { status: 401 }, Refuse),
+            (EcmError::Unauthorized { status: 401 }, Pause),
             (EcmError::Http { status: 503, snippet: String::new() }, Ambiguous),
             (EcmError::Http { status: 429, snippet: String::new() }, Retry),
             (EcmError::Http { status: 404, snippet: String::new() }, Refuse),

@@ -4,81 +4,139 @@
 //! resent. Not found: the row is pending again. The check failed: the row
 //! stays ambiguous and is checked later.
 //!
-//! The server's list has no ExternalKey, so a message is recognised by its
-//! recipient, its sender and its text, created since the first attempt that
-//! may have gone (less a margin for clock differences), and not already
-//! claimed by another CareDesk message. Server times are the server's local
-//! wall-clock time without a zone: CareDesk reads them at the UTC offset the
-//! server gave in its latest Send SMS answer, or else at this machine's local
-//! time (the sandbox's).
+//! The check does not trust the two clocks to agree:
+//!
+//! - It waits until `settle` (setting `his.outgoing_lag_secs`) has passed on
+//!   the desk's clock since the attempt, for a server that lists a message
+//!   only some seconds after taking it.
+//! - It reads the list from a `dateFrom` no server can place after the
+//!   attempt: the attempt's UTC time, less the margin, less twelve hours
+//!   (the westernmost zone), written without a zone. Whatever zone the
+//!   server reads it in, and however far (within the margin) its clock is
+//!   off, that is before the message.
+//! - It recognises the message by its ExternalKey when the server lists
+//!   keys; else by recipient and text as the server may have stored them
+//!   ([`matching`](super::matching)), among Ids no other CareDesk message
+//!   holds. A listed message with another key is never this one. When the
+//!   server's zone is known, copies from well before the attempt (an
+//!   earlier message with the same words) are left out; else the closest in
+//!   time wins.
+//!
+//! One list serves every check of a drain that it covers.
 
-use chrono::{DateTime, FixedOffset, Local, NaiveDateTime, Utc};
+use std::sync::Mutex;
+
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use rand::Rng;
 
-use super::worker::{after, Done, Worker};
+use super::{
+    matching::{same_number, same_text},
+    worker::{after, Done, Worker},
+};
 use crate::{
     error::Result,
     his::{
         time::HisTime,
         wire::{sender_for_wire, HisMessage, MessageState, MessageType},
     },
+    inbox_sync::clock::{self, ServerClock},
     send::lock,
     store::{now_rfc3339, outbox::OutboxItem, Accepted, Route},
 };
 
-/// The server's wall-clock time the list is read from: the first attempt
-/// that may have gone, less `margin`, at the server's UTC offset when known,
-/// else at this machine's.
-pub fn since_local(
-    sent_at: DateTime<Utc>,
-    margin: std::time::Duration,
-    server_offset: Option<FixedOffset>,
-) -> NaiveDateTime {
-    let margin = chrono::Duration::from_std(margin).unwrap_or(chrono::Duration::zero());
-    let from = sent_at - margin;
-    match server_offset {
-        Some(offset) => from.with_timezone(&offset).naive_local(),
-        None => from.with_timezone(&Local).naive_local(),
+/// How far west of UTC a zone can lie: the `dateFrom` of a check reaches
+/// this far before the attempt's UTC time.
+const WESTMOST: TimeDelta = TimeDelta::hours(12);
+
+/// The `dateFrom` of a check of a send first tried at `first` (the desk's
+/// clock): no zone and no clock difference within `margin` can place the
+/// message before it.
+pub fn check_date_from(first: DateTime<Utc>, margin: std::time::Duration) -> NaiveDateTime {
+    let margin = TimeDelta::from_std(margin).unwrap_or(TimeDelta::hours(1));
+    (first - margin).naive_utc() - WESTMOST
+}
+
+/// The Outgoing list read by a check, kept for the other checks of the
+/// same drain.
+#[derive(Debug, Default)]
+pub(crate) struct ListCache(Mutex<Option<Listed>>);
+
+#[derive(Debug, Clone)]
+struct Listed {
+    /// When it was read, on the desk's clock.
+    read_at: DateTime<Utc>,
+    date_from: NaiveDateTime,
+    /// Whether it came from a test-mode sandbox standing in.
+    stand_in: bool,
+    messages: Vec<HisMessage>,
+}
+
+impl ListCache {
+    /// The list, if one covers `date_from` and was read after `not_before`.
+    fn get(&self, date_from: NaiveDateTime, not_before: DateTime<Utc>, stand_in: bool) -> Option<Vec<HisMessage>> {
+        let guard = self.0.lock().ok()?;
+        let l = guard.as_ref()?;
+        (l.date_from <= date_from && l.read_at >= not_before && l.stand_in == stand_in).then(|| l.messages.clone())
+    }
+
+    fn put(&self, listed: Listed) {
+        if let Ok(mut g) = self.0.lock() {
+            *g = Some(listed);
+        }
     }
 }
 
-/// The server's UTC offset, from the newest of `times` (its Send SMS
-/// answers' CreatedAt) that has one.
-pub fn server_offset(times: &[String]) -> Option<FixedOffset> {
-    times.iter().find_map(|t| HisTime::parse(t)?.offset)
-}
-
-fn digits(s: &str) -> String {
-    s.chars().filter(char::is_ascii_digit).collect()
-}
-
 fn same_sender(a: &str, b: &str) -> bool {
+    if a.trim().is_empty() || b.trim().is_empty() {
+        return true;
+    }
     let (a, b) = (sender_for_wire(a), sender_for_wire(b));
-    a.eq_ignore_ascii_case(&b)
+    a.eq_ignore_ascii_case(&b) || same_number(&a, &b) && a.chars().all(|c| c.is_ascii_digit())
 }
 
-/// Outgoing messages of `list` that may be this send: to `to`, from `from`
-/// (any sender when empty), with `text`, created at or after `since` (server
-/// local time); oldest first, each Id once.
+/// What the check knows of the send it looks for.
+#[derive(Debug, Clone)]
+pub struct Sought<'a> {
+    pub to: &'a str,
+    pub from: &'a str,
+    pub text: &'a str,
+    pub external_key: i64,
+    /// The first attempt that may have gone, on the desk's clock.
+    pub first_attempt: DateTime<Utc>,
+}
+
+/// The messages of `list` that may be the send, best first; `taken` says
+/// whether another CareDesk message holds an Id. A listed ExternalKey
+/// decides alone.
 pub fn candidates<'m>(
     list: &'m [HisMessage],
-    to: &str,
-    from: &str,
-    text: &str,
-    since: NaiveDateTime,
-) -> Vec<&'m HisMessage> {
-    let to = digits(to);
-    let mut found: Vec<&HisMessage> = list
-        .iter()
-        .filter(|m| m.kind == MessageType::Outgoing)
-        .filter(|m| digits(&m.to) == to && !to.is_empty())
-        .filter(|m| from.is_empty() || same_sender(&m.from, from))
-        .filter(|m| m.text.trim() == text.trim())
-        .filter(|m| m.created_at.local >= since)
-        .collect();
-    found.sort_by_key(|m| (m.created_at.local, m.id));
-    found.dedup_by_key(|m| m.id);
-    found
+    sought: &Sought<'_>,
+    clock: &ServerClock,
+    taken: &mut dyn FnMut(i64) -> Result<bool>,
+) -> Result<Vec<&'m HisMessage>> {
+    let outgoing = || list.iter().filter(|m| m.kind == MessageType::Outgoing);
+    if let Some(m) = outgoing().find(|m| m.external_key == Some(sought.external_key)) {
+        return Ok(vec![m]);
+    }
+    let earliest = clock.zone_is_known().then(|| sought.first_attempt - TimeDelta::hours(1));
+    let mut found = Vec::new();
+    for m in outgoing() {
+        if m.external_key.is_some()
+            || !same_number(&m.to, sought.to)
+            || !same_sender(&m.from, sought.from)
+            || !same_text(sought.text, &m.text)
+            || earliest.is_some_and(|e| clock.to_desk(&m.created_at) < e)
+            || found.iter().any(|f: &&HisMessage| f.id == m.id)
+        {
+            continue;
+        }
+        if !taken(m.id)? {
+            found.push(m);
+        }
+    }
+    let distance = |m: &HisMessage| (clock.to_desk(&m.created_at) - sought.first_attempt).abs();
+    found.sort_by_key(|m| (distance(m), m.id));
+    Ok(found)
 }
 
 /// The message state CareDesk records for a server State.
@@ -120,7 +178,15 @@ pub(crate) async fn check(w: &Worker<'_>, item: OutboxItem) -> Result<Done> {
             return Ok(Done::Deferred);
         }
     };
-    let offset = {
+    let parse = crate::store::outbox::parse_ts;
+    let last_attempt = item.sent_at.as_deref().and_then(parse);
+    // A server may list a message only some time after taking it.
+    if let Some(listed_by) = last_attempt.map(|t| after(t, w.policy.settle)).filter(|t| *t > now) {
+        let note = "it may have been sent: CareDesk waits for the hospital SMS server to list it, then checks before any new attempt";
+        lock(w.desk)?.db().defer(item.outbox_id, note, listed_by, now)?;
+        return Ok(Done::Deferred);
+    }
+    {
         let d = lock(w.desk)?;
         // A twin (same number, same text) being sent now could be what the
         // server shows: wait for its answer first.
@@ -136,17 +202,33 @@ pub(crate) async fn check(w: &Worker<'_>, item: OutboxItem) -> Result<Done> {
         if !d.db().claim_check(item.outbox_id, token, now, lease)? {
             return Ok(Done::Busy);
         }
-        server_offset(&d.db().recent_his_server_times(20)?)
-    };
+    }
     let first = [item.ambiguous_since.as_deref(), item.sent_at.as_deref(), Some(item.created_at.as_str())]
         .into_iter()
         .flatten()
-        .find_map(crate::store::outbox::parse_ts)
+        .find_map(parse)
         .unwrap_or(now);
-    let since = since_local(first, w.policy.reconcile_margin, offset);
-    let listed = his.get_messages(MessageType::Outgoing, &HisTime::from_local(since)).await;
+    let date_from = check_date_from(first, w.policy.reconcile_margin);
+    let not_before = last_attempt.map(|t| after(t, w.policy.settle)).unwrap_or(now);
+    let list = match w.lists.get(date_from, not_before, target.stand_in) {
+        Some(list) => Ok(list),
+        None => his.get_messages(MessageType::Outgoing, &HisTime::from_local(date_from)).await.map(|f| {
+            if !target.stand_in {
+                if let Ok(d) = lock(w.desk) {
+                    let _ = clock::learn(d.db(), |row| clock::learn_skew(row, &f.stamp));
+                }
+            }
+            w.lists.put(Listed {
+                read_at: f.stamp.received_at,
+                date_from,
+                stand_in: target.stand_in,
+                messages: f.messages.clone(),
+            });
+            f.messages
+        }),
+    };
     let now = Utc::now();
-    let list = match listed {
+    let list = match list {
         Ok(list) => list,
         Err(e) => {
             let d = lock(w.desk)?;
@@ -167,20 +249,23 @@ pub(crate) async fn check(w: &Worker<'_>, item: OutboxItem) -> Result<Done> {
     };
     let found = {
         let d = lock(w.desk)?;
-        let mut found = None;
-        for m in candidates(&list, &item.to, &item.from, &item.body, since) {
-            if !d.db().his_id_taken(m.id)? {
-                found = Some(m.clone());
-                break;
-            }
-        }
-        found
+        let clock = ServerClock::observe(d.db(), now)?;
+        let sought = Sought {
+            to: &item.to,
+            from: &item.from,
+            text: &item.body,
+            external_key: item.external_key,
+            first_attempt: first,
+        };
+        let mut taken = |id: i64| -> Result<bool> { Ok(d.db().his_id_taken(id)?) };
+        candidates(&list, &sought, &clock, &mut taken)?.first().map(|m| (*m).clone())
     };
     match found {
         Some(m) => {
             tracing::info!(
                 message_id = item.message_id,
                 his_id = m.id,
+                by_key = m.external_key.is_some(),
                 "found an ambiguous send on the hospital SMS server: adopted, not resent"
             );
             let accepted = Accepted {
@@ -196,6 +281,7 @@ pub(crate) async fn check(w: &Worker<'_>, item: OutboxItem) -> Result<Done> {
         None => {
             tracing::info!(
                 message_id = item.message_id,
+                listed = list.len(),
                 "an ambiguous send is not on the hospital SMS server: it goes again"
             );
             let note =
@@ -208,6 +294,8 @@ pub(crate) async fn check(w: &Worker<'_>, item: OutboxItem) -> Result<Done> {
 
 #[cfg(test)]
 mod tests {
+    use chrono::FixedOffset;
+
     use super::*;
 
     fn msg(id: i64, to: &str, from: &str, text: &str, created: &str) -> HisMessage {
@@ -222,44 +310,118 @@ mod tests {
             text: text.into(),
             state: MessageState::Accepted,
             reply_to_message_id: None,
+            external_key: None,
         }
     }
 
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn sought<'a>(text: &'a str, key: i64) -> Sought<'a> {
+        Sought {
+            to: "+18055550100",
+            from: "+1 555 010 0000",
+            text,
+            external_key: key,
+            first_attempt: utc("2024-05-01T10:00:00Z"),
+        }
+    }
+
+    fn ids(list: &[HisMessage], s: &Sought<'_>, clock: &ServerClock, taken: &[i64]) -> Vec<i64> {
+        let mut taken = |id: i64| Ok(taken.contains(&id));
+        candidates(list, s, clock, &mut taken).unwrap().iter().map(|m| m.id).collect()
+    }
+
+    fn known_utc() -> ServerClock {
+        ServerClock::fixed(utc("2024-05-01T10:05:00Z"), FixedOffset::east_opt(0).unwrap(), TimeDelta::zero())
+    }
+
     #[test]
-    fn matches_recipient_sender_text_and_time_oldest_first_once() {
-        let since = HisTime::parse("2024-05-01T10:00:00").unwrap().local;
+    fn matches_recipient_sender_and_text_closest_first_once() {
         let mut incoming = msg(9, "18055550100", "15550100000", "Hi", "2024-05-01T10:00:05");
         incoming.kind = MessageType::Incoming;
         let list = vec![
-            msg(5, "18055550100", "15550100000", "Hi", "2024-05-01T10:00:02"),
+            msg(5, "18055550100", "15550100000", "Hi", "2024-05-01T10:00:09"),
             msg(4, "18055550100", "15550100000", "Hi", "2024-05-01T10:00:01"),
             msg(4, "18055550100", "15550100000", "Hi", "2024-05-01T10:00:01"),
-            msg(3, "18055550100", "15550100000", "Hi", "2024-05-01T09:59:59"),
             msg(6, "18055550101", "15550100000", "Hi", "2024-05-01T10:00:03"),
             msg(7, "18055550100", "CAREDESK", "Hi", "2024-05-01T10:00:03"),
             msg(8, "18055550100", "15550100000", "Hi there", "2024-05-01T10:00:03"),
             incoming,
         ];
-        let ids: Vec<i64> =
-            candidates(&list, "+18055550100", "+1 555 010 0000", " Hi", since).iter().map(|m| m.id).collect();
-        assert_eq!(ids, [4, 5]);
-        let any_sender: Vec<i64> = candidates(&list, "+18055550100", "", "Hi", since).iter().map(|m| m.id).collect();
-        assert_eq!(any_sender, [4, 5, 7]);
-        assert!(candidates(&list, "", "", "Hi", since).is_empty());
+        assert_eq!(ids(&list, &sought("Hi", 1), &known_utc(), &[]), [4, 5]);
+        assert_eq!(ids(&list, &sought("Hi", 1), &known_utc(), &[4]), [5], "an Id another message holds is not it");
+        let any_sender = Sought { from: "", ..sought("Hi", 1) };
+        assert_eq!(ids(&list, &any_sender, &known_utc(), &[]), [4, 7, 5]);
+        let nobody = Sought { to: "", ..sought("Hi", 1) };
+        assert!(ids(&list, &nobody, &known_utc(), &[]).is_empty());
     }
 
     #[test]
-    fn since_is_server_time_less_the_margin() {
-        let sent = DateTime::parse_from_rfc3339("2024-05-01T10:00:00Z").unwrap().with_timezone(&Utc);
-        let margin = std::time::Duration::from_secs(60);
-        let want = DateTime::parse_from_rfc3339("2024-05-01T09:59:00Z").unwrap().with_timezone(&Local).naive_local();
-        assert_eq!(since_local(sent, margin, None), want, "unknown offset: this machine's local time");
-        let times = ["2019-11-12T11:01:51.2143795".to_string(), "2019-11-11T08:08:21.8072824+02:00".to_string()];
-        let offset = server_offset(&times);
-        assert_eq!(offset, FixedOffset::east_opt(7200));
-        let at_server = since_local(sent, margin, offset);
-        assert_eq!(at_server, HisTime::parse("2024-05-01T11:59:00").unwrap().local);
-        assert_eq!(server_offset(&times[..1]), None);
+    fn a_listed_external_key_decides_alone() {
+        let mut ours = msg(5, "18055550100", "15550100000", "Totally different text", "2024-05-01T10:00:02");
+        ours.external_key = Some(27342);
+        let mut other = msg(6, "18055550100", "15550100000", "Hi", "2024-05-01T10:00:01");
+        other.external_key = Some(27341);
+        let plain = msg(7, "18055550100", "15550100000", "Hi", "2024-05-01T10:00:01");
+        let list = vec![other.clone(), ours, plain.clone()];
+        assert_eq!(ids(&list, &sought("Hi", 27342), &known_utc(), &[]), [5]);
+        // A message listed with another key is never this one.
+        assert_eq!(ids(&[other, plain], &sought("Hi", 27343), &known_utc(), &[]), [7]);
+    }
+
+    #[test]
+    fn transliterated_texts_are_found() {
+        let list =
+            vec![msg(5, "37060000002", "37060000001", "Sveiki, Simkute! Jusu vizitas rytoj.", "2024-05-01T13:00:02")];
+        let s =
+            Sought { to: "+37060000002", from: "37060000001", ..sought("Sveiki, Šimkutė! Jūsų vizitas rytoj.", 1) };
+        let vilnius = ServerClock::fixed(
+            utc("2024-05-01T10:05:00Z"),
+            FixedOffset::east_opt(3 * 3600).unwrap(),
+            TimeDelta::zero(),
+        );
+        assert_eq!(ids(&list, &s, &vilnius, &[]), [5]);
+    }
+
+    #[test]
+    fn zones_and_clocks_cannot_hide_the_message() {
+        // The desk sent at 10:00Z. Whatever zone the server keeps (UTC-12
+        // to UTC+14) and wherever its clock is within the margin, its
+        // CreatedAt lies at or after the check's dateFrom.
+        let first = utc("2024-05-01T10:00:00Z");
+        let margin = std::time::Duration::from_secs(3600);
+        let from = check_date_from(first, margin);
+        for offset_h in -12..=14 {
+            for skew_min in [-59, -5, 0, 5, 59] {
+                let created = first + TimeDelta::minutes(skew_min);
+                let wall = created.naive_utc() + TimeDelta::hours(offset_h);
+                assert!(wall >= from, "UTC{offset_h:+} skew {skew_min} min: {wall} before {from}");
+                // And a server reading dateFrom in its own zone places it
+                // before the message too.
+                let read_as = from - TimeDelta::hours(offset_h);
+                assert!(read_as <= created.naive_utc(), "UTC{offset_h:+}");
+            }
+        }
+        // Found whatever the guessed zone says about the server.
+        let list = vec![msg(5, "18055550100", "15550100000", "Hi", "2024-05-02T00:00:01")];
+        let guess = ServerClock::new(
+            utc("2024-05-01T10:05:00Z"),
+            TimeDelta::zero(),
+            crate::inbox_sync::clock::Zone::Fixed(FixedOffset::west_opt(5 * 3600).unwrap()),
+            crate::inbox_sync::clock::ZoneSource::Answer,
+            &[],
+        );
+        assert_eq!(ids(&list, &sought("Hi", 1), &guess, &[]), [5]);
+    }
+
+    #[test]
+    fn with_a_known_zone_an_older_copy_is_not_taken() {
+        // Yesterday's "Hi" to the same number, which CareDesk no longer
+        // holds an Id for, is not today's.
+        let list = vec![msg(3, "18055550100", "15550100000", "Hi", "2024-04-30T10:00:00")];
+        assert!(ids(&list, &sought("Hi", 1), &known_utc(), &[]).is_empty());
     }
 
     #[test]

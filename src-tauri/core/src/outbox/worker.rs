@@ -18,6 +18,7 @@ use crate::{
         error::HisError,
         wire::{sender_for_wire, SendSmsRequest},
     },
+    inbox_sync::clock,
     phone::E164,
     redact,
     sandbox::{self, magic},
@@ -46,6 +47,8 @@ pub(crate) enum Done {
     Deferred,
     /// Its sender is at its rate; a slot frees up after this.
     Throttled(Duration),
+    /// Its route is paused: the server refused CareDesk's credentials.
+    Paused,
     /// Another worker has it, or it is not due.
     Busy,
 }
@@ -77,6 +80,7 @@ impl DrainReport {
             Done::Reconciled => self.reconciled += 1,
             Done::NotFound => self.retrying += 1,
             Done::Throttled(_) => self.throttled += 1,
+            Done::Paused => self.paused += 1,
             Done::CheckFailed | Done::Deferred | Done::Busy => {}
         }
     }
@@ -87,6 +91,8 @@ pub(crate) struct Worker<'a> {
     pub targets: Targets<'a>,
     pub limiter: &'a SendLimiter,
     pub policy: &'a Policy,
+    /// The Outgoing list the checks of this drain share.
+    pub lists: reconcile::ListCache,
 }
 
 /// A failed attempt, as the worker records it.
@@ -101,6 +107,15 @@ impl From<&HisError> for Failure {
     fn from(e: &HisError) -> Failure {
         Failure { disposition: his_disposition(e), code: e.code(), text: e.to_string(), opted_out: false }
     }
+}
+
+/// What a paused route's messages say while they wait.
+fn waiting_note(route: Route, reason: &str) -> String {
+    let server = match route {
+        Route::His => "the hospital SMS server",
+        Route::Ecm => "the ECM Communications API",
+    };
+    format!("waiting: {server} refused CareDesk's credentials, so nothing is sent by this route until they are replaced ({reason})")
 }
 
 impl From<&EcmError> for Failure {
@@ -195,6 +210,18 @@ impl Worker<'_> {
                 d.db().defer(item.outbox_id, &e.to_string(), retry_at, now)?;
                 return Ok(Done::Deferred);
             }
+            // A paused route sends one message now and then, to see whether
+            // the server takes the credentials again; the rest wait.
+            if !target.stand_in {
+                if let Some(pause) = d.db().route_pause(item.route)? {
+                    let next_probe = after(now, self.policy.pause_probe);
+                    if !d.db().take_route_probe(item.route, now, next_probe)? {
+                        let due = crate::store::outbox::parse_ts(&pause.next_probe).unwrap_or(next_probe);
+                        d.db().defer(item.outbox_id, &waiting_note(item.route, &pause.reason), due.max(now), now)?;
+                        return Ok(Done::Paused);
+                    }
+                }
+            }
         }
         let from = match item.route {
             Route::His => match target.his_sender() {
@@ -246,9 +273,15 @@ impl Worker<'_> {
                             state: "sent".into(),
                             server_state: Some("Accepted".into()),
                             his_id: Some(data.id),
-                            server_created_at: Some(data.created_at.to_wire()),
+                            server_created_at: data.created_at.map(|t| t.to_wire()),
                             ..Default::default()
                         };
+                        if !target.stand_in {
+                            let d = lock(self.desk)?;
+                            clock::learn(d.db(), |row| {
+                                clock::learn_from_answer(row, data.created_at.as_ref(), &data.stamp)
+                            })?;
+                        }
                         self.accepted(&item, &accepted, None, &now_rfc3339())?;
                         Ok(Done::Accepted)
                     }
@@ -303,6 +336,12 @@ impl Worker<'_> {
     ) -> Result<()> {
         let mut d = lock(self.desk)?;
         d.db().record_accepted(item.outbox_id, item.message_id, accepted, Utc::now())?;
+        if d.db().resume_route(item.route)? {
+            tracing::info!(
+                route = item.route.as_str(),
+                "the server took CareDesk's credentials again: the route resumes"
+            );
+        }
         tracing::info!(message_id = item.message_id, server_state = ?accepted.server_state, "SMS accepted");
         if item.is_test {
             return Ok(());
@@ -332,6 +371,22 @@ impl Worker<'_> {
         let db = d.db();
         tracing::warn!(message_id = item.message_id, attempt = attempts, code = f.code, disposition = ?f.disposition, "SMS attempt failed");
         Ok(match (f.disposition, item.route) {
+            (Disposition::Pause, route) => {
+                db.pause_route(route, f.code, &f.text, after(now, self.policy.pause_probe), now)?;
+                db.record_paused(
+                    item.outbox_id,
+                    token,
+                    &waiting_note(route, &f.text),
+                    after(now, self.policy.pause_probe),
+                    now,
+                )?;
+                tracing::warn!(
+                    route = route.as_str(),
+                    code = f.code,
+                    "the server refused CareDesk's credentials: the route is paused, its messages wait"
+                );
+                Done::Paused
+            }
             (Disposition::Refuse, _) => {
                 db.record_refused(item.outbox_id, token, f.code, &f.text, now)?;
                 if f.opted_out {

@@ -16,10 +16,7 @@ use base64::Engine;
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::{
-    state::Shared, SANDBOX_AZURE_CLIENT_ID, SANDBOX_AZURE_CLIENT_SECRET, SANDBOX_AZURE_SCOPE, SANDBOX_AZURE_TENANT,
-    SANDBOX_HIS_TOKEN,
-};
+use super::{state::Shared, SANDBOX_AZURE_CLIENT_ID, SANDBOX_AZURE_SCOPE, SANDBOX_AZURE_TENANT};
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new().route("/{tenant}/oauth2/v2.0/token", post(token))
@@ -34,8 +31,12 @@ async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    shared.lock().token_requests += 1;
-    if let Err(AadError(status, error, code, description)) = check(&tenant, &headers, &body) {
+    let secret = {
+        let mut st = shared.lock();
+        st.token_requests += 1;
+        st.azure_secret.clone()
+    };
+    if let Err(AadError(status, error, code, description)) = check(&tenant, &headers, &body, &secret) {
         let trace = uuid::Uuid::new_v4();
         let correlation = uuid::Uuid::new_v4();
         let now = chrono::Utc::now();
@@ -71,7 +72,7 @@ async fn token(
     ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
 
-fn check(tenant: &str, headers: &HeaderMap, body: &[u8]) -> Result<(), AadError> {
+fn check(tenant: &str, headers: &HeaderMap, body: &[u8], client_secret: &str) -> Result<(), AadError> {
     let bad = |error, code, text: String| Err(AadError(StatusCode::BAD_REQUEST, error, code, text));
     if tenant != SANDBOX_AZURE_TENANT {
         return bad("invalid_request", 90002, format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."));
@@ -122,7 +123,7 @@ fn check(tenant: &str, headers: &HeaderMap, body: &[u8]) -> Result<(), AadError>
                     .into(),
             )
         }
-        Some(s) if s != SANDBOX_AZURE_CLIENT_SECRET => {
+        Some(s) if s != client_secret => {
             return Err(AadError(StatusCode::UNAUTHORIZED, "invalid_client", 7000215, format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'.")));
         }
         Some(_) => {}
@@ -182,7 +183,8 @@ pub(crate) fn his_authorized(shared: &Shared, headers: &HeaderMap) -> bool {
     else {
         return false;
     };
-    token == SANDBOX_HIS_TOKEN || shared.lock().tokens.get(token).is_some_and(|expires| *expires > Instant::now())
+    let st = shared.lock();
+    token == st.his_token || st.tokens.get(token).is_some_and(|expires| *expires > Instant::now())
 }
 
 #[cfg(test)]

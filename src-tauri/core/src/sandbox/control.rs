@@ -48,6 +48,10 @@ pub struct Inbound {
     /// `ReplyToMessageId`; null if absent.
     #[serde(default)]
     pub reply_to: Option<i64>,
+    /// Stamps the message this many seconds after the server's present
+    /// (a server clock stepped back, a bad row); now if absent.
+    #[serde(default)]
+    pub ahead_secs: Option<i64>,
 }
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
@@ -78,7 +82,8 @@ pub(crate) fn inject(st: &mut SandboxState, inbound: &Inbound) -> Result<HisMess
         Some(t) => t.clone(),
         None => demo::reply_for(from, &mut st.rng).unwrap_or_else(|| "Yes".into()),
     };
-    Ok(st.create_incoming(from, to, &text, inbound.reply_to))
+    let ahead = chrono::TimeDelta::seconds(inbound.ahead_secs.unwrap_or(0));
+    Ok(st.create_incoming_at(from, to, &text, inbound.reply_to, ahead))
 }
 
 /// The hostile demo patient answers their latest message with markup.

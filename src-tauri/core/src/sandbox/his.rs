@@ -6,12 +6,12 @@ use std::{collections::VecDeque, sync::Arc};
 use axum::{
     body::Bytes,
     extract::{RawQuery, State},
-    http::{header, HeaderMap, StatusCode},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
     Router,
 };
-use chrono::{FixedOffset, Local, NaiveDateTime, Offset, TimeZone};
+use chrono::{DateTime, Utc};
 use rand::seq::SliceRandom;
 use serde::Serialize;
 use serde_json::Value;
@@ -21,9 +21,11 @@ use super::{
     azure,
     faults::{self, Service},
     magic::{self, HisFate},
+    profile::{self, Profile},
     state::{Shared, State as SandboxState},
 };
 use crate::his::{
+    read,
     time::HisTime,
     wire::{
         Envelope, ErrorCode, HisMessage, MessageState, MessageType, MessagesData, NumbersData, OperatorNumber,
@@ -52,6 +54,14 @@ pub(crate) fn is_client_number(s: &str) -> bool {
 
 type Failure = (StatusCode, ErrorCode, String);
 
+/// A body as the profile writes it; `send` marks a Send SMS answer.
+fn rendered(st: &SandboxState, body: Value, send: bool) -> Value {
+    match st.profile {
+        Profile::Dotnet => profile::dotnet_body(body, send),
+        _ => body,
+    }
+}
+
 fn ok_body<T: Serialize>(data: T) -> Value {
     serde_json::to_value(Envelope { data: Some(data), status: Status::ok() }).unwrap_or(Value::Null)
 }
@@ -74,32 +84,103 @@ fn bad(code: ErrorCode, message: impl Into<String>) -> Failure {
     (StatusCode::BAD_REQUEST, code, message.into())
 }
 
+/// The `Date` header from the server's own clock (a skewed server's is off too).
+fn dated(shared: &Shared, mut response: Response) -> Response {
+    let now = shared.lock().clocking.now();
+    if let Ok(v) = HeaderValue::from_str(&now.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) {
+        response.headers_mut().insert(header::DATE, v);
+    }
+    response
+}
+
+/// ASP.NET Core's answer to a body it cannot bind (a number too large for
+/// an `Int32` field).
+fn problem_details(field: &str) -> Response {
+    let body = serde_json::json!({
+        "type": "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+        "title": "One or more validation errors occurred.",
+        "status": 400,
+        "errors": { format!("$.{field}"): [format!("The JSON value could not be converted to System.Int32. Path: $.{field} | LineNumber: 0 | BytePositionInLine: 120.")] },
+        "traceId": "00-5f1c0d9e3b7a4c2f8e6d1a0b9c8d7e6f-1a2b3c4d5e6f7a8b-00"
+    });
+    let mut r = (StatusCode::BAD_REQUEST, body.to_string()).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json; charset=utf-8"));
+    r
+}
+
 async fn send_sms(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     faults::latency(&shared).await;
     if !azure::his_authorized(&shared, &headers) {
-        return unauthorized();
+        return dated(&shared, unauthorized());
     }
     if let Some(r) = faults::before(&shared, Service::His, false).await {
-        return r;
+        return dated(&shared, r);
     }
-    let outcome = send(&mut shared.lock(), &shared.options.timing, &body);
-    match outcome {
-        Err(failure) => faults::after(&shared, Service::His, false, failure.0, error_body(failure)).0,
+    let outcome = {
+        let mut st = shared.lock();
+        let request = read_request(&st, &body);
+        match request {
+            Err(Refusal::Problem(field)) => return dated(&shared, problem_details(field)),
+            Err(Refusal::Failure(f)) => Err(f),
+            Ok(req) => send(&mut st, &shared.options.timing, req),
+        }
+    };
+    let response = match outcome {
+        Err(failure) => {
+            let body = rendered(&shared.lock(), error_body(failure.clone()), true);
+            faults::after(&shared, Service::His, false, failure.0, body).0
+        }
         Ok((id, created)) => {
-            let created_at = HisTime { local: created.naive_local(), offset: Some(created.offset().fix()) };
-            let body = ok_body(SendSmsData { id, created_at });
+            let body = {
+                let st = shared.lock();
+                let created_at = st.clocking.answer_time(created);
+                rendered(&st, ok_body(SendSmsData { id, created_at: Some(created_at) }), true)
+            };
             let (response, answer) = faults::after(&shared, Service::His, true, StatusCode::OK, body);
             if let Some(s) = shared.lock().his_sends.iter_mut().rev().find(|s| s.id == id) {
                 s.answer = answer;
             }
             response
         }
-    }
+    };
+    dated(&shared, response)
 }
 
-fn send(st: &mut SandboxState, timing: &super::Timing, body: &[u8]) -> Result<(i64, chrono::DateTime<Local>), Failure> {
-    let req: SendSmsRequest = serde_json::from_slice(body)
-        .map_err(|e| bad(ErrorCode::Internal, format!("The request is not a valid Send SMS request: {e}")))?;
+/// Why a Send SMS body was refused before anything happened.
+enum Refusal {
+    Failure(Failure),
+    /// A `dotnet` server could not bind the field.
+    Problem(&'static str),
+}
+
+/// The request: exactly the spec's names for most profiles; any case for
+/// `dotnet` (ASP.NET Core binds names case-insensitively), whose
+/// ExternalKey must fit an `Int32`.
+fn read_request(st: &SandboxState, body: &[u8]) -> Result<SendSmsRequest, Refusal> {
+    let invalid = |e: String| {
+        Refusal::Failure(bad(ErrorCode::Internal, format!("The request is not a valid Send SMS request: {e}")))
+    };
+    if st.profile != Profile::Dotnet {
+        return serde_json::from_slice(body).map_err(|e| invalid(e.to_string()));
+    }
+    let v: Value = serde_json::from_slice(body).map_err(|e| invalid(e.to_string()))?;
+    let obj = v.as_object().ok_or_else(|| invalid("not an object".into()))?;
+    let text = |k: &str| read::field(obj, &[k]).and_then(Value::as_str).map(str::to_string);
+    let key = read::field(obj, &["ExternalKey"]).cloned().unwrap_or(Value::Null);
+    let external_key = match key.as_i64() {
+        Some(k) if i32::try_from(k).is_ok() => k,
+        _ => return Err(Refusal::Problem("ExternalKey")),
+    };
+    Ok(SendSmsRequest {
+        id: None,
+        from: text("From").unwrap_or_default(),
+        to: text("To").unwrap_or_default(),
+        text: text("Text").unwrap_or_default(),
+        external_key,
+    })
+}
+
+fn send(st: &mut SandboxState, timing: &super::Timing, req: SendSmsRequest) -> Result<(i64, DateTime<Utc>), Failure> {
     if !hospital_numbers().iter().any(|n| n.number == req.from) {
         return Err(bad(
             ErrorCode::InvalidMessageOwner,
@@ -128,7 +209,7 @@ fn send(st: &mut SandboxState, timing: &super::Timing, body: &[u8]) -> Result<(i
 
 enum Query {
     Numbers,
-    Messages(MessageType, NaiveDateTime),
+    Messages(MessageType, HisTime),
 }
 
 fn parse_query(raw: Option<&str>) -> Result<Query, Failure> {
@@ -153,46 +234,89 @@ fn parse_query(raw: Option<&str>) -> Result<Query, Failure> {
     let Some(date_from) = date_from.filter(|d| !d.trim().is_empty()) else {
         return Err(bad(ErrorCode::Internal, "The dateFrom parameter is required, like 2019-11-12 11:01:26.8912252"));
     };
-    let from = HisTime::parse(&date_from)
-        .and_then(|t| match t.offset {
-            None => Some(t.local),
-            Some(o) => in_local_time(t.local, o),
-        })
-        .ok_or_else(|| {
-            bad(
-                ErrorCode::Internal,
-                format!("Invalid dateFrom '{date_from}': use the form 2019-11-12 11:01:26.8912252"),
-            )
-        })?;
+    // A `+` of an offset that was not percent-encoded arrives as a space.
+    let repaired = match date_from.rsplit_once(' ') {
+        Some((head, zone))
+            if head.len() >= 16
+                && zone.len() == 5
+                && zone.as_bytes()[2] == b':'
+                && zone.bytes().filter(u8::is_ascii_digit).count() == 4 =>
+        {
+            format!("{head}+{zone}")
+        }
+        _ => date_from.clone(),
+    };
+    let from = HisTime::parse(&repaired).ok_or_else(|| {
+        bad(ErrorCode::Internal, format!("Invalid dateFrom '{date_from}': use the form 2019-11-12 11:01:26.8912252"))
+    })?;
     Ok(Query::Messages(kind, from))
-}
-
-fn in_local_time(wall: NaiveDateTime, offset: FixedOffset) -> Option<NaiveDateTime> {
-    Some(offset.from_local_datetime(&wall).single()?.with_timezone(&Local).naive_local())
 }
 
 async fn get_sms(State(shared): State<Arc<Shared>>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
     faults::latency(&shared).await;
     if !azure::his_authorized(&shared, &headers) {
-        return unauthorized();
+        return dated(&shared, unauthorized());
     }
     if let Some(r) = faults::before(&shared, Service::His, true).await {
-        return r;
+        return dated(&shared, r);
     }
     let body = match parse_query(raw.as_deref()) {
-        Err(failure) => return faults::after(&shared, Service::His, false, failure.0, error_body(failure)).0,
-        Ok(Query::Numbers) => ok_body(NumbersData { client_operator_numbers: hospital_numbers() }),
-        Ok(Query::Messages(kind, from)) => ok_body(MessagesData { messages: page(&mut shared.lock(), kind, from) }),
+        Err(failure) => {
+            let body = rendered(&shared.lock(), error_body(failure.clone()), false);
+            return dated(&shared, faults::after(&shared, Service::His, false, failure.0, body).0);
+        }
+        Ok(Query::Numbers) => {
+            rendered(&shared.lock(), ok_body(NumbersData { client_operator_numbers: hospital_numbers() }), false)
+        }
+        Ok(Query::Messages(kind, from)) => {
+            let mut st = shared.lock();
+            let from = st.clocking.date_from(&from);
+            let lag = shared.options.list_lag;
+            let messages = page(&mut st, kind, from, lag);
+            let body = ok_body(MessagesData { messages });
+            let mut body = rendered(&st, body, false);
+            if st.profile == Profile::Dotnet {
+                unlisted_states(&mut body);
+            }
+            body
+        }
     };
-    faults::after(&shared, Service::His, false, StatusCode::OK, body).0
+    dated(&shared, faults::after(&shared, Service::His, false, StatusCode::OK, body).0)
 }
 
-/// Messages of `kind` changed at or after `from`, in id order, with the
-/// page faults applied.
-fn page(st: &mut SandboxState, kind: MessageType, from: NaiveDateTime) -> Vec<HisMessage> {
-    let from = HisTime::from_local(from);
-    let mut messages: Vec<HisMessage> =
-        st.his.iter().filter(|e| e.msg.kind == kind && e.msg.updated_at >= from).map(|e| e.msg.clone()).collect();
+/// A `dotnet` server's newer enum: some accepted messages show a State the
+/// spec does not list.
+fn unlisted_states(body: &mut Value) {
+    let Some(list) = body.pointer_mut("/data/messages").and_then(Value::as_array_mut) else { return };
+    for m in list {
+        let accepted = m["state"] == Value::from(MessageState::Accepted.number());
+        if accepted && m["id"].as_i64().is_some_and(|id| id % 3 == 0) {
+            m["state"] = Value::from(profile::DOTNET_UNLISTED_STATE);
+        }
+    }
+}
+
+/// Messages of `kind` changed at or after `from`, in id order, written in
+/// the list's zone, with the page faults applied. A `lagging` server leaves
+/// out sent messages younger than `lag`.
+fn page(st: &mut SandboxState, kind: MessageType, from: DateTime<Utc>, lag: std::time::Duration) -> Vec<HisMessage> {
+    let clocking = st.clocking;
+    let now = clocking.now();
+    let hide_younger = (st.profile == Profile::Lagging && kind == MessageType::Outgoing)
+        .then(|| now - chrono::TimeDelta::from_std(lag).unwrap_or_default());
+    let instant = |t: &HisTime| t.instant().unwrap_or_else(|| t.local.and_utc());
+    let mut messages: Vec<HisMessage> = st
+        .his
+        .iter()
+        .filter(|e| e.msg.kind == kind && instant(&e.msg.updated_at) >= from)
+        .filter(|e| hide_younger.is_none_or(|limit| instant(&e.msg.created_at) <= limit))
+        .map(|e| {
+            let mut m = e.msg.clone();
+            m.created_at = clocking.list_time(instant(&m.created_at));
+            m.updated_at = clocking.list_time(instant(&m.updated_at));
+            m
+        })
+        .collect();
     if st.faults.duplicate_pages && !messages.is_empty() {
         let n = rand::Rng::random_range(&mut st.rng, 1..=messages.len());
         let picks = rand::seq::index::sample(&mut st.rng, messages.len(), n).into_vec();
@@ -233,7 +357,7 @@ mod tests {
 
     #[test]
     fn date_from_in_every_spelling() {
-        let want = NaiveDateTime::parse_from_str("2019-11-12 11:01:26.8912252", "%Y-%m-%d %H:%M:%S%.f").unwrap();
+        let want = HisTime::parse("2019-11-12 11:01:26.8912252").unwrap();
         for q in [
             "type=Incoming&dateFrom=2019-11-12+11:01:26.8912252",
             "type=2&dateFrom=2019-11-12%2011%3A01%3A26.8912252",

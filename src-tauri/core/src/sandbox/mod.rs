@@ -20,6 +20,7 @@ pub mod demo;
 pub mod faults;
 pub mod magic;
 pub mod options;
+pub mod profile;
 pub mod state;
 
 mod azure;
@@ -40,6 +41,7 @@ pub use control::Inbound;
 pub use faults::{Answer, Faults};
 pub use his::hospital_numbers;
 pub use options::{SandboxOptions, Timing};
+pub use profile::Profile;
 pub use state::{EcmInbound, EcmRecord, HisSend, StateSnapshot, StatusChange};
 
 use crate::his::wire::HisMessage;
@@ -172,6 +174,16 @@ impl SandboxHandle {
     /// The hostile demo patient sends [`demo::HOSTILE_TEXT`] now.
     pub fn send_hostile(&self) -> HisMessage {
         control::inject_hostile(&mut self.shared.lock())
+    }
+
+    /// The credentials expire: from now on the HIS accepts only the bearer
+    /// token `his_token`, Azure AD only the client secret `azure_secret`,
+    /// and every token issued so far is void.
+    pub fn rotate_credentials(&self, his_token: &str, azure_secret: &str) {
+        let mut st = self.shared.lock();
+        st.his_token = his_token.to_string();
+        st.azure_secret = azure_secret.to_string();
+        st.tokens.clear();
     }
 
     /// ECM accepts this patient id from now on.

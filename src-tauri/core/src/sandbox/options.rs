@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{demo, faults::Faults};
+use super::{demo, faults::Faults, profile::Profile};
 
 /// What the sandbox does and how fast.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +26,13 @@ pub struct SandboxOptions {
     /// ECM patient ids the ECM endpoints accept (more can be registered
     /// through the control API).
     pub ecm_patients: Vec<i64>,
+    /// How the hospital SMS server behaves (see [`super::profile`]).
+    pub profile: Profile,
+    /// The server's zone, for the profiles that keep their times in it;
+    /// `None`: the profile's own (the process's zone for `spec`).
+    pub server_zone: Option<chrono::FixedOffset>,
+    /// `lagging`: how long a sent message stays out of `type=Outgoing`.
+    pub list_lag: Duration,
 }
 
 impl Default for SandboxOptions {
@@ -41,6 +48,9 @@ impl Default for SandboxOptions {
             token_ttl: Duration::from_secs(3599),
             hang_for: Duration::from_secs(60),
             ecm_patients: demo::ecm_patient_ids(),
+            profile: Profile::Spec,
+            server_zone: None,
+            list_lag: Duration::from_secs(5),
         }
     }
 }
@@ -53,6 +63,7 @@ impl SandboxOptions {
             seed: Some(7),
             timing: Timing::fast(),
             hang_for: Duration::from_secs(5),
+            list_lag: Duration::from_millis(400),
             ..SandboxOptions::default()
         }
     }

@@ -9,9 +9,9 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::{
     demo,
     options::Timing,
-    state::{now_local, now_utc, EcmEntry, Shared, State, StatusChange},
+    state::{kept, now_utc, EcmEntry, Shared, State, StatusChange},
 };
-use crate::his::{time::HisTime, wire::MessageState};
+use crate::his::wire::MessageState;
 
 /// Ticks until the sandbox shuts down (or its handle is gone).
 pub(crate) async fn run(shared: Arc<Shared>) {
@@ -33,7 +33,7 @@ fn reply_delay(timing: &Timing, rng: &mut impl Rng) -> Duration {
 
 /// Carries out everything due at `now`.
 pub(crate) fn advance(st: &mut State, timing: &Timing, now: Instant) {
-    let stamp = HisTime::from_local(now_local().naive_local());
+    let stamp = kept(st.clocking.now());
     let replies_on = st.replies;
     let mut due_replies = Vec::new();
     for e in st.his.iter_mut() {

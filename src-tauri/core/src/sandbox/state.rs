@@ -6,13 +6,14 @@ use std::{
     sync::{Mutex, MutexGuard},
 };
 
-use chrono::{DateTime, Local, TimeDelta, Timelike, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use rand::{rngs::StdRng, Rng};
 use serde::{Deserialize, Serialize};
 use tokio::{sync::watch, time::Instant};
 
 use super::{
     faults::{Answer, Faults},
+    profile::{transliterate, Clocking, Profile},
     SandboxOptions,
 };
 use crate::his::{
@@ -41,10 +42,13 @@ impl Shared {
 
 pub(crate) struct State {
     pub rng: StdRng,
+    pub profile: Profile,
+    /// The server's clock and zones (the profile's).
+    pub clocking: Clocking,
     pub faults: Faults,
     pub replies: bool,
     burst_left: u32,
-    burst_stamp: Option<DateTime<Local>>,
+    burst_stamp: Option<DateTime<Utc>>,
     next_his_id: i64,
     pub his: Vec<HisEntry>,
     pub his_sends: Vec<HisSend>,
@@ -56,6 +60,9 @@ pub(crate) struct State {
     pub ecm_inbound: Vec<EcmInbound>,
     /// Issued Azure AD access tokens and when each expires.
     pub tokens: HashMap<String, Instant>,
+    /// The bearer token the HIS accepts, and the Azure AD client secret.
+    pub his_token: String,
+    pub azure_secret: String,
     pub token_requests: u64,
     pub tokens_issued: u64,
 }
@@ -165,11 +172,10 @@ impl StateSnapshot {
     }
 }
 
-/// Local wall-clock time, truncated to the server's 100 ns ticks.
-pub(crate) fn now_local() -> DateTime<Local> {
-    let now = Local::now();
-    let ns = now.nanosecond();
-    now.with_nanosecond(ns - ns % 100).unwrap_or(now)
+/// An instant as the sandbox keeps it: UTC, labelled `+00:00`. Lists and
+/// answers write it in the profile's zones (see [`super::profile`]).
+pub(crate) fn kept(at: DateTime<Utc>) -> HisTime {
+    HisTime::from_utc(at, chrono::FixedOffset::east_opt(0))
 }
 
 /// RFC 3339 UTC with milliseconds and `Z`, as ECM writes times.
@@ -198,6 +204,8 @@ impl State {
         let offset = id_offset(options);
         let mut st = State {
             rng,
+            profile: options.profile,
+            clocking: options.profile.clocking(options.server_zone),
             faults: Faults::default(),
             replies: options.replies,
             burst_left: 0,
@@ -212,6 +220,8 @@ impl State {
             ecm_calls: Vec::new(),
             ecm_inbound: Vec::new(),
             tokens: HashMap::new(),
+            his_token: super::SANDBOX_HIS_TOKEN.to_string(),
+            azure_secret: super::SANDBOX_AZURE_CLIENT_SECRET.to_string(),
             token_requests: 0,
             tokens_issued: 0,
         };
@@ -241,9 +251,10 @@ impl State {
         self.faults = faults;
     }
 
-    /// The creation time of a new HIS message, shared within a burst.
-    fn creation_stamp(&mut self) -> DateTime<Local> {
-        let now = now_local();
+    /// The creation time of a new HIS message (the server's clock), shared
+    /// within a burst.
+    fn creation_stamp(&mut self) -> DateTime<Utc> {
+        let now = self.clocking.now();
         if self.burst_left == 0 {
             return now;
         }
@@ -271,19 +282,24 @@ impl State {
         external_key: i64,
         steps: VecDeque<(Instant, MessageState)>,
         can_reply: bool,
-    ) -> (i64, DateTime<Local>, usize) {
+    ) -> (i64, DateTime<Utc>, usize) {
         let created = self.creation_stamp();
         let id = self.next_his_id();
+        let stored_text = match self.profile {
+            Profile::Transliterating => transliterate(text),
+            _ => text.to_string(),
+        };
         let msg = HisMessage {
             id,
             from: from.to_string(),
             to: to.to_string(),
             kind: MessageType::Outgoing,
-            created_at: HisTime::from_local(created.naive_local()),
-            updated_at: HisTime::from_local((created + UPDATE_LAG).naive_local()),
-            text: text.to_string(),
+            created_at: kept(created),
+            updated_at: kept(created + UPDATE_LAG),
+            text: stored_text,
             state: MessageState::Accepted,
             reply_to_message_id: None,
+            external_key: None,
         };
         self.his.push(HisEntry { msg, steps, can_reply, reply_at: None });
         self.his_sends.push(HisSend {
@@ -292,25 +308,38 @@ impl State {
             from: from.to_string(),
             to: to.to_string(),
             text: text.to_string(),
-            created_at: HisTime::from_local(created.naive_local()),
+            created_at: kept(created),
             answer: Answer::Ok,
         });
         (id, created, self.his_sends.len() - 1)
     }
 
-    /// Stores a patient's message as received (state Delivered).
+    /// Stores a patient's message as received (state Delivered), stamped
+    /// now on the server's clock, or `ahead` later (a bad row).
     pub fn create_incoming(&mut self, from: &str, to: &str, text: &str, reply_to: Option<i64>) -> HisMessage {
-        let created = self.creation_stamp();
+        self.create_incoming_at(from, to, text, reply_to, TimeDelta::zero())
+    }
+
+    pub fn create_incoming_at(
+        &mut self,
+        from: &str,
+        to: &str,
+        text: &str,
+        reply_to: Option<i64>,
+        ahead: TimeDelta,
+    ) -> HisMessage {
+        let created = self.creation_stamp() + ahead;
         let msg = HisMessage {
             id: self.next_his_id(),
             from: from.to_string(),
             to: to.to_string(),
             kind: MessageType::Incoming,
-            created_at: HisTime::from_local(created.naive_local()),
-            updated_at: HisTime::from_local((created + UPDATE_LAG).naive_local()),
+            created_at: kept(created),
+            updated_at: kept(created + UPDATE_LAG),
             text: text.to_string(),
             state: MessageState::Delivered,
             reply_to_message_id: reply_to,
+            external_key: None,
         };
         self.his.push(HisEntry { msg: msg.clone(), steps: VecDeque::new(), can_reply: false, reply_at: None });
         msg

@@ -174,6 +174,31 @@ impl Database {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// For the outbound messages among server ids `his_ids`, when the
+    /// attempt that the server took went (the outbox's `sent_at`, the
+    /// desk's clock): what the server's list zone is learnt from.
+    pub fn his_sent_times(&self, his_ids: &[i64]) -> Result<Vec<(i64, chrono::DateTime<chrono::Utc>)>, StoreError> {
+        if his_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = serde_json::to_string(his_ids).unwrap_or_else(|_| "[]".into());
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT m.his_id, o.sent_at FROM json_each(?1) j
+               JOIN messages m ON m.his_id = j.value
+               JOIN outbox o ON o.message_id = m.id
+              WHERE m.direction = 'outbound' AND o.sent_at IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([ids], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, at) = row?;
+            if let Some(at) = super::outbox::parse_ts(&at) {
+                out.push((id, at));
+            }
+        }
+        Ok(out)
+    }
+
     /// `CreatedAt` of the send responses (with the server's offset) of HIS
     /// messages created at or after `since`, newest first.
     pub fn recent_send_times(&self, since: &str, limit: usize) -> Result<Vec<String>, StoreError> {

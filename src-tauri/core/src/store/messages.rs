@@ -36,18 +36,23 @@ pub struct NewOutbound {
     pub to: String,
     pub intended_to: Option<String>,
     pub body: String,
-    pub external_key: i64,
+    /// The HIS ExternalKey; `None`: the next of the data directory's sequence.
+    pub external_key: Option<i64>,
     pub is_test: bool,
 }
 
 /// Inserts an outbound message in `state` (inside the caller's transaction,
-/// if any); returns its id.
+/// if any); returns its id and ExternalKey.
 pub(super) fn insert_outbound_row(
     conn: &rusqlite::Connection,
     m: &NewOutbound,
     state: &str,
     now: &str,
-) -> Result<i64, StoreError> {
+) -> Result<(i64, i64), StoreError> {
+    let key = match m.external_key {
+        Some(k) => k,
+        None => super::external_keys::next_key(conn)?,
+    };
     conn.execute(
         "INSERT INTO messages (patient_id, direction, route, from_number, to_number, intended_to, body, state,
                                external_key, is_test, created_at, updated_at)
@@ -60,12 +65,12 @@ pub(super) fn insert_outbound_row(
             m.intended_to,
             m.body,
             state,
-            m.external_key.to_string(),
+            key.to_string(),
             m.is_test,
             now
         ],
     )?;
-    Ok(conn.last_insert_rowid())
+    Ok((conn.last_insert_rowid(), key))
 }
 
 /// What the gateway answered for an accepted SMS.
@@ -99,7 +104,7 @@ impl Database {
     /// records sends through the outbox, `store::outbox`).
     #[cfg(test)]
     pub fn insert_outbound(&self, m: &NewOutbound) -> Result<i64, StoreError> {
-        insert_outbound_row(&self.conn, m, "sending", &now_rfc3339())
+        Ok(insert_outbound_row(&self.conn, m, "sending", &now_rfc3339())?.0)
     }
 
     #[cfg(test)]
@@ -214,7 +219,7 @@ mod tests {
             to: "+18055550100".into(),
             intended_to: None,
             body: "Hi".into(),
-            external_key: 42,
+            external_key: Some(42),
             is_test: false,
         };
         let id = db.insert_outbound(&m).unwrap();
@@ -253,7 +258,7 @@ mod tests {
             to: "+18055550100".into(),
             intended_to: None,
             body: "Hi".into(),
-            external_key: 1,
+            external_key: Some(1),
             is_test: false,
         };
         db.insert_outbound(&m).unwrap();

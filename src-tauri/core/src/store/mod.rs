@@ -5,27 +5,35 @@
 
 mod audit;
 mod consent;
+mod external_keys;
 pub mod inbox;
 mod messages;
 mod migrations;
 pub mod outbox;
 mod patient_search;
 mod patients;
+pub mod route_pauses;
+pub mod server_clocks;
 mod settings;
 pub mod sync_status;
 pub mod thread_items;
 pub mod thread_listing;
 pub mod threads;
+pub mod unreadable;
 
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
 pub use audit::AuditEntry;
+pub use external_keys::MAX_EXTERNAL_KEY;
 pub use messages::{Accepted, NewActivity, NewOutbound, Route};
 pub use patients::{upsert_patient, ContactPointInput, PatientInput, PatientView, PhoneKind, PhoneView, UpsertOutcome};
+pub use route_pauses::RoutePause;
+pub use server_clocks::ServerClockRow;
 pub use thread_items::{PageCursor, ThreadItem, ThreadPage};
 pub use thread_listing::{LastItem, PatientThread, ThreadListing, UnmatchedSummary, UnmatchedThread};
+pub use unreadable::UnreadableMessage;
 
 use crate::secrets::Secret;
 
@@ -46,6 +54,8 @@ pub enum StoreError {
     NewerSchema { found: i64, known: usize },
     #[error("database migration failed: {0}")]
     Migration(String),
+    #[error("this data directory has used every ExternalKey (2,147,483,647 messages); start a new data directory")]
+    KeysExhausted,
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }

@@ -38,7 +38,7 @@ async fn send_posts_the_spec_body_to_the_base_with_bearer_and_json() {
         .await;
     let data = his_bearer(&format!("{}/", server.uri())).send_sms(&request()).await.unwrap();
     assert_eq!(data.id, 623178);
-    assert_eq!(data.created_at.to_wire(), "2019-11-11T08:08:21.8072824+02:00");
+    assert_eq!(data.created_at.unwrap().to_wire(), "2019-11-11T08:08:21.8072824+02:00");
 }
 
 #[test]
@@ -63,7 +63,7 @@ async fn incoming_query_is_exactly_the_spec_form() {
         .mount(&server)
         .await;
     let from = HisTime::parse("2019-11-12 11:01:26.8912252").unwrap();
-    let messages = his_bearer(&server.uri()).get_messages(MessageType::Incoming, &from).await.unwrap();
+    let messages = his_bearer(&server.uri()).get_messages(MessageType::Incoming, &from).await.unwrap().messages;
     assert_eq!(messages.len(), 2);
     assert_eq!(
         (messages[0].id, messages[0].text.as_str(), messages[0].reply_to_message_id),
@@ -91,7 +91,7 @@ async fn outgoing_uses_type_outgoing_and_reads_numeric_enums() {
         .mount(&server)
         .await;
     let from = HisTime::parse("2019-11-12T00:00:00").unwrap();
-    let messages = his_bearer(&server.uri()).get_messages(MessageType::Outgoing, &from).await.unwrap();
+    let messages = his_bearer(&server.uri()).get_messages(MessageType::Outgoing, &from).await.unwrap().messages;
     assert_eq!(messages[0].kind, MessageType::Outgoing);
     assert_eq!(messages[0].state, MessageState::Delivered);
 }
@@ -104,7 +104,7 @@ async fn an_empty_inbox_is_an_empty_list() {
         .mount(&server)
         .await;
     let from = HisTime::parse("2019-11-12T00:00:00").unwrap();
-    assert!(his_bearer(&server.uri()).get_messages(MessageType::Incoming, &from).await.unwrap().is_empty());
+    assert!(his_bearer(&server.uri()).get_messages(MessageType::Incoming, &from).await.unwrap().messages.is_empty());
 }
 
 #[tokio::test]

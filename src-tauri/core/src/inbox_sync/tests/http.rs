@@ -5,6 +5,8 @@
 use std::{collections::BTreeMap, sync::Mutex, time::Duration};
 
 use serde_json::json;
+
+use crate::his::time::HisTime;
 use wiremock::{
     matchers::{method, query_param},
     Mock, MockServer, ResponseTemplate,
@@ -62,7 +64,8 @@ async fn env() -> Env {
 
 impl Env {
     fn inject(&self, from: &str, text: &str) -> i64 {
-        let inbound = Inbound { from: from.into(), to: None, text: Some(text.into()), reply_to: None };
+        let inbound =
+            Inbound { from: from.into(), to: None, text: Some(text.into()), reply_to: None, ahead_secs: None };
         self.sb.inject_inbound(inbound).unwrap().id
     }
 
@@ -96,7 +99,7 @@ impl Env {
                     to: to.to_string(),
                     intended_to: None,
                     body: text.into(),
-                    external_key: key,
+                    external_key: Some(key),
                     is_test: false,
                 })
                 .unwrap()
@@ -110,7 +113,7 @@ impl Env {
                     state: "sent".into(),
                     server_state: Some("Accepted".into()),
                     his_id: Some(data.id),
-                    server_created_at: Some(data.created_at.to_wire()),
+                    server_created_at: data.created_at.map(|t| t.to_wire()),
                     ..Default::default()
                 },
             )
@@ -211,8 +214,12 @@ async fn chaos_loses_nothing_and_duplicates_nothing() {
     let d = e.desk.try_lock().unwrap();
     let rows: i64 = d.db().conn().query_row("SELECT count(*) FROM messages", [], |r| r.get(0)).unwrap();
     assert_eq!(rows, 60, "0 duplicated");
+    // The sandbox keeps instants; its list writes them in its zone (this
+    // process's, for the spec profile).
     let newest = e.sb.state().incoming().map(|m| m.updated_at).max();
-    assert_eq!(cursor::read_cursor(d.db(), INCOMING).unwrap(), newest);
+    let as_listed =
+        newest.map(|t| HisTime::from_local(t.instant().unwrap().with_timezone(&chrono::Local).naive_local()));
+    assert_eq!(cursor::read_cursor(d.db(), INCOMING).unwrap(), as_listed);
 }
 
 #[tokio::test]
@@ -273,16 +280,39 @@ async fn a_failed_or_malformed_poll_stores_nothing_and_keeps_the_cursor() {
 #[tokio::test]
 async fn reconciliation_backfills_what_a_poll_missed() {
     let e = env().await;
-    let id = e.inject("18055550100", "Yes");
-    // A cursor far ahead (as after a clock jump): the poll cannot see the reply.
-    e.desk.try_lock().unwrap().db().set_sync_cursor(INCOMING, "2099-01-01T00:00:00.0000000").unwrap();
+    e.inject("18055550100", "first");
+    inbox_sync::poll_incoming(&e.desk, &e.his).await.unwrap();
+    let cursor = e.desk.try_lock().unwrap().db().sync_cursor(INCOMING).unwrap();
+    // A reply the server commits an hour late: stamped before the cursor's
+    // overlap, so a poll cannot see it.
+    let late =
+        e.sb.inject_inbound(Inbound {
+            from: "18055550102".into(),
+            text: Some("late".into()),
+            ahead_secs: Some(-3600),
+            ..Inbound::default()
+        })
+        .unwrap()
+        .id;
     assert_eq!(inbox_sync::poll_incoming(&e.desk, &e.his).await.unwrap().new, 0);
     let r = inbox_sync::reconcile_incoming(&e.desk, &e.his).await.unwrap();
     assert_eq!(r.new, 1, "{r:?}");
-    assert!(e.stored().contains_key(&id));
+    assert!(e.stored().contains_key(&late));
     assert_eq!(inbox_sync::reconcile_incoming(&e.desk, &e.his).await.unwrap().new, 0);
-    let cursor = e.desk.try_lock().unwrap().db().sync_cursor(INCOMING).unwrap();
-    assert_eq!(cursor.as_deref(), Some("2099-01-01T00:00:00.0000000"), "the cursor never moves back");
+    assert_eq!(e.desk.try_lock().unwrap().db().sync_cursor(INCOMING).unwrap(), cursor, "the cursor never moves back");
+}
+
+#[tokio::test]
+async fn a_cursor_stored_far_ahead_is_pulled_back_and_polls_see_replies_again() {
+    let e = env().await;
+    let id = e.inject("18055550100", "Yes");
+    // A cursor far ahead (as after a server clock stepped back, or an
+    // older CareDesk that followed a bad row): pulled back at the next poll.
+    e.desk.try_lock().unwrap().db().set_sync_cursor(INCOMING, "2099-01-01T00:00:00.0000000").unwrap();
+    assert_eq!(inbox_sync::poll_incoming(&e.desk, &e.his).await.unwrap().new, 1);
+    assert!(e.stored().contains_key(&id));
+    let cursor = e.desk.try_lock().unwrap().db().sync_cursor(INCOMING).unwrap().unwrap();
+    assert!(cursor.as_str() < "2099", "{cursor}");
 }
 
 #[tokio::test]
@@ -333,7 +363,7 @@ async fn a_stale_enroute_never_undoes_delivered() {
                 to: "+18055550100".into(),
                 intended_to: None,
                 body: "Reminder".into(),
-                external_key: key,
+                external_key: Some(key),
                 is_test: false,
             })
             .unwrap();
@@ -380,8 +410,10 @@ async fn a_stale_enroute_never_undoes_delivered() {
     };
     assert_eq!(state(open), "delivered");
     assert_eq!(state(done), "delivered");
-    // dateFrom: the open message's server creation time, minus the overlap.
+    // dateFrom: before the open message's server creation time (07:00 UTC)
+    // in any zone, as the server's zone is not known yet.
     let requests = server.received_requests().await.unwrap();
-    let query = requests[0].url.query().unwrap_or_default().to_string();
-    assert!(query.contains("dateFrom=2024-05-01%200"), "{query}");
+    let from = requests[0].url.query_pairs().find(|(k, _)| k == "dateFrom").map(|(_, v)| v.into_owned()).unwrap();
+    let from = HisTime::parse(&from).unwrap();
+    assert!(from <= HisTime::parse("2024-04-30T19:00:00").unwrap(), "{from}");
 }

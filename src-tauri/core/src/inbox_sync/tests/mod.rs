@@ -22,7 +22,7 @@ use crate::{
 pub(super) fn ctx() -> ApplyContext {
     let now = DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
     let utc = FixedOffset::east_opt(0).unwrap();
-    ApplyContext { region: Region::default(), clock: ServerClock::from_parts(now, [utc, utc], &[]) }
+    ApplyContext { region: Region::default(), clock: ServerClock::fixed(now, utc, chrono::TimeDelta::zero()) }
 }
 
 pub(super) fn incoming(id: i64, from: &str, text: &str, at: &str) -> HisMessage {
@@ -36,6 +36,7 @@ pub(super) fn incoming(id: i64, from: &str, text: &str, at: &str) -> HisMessage 
         text: text.into(),
         state: MessageState::Delivered,
         reply_to_message_id: None,
+        external_key: None,
     }
 }
 
@@ -66,7 +67,7 @@ fn outbound(db: &Database, patient_id: i64, to: &str, his_id: i64, state: &str) 
             to: to.into(),
             intended_to: None,
             body: "Your appointment is tomorrow".into(),
-            external_key: his_id + 1_000,
+            external_key: Some(his_id + 1_000),
             is_test: false,
         })
         .unwrap();

@@ -67,7 +67,7 @@ impl Env {
             limiter: Some(&self.limiter),
             test_gateways: None,
             wait: Duration::from_secs(10),
-            policy: self.policy.clone(),
+            policy: Some(self.policy.clone()),
         }
     }
 

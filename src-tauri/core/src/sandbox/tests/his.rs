@@ -8,10 +8,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::{
-    his::{
-        time::HisTime,
-        wire::{Envelope, MessagesData, SendSmsData},
-    },
+    his::wire::{Envelope, MessagesData, SendSmsData},
     sandbox::{Faults, Inbound, SANDBOX_ECM_TOKEN},
 };
 
@@ -35,7 +32,7 @@ async fn send_sms_answers_in_the_spec_shape_at_the_root_and_under_a_path() {
         let created = v["Data"]["CreatedAt"].as_str().unwrap();
         assert!(is_his_time(created, true), "{created}");
         let typed: Envelope<SendSmsData> = serde_json::from_value(v).unwrap();
-        assert!(typed.data.unwrap().created_at.offset.is_some());
+        assert!(typed.data.unwrap().created_at.unwrap().offset.is_some());
     }
     // Not idempotent: the same ExternalKey twice made two SMS.
     let state = sb.state();
@@ -194,16 +191,19 @@ async fn date_from_includes_equal_timestamps_and_excludes_earlier_ones() {
         assert_eq!(status, StatusCode::OK, "{date_from}: {v}");
         assert_eq!(ids(&v), all, "{date_from}");
     }
-    let tick_after = HisTime::from_local(stamp.local + chrono::TimeDelta::nanoseconds(100));
+    let tick_after = stamp.shifted(chrono::TimeDelta::nanoseconds(100));
     let (_, v) = his_get(&sb, &format!("type=Incoming&dateFrom={}", tick_after.to_query().replace(' ', "+"))).await;
     assert_eq!(ids(&v), [later.id]);
     let (_, v) = his_get(
         &sb,
         &format!(
             "type=Incoming&dateFrom={}",
-            HisTime::from_local(later.updated_at.local + chrono::TimeDelta::nanoseconds(100))
+            later
+                .updated_at
+                .shifted(chrono::TimeDelta::nanoseconds(100))
                 .to_query()
                 .replace(' ', "%20")
+                .replace('+', "%2B")
         ),
     )
     .await;

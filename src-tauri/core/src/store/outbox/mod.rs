@@ -24,6 +24,7 @@ use super::{Database, NewOutbound, Route, StoreError};
 pub struct QueuedIds {
     pub message_id: i64,
     pub outbox_id: i64,
+    pub external_key: i64,
 }
 
 /// An outbox row joined with its message: what the worker needs to act.
@@ -142,8 +143,9 @@ const UNCLAIMED: &str = "(claimed_until IS NULL OR claimed_until <= :now)";
 
 impl Database {
     /// Records a new outbound SMS as `queued` with its `pending` outbox row,
-    /// due at once, and the audit entry: one transaction. Fails (and stores
-    /// nothing) if the ExternalKey is already used.
+    /// due at once, and the audit entry: one transaction. The ExternalKey is
+    /// the next of the sequence unless `m` gives one; a given key already
+    /// used fails (and stores nothing).
     pub fn enqueue_sms(
         &self,
         m: &NewOutbound,
@@ -153,7 +155,7 @@ impl Database {
     ) -> Result<QueuedIds, StoreError> {
         let now = ts(now);
         let tx = self.conn.unchecked_transaction()?;
-        let message_id = super::messages::insert_outbound_row(&tx, m, "queued", &now)?;
+        let (message_id, external_key) = super::messages::insert_outbound_row(&tx, m, "queued", &now)?;
         tx.execute(
             "INSERT INTO outbox (message_id, state, attempts, next_attempt_at, created_at, updated_at)
              VALUES (?1, 'pending', 0, ?2, ?2, ?2)",
@@ -165,7 +167,7 @@ impl Database {
             params![now, actor, m.patient_id, format!("message {message_id}: {audit_detail}")],
         )?;
         tx.commit()?;
-        Ok(QueuedIds { message_id, outbox_id })
+        Ok(QueuedIds { message_id, outbox_id, external_key })
     }
 
     /// The outbox row of a message, if it went through the outbox.

@@ -16,7 +16,7 @@ fn sms(db: &Database, route: Route, key: i64, at: DateTime<Utc>) -> QueuedIds {
         to: "+18055550100".into(),
         intended_to: None,
         body: format!("text {key}"),
-        external_key: key,
+        external_key: Some(key),
         is_test: false,
     };
     db.enqueue_sms(&m, "tester", "queued", at).unwrap()
@@ -43,7 +43,7 @@ fn enqueue_writes_message_outbox_and_audit_together_or_nothing() {
         to: "+1".into(),
         intended_to: None,
         body: "x".into(),
-        external_key: 1,
+        external_key: Some(1),
         is_test: false,
     };
     assert!(db.enqueue_sms(&again, "tester", "queued", now).is_err());

@@ -261,6 +261,25 @@ impl Database {
         self.reschedule(outbox_id, token, "ambiguous", last_error, next, now)
     }
 
+    /// The route's server refused the credentials: nothing was sent, so the
+    /// attempt does not count; the row is pending, due at `next`, with
+    /// `note` saying why it waits, and the message `queued`. Only under the
+    /// claim `token`.
+    pub fn record_paused(
+        &self,
+        outbox_id: i64,
+        token: i64,
+        note: &str,
+        next: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let done = self.reschedule(outbox_id, token, "pending", note, next, now)?;
+        if done {
+            self.conn.execute("UPDATE outbox SET attempts = max(attempts - 1, 0) WHERE id = ?1", [outbox_id])?;
+        }
+        Ok(done)
+    }
+
     /// The check found nothing on the server: the row is pending, due at
     /// once (a new attempt may go). Only under the claim `token`.
     pub fn record_not_found(
