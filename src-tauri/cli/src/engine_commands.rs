@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use caredesk_core::{
-    engine,
+    engine, inbox_sync,
     outbox::{self, SendLimiter},
     store::Route,
     threads, CoreError, Desk,
@@ -20,17 +20,55 @@ fn lock(desk: &Mutex<Desk>) -> std::sync::MutexGuard<'_, Desk> {
     desk.lock().expect("desk lock")
 }
 
+/// Resolves at the first Ctrl+C or SIGTERM. The handlers are installed
+/// when this is called, so a signal that comes while a cycle runs is not lost.
+fn stop_signal() -> Result<impl std::future::Future<Output = &'static str>, CoreError> {
+    let io = |e: std::io::Error| CoreError::Io(format!("cannot listen for Ctrl+C: {e}"));
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(io)?;
+        let mut terminate = signal(SignalKind::terminate()).map_err(io)?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => "Ctrl+C",
+                _ = terminate.recv() => "SIGTERM",
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = io;
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl+C"
+        })
+    }
+}
+
+/// Runs engine cycles until Ctrl+C or SIGTERM (or once). A signal stops
+/// the cycle under way at once; any message it had in hand is released
+/// (checked before any retry) rather than left claimed for the lease.
 pub fn sync(desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
     let desk = Arc::new(Mutex::new(desk));
     runtime()?.block_on(async {
+        let stop = stop_signal()?;
+        tokio::pin!(stop);
         let gw = connect(&desk).await?;
         let rate = lock(&desk).setting("sms.rate_per_sec")?.and_then(|v| v.parse().ok()).unwrap_or(1.0);
         let limiter = SendLimiter::new(rate);
         let interval = lock(&desk).setting("sync.interval_secs")?.and_then(|v| v.parse().ok()).unwrap_or(10u64);
         let mut first = true;
-        let mut failed;
+        let mut failed = false;
+        let mut stopped_by = None;
         loop {
-            let report = engine::cycle(&desk, &gw, None, &limiter, first).await;
+            let report = tokio::select! {
+                report = engine::cycle(&desk, &gw, None, &limiter, first) => report,
+                why = &mut stop => {
+                    stopped_by = Some(why);
+                    break;
+                }
+            };
             first = false;
             failed = !report.errors.is_empty();
             if json {
@@ -38,14 +76,30 @@ pub fn sync(desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
             } else {
                 let now = chrono::Local::now().format("%H:%M:%S");
                 line(format!("{now}  {}  ({} ms)", report.summary(), report.elapsed_ms));
+                let overview = inbox_sync::overview(lock(&desk).db())?;
+                for w in overview.warnings() {
+                    eprintln!("warning: {w}");
+                }
             }
             if once {
                 break;
             }
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => break,
+                why = &mut stop => {
+                    stopped_by = Some(why);
+                    break;
+                }
                 _ = tokio::time::sleep(std::time::Duration::from_secs(interval.max(1))) => {}
             }
+        }
+        if let Some(why) = stopped_by {
+            let released = outbox::release_claims(&desk)?;
+            let note = match released {
+                0 => String::new(),
+                n => format!("; {n} message(s) in hand are checked against the server before any retry"),
+            };
+            eprintln!("stopped by {why}{note}");
+            failed = false;
         }
         gw.shutdown().await;
         if failed && once {

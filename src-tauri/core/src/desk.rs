@@ -58,6 +58,10 @@ pub struct Desk {
     data_dir: PathBuf,
     db: Database,
     creds: Credentials,
+    /// Outbox claims this process holds right now (outbox row id, claim
+    /// token): released at once if the work is cut short (see
+    /// `outbox::release_claims`).
+    held_claims: std::collections::HashMap<i64, i64>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -89,7 +93,7 @@ impl Desk {
         };
         let db = Database::open(&db_path, &key)?;
         tracing::debug!(data_dir = %data_dir.display(), "desk opened");
-        Ok(Desk { data_dir, db, creds })
+        Ok(Desk { data_dir, db, creds, held_claims: Default::default() })
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -106,6 +110,21 @@ impl Desk {
 
     pub fn credentials(&self) -> &Credentials {
         &self.creds
+    }
+
+    /// This process now holds the claim `token` on outbox row `outbox_id`.
+    pub fn hold_claim(&mut self, outbox_id: i64, token: i64) {
+        self.held_claims.insert(outbox_id, token);
+    }
+
+    /// The work on outbox row `outbox_id` is over (its result recorded).
+    pub fn drop_claim(&mut self, outbox_id: i64) {
+        self.held_claims.remove(&outbox_id);
+    }
+
+    /// The claims this process holds, taken (to be released).
+    pub fn take_claims(&mut self) -> Vec<(i64, i64)> {
+        self.held_claims.drain().collect()
     }
 
     /// The setting's stored value, else its default.

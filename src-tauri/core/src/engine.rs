@@ -54,16 +54,24 @@ impl CycleReport {
     pub fn summary(&self) -> String {
         let mut parts = Vec::new();
         if let Some(o) = &self.outbox {
-            parts.push(format!(
+            let mut line = format!(
                 "outbox: {} sent, {} failed, {} retrying, {} reconciled",
                 o.accepted, o.failed, o.retrying, o.reconciled
-            ));
+            );
+            if o.paused > 0 {
+                line.push_str(&format!(", {} waiting for new credentials", o.paused));
+            }
+            parts.push(line);
         }
         if let Some(d) = &self.delivery {
             parts.push(format!("delivery: {} updated", d.updated));
         }
         if let Some(i) = &self.inbox {
-            parts.push(format!("inbox: {} new, {} updated", i.new, i.updated));
+            let mut line = format!("inbox: {} new, {} updated", i.new, i.updated);
+            if i.unreadable > 0 {
+                line.push_str(&format!(", {} unreadable (skipped)", i.unreadable));
+            }
+            parts.push(line);
         }
         if let Some(r) = &self.reconciled {
             parts.push(format!("backfill: {} new", r.new));

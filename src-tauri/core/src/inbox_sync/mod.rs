@@ -125,6 +125,65 @@ pub struct RefreshReport {
     pub unreadable: usize,
 }
 
+/// Where the hospital SMS server sync stands, for the status bar and the
+/// CLI: both jobs, the messages that could not be read, the paused routes
+/// and what is known of the server's clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncOverview {
+    pub incoming: SyncStatus,
+    pub outgoing: SyncStatus,
+    /// Messages skipped because they could not be read (kept, read again at every poll).
+    pub unreadable: Vec<crate::store::UnreadableMessage>,
+    /// Routes whose server refused CareDesk's credentials: their messages wait.
+    pub paused: Vec<crate::store::RoutePause>,
+    /// The server's time zone and clock, as estimated (see [`clock`]).
+    pub server_clock: String,
+}
+
+pub fn overview(db: &crate::store::Database) -> std::result::Result<SyncOverview, crate::store::StoreError> {
+    let mut unreadable = db.unreadable_messages(MessageType::Incoming.as_str())?;
+    unreadable.extend(db.unreadable_messages(MessageType::Outgoing.as_str())?);
+    Ok(SyncOverview {
+        incoming: db.sync_status(INCOMING)?,
+        outgoing: db.sync_status(OUTGOING)?,
+        unreadable,
+        paused: db.route_pauses()?,
+        server_clock: clock::describe(db, Utc::now())?,
+    })
+}
+
+impl SyncOverview {
+    /// What a coordinator should know, in sentences; empty when all is well.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .paused
+            .iter()
+            .map(|p| {
+                let server = match p.route {
+                    crate::store::Route::His => "the hospital SMS server",
+                    crate::store::Route::Ecm => "the ECM Communications API",
+                };
+                format!(
+                    "sending via {} is paused: {server} refused CareDesk's credentials; the messages wait ({})",
+                    p.route.as_str(),
+                    p.reason
+                )
+            })
+            .collect();
+        if !self.unreadable.is_empty() {
+            let ids: Vec<String> =
+                self.unreadable.iter().take(5).map(|u| format!("{} ({})", u.his_id, u.reason)).collect();
+            out.push(format!(
+                "{} message(s) from the hospital SMS server could not be read and were skipped: {}{}",
+                self.unreadable.len(),
+                ids.join("; "),
+                if self.unreadable.len() > 5 { "; ..." } else { "" }
+            ));
+        }
+        out
+    }
+}
+
 fn lock(desk: &Mutex<Desk>) -> Result<std::sync::MutexGuard<'_, Desk>> {
     desk.lock().map_err(|_| CoreError::Io("the desk lock was poisoned by an earlier failure; restart CareDesk".into()))
 }

@@ -83,9 +83,9 @@ pub fn same_text(ours: &str, theirs: &str) -> bool {
 }
 
 /// `b` against `a`, a run of `k` question marks in `b` standing for
-/// `ceil(k/2)` to `k` characters of `a` (a character outside the server's
-/// alphabet written as one `?` per UTF-16 unit or per byte pair), the rest
-/// exactly.
+/// `ceil(k/2)` to `2k` characters of `a` (a character outside the server's
+/// alphabet written as one `?` per UTF-16 unit, or one `?` where CareDesk
+/// spells a letter out in two, `ß` as `ss`), the rest exactly.
 fn wildcard_match(a: &[char], b: &[char]) -> bool {
     // The positions of `a` reachable after each piece of `b`.
     let mut reach = vec![false; a.len() + 1];
@@ -96,7 +96,7 @@ fn wildcard_match(a: &[char], b: &[char]) -> bool {
         if b[j] == '?' {
             let run = b[j..].iter().take_while(|c| **c == '?').count();
             for i in (0..=a.len()).filter(|i| reach[*i]) {
-                for step in run.div_ceil(2)..=run {
+                for step in run.div_ceil(2)..=2 * run {
                     if i + step <= a.len() {
                         next[i + step] = true;
                     }
@@ -160,6 +160,7 @@ mod tests {
             assert_eq!(same_text(ours, theirs), want, "{theirs:?}");
         }
         assert!(same_text("Grüße aus Łódź", "Grusse aus Lodz"));
+        assert!(same_text("Grüße aus Łódź", "Gru?e aus ?odz"));
         assert!(same_text("See you \u{1F44D} tomorrow", "See you ?? tomorrow"));
         assert!(same_text("See you \u{1F44D} tomorrow", "See you ? tomorrow"));
         assert!(!same_text("See you \u{1F44D} tomorrow", "See you tomorrow"));

@@ -248,6 +248,26 @@ pub fn recover(desk: &Mutex<Desk>) -> Result<usize> {
     Ok(n)
 }
 
+/// Releases the outbox claims this process holds, when its work was cut
+/// short (Ctrl+C, SIGTERM, the app closing mid-send): a send under way may
+/// have reached the server, so a hospital SMS server row becomes ambiguous
+/// (checked before any retry) and an ECM row uncertain; a check under way
+/// is simply released. Nothing waits out a lease. Returns how many.
+pub fn release_claims(desk: &Mutex<Desk>) -> Result<usize> {
+    let mut d = lock(desk)?;
+    let claims = d.take_claims();
+    let mut released = 0;
+    for (outbox_id, token) in claims {
+        if d.db().release_claim(outbox_id, token, ECM_UNCERTAIN, Utc::now())? {
+            released += 1;
+        }
+    }
+    if released > 0 {
+        tracing::warn!(rows = released, "stopped with messages in hand: they are checked before any retry");
+    }
+    Ok(released)
+}
+
 /// One step of the worker: processes up to `max` due rows (sends and checks
 /// of ambiguous sends) with the default [`Policy`]. Test-mode messages go to
 /// `gateways` only if they are the sandbox; see [`drain_with`].

@@ -187,7 +187,7 @@ pub(crate) async fn check(w: &Worker<'_>, item: OutboxItem) -> Result<Done> {
         return Ok(Done::Deferred);
     }
     {
-        let d = lock(w.desk)?;
+        let mut d = lock(w.desk)?;
         // A twin (same number, same text) being sent now could be what the
         // server shows: wait for its answer first.
         if d.db().in_flight_twins(item.outbox_id, &item.to, &item.body)? > 0 {
@@ -202,6 +202,7 @@ pub(crate) async fn check(w: &Worker<'_>, item: OutboxItem) -> Result<Done> {
         if !d.db().claim_check(item.outbox_id, token, now, lease)? {
             return Ok(Done::Busy);
         }
+        d.hold_claim(item.outbox_id, token);
     }
     let first = [item.ambiguous_since.as_deref(), item.sent_at.as_deref(), Some(item.created_at.as_str())]
         .into_iter()

@@ -156,11 +156,16 @@ pub(crate) fn after(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
 
 impl Worker<'_> {
     pub async fn process(&self, item: OutboxItem) -> Result<Done> {
-        match item.state.as_str() {
+        let id = item.outbox_id;
+        let done = match item.state.as_str() {
             "pending" => self.attempt(item).await,
             "ambiguous" => reconcile::check(self, item).await,
             _ => Ok(Done::Busy),
+        };
+        if let Ok(mut d) = self.desk.lock() {
+            d.drop_claim(id);
         }
+        done
     }
 
     /// Whether the message has waited longer than the policy allows.
@@ -237,10 +242,12 @@ impl Worker<'_> {
             return Ok(Done::Throttled(wait));
         }
         let token = rand::rng().random::<i64>();
-        let claimed =
-            lock(self.desk)?.db().claim_attempt(item.outbox_id, token, &from, now, after(now, self.policy.lease))?;
-        if !claimed {
-            return Ok(Done::Busy);
+        {
+            let mut d = lock(self.desk)?;
+            if !d.db().claim_attempt(item.outbox_id, token, &from, now, after(now, self.policy.lease))? {
+                return Ok(Done::Busy);
+            }
+            d.hold_claim(item.outbox_id, token);
         }
         tracing::info!(
             message_id = item.message_id,

@@ -4,6 +4,7 @@
 
 mod http;
 mod prop;
+mod real_servers;
 
 use chrono::{DateTime, FixedOffset, Utc};
 

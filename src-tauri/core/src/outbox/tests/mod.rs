@@ -1,7 +1,9 @@
 //! The outbox over real HTTP against the sandbox on 127.0.0.1.
 
 mod chaos;
+mod credentials;
 mod modes;
+mod profiles;
 mod recovery;
 mod sending;
 
@@ -39,6 +41,11 @@ impl Env {
     /// A desk with the demo roster, on a sandbox (replies off), with
     /// `settings` set before the gateways connect.
     pub async fn with(settings: &[(&str, &str)]) -> Env {
+        Env::with_sandbox(settings, SandboxOptions { replies: false, ..SandboxOptions::for_tests() }).await
+    }
+
+    /// [`Env::with`] on a sandbox started with `options`.
+    pub async fn with_sandbox(settings: &[(&str, &str)], options: SandboxOptions) -> Env {
         let dir = tempfile::tempdir().unwrap();
         let store = secrets::memory_store();
         let mut desk = open_desk(dir.path(), &store);
@@ -46,11 +53,7 @@ impl Env {
         for (k, v) in settings {
             desk.set_setting(k, v).unwrap();
         }
-        let gw = GatewayPlan::from_desk(&desk)
-            .unwrap()
-            .connect(SandboxOptions { replies: false, ..SandboxOptions::for_tests() })
-            .await
-            .unwrap();
+        let gw = GatewayPlan::from_desk(&desk).unwrap().connect(options).await.unwrap();
         Env { dir, store, desk: Mutex::new(desk), gw, limiter: SendLimiter::new(0.0), policy: Policy::fast() }
     }
 

@@ -57,6 +57,56 @@ impl Database {
         Ok(ecm + his)
     }
 
+    /// Releases this process's claim `token` on a row whose work was cut
+    /// short: an attempt in flight becomes ambiguous (hospital SMS server)
+    /// or uncertain with `ecm_note` (ECM), a check is released. False when
+    /// the claim is no longer held.
+    pub fn release_claim(
+        &self,
+        outbox_id: i64,
+        token: i64,
+        ecm_note: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let now = ts(now);
+        let tx = self.conn.unchecked_transaction()?;
+        let route: Option<String> = tx
+            .query_row(
+                "SELECT m.route FROM outbox o JOIN messages m ON m.id = o.message_id WHERE o.id = ?1 AND o.claim_token = ?2 AND o.state = 'in_flight'",
+                params![outbox_id, token],
+                |r| r.get(0),
+            )
+            .ok();
+        let n = match route.as_deref() {
+            Some("ecm") => {
+                tx.execute(
+                    "UPDATE messages SET state = 'uncertain', error_code = 'ecm_interrupted', error_message = ?2, updated_at = ?3
+                      WHERE id = (SELECT message_id FROM outbox WHERE id = ?1)",
+                    params![outbox_id, ecm_note, now],
+                )?;
+                tx.execute(
+                    "UPDATE outbox SET state = 'failed', claim_token = NULL, claimed_until = NULL, last_error = ?2, updated_at = ?3
+                      WHERE id = ?1",
+                    params![outbox_id, ecm_note, now],
+                )?
+            }
+            Some(_) => tx.execute(
+                "UPDATE outbox SET state = 'ambiguous', ambiguous_since = COALESCE(ambiguous_since, sent_at, created_at),
+                        claim_token = NULL, claimed_until = NULL, next_attempt_at = ?2, updated_at = ?2,
+                        last_error = 'CareDesk stopped while sending it; it checks the hospital SMS server before any retry'
+                  WHERE id = ?1",
+                params![outbox_id, now],
+            )?,
+            None => tx.execute(
+                "UPDATE outbox SET claim_token = NULL, claimed_until = NULL, updated_at = ?3
+                  WHERE id = ?1 AND claim_token = ?2 AND state = 'ambiguous'",
+                params![outbox_id, token, now],
+            )?,
+        };
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
     /// Claims a pending row for a send attempt: `in_flight`, one more
     /// attempt, `sent_at` now; the message becomes `sending`, from `from`
     /// (kept as it was when empty). False when the row is not pending, not
