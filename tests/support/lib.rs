@@ -9,6 +9,10 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// The desk's time zone in the chaos and crash suites: away from every
+/// sandbox profile's server zone.
+pub const DESK_TZ: &str = "America/Los_Angeles";
+
 /// `target/debug` (or whichever profile built this test).
 pub fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
