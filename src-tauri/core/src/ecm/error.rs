@@ -57,7 +57,12 @@ fn known(errors: &[String]) -> Option<Known> {
 }
 
 /// The Twilio code of spec 004 that ECM's error texts name: an explicit
-/// number first, then Twilio's wording.
+/// number first (a standalone run of five digits), then Twilio's wording.
+///
+/// An opt-out (21610) is read only from the number or Twilio's exact words
+/// for it ("Attempt to send to unsubscribed recipient"): the outbox opts the
+/// patient's number out on it, so "Message blocked", "blocked by carrier" or
+/// "the recipient has opted out" stay an ordinary refusal.
 pub fn detect_twilio(errors: &[String]) -> Option<TwilioCode> {
     for e in errors {
         let explicit = e
@@ -74,7 +79,7 @@ pub fn detect_twilio(errors: &[String]) -> Option<TwilioCode> {
         Some(TwilioCode::InvalidTo)
     } else if has(&["cannot be reached", "unreachable"]) {
         Some(TwilioCode::Unreachable)
-    } else if has(&["unsubscribed", "opted out", "opted-out", "blocked"]) {
+    } else if all.contains(&TwilioCode::OptedOut.twilio_message().to_ascii_lowercase()) {
         Some(TwilioCode::OptedOut)
     } else if has(&["permission to send"]) {
         Some(TwilioCode::NotPermitted)
@@ -226,19 +231,32 @@ mod tests {
 
     #[test]
     fn twilio_codes_from_numbers_and_wording() {
-        let cases: [(&str, Option<TwilioCode>); 12] = [
+        let cases: [(&str, Option<TwilioCode>); 24] = [
             ("Failed to send SMS: The 'To' number is not a valid phone number", Some(TwilioCode::InvalidTo)),
             ("Failed to send SMS: Twilio error 21211", Some(TwilioCode::InvalidTo)),
             ("Failed to send SMS: The 'To' phone number cannot be reached", Some(TwilioCode::Unreachable)),
             ("Twilio::REST::RestError: [HTTP 400] 21214 : Unable to create record", Some(TwilioCode::Unreachable)),
             ("Failed to send SMS: Attempt to send to unsubscribed recipient", Some(TwilioCode::OptedOut)),
+            ("FAILED TO SEND SMS: ATTEMPT TO SEND TO UNSUBSCRIBED RECIPIENT", Some(TwilioCode::OptedOut)),
             ("Message blocked (21610)", Some(TwilioCode::OptedOut)),
-            ("the recipient has opted out", Some(TwilioCode::OptedOut)),
+            ("Twilio::REST::RestError: [HTTP 400] 21610 : Unable to create record", Some(TwilioCode::OptedOut)),
             ("Permission to send an SMS has not been enabled for the region", Some(TwilioCode::NotPermitted)),
             ("error code 21408", Some(TwilioCode::NotPermitted)),
             ("Phone number is required", None),
             ("Invalid phone number", None),
             ("Twilio error 20003 for +18051234567", None),
+            // Opt-out only on an explicit 21610 or Twilio's own words for it.
+            ("Message blocked", None),
+            ("Failed to send SMS: Message blocked", None),
+            ("the recipient has opted out", None),
+            ("The recipient has opted-out", None),
+            ("blocked by carrier", None),
+            ("Blocked", None),
+            ("Failed to send SMS: unsubscribed", None),
+            ("Twilio error 216100", None),
+            ("code 121610", None),
+            ("Attempt to send to recipient", None),
+            ("user unsubscribed from the newsletter", None),
         ];
         for (text, want) in cases {
             assert_eq!(detect_twilio(&strings(&[text])), want, "{text}");
@@ -271,6 +289,11 @@ mod tests {
             (api(422, &["Failed to send SMS: 21214"]), false, false, "ecm_twilio_unreachable"),
             (api(422, &["Failed to send SMS: 21408"]), false, false, "ecm_twilio_not_permitted"),
             (api(500, &["Something broke"]), true, true, "ecm_api_error"),
+            // Loose words are not an opt-out: a refusal with ECM's text, retried only on a 5xx.
+            (api(422, &["Message blocked"]), false, false, "ecm_api_error"),
+            (api(400, &["Failed to send SMS: blocked by carrier"]), false, false, "ecm_api_error"),
+            (api(422, &["the recipient has opted out"]), false, false, "ecm_api_error"),
+            (api(503, &["Blocked"]), true, true, "ecm_api_error"),
             (api(200, &["Something odd"]), false, false, "ecm_api_error"),
             (EcmError::Unauthorized { status: 401 }, false, false, "ecm_unauthorized"),
             (EcmError::Http { status: 503, snippet: String::new() }, true, true, "ecm_http"),
@@ -304,5 +327,13 @@ mod tests {
             EcmError::Api { status: 400, errors: strings(&["No route to +18051234567"]), twilio: None, patient_id: 1 };
         assert!(!e.to_string().contains("8051234567"), "{e}");
         assert!(EcmError::Unauthorized { status: 401 }.to_string().contains("check ecm-token"));
+    }
+
+    #[test]
+    fn a_blocked_message_is_a_refusal_with_ecms_text_not_an_opt_out() {
+        let errors = strings(&["Failed to send SMS: Message blocked"]);
+        let e = EcmError::Api { status: 422, twilio: detect_twilio(&errors), errors, patient_id: 1 };
+        assert_eq!((e.twilio_code(), e.code(), e.advice()), (None, "ecm_api_error", None));
+        assert_eq!(e.to_string(), "ECM refused the request (HTTP 422): Failed to send SMS: Message blocked");
     }
 }

@@ -238,6 +238,10 @@ mod tests {
             (api(422, "Phone number is required"), Refuse),
             (api(400, "param is missing"), Refuse),
             (api(500, "Internal server error"), Ambiguous),
+            // Loose words are no opt-out: a refusal (4xx) or a maybe (5xx), as any ECM text.
+            (api(422, "Failed to send SMS: Message blocked"), Refuse),
+            (api(400, "the recipient has opted out"), Refuse),
+            (api(503, "Message blocked"), Ambiguous),
             (EcmError::Unauthorized { status: 401 }, Pause),
             (EcmError::Http { status: 503, snippet: String::new() }, Ambiguous),
             (EcmError::Http { status: 429, snippet: String::new() }, Retry),
@@ -252,5 +256,8 @@ mod tests {
             assert_eq!(ecm_disposition(&e), want, "{e:?}");
         }
         assert_eq!(api(422, "unsubscribed recipient (21610)").twilio_code(), Some(TwilioCode::OptedOut));
+        for loose in ["Message blocked", "blocked by carrier", "the recipient has opted out", "Blocked"] {
+            assert_eq!(api(422, loose).twilio_code(), None, "{loose} must not opt the number out");
+        }
     }
 }
