@@ -334,7 +334,7 @@ pub async fn place_call(
                 patient_id: patient.id,
                 to: to.to_string(),
                 status: resp.call.status,
-                server_id: Some(resp.call.id.to_string()),
+                server_id: resp.call.id.map(|id| id.to_string()),
                 error: None,
                 error_code: None,
             })

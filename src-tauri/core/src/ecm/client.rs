@@ -60,7 +60,7 @@ impl EcmClient {
         let request =
             SendSmsRequest { sms: SmsParams { phone_number: phone_number.to_string(), body: body.to_string() } };
         let response: SendSmsResponse = self.post("send_sms", patient_id, "sms", &request, body).await?;
-        tracing::info!(patient_id, ecm_sms_id = response.sms.id, status = %response.sms.status, "ECM took the SMS");
+        tracing::info!(patient_id, ecm_sms_id = ?response.sms.id, status = %response.sms.status, "ECM took the SMS");
         Ok(response)
     }
 
@@ -69,7 +69,7 @@ impl EcmClient {
         tracing::info!(patient_id, to = %redact::phone(phone_number), "starting a call through ECM");
         let request = CallRequest { call: CallParams { phone_number: phone_number.to_string() } };
         let response: CallResponse = self.post("call", patient_id, "call", &request, "").await?;
-        tracing::info!(patient_id, ecm_call_id = response.call.id, status = %response.call.status, "ECM started the call");
+        tracing::info!(patient_id, ecm_call_id = ?response.call.id, status = %response.call.status, "ECM started the call");
         Ok(response)
     }
 
@@ -248,7 +248,19 @@ mod tests {
     fn empty_errors_and_other_bodies_fall_back_to_http() {
         assert!(matches!(parse(500, r#"{"errors":[]}"#).unwrap_err(), EcmError::Http { status: 500, .. }));
         assert!(matches!(parse(502, "<html>").unwrap_err(), EcmError::Http { status: 502, .. }));
-        let e = parse(200, r#"{"message":"ok","sms":{"id":"x"}}"#).unwrap_err();
-        assert!(matches!(&e, EcmError::Malformed { path, .. } if path == "sms.id"), "{e:?}");
+        let e = parse(200, r#"{"message":"ok","sms":"x"}"#).unwrap_err();
+        assert!(matches!(&e, EcmError::Malformed { path, .. } if path == "sms"), "{e:?}");
+        let e = parse(200, r#"{"message":"ok"}"#).unwrap_err();
+        assert!(matches!(&e, EcmError::Malformed { path, .. } if path == "."), "{e:?}");
+    }
+
+    #[test]
+    fn a_2xx_with_an_sms_object_is_accepted_whatever_its_ids() {
+        let r = parse(201, r#"{"message":"SMS sent successfully","sms":{"id":"456","status":"queued"},"activity":{"id":"789","activity_type":"sms","status":"created","patient_id":"5"}}"#).unwrap();
+        assert_eq!((r.sms.id, r.activity.map(|a| (a.id, a.patient_id))), (Some(456), Some((789, Some(5)))));
+        let r = parse(200, r#"{"sms":{"id":"SMabc"}}"#).unwrap();
+        assert_eq!((r.sms.id, r.sms.status.as_str()), (None, "queued"));
+        let r = parse(200, r#"{"message":"SMS sent successfully","sms":{"id":456},"activity":"oops"}"#).unwrap();
+        assert_eq!((r.sms.id, r.activity), (Some(456), None));
     }
 }

@@ -316,7 +316,7 @@ impl Worker<'_> {
                         let accepted = Accepted {
                             state: "sent".into(),
                             server_state: Some(resp.sms.status.clone()),
-                            ecm_sms_id: Some(resp.sms.id),
+                            ecm_sms_id: resp.sms.id,
                             twilio_sid: resp.sms.twilio_sid.clone(),
                             from: resp.sms.from.clone(),
                             server_created_at: resp.sms.created_at.clone(),

@@ -140,7 +140,7 @@ fn response_body(kind: Kind, r: &EcmRecord) -> Value {
         id: r.activity_id,
         activity_type: kind.key().into(),
         status: "created".into(),
-        patient_id: r.patient_id,
+        patient_id: Some(r.patient_id),
         performed_by_id: Some(magic::ECM_USER_ID),
         assigned_to_id: Some(magic::ECM_USER_ID),
         text_message_id: None,
@@ -150,9 +150,9 @@ fn response_body(kind: Kind, r: &EcmRecord) -> Value {
         Kind::Sms => serde_json::to_value(SendSmsResponse {
             message: Some("SMS sent successfully".into()),
             sms: SmsRecord {
-                id: r.id,
+                id: Some(r.id),
                 twilio_sid: Some(r.twilio_sid.clone()),
-                to: r.to.clone(),
+                to: Some(r.to.clone()),
                 from: Some(r.from.clone()),
                 body: r.body.clone(),
                 status: "queued".into(),
@@ -164,9 +164,9 @@ fn response_body(kind: Kind, r: &EcmRecord) -> Value {
         Kind::Call => serde_json::to_value(CallResponse {
             message: Some("Call initiated successfully".into()),
             call: CallRecord {
-                id: r.id,
+                id: Some(r.id),
                 twilio_sid: Some(r.twilio_sid.clone()),
-                to: r.to.clone(),
+                to: Some(r.to.clone()),
                 from: Some(r.from.clone()),
                 status: "queued".into(),
                 direction: Some(r.direction.clone()),

@@ -132,7 +132,7 @@ impl Database {
     pub fn mark_call_placed(
         &self,
         id: i64,
-        ecm_call_id: i64,
+        ecm_call_id: Option<i64>,
         twilio_sid: Option<&str>,
         from: Option<&str>,
         status: &str,
@@ -225,7 +225,7 @@ mod tests {
         let id = db.insert_outbound(&m).unwrap();
         db.mark_accepted(id, &Accepted { state: "sent".into(), his_id: Some(7), ..Default::default() }).unwrap();
         let c = db.insert_call(p, "+18055550100").unwrap();
-        db.mark_call_placed(c, 9, Some("CA1"), Some("+18059876543"), "queued").unwrap();
+        db.mark_call_placed(c, Some(9), Some("CA1"), Some("+18059876543"), "queued").unwrap();
         db.insert_activity(&NewActivity {
             ecm_activity_id: Some(790),
             activity_type: "call",

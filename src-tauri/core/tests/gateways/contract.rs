@@ -104,7 +104,7 @@ fn check_activity(a: &Activity, id: i64, kind: &str) {
     assert_eq!(a.id, id);
     assert_eq!(a.activity_type, kind);
     assert_eq!(a.status, "created");
-    assert_eq!(a.patient_id, 123);
+    assert_eq!(a.patient_id, Some(123));
     assert_eq!(a.performed_by_id, Some(101));
     assert_eq!(a.assigned_to_id, Some(101));
     assert_eq!((a.text_message_id, a.voice_call_id), (None, None));
@@ -125,9 +125,9 @@ async fn ecm_sms_request_and_response() {
     let r: SendSmsResponse = ecm(&server.uri()).send_sms(123, "+18051234567", body).await.unwrap();
     assert_eq!(r.message.as_deref(), Some("SMS sent successfully"));
     let s = &r.sms;
-    assert_eq!(s.id, 456);
+    assert_eq!(s.id, Some(456));
     assert_eq!(s.twilio_sid.as_deref(), Some("SM1234567890abcdef"));
-    assert_eq!(s.to, "+18051234567");
+    assert_eq!(s.to.as_deref(), Some("+18051234567"));
     assert_eq!(s.from.as_deref(), Some("+18059876543"));
     assert_eq!(s.body.as_deref(), Some(body));
     assert_eq!(s.status, "queued");
@@ -150,9 +150,9 @@ async fn ecm_call_request_and_response() {
     let r: CallResponse = ecm(&server.uri()).call(123, "+18051234567").await.unwrap();
     assert_eq!(r.message.as_deref(), Some("Call initiated successfully"));
     let c = &r.call;
-    assert_eq!(c.id, 457);
+    assert_eq!(c.id, Some(457));
     assert_eq!(c.twilio_sid.as_deref(), Some("CA1234567890abcdef"));
-    assert_eq!(c.to, "+18051234567");
+    assert_eq!(c.to.as_deref(), Some("+18051234567"));
     assert_eq!(c.from.as_deref(), Some("+18059876543"));
     assert_eq!(c.status, "queued");
     assert_eq!(c.direction.as_deref(), Some("outbound"));

@@ -41,7 +41,7 @@ async fn send_sms_posts_exact_json_with_the_user_token() {
         .mount(&server)
         .await;
     let r = ecm(&server.uri()).send_sms(123, "+18051234567", "Hello there").await.unwrap();
-    assert_eq!((r.sms.id, r.sms.status.as_str()), (456, "queued"));
+    assert_eq!((r.sms.id, r.sms.status.as_str()), (Some(456), "queued"));
     assert_eq!(r.activity.unwrap().id, 789);
 }
 
@@ -58,7 +58,7 @@ async fn call_posts_exact_json_with_the_user_token() {
         .mount(&server)
         .await;
     let r = ecm(&server.uri()).call(123, "+18051234567").await.unwrap();
-    assert_eq!((r.call.id, r.call.twilio_sid.as_deref()), (457, Some("CA1234567890abcdef")));
+    assert_eq!((r.call.id, r.call.twilio_sid.as_deref()), (Some(457), Some("CA1234567890abcdef")));
 }
 
 #[tokio::test]
@@ -174,11 +174,7 @@ async fn errors_in_a_success_status_are_errors() {
 
 #[tokio::test]
 async fn malformed_success_bodies_name_the_path() {
-    let cases = [
-        (json!({ "message": "ok" }), "."),
-        (json!({ "sms": { "id": "456", "to": "+1", "status": "queued" } }), "sms.id"),
-        (json!({ "sms": { "id": 1, "to": "+1", "status": "queued" }, "activity": { "id": 1 } }), "activity"),
-    ];
+    let cases = [(json!({ "message": "ok" }), "."), (json!({ "sms": "queued" }), "sms"), (json!("queued"), ".")];
     for (body, want) in cases {
         match sms_answer(200, body.clone()).await {
             EcmError::Malformed { path, .. } => assert_eq!(path, want, "{body}"),
@@ -215,4 +211,57 @@ fn bad_configuration_is_refused() {
     }
     let e = EcmClient::new("https://host/".parse().unwrap(), Secret::new(" "), http_default()).unwrap_err();
     assert_eq!(e.code(), "ecm_config");
+}
+
+async fn sms_accepted(status: u16, body: serde_json::Value) -> caredesk_core::ecm::wire::SendSmsResponse {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(SMS_PATH))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .mount(&server)
+        .await;
+    ecm(&server.uri()).send_sms(123, "+18051234567", "Hello").await.unwrap()
+}
+
+#[tokio::test]
+async fn success_bodies_with_string_ids_odd_ids_or_a_bad_activity_are_accepted() {
+    let logs = LogCapture::default();
+    let _guard = logs.install();
+    let r = sms_accepted(
+        201,
+        json!({
+            "message": "SMS sent successfully",
+            "sms": { "id": "456", "status": "queued", "to": "+18051234567", "body": "Hello" },
+            "activity": { "id": "789", "activity_type": "sms", "status": "created", "patient_id": "123",
+                "performed_by_id": "101", "assigned_to_id": 101 }
+        }),
+    )
+    .await;
+    assert_eq!(r.sms.id, Some(456));
+    let a = r.activity.unwrap();
+    assert_eq!((a.id, a.patient_id, a.performed_by_id, a.assigned_to_id), (789, Some(123), Some(101), Some(101)));
+
+    let r = sms_accepted(200, json!({ "sms": { "id": "SMabc" } })).await;
+    assert_eq!((r.sms.id, r.sms.status.as_str(), r.sms.to.as_deref()), (None, "queued", None));
+    let r = sms_accepted(200, json!({ "message": "SMS sent successfully", "sms": { "id": 456 }, "activity": "oops" }))
+        .await;
+    assert_eq!((r.sms.id, r.activity), (Some(456), None));
+
+    let text = logs.text();
+    assert!(text.contains("sms.id is not a number") && text.contains("activity CareDesk cannot read"), "{text}");
+    for secret in ["SMabc", "oops", "8051234567", "Hello", ECM_TOKEN] {
+        assert!(!text.contains(secret), "the log holds {secret:?}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn a_call_answer_without_an_id_is_still_a_placed_call() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(CALL_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "call": { "status": "ringing" } })))
+        .mount(&server)
+        .await;
+    let r = ecm(&server.uri()).call(123, "+18051234567").await.unwrap();
+    assert_eq!((r.call.id, r.call.status.as_str(), r.activity), (None, "ringing", None));
 }
