@@ -74,17 +74,24 @@ impl EcmClient {
     }
 
     /// Checks reachability and the token without sending anything: posts an
-    /// empty body, which ECM's parameter check refuses (400/422) only after
-    /// the token was accepted. A refusal of that kind is success here.
+    /// empty body for patient 0, which ECM refuses (404 Patient not found,
+    /// or 400/422 for the missing parameter) only after it accepted the
+    /// token. Only such a refusal, with ECM's JSON errors, counts as
+    /// connected: an HTML 404 or any answer without them means ecm.base_url
+    /// points somewhere else ([`EcmError::NotEcm`]).
     pub async fn probe(&self) -> Result<(), EcmError> {
-        match self.post::<_, serde_json::Value>("probe", 0, "sms", &serde_json::json!({}), "").await {
-            Ok(_) => Ok(()),
-            Err(EcmError::Api { status, .. }) if (400..500).contains(&status) && status != 401 && status != 403 => {
-                Ok(())
-            }
-            Err(EcmError::Http { status: 400 | 404 | 422, .. }) => Ok(()),
+        let started = Instant::now();
+        let url = self.endpoint(0, "sms");
+        let result = match self.exchange(0, "sms", &serde_json::json!({})).await {
+            Ok((status, body)) => probe_verdict(status, &body, &url, &[self.token.expose()]),
             Err(e) => Err(e),
+        };
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match &result {
+            Ok(()) => tracing::debug!(elapsed_ms, "ECM connection check passed"),
+            Err(e) => tracing::warn!(elapsed_ms, code = e.code(), error = %e, "ECM connection check failed"),
         }
+        result
     }
 
     /// The endpoint of one patient's communication `kind` (`sms` or `call`).
@@ -129,6 +136,12 @@ impl EcmClient {
         body: &B,
         text: &str,
     ) -> Result<T, EcmError> {
+        let (status, bytes) = self.exchange(patient_id, kind, body).await?;
+        interpret(status, &bytes, patient_id, &[self.token.expose(), text])
+    }
+
+    /// The request and the raw answer: its status and body.
+    async fn exchange<B: Serialize>(&self, patient_id: i64, kind: &str, body: &B) -> Result<(u16, Vec<u8>), EcmError> {
         let mut token = header::HeaderValue::from_str(self.token.expose())
             .map_err(|_| EcmError::Config("the secret ecm-token contains characters a header cannot carry".into()))?;
         token.set_sensitive(true);
@@ -143,7 +156,22 @@ impl EcmClient {
             .map_err(|e| EcmError::from_failure(http::classify(&e)))?;
         let status = response.status().as_u16();
         let bytes = response.bytes().await.map_err(|e| EcmError::from_failure(http::classify(&e)))?;
-        interpret(status, &bytes, patient_id, &[self.token.expose(), text])
+        Ok((status, bytes.to_vec()))
+    }
+}
+
+/// What the answer to [`EcmClient::probe`] proves. A 4xx (not 401/403)
+/// with ECM's JSON errors: connected. A 5xx: ECM's (or a proxy's) trouble,
+/// reported as such. Anything else (an HTML 404, a 2xx or 3xx, a 4xx
+/// without `errors`) did not come from ECM's parameter check.
+pub(crate) fn probe_verdict(status: u16, body: &[u8], url: &Url, hidden: &[&str]) -> Result<(), EcmError> {
+    let not_ecm = || EcmError::NotEcm { status, url: url.to_string(), snippet: http::snippet(body, hidden) };
+    match interpret::<serde_json::Value>(status, body, 0, hidden) {
+        Err(EcmError::Api { status: 400..=499, .. }) => Ok(()),
+        Err(e @ (EcmError::Api { .. } | EcmError::Unauthorized { .. })) => Err(e),
+        Err(e @ EcmError::Http { status: 500.., .. }) => Err(e),
+        Ok(_) | Err(EcmError::Http { .. } | EcmError::Malformed { .. }) => Err(not_ecm()),
+        Err(e) => Err(e),
     }
 }
 
@@ -252,6 +280,37 @@ mod tests {
         assert!(matches!(&e, EcmError::Malformed { path, .. } if path == "sms"), "{e:?}");
         let e = parse(200, r#"{"message":"ok"}"#).unwrap_err();
         assert!(matches!(&e, EcmError::Malformed { path, .. } if path == "."), "{e:?}");
+    }
+
+    #[test]
+    fn probe_counts_only_ecms_json_refusals_as_connected() {
+        let url: Url = "https://ecm.example/api/v1/clinic/ecm/communications/patients/0/sms".parse().unwrap();
+        let verdict = |status: u16, body: &str| probe_verdict(status, body.as_bytes(), &url, &["ecm-secret-token"]);
+        // (status, body, connected, code when not)
+        let cases: [(u16, &str, bool, &str); 12] = [
+            (404, r#"{"errors":["Patient not found"]}"#, true, ""),
+            (422, r#"{"errors":["param is missing or the value is empty: sms"]}"#, true, ""),
+            (400, r#"{"error":"param is missing"}"#, true, ""),
+            (404, "<html><body><h1>404 Not Found</h1></body></html>", false, "ecm_not_found"),
+            (404, "", false, "ecm_not_found"),
+            (404, r#"{"status":404,"title":"Not Found"}"#, false, "ecm_not_found"),
+            (405, "Method Not Allowed", false, "ecm_not_found"),
+            (200, "<!doctype html><html>the web app</html>", false, "ecm_not_found"),
+            (301, "", false, "ecm_not_found"),
+            (401, r#"{"errors":["Invalid or missing X-User-Token"]}"#, false, "ecm_unauthorized"),
+            (403, "<html>Forbidden</html>", false, "ecm_unauthorized"),
+            (503, "<html>Service Unavailable</html>", false, "ecm_http"),
+        ];
+        for (status, body, connected, code) in cases {
+            match verdict(status, body) {
+                Ok(()) => assert!(connected, "{status} {body}"),
+                Err(e) => assert!(!connected && e.code() == code, "{status} {body}: {e:?}"),
+            }
+        }
+        let e = verdict(404, "<html>Not Found ecm-secret-token</html>").unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with("ecm.base_url does not look like the ECM Communications API: POST https://ecm.example/api/v1/clinic/ecm/communications/patients/0/sms answered HTTP 404 without ECM's JSON errors; check ecm.base_url (and any path prefix)"), "{text}");
+        assert!(!text.contains("ecm-secret-token") && e.is_permanent() && !e.may_have_been_accepted(), "{text}");
     }
 
     #[test]

@@ -18,6 +18,12 @@ pub enum EcmError {
     #[error("the ECM Communications API answered HTTP {status}{}", if .snippet.is_empty() { String::new() } else { format!(": {}", .snippet) })]
     Http { status: u16, snippet: String },
 
+    /// The connection check's answer did not come from ECM: an HTML 404, a
+    /// 2xx/3xx or a 4xx without ECM's JSON errors (a wrong ecm.base_url).
+    #[error("ecm.base_url does not look like the ECM Communications API: POST {url} answered HTTP {status} without ECM's JSON errors; check ecm.base_url (and any path prefix){}",
+        if .snippet.is_empty() { String::new() } else { format!(". The answer began: {}", .snippet.chars().take(80).collect::<String>()) })]
+    NotEcm { status: u16, url: String, snippet: String },
+
     #[error("the ECM Communications API did not answer in time (setting http.timeout_secs); the message or call may have gone out")]
     Timeout,
 
@@ -158,6 +164,7 @@ impl EcmError {
         match self {
             EcmError::Api { errors, twilio, .. } => advice_for(*twilio, known(errors)),
             EcmError::Unauthorized { .. } => Some("Store a new token with `caredesk credentials set ecm-token`."),
+            EcmError::NotEcm { .. } => Some("Set ecm.base_url to the API's address, without /v1/clinic/..."),
             _ => None,
         }
     }
@@ -167,7 +174,10 @@ impl EcmError {
             EcmError::Api { status, twilio, .. } => twilio.is_none() && retryable_status(*status),
             EcmError::Http { status, .. } => retryable_status(*status),
             EcmError::Timeout | EcmError::Connect { .. } | EcmError::Transport { .. } => true,
-            EcmError::Unauthorized { .. } | EcmError::Malformed { .. } | EcmError::Config(_) => false,
+            EcmError::Unauthorized { .. }
+            | EcmError::NotEcm { .. }
+            | EcmError::Malformed { .. }
+            | EcmError::Config(_) => false,
         }
     }
 
@@ -181,7 +191,10 @@ impl EcmError {
             EcmError::Api { status, twilio, .. } => twilio.is_none() && *status >= 500,
             EcmError::Http { status, .. } => *status >= 500,
             EcmError::Timeout | EcmError::Transport { .. } | EcmError::Malformed { .. } => true,
-            EcmError::Unauthorized { .. } | EcmError::Connect { .. } | EcmError::Config(_) => false,
+            EcmError::Unauthorized { .. }
+            | EcmError::NotEcm { .. }
+            | EcmError::Connect { .. }
+            | EcmError::Config(_) => false,
         }
     }
 
@@ -199,6 +212,7 @@ impl EcmError {
             },
             EcmError::Unauthorized { .. } => "ecm_unauthorized",
             EcmError::Http { .. } => "ecm_http",
+            EcmError::NotEcm { .. } => "ecm_not_found",
             EcmError::Timeout => "ecm_timeout",
             EcmError::Connect { .. } => "ecm_connect",
             EcmError::Transport { .. } => "ecm_transport",
@@ -298,6 +312,12 @@ mod tests {
             (EcmError::Unauthorized { status: 401 }, false, false, "ecm_unauthorized"),
             (EcmError::Http { status: 503, snippet: String::new() }, true, true, "ecm_http"),
             (EcmError::Http { status: 400, snippet: String::new() }, false, false, "ecm_http"),
+            (
+                EcmError::NotEcm { status: 404, url: "https://x/".into(), snippet: String::new() },
+                false,
+                false,
+                "ecm_not_found",
+            ),
             (EcmError::Timeout, true, true, "ecm_timeout"),
             (EcmError::Connect { detail: "refused".into() }, true, false, "ecm_connect"),
             (EcmError::Transport { detail: "reset".into() }, true, true, "ecm_transport"),

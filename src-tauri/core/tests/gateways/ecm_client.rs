@@ -265,3 +265,76 @@ async fn a_call_answer_without_an_id_is_still_a_placed_call() {
     let r = ecm(&server.uri()).call(123, "+18051234567").await.unwrap();
     assert_eq!((r.call.id, r.call.status.as_str(), r.activity), (None, "ringing", None));
 }
+
+const PROBE_PATH: &str = "/v1/clinic/ecm/communications/patients/0/sms";
+
+async fn probe_answer(template: ResponseTemplate) -> Result<(), EcmError> {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(PROBE_PATH))
+        .and(header("x-user-token", ECM_TOKEN))
+        .and(body_json(json!({})))
+        .respond_with(template)
+        .expect(1)
+        .mount(&server)
+        .await;
+    ecm(&server.uri()).probe().await
+}
+
+#[tokio::test]
+async fn probe_passes_on_ecms_json_refusals() {
+    for (status, body) in [
+        (404, json!({ "errors": ["Patient not found"] })),
+        (422, json!({ "errors": ["param is missing or the value is empty: sms"] })),
+        (400, json!({ "errors": ["param is missing or the value is empty: sms"] })),
+    ] {
+        let r = probe_answer(ResponseTemplate::new(status).set_body_json(&body)).await;
+        assert_eq!(r, Ok(()), "{status} {body}");
+    }
+}
+
+#[tokio::test]
+async fn probe_fails_on_an_html_404_with_a_clear_error() {
+    let html = format!("<html><head><title>404 Not Found</title></head><body>nginx {ECM_TOKEN}</body></html>");
+    let e = probe_answer(ResponseTemplate::new(404).set_body_raw(html, "text/html")).await.unwrap_err();
+    assert!(matches!(e, EcmError::NotEcm { status: 404, .. }), "{e:?}");
+    assert_eq!(e.code(), "ecm_not_found");
+    let text = e.to_string();
+    assert!(
+        text.contains("ecm.base_url does not look like the ECM Communications API")
+            && text.contains(&format!("{PROBE_PATH} answered HTTP 404 without ECM's JSON errors"))
+            && text.contains("check ecm.base_url (and any path prefix)"),
+        "{text}"
+    );
+    assert!(!text.contains(ECM_TOKEN), "{text}");
+    // A web app answering 200 to every path is not ECM either.
+    let e = probe_answer(ResponseTemplate::new(200).set_body_raw("<!doctype html><html></html>", "text/html"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "ecm_not_found", "{e:?}");
+}
+
+#[tokio::test]
+async fn probe_with_a_wrong_path_prefix_is_not_ecm() {
+    let server = MockServer::start().await;
+    Mock::given(path(format!("/api{PROBE_PATH}")))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({ "errors": ["Patient not found"] })))
+        .mount(&server)
+        .await;
+    assert_eq!(ecm(&format!("{}/api/", server.uri())).probe().await, Ok(()));
+    // Without the prefix wiremock answers an empty 404, like a server with no such route.
+    let e = ecm(&server.uri()).probe().await.unwrap_err();
+    assert!(matches!(e, EcmError::NotEcm { status: 404, .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn probe_401_is_unauthorized_and_5xx_is_a_server_error() {
+    let e = probe_answer(
+        ResponseTemplate::new(401).set_body_json(json!({ "errors": ["Invalid or missing X-User-Token"] })),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e, EcmError::Unauthorized { status: 401 });
+    let e = probe_answer(ResponseTemplate::new(503).set_body_string("busy")).await.unwrap_err();
+    assert!(matches!(e, EcmError::Http { status: 503, .. }) && e.is_retryable(), "{e:?}");
+}
