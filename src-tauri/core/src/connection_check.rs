@@ -6,6 +6,7 @@ use std::time::Instant;
 use crate::{
     error::CoreError,
     gateways::{Gateways, Mode},
+    his::wire::sender_for_wire,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -48,10 +49,7 @@ pub async fn check(gateways: &Gateways, service: Service) -> ConnectionCheck {
                 let his = gateways.his()?;
                 let numbers = his.numbers().await?;
                 let sender = match gateways.his_from() {
-                    Ok(from) if numbers.iter().any(|n| n.number == from) => {
-                        "; the sender number is one of them".to_string()
-                    }
-                    Ok(_) => "; the sender number set in his.from is NOT among them".to_string(),
+                    Ok(from) => sender_note(from, numbers.iter().map(|n| n.number.as_str())),
                     Err(_) => "; choose a sender number".to_string(),
                 };
                 Ok(format!("Connected{}: {} sender number(s){sender}", where_(gateways), numbers.len()))
@@ -70,6 +68,25 @@ pub async fn check(gateways: &Gateways, service: Service) -> ConnectionCheck {
     match result {
         Ok(message) => ConnectionCheck { service, ok: true, message, elapsed_ms },
         Err(e) => ConnectionCheck { service, ok: false, message: e.to_string(), elapsed_ms },
+    }
+}
+
+/// The server's spelling of `from` (setting `his.from`) among its numbers:
+/// numbers compared as they go on the wire (`+370 600 00001` and
+/// `370-600-00001` are `37060000001`), sender names regardless of case.
+pub fn find_sender<'a>(from: &str, numbers: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let wanted = sender_for_wire(from);
+    numbers.into_iter().find(|n| !wanted.is_empty() && sender_for_wire(n).eq_ignore_ascii_case(&wanted))
+}
+
+/// The check's words about `his.from`.
+fn sender_note<'a>(from: &str, numbers: impl IntoIterator<Item = &'a str>) -> String {
+    match find_sender(from, numbers) {
+        Some(n) if sender_for_wire(n) != sender_for_wire(from) => format!(
+            "; the sender set in his.from is one of them, written {n} by the server (set his.from to {n} if sends are refused)"
+        ),
+        Some(_) => "; the sender number is one of them".to_string(),
+        None => "; the sender number set in his.from is NOT among them".to_string(),
     }
 }
 
@@ -97,6 +114,57 @@ mod tests {
         })
         .unwrap();
         (dir, desk)
+    }
+
+    #[test]
+    fn the_sender_is_compared_as_it_goes_on_the_wire() {
+        let numbers = ["37060000001", "RSL_HOSP", "37000000000"];
+        // (his.from, the server's number it matches)
+        let cases = [
+            ("37060000001", Some("37060000001")),
+            ("+370 600 00001", Some("37060000001")),
+            ("370-600-00001", Some("37060000001")),
+            (" (370) 600.00001 ", Some("37060000001")),
+            ("RSL_HOSP", Some("RSL_HOSP")),
+            ("rsl_hosp", Some("RSL_HOSP")),
+            ("Rsl_Hosp ", Some("RSL_HOSP")),
+            ("37060000002", None),
+            ("3706000000", None),
+            ("RSL HOSP", None),
+            ("", None),
+        ];
+        for (from, want) in cases {
+            assert_eq!(find_sender(from, numbers), want, "{from:?}");
+        }
+        assert!(find_sender("+370 600 00001", ["+370 600 00001"]).is_some(), "a server writing + and spaces");
+        assert_eq!(sender_note("+370 600 00001", numbers), "; the sender number is one of them");
+        assert!(sender_note("rsl_hosp", numbers).contains("written RSL_HOSP"), "{}", sender_note("rsl_hosp", numbers));
+        assert!(sender_note("37060000009", numbers).contains("NOT among them"));
+    }
+
+    #[tokio::test]
+    async fn a_wrong_ecm_address_is_reported_in_words() {
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        Mock::given(wiremock::matchers::any())
+            .respond_with(ResponseTemplate::new(404).set_body_raw("<html><h1>Not Found</h1></html>", "text/html"))
+            .mount(&server)
+            .await;
+        let (_d, desk) = desk();
+        desk.set_setting("servers.mode", "real").unwrap();
+        desk.set_setting("ecm.base_url", &server.uri()).unwrap();
+        desk.set_credential(SecretName::EcmToken, &Secret::new("ecm-token-value-1")).unwrap();
+        let gw = GatewayPlan::from_desk(&desk).unwrap().connect(SandboxOptions::default()).await.unwrap();
+        let ecm = check(&gw, Service::Ecm).await;
+        assert!(!ecm.ok, "{ecm:?}");
+        assert!(
+            ecm.message.contains("does not look like the ECM Communications API")
+                && ecm.message.contains("HTTP 404")
+                && ecm.message.contains("check ecm.base_url"),
+            "{}",
+            ecm.message
+        );
+        assert!(!ecm.message.contains("ecm-token-value-1"), "{}", ecm.message);
     }
 
     #[tokio::test]
