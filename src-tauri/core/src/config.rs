@@ -105,8 +105,11 @@ pub fn validate(key: &str, value: &str) -> Result<String, ConfigError> {
             if !matches!(url.scheme(), "http" | "https") {
                 return Err(bad(format!("{v:?} must start with https:// (or http:// for a local server)")));
             }
-            if setting.kind == Kind::UrlTemplate && !v.contains("{0}") {
-                return Err(bad(format!("{v:?} must contain {{0}} where the tenant goes")));
+            // An authority may leave the tenant to `{0}` or name it itself
+            // (MSAL's `https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0`);
+            // no other `{...}` stands for anything.
+            if setting.kind == Kind::UrlTemplate && v.replace("{0}", "").contains(['{', '}']) {
+                return Err(bad(format!("{v:?} may contain only {{0}}, where the tenant goes")));
             }
             Ok(v.to_string())
         }
@@ -163,12 +166,27 @@ mod tests {
     }
 
     #[test]
+    fn azure_authorities_with_or_without_the_tenant_placeholder() {
+        for authority in [
+            "https://login.microsoftonline.com/{0}",
+            "https://login.microsoftonline.com/{0}/v2.0",
+            "https://login.microsoftonline.com/",
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com",
+            "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
+            "http://127.0.0.1:8080/{0}",
+        ] {
+            assert_eq!(validate("his.azure.authority", authority).as_deref(), Ok(authority), "{authority}");
+        }
+    }
+
+    #[test]
     fn bad_values_say_why() {
         let e = validate("http.timeout_secs", "0").unwrap_err().to_string();
         assert!(e.contains("http.timeout_secs") && e.contains("1 to 600"), "{e}");
         assert!(validate("his.base_url", "ftp://x").is_err());
         assert!(validate("his.base_url", "not a url").is_err());
-        assert!(validate("his.azure.authority", "https://login.example/").is_err());
+        assert!(validate("his.azure.authority", "https://login.microsoftonline.com/{tenant}").is_err());
+        assert!(validate("his.azure.authority", "login.microsoftonline.com/{0}").is_err());
         assert!(validate("sms.via", "fax").is_err());
     }
 

@@ -168,6 +168,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn azure_with_msals_authority_needs_no_tenant_setting() {
+        use crate::sandbox::{
+            SANDBOX_AZURE_CLIENT_ID, SANDBOX_AZURE_CLIENT_SECRET, SANDBOX_AZURE_SCOPE, SANDBOX_AZURE_TENANT,
+        };
+        let (_d, desk) = desk();
+        let sandbox = crate::sandbox::Sandbox::start(SandboxOptions::for_tests()).await.unwrap();
+        desk.set_setting("servers.mode", "real").unwrap();
+        desk.set_setting("his.base_url", sandbox.his_base_url().as_str()).unwrap();
+        desk.set_setting("his.from", crate::sandbox::magic::HOSPITAL_NUMBER).unwrap();
+        desk.set_setting("his.auth", "azure").unwrap();
+        desk.set_setting("his.azure.client_id", SANDBOX_AZURE_CLIENT_ID).unwrap();
+        desk.set_setting("his.azure.scope", SANDBOX_AZURE_SCOPE).unwrap();
+        desk.set_credential(SecretName::HisClientSecret, &Secret::new(SANDBOX_AZURE_CLIENT_SECRET)).unwrap();
+        // {0} without his.azure.tenant: the missing setting is named.
+        let gw = GatewayPlan::from_desk(&desk).unwrap().connect(SandboxOptions::default()).await.unwrap();
+        let his = check(&gw, Service::His).await;
+        assert!(!his.ok && his.message.contains("his.azure.tenant is not set"), "{his:?}");
+        // MSAL's form names the tenant: no tenant setting needed.
+        let authority = format!("{}{SANDBOX_AZURE_TENANT}/v2.0", sandbox.base_url());
+        desk.set_setting("his.azure.authority", &authority).unwrap();
+        let gw = GatewayPlan::from_desk(&desk).unwrap().connect(SandboxOptions::default()).await.unwrap();
+        let his = check(&gw, Service::His).await;
+        assert!(his.ok, "{his:?}");
+        assert_eq!(sandbox.state().token_requests, 1);
+        sandbox.shutdown().await;
+    }
+
+    #[tokio::test]
     async fn both_services_check_out_against_the_sandbox() {
         let (_d, desk) = desk();
         let gw = GatewayPlan::from_desk(&desk).unwrap().connect(SandboxOptions::default()).await.unwrap();

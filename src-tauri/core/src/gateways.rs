@@ -9,7 +9,7 @@ use crate::{
     ecm::client::EcmClient,
     error::{CoreError, Result},
     his::{
-        auth::{AzureConfig, HisAuth},
+        auth::{authority_tenant, AzureConfig, HisAuth},
         client::{HisClient, HisConfig},
     },
     http::{self, HttpSettings},
@@ -78,10 +78,17 @@ fn url_setting(desk: &Desk, key: &'static str) -> Result<Option<Url>> {
         .transpose()
 }
 
-/// The Azure AD settings and secret, or the first one missing.
+/// The Azure AD settings and secret, or the first one missing. The tenant
+/// may be left unset when his.azure.authority names one.
 fn azure_config(desk: &Desk) -> Result<std::result::Result<AzureConfig, GatewayConfigError>> {
+    let authority_template = desk.setting("his.azure.authority")?.unwrap_or_default();
+    let tenant = match desk.setting("his.azure.tenant")? {
+        Some(t) => t,
+        None if authority_tenant(&authority_template).is_some() => String::new(),
+        None => return Ok(Err(GatewayConfigError::MissingSetting("his.azure.tenant"))),
+    };
     let mut values = Vec::new();
-    for key in ["his.azure.tenant", "his.azure.client_id", "his.azure.scope"] {
+    for key in ["his.azure.client_id", "his.azure.scope"] {
         match desk.setting(key)? {
             Some(v) => values.push(v),
             None => return Ok(Err(GatewayConfigError::MissingSetting(key))),
@@ -92,8 +99,6 @@ fn azure_config(desk: &Desk) -> Result<std::result::Result<AzureConfig, GatewayC
     };
     let scope = values.pop().unwrap_or_default();
     let client_id = values.pop().unwrap_or_default();
-    let tenant = values.pop().unwrap_or_default();
-    let authority_template = desk.setting("his.azure.authority")?.unwrap_or_default();
     Ok(Ok(AzureConfig { authority_template, tenant, client_id, scope, client_secret }))
 }
 
