@@ -3,14 +3,16 @@
 //! grant, cached until shortly before it expires and shared by every clone
 //! of the client.
 
-use std::{fmt, sync::Arc, time::Duration};
+use std::{fmt, future::Future, pin::Pin, sync::Arc, time::Duration};
 
 use oauth2::{
     basic::{BasicClient, BasicRequestTokenError},
-    AuthType, ClientId, ClientSecret, HttpClientError, RequestTokenError, Scope, TokenResponse, TokenUrl,
+    AsyncHttpClient, AuthType, ClientId, ClientSecret, HttpClientError, HttpRequest, HttpResponse, RequestTokenError,
+    Scope, TokenResponse, TokenUrl,
 };
 use tokio::{sync::Mutex, time::Instant};
 
+pub use super::authority::authority_tenant;
 use super::error::HisError;
 use crate::{http, secrets::Secret};
 
@@ -43,131 +45,6 @@ pub struct AzureConfig {
     /// Like `api://000000-000-000-0000-0000/.default`; several are separated by spaces.
     pub scope: String,
     pub client_secret: Secret,
-}
-
-/// `{0}` as the URL parser writes it in a path.
-const PLACEHOLDER: &str = "%7B0%7D";
-
-/// Where an authority leaves the tenant.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum TenantSlot {
-    /// `{0}`, or no path at all: his.azure.tenant goes there.
-    Setting,
-    /// The authority names it (`.../contoso.onmicrosoft.com/v2.0`).
-    Named(String),
-}
-
-/// An authority read liberally: its scheme, host and port, the path before
-/// the tenant, and the tenant's slot. MSAL's `/v2.0` and a token endpoint
-/// given by mistake (`/oauth2/v2.0/token`, `/oauth2/v2.0`, `/oauth2/token`)
-/// are dropped.
-fn parse_authority(template: &str) -> Result<(url::Url, Vec<String>, TenantSlot), HisError> {
-    let raw = match template.trim() {
-        "" => DEFAULT_AUTHORITY,
-        t => t,
-    };
-    let bad = |why: String| HisError::Config(format!("his.azure.authority {raw:?} {why}"));
-    let url = url::Url::parse(raw).map_err(|e| bad(format!("is not a URL ({e})")))?;
-    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
-        return Err(bad("must be an https address (plain http only for this machine)".into()));
-    }
-    if url.cannot_be_a_base() || url.host_str().is_none() {
-        return Err(bad("is not an http(s) address with a host".into()));
-    }
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("must not carry a ?query, #fragment or user@".into()));
-    }
-    let mut path: Vec<String> =
-        url.path_segments().into_iter().flatten().filter(|s| !s.is_empty()).map(String::from).collect();
-    let last_is = |path: &[String], word: &str| path.last().is_some_and(|s| s.eq_ignore_ascii_case(word));
-    if last_is(&path, "token") {
-        path.pop();
-    }
-    if last_is(&path, "v2.0") && path.len() >= 2 && path[path.len() - 2].eq_ignore_ascii_case("oauth2") {
-        path.truncate(path.len() - 2);
-    } else if last_is(&path, "oauth2") {
-        path.pop();
-    }
-    if last_is(&path, "v2.0") {
-        path.pop();
-    }
-    let slot = match path.pop() {
-        None => TenantSlot::Setting,
-        Some(s) if s.eq_ignore_ascii_case(PLACEHOLDER) => TenantSlot::Setting,
-        Some(s) => TenantSlot::Named(s),
-    };
-    let placeholder_elsewhere = path.iter().any(|s| s.to_ascii_uppercase().contains(PLACEHOLDER))
-        || matches!(&slot, TenantSlot::Named(s) if s.to_ascii_uppercase().contains(PLACEHOLDER))
-        || url.host_str().is_some_and(|h| h.contains("{0}"));
-    if placeholder_elsewhere {
-        return Err(bad(
-            "may have {0} only as the last part of its path, like https://login.microsoftonline.com/{0}".into()
-        ));
-    }
-    let mut base = url;
-    base.set_path("");
-    Ok((base, path, slot))
-}
-
-fn check_tenant(tenant: &str, setting: &str) -> Result<(), HisError> {
-    if tenant.is_empty() || !tenant.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
-        return Err(HisError::Config(format!(
-            "{setting} {tenant:?} is not a tenant id or domain (like 00000000-0000-0000-0000-000000000000 or contoso.onmicrosoft.com)"
-        )));
-    }
-    Ok(())
-}
-
-/// The tenant `authority` names itself (MSAL's form,
-/// `https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0`), or
-/// `None` when it leaves the tenant to his.azure.tenant (`{0}`, or no path)
-/// or cannot be read (then [`AzureConfig::token_url`] says why).
-pub fn authority_tenant(authority: &str) -> Option<String> {
-    match parse_authority(authority).ok()?.2 {
-        TenantSlot::Named(t) => Some(t),
-        TenantSlot::Setting => None,
-    }
-}
-
-impl AzureConfig {
-    /// `<scheme>://<host>[:port]/<tenant>/oauth2/v2.0/token`, from any of
-    /// `https://login.microsoftonline.com/{0}` (also with `/` or MSAL's
-    /// `/v2.0` after it), `https://login.microsoftonline.com/` (the tenant
-    /// setting is appended), an authority naming its tenant
-    /// (`.../contoso.onmicrosoft.com`, `.../<tenant id>/v2.0`: used as is, the
-    /// tenant setting optional and, if different, overruled with a warning),
-    /// or the token endpoint itself. A path before the tenant is kept. Plain
-    /// http is accepted only for a server on this machine (tests, the sandbox).
-    pub fn token_url(&self) -> Result<url::Url, HisError> {
-        let (mut url, mut path, slot) = parse_authority(&self.authority_template)?;
-        let setting = self.tenant.trim();
-        let tenant = match slot {
-            TenantSlot::Named(named) => {
-                check_tenant(&named, "the tenant in his.azure.authority")?;
-                if !setting.is_empty() && !setting.eq_ignore_ascii_case(&named) {
-                    tracing::warn!(
-                        authority_tenant = %named,
-                        setting_tenant = %setting,
-                        "his.azure.authority names a tenant other than his.azure.tenant; using the authority's"
-                    );
-                }
-                named
-            }
-            TenantSlot::Setting if setting.is_empty() => {
-                return Err(HisError::Config(
-                    "his.azure.tenant is not set, and his.azure.authority does not name a tenant".into(),
-                ))
-            }
-            TenantSlot::Setting => {
-                check_tenant(setting, "his.azure.tenant")?;
-                setting.to_string()
-            }
-        };
-        path.extend([tenant, "oauth2".into(), "v2.0".into(), "token".into()]);
-        url.set_path(&path.join("/"));
-        Ok(url)
-    }
 }
 
 /// How CareDesk signs in to the SMS server, for messages.
@@ -290,6 +167,79 @@ impl TokenSource {
     }
 }
 
+/// What the token endpoint answered, as far as a failure needs it: never the body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Reply {
+    status: u16,
+    /// The media type only (`text/html`), when it is a plain one.
+    content_type: Option<String>,
+}
+
+impl Reply {
+    fn of(response: &reqwest::Response) -> Reply {
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .filter(|v| {
+                !v.is_empty() && v.len() <= 60 && v.chars().all(|c| c.is_ascii_alphanumeric() || "/+.-".contains(c))
+            });
+        Reply { status: response.status().as_u16(), content_type }
+    }
+
+    /// "the token endpoint answered HTTP 503 (text/html) with {what}"
+    fn describe(reply: Option<&Reply>, what: &str) -> String {
+        match reply {
+            Some(r) => format!(
+                "the token endpoint answered HTTP {}{} with {what}",
+                r.status,
+                r.content_type.as_deref().map(|c| format!(" ({c})")).unwrap_or_default()
+            ),
+            None => format!("the token endpoint answered with {what}"),
+        }
+    }
+}
+
+/// oauth2's reqwest client, noting the status and content type of the
+/// reply so an unreadable one can be told apart. (A closure returning an
+/// async block would do, but its future is not `Send` for every lifetime,
+/// which `tokio::spawn` needs.)
+struct Recording {
+    http: reqwest::Client,
+    reply: std::sync::Mutex<Option<Reply>>,
+}
+
+impl<'c> AsyncHttpClient<'c> for Recording {
+    type Error = HttpClientError<reqwest::Error>;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, Self::Error>> + Send + Sync + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let response = self.http.execute(request.try_into().map_err(Box::new)?).await.map_err(Box::new)?;
+            *self.reply.lock().unwrap_or_else(|p| p.into_inner()) = Some(Reply::of(&response));
+            let mut builder = oauth2::http::Response::builder().status(response.status());
+            for (name, value) in response.headers() {
+                builder = builder.header(name, value);
+            }
+            let body = response.bytes().await.map_err(Box::new)?;
+            builder.body(body.to_vec()).map_err(HttpClientError::Http)
+        })
+    }
+}
+
+/// OAuth2 error codes that name a credential or request problem: retrying
+/// unchanged cannot help, whatever the HTTP status.
+const PERMANENT_OAUTH_ERRORS: [&str; 6] = [
+    "invalid_client",
+    "unauthorized_client",
+    "invalid_scope",
+    "invalid_grant",
+    "invalid_request",
+    "unsupported_grant_type",
+];
+
 impl Azure {
     async fn fetch(&self) -> Result<Cached, HisError> {
         let client = BasicClient::new(ClientId::new(self.config.client_id.trim().to_string()))
@@ -298,12 +248,10 @@ impl Azure {
             .set_token_uri(self.token_url.clone());
         let scopes = self.config.scope.split_whitespace().map(|s| Scope::new(s.to_string()));
         let started = Instant::now();
-        let response = client
-            .exchange_client_credentials()
-            .add_scopes(scopes)
-            .request_async(&self.http)
-            .await
-            .map_err(|e| self.map_error(e))?;
+        let send = Recording { http: self.http.clone(), reply: Default::default() };
+        let result = client.exchange_client_credentials().add_scopes(scopes).request_async(&send).await;
+        let reply = send.reply.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let response = result.map_err(|e| self.map_error(e, reply.as_ref()))?;
         let lifetime = response.expires_in().unwrap_or(DEFAULT_LIFETIME);
         let margin = EXPIRY_MARGIN.min(lifetime / 2);
         tracing::debug!(lifetime_secs = lifetime.as_secs(), "got an Azure AD token for the hospital SMS server");
@@ -313,7 +261,13 @@ impl Azure {
         })
     }
 
-    fn map_error(&self, e: BasicRequestTokenError<HttpClientError<reqwest::Error>>) -> HisError {
+    /// Azure AD's refusal, with its OAuth2 error code exactly as sent
+    /// (`invalid_client`, ...) in `error`. Only those codes that name a
+    /// credential or request problem are final; a reply CareDesk cannot
+    /// read (an HTML 503 of an outage, garbage), a network failure,
+    /// `temporarily_unavailable` or `server_error` are retried: no token,
+    /// so nothing was sent. Bodies are never echoed.
+    fn map_error(&self, e: BasicRequestTokenError<HttpClientError<reqwest::Error>>, reply: Option<&Reply>) -> HisError {
         let secret = &[self.config.client_secret.expose()][..];
         let err = |error: &str, description: String, retryable: bool| HisError::AzureAuth {
             error: error.to_string(),
@@ -323,7 +277,9 @@ impl Azure {
         let e = match e {
             RequestTokenError::ServerResponse(r) => {
                 let code = r.error().as_ref().to_string();
-                let retryable = matches!(code.as_str(), "temporarily_unavailable" | "server_error");
+                let server_trouble = reply.is_some_and(|r| r.status >= 500);
+                let retryable = matches!(code.as_str(), "temporarily_unavailable" | "server_error")
+                    || (server_trouble && !PERMANENT_OAUTH_ERRORS.contains(&code.as_str()));
                 HisError::AzureAuth {
                     error: code,
                     description: r.error_description().map(|d| http::scrub(d.trim(), secret)),
@@ -333,20 +289,16 @@ impl Azure {
             RequestTokenError::Request(HttpClientError::Reqwest(r)) => match http::classify(&r) {
                 http::Failure::Timeout => err("timeout", "no answer in time".into(), true),
                 http::Failure::Connect(d) | http::Failure::Transport(d) => err("unreachable", d, true),
-                http::Failure::Builder(d) => err("request_failed", d, false),
+                http::Failure::Builder(d) => err("request_failed", d, true),
             },
-            RequestTokenError::Request(other) => err("request_failed", other.to_string(), false),
-            RequestTokenError::Parse(p, body) => err(
-                "unexpected_response",
-                format!(
-                    "at {}: {}; the answer began {:?}",
-                    p.path(),
-                    http::without_values(&p.inner().to_string()),
-                    http::snippet(&body, secret)
-                ),
-                false,
-            ),
-            RequestTokenError::Other(o) => err("unexpected_response", o, false),
+            RequestTokenError::Request(other) => err("request_failed", other.to_string(), true),
+            RequestTokenError::Parse(..) => {
+                err("unexpected_response", Reply::describe(reply, "a body that is not a token reply"), true)
+            }
+            RequestTokenError::Other(o) => {
+                let what = if o.contains("empty") { "an empty body" } else { "a body that is not a token reply" };
+                err("unexpected_response", Reply::describe(reply, what), true)
+            }
         };
         tracing::warn!(error = %e, "Azure AD refused a token for the hospital SMS server");
         e
@@ -357,104 +309,24 @@ impl Azure {
 mod tests {
     use super::*;
 
-    fn config(authority: &str, tenant: &str) -> AzureConfig {
-        AzureConfig {
-            authority_template: authority.into(),
-            tenant: tenant.into(),
-            client_id: "c".into(),
-            scope: "s".into(),
-            client_secret: Secret::new("x"),
-        }
-    }
-
-    const GUID: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-
     #[test]
-    fn authorities_in_every_form_give_the_v2_token_endpoint() {
-        let ms = "https://login.microsoftonline.com";
-        let contoso = format!("{ms}/contoso.onmicrosoft.com/oauth2/v2.0/token");
-        let tenant_url = format!("{ms}/{GUID}/oauth2/v2.0/token");
-        // (authority, his.azure.tenant, token endpoint)
-        let cases: Vec<(String, &str, String)> = vec![
-            (format!("{ms}/{{0}}"), GUID, tenant_url.clone()),
-            (format!("{ms}/{{0}}/"), GUID, tenant_url.clone()),
-            (format!("{ms}/{{0}}/v2.0"), GUID, tenant_url.clone()),
-            (format!("{ms}/{{0}}/v2.0/"), GUID, tenant_url.clone()),
-            (format!("{ms}/{{0}}/oauth2/v2.0/token"), GUID, tenant_url.clone()),
-            (format!("{ms}/{{0}}/oauth2/v2.0"), GUID, tenant_url.clone()),
-            (format!("{ms}/{{0}}/oauth2/token"), GUID, tenant_url.clone()),
-            (format!(" {ms}/{{0}} "), GUID, tenant_url.clone()),
-            (format!("{ms}/"), GUID, tenant_url.clone()),
-            (ms.to_string(), GUID, tenant_url.clone()),
-            (format!("{ms}/oauth2/v2.0/token"), GUID, tenant_url.clone()),
-            (String::new(), GUID, tenant_url.clone()),
-            (format!("{ms}/contoso.onmicrosoft.com"), "", contoso.clone()),
-            (format!("{ms}/contoso.onmicrosoft.com/"), "", contoso.clone()),
-            (format!("{ms}/contoso.onmicrosoft.com/v2.0"), "", contoso.clone()),
-            (format!("{ms}/contoso.onmicrosoft.com/oauth2/v2.0/token"), "", contoso.clone()),
-            (format!("{ms}/contoso.onmicrosoft.com/OAuth2/V2.0/Token"), "", contoso.clone()),
-            (format!("{ms}/{GUID}/v2.0"), "", tenant_url.clone()),
-            (format!("{ms}/{GUID}/v2.0"), GUID, tenant_url.clone()),
-            // The authority names the tenant: it wins over a different setting.
-            (format!("{ms}/contoso.onmicrosoft.com/v2.0"), GUID, contoso.clone()),
-            (
-                "https://login.microsoftonline.us/{0}/".into(),
-                "t1",
-                "https://login.microsoftonline.us/t1/oauth2/v2.0/token".into(),
-            ),
-            ("http://127.0.0.1:8080/{0}".into(), "t1", "http://127.0.0.1:8080/t1/oauth2/v2.0/token".into()),
-            ("http://localhost:8080/".into(), "t1", "http://localhost:8080/t1/oauth2/v2.0/token".into()),
-            ("http://[::1]:9/t2/v2.0".into(), "", "http://[::1]:9/t2/oauth2/v2.0/token".into()),
-            (
-                "https://proxy.example/aad/{0}/v2.0".into(),
-                "t1",
-                "https://proxy.example/aad/t1/oauth2/v2.0/token".into(),
-            ),
-        ];
-        for (authority, tenant, want) in cases {
-            let got = config(&authority, tenant).token_url().map(|u| u.to_string());
-            assert_eq!(got.as_deref(), Ok(want.as_str()), "{authority:?} with tenant {tenant:?}");
-        }
-    }
-
-    #[test]
-    fn bad_authorities_and_tenants_are_config_errors() {
-        let ms = "https://login.microsoftonline.com";
-        // (authority, his.azure.tenant, words in the error)
-        let cases = [
-            ("http://login.example/{0}", "t1", "https"),
-            ("ftp://login.example/{0}", "t1", "https"),
-            ("not a url", "t1", "not a URL"),
-            (&format!("{ms}/{{0}}") as &str, "", "his.azure.tenant is not set"),
-            (&format!("{ms}/") as &str, "", "his.azure.tenant is not set"),
-            (&format!("{ms}/{{0}}") as &str, "evil/../x", "not a tenant id"),
-            (&format!("{ms}/{{0}}") as &str, "a b", "not a tenant id"),
-            (&format!("{ms}/ev%2Fil/v2.0") as &str, "", "not a tenant id"),
-            (&format!("{ms}/{{0}}/x") as &str, "t1", "only as the last part"),
-            ("https://{0}.b2clogin.com/", "t1", "only as the last part"),
-            (&format!("{ms}/{{0}}?dc=x") as &str, "t1", "?query"),
-            ("https://user@login.microsoftonline.com/{0}", "t1", "user@"),
-        ];
-        for (authority, tenant, words) in cases {
-            match config(authority, tenant).token_url() {
-                Err(HisError::Config(m)) => assert!(m.contains(words), "{authority:?}: {m}"),
-                other => panic!("{authority:?} with {tenant:?}: {other:?}"),
+    fn a_failed_reply_is_described_by_status_and_media_type_only() {
+        let reply = |status: u16, content_type: Option<&str>| {
+            let mut b = oauth2::http::Response::builder().status(status);
+            if let Some(c) = content_type {
+                b = b.header("content-type", c);
             }
+            Reply::of(&reqwest::Response::from(b.body("<html>secret body</html>").unwrap()))
+        };
+        let cases = [
+            (reply(503, Some("text/html; charset=utf-8")), "HTTP 503 (text/html) with x"),
+            (reply(200, Some("Application/JSON")), "HTTP 200 (application/json) with x"),
+            (reply(502, None), "HTTP 502 with x"),
+            (reply(500, Some("text/html\"<script>")), "HTTP 500 with x"),
+        ];
+        for (r, want) in cases {
+            assert_eq!(Reply::describe(Some(&r), "x"), format!("the token endpoint answered {want}"), "{r:?}");
         }
-    }
-
-    #[test]
-    fn the_tenant_an_authority_names() {
-        let ms = "https://login.microsoftonline.com";
-        assert_eq!(
-            authority_tenant(&format!("{ms}/contoso.onmicrosoft.com/v2.0")).as_deref(),
-            Some("contoso.onmicrosoft.com")
-        );
-        assert_eq!(authority_tenant(&format!("{ms}/{GUID}")).as_deref(), Some(GUID));
-        for leaves_it in
-            [format!("{ms}/{{0}}"), format!("{ms}/{{0}}/v2.0"), format!("{ms}/"), String::new(), "nope".into()]
-        {
-            assert_eq!(authority_tenant(&leaves_it), None, "{leaves_it:?}");
-        }
+        assert_eq!(Reply::describe(None, "x"), "the token endpoint answered with x");
     }
 }

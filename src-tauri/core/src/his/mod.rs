@@ -1,6 +1,7 @@
 //! The hospital SMS server (spec 003): wire format, timestamps, auth and client.
 
 pub mod auth;
+mod authority;
 pub mod client;
 pub mod error;
 pub mod read;

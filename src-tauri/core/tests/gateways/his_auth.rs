@@ -196,6 +196,90 @@ async fn a_token_endpoint_that_is_not_azure_is_reported() {
     let e = his_azure(&server).numbers().await.unwrap_err();
     assert!(matches!(&e, HisError::AzureAuth { error, .. } if error == "unexpected_response"), "{e:?}");
     assert!(!e.may_have_been_accepted());
+    assert!(e.to_string().contains("answered HTTP 404") && !e.to_string().contains("Not Found"), "{e}");
+}
+
+async fn token_failure(template: ResponseTemplate) -> HisError {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).and(path(token_path())).respond_with(template).mount(&server).await;
+    Mock::given(path("/sms/")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&server).await;
+    his_azure(&server).numbers().await.unwrap_err()
+}
+
+const BODY_MARKER: &str = "Service Unavailable XYZZY-7";
+
+#[tokio::test]
+async fn an_html_503_from_the_token_endpoint_is_retried_without_echoing_the_body() {
+    let html =
+        format!("<html><head><title>{BODY_MARKER}</title></head><body>{CLIENT_SECRET} +18051234567</body></html>");
+    let e = token_failure(ResponseTemplate::new(503).set_body_raw(html, "text/html; charset=utf-8")).await;
+    match &e {
+        HisError::AzureAuth { error, description: Some(d), retryable: true } => {
+            assert_eq!(error, "unexpected_response");
+            assert_eq!(d, "the token endpoint answered HTTP 503 (text/html) with a body that is not a token reply");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(e.is_retryable() && !e.may_have_been_accepted(), "the outbox retries it: {e:?}");
+    let text = e.to_string();
+    for echoed in ["XYZZY", "Service Unavailable", "<html", CLIENT_SECRET, "8051234567"] {
+        assert!(!text.contains(echoed), "{echoed:?} echoed: {text}");
+    }
+}
+
+#[tokio::test]
+async fn unreadable_token_replies_are_retried_and_never_echoed() {
+    let cases = [
+        ResponseTemplate::new(200).set_body_raw(format!("{{\"garbage\": \"{BODY_MARKER}\"}}"), "application/json"),
+        ResponseTemplate::new(200).set_body_raw(format!("not json {BODY_MARKER}"), "application/json"),
+        ResponseTemplate::new(200).set_body_raw(format!("<html>{BODY_MARKER}</html>"), "text/html"),
+        ResponseTemplate::new(200)
+            .set_body_json(json!({ "token_type": "Bearer", "access_token": 5, "x": BODY_MARKER })),
+        ResponseTemplate::new(502).set_body_string(BODY_MARKER),
+        ResponseTemplate::new(503),
+        ResponseTemplate::new(200),
+    ];
+    for (i, template) in cases.into_iter().enumerate() {
+        let e = token_failure(template).await;
+        assert!(
+            matches!(&e, HisError::AzureAuth { error, retryable: true, .. } if error == "unexpected_response"),
+            "case {i}: {e:?}"
+        );
+        let text = e.to_string();
+        assert!(text.contains("the token endpoint answered HTTP"), "case {i}: {text}");
+        assert!(!text.contains("XYZZY") && !text.contains("garbage"), "case {i}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn oauth2_error_codes_are_kept_exactly_and_only_outages_are_retried() {
+    // (HTTP status, error, retryable)
+    let cases = [
+        (401, "invalid_client", false),
+        (400, "unauthorized_client", false),
+        (400, "invalid_scope", false),
+        (400, "invalid_grant", false),
+        (400, "invalid_request", false),
+        (400, "unsupported_grant_type", false),
+        (500, "invalid_client", false),
+        (503, "temporarily_unavailable", true),
+        (500, "server_error", true),
+        (400, "temporarily_unavailable", true),
+        (503, "some_new_outage_code", true),
+        (400, "some_new_code", false),
+    ];
+    for (status, code, retryable) in cases {
+        let body = json!({ "error": code, "error_description": "AADSTS7000215: Invalid client secret provided." });
+        let e = token_failure(ResponseTemplate::new(status).set_body_json(body)).await;
+        match &e {
+            HisError::AzureAuth { error, retryable: r, description } => {
+                assert_eq!((error.as_str(), *r), (code, retryable), "{status} {code}");
+                assert_eq!(description.as_deref(), Some("AADSTS7000215: Invalid client secret provided."));
+            }
+            other => panic!("{status} {code}: {other:?}"),
+        }
+        assert!(!e.may_have_been_accepted());
+    }
 }
 
 #[tokio::test]
