@@ -183,3 +183,29 @@ fn without_a_keyring_it_refuses_to_start_and_says_how_to_get_one() {
     );
     assert!(!dir.path().join("data").join("caredesk.db").exists(), "no plaintext (or any) database may be created");
 }
+
+#[test]
+fn send_exit_status_says_what_became_of_the_message() {
+    // No server configured: the built-in sandbox answers (its magic numbers refuse).
+    let (_dir, cli) = fresh();
+    let accepted = cli.run(&["send", "--patient", "ecm:1001", "--text", "exit codes", "--via", "his"]);
+    assert_eq!(accepted.code, Some(0), "{accepted:?}");
+    assert!(accepted.stdout.contains("accepted by his"), "{}", accepted.stdout);
+    let refused = cli.run(&["send", "--patient", "ecm:1001", "--to", "+15005550001", "--text", "x", "--via", "ecm"]);
+    assert_eq!(refused.code, Some(3), "{refused:?}");
+    assert!(refused.stdout.starts_with("not sent: ") && refused.stdout.contains("21211"), "{}", refused.stdout);
+    assert!(refused.stderr.contains("error: ") && refused.stderr.contains("21211"), "{}", refused.stderr);
+    let json =
+        cli.run(&["send", "--patient", "ecm:1001", "--to", "+15005550001", "--text", "x", "--via", "ecm", "--json"]);
+    assert_eq!(json.code, Some(3), "{json:?}");
+    let outcome: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(outcome["status"], "refused");
+    let bad = cli.run(&["send", "--patient", "ecm:1001", "--text", "  "]);
+    assert_eq!(bad.code, Some(1), "{bad:?}");
+    let usage = cli.run(&["send", "--text", "x"]);
+    assert_eq!(usage.code, Some(2), "{usage:?}");
+    let help = cli.ok(&["send", "--help"]).stdout;
+    for code in ["0  accepted", "3  refused", "4  queued or retrying", "5  checking", "6  uncertain"] {
+        assert!(help.contains(code), "{code} missing from:\n{help}");
+    }
+}

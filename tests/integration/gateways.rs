@@ -202,15 +202,20 @@ fn malformed_responses_5xx_and_timeouts_are_clear_errors_not_hangs() {
     // A 5xx may hide an accepted send: the message stays in the outbox, to be
     // checked against the server's sent list before any retry.
     sim.h().set_faults(Faults { error_5xx_rate: 1.0, ..Faults::default() });
-    let out = cli.ok(&["send", "--patient", "ecm:1001", "--text", "five hundred", "--via", "his"]).stdout;
+    let run = cli.run(&["send", "--patient", "ecm:1001", "--text", "five hundred", "--via", "his"]);
+    // 5: being checked; 4: retrying.
+    assert!(matches!(run.code, Some(4 | 5)), "{run:?}");
+    let out = run.stdout;
     assert!(out.contains("unknown yet whether") || out.contains("not sent yet"), "{out}");
     let outbox = cli.json(&["outbox", "--json"]);
     assert_eq!(outbox.as_array().map(Vec::len), Some(1), "{outbox}");
 
     sim.h().set_faults(Faults { timeout_rate: 1.0, ..Faults::default() });
     let started = Instant::now();
-    let out = cli.ok(&["send", "--patient", "ecm:1001", "--text", "slow", "--via", "his"]).stdout;
+    let run = cli.run(&["send", "--patient", "ecm:1001", "--text", "slow", "--via", "his"]);
     assert!(started.elapsed() < Duration::from_secs(30), "a timeout is bounded: {:?}", started.elapsed());
+    assert!(matches!(run.code, Some(4 | 5)), "{run:?}");
+    let out = run.stdout;
     assert!(
         out.contains("unknown yet whether") || out.contains("not sent yet"),
         "a timed-out send may have gone: {out}"

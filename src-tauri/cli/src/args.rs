@@ -36,6 +36,7 @@ pub enum Command {
         json: bool,
     },
     /// Send an SMS to a patient and wait for the gateway's answer.
+    #[command(after_help = crate::exit::send_help())]
     Send {
         /// CareDesk patient id, or ecm:N for an ECM patient id.
         #[arg(long)]

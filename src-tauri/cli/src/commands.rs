@@ -9,10 +9,21 @@ use caredesk_core::{
 
 use crate::{
     args::{Cli, Command, ConfigCommand, CredentialsCommand, ExportCommand, PatientsCommand},
+    exit::Exit,
     output,
 };
 
-pub fn run(cli: Cli) -> Result<(), CoreError> {
+/// Runs one command; `Err` is an error before anything happened (exit 1),
+/// `Ok` how it ended (see [`Exit`]).
+pub fn run(cli: Cli) -> Result<Exit, CoreError> {
+    if let Command::Send { patient, to, text, via, json } = cli.command {
+        let desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
+        return crate::gateway_commands::send(desk, patient, to, text, via, json);
+    }
+    run_other(cli).map(|()| Exit::Ok)
+}
+
+fn run_other(cli: Cli) -> Result<(), CoreError> {
     // The sandbox needs no data directory.
     if let Command::Sandbox { port, no_replies, fast, seed } = cli.command {
         return crate::gateway_commands::sandbox(port, no_replies, fast, seed);
@@ -20,9 +31,7 @@ pub fn run(cli: Cli) -> Result<(), CoreError> {
     let mut desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
     match cli.command {
         Command::Numbers { json } => crate::gateway_commands::numbers(desk, json),
-        Command::Send { patient, to, text, via, json } => {
-            crate::gateway_commands::send(desk, patient, to, text, via, json)
-        }
+        Command::Send { .. } => unreachable!("handled in run"),
         Command::Call { patient, to, json } => crate::gateway_commands::call(desk, patient, to, json),
         Command::Sandbox { .. } => unreachable!("handled above"),
         Command::Export(c) => export(&desk, c),

@@ -5,12 +5,12 @@ use std::sync::Mutex;
 use caredesk_core::{
     gateways::{GatewayPlan, Gateways, Mode},
     sandbox::{self, Sandbox, SandboxOptions},
-    send::{self, SendStatus, SmsRequest},
+    send::{self, SmsRequest},
     store::Route,
     CoreError, Desk,
 };
 
-use crate::output::line;
+use crate::{exit::Exit, output::line};
 
 pub fn runtime() -> Result<tokio::runtime::Runtime, CoreError> {
     tokio::runtime::Builder::new_multi_thread()
@@ -53,6 +53,8 @@ pub fn numbers(desk: Desk, json: bool) -> Result<(), CoreError> {
     })
 }
 
+/// Sends and waits for the gateway; the outcome is printed (the sentence,
+/// or JSON with `--json`) whatever it is, and its [`Exit`] returned.
 pub fn send(
     desk: Desk,
     patient: String,
@@ -60,7 +62,7 @@ pub fn send(
     text: String,
     via: Option<String>,
     json: bool,
-) -> Result<(), CoreError> {
+) -> Result<Exit, CoreError> {
     let desk = Mutex::new(desk);
     runtime()?.block_on(async {
         let gw = connect(&desk).await?;
@@ -78,18 +80,14 @@ pub fn send(
         let outcome = outcome?;
         if json {
             line(serde_json::to_string_pretty(&outcome).expect("outcome serializes"));
+        } else {
+            line(outcome.describe());
         }
-        // Accepted and queued-for-retry are not failures of the command; a
-        // refusal or an unknown fate is.
-        match outcome.status {
-            SendStatus::Refused | SendStatus::Uncertain => Err(CoreError::InvalidMessage(outcome.describe())),
-            _ => {
-                if !json {
-                    line(outcome.describe());
-                }
-                Ok(())
-            }
+        let exit = Exit::of_send(outcome.status);
+        if exit.is_failure() {
+            eprintln!("error: {}", outcome.error.clone().unwrap_or_else(|| outcome.describe()));
         }
+        Ok(exit)
     })
 }
 

@@ -3,6 +3,7 @@
 mod args;
 mod commands;
 mod engine_commands;
+mod exit;
 mod gateway_commands;
 mod output;
 
@@ -21,10 +22,10 @@ fn main() -> ExitCode {
         )
         .init();
     match commands::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(exit) => exit.into(),
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            exit::Exit::Error.into()
         }
     }
 }
