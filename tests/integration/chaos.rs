@@ -201,8 +201,12 @@ fn run(profile: Profile) -> Counts {
                 let patient = 2000 + next_patient % PATIENTS;
                 next_patient += 1;
                 let text = format!("Primename, Šimkutė: vizitas Nr. {} rytoj, 321 kab.", queued.len());
-                let req =
-                    SmsRequest { patient: format!("ecm:{patient}"), to: None, text: text.clone(), via: Some(Route::His) };
+                let req = SmsRequest {
+                    patient: format!("ecm:{patient}"),
+                    to: None,
+                    text: text.clone(),
+                    via: Some(Route::His),
+                };
                 let q = outbox::enqueue(&desk, req).unwrap_or_else(|e| panic!("enqueue failed: {e}"));
                 queued.push(Queued { message_id: q.message_id, to: q.to, text });
             }
@@ -286,7 +290,9 @@ fn run(profile: Profile) -> Counts {
             1 if !open_or_failed && holds_its_own => counts.accepted += 1,
             0 => {
                 counts.lost += 1;
-                counts.problems.push(format!("{:?} never reached the server; recorded as {db_state} ({error_code:?})", q.text));
+                counts
+                    .problems
+                    .push(format!("{:?} never reached the server; recorded as {db_state} ({error_code:?})", q.text));
             }
             1 => {
                 counts.lost += 1;

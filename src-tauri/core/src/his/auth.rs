@@ -292,6 +292,17 @@ impl Azure {
                 http::Failure::Builder(d) => err("request_failed", d, true),
             },
             RequestTokenError::Request(other) => err("request_failed", other.to_string(), true),
+            // A 4xx page that is no OAuth2 reply (an HTML 404): the
+            // authority is wrong, which waiting does not fix.
+            RequestTokenError::Parse(..)
+                if reply.is_some_and(|r| (400..500).contains(&r.status) && ![408, 429].contains(&r.status)) =>
+            {
+                err(
+                    "not_a_token_endpoint",
+                    Reply::describe(reply, "a page that is not Azure AD's token endpoint"),
+                    false,
+                )
+            }
             RequestTokenError::Parse(..) => {
                 err("unexpected_response", Reply::describe(reply, "a body that is not a token reply"), true)
             }

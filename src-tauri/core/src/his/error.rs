@@ -86,6 +86,7 @@ fn azure_hint(error: &str, description: Option<&str>) -> &'static str {
         "unauthorized_client" => "Check his.azure.client_id and his.azure.tenant",
         "invalid_scope" | "invalid_resource" => "Check his.azure.scope (like api://<app id>/.default)",
         "unreachable" | "timeout" => "Check his.azure.authority and the network connection",
+        "not_a_token_endpoint" => "Check his.azure.authority (like https://login.microsoftonline.com/{0})",
         _ => "Check his.azure.authority, his.azure.tenant, his.azure.client_id, his.azure.scope and the secret his-client-secret",
     }
 }

@@ -186,6 +186,8 @@ async fn other_azure_errors_point_at_the_right_setting() {
     }
 }
 
+/// A wrong authority answers with a page that is no OAuth2 reply: waiting
+/// does not fix it, so the route pauses and says what to check.
 #[tokio::test]
 async fn a_token_endpoint_that_is_not_azure_is_reported() {
     let server = MockServer::start().await;
@@ -194,9 +196,16 @@ async fn a_token_endpoint_that_is_not_azure_is_reported() {
         .mount(&server)
         .await;
     let e = his_azure(&server).numbers().await.unwrap_err();
-    assert!(matches!(&e, HisError::AzureAuth { error, .. } if error == "unexpected_response"), "{e:?}");
-    assert!(!e.may_have_been_accepted());
-    assert!(e.to_string().contains("answered HTTP 404") && !e.to_string().contains("Not Found"), "{e}");
+    assert!(
+        matches!(&e, HisError::AzureAuth { error, retryable: false, .. } if error == "not_a_token_endpoint"),
+        "{e:?}"
+    );
+    assert!(!e.may_have_been_accepted() && e.is_credential_failure(), "the route pauses");
+    let text = e.to_string();
+    assert!(
+        text.contains("answered HTTP 404") && text.contains("his.azure.authority") && !text.contains("Not Found"),
+        "{text}"
+    );
 }
 
 async fn token_failure(template: ResponseTemplate) -> HisError {
