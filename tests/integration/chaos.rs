@@ -44,13 +44,13 @@ use caredesk_core::{
 use caredesk_tests::{require_keyring, DESK_TZ};
 
 /// SMS queued by the coordinator, per profile.
-const SENDS: usize = 360;
+const SENDS: usize = 900;
 /// Replies injected from roster numbers while the loop runs (the simulated
 /// patients add their own on top), per profile.
-const INJECTED_REPLIES: usize = 180;
+const INJECTED_REPLIES: usize = 450;
 /// Queued and injected per cycle, interleaved with the engine's steps.
-const SEND_BATCH: usize = 60;
-const REPLY_BATCH: usize = 30;
+const SEND_BATCH: usize = 90;
+const REPLY_BATCH: usize = 45;
 const PATIENTS: i64 = 20;
 const MAX_CYCLES: usize = 600;
 const MAX_TIME: Duration = Duration::from_secs(240);

@@ -1,10 +1,18 @@
-//! The crash test: real `caredesk send` and `caredesk sync` processes,
-//! configured against a sandbox (with sends that fail after acceptance,
-//! failing polls and simulated replies), are killed with SIGKILL at random
-//! points, round after round. Then CareDesk is restarted and settles: the
-//! database passes `PRAGMA integrity_check`, every message it recorded is on
-//! the server exactly once and accepted, the server holds no SMS CareDesk
-//! does not know, and every reply on the server is stored exactly once.
+//! The crash suite, once per server profile (`spec`, `dotnet`, `skewed`,
+//! `transliterating`, `lagging`): real `caredesk send` and `caredesk sync`
+//! processes, configured against a sandbox (with sends that fail after
+//! acceptance, failing polls and simulated replies), are killed with
+//! SIGKILL at random points, round after round. Then CareDesk is restarted
+//! and settles: the database passes `PRAGMA integrity_check`, every message
+//! it recorded is on the server exactly once and accepted, the server holds
+//! no SMS CareDesk does not know, and every reply on the server is stored
+//! exactly once. The counts are printed per profile.
+//!
+//! The CareDesk processes run with `TZ=America/Los_Angeles` (and so does
+//! this binary, which has its own `main` to set it before any thread
+//! starts); each server keeps its times elsewhere (see `server_zone`).
+//! Arguments: profile names to run (all by default), and the names of the
+//! other tests (`check`, `sigterm`) to run only those.
 //!
 //! The restart is the app's: `outbox::recover` (what the app's engine runs
 //! at start) and then `caredesk sync --once` until the outbox is empty.
@@ -25,13 +33,14 @@ use std::{
 use caredesk_core::{
     his::wire::MessageType,
     outbox, paths,
-    sandbox::{self, magic, Faults, Inbound, SandboxOptions},
+    sandbox::{self, magic, Faults, Inbound, Profile, SandboxOptions},
     secrets::{platform_store, Credentials},
     store::Database,
     Desk, DeskOptions,
 };
-use caredesk_tests::{require_keyring, write_file, ChildGuard, Cli, Sim};
+use caredesk_tests::{require_keyring, write_file, ChildGuard, Cli, Sim, DESK_TZ};
 
+/// Kill rounds per profile.
 const ROUNDS: usize = 25;
 /// `caredesk send` processes started in each round, next to one `caredesk sync`.
 const SENDS_PER_ROUND: usize = 3;
@@ -67,6 +76,19 @@ fn crash_faults() -> Faults {
     Faults { accept_then_fail_rate: 0.2, poll_error_rate: 0.1, ..Faults::default() }
 }
 
+/// Where each profile's server keeps its time (none is the desk's).
+fn server_zone(profile: Profile) -> Option<chrono::FixedOffset> {
+    match profile {
+        Profile::Spec | Profile::Lagging => chrono::FixedOffset::east_opt(2 * 3600),
+        Profile::Transliterating => chrono::FixedOffset::east_opt(9 * 3600),
+        Profile::Dotnet | Profile::Skewed => None,
+    }
+}
+
+fn sandbox_options(profile: Profile, replies: bool, faults: Faults) -> SandboxOptions {
+    SandboxOptions { replies, faults, profile, server_zone: server_zone(profile), ..SandboxOptions::for_tests() }
+}
+
 /// A CLI on a fresh data directory configured for the sandbox as real servers.
 fn configured(sim: &Sim, dir: &Path) -> Cli {
     let cli = Cli::new(&dir.join("data"));
@@ -78,6 +100,8 @@ fn configured(sim: &Sim, dir: &Path) -> Cli {
     cli.ok(&["config", "set", "sync.interval_secs", "1"]);
     cli.ok(&["config", "set", "sms.rate_per_sec", "0"]);
     cli.ok(&["config", "set", "sms.via", "his"]);
+    // The sandbox's lagging server lists a send 0.4 s after taking it.
+    cli.ok(&["config", "set", "his.outgoing_lag_secs", "1"]);
     cli.run_stdin(&["credentials", "set", "his-token"], sandbox::SANDBOX_HIS_TOKEN).expect_ok();
     cli.run_stdin(&["credentials", "set", "ecm-token"], sandbox::SANDBOX_ECM_TOKEN).expect_ok();
     let mut roster = String::from("ecm_patient_id,name,phone\n");
@@ -139,11 +163,11 @@ fn open_rows(cli: &Cli) -> Vec<serde_json::Value> {
     cli.json(&["outbox", "--json"]).as_array().cloned().unwrap_or_default()
 }
 
-#[test]
-fn sigkill_during_sends_and_sync_loses_nothing_and_sends_nothing_twice() {
-    require_keyring();
+/// SIGKILL rounds against one profile's server; returns the problems found
+/// (empty: none).
+fn sigkill_during_sends_and_sync_loses_nothing_and_sends_nothing_twice(profile: Profile) -> Vec<String> {
     let started = Instant::now();
-    let sim = Sim::start(SandboxOptions { replies: true, faults: crash_faults(), ..SandboxOptions::for_tests() });
+    let sim = Sim::start(sandbox_options(profile, true, crash_faults()));
     let dir = tempfile::tempdir().unwrap();
     let cli = configured(&sim, dir.path());
     let log = dir.path().join("processes.log");
@@ -155,7 +179,7 @@ fn sigkill_during_sends_and_sync_loses_nothing_and_sends_nothing_twice() {
         for k in 0..SENDS_PER_ROUND {
             let (id, _) = PATIENTS[(round * SENDS_PER_ROUND + k) % PATIENTS.len()];
             let patient = format!("ecm:{id}");
-            let text = format!("crash {round}-{k}");
+            let text = format!("Šimkutė, vizitas {round}-{k} rytoj");
             children.push(spawn(&cli, &["send", "--patient", &patient, "--text", &text, "--via", "his"], &log));
             started_sends += 1;
         }
@@ -194,7 +218,10 @@ fn sigkill_during_sends_and_sync_loses_nothing_and_sends_nothing_twice() {
     // A check of an ambiguous send killed half-way must not keep its claim
     // through the app's recovery (see `a_reconciliation_check_killed_half_way_is_redone_after_restart`).
     let checks_left_claimed = expire_stale_check_claims(&cli.data_dir);
-    assert_eq!(checks_left_claimed, 0, "the app's recovery released every claim of a killed check");
+    let mut problems = Vec::new();
+    if checks_left_claimed != 0 {
+        problems.push(format!("{checks_left_claimed} claims of killed checks survived the app's recovery"));
+    }
     let mut tries = 0;
     loop {
         tries += 1;
@@ -203,12 +230,13 @@ fn sigkill_during_sends_and_sync_loses_nothing_and_sends_nothing_twice() {
         if open.is_empty() {
             break;
         }
-        assert!(
-            tries < 40,
-            "the outbox did not drain after {tries} sync runs: {open:#?}\nlast sync:\n{}{}",
-            run.stdout,
-            run.stderr
-        );
+        if tries >= 40 {
+            problems.push(format!(
+                "the outbox did not drain after {tries} sync runs: {open:#?}\nlast sync:\n{}{}",
+                run.stdout, run.stderr
+            ));
+            break;
+        }
         std::thread::sleep(Duration::from_millis(300));
     }
     // No more replies: a last clean poll stores everything on the server.
@@ -228,7 +256,6 @@ fn sigkill_during_sends_and_sync_loses_nothing_and_sends_nothing_twice() {
 
     // Sends: what CareDesk recorded is on the server exactly once, accepted,
     // under the server id it recorded.
-    let mut problems = Vec::new();
     let mut recorded: Vec<(i64, String, String, String, Option<i64>)> = Vec::new();
     {
         let mut stmt = conn
@@ -311,8 +338,9 @@ fn sigkill_during_sends_and_sync_loses_nothing_and_sends_nothing_twice() {
     let phantoms: Vec<&i64> = stored.keys().filter(|id| !incoming_ids.contains(id)).collect();
     let stored_total: i64 = stored.values().sum();
 
+    let name = profile.name();
     println!(
-        "crash: rounds {ROUNDS}, kills {kills} (of {processes} processes), sends started {started_sends}, \
+        "crash [{name}]: rounds {ROUNDS}, kills {kills} (of {processes} processes), sends started {started_sends}, \
          sends recorded {}, server sms {}, duplicates {duplicates}, lost {lost}, unknown to CareDesk {}; \
          replies {} stored {stored_total}, missing {missing}, duplicate {dup_replies}; integrity {integrity}",
         recorded.len(),
@@ -321,34 +349,35 @@ fn sigkill_during_sends_and_sync_loses_nothing_and_sends_nothing_twice() {
         incoming.len(),
     );
     println!(
-        "crash: left in flight after the CLI restarted: {} (claims hold for the outbox lease); \
-         recovered at app start: {recovered}; ambiguous rows still claimed by a killed check: \
-         {checks_left_claimed}; sync runs to drain: {tries}; rounds {:.1} s, total {:.1} s",
+        "crash [{name}]: left in flight after the CLI restarted: {} (claims hold for the outbox lease); \
+         recovered at app start: {recovered}; sync runs to drain: {tries}; rounds {:.1} s, total {:.1} s",
         stuck.len(),
         rounds_took.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
-
-    assert_eq!(integrity, "ok");
-    assert_eq!(fk_problems, 0, "foreign keys hold");
-    assert_eq!(open_outbox, 0, "the outbox is empty");
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
-    assert_eq!((duplicates, lost, missing, dup_replies), (0, 0, 0, 0));
-    assert!(phantoms.is_empty(), "inbound rows the server does not have: {phantoms:?}");
-    assert_eq!(accepted, recorded.len());
-    assert_eq!(state.his_sends.len(), recorded.len(), "one SMS on the server per recorded message");
-    assert!(kills > ROUNDS, "processes were killed while running ({kills})");
-    assert!(!recorded.is_empty() && recorded.len() <= started_sends);
-    assert!(incoming.len() >= ROUNDS * REPLIES_PER_ROUND);
+    let mut check = |ok: bool, what: String| {
+        if !ok {
+            problems.push(what);
+        }
+    };
+    check(integrity == "ok", format!("integrity check: {integrity}"));
+    check(fk_problems == 0, format!("{fk_problems} foreign key problems"));
+    check(open_outbox == 0, format!("{open_outbox} rows left open in the outbox"));
+    check((duplicates, lost, missing, dup_replies) == (0, 0, 0, 0), "duplicates, lost or missing messages".into());
+    check(phantoms.is_empty(), format!("inbound rows the server does not have: {phantoms:?}"));
+    check(accepted == recorded.len(), format!("{accepted} of {} recorded messages accepted", recorded.len()));
+    check(state.his_sends.len() == recorded.len(), "not one SMS on the server per recorded message".into());
+    check(kills > ROUNDS, format!("only {kills} processes were killed while running"));
+    check(!recorded.is_empty() && recorded.len() <= started_sends, format!("{} messages recorded", recorded.len()));
+    check(incoming.len() >= ROUNDS * REPLIES_PER_ROUND, format!("only {} replies on the server", incoming.len()));
+    problems
 }
 
 /// A check of an ambiguous send (the server's Outgoing list read before any
 /// retry) is killed while its request is under way. After a restart the
 /// message must be checked again and settled at once, not left claimed by
 /// a process that no longer exists.
-#[test]
 fn a_reconciliation_check_killed_half_way_is_redone_after_restart() {
-    require_keyring();
     let sim = Sim::start(SandboxOptions { replies: false, ..SandboxOptions::for_tests() });
     let dir = tempfile::tempdir().unwrap();
     let cli = configured(&sim, dir.path());
@@ -393,4 +422,118 @@ fn a_reconciliation_check_killed_half_way_is_redone_after_restart() {
     }
     assert!(open.is_empty(), "the interrupted check was not redone after the restart: {open:#?}");
     assert_eq!(sim.h().state().sends_to("+18055550100", "checked twice?"), 1, "sent exactly once");
+}
+
+/// `caredesk sync` stops at once on SIGTERM while a cycle is under way (a
+/// send hangs on a slow server), and releases the message it had in hand:
+/// nothing waits out the outbox lease, and the message goes once.
+fn sync_stops_promptly_on_sigterm_and_releases_its_claim() {
+    let sim = Sim::start(SandboxOptions { replies: false, ..SandboxOptions::for_tests() });
+    let dir = tempfile::tempdir().unwrap();
+    let cli = configured(&sim, dir.path());
+    let log = dir.path().join("processes.log");
+    cli.ok(&["config", "set", "http.timeout_secs", "30"]);
+    // A message waits in the outbox (queued as the app queues it), and the
+    // server becomes very slow.
+    {
+        let desk = Desk::open(DeskOptions { data_dir: Some(cli.data_dir.clone()), ..Default::default() }).unwrap();
+        let req = caredesk_core::send::SmsRequest {
+            patient: "ecm:1001".into(),
+            to: None,
+            text: "stop me gently".into(),
+            via: Some(caredesk_core::store::Route::His),
+        };
+        outbox::enqueue(&Mutex::new(desk), req).unwrap();
+    }
+    sim.h().set_faults(Faults { latency_ms: 20_000, ..Faults::default() });
+    let db_claimed =
+        |sql: &str| open_database(&cli.data_dir).conn().query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    let mut sync = spawn(&cli, &["sync"], &log);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while db_claimed("SELECT count(*) FROM outbox WHERE claim_token IS NOT NULL") == 0 {
+        assert!(Instant::now() < deadline, "the sync never took the message");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let signalled = Instant::now();
+    let _ = std::process::Command::new("kill").arg("-TERM").arg(sync.id().to_string()).status();
+    let mut child = sync.0.take().unwrap();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(signalled.elapsed() < Duration::from_secs(5), "caredesk sync did not stop within 5 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = signalled.elapsed();
+    assert!(status.success(), "{status:?}: {}", std::fs::read_to_string(&log).unwrap_or_default());
+    assert_eq!(
+        db_claimed("SELECT count(*) FROM outbox WHERE claim_token IS NOT NULL"),
+        0,
+        "no claim is left to wait out"
+    );
+    assert_eq!(
+        db_claimed("SELECT count(*) FROM outbox WHERE state = 'ambiguous'"),
+        1,
+        "it is checked before any retry"
+    );
+    assert!(std::fs::read_to_string(&log).unwrap_or_default().contains("stopped by SIGTERM"));
+    println!("crash [sigterm]: caredesk sync stopped {} ms after SIGTERM, its claim released", took.as_millis());
+    // It goes once, after its check.
+    sim.h().set_faults(Faults::default());
+    for _ in 0..10 {
+        let _ = cli.run(&["sync", "--once"]);
+        if open_rows(&cli).is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(open_rows(&cli).is_empty(), "{:#?}", open_rows(&cli));
+    assert!(sim.h().state().sends_to("+18055550100", "stop me gently") <= 1, "never twice");
+}
+
+fn main() {
+    // The desk's zone, before any thread can read the environment; the
+    // CareDesk processes inherit it.
+    std::env::set_var("TZ", DESK_TZ);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    require_keyring();
+    let wanted: Vec<Profile> = args.iter().filter_map(|a| Profile::parse(a)).collect();
+    let only_others = args.iter().any(|a| a == "check" || a == "sigterm");
+    let profiles: Vec<Profile> = match (wanted.is_empty(), only_others) {
+        (false, _) => wanted,
+        (true, true) => Vec::new(),
+        (true, false) => Profile::ALL.to_vec(),
+    };
+    let run_all = args.iter().all(|a| Profile::parse(a).is_none() && a != "check" && a != "sigterm");
+    let started = Instant::now();
+    let mut failed = Vec::new();
+    for profile in profiles {
+        let problems = sigkill_during_sends_and_sync_loses_nothing_and_sends_nothing_twice(profile);
+        if !problems.is_empty() {
+            eprintln!("crash [{}] FAILED ({} problems):\n  {}", profile.name(), problems.len(), problems.join("\n  "));
+            failed.push(profile.name().to_string());
+        }
+    }
+    let others: [(&str, fn()); 2] = [
+        ("check", a_reconciliation_check_killed_half_way_is_redone_after_restart),
+        ("sigterm", sync_stops_promptly_on_sigterm_and_releases_its_claim),
+    ];
+    for (name, test) in others {
+        if run_all || args.iter().any(|a| a == name) {
+            if let Err(e) = std::panic::catch_unwind(test) {
+                let why =
+                    e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
+                eprintln!("crash [{name}] FAILED: {}", why.unwrap_or_default());
+                failed.push(name.to_string());
+            }
+        }
+    }
+    println!("crash: desk in {DESK_TZ}, {:.1} s", started.elapsed().as_secs_f64());
+    if !failed.is_empty() {
+        eprintln!("crash: failed: {}", failed.join(", "));
+        std::process::exit(1);
+    }
 }

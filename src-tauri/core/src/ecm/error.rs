@@ -83,7 +83,7 @@ pub fn detect_twilio(errors: &[String]) -> Option<TwilioCode> {
     let has = |words: &[&str]| words.iter().any(|w| all.contains(w));
     if has(&["is not a valid phone number", "not a valid mobile number"]) {
         Some(TwilioCode::InvalidTo)
-    } else if has(&["cannot be reached", "unreachable"]) {
+    } else if has(&["phone number cannot be reached", "number cannot be reached"]) {
         Some(TwilioCode::Unreachable)
     } else if all.contains(&TwilioCode::OptedOut.twilio_message().to_ascii_lowercase()) {
         Some(TwilioCode::OptedOut)
