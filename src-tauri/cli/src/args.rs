@@ -126,7 +126,23 @@ pub enum Command {
         /// Seed for faults and replies.
         #[arg(long)]
         seed: Option<u64>,
+        /// How the hospital SMS server behaves: spec (the spec's examples),
+        /// dotnet (an ASP.NET Core server: camelCase, numeric enums, null
+        /// lists, Int32 ExternalKey, UTC lists, +02:00 answers), skewed (its
+        /// clock 7 minutes behind, UTC+05:30, no offsets), transliterating
+        /// (stores texts without diacritics), lagging (lists a send only
+        /// seconds after taking it).
+        #[arg(long, default_value = "spec", value_parser = ["spec", "dotnet", "skewed", "transliterating", "lagging"])]
+        profile: String,
+        /// The server's UTC offset, like +02:00 (default: the profile's;
+        /// for spec, this computer's zone).
+        #[arg(long, value_parser = parse_offset)]
+        server_zone: Option<chrono::FixedOffset>,
     },
+}
+
+fn parse_offset(s: &str) -> Result<chrono::FixedOffset, String> {
+    s.trim().parse::<chrono::FixedOffset>().map_err(|_| format!("{s:?} is not a UTC offset like +02:00 or -05:00"))
 }
 
 #[derive(Debug, Subcommand)]

@@ -25,8 +25,9 @@ pub fn run(cli: Cli) -> Result<Exit, CoreError> {
 
 fn run_other(cli: Cli) -> Result<(), CoreError> {
     // The sandbox needs no data directory.
-    if let Command::Sandbox { port, no_replies, fast, seed } = cli.command {
-        return crate::gateway_commands::sandbox(port, no_replies, fast, seed);
+    if let Command::Sandbox { port, no_replies, fast, seed, profile, server_zone } = cli.command {
+        let profile = caredesk_core::sandbox::Profile::parse(&profile).unwrap_or_default();
+        return crate::gateway_commands::sandbox(port, no_replies, fast, seed, profile, server_zone);
     }
     let mut desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
     match cli.command {

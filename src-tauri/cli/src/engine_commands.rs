@@ -4,8 +4,11 @@
 use std::sync::{Arc, Mutex};
 
 use caredesk_core::{
-    engine, inbox_sync,
+    engine,
+    gateways::GatewayPlan,
+    inbox_sync,
     outbox::{self, SendLimiter},
+    sandbox::SandboxOptions,
     store::Route,
     threads, CoreError, Desk,
 };
@@ -54,7 +57,8 @@ pub fn sync(desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
     runtime()?.block_on(async {
         let stop = stop_signal()?;
         tokio::pin!(stop);
-        let gw = connect(&desk).await?;
+        let mut gw = connect(&desk).await?;
+        let mut plan_digest = GatewayPlan::from_desk(&lock(&desk))?.fingerprint();
         let rate = lock(&desk).setting("sms.rate_per_sec")?.and_then(|v| v.parse().ok()).unwrap_or(1.0);
         let limiter = SendLimiter::new(rate);
         let interval = lock(&desk).setting("sync.interval_secs")?.and_then(|v| v.parse().ok()).unwrap_or(10u64);
@@ -62,6 +66,15 @@ pub fn sync(desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
         let mut failed = false;
         let mut stopped_by = None;
         loop {
+            // A secret or a server setting changed (Settings, `caredesk
+            // credentials set`): connect with the new ones.
+            let plan = GatewayPlan::from_desk(&lock(&desk))?;
+            if plan.fingerprint() != plan_digest {
+                plan_digest = plan.fingerprint();
+                let old = std::mem::replace(&mut gw, plan.connect(SandboxOptions::default()).await?);
+                old.shutdown().await;
+                eprintln!("note: the server settings or secrets changed; connected again");
+            }
             let report = tokio::select! {
                 report = engine::cycle(&desk, &gw, None, &limiter, first) => report,
                 why = &mut stop => {

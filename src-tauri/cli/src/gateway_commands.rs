@@ -118,17 +118,31 @@ pub fn call(desk: Desk, patient: String, to: Option<String>, json: bool) -> Resu
 }
 
 /// Runs the sandbox in the foreground until Ctrl+C or SIGTERM.
-pub fn sandbox(port: Option<u16>, no_replies: bool, fast: bool, seed: Option<u64>) -> Result<(), CoreError> {
+pub fn sandbox(
+    port: Option<u16>,
+    no_replies: bool,
+    fast: bool,
+    seed: Option<u64>,
+    profile: caredesk_core::sandbox::Profile,
+    server_zone: Option<chrono::FixedOffset>,
+) -> Result<(), CoreError> {
     runtime()?.block_on(async {
         let mut options = if fast { SandboxOptions::for_tests() } else { SandboxOptions::default() };
         options.port = port;
         options.replies = !no_replies;
+        options.profile = profile;
+        options.server_zone = server_zone;
         if seed.is_some() {
             options.seed = seed;
         }
         let handle =
             Sandbox::start(options).await.map_err(|e| CoreError::Io(format!("cannot start the sandbox: {e}")))?;
-        line(format!("CareDesk sandbox listening on {}", handle.base_url()));
+        line(format!(
+            "CareDesk sandbox listening on {} (server profile {}: {})",
+            handle.base_url(),
+            profile.name(),
+            profile.describe()
+        ));
         line(format!(
             "  hospital SMS server  his.base_url = {}   (bearer token: {})",
             handle.his_base_url(),

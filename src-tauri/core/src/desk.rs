@@ -161,6 +161,11 @@ impl Desk {
     /// A route paused because its server refused CareDesk's credentials
     /// resumes when one of its settings or secrets changes.
     fn resume_after_change(&self, key: &str) -> Result<()> {
+        // Another server (or the sandbox instead of a server): what was
+        // learnt of the old one's clock does not hold.
+        if matches!(key, "his.base_url" | "servers.mode") {
+            self.db.forget_server_clock(crate::inbox_sync::clock::HIS)?;
+        }
         let route = match key.split('.').next() {
             Some("his") => Route::His,
             Some("ecm") => Route::Ecm,

@@ -144,6 +144,33 @@ impl GatewayPlan {
         })
     }
 
+    /// A digest of everything the plan connects with (addresses, settings and
+    /// secrets), kept in memory only: a long-running process reconnects when
+    /// it changes (a secret replaced in Settings or by `caredesk credentials`).
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (self.mode == Mode::Sandbox, self.http.timeout, self.default_route.as_str(), &self.his_from).hash(&mut h);
+        match &self.his {
+            Ok(cfg) => {
+                cfg.base_url.as_str().hash(&mut h);
+                match &cfg.auth {
+                    HisAuth::Bearer(t) => ("bearer", t.expose()).hash(&mut h),
+                    HisAuth::Azure(a) => {
+                        ("azure", &a.authority_template, &a.tenant, &a.client_id, &a.scope, a.client_secret.expose())
+                            .hash(&mut h)
+                    }
+                }
+            }
+            Err(e) => e.to_string().hash(&mut h),
+        }
+        match &self.ecm {
+            Ok((url, token)) => (url.as_str(), token.expose()).hash(&mut h),
+            Err(e) => e.to_string().hash(&mut h),
+        }
+        h.finish()
+    }
+
     /// Connects: builds the clients, and in sandbox mode starts the sandbox
     /// on a free loopback port (call inside a tokio runtime).
     pub async fn connect(self, sandbox_options: SandboxOptions) -> Result<Gateways> {

@@ -15,6 +15,12 @@ pub struct SyncView {
     pub next_sync: Option<String>,
     pub last_error: Option<String>,
     pub interval_secs: u64,
+    /// Routes whose server refused CareDesk's credentials: their messages wait.
+    pub paused: Vec<caredesk_core::store::RoutePause>,
+    /// Messages from the hospital SMS server that could not be read (skipped, kept).
+    pub unreadable: Vec<caredesk_core::store::UnreadableMessage>,
+    /// What needs a person's attention, in sentences (paused routes, unreadable messages).
+    pub warnings: Vec<String>,
 }
 
 #[tauri::command]
@@ -23,7 +29,9 @@ pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncView, UiError
     state
         .with_desk(move |desk| {
             let plan = GatewayPlan::from_desk(desk)?;
-            let status = desk.db().sync_status(inbox_sync::INCOMING)?;
+            let overview = inbox_sync::overview(desk.db())?;
+            let warnings = overview.warnings();
+            let status = overview.incoming;
             let interval_secs: u64 =
                 desk.setting("sync.interval_secs")?.and_then(|v| v.parse().ok()).unwrap_or(10).max(1);
             let rfc = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -44,6 +52,9 @@ pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncView, UiError
                 next_sync,
                 last_error,
                 interval_secs,
+                paused: overview.paused,
+                unreadable: overview.unreadable,
+                warnings,
             })
         })
         .await

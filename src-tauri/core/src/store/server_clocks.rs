@@ -41,6 +41,12 @@ impl Database {
             .unwrap_or_default())
     }
 
+    /// Forgets what was learnt (the server's address changed).
+    pub fn forget_server_clock(&self, name: &str) -> Result<(), StoreError> {
+        self.conn.execute("DELETE FROM server_clocks WHERE name = ?1", [name])?;
+        Ok(())
+    }
+
     pub fn set_server_clock(&self, name: &str, row: &ServerClockRow) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO server_clocks (name, skew_ms, list_offset, list_source, answer_offset, updated_at)
@@ -73,5 +79,7 @@ mod tests {
         let back = db.server_clock("his").unwrap();
         assert_eq!(ServerClockRow { updated_at: None, ..back.clone() }, row);
         assert!(back.updated_at.is_some());
+        db.forget_server_clock("his").unwrap();
+        assert_eq!(db.server_clock("his").unwrap(), ServerClockRow::default());
     }
 }

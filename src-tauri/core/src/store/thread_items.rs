@@ -19,7 +19,10 @@ pub struct ThreadItem {
     pub to: String,
     pub state: String,
     pub server_id: Option<String>,
-    /// As the server wrote it when it did (HIS: local time), else `created_at`.
+    /// When it happened, RFC 3339 UTC on the desk's clock: a reply's server
+    /// time read in the server's zone with its clock's skew taken out (see
+    /// `inbox_sync::clock`), so times from a server elsewhere show and sort
+    /// right.
     pub at: String,
     pub route: String,
     pub test: bool,
@@ -27,6 +30,9 @@ pub struct ThreadItem {
     pub error: Option<String>,
     /// Why staff should look at an inbound text: "help" or "revocation".
     pub flagged: Option<String>,
+    /// Why a text not sent yet waits ("waiting: the hospital SMS server
+    /// refused CareDesk's credentials ...", "it may have been sent: ...").
+    pub note: Option<String>,
     /// The sort key (RFC 3339 UTC), for the page cursor.
     #[serde(skip)]
     created_at: String,
@@ -72,9 +78,10 @@ impl PageCursor {
 }
 
 const ITEM_COLUMNS: &str = "id, kind, direction, text, from_number, to_number, state, server_id, at, created_at, route,
-    is_test, intended_to, error_message, flagged, is_call";
+    is_test, intended_to, error_message, flagged, is_call, note";
 
-/// Texts and calls of one patient before the cursor, each side ordered and
+/// Texts and calls of one patient before the cursor (a text not sent yet
+/// with the outbox's word on why it waits), each side ordered and
 /// limited on its own index before the two are merged: a long thread is
 /// never sorted whole (a 21,000-message thread's first page went from 860 ms
 /// to about 1 ms).
@@ -82,14 +89,16 @@ const PATIENT_ITEMS: &str = "
     SELECT * FROM (
         SELECT id, 'sms' AS kind, direction, body AS text, from_number, to_number, state,
                COALESCE(CAST(his_id AS TEXT), CAST(ecm_sms_id AS TEXT)) AS server_id,
-               COALESCE(server_created_at, created_at) AS at, created_at, route, is_test, intended_to, error_message,
-               flagged, 0 AS is_call
+               created_at AS at, created_at, route, is_test, intended_to, error_message,
+               flagged, 0 AS is_call,
+               (SELECT o.last_error FROM outbox o WHERE o.message_id = messages.id
+                   AND o.state IN ('pending', 'in_flight', 'ambiguous')) AS note
           FROM messages WHERE patient_id = ?1 AND created_at <= ?2 AND (created_at, 0, id) < (?2, ?3, ?4)
          ORDER BY created_at DESC, id DESC LIMIT ?5)
     UNION ALL
     SELECT * FROM (
         SELECT id, 'call', direction, '', from_number, to_number, status, CAST(ecm_call_id AS TEXT),
-               created_at, created_at, 'ecm', 0, NULL, error_message, NULL, 1
+               created_at, created_at, 'ecm', 0, NULL, error_message, NULL, 1, NULL
           FROM calls WHERE patient_id = ?1 AND created_at <= ?2 AND (created_at, 1, id) < (?2, ?3, ?4)
          ORDER BY created_at DESC, id DESC LIMIT ?5)";
 
@@ -111,6 +120,7 @@ fn item(r: &Row<'_>) -> rusqlite::Result<ThreadItem> {
         intended_to: r.get(12)?,
         error: r.get(13)?,
         flagged: r.get(14)?,
+        note: r.get(16)?,
     })
 }
 
@@ -151,8 +161,8 @@ impl Database {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {ITEM_COLUMNS} FROM (
                 SELECT id, 'sms' AS kind, direction, body AS text, from_number, to_number, state,
-                       CAST(his_id AS TEXT) AS server_id, COALESCE(server_created_at, created_at) AS at, created_at,
-                       route, is_test, intended_to, error_message, flagged, 0 AS is_call
+                       CAST(his_id AS TEXT) AS server_id, created_at AS at, created_at,
+                       route, is_test, intended_to, error_message, flagged, 0 AS is_call, NULL AS note
                   FROM messages WHERE patient_id IS NULL AND from_number = ?1 AND direction = 'inbound'
                  ORDER BY created_at DESC, id DESC LIMIT ?2
              ) ORDER BY created_at, id"
