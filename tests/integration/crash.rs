@@ -424,10 +424,17 @@ fn a_reconciliation_check_killed_half_way_is_redone_after_restart() {
     assert_eq!(sim.h().state().sends_to("+18055550100", "checked twice?"), 1, "sent exactly once");
 }
 
-/// `caredesk sync` stops at once on SIGTERM while a cycle is under way (a
-/// send hangs on a slow server), and releases the message it had in hand:
-/// nothing waits out the outbox lease, and the message goes once.
+/// `caredesk sync` stops at once on SIGTERM (and on Ctrl+C, SIGINT) while a
+/// cycle is under way (a send hangs on a slow server), and releases the
+/// message it had in hand: nothing waits out the outbox lease, and the
+/// message goes once.
 fn sync_stops_promptly_on_sigterm_and_releases_its_claim() {
+    for signal in ["TERM", "INT"] {
+        sync_stops_promptly_on(signal);
+    }
+}
+
+fn sync_stops_promptly_on(signal: &str) {
     let sim = Sim::start(SandboxOptions { replies: false, ..SandboxOptions::for_tests() });
     let dir = tempfile::tempdir().unwrap();
     let cli = configured(&sim, dir.path());
@@ -455,13 +462,13 @@ fn sync_stops_promptly_on_sigterm_and_releases_its_claim() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let signalled = Instant::now();
-    let _ = std::process::Command::new("kill").arg("-TERM").arg(sync.id().to_string()).status();
+    let _ = std::process::Command::new("kill").arg(format!("-{signal}")).arg(sync.id().to_string()).status();
     let mut child = sync.0.take().unwrap();
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(signalled.elapsed() < Duration::from_secs(5), "caredesk sync did not stop within 5 s of SIGTERM");
+        assert!(signalled.elapsed() < Duration::from_secs(5), "caredesk sync did not stop within 5 s of SIG{signal}");
         std::thread::sleep(Duration::from_millis(20));
     };
     let took = signalled.elapsed();
@@ -476,8 +483,9 @@ fn sync_stops_promptly_on_sigterm_and_releases_its_claim() {
         1,
         "it is checked before any retry"
     );
-    assert!(std::fs::read_to_string(&log).unwrap_or_default().contains("stopped by SIGTERM"));
-    println!("crash [sigterm]: caredesk sync stopped {} ms after SIGTERM, its claim released", took.as_millis());
+    let said = if signal == "INT" { "stopped by Ctrl+C" } else { "stopped by SIGTERM" };
+    assert!(std::fs::read_to_string(&log).unwrap_or_default().contains(said), "{said}");
+    println!("crash [sigterm]: caredesk sync stopped {} ms after SIG{signal}, its claim released", took.as_millis());
     // It goes once, after its check.
     sim.h().set_faults(Faults::default());
     for _ in 0..10 {

@@ -55,6 +55,22 @@ describe('app shell', () => {
     expect(screen.queryByRole('dialog')).toBeNull();
   });
 
+  it('opens settings from a paused route in the status bar', async () => {
+    const pause = {
+      route: 'his',
+      code: 'his_unauthorized',
+      reason: 'the hospital SMS server refused the token his-token (HTTP 401)',
+      since: '2024-03-01T09:30:00Z',
+      next_probe: '2024-03-01T09:35:00Z',
+    } as const;
+    const { user } = await renderShell({
+      sync_status: () => ({ ...syncView, paused: [pause], warnings: ['sending via his is paused: …'] }),
+    });
+    const paused = await within(screen.getByTestId('status-bar')).findByTestId('route-paused');
+    await user.click(within(paused).getByRole('button', { name: 'Open Settings' }));
+    expect(screen.getByRole('dialog', { name: 'Settings' })).toHaveAttribute('aria-modal', 'true');
+  });
+
   it('opens the activity log from the sidebar and closes it with Escape', async () => {
     const { user } = await renderShell();
     await user.click(screen.getByRole('button', { name: 'Activity log' }));

@@ -78,7 +78,7 @@ function Shell({ info }: { info: AppInfo }) {
           unconfigured={unconfigured}
         />
       )}
-      <StatusBar info={info} />
+      <StatusBar info={info} onOpenSettings={() => setDialog('settings')} />
       {dialog === 'import' ? <ImportDialog onClose={() => setDialog(null)} /> : null}
       {dialog === 'settings' ? <SettingsDialog dataDir={info.data_dir} onClose={closeSettings} /> : null}
       {dialog === 'activity' ? <ActivityLogDialog onClose={() => setDialog(null)} /> : null}

@@ -2,7 +2,7 @@
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { AppInfo, SyncView } from '../platform';
+import type { AppInfo, RoutePause, SyncView, UnreadableMessage } from '../platform';
 import { installMockBackend, type CommandHandler } from '../platform/mockBackend';
 import { Providers } from './Providers';
 import { createQueryClient } from './queryClient';
@@ -30,21 +30,68 @@ function view(fields: Partial<SyncView> = {}): SyncView {
     next_sync: at(12, 5, 8),
     last_error: null,
     interval_secs: 10,
+    paused: [],
+    unreadable: [],
+    warnings: [],
     ...fields,
   };
 }
 
-function renderBar(handlers: Record<string, CommandHandler>) {
+function renderBar(handlers: Record<string, CommandHandler>, onOpenSettings?: () => void) {
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(NOW);
   const backend = installMockBackend({ sync_now: () => null, ...handlers });
   const user = userEvent.setup();
   render(
     <Providers client={createQueryClient()}>
-      <StatusBar info={info} />
+      <StatusBar info={info} onOpenSettings={onOpenSettings} />
     </Providers>,
   );
   return { backend, user, bar: screen.getByTestId('status-bar') };
+}
+
+const HIS_REASON =
+  'the hospital SMS server refused the token his-token (HTTP 401); replace it with `caredesk credentials set his-token`';
+
+const hisPause: RoutePause = {
+  route: 'his',
+  code: 'his_unauthorized',
+  reason: HIS_REASON,
+  since: at(11, 58, 2),
+  next_probe: at(12, 8, 2),
+};
+
+const unreadable: UnreadableMessage[] = [
+  {
+    kind: 'Incoming',
+    his_id: '531978',
+    reason: 'it has no sender (From is empty)',
+    first_seen: at(11, 50, 0),
+    last_seen: at(12, 4, 31),
+    seen: 42,
+  },
+  {
+    kind: 'Outgoing',
+    his_id: 'raw:9f2c',
+    reason: 'it has no Id',
+    first_seen: at(12, 0, 0),
+    last_seen: at(12, 4, 31),
+    seen: 3,
+  },
+];
+
+/** The backend's sentences for `paused` and `unreadable` (inbox_sync::SyncOverview::warnings), then `extra`. */
+function warningsFor(paused: RoutePause[], skipped: UnreadableMessage[], extra: string[] = []): string[] {
+  return [
+    ...paused.map(
+      (p) =>
+        `sending via ${p.route} is paused: the server refused CareDesk's credentials; the messages wait (${p.reason})`,
+    ),
+    ...(skipped.length > 0
+      ? [`${skipped.length} message(s) from the hospital SMS server could not be read and were skipped: …`]
+      : []),
+    ...extra,
+  ];
 }
 
 afterEach(() => {
@@ -157,5 +204,113 @@ describe('status bar', () => {
     await within(bar).findByTestId('last-sync');
     await user.click(within(bar).getByRole('button', { name: 'Sync now' }));
     expect(await within(bar).findByRole('alert')).toHaveTextContent('Sync now failed: The engine is shutting down.');
+  });
+
+  it('has no warning lines while nothing is paused or skipped', async () => {
+    const { bar } = renderBar({ sync_status: () => view() });
+    await within(bar).findByTestId('last-sync');
+    expect(within(bar).queryByTestId('sync-warnings')).toBeNull();
+    expect(bar).not.toHaveTextContent('Sending paused');
+  });
+
+  it('says a paused hospital route is paused, why, and offers Settings', async () => {
+    const openSettings = vi.fn();
+    const { bar, user } = renderBar(
+      {
+        sync_status: () =>
+          view({
+            paused: [hisPause],
+            warnings: warningsFor([hisPause], []),
+            last_error: 'The hospital SMS server refused the token (401).',
+          }),
+      },
+      openSettings,
+    );
+    const paused = await within(bar).findByTestId('route-paused');
+    expect(paused.textContent).toMatch(
+      /^Sending paused: the hospital SMS server refused CareDesk's credentials\. Texts wait in the outbox; replace the secret in Settings to resume\./,
+    );
+    // The reason comes after the headline, as a sentence of text (its backticks stay backticks).
+    const reason =
+      'The hospital SMS server refused the token his-token (HTTP 401); replace it with `caredesk credentials set his-token`.';
+    expect(within(paused).getByTestId('route-paused-reason').textContent).toBe(reason);
+    expect(paused.textContent!.indexOf('to resume.')).toBeLessThan(paused.textContent!.indexOf(reason));
+    expect(paused).toHaveTextContent('Paused since 11:58:02; one waiting text is tried again every 5 minutes.');
+    expect(paused.querySelector('code')).toBeNull();
+    // The backend's sentence for the pause is not shown a second time.
+    expect(within(bar).queryByTestId('sync-warning')).toBeNull();
+    expect(bar).not.toHaveTextContent('sending via his is paused');
+    // The last error keeps its own line.
+    expect(within(bar).getByTestId('sync-error')).toHaveTextContent(
+      'Sync problem: The hospital SMS server refused the token (401).',
+    );
+
+    await user.click(within(paused).getByRole('button', { name: 'Open Settings' }));
+    expect(openSettings).toHaveBeenCalledTimes(1);
+  });
+
+  it('names the ECM Communications API for a paused ECM route, and has no button without Settings', async () => {
+    const ecmPause: RoutePause = {
+      ...hisPause,
+      route: 'ecm',
+      code: 'ecm_unauthorized',
+      reason: 'the ECM Communications API refused the token ecm-token (HTTP 403)',
+    };
+    const { bar } = renderBar({
+      sync_status: () => view({ paused: [hisPause, ecmPause], warnings: warningsFor([hisPause, ecmPause], []) }),
+    });
+    const lines = await within(bar).findAllByTestId('route-paused');
+    expect(lines.map((l) => l.getAttribute('data-route'))).toEqual(['his', 'ecm']);
+    expect(lines[1]).toHaveTextContent(
+      "Sending paused: the ECM Communications API refused CareDesk's credentials. Texts wait in the outbox; replace the secret in Settings to resume. The ECM Communications API refused the token ecm-token (HTTP 403).",
+    );
+    expect(within(bar).queryByRole('button', { name: 'Open Settings' })).toBeNull();
+  });
+
+  it('counts unreadable messages on one line, with their ids and reasons under it', async () => {
+    const { bar } = renderBar({
+      sync_status: () => view({ unreadable, warnings: warningsFor([], unreadable) }),
+    });
+    const block = await within(bar).findByTestId('unreadable-messages');
+    expect(block.querySelector('p')).toHaveTextContent(
+      /^2 messages from the hospital SMS server could not be read and were skipped$/,
+    );
+    const details = block.querySelector('details')!;
+    expect(details).not.toBeNull();
+    expect(details).not.toHaveAttribute('open');
+    expect(within(details).getByText('Which messages, and why').tagName).toBe('SUMMARY');
+    const items = within(details).getAllByTestId('unreadable-message').map((li) => li.textContent);
+    expect(items).toEqual([
+      '531978 (reply): it has no sender (From is empty)',
+      'raw:9f2c (sent message): it has no Id',
+    ]);
+    // How often it was seen changes every poll; the live region does not read it out.
+    expect(block).not.toHaveTextContent('42');
+    expect(within(bar).queryByTestId('sync-warning')).toBeNull();
+  });
+
+  it('says "1 message … was skipped" for one', async () => {
+    const one = unreadable.slice(0, 1);
+    const { bar } = renderBar({ sync_status: () => view({ unreadable: one, warnings: warningsFor([], one) }) });
+    const block = await within(bar).findByTestId('unreadable-messages');
+    expect(block).toHaveTextContent('1 message from the hospital SMS server could not be read and was skipped');
+    expect(block).toHaveTextContent('531978 (reply): it has no sender (From is empty)');
+  });
+
+  it('shows any other warning on its own line, as text', async () => {
+    const hostile = 'the server said <b>no</b>';
+    const { bar } = renderBar({
+      sync_status: () =>
+        view({
+          paused: [hisPause],
+          unreadable,
+          warnings: warningsFor([hisPause], unreadable, ['the server clock is 2 h off', hostile]),
+        }),
+    });
+    await within(bar).findByTestId('route-paused');
+    expect(within(bar).getByTestId('unreadable-messages')).toBeInTheDocument();
+    const lines = within(bar).getAllByTestId('sync-warning').map((l) => l.textContent);
+    expect(lines).toEqual(['the server clock is 2 h off', hostile]);
+    expect(bar.querySelector('b')).toBeNull();
   });
 });

@@ -3,10 +3,17 @@ import { useSyncStatus, useSyncStatusEvents } from '../features/sync/queries';
 import { plural } from '../shared/plural';
 import { StatusBarSync, StatusBarSyncProblem } from './StatusBarSync';
 import { StatusBarTestMode } from './StatusBarTestMode';
+import { StatusBarWarnings } from './StatusBarWarnings';
 import './StatusBar.css';
 
+interface Props {
+  info: AppInfo;
+  /** Opens the Settings dialog (a paused route offers it); no button when not given. */
+  onOpenSettings?: (() => void) | undefined;
+}
+
 /** Only rendered once app_info has answered (see App); startup failures have their own screen. */
-export function StatusBar({ info }: { info: AppInfo }) {
+export function StatusBar({ info, onOpenSettings }: Props) {
   useSyncStatusEvents();
   const sync = useSyncStatus().data;
   const mode = sync?.mode ?? info.mode;
@@ -25,6 +32,7 @@ export function StatusBar({ info }: { info: AppInfo }) {
         <span>CareDesk v{info.version}</span>
       </div>
       <StatusBarSyncProblem />
+      <StatusBarWarnings onOpenSettings={onOpenSettings} />
     </footer>
   );
 }

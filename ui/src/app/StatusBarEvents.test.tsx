@@ -33,6 +33,9 @@ describe('status bar and sync events', () => {
         next_sync: null,
         last_error: null,
         interval_secs: 10,
+        paused: [],
+        unreadable: [],
+        warnings: [],
       }),
     });
     const { unmount } = render(

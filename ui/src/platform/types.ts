@@ -50,6 +50,11 @@ export interface Setting {
   value: string | null;
   default: string | null;
   description: string;
+  /**
+   * What CareDesk found out about the setting's subject when it is not set (today only
+   * his.time_zone: "UTC+02:00, estimated from the server's lists of sent messages; …").
+   */
+  note: string | null;
 }
 
 export type CredentialName = 'his-token' | 'his-client-secret' | 'ecm-token';
@@ -81,7 +86,7 @@ export interface ThreadItem {
   to: string;
   state: string;
   server_id: string | null;
-  /** RFC 3339, or the server's local time without offset (e.g. 2019-11-12T11:01:51.2143795). */
+  /** RFC 3339 UTC on the desk's clock (server times are converted by the backend). */
   at: string;
   route: Route;
   /** Sent to the test number instead of the patient (sandbox). */
@@ -91,6 +96,13 @@ export interface ThreadItem {
   error: string | null;
   /** Why staff should look at an inbound text: "help" or "revocation" (opt-out-like free text). */
   flagged: string | null;
+  /**
+   * Why a text not sent yet waits ("waiting: the hospital SMS server refused CareDesk's
+   * credentials, …", "it may have been sent: …"). Null for texts that went, inbound texts and calls.
+   */
+  note: string | null;
+  /** It waits because its route is paused (the server refused CareDesk's credentials): nothing failed. */
+  paused: boolean;
 }
 
 /** A server refusal resolves with state "failed" and a readable `error`. */
@@ -120,7 +132,7 @@ export interface CallOutcome {
 
 /** A thread's newest item, for list previews. */
 export interface LastItem {
-  /** RFC 3339 (or server local time), like ThreadItem.at. */
+  /** RFC 3339 UTC, like ThreadItem.at. */
   at: string;
   kind: ThreadItemKind;
   direction: Direction;
@@ -175,6 +187,38 @@ export interface ThreadPage {
   older: string | null;
 }
 
+/**
+ * A route whose server refused CareDesk's credentials (HTTP 401/403, or Azure AD refusing the
+ * client or its secret): its texts wait in the outbox. Replacing the secret resumes it; one
+ * waiting text is also tried again every 5 minutes (`next_probe`).
+ */
+export interface RoutePause {
+  route: Route;
+  /** The error code that paused it (his_unauthorized, his_azure_auth, ecm_unauthorized). */
+  code: string;
+  /** What the server said, in words, and what to do. */
+  reason: string;
+  /** RFC 3339 UTC. */
+  since: string;
+  /** RFC 3339 UTC. */
+  next_probe: string;
+}
+
+/** A message from the hospital SMS server that could not be read: skipped, kept, read again at every poll. */
+export interface UnreadableMessage {
+  kind: 'Incoming' | 'Outgoing';
+  /** Its Id as the server wrote it (or raw:<hash> when it had none). */
+  his_id: string;
+  /** Why, without any of the message's content ("it has no sender (From is empty)"). */
+  reason: string;
+  /** RFC 3339 UTC. */
+  first_seen: string;
+  /** RFC 3339 UTC. */
+  last_seen: string;
+  /** How many pages it was in. */
+  seen: number;
+}
+
 /** Where the background sync stands, for the status bar. Times are RFC 3339 UTC. */
 export interface SyncView {
   mode: AppMode;
@@ -188,6 +232,12 @@ export interface SyncView {
   /** Redacted, readable; null when healthy. */
   last_error: string | null;
   interval_secs: number;
+  /** Routes whose server refused CareDesk's credentials: their texts wait. */
+  paused: RoutePause[];
+  /** Messages from the hospital SMS server that could not be read. */
+  unreadable: UnreadableMessage[];
+  /** What needs a person's attention, in ready-made sentences (paused routes, unreadable messages). */
+  warnings: string[];
 }
 
 export type Service = 'his' | 'ecm';

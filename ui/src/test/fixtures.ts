@@ -65,8 +65,9 @@ export const settings: Setting[] = [
     value: 'https://his.example.org',
     default: null,
     description: 'Base URL of the hospital information system.',
+    note: null,
   },
-  { key: 'sms.daily_limit', value: null, default: '200', description: 'Most texts sent per day.' },
+  { key: 'sms.daily_limit', value: null, default: '200', description: 'Most texts sent per day.', note: null },
 ];
 
 export const credentials: CredentialStatus[] = [
@@ -94,6 +95,8 @@ export function threadItem(fields: Partial<ThreadItem> = {}): ThreadItem {
     intended_to: null,
     flagged: null,
     error: null,
+    note: null,
+    paused: false,
     ...fields,
   };
 }
@@ -198,4 +201,7 @@ export const syncView: SyncView = {
   next_sync: null,
   last_error: null,
   interval_secs: 30,
+  paused: [],
+  unreadable: [],
+  warnings: [],
 };

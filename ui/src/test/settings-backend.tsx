@@ -8,11 +8,25 @@ import { SettingsDialog } from '../features/settings/SettingsDialog';
 import type { CredentialStatus, Setting } from '../platform';
 import { installMockBackend, type CommandHandler } from '../platform/mockBackend';
 
-function setting(key: string, value: string | null, fallback: string | null, description: string): Setting {
-  return { key, value, default: fallback, description };
+function setting(
+  key: string,
+  value: string | null,
+  fallback: string | null,
+  description: string,
+  note: string | null = null,
+): Setting {
+  return { key, value, default: fallback, description, note };
 }
 
-export function allSettings(values: Record<string, string | null> = {}): Setting[] {
+/** What the backend says about the hospital server's zone while his.time_zone is not set. */
+export const TIME_ZONE_NOTE =
+  "UTC+02:00, estimated from the server's lists of sent messages; its clock is 420 s behind this computer's";
+
+/** Every setting; `notes` replaces a setting's note (his.time_zone has TIME_ZONE_NOTE unless given). */
+export function allSettings(
+  values: Record<string, string | null> = {},
+  notes: Record<string, string | null> = {},
+): Setting[] {
   const list = [
     setting('user.name', null, null, 'Your name, the actor in activities and the audit log'),
     setting('user.ecm_user_id', null, null, 'Your ECM user id (performed_by_id / assigned_to_id)'),
@@ -21,6 +35,19 @@ export function allSettings(values: Record<string, string | null> = {}): Setting
     setting('his.base_url', 'https://his.example.org/', null, 'Hospital SMS server base address'),
     setting('his.auth', null, 'bearer', 'Hospital SMS server authorization'),
     setting('his.from', null, null, 'Hospital number or sender name to send from'),
+    setting(
+      'his.time_zone',
+      null,
+      null,
+      "Time zone of the hospital SMS server's times that carry no offset (IANA name, like Europe/Vilnius); estimated from its answers when not set",
+      TIME_ZONE_NOTE,
+    ),
+    setting(
+      'his.outgoing_lag_secs',
+      null,
+      '15',
+      'Seconds the hospital SMS server may take to list a message it took; a send that may have gone is checked only after this',
+    ),
     setting('his.azure.authority', null, 'https://login.microsoftonline.com/{0}', 'Azure AD instance'),
     setting('his.azure.tenant', null, null, 'Azure AD tenant id'),
     setting('his.azure.client_id', null, null, 'Azure AD client (application) id'),
@@ -35,7 +62,11 @@ export function allSettings(values: Record<string, string | null> = {}): Setting
     setting('sandbox.port', null, '0', 'Port of the built-in sandbox on 127.0.0.1 (0 = any free port)'),
     setting('export.dir', null, null, 'Folder for CSV exports'),
   ];
-  return list.map((s) => (s.key in values ? { ...s, value: values[s.key] ?? null } : s));
+  return list.map((s) => ({
+    ...s,
+    ...(s.key in values ? { value: values[s.key] ?? null } : {}),
+    ...(s.key in notes ? { note: notes[s.key] ?? null } : {}),
+  }));
 }
 
 export const allCredentials: CredentialStatus[] = [

@@ -434,3 +434,89 @@ fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error>
 fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// The documented number table: the spec's list from 0 (SMPP 3.4's
+    /// `message_state` for 0-8), anything else `Unknown`.
+    #[test]
+    fn state_numbers_follow_one_documented_table() {
+        let table = [
+            (0, MessageState::None),
+            (1, MessageState::Enroute),
+            (2, MessageState::Delivered),
+            (3, MessageState::Expired),
+            (4, MessageState::Deleted),
+            (5, MessageState::Undeliverable),
+            (6, MessageState::Accepted),
+            (7, MessageState::Unknown),
+            (8, MessageState::Rejected),
+            (9, MessageState::Seen),
+            (10, MessageState::Unsent),
+            (11, MessageState::Unknown),
+            (-1, MessageState::Unknown),
+            (i64::MAX, MessageState::Unknown),
+        ];
+        for (n, want) in table {
+            assert_eq!(MessageState::from_number(n), want, "{n}");
+            assert_eq!(MessageState::from_json(Some(&json!(n))), want, "{n}");
+            assert_eq!(MessageState::from_json(Some(&json!(n.to_string()))), want, "\"{n}\"");
+        }
+        for s in MessageState::ALL {
+            assert_eq!(MessageState::from_number(s.number()), s, "{s}");
+            assert_eq!(MessageState::from_json(Some(&json!(s.as_str().to_uppercase()))), s);
+        }
+    }
+
+    #[test]
+    fn error_codes_as_names_numbers_or_nothing() {
+        let cases = [
+            (json!("OK"), ErrorCode::Ok),
+            (json!(1), ErrorCode::Ok),
+            (json!(0), ErrorCode::Unset),
+            (json!(null), ErrorCode::Unset),
+            (json!(""), ErrorCode::Unset),
+            (json!("Invalid Client Number"), ErrorCode::InvalidClientNumber),
+            (json!("invalid_message_owner"), ErrorCode::InvalidMessageOwner),
+            (json!("700"), ErrorCode::InvalidClientNumber),
+            (json!(801), ErrorCode::Other(801)),
+            (json!("Throttled"), ErrorCode::Unrecognized),
+            (json!([1]), ErrorCode::Unrecognized),
+        ];
+        for (v, want) in cases {
+            assert_eq!(ErrorCode::from_json(Some(&v)), want, "{v}");
+        }
+        assert_eq!(ErrorCode::from_json(None), ErrorCode::Unset);
+        assert!(!ErrorCode::Unset.is_error() && !ErrorCode::Ok.is_error() && ErrorCode::Unrecognized.is_error());
+    }
+
+    #[test]
+    fn types_as_numbers_names_and_synonyms() {
+        for (v, want) in [
+            (json!(1), Some(MessageType::Outgoing)),
+            (json!(2), Some(MessageType::Incoming)),
+            (json!("outgoing"), Some(MessageType::Outgoing)),
+            (json!("Inbound"), Some(MessageType::Incoming)),
+            (json!("MO"), Some(MessageType::Incoming)),
+            (json!(3), None),
+            (json!("Fax"), None),
+        ] {
+            assert_eq!(MessageType::from_json(&v), want, "{v}");
+        }
+    }
+
+    /// What CareDesk writes is exactly the spec's request.
+    #[test]
+    fn the_request_is_written_as_the_spec_shows() {
+        let to = crate::phone::E164::from_trusted("+37000000002".into());
+        let r = SendSmsRequest::new("37000000001", &to, "Will You come?", 27342);
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            json!({"Id": null, "From": "37000000001", "To": "37000000002", "Text": "Will You come?", "ExternalKey": 27342})
+        );
+    }
+}

@@ -289,7 +289,7 @@ async fn get_sms(State(shared): State<Arc<Shared>>, headers: HeaderMap, RawQuery
 fn unlisted_states(body: &mut Value) {
     let Some(list) = body.pointer_mut("/data/messages").and_then(Value::as_array_mut) else { return };
     for m in list {
-        let accepted = m["state"] == Value::from(MessageState::Accepted.number());
+        let accepted = m["state"].as_i64() == Some(MessageState::Accepted.number());
         if accepted && m["id"].as_i64().is_some_and(|id| id % 3 == 0) {
             m["state"] = Value::from(profile::DOTNET_UNLISTED_STATE);
         }

@@ -33,6 +33,9 @@ pub struct ThreadItem {
     /// Why a text not sent yet waits ("waiting: the hospital SMS server
     /// refused CareDesk's credentials ...", "it may have been sent: ...").
     pub note: Option<String>,
+    /// A text that waits because its route is paused (its server refused
+    /// CareDesk's credentials): nothing failed; it goes once they are replaced.
+    pub paused: bool,
     /// The sort key (RFC 3339 UTC), for the page cursor.
     #[serde(skip)]
     created_at: String,
@@ -78,7 +81,7 @@ impl PageCursor {
 }
 
 const ITEM_COLUMNS: &str = "id, kind, direction, text, from_number, to_number, state, server_id, at, created_at, route,
-    is_test, intended_to, error_message, flagged, is_call, note";
+    is_test, intended_to, error_message, flagged, is_call, note, paused";
 
 /// Texts and calls of one patient before the cursor (a text not sent yet
 /// with the outbox's word on why it waits), each side ordered and
@@ -92,13 +95,15 @@ const PATIENT_ITEMS: &str = "
                created_at AS at, created_at, route, is_test, intended_to, error_message,
                flagged, 0 AS is_call,
                (SELECT o.last_error FROM outbox o WHERE o.message_id = messages.id
-                   AND o.state IN ('pending', 'in_flight', 'ambiguous')) AS note
+                   AND o.state IN ('pending', 'in_flight', 'ambiguous')) AS note,
+               (direction = 'outbound' AND state = 'queued'
+                   AND EXISTS (SELECT 1 FROM route_pauses rp WHERE rp.route = messages.route)) AS paused
           FROM messages WHERE patient_id = ?1 AND created_at <= ?2 AND (created_at, 0, id) < (?2, ?3, ?4)
          ORDER BY created_at DESC, id DESC LIMIT ?5)
     UNION ALL
     SELECT * FROM (
         SELECT id, 'call', direction, '', from_number, to_number, status, CAST(ecm_call_id AS TEXT),
-               created_at, created_at, 'ecm', 0, NULL, error_message, NULL, 1, NULL
+               created_at, created_at, 'ecm', 0, NULL, error_message, NULL, 1, NULL, 0
           FROM calls WHERE patient_id = ?1 AND created_at <= ?2 AND (created_at, 1, id) < (?2, ?3, ?4)
          ORDER BY created_at DESC, id DESC LIMIT ?5)";
 
@@ -121,6 +126,7 @@ fn item(r: &Row<'_>) -> rusqlite::Result<ThreadItem> {
         error: r.get(13)?,
         flagged: r.get(14)?,
         note: r.get(16)?,
+        paused: r.get(17)?,
     })
 }
 
@@ -162,7 +168,7 @@ impl Database {
             "SELECT {ITEM_COLUMNS} FROM (
                 SELECT id, 'sms' AS kind, direction, body AS text, from_number, to_number, state,
                        CAST(his_id AS TEXT) AS server_id, created_at AS at, created_at,
-                       route, is_test, intended_to, error_message, flagged, 0 AS is_call, NULL AS note
+                       route, is_test, intended_to, error_message, flagged, 0 AS is_call, NULL AS note, 0 AS paused
                   FROM messages WHERE patient_id IS NULL AND from_number = ?1 AND direction = 'inbound'
                  ORDER BY created_at DESC, id DESC LIMIT ?2
              ) ORDER BY created_at, id"

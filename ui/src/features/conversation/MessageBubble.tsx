@@ -1,5 +1,6 @@
 import type { ThreadItem } from '../../platform';
 import { MessageMarks } from './MessageMarks';
+import { MessageNote } from './MessageNote';
 import { MessageText } from './MessageText';
 import type { NumberLabeler } from './recipients';
 import { StateLabel } from './StateLabel';
@@ -16,7 +17,14 @@ export function MessageBubble({ item, labelFor }: Props) {
   const outbound = item.direction === 'outbound';
   // An override send went to the override number but belongs to the intended one.
   const party = labelFor(outbound ? (item.intended_to ?? item.to) : item.from);
-  const classes = ['message', `message--${item.direction}`, item.flagged ? 'message--flagged' : ''].filter(Boolean);
+  // Why a text not sent yet waits; only outbound texts have one.
+  const note = outbound ? item.note : null;
+  const classes = [
+    'message',
+    `message--${item.direction}`,
+    item.flagged ? 'message--flagged' : '',
+    note && item.paused ? 'message--waiting' : '',
+  ].filter(Boolean);
   return (
     <div className={classes.join(' ')} data-testid="message" data-direction={item.direction}>
       <MessageText className="message__text" text={item.text} />
@@ -26,6 +34,7 @@ export function MessageBubble({ item, labelFor }: Props) {
         <span>{routeLabel(item.route)}</span>
         <StateLabel words={smsStateWords(item.state, item.error)} />
       </p>
+      {note ? <MessageNote note={note} paused={item.paused} /> : null}
       <MessageMarks item={item} labelFor={labelFor} />
     </div>
   );

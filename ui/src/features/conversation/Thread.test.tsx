@@ -150,6 +150,50 @@ describe('thread', () => {
     }
   });
 
+  it('shows why an outbound text waits under its bubble, "Waiting" when its route is paused', async () => {
+    const paused =
+      "waiting: the hospital SMS server refused CareDesk's credentials, so nothing is sent by this route until they are replaced (the hospital SMS server refused the token his-token (HTTP 401))";
+    const mayHaveGone =
+      'it may have been sent: CareDesk waits for the hospital SMS server to list it, then checks before any new attempt';
+    await openPatient(0, {
+      thread_page: pagedThread([
+        threadItem({ text: 'Held back', state: 'queued', note: paused, paused: true }),
+        threadItem({ text: 'Maybe gone', state: 'uncertain', note: mayHaveGone }),
+        threadItem({ direction: 'inbound', from: '+15551234567', state: 'received', text: 'Hi', note: 'waiting: no' }),
+        threadItem({ text: 'Went' }),
+      ]),
+    });
+    const messages = await within(thread()).findAllByTestId('message');
+
+    const waiting = within(messages[0]!).getByTestId('message-note');
+    expect(waiting).toHaveTextContent(
+      "Waiting: The hospital SMS server refused CareDesk's credentials, so nothing is sent by this route until they are replaced (the hospital SMS server refused the token his-token (HTTP 401)).",
+    );
+    expect(within(waiting).getByText('Waiting')).toHaveClass('badge', 'badge--waiting');
+    expect(waiting).toHaveClass('message__note--waiting');
+    expect(messages[0]).toHaveClass('message--waiting');
+    // Nothing failed: no problem colours.
+    expect(waiting.querySelector('.badge--danger')).toBeNull();
+    expect(within(messages[0]!).getByTestId('message-state')).toHaveTextContent('Queued');
+    // Under the bubble, after its meta line.
+    const meta = messages[0]!.querySelector('.message__meta')!;
+    expect(meta.compareDocumentPosition(waiting) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+
+    const maybe = within(messages[1]!).getByTestId('message-note');
+    expect(maybe).toHaveTextContent(
+      'It may have been sent: CareDesk waits for the hospital SMS server to list it, then checks before any new attempt.',
+    );
+    expect(maybe).toHaveClass('message__mark', 'message__note');
+    expect(maybe).not.toHaveClass('message__note--waiting');
+    expect(within(maybe).queryByText('Waiting')).toBeNull();
+    expect(messages[1]).not.toHaveClass('message--waiting');
+
+    // Inbound texts and texts that went have no note line.
+    expect(within(messages[2]!).queryByTestId('message-note')).toBeNull();
+    expect(messages[2]).not.toHaveClass('message--waiting');
+    expect(within(messages[3]!).queryByTestId('message-note')).toBeNull();
+  });
+
   it('renders hostile inbound text as text, keeping line breaks, and creates no element from it', async () => {
     const img = '<img src=x onerror=alert(1)>';
     const script = '<script>alert("x")</script>';

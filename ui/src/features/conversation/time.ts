@@ -1,7 +1,8 @@
-// Thread timestamps come as RFC 3339 ("2024-03-01T09:30:00Z", "…+01:00") or as the
-// server's local time without an offset and with up to 7 fractional digits
-// ("2019-11-12T11:01:51.2143795"). Date.parse handles the latter differently per
-// webview, so parse both forms here.
+// Thread timestamps come as RFC 3339 UTC on the desk's clock ("2024-03-01T09:30:00Z"):
+// the backend reads server times in the server's zone. Other offsets ("…+01:00") and
+// the server's offset-less local form with up to 7 fractional digits
+// ("2019-11-12T11:01:51.2143795", read as local time) are still understood. Date.parse
+// handles the latter differently per webview, so parse both forms here.
 
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;

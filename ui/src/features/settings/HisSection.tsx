@@ -11,9 +11,14 @@ const AUTH_CHOICES = [
   { value: 'azure', label: 'Azure AD (client credentials)' },
 ];
 
-/** The hospital SMS server (spec 003): address, authorization with its secret, sender number, check. */
+/**
+ * The hospital SMS server (spec 003): address, authorization with its secret, sender number,
+ * its time zone and listing delay, check.
+ */
 export function HisSection() {
   const azure = effectiveValue(useSetting('his.auth')) === 'azure';
+  // What CareDesk estimated about the server's zone and clock (null until it has seen enough).
+  const zoneNote = useSetting('his.time_zone')?.note ?? null;
   return (
     <SettingsSection title="Hospital SMS server" intro="Sends texts and brings in patients' replies.">
       <TextSetting
@@ -41,6 +46,18 @@ export function HisSection() {
         <ServerSecret name="his-token" />
       )}
       <SenderNumberField />
+      <TextSetting
+        settingKey="his.time_zone"
+        label="Server time zone"
+        placeholder="Estimated"
+        help={zoneNote ? `Estimated: ${zoneNote}` : undefined}
+      />
+      <TextSetting
+        settingKey="his.outgoing_lag_secs"
+        label="Listing delay (seconds)"
+        inputMode="numeric"
+        help="How long the server may take to list a text it has taken. A text that may have gone is checked only after this, before any new attempt."
+      />
       <CheckConnection service="his" />
     </SettingsSection>
   );

@@ -9,7 +9,7 @@ import { settingsStore } from '../../test/settings-backend';
 const azureSettings = () =>
   settingsStore([
     ...settings,
-    { key: 'his.auth', value: 'azure', default: 'bearer', description: 'Hospital SMS server authorization' },
+    { key: 'his.auth', value: 'azure', default: 'bearer', description: 'Hospital SMS server authorization', note: null },
   ]);
 
 async function openSettings(user: Awaited<ReturnType<typeof renderShell>>['user']) {
@@ -73,7 +73,7 @@ describe('settings dialog', () => {
     const { user } = await renderShell({
       ...settingsStore([
         ...settings,
-        { key: 'his.auth', value: null, default: 'bearer', description: 'Hospital SMS server authorization' },
+        { key: 'his.auth', value: null, default: 'bearer', description: 'Hospital SMS server authorization', note: null },
       ]),
       // Even if the backend ever sent more than the contract says, nothing secret is shown.
       credential_status: () => credentials.map((c) => ({ ...c, secret: 'LEAKED-SECRET' })),

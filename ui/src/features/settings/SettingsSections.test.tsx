@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { appInfoKeys } from '../app-info/queries';
 import { syncKeys } from '../sync/queries';
-import { renderSettings } from '../../test/settings-backend';
+import { allSettings, renderSettings } from '../../test/settings-backend';
 
 function section(name: string): HTMLElement {
   return screen.getByRole('region', { name });
@@ -31,6 +31,19 @@ describe('settings sections', () => {
     expect(within(section('Hospital SMS server')).getByLabelText('Hospital SMS server address')).toHaveValue(
       'https://his.example.org/',
     );
+    const his = section('Hospital SMS server');
+    const zone = within(his).getByLabelText('Server time zone');
+    expect(zone).toHaveAttribute('placeholder', 'Estimated');
+    expect(zone).toHaveAttribute('type', 'text');
+    const lag = within(his).getByLabelText('Listing delay (seconds)');
+    expect(lag).toHaveAttribute('placeholder', 'Default: 15');
+    expect(lag).toHaveAttribute('inputmode', 'numeric');
+    // After the sender number, in this order, before the connection check.
+    const followsIn = (a: Element, b: Element) => Boolean(a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+    const sender = await within(his).findByRole('combobox', { name: 'Sender number' });
+    expect(followsIn(sender, zone)).toBe(true);
+    expect(followsIn(zone, lag)).toBe(true);
+    expect(followsIn(lag, within(his).getByRole('button', { name: /check connection/i }))).toBe(true);
     expect(within(section('ECM')).getByLabelText('ECM address')).toHaveValue('');
     const messaging = section('Messaging');
     expect(within(messaging).getByLabelText('Default route for texts')).toHaveValue('his');
@@ -48,6 +61,32 @@ describe('settings sections', () => {
     expect(within(section('Exports')).getByLabelText('Export folder')).toBeInTheDocument();
     // Nothing is left over for "Other settings".
     expect(screen.queryByRole('region', { name: 'Other settings' })).toBeNull();
+  });
+
+  it("explains the hospital server's time zone with what CareDesk estimated, and saves a zone name", async () => {
+    const { user, backend } = renderSettings();
+    await ready();
+    const zone = within(section('Hospital SMS server')).getByLabelText('Server time zone');
+    expect(zone).toHaveValue('');
+    expect(zone).toHaveAccessibleDescription(
+      "Estimated: UTC+02:00, estimated from the server's lists of sent messages; its clock is 420 s behind this computer's. his.time_zone",
+    );
+    await user.type(zone, 'Europe/Vilnius');
+    await user.click(within(section('Hospital SMS server')).getByRole('button', { name: 'Save Server time zone' }));
+    await waitFor(() =>
+      expect(backend.callsTo('set_setting')).toEqual([{ key: 'his.time_zone', value: 'Europe/Vilnius' }]),
+    );
+  });
+
+  it('describes the time zone setting in its own words while nothing is estimated yet', async () => {
+    renderSettings({ get_settings: () => allSettings({}, { 'his.time_zone': null }) });
+    await ready();
+    const zone = within(section('Hospital SMS server')).getByLabelText('Server time zone');
+    expect(zone).toHaveAccessibleDescription(/^Time zone of the hospital SMS server's times that carry no offset/);
+    expect(zone).not.toHaveAccessibleDescription(/Estimated:/);
+    expect(within(section('Hospital SMS server')).getByLabelText('Listing delay (seconds)')).toHaveAccessibleDescription(
+      /^How long the server may take to list a text it has taken\. .* Default: 15\. his\.outgoing_lag_secs$/,
+    );
   });
 
   it('explains the server modes and saves the one chosen', async () => {
@@ -168,8 +207,8 @@ describe('settings sections', () => {
   it('lists settings it has no place for under Other settings, by key', async () => {
     renderSettings({
       get_settings: () => [
-        { key: 'his.base_url', value: null, default: null, description: 'Base address' },
-        { key: 'sms.daily_limit', value: null, default: '200', description: 'Most texts sent per day.' },
+        { key: 'his.base_url', value: null, default: null, description: 'Base address', note: null },
+        { key: 'sms.daily_limit', value: null, default: '200', description: 'Most texts sent per day.', note: null },
       ],
     });
     const other = await screen.findByRole('region', { name: 'Other settings' });

@@ -5,6 +5,8 @@ export const PLACED_SETTING_KEYS: readonly string[] = [
   'his.base_url',
   'his.auth',
   'his.from',
+  'his.time_zone',
+  'his.outgoing_lag_secs',
   'his.azure.authority',
   'his.azure.tenant',
   'his.azure.client_id',
