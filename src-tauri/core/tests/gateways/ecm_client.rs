@@ -17,14 +17,19 @@ use crate::support::*;
 const SMS_PATH: &str = "/v1/clinic/ecm/communications/patients/123/sms";
 const CALL_PATH: &str = "/v1/clinic/ecm/communications/patients/123/call";
 
-async fn sms_answer(status: u16, body: serde_json::Value) -> EcmError {
+/// One Send SMS to patient 123 against a server answering `status` and `body`.
+async fn sms_send(status: u16, body: serde_json::Value) -> Result<caredesk_core::ecm::wire::SendSmsResponse, EcmError> {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(SMS_PATH))
         .respond_with(ResponseTemplate::new(status).set_body_json(body))
         .mount(&server)
         .await;
-    ecm(&server.uri()).send_sms(123, "+18051234567", "Hello").await.unwrap_err()
+    ecm(&server.uri()).send_sms(123, "+18051234567", "Hello").await
+}
+
+async fn sms_answer(status: u16, body: serde_json::Value) -> EcmError {
+    sms_send(status, body).await.unwrap_err()
 }
 
 #[tokio::test]
@@ -214,13 +219,7 @@ fn bad_configuration_is_refused() {
 }
 
 async fn sms_accepted(status: u16, body: serde_json::Value) -> caredesk_core::ecm::wire::SendSmsResponse {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(SMS_PATH))
-        .respond_with(ResponseTemplate::new(status).set_body_json(body))
-        .mount(&server)
-        .await;
-    ecm(&server.uri()).send_sms(123, "+18051234567", "Hello").await.unwrap()
+    sms_send(status, body).await.unwrap()
 }
 
 #[tokio::test]

@@ -39,12 +39,12 @@ struct Env {
     his: HisClient,
 }
 
-fn client(base: url::Url) -> HisClient {
+pub(super) fn client(base: url::Url) -> HisClient {
     let http = http::client(&HttpSettings::from_timeout_secs(5)).unwrap();
     HisClient::new(HisConfig { base_url: base, auth: HisAuth::Bearer(Secret::new(SANDBOX_HIS_TOKEN)) }, http).unwrap()
 }
 
-fn open_desk() -> (tempfile::TempDir, Desk) {
+pub(super) fn open_desk() -> (tempfile::TempDir, Desk) {
     let dir = tempfile::tempdir().unwrap();
     let mut desk = Desk::open(DeskOptions {
         data_dir: Some(dir.path().to_path_buf()),

@@ -11,33 +11,19 @@ use wiremock::{matchers::method, Mock, MockServer, ResponseTemplate};
 
 use super::incoming;
 use crate::{
-    desk::{Desk, DeskOptions, KeyringChoice},
-    his::{
-        auth::HisAuth,
-        client::{HisClient, HisConfig},
-        time::HisTime,
-    },
-    http::{self, HttpSettings},
+    desk::Desk,
+    his::{client::HisClient, time::HisTime},
     inbox_sync::{self, clock::ServerClock, cursor, merge::ApplyContext, INCOMING},
     phone::Region,
-    sandbox::{Inbound, Profile, Sandbox, SandboxOptions, SANDBOX_HIS_TOKEN},
-    secrets::{self, Secret},
+    sandbox::{Inbound, Profile, Sandbox, SandboxOptions},
 };
 
 fn client(base: &str) -> HisClient {
-    let http = http::client(&HttpSettings::from_timeout_secs(5)).unwrap();
-    let base_url = url::Url::parse(base).unwrap();
-    HisClient::new(HisConfig { base_url, auth: HisAuth::Bearer(Secret::new(SANDBOX_HIS_TOKEN)) }, http).unwrap()
+    super::http::client(url::Url::parse(base).unwrap())
 }
 
 fn desk() -> (tempfile::TempDir, Mutex<Desk>) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut desk = Desk::open(DeskOptions {
-        data_dir: Some(dir.path().to_path_buf()),
-        keyring: KeyringChoice::Given(secrets::memory_store()),
-    })
-    .unwrap();
-    desk.seed_demo_roster().unwrap();
+    let (dir, desk) = super::http::open_desk();
     (dir, Mutex::new(desk))
 }
 
