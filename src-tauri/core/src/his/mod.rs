@@ -3,6 +3,7 @@
 pub mod auth;
 mod authority;
 pub mod client;
+pub mod enums;
 pub mod error;
 pub mod read;
 pub mod time;

@@ -32,6 +32,7 @@ pub mod backoff;
 pub mod clock;
 pub mod cursor;
 pub mod merge;
+pub mod unreadable;
 
 #[cfg(test)]
 mod tests;
@@ -222,10 +223,10 @@ fn apply_incoming(desk: &Mutex<Desk>, fetched: Fetched) -> Result<PollReport> {
     let d = lock(desk)?;
     clock::learn(d.db(), |row| clock::learn_skew(row, &fetched.stamp))?;
     let ctx = ApplyContext { region: d.region(), clock: ServerClock::observe(d.db(), Utc::now())? };
-    let mut page = merge::readable_again(d.db(), MessageType::Incoming)?;
+    let mut page = unreadable::readable_again(d.db(), MessageType::Incoming)?;
     page.extend(fetched.messages);
     let mut report = apply_incoming_page(d.db(), &page, &ctx)?;
-    report.unreadable = merge::record_unreadable(d.db(), MessageType::Incoming, &page, &fetched.unreadable)?;
+    report.unreadable = unreadable::record_unreadable(d.db(), MessageType::Incoming, &page, &fetched.unreadable)?;
     Ok(report)
 }
 
@@ -335,11 +336,11 @@ pub async fn refresh_outgoing_with(
             clock::learn_skew(row, &fetched.stamp);
             clock::learn_from_list(row, &fetched.messages, &sent);
         })?;
-        let mut page = merge::readable_again(d.db(), MessageType::Outgoing)?;
+        let mut page = unreadable::readable_again(d.db(), MessageType::Outgoing)?;
         page.extend(fetched.messages);
         let mut report = apply_outgoing_page(d.db(), &page)?;
         report.open = open;
-        report.unreadable = merge::record_unreadable(d.db(), MessageType::Outgoing, &page, &fetched.unreadable)?;
+        report.unreadable = unreadable::record_unreadable(d.db(), MessageType::Outgoing, &page, &fetched.unreadable)?;
         if report.updated > 0 {
             tracing::info!(?report, "delivery states refreshed");
         }
