@@ -8,6 +8,7 @@
 mod desk;
 mod harness;
 mod long_thread;
+mod real_servers;
 
 use std::time::Duration;
 

@@ -35,7 +35,7 @@ fn has_window_titled(title: &str) -> bool {
     String::from_utf8_lossy(&out.stdout).contains(&format!("\"{title}\""))
 }
 
-async fn open_patient(d: &WebDriver, name: &str) {
+pub(super) async fn open_patient(d: &WebDriver, name: &str) {
     let search = d.find(By::Css("input[aria-label='Search patients']")).await.unwrap();
     search.send_keys(Key::Control + "a").await.unwrap();
     search.send_keys(Key::Backspace).await.unwrap();
@@ -81,7 +81,7 @@ async fn badge_of(d: &WebDriver, name: &str) -> Option<String> {
     row.find(By::Css("[data-testid=unread-badge]")).await.ok()?.prop("textContent").await.ok().flatten()
 }
 
-async fn shot(d: &WebDriver, name: &str) {
+pub(super) async fn shot(d: &WebDriver, name: &str) {
     let path = screenshot_dir().join(name);
     d.screenshot(&path).await.unwrap();
     assert!(std::fs::metadata(&path).unwrap().len() > 10_000, "{name} has content");

@@ -252,7 +252,10 @@ impl SmsOutcome {
                 self.server_id.as_deref().unwrap_or("-")
             ),
             SendStatus::Refused => format!("not sent: {error}"),
-            SendStatus::Queued => format!("queued: message {} to {to} goes out by {via} at {next}", self.message_id),
+            SendStatus::Queued => match self.error.as_deref() {
+                Some(why) => format!("queued: message {} to {to} goes out by {via} at {next}; {why}", self.message_id),
+                None => format!("queued: message {} to {to} goes out by {via} at {next}", self.message_id),
+            },
             SendStatus::Retrying => format!(
                 "not sent yet: message {} to {to} is retried at {next} (attempt {} failed: {error})",
                 self.message_id, self.attempts

@@ -249,8 +249,14 @@ fn accepted_send(x: &Exchange) -> Option<SendSmsData> {
     let reply = read::reply(&x.body).ok()?;
     let data = read::send_data(reply.data.as_ref()?).ok()?;
     let code = reply.status.as_ref().map(|s| s.error_code).unwrap_or_default();
-    if code != ErrorCode::Ok || data.created_at.is_none() {
+    if code.is_error() {
         tracing::warn!(
+            his_id = data.id,
+            error_code = %code,
+            "the hospital SMS server answered a send with an error code and a message Id; taken as accepted"
+        );
+    } else if code != ErrorCode::Ok || data.created_at.is_none() {
+        tracing::debug!(
             his_id = data.id,
             error_code = %code,
             created_at_readable = data.created_at.is_some(),

@@ -16,9 +16,11 @@
 //! 2. `list`: the server's own Outgoing list matched, by `Id`, to the sends
 //!    CareDesk made (the list's zone-less `CreatedAt` against the moment the
 //!    send went, on the server's clock);
-//! 3. `answer`: the send answers' `CreatedAt`, by its offset, or against the
+//! 3. `incoming`: fresh replies in a page against the page's `Date` header,
+//!    when two or more agree (one odd row alone teaches nothing);
+//! 4. `answer`: the send answers' `CreatedAt`, by its offset, or against the
 //!    answer's `Date` header;
-//! 4. `desk`: the desk's own zone, a guess.
+//! 5. `desk`: the desk's own zone, a guess.
 //!
 //! The skew (the server's clock minus the desk's) comes from the `Date`
 //! header of every answer. Offsets are rounded to 15 minutes, as zones are.
@@ -61,6 +63,7 @@ pub enum Zone {
 pub enum ZoneSource {
     Setting,
     List,
+    Incoming,
     Answer,
     Desk,
 }
@@ -150,6 +153,7 @@ impl ServerClock {
         let (zone, source) = match (named, fixed, row.list_source.as_deref()) {
             (Some(tz), _, _) => (Zone::Named(tz), ZoneSource::Setting),
             (None, Some(o), Some("list")) => (Zone::Fixed(o), ZoneSource::List),
+            (None, Some(o), Some("incoming")) => (Zone::Fixed(o), ZoneSource::Incoming),
             (None, Some(o), _) => (Zone::Fixed(o), ZoneSource::Answer),
             (None, None, _) => (Zone::Desk, ZoneSource::Desk),
         };
@@ -261,7 +265,7 @@ pub fn learn_from_answer(row: &mut ServerClockRow, created_at: Option<&HisTime>,
     };
     if let Some(o) = offset {
         row.answer_offset = Some(o.local_minus_utc());
-        if row.list_source.as_deref() != Some("list") {
+        if row.list_source.is_none() || row.list_source.as_deref() == Some("answer") {
             row.list_offset = Some(o.local_minus_utc());
             row.list_source = Some("answer".into());
         }
@@ -290,6 +294,29 @@ pub fn learn_from_list(row: &mut ServerClockRow, list: &[HisMessage], sent: &[(i
     row.list_source = Some("list".into());
 }
 
+/// What a page of replies teaches, when the list's zone is not known from
+/// the list itself: each zone-less `UpdatedAt` against the page's `Date`
+/// header is at most the zone's offset (a message is not in the future),
+/// and within minutes of it for a fresh one. The highest offset that two
+/// or more messages (distinct Ids) round to is taken, so one odd row alone
+/// (a bad stamp) teaches nothing.
+pub fn learn_from_incoming(row: &mut ServerClockRow, messages: &[HisMessage], stamp: &Stamp) {
+    if matches!(row.list_source.as_deref(), Some("list")) {
+        return;
+    }
+    let Some(date) = stamp.server_date else { return };
+    let mut votes: std::collections::BTreeMap<i32, std::collections::BTreeSet<i64>> = Default::default();
+    for m in messages.iter().filter(|m| m.updated_at.offset.is_none()) {
+        if let Some(o) = round_offset(m.updated_at.local - date.naive_utc()) {
+            votes.entry(o.local_minus_utc()).or_default().insert(m.id);
+        }
+    }
+    if let Some((offset, _)) = votes.iter().rev().find(|(_, ids)| ids.len() >= 2) {
+        row.list_offset = Some(*offset);
+        row.list_source = Some("incoming".into());
+    }
+}
+
 /// Stores what `teach` learns, starting from the stored row.
 pub fn learn(db: &Database, teach: impl FnOnce(&mut ServerClockRow)) -> Result<(), StoreError> {
     let mut row = db.server_clock(HIS)?;
@@ -308,6 +335,7 @@ pub fn describe(db: &Database, now: DateTime<Utc>) -> Result<String, StoreError>
     let how = match clock.source {
         ZoneSource::Setting => "set here",
         ZoneSource::List => "estimated from the server's lists of sent messages",
+        ZoneSource::Incoming => "estimated from the times of fresh replies",
         ZoneSource::Answer => "estimated from the server's answers to sends",
         ZoneSource::Desk => "not known yet: this computer's zone is assumed until a message is sent",
     };
@@ -415,6 +443,39 @@ mod tests {
         assert_eq!(row.answer_offset, Some(5 * 3600 + 1800));
         let clock = ServerClock::from_row(sent_at, &row, None, &[]);
         assert_eq!((clock.source, clock.zone_is_known(), clock.zone_doubt()), (ZoneSource::Answer, false, ZONE_SPREAD));
+    }
+
+    #[test]
+    fn fresh_replies_teach_the_zone_when_two_agree() {
+        let date = utc("2026-12-02T10:00:00Z");
+        let stamp = Stamp { received_at: date, server_date: Some(date) };
+        let reply = |id: i64, at: &str| {
+            crate::his::read::message(
+                &serde_json::json!({"Id": id, "From": "37060000002", "UpdatedAt": at}),
+                crate::his::wire::MessageType::Incoming,
+            )
+            .unwrap()
+        };
+        // The list is in UTC; the answers said +02:00.
+        let mut row =
+            ServerClockRow { list_offset: Some(7200), list_source: Some("answer".into()), ..Default::default() };
+        // One odd row two hours ahead, alone, teaches nothing.
+        learn_from_incoming(&mut row, &[reply(1, "2026-12-02T12:00:00"), reply(2, "2026-12-02T09:59:50")], &stamp);
+        assert_eq!((row.list_offset, row.list_source.as_deref()), (Some(7200), Some("answer")));
+        // Two fresh replies agree on UTC; an older one does not outvote them.
+        learn_from_incoming(
+            &mut row,
+            &[reply(2, "2026-12-02T09:59:50"), reply(3, "2026-12-02T09:58:00"), reply(4, "2026-12-02T06:00:00")],
+            &stamp,
+        );
+        assert_eq!((row.list_offset, row.list_source.as_deref()), (Some(0), Some("incoming")));
+        let clock = ServerClock::from_row(date, &row, None, &[]);
+        assert_eq!((clock.source, clock.zone_is_known()), (ZoneSource::Incoming, false));
+        // The list itself, matched to CareDesk's sends, is not overruled.
+        let mut listed =
+            ServerClockRow { list_offset: Some(3600), list_source: Some("list".into()), ..Default::default() };
+        learn_from_incoming(&mut listed, &[reply(2, "2026-12-02T09:59:50"), reply(3, "2026-12-02T09:58:00")], &stamp);
+        assert_eq!(listed.list_offset, Some(3600));
     }
 
     #[test]

@@ -221,7 +221,10 @@ async fn fetch(his: &HisClient, kind: MessageType, date_from: &HisTime) -> Resul
 /// and the messages that could not be read.
 fn apply_incoming(desk: &Mutex<Desk>, fetched: Fetched) -> Result<PollReport> {
     let d = lock(desk)?;
-    clock::learn(d.db(), |row| clock::learn_skew(row, &fetched.stamp))?;
+    clock::learn(d.db(), |row| {
+        clock::learn_skew(row, &fetched.stamp);
+        clock::learn_from_incoming(row, &fetched.messages, &fetched.stamp);
+    })?;
     let ctx = ApplyContext { region: d.region(), clock: ServerClock::observe(d.db(), Utc::now())? };
     let mut page = unreadable::readable_again(d.db(), MessageType::Incoming)?;
     page.extend(fetched.messages);

@@ -58,7 +58,7 @@ CREATE TABLE server_clocks (
     name           TEXT PRIMARY KEY,        -- his
     skew_ms        INTEGER,                 -- its Date header minus this desk's clock
     list_offset    INTEGER,                 -- seconds east of UTC of the zone-less times in its lists
-    list_source    TEXT,                    -- list (matched to send answers), answer (send answers), messages (offsets on its times)
+    list_source    TEXT,                    -- list (matched to CareDesk's sends), incoming (fresh replies), answer (send answers)
     answer_offset  INTEGER,                 -- seconds east of UTC of its send answers' CreatedAt
     updated_at     TEXT NOT NULL
 );
