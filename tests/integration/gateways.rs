@@ -274,3 +274,37 @@ fn standalone_sandbox_serves_until_sigterm() {
     guard.stop(Duration::from_secs(10));
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "stopped on SIGTERM");
 }
+
+/// `caredesk sandbox --profile dotnet`: the hospital SMS server answers as
+/// an ASP.NET Core service does (camelCase, numeric enums, `null` lists).
+#[test]
+fn standalone_sandbox_serves_a_server_profile() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut cmd = std::process::Command::new(caredesk_tests::binary("caredesk"));
+    cmd.args(["sandbox", "--fast", "--profile", "dotnet", "--server-zone", "+03:00", "--port", &port.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut guard = ChildGuard::spawn(&mut cmd);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the sandbox did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (numbers, inbox): (serde_json::Value, serde_json::Value) = rt.block_on(async {
+        let c = reqwest::Client::new();
+        let get =
+            |q: &str| c.get(format!("http://127.0.0.1:{port}/his/?{q}")).bearer_auth(sandbox::SANDBOX_HIS_TOKEN).send();
+        let numbers = get("type=Numbers").await.unwrap().json().await.unwrap();
+        let inbox = get("type=Incoming&dateFrom=2019-11-12%2000:00:00").await.unwrap().json().await.unwrap();
+        (numbers, inbox)
+    });
+    assert_eq!(numbers["status"]["errorCode"], 1, "{numbers}");
+    assert_eq!(numbers["data"]["clientOperatorNumbers"][0]["number"], magic::HOSPITAL_NUMBER, "{numbers}");
+    assert_eq!(inbox["data"]["messages"], serde_json::Value::Null, "an empty list is null: {inbox}");
+    let stdout = guard.0.as_mut().and_then(|c| c.stdout.take()).unwrap();
+    let mut banner = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut banner).unwrap();
+    assert!(banner.contains("server profile dotnet"), "{banner}");
+    guard.stop(Duration::from_secs(10));
+}
