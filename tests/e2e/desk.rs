@@ -55,7 +55,7 @@ pub(super) async fn open_patient(d: &WebDriver, name: &str) {
     search.send_keys(Key::Backspace).await.unwrap();
 }
 
-async fn send(d: &WebDriver, text: &str) {
+pub(super) async fn send(d: &WebDriver, text: &str) {
     let composer = wait_for("the composer", || async { d.find(By::Css("[data-testid=composer]")).await.ok() }).await;
     let area = composer.find(By::Css("textarea[aria-label='Message']")).await.unwrap();
     area.send_keys(text).await.unwrap();
@@ -66,7 +66,7 @@ async fn send(d: &WebDriver, text: &str) {
 }
 
 /// The state label of the newest outbound bubble whose text contains `text`.
-async fn state_of(d: &WebDriver, text: &str) -> Option<String> {
+pub(super) async fn state_of(d: &WebDriver, text: &str) -> Option<String> {
     for m in d.find_all(By::Css("[data-testid=message][data-direction=outbound]")).await.ok()?.into_iter().rev() {
         let t = m.prop("textContent").await.ok().flatten()?;
         if t.contains(text) {

@@ -10,33 +10,16 @@ use caredesk_tests::{write_file, Cli};
 use thirtyfour::prelude::*;
 
 use super::{
-    desk::{open_patient, shot},
+    desk::{open_patient, send, shot, state_of},
     harness::*,
 };
 
 const NEW_TOKEN: &str = "e2e-rotated-his-token-77c1";
 
-async fn state_of(d: &WebDriver, text: &str) -> Option<String> {
-    for m in d.find_all(By::Css("[data-testid=message][data-direction=outbound]")).await.ok()?.into_iter().rev() {
-        let t = m.prop("textContent").await.ok().flatten()?;
-        if t.contains(text) {
-            return m.find(By::Css("[data-testid=message-state]")).await.ok()?.prop("textContent").await.ok().flatten();
-        }
-    }
-    None
-}
-
-async fn send(d: &WebDriver, text: &str) -> WebDriverResult<()> {
-    let area =
-        wait_for("the composer", || async { d.find(By::Css("textarea[aria-label='Message']")).await.ok() }).await;
-    area.send_keys(text).await?;
-    area.send_keys(Key::Control + Key::Enter).await
-}
-
 async fn paused_route_day(d: &WebDriver, server: &sandbox::SandboxHandle) -> WebDriverResult<()> {
     wait_for("the roster", || async { Some(rows(d).await).filter(|r| r.len() == 1) }).await;
     open_patient(d, "Rūta Šimkutė").await;
-    send(d, "Labas, Rūta: rezultatai paruošti").await?;
+    send(d, "Labas, Rūta: rezultatai paruošti").await;
     wait_for("the first text sent", || async {
         state_of(d, "rezultatai paruošti").await.filter(|s| s.contains("Sent") || s.contains("Delivered"))
     })
@@ -44,7 +27,7 @@ async fn paused_route_day(d: &WebDriver, server: &sandbox::SandboxHandle) -> Web
 
     // The server stops taking the token: the next text waits, and says so.
     server.rotate_credentials(NEW_TOKEN, sandbox::SANDBOX_AZURE_CLIENT_SECRET);
-    send(d, "Prašome paskambinti į kliniką").await?;
+    send(d, "Prašome paskambinti į kliniką").await;
     let problem = wait_up_to("the status bar to say sending is paused", Duration::from_secs(30), || async {
         text_of(d, "[data-testid=status-bar]").await.filter(|t| t.contains("Sending paused:"))
     })

@@ -240,19 +240,26 @@ fn malformed_responses_5xx_and_timeouts_are_clear_errors_not_hangs() {
     sim.h().set_faults(Faults::default());
 }
 
-#[test]
-fn standalone_sandbox_serves_until_sigterm() {
+/// `caredesk sandbox --fast ARGS` on a free port, once it listens.
+fn standalone_sandbox(args: &[&str]) -> (ChildGuard, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut cmd = std::process::Command::new(caredesk_tests::binary("caredesk"));
     cmd.args(["sandbox", "--fast", "--port", &port.to_string()])
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null());
-    let mut guard = ChildGuard::spawn(&mut cmd);
+    let guard = ChildGuard::spawn(&mut cmd);
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "the sandbox did not listen");
         std::thread::sleep(Duration::from_millis(50));
     }
+    (guard, port)
+}
+
+#[test]
+fn standalone_sandbox_serves_until_sigterm() {
+    let (mut guard, port) = standalone_sandbox(&[]);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let body: serde_json::Value = rt.block_on(async {
         let c = reqwest::Client::new();
@@ -279,17 +286,7 @@ fn standalone_sandbox_serves_until_sigterm() {
 /// an ASP.NET Core service does (camelCase, numeric enums, `null` lists).
 #[test]
 fn standalone_sandbox_serves_a_server_profile() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut cmd = std::process::Command::new(caredesk_tests::binary("caredesk"));
-    cmd.args(["sandbox", "--fast", "--profile", "dotnet", "--server-zone", "+03:00", "--port", &port.to_string()])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null());
-    let mut guard = ChildGuard::spawn(&mut cmd);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the sandbox did not listen");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (mut guard, port) = standalone_sandbox(&["--profile", "dotnet", "--server-zone", "+03:00"]);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let (numbers, inbox): (serde_json::Value, serde_json::Value) = rt.block_on(async {
         let c = reqwest::Client::new();
