@@ -120,6 +120,29 @@ pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError
     Ok(value)
 }
 
+/// A whole number from a JSON number or numeric string (servers write ids
+/// both ways); `None` for anything else.
+pub(crate) fn lenient_whole_number(v: &serde_json::Value) -> Option<i64> {
+    match v {
+        serde_json::Value::Number(n) => {
+            n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64))
+        }
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Text from a JSON string, or a number or boolean written as text (a phone
+/// number sent as a number); `None` for null, lists and objects.
+pub(crate) fn lenient_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
 /// serde's messages quote the offending value (`invalid type: string "Yes"`,
 /// ``integer `37000000002` ``); values may be PHI, so they are replaced by `…`.
 /// Field and variant names in backticks are kept.

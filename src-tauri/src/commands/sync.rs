@@ -19,8 +19,6 @@ pub struct SyncView {
     pub paused: Vec<caredesk_core::store::RoutePause>,
     /// Messages from the hospital SMS server that could not be read (skipped, kept).
     pub unreadable: Vec<caredesk_core::store::UnreadableMessage>,
-    /// What needs a person's attention, in sentences (paused routes, unreadable messages).
-    pub warnings: Vec<String>,
 }
 
 #[tauri::command]
@@ -30,7 +28,6 @@ pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncView, UiError
         .with_desk(move |desk| {
             let plan = GatewayPlan::from_desk(desk)?;
             let overview = inbox_sync::overview(desk.db())?;
-            let warnings = overview.warnings();
             let status = overview.incoming;
             let interval_secs: u64 =
                 desk.setting("sync.interval_secs")?.and_then(|v| v.parse().ok()).unwrap_or(10).max(1);
@@ -54,7 +51,6 @@ pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncView, UiError
                 interval_secs,
                 paused: overview.paused,
                 unreadable: overview.unreadable,
-                warnings,
             })
         })
         .await

@@ -64,7 +64,7 @@ describe('app shell', () => {
       next_probe: '2024-03-01T09:35:00Z',
     } as const;
     const { user } = await renderShell({
-      sync_status: () => ({ ...syncView, paused: [pause], warnings: ['sending via his is paused: …'] }),
+      sync_status: () => ({ ...syncView, paused: [pause] }),
     });
     const paused = await within(screen.getByTestId('status-bar')).findByTestId('route-paused');
     await user.click(within(paused).getByRole('button', { name: 'Open Settings' }));

@@ -32,7 +32,6 @@ function view(fields: Partial<SyncView> = {}): SyncView {
     interval_secs: 10,
     paused: [],
     unreadable: [],
-    warnings: [],
     ...fields,
   };
 }
@@ -79,20 +78,6 @@ const unreadable: UnreadableMessage[] = [
     seen: 3,
   },
 ];
-
-/** The backend's sentences for `paused` and `unreadable` (inbox_sync::SyncOverview::warnings), then `extra`. */
-function warningsFor(paused: RoutePause[], skipped: UnreadableMessage[], extra: string[] = []): string[] {
-  return [
-    ...paused.map(
-      (p) =>
-        `sending via ${p.route} is paused: the server refused CareDesk's credentials; the messages wait (${p.reason})`,
-    ),
-    ...(skipped.length > 0
-      ? [`${skipped.length} message(s) from the hospital SMS server could not be read and were skipped: …`]
-      : []),
-    ...extra,
-  ];
-}
 
 afterEach(() => {
   vi.useRealTimers();
@@ -220,7 +205,6 @@ describe('status bar', () => {
         sync_status: () =>
           view({
             paused: [hisPause],
-            warnings: warningsFor([hisPause], []),
             last_error: 'The hospital SMS server refused the token (401).',
           }),
       },
@@ -237,9 +221,6 @@ describe('status bar', () => {
     expect(paused.textContent!.indexOf('to resume.')).toBeLessThan(paused.textContent!.indexOf(reason));
     expect(paused).toHaveTextContent('Paused since 11:58:02; one waiting text is tried again every 5 minutes.');
     expect(paused.querySelector('code')).toBeNull();
-    // The backend's sentence for the pause is not shown a second time.
-    expect(within(bar).queryByTestId('sync-warning')).toBeNull();
-    expect(bar).not.toHaveTextContent('sending via his is paused');
     // The last error keeps its own line.
     expect(within(bar).getByTestId('sync-error')).toHaveTextContent(
       'Sync problem: The hospital SMS server refused the token (401).',
@@ -257,7 +238,7 @@ describe('status bar', () => {
       reason: 'the ECM Communications API refused the token ecm-token (HTTP 403)',
     };
     const { bar } = renderBar({
-      sync_status: () => view({ paused: [hisPause, ecmPause], warnings: warningsFor([hisPause, ecmPause], []) }),
+      sync_status: () => view({ paused: [hisPause, ecmPause] }),
     });
     const lines = await within(bar).findAllByTestId('route-paused');
     expect(lines.map((l) => l.getAttribute('data-route'))).toEqual(['his', 'ecm']);
@@ -269,7 +250,7 @@ describe('status bar', () => {
 
   it('counts unreadable messages on one line, with their ids and reasons under it', async () => {
     const { bar } = renderBar({
-      sync_status: () => view({ unreadable, warnings: warningsFor([], unreadable) }),
+      sync_status: () => view({ unreadable }),
     });
     const block = await within(bar).findByTestId('unreadable-messages');
     expect(block.querySelector('p')).toHaveTextContent(
@@ -286,31 +267,13 @@ describe('status bar', () => {
     ]);
     // How often it was seen changes every poll; the live region does not read it out.
     expect(block).not.toHaveTextContent('42');
-    expect(within(bar).queryByTestId('sync-warning')).toBeNull();
   });
 
   it('says "1 message … was skipped" for one', async () => {
     const one = unreadable.slice(0, 1);
-    const { bar } = renderBar({ sync_status: () => view({ unreadable: one, warnings: warningsFor([], one) }) });
+    const { bar } = renderBar({ sync_status: () => view({ unreadable: one }) });
     const block = await within(bar).findByTestId('unreadable-messages');
     expect(block).toHaveTextContent('1 message from the hospital SMS server could not be read and was skipped');
     expect(block).toHaveTextContent('531978 (reply): it has no sender (From is empty)');
-  });
-
-  it('shows any other warning on its own line, as text', async () => {
-    const hostile = 'the server said <b>no</b>';
-    const { bar } = renderBar({
-      sync_status: () =>
-        view({
-          paused: [hisPause],
-          unreadable,
-          warnings: warningsFor([hisPause], unreadable, ['the server clock is 2 h off', hostile]),
-        }),
-    });
-    await within(bar).findByTestId('route-paused');
-    expect(within(bar).getByTestId('unreadable-messages')).toBeInTheDocument();
-    const lines = within(bar).getAllByTestId('sync-warning').map((l) => l.textContent);
-    expect(lines).toEqual(['the server clock is 2 h off', hostile]);
-    expect(bar.querySelector('b')).toBeNull();
   });
 });

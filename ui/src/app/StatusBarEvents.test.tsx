@@ -35,7 +35,6 @@ describe('status bar and sync events', () => {
         interval_secs: 10,
         paused: [],
         unreadable: [],
-        warnings: [],
       }),
     });
     const { unmount } = render(

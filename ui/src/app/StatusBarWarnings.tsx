@@ -1,4 +1,4 @@
-import type { Route, RoutePause, SyncView, UnreadableMessage } from '../platform';
+import type { Route, RoutePause, UnreadableMessage } from '../platform';
 import { useSyncStatus } from '../features/sync/queries';
 import { formatClock, parseInstant } from '../features/sync/time';
 import { plural } from '../shared/plural';
@@ -8,15 +8,6 @@ const SERVERS: Record<Route, string> = {
   his: 'the hospital SMS server',
   ecm: 'the ECM Communications API',
 };
-
-/**
- * The backend's warnings that the lines below do not already say. It writes one sentence per
- * paused route, then one for the unreadable messages (inbox_sync::SyncOverview::warnings);
- * those are shown from `paused` and `unreadable`, anything after them as it comes.
- */
-export function otherWarnings(view: SyncView): string[] {
-  return view.warnings.slice(view.paused.length + (view.unreadable.length > 0 ? 1 : 0));
-}
 
 /** "12:04:31" today, with the date before it on another day; the text as it came when it is not a time. */
 function moment(iso: string, now: Date): string {
@@ -78,23 +69,17 @@ function UnreadableMessages({ messages }: { messages: UnreadableMessage[] }) {
   );
 }
 
-/** What needs a person's attention besides the last error: paused routes, unreadable messages, other warnings. */
+/** What needs a person's attention besides the last error: paused routes and unreadable messages. */
 export function StatusBarWarnings({ onOpenSettings }: { onOpenSettings?: (() => void) | undefined }) {
   const view = useSyncStatus().data;
   if (!view) return null;
-  const others = otherWarnings(view);
-  if (view.paused.length === 0 && view.unreadable.length === 0 && others.length === 0) return null;
+  if (view.paused.length === 0 && view.unreadable.length === 0) return null;
   return (
     <div className="status-bar__warnings" data-testid="sync-warnings">
       {view.paused.map((pause) => (
         <PausedRoute key={pause.route} pause={pause} onOpenSettings={onOpenSettings} />
       ))}
       {view.unreadable.length > 0 ? <UnreadableMessages messages={view.unreadable} /> : null}
-      {others.map((warning, i) => (
-        <p key={i} className="status-bar__warning" data-testid="sync-warning">
-          {warning}
-        </p>
-      ))}
     </div>
   );
 }

@@ -236,8 +236,6 @@ export interface SyncView {
   paused: RoutePause[];
   /** Messages from the hospital SMS server that could not be read. */
   unreadable: UnreadableMessage[];
-  /** What needs a person's attention, in ready-made sentences (paused routes, unreadable messages). */
-  warnings: string[];
 }
 
 export type Service = 'his' | 'ecm';

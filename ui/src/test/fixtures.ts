@@ -203,5 +203,4 @@ export const syncView: SyncView = {
   interval_secs: 30,
   paused: [],
   unreadable: [],
-  warnings: [],
 };

@@ -164,13 +164,16 @@ enum IdRead {
 }
 
 fn read_id(value: Option<&Value>) -> IdRead {
-    match value {
-        None | Some(Value::Null) => IdRead::Absent,
-        Some(Value::Number(n)) => n.as_i64().map_or(IdRead::NotAnId("number"), IdRead::Id),
-        Some(Value::String(s)) => s.trim().parse().map_or(IdRead::NotAnId("string"), IdRead::Id),
-        Some(Value::Bool(_)) => IdRead::NotAnId("boolean"),
-        Some(Value::Array(_)) => IdRead::NotAnId("array"),
-        Some(Value::Object(_)) => IdRead::NotAnId("object"),
+    let Some(v) = value.filter(|v| !v.is_null()) else { return IdRead::Absent };
+    match crate::http::lenient_whole_number(v) {
+        Some(id) => IdRead::Id(id),
+        None => IdRead::NotAnId(match v {
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Bool(_) => "boolean",
+            Value::Array(_) => "array",
+            _ => "object",
+        }),
     }
 }
 
@@ -200,12 +203,7 @@ fn optional_id(value: Option<&Value>) -> Option<i64> {
 
 /// A text field; a number or boolean is taken as its text, anything else as absent.
 fn read_text(value: Option<Value>) -> Option<String> {
-    match value? {
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Null | Value::Array(_) | Value::Object(_) => None,
-    }
+    crate::http::lenient_text(&value?)
 }
 
 /// The activity of an answer, or `None` (logged) when it cannot be read.

@@ -60,10 +60,21 @@ pub fn field<'a>(obj: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Valu
             return Some(v);
         }
     }
-    let folded =
-        |s: &str| s.chars().filter(|c| *c != '_' && *c != '-').flat_map(char::to_lowercase).collect::<String>();
-    let wanted: Vec<String> = names.iter().map(|n| folded(n)).collect();
-    obj.iter().find(|(k, _)| wanted.contains(&folded(k))).map(|(_, v)| v)
+    obj.iter().find(|(k, _)| names.iter().any(|n| same_name(k, n))).map(|(_, v)| v)
+}
+
+/// Two field names equal but for ASCII case, `_` and `-`, compared without
+/// allocating: this runs for every field of every message of a page.
+fn same_name(a: &str, b: &str) -> bool {
+    let mut x = a.bytes().filter(|c| *c != b'_' && *c != b'-');
+    let mut y = b.bytes().filter(|c| *c != b'_' && *c != b'-');
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(p), Some(q)) if p.eq_ignore_ascii_case(&q) => {}
+            _ => return false,
+        }
+    }
 }
 
 /// `field`, with `null` read as missing.
@@ -71,25 +82,11 @@ fn present<'a>(obj: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Value>
     field(obj, names).filter(|v| !v.is_null())
 }
 
-/// A whole number from a number or a numeric string.
-pub fn whole_number(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => {
-            n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64))
-        }
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
+use crate::http::lenient_whole_number as whole_number;
 
-/// Text from a string or a number (a phone number written as a number).
+/// Text from a string, or a number (a phone number written as a number).
 fn text(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
+    crate::http::lenient_text(v?)
 }
 
 fn time(v: Option<&Value>) -> Option<HisTime> {

@@ -75,6 +75,8 @@ pub struct ServerClock {
     pub now: DateTime<Utc>,
     /// The server's clock minus the desk's (zero when unknown).
     pub skew: TimeDelta,
+    /// Whether `skew` was measured (a `Date` header was seen).
+    pub skew_known: bool,
     pub zone: Zone,
     pub source: ZoneSource,
     /// How much the zone's UTC offset moved in the last 25 hours (zero, or
@@ -158,7 +160,7 @@ impl ServerClock {
             (None, None, _) => (Zone::Desk, ZoneSource::Desk),
         };
         let skew = TimeDelta::milliseconds(row.skew_ms.unwrap_or(0));
-        ServerClock::new(now, skew, zone, source, answers)
+        ServerClock { skew_known: row.skew_ms.is_some(), ..ServerClock::new(now, skew, zone, source, answers) }
     }
 
     pub fn new(
@@ -178,7 +180,7 @@ impl ServerClock {
             (Some(lo), Some(hi)) => TimeDelta::seconds(i64::from(hi - lo)).min(TimeDelta::hours(2)),
             _ => TimeDelta::zero(),
         };
-        ServerClock { now, skew, zone, source, dst_shift }
+        ServerClock { now, skew, skew_known: true, zone, source, dst_shift }
     }
 
     /// A clock for tests: the server in `zone` (a fixed offset), `skew` off.
@@ -245,11 +247,15 @@ impl ServerClock {
 }
 
 /// What one answer teaches: the skew from its `Date` header (which has
-/// whole seconds, so half a second is added).
+/// whole seconds, so half a second is added), kept as it was while within
+/// a second of it.
 pub fn learn_skew(row: &mut ServerClockRow, stamp: &Stamp) {
     if let Some(date) = stamp.server_date {
-        let skew = date + TimeDelta::milliseconds(500) - stamp.received_at;
-        row.skew_ms = Some(skew.num_milliseconds());
+        let skew = (date + TimeDelta::milliseconds(500) - stamp.received_at).num_milliseconds();
+        // Within the header's one-second resolution it has not moved: no write.
+        if row.skew_ms.is_none_or(|old| (old - skew).abs() >= 1000) {
+            row.skew_ms = Some(skew);
+        }
     }
 }
 
@@ -339,15 +345,13 @@ pub fn describe(db: &Database, now: DateTime<Utc>) -> Result<String, StoreError>
         ZoneSource::Answer => "estimated from the server's answers to sends",
         ZoneSource::Desk => "not known yet: this computer's zone is assumed until a message is sent",
     };
-    let skew = db.server_clock(HIS)?.skew_ms.map(|ms| {
-        let secs = ms / 1000;
-        match secs {
-            -5..=5 => "; its clock agrees with this computer's".to_string(),
-            s if s > 0 => format!("; its clock is {s} s ahead of this computer's"),
-            s => format!("; its clock is {} s behind this computer's", -s),
-        }
-    });
-    Ok(format!("{zone}, {how}{}", skew.unwrap_or_default()))
+    let skew = match clock.skew.num_seconds() {
+        _ if !clock.skew_known => String::new(),
+        -5..=5 => "; its clock agrees with this computer's".to_string(),
+        s if s > 0 => format!("; its clock is {s} s ahead of this computer's"),
+        s => format!("; its clock is {} s behind this computer's", -s),
+    };
+    Ok(format!("{zone}, {how}{skew}"))
 }
 
 #[cfg(test)]

@@ -294,23 +294,20 @@ fn refresh_date_from(
     clock: &ServerClock,
     overlap: Duration,
 ) -> Option<HisTime> {
-    // The desk's time of queueing, or the server's time of taking it when
-    // the answer gave an instant: whichever is earlier.
+    // On the server's clock: the desk's time of queueing plus the skew, or
+    // the server's time of taking it when the answer gave an instant;
+    // whichever is earlier.
     let oldest = open
         .iter()
         .flat_map(|m| {
-            let queued = chrono::DateTime::parse_from_rfc3339(&m.created_at).ok().map(|t| t.with_timezone(&Utc));
-            let taken = m
-                .server_created_at
-                .as_deref()
-                .and_then(HisTime::parse)
-                .and_then(|t| t.instant())
-                .map(|t| t - clock.skew);
+            let queued =
+                chrono::DateTime::parse_from_rfc3339(&m.created_at).ok().map(|t| t.with_timezone(&Utc) + clock.skew);
+            let taken = m.server_created_at.as_deref().and_then(HisTime::parse).and_then(|t| t.instant());
             [queued, taken]
         })
         .flatten()
         .min()?;
-    let from = oldest + clock.skew - clock.overlap(overlap) - clock.zone_doubt();
+    let from = oldest - clock.overlap(overlap) - clock.zone_doubt();
     Some(HisTime::from_local(clock.wall(from)))
 }
 
@@ -333,7 +330,8 @@ pub async fn refresh_outgoing_with(
         };
         let fetched = fetch(his, MessageType::Outgoing, &date_from).await?;
         let d = lock(desk)?;
-        let ids: Vec<i64> = fetched.messages.iter().map(|m| m.id).collect();
+        // The newest hundred are plenty to learn the list's zone from.
+        let ids: Vec<i64> = fetched.messages.iter().rev().take(100).map(|m| m.id).collect();
         let sent = d.db().his_sent_times(&ids)?;
         clock::learn(d.db(), |row| {
             clock::learn_skew(row, &fetched.stamp);

@@ -24,7 +24,7 @@
 //!
 //! One list serves every check of a drain that it covers.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use rand::Rng;
@@ -68,15 +68,15 @@ struct Listed {
     date_from: NaiveDateTime,
     /// Whether it came from a test-mode sandbox standing in.
     stand_in: bool,
-    messages: Vec<HisMessage>,
+    messages: Arc<Vec<HisMessage>>,
 }
 
 impl ListCache {
     /// The list, if one covers `date_from` and was read after `not_before`.
-    fn get(&self, date_from: NaiveDateTime, not_before: DateTime<Utc>, stand_in: bool) -> Option<Vec<HisMessage>> {
+    fn get(&self, date_from: NaiveDateTime, not_before: DateTime<Utc>, stand_in: bool) -> Option<Arc<Vec<HisMessage>>> {
         let guard = self.0.lock().ok()?;
         let l = guard.as_ref()?;
-        (l.date_from <= date_from && l.read_at >= not_before && l.stand_in == stand_in).then(|| l.messages.clone())
+        (l.date_from <= date_from && l.read_at >= not_before && l.stand_in == stand_in).then(|| Arc::clone(&l.messages))
     }
 
     fn put(&self, listed: Listed) {
@@ -219,13 +219,14 @@ pub(crate) async fn check(w: &Worker<'_>, item: OutboxItem) -> Result<Done> {
                     let _ = clock::learn(d.db(), |row| clock::learn_skew(row, &f.stamp));
                 }
             }
+            let messages = Arc::new(f.messages);
             w.lists.put(Listed {
                 read_at: f.stamp.received_at,
                 date_from,
                 stand_in: target.stand_in,
-                messages: f.messages.clone(),
+                messages: Arc::clone(&messages),
             });
-            f.messages
+            messages
         }),
     };
     let now = Utc::now();

@@ -12,55 +12,17 @@ impl Database {
     /// before this process sends anything) or those whose claim ran out.
     /// They may have reached the server. A hospital SMS server row becomes
     /// ambiguous (checked against the server before any retry); an ECM row,
-    /// which cannot be checked, becomes uncertain with `ecm_note`. Returns
-    /// how many rows changed.
+    /// which cannot be checked, becomes uncertain with `ecm_note`. A check
+    /// whose worker is gone only has its claim released. Returns how many
+    /// in-flight rows changed.
     pub fn void_in_flight(&self, all: bool, ecm_note: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        let now = ts(now);
-        let stale = "state = 'in_flight' AND (:all OR claimed_until IS NULL OR claimed_until <= :now)";
-        let tx = self.conn.unchecked_transaction()?;
-        tx.execute(
-            &format!(
-                "UPDATE messages SET state = 'uncertain', error_code = 'ecm_interrupted', error_message = :note,
-                        updated_at = :now
-                  WHERE route = 'ecm' AND id IN (SELECT message_id FROM outbox WHERE {stale})"
-            ),
-            named_params! { ":all": all, ":now": now, ":note": ecm_note },
-        )?;
-        let ecm = tx.execute(
-            &format!(
-                "UPDATE outbox SET state = 'failed', claim_token = NULL, claimed_until = NULL, last_error = :note,
-                        updated_at = :now
-                  WHERE {stale}
-                    AND EXISTS (SELECT 1 FROM messages m WHERE m.id = outbox.message_id AND m.route = 'ecm')"
-            ),
-            named_params! { ":all": all, ":now": now, ":note": ecm_note },
-        )?;
-        let his = tx.execute(
-            &format!(
-                "UPDATE outbox SET state = 'ambiguous',
-                        ambiguous_since = COALESCE(ambiguous_since, sent_at, created_at),
-                        claim_token = NULL, claimed_until = NULL, next_attempt_at = :now, updated_at = :now,
-                        last_error = 'CareDesk stopped while sending it; it checks the hospital SMS server before any retry'
-                  WHERE {stale}"
-            ),
-            named_params! { ":all": all, ":now": now },
-        )?;
-        // A check of an ambiguous send whose worker is gone (killed during
-        // its look at the server's list) only needs its claim released: it
-        // stays ambiguous and is checked again.
-        tx.execute(
-            "UPDATE outbox SET claim_token = NULL, claimed_until = NULL, updated_at = :now
-              WHERE state = 'ambiguous' AND claim_token IS NOT NULL AND (:all OR claimed_until IS NULL OR claimed_until <= :now)",
-            named_params! { ":all": all, ":now": now },
-        )?;
-        tx.commit()?;
-        Ok(ecm + his)
+        let stale = "(:all OR claimed_until IS NULL OR claimed_until <= :now)";
+        Ok(self.void_claims(stale, &[(":all", &all)], ecm_note, now)?.0)
     }
 
     /// Releases this process's claim `token` on a row whose work was cut
-    /// short: an attempt in flight becomes ambiguous (hospital SMS server)
-    /// or uncertain with `ecm_note` (ECM), a check is released. False when
-    /// the claim is no longer held.
+    /// short, as [`Database::void_in_flight`] does for a dead worker. False
+    /// when the claim is no longer held.
     pub fn release_claim(
         &self,
         outbox_id: i64,
@@ -68,43 +30,58 @@ impl Database {
         ecm_note: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        let held = "(id = :id AND claim_token = :token)";
+        let (voided, released) = self.void_claims(held, &[(":id", &outbox_id), (":token", &token)], ecm_note, now)?;
+        Ok(voided + released == 1)
+    }
+
+    /// The claims `which` selects (SQL over `outbox`, with its named
+    /// parameters in `extra`; `:now` and `:note` are given): in-flight rows
+    /// become ambiguous or, for ECM, uncertain; ambiguous rows being checked
+    /// are released. Returns (in-flight rows changed, checks released).
+    fn void_claims(
+        &self,
+        which: &str,
+        extra: &[(&str, &dyn rusqlite::ToSql)],
+        ecm_note: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(usize, usize), StoreError> {
         let now = ts(now);
+        let in_flight = format!("state = 'in_flight' AND {which}");
         let tx = self.conn.unchecked_transaction()?;
-        let route: Option<String> = tx
-            .query_row(
-                "SELECT m.route FROM outbox o JOIN messages m ON m.id = o.message_id WHERE o.id = ?1 AND o.claim_token = ?2 AND o.state = 'in_flight'",
-                params![outbox_id, token],
-                |r| r.get(0),
-            )
-            .ok();
-        let n = match route.as_deref() {
-            Some("ecm") => {
-                tx.execute(
-                    "UPDATE messages SET state = 'uncertain', error_code = 'ecm_interrupted', error_message = ?2, updated_at = ?3
-                      WHERE id = (SELECT message_id FROM outbox WHERE id = ?1)",
-                    params![outbox_id, ecm_note, now],
-                )?;
-                tx.execute(
-                    "UPDATE outbox SET state = 'failed', claim_token = NULL, claimed_until = NULL, last_error = ?2, updated_at = ?3
-                      WHERE id = ?1",
-                    params![outbox_id, ecm_note, now],
-                )?
-            }
-            Some(_) => tx.execute(
-                "UPDATE outbox SET state = 'ambiguous', ambiguous_since = COALESCE(ambiguous_since, sent_at, created_at),
-                        claim_token = NULL, claimed_until = NULL, next_attempt_at = ?2, updated_at = ?2,
-                        last_error = 'CareDesk stopped while sending it; it checks the hospital SMS server before any retry'
-                  WHERE id = ?1",
-                params![outbox_id, now],
-            )?,
-            None => tx.execute(
-                "UPDATE outbox SET claim_token = NULL, claimed_until = NULL, updated_at = ?3
-                  WHERE id = ?1 AND claim_token = ?2 AND state = 'ambiguous'",
-                params![outbox_id, token, now],
-            )?,
+        let run = |sql: String| -> Result<usize, StoreError> {
+            let mut all: Vec<(&str, &dyn rusqlite::ToSql)> = vec![(":now", &now), (":note", &ecm_note)];
+            all.extend_from_slice(extra);
+            let used: Vec<(&str, &dyn rusqlite::ToSql)> =
+                all.into_iter().filter(|(name, _)| sql.contains(name)).collect();
+            Ok(tx.execute(&sql, used.as_slice())?)
         };
+        run(format!(
+            "UPDATE messages SET state = 'uncertain', error_code = 'ecm_interrupted', error_message = :note,
+                    updated_at = :now
+              WHERE route = 'ecm' AND id IN (SELECT message_id FROM outbox WHERE {in_flight})"
+        ))?;
+        let ecm = run(format!(
+            "UPDATE outbox SET state = 'failed', claim_token = NULL, claimed_until = NULL, last_error = :note,
+                    updated_at = :now
+              WHERE {in_flight}
+                AND EXISTS (SELECT 1 FROM messages m WHERE m.id = outbox.message_id AND m.route = 'ecm')"
+        ))?;
+        let his = run(format!(
+            "UPDATE outbox SET state = 'ambiguous',
+                    ambiguous_since = COALESCE(ambiguous_since, sent_at, created_at),
+                    claim_token = NULL, claimed_until = NULL, next_attempt_at = :now, updated_at = :now,
+                    last_error = 'CareDesk stopped while sending it; it checks the hospital SMS server before any retry'
+              WHERE {in_flight}"
+        ))?;
+        // A check of an ambiguous send (a look at the server's list) only
+        // needs its claim released: it stays ambiguous and is checked again.
+        let checks = run(format!(
+            "UPDATE outbox SET claim_token = NULL, claimed_until = NULL, updated_at = :now
+              WHERE state = 'ambiguous' AND claim_token IS NOT NULL AND {which}"
+        ))?;
         tx.commit()?;
-        Ok(n == 1)
+        Ok((ecm + his, checks))
     }
 
     /// Claims a pending row for a send attempt: `in_flight`, one more
