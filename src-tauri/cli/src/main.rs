@@ -21,6 +21,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
         )
         .init();
+    caredesk_core::hardening::harden_release_process();
     match commands::run(cli) {
         Ok(exit) => exit.into(),
         Err(e) => {

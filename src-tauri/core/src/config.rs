@@ -102,9 +102,7 @@ pub fn validate(key: &str, value: &str) -> Result<String, ConfigError> {
         Kind::Url | Kind::UrlTemplate => {
             let probe = v.replace("{0}", "tenant");
             let url = url::Url::parse(&probe).map_err(|e| bad(format!("{v:?} is not a URL ({e})")))?;
-            if !matches!(url.scheme(), "http" | "https") {
-                return Err(bad(format!("{v:?} must start with https:// (or http:// for a local server)")));
-            }
+            crate::transport::check(&url).map_err(|e| bad(format!("{v:?}: {e}")))?;
             // An authority may leave the tenant to `{0}` or name it itself
             // (MSAL's `https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0`);
             // no other `{...}` stands for anything.
@@ -188,6 +186,22 @@ mod tests {
         assert!(validate("his.azure.authority", "https://login.microsoftonline.com/{tenant}").is_err());
         assert!(validate("his.azure.authority", "login.microsoftonline.com/{0}").is_err());
         assert!(validate("sms.via", "fax").is_err());
+    }
+
+    #[test]
+    fn plain_http_is_refused_for_every_server_setting_except_this_computer() {
+        let servers: Vec<&str> =
+            SETTINGS.iter().filter(|s| matches!(s.kind, Kind::Url | Kind::UrlTemplate)).map(|s| s.key).collect();
+        assert!(servers.len() >= 3, "{servers:?}");
+        for key in servers {
+            let e = validate(key, "http://smsserver.example/{0}").unwrap_err().to_string();
+            assert!(e.contains("unencrypted"), "{key}: {e}");
+            assert!(validate(key, "http://10.1.2.3:8080/").is_err(), "{key}");
+            for local in ["http://127.0.0.1:8080/", "http://localhost:3000/", "http://[::1]:9000/"] {
+                assert!(validate(key, local).is_ok(), "{key} {local}");
+            }
+            assert!(validate(key, "https://smsserver.example/").is_ok(), "{key}");
+        }
     }
 
     #[test]

@@ -188,6 +188,9 @@ mod tests {
         // MSAL's form names the tenant: no tenant setting needed.
         let authority = format!("{}{SANDBOX_AZURE_TENANT}/v2.0", sandbox.base_url());
         desk.set_setting("his.azure.authority", &authority).unwrap();
+        // Another authority: the client secret entered for Microsoft's is gone.
+        assert!(!desk.credentials().is_stored(SecretName::HisClientSecret).unwrap());
+        desk.set_credential(SecretName::HisClientSecret, &Secret::new(SANDBOX_AZURE_CLIENT_SECRET)).unwrap();
         let gw = GatewayPlan::from_desk(&desk).unwrap().connect(SandboxOptions::default()).await.unwrap();
         let his = check(&gw, Service::His).await;
         assert!(his.ok, "{his:?}");

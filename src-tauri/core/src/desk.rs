@@ -144,6 +144,8 @@ impl Desk {
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<String> {
         let normalized = config::validate(key, value)?;
+        let old = self.setting(key)?;
+        crate::credential_origins::after_change(self, key, old.as_deref(), Some(&normalized))?;
         self.db.set_setting(key, &normalized)?;
         self.db.audit(&self.actor(), "config.set", None, key)?;
         self.resume_after_change(key)?;
@@ -151,7 +153,9 @@ impl Desk {
     }
 
     pub fn unset_setting(&self, key: &str) -> Result<bool> {
-        config::lookup(key)?;
+        let setting = config::lookup(key)?;
+        let old = self.setting(key)?;
+        crate::credential_origins::after_change(self, key, old.as_deref(), setting.default)?;
         let removed = self.db.unset_setting(key)?;
         self.db.audit(&self.actor(), "config.unset", None, key)?;
         self.resume_after_change(key)?;
@@ -198,7 +202,7 @@ impl Desk {
     }
 
     pub fn set_credential(&self, name: SecretName, secret: &Secret) -> Result<()> {
-        self.creds.set(name, secret)?;
+        crate::credential_origins::store(self, name, secret)?;
         self.db.audit(&self.actor(), "credential.set", None, name.as_str())?;
         self.resume_after_change(match name {
             SecretName::HisToken | SecretName::HisClientSecret => "his",

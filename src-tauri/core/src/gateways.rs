@@ -34,6 +34,8 @@ pub enum GatewayConfigError {
     EcmNotConfigured,
     #[error("the secret {0} is not stored: run `caredesk credentials set {0}` or enter it in Settings")]
     MissingSecret(SecretName),
+    #[error("the secret {name} was entered for another server than {setting} names now: enter it again for this server in Settings or with `caredesk credentials set {name}`")]
+    SecretForOtherServer { name: SecretName, setting: &'static str },
     #[error("{0} is not set")]
     MissingSetting(&'static str),
     #[error("no sender is set: choose one of the hospital numbers (`caredesk numbers`) with `caredesk config set his.from NUMBER`")]
@@ -94,8 +96,11 @@ fn azure_config(desk: &Desk) -> Result<std::result::Result<AzureConfig, GatewayC
             None => return Ok(Err(GatewayConfigError::MissingSetting(key))),
         }
     }
-    let Some(client_secret) = desk.credentials().get(SecretName::HisClientSecret)? else {
-        return Ok(Err(GatewayConfigError::MissingSecret(SecretName::HisClientSecret)));
+    let client_secret = match crate::credential_origins::for_use(desk, SecretName::HisClientSecret) {
+        Ok(Some(s)) => s,
+        Ok(None) => return Ok(Err(GatewayConfigError::MissingSecret(SecretName::HisClientSecret))),
+        Err(CoreError::Gateway(e)) => return Ok(Err(e)),
+        Err(e) => return Err(e),
     };
     let scope = values.pop().unwrap_or_default();
     let client_id = values.pop().unwrap_or_default();
@@ -114,9 +119,12 @@ impl GatewayPlan {
         };
         let timeout = desk.setting("http.timeout_secs")?.and_then(|v| v.parse().ok()).unwrap_or(30);
         let default_route = desk.setting("sms.via")?.as_deref().and_then(Route::parse).unwrap_or(Route::His);
-        let creds = desk.credentials();
         let secret = |name: SecretName| -> Result<std::result::Result<Secret, GatewayConfigError>> {
-            Ok(creds.get(name)?.ok_or(GatewayConfigError::MissingSecret(name)))
+            match crate::credential_origins::for_use(desk, name) {
+                Ok(s) => Ok(s.ok_or(GatewayConfigError::MissingSecret(name))),
+                Err(CoreError::Gateway(e)) => Ok(Err(e)),
+                Err(e) => Err(e),
+            }
         };
         let his = match (mode, his_url) {
             (Mode::Sandbox, _) => Err(GatewayConfigError::HisNotConfigured),

@@ -168,16 +168,33 @@ pub(crate) fn without_values(message: &str) -> String {
     out
 }
 
-/// The start of a response body for an error message: one line, at most
-/// 200 characters, the `hidden` values (token, message text) removed and
-/// phone numbers redacted.
-pub(crate) fn snippet(body: &[u8], hidden: &[&str]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let text = scrub(&text, hidden);
-    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let short: String = one_line.chars().take(200).collect();
-    let short = if short.len() < one_line.len() { format!("{short}…") } else { short };
-    redact_numbers(&short)
+/// What kind of body a server sent with an error, for the message: its
+/// shape and size, never a byte of it. A body may echo the token, the
+/// numbers and the text CareDesk sent, or a patient's name, and an error
+/// message goes to the screen and to logs.
+pub(crate) fn describe_body(body: &[u8]) -> String {
+    let trimmed = body.trim_ascii_start();
+    if trimmed.is_empty() {
+        return String::new();
+    }
+    let kind = if trimmed.starts_with(b"<") {
+        "an HTML or XML page"
+    } else if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
+        "a JSON body"
+    } else if std::str::from_utf8(body).is_ok() {
+        "a text body"
+    } else {
+        "a binary body"
+    };
+    format!("{kind} of {}", size(body.len()))
+}
+
+fn size(bytes: usize) -> String {
+    match bytes {
+        1 => "1 byte".into(),
+        0..1024 => format!("{bytes} bytes"),
+        _ => format!("{:.1} KiB", bytes as f64 / 1024.0),
+    }
 }
 
 /// Removes secrets and the message text from text a server sent back.
@@ -276,11 +293,25 @@ mod tests {
     }
 
     #[test]
-    fn snippet_is_short_one_line_and_without_the_secret() {
-        let body = format!("<html>\n  bad token tok-SECRET-1 {}</html>", "x".repeat(500));
-        let s = snippet(body.as_bytes(), &["tok-SECRET-1", "ab"]);
-        assert!(!s.contains("tok-SECRET-1") && s.contains("<redacted>"), "{s}");
-        assert!(!s.contains('\n') && s.chars().count() <= 201, "{s}");
+    fn an_error_body_is_described_never_echoed() {
+        let token = "tok-SECRET-1";
+        let cases: [(String, &str); 6] = [
+            (
+                format!("<html>\n  bad token {token} for +18055550100 Ana Lopez</html>"),
+                "an HTML or XML page of 65 bytes",
+            ),
+            (format!(r#"{{"error":"invalid token {token}"}}"#), "a JSON body of 38 bytes"),
+            (format!("token {token} refused"), "a text body of 26 bytes"),
+            ("x".repeat(3000), "a text body of 2.9 KiB"),
+            ("  \n".into(), ""),
+            (String::from_utf8_lossy(&[0xff, 0xfe]).into(), "a text body of 6 bytes"),
+        ];
+        for (body, want) in cases {
+            let d = describe_body(body.as_bytes());
+            assert_eq!(d, want, "{body}");
+            assert!(!d.contains(token) && !d.contains("5550100") && !d.contains("Lopez"));
+        }
+        assert_eq!(describe_body(&[0xff, 0x00, 0x01]), "a binary body of 3 bytes");
     }
 
     #[test]

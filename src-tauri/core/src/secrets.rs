@@ -104,6 +104,44 @@ pub fn platform_store() -> Result<Arc<CredentialStore>, SecretError> {
     store.map_err(|e| SecretError::Unavailable { detail: e.to_string() })
 }
 
+/// The server origins a secret was entered for: each setting that names
+/// where the secret goes (`his.base_url`, ...) and the origin it had then
+/// (`https://smsserver.example`), `None` when it was not set.
+pub type Origins = std::collections::BTreeMap<String, Option<String>>;
+
+/// A stored secret with the origins it is bound to. `origins` is `None` for
+/// a secret stored by a CareDesk older than the binding.
+pub struct BoundSecret {
+    pub secret: Secret,
+    pub origins: Option<Origins>,
+}
+
+/// The first line of a bound entry; the second holds the origins (JSON),
+/// the rest is the secret.
+const BOUND_MARKER: &str = "caredesk-bound-secret-v1";
+
+fn encode_bound(secret: &str, origins: &Origins) -> Zeroizing<String> {
+    let origins = serde_json::to_string(origins).unwrap_or_else(|_| "{}".into());
+    let mut out = Zeroizing::new(String::with_capacity(BOUND_MARKER.len() + origins.len() + secret.len() + 2));
+    out.push_str(BOUND_MARKER);
+    out.push('\n');
+    out.push_str(&origins);
+    out.push('\n');
+    out.push_str(secret);
+    out
+}
+
+fn decode_bound(stored: Secret) -> BoundSecret {
+    let mut parts = stored.expose().splitn(3, '\n');
+    if let (Some(BOUND_MARKER), Some(origins), Some(secret)) = (parts.next(), parts.next(), parts.next()) {
+        // An unreadable origins line binds the secret to nothing, so it is
+        // refused until entered again.
+        let origins = serde_json::from_str(origins).unwrap_or_default();
+        return BoundSecret { secret: Secret::new(secret), origins: Some(origins) };
+    }
+    BoundSecret { secret: stored, origins: None }
+}
+
 /// An in-memory store, for unit tests only.
 pub fn memory_store() -> Arc<CredentialStore> {
     keyring_core::mock::Store::new().expect("the in-memory store always builds")
@@ -162,16 +200,36 @@ impl Credentials {
         }
     }
 
+    /// The secret, whatever it is bound to (for "is it stored"; use
+    /// [`Credentials::get_bound`] before sending it anywhere).
     pub fn get(&self, name: SecretName) -> Result<Option<Secret>, SecretError> {
-        self.get_raw(name.as_str())
+        Ok(self.get_bound(name)?.map(|b| b.secret))
     }
 
+    /// The secret and the origins it was entered for.
+    pub fn get_bound(&self, name: SecretName) -> Result<Option<BoundSecret>, SecretError> {
+        Ok(self.get_raw(name.as_str())?.map(decode_bound))
+    }
+
+    /// Stores a secret bound to no server: it is refused wherever it would
+    /// be sent until bound (see [`Credentials::set_bound`]).
     pub fn set(&self, name: SecretName, value: &Secret) -> Result<(), SecretError> {
+        self.set_bound(name, value, &Origins::new())
+    }
+
+    /// Stores a secret bound to `origins`.
+    pub fn set_bound(&self, name: SecretName, value: &Secret, origins: &Origins) -> Result<(), SecretError> {
         let v = value.expose().trim();
         if v.is_empty() {
             return Err(SecretError::Empty(name.to_string()));
         }
-        self.set_raw(name.as_str(), v)
+        self.set_raw(name.as_str(), &encode_bound(v, origins))
+    }
+
+    /// Stores a secret the way CareDesk did before secrets were bound.
+    #[cfg(test)]
+    pub(crate) fn set_legacy(&self, name: SecretName, value: &str) -> Result<(), SecretError> {
+        self.set_raw(name.as_str(), value)
     }
 
     /// Deletes a secret; deleting one that is not there is not an error.
@@ -227,6 +285,18 @@ mod tests {
         assert!(c.delete(SecretName::EcmToken).unwrap());
         assert!(!c.delete(SecretName::EcmToken).unwrap());
         assert!(!c.is_stored(SecretName::EcmToken).unwrap());
+    }
+
+    #[test]
+    fn a_secret_is_stored_with_its_origins_and_older_entries_read_as_unbound() {
+        let c = creds();
+        let origins: Origins = [("his.base_url".to_string(), Some("https://a.example".to_string()))].into();
+        c.set_bound(SecretName::HisToken, &Secret::new("tok\nwith-newline"), &origins).unwrap();
+        let b = c.get_bound(SecretName::HisToken).unwrap().unwrap();
+        assert_eq!((b.secret.expose(), b.origins.as_ref()), ("tok\nwith-newline", Some(&origins)));
+        c.set_raw("ecm-token", "legacy-token").unwrap();
+        let b = c.get_bound(SecretName::EcmToken).unwrap().unwrap();
+        assert_eq!((b.secret.expose(), b.origins), ("legacy-token", None));
     }
 
     #[test]

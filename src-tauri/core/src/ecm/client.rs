@@ -43,6 +43,7 @@ impl EcmClient {
         if base_url.query().is_some() || base_url.fragment().is_some() || !base_url.username().is_empty() {
             return Err(EcmError::Config("ecm.base_url must not carry a ?query, #fragment or user@".into()));
         }
+        crate::transport::check(&base_url).map_err(|e| EcmError::Config(format!("ecm.base_url {base_url}: {e}")))?;
         let token = Secret::new(token.expose().trim());
         if token.expose().is_empty() {
             return Err(EcmError::Config("the secret ecm-token is empty".into()));
@@ -165,7 +166,7 @@ impl EcmClient {
 /// reported as such. Anything else (an HTML 404, a 2xx or 3xx, a 4xx
 /// without `errors`) did not come from ECM's parameter check.
 pub(crate) fn probe_verdict(status: u16, body: &[u8], url: &Url, hidden: &[&str]) -> Result<(), EcmError> {
-    let not_ecm = || EcmError::NotEcm { status, url: url.to_string(), snippet: http::snippet(body, hidden) };
+    let not_ecm = || EcmError::NotEcm { status, url: url.to_string(), body: http::describe_body(body) };
     match interpret::<serde_json::Value>(status, body, 0, hidden) {
         Err(EcmError::Api { status: 400..=499, .. }) => Ok(()),
         Err(e @ (EcmError::Api { .. } | EcmError::Unauthorized { .. })) => Err(e),
@@ -234,7 +235,7 @@ pub(crate) fn interpret<T: DeserializeOwned>(
         return Err(EcmError::Api { status, twilio: detect_twilio(&errors), errors, patient_id });
     }
     if !(200..300).contains(&status) {
-        return Err(EcmError::Http { status, snippet: http::snippet(body, hidden) });
+        return Err(EcmError::Http { status, body: http::describe_body(body) });
     }
     http::decode(body).map_err(|e| EcmError::Malformed { path: e.path, detail: e.reason })
 }
@@ -246,6 +247,14 @@ mod tests {
 
     fn parse(status: u16, body: &str) -> Result<SendSmsResponse, EcmError> {
         interpret(status, body.as_bytes(), 5, &["ecm-secret-token"])
+    }
+
+    #[test]
+    fn plain_http_to_another_host_is_refused() {
+        let new = |url: &str| EcmClient::new(url.parse().unwrap(), Secret::new("t"), reqwest::Client::new());
+        let e = new("http://ecm.clinic.example/").unwrap_err();
+        assert!(matches!(&e, EcmError::Config(m) if m.contains("unencrypted")), "{e:?}");
+        assert!(new("http://localhost:8080/").is_ok() && new("https://ecm.clinic.example/").is_ok());
     }
 
     #[test]

@@ -15,14 +15,14 @@ pub enum EcmError {
     Unauthorized { status: u16 },
 
     /// An HTTP error without ECM's `errors` body.
-    #[error("the ECM Communications API answered HTTP {status}{}", if .snippet.is_empty() { String::new() } else { format!(": {}", .snippet) })]
-    Http { status: u16, snippet: String },
+    #[error("the ECM Communications API answered HTTP {status}{}", if .body.is_empty() { String::new() } else { format!(": {}", .body) })]
+    Http { status: u16, body: String },
 
     /// The connection check's answer did not come from ECM: an HTML 404, a
     /// 2xx/3xx or a 4xx without ECM's JSON errors (a wrong ecm.base_url).
     #[error("ecm.base_url does not look like the ECM Communications API: POST {url} answered HTTP {status} without ECM's JSON errors; check ecm.base_url (and any path prefix){}",
-        if .snippet.is_empty() { String::new() } else { format!(". The answer began: {}", .snippet.chars().take(80).collect::<String>()) })]
-    NotEcm { status: u16, url: String, snippet: String },
+        if .body.is_empty() { String::new() } else { format!(". It answered with {}", .body) })]
+    NotEcm { status: u16, url: String, body: String },
 
     #[error("the ECM Communications API did not answer in time (setting http.timeout_secs); the message or call may have gone out")]
     Timeout,
@@ -310,10 +310,10 @@ mod tests {
             (api(503, &["Blocked"]), true, true, "ecm_api_error"),
             (api(200, &["Something odd"]), false, false, "ecm_api_error"),
             (EcmError::Unauthorized { status: 401 }, false, false, "ecm_unauthorized"),
-            (EcmError::Http { status: 503, snippet: String::new() }, true, true, "ecm_http"),
-            (EcmError::Http { status: 400, snippet: String::new() }, false, false, "ecm_http"),
+            (EcmError::Http { status: 503, body: String::new() }, true, true, "ecm_http"),
+            (EcmError::Http { status: 400, body: String::new() }, false, false, "ecm_http"),
             (
-                EcmError::NotEcm { status: 404, url: "https://x/".into(), snippet: String::new() },
+                EcmError::NotEcm { status: 404, url: "https://x/".into(), body: String::new() },
                 false,
                 false,
                 "ecm_not_found",

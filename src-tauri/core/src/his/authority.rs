@@ -31,10 +31,7 @@ fn parse_authority(template: &str) -> Result<(url::Url, Vec<String>, TenantSlot)
     };
     let bad = |why: String| HisError::Config(format!("his.azure.authority {raw:?} {why}"));
     let url = url::Url::parse(raw).map_err(|e| bad(format!("is not a URL ({e})")))?;
-    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
-        return Err(bad("must be an https address (plain http only for this machine)".into()));
-    }
+    crate::transport::check(&url).map_err(|e| bad(format!("is refused: {e}")))?;
     if url.cannot_be_a_base() || url.host_str().is_none() {
         return Err(bad("is not an http(s) address with a host".into()));
     }

@@ -50,6 +50,7 @@ impl HisClient {
         if base.fragment().is_some() || !base.username().is_empty() || base.password().is_some() {
             return Err(HisError::Config("his.base_url must not carry a #fragment or user:password@".into()));
         }
+        crate::transport::check(&base).map_err(|e| HisError::Config(format!("his.base_url {base}: {e}")))?;
         let auth = TokenSource::new(config.auth, http.clone())?;
         Ok(HisClient { base_url: base, http, auth })
     }
@@ -300,7 +301,7 @@ pub(crate) fn interpret(status: u16, body: &[u8], method: AuthMethod, hidden: &[
             message: s.error_message.map(|m| http::redact_numbers(&http::scrub(&m, hidden))),
         }),
         _ if status == 403 => Err(unauthorized),
-        _ if !http_ok => Err(HisError::Http { status, snippet: http::snippet(body, hidden) }),
+        _ if !http_ok => Err(HisError::Http { status, body: http::describe_body(body) }),
         Err(e) => Err(HisError::Malformed { path: e.path, detail: e.reason }),
         Ok(r) => Ok(r),
     }
@@ -337,12 +338,26 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_to_another_host_is_refused() {
+        let config = |url: &str| HisConfig {
+            base_url: url.parse().unwrap(),
+            auth: HisAuth::Bearer(crate::secrets::Secret::new("t")),
+        };
+        let http = reqwest::Client::new();
+        let e = HisClient::new(config("http://smsserver.example/"), http.clone()).unwrap_err();
+        assert!(matches!(&e, HisError::Config(m) if m.contains("unencrypted")), "{e:?}");
+        assert!(HisClient::new(config("http://127.0.0.1:9/"), http.clone()).is_ok());
+        assert!(HisClient::new(config("https://smsserver.example/"), http).is_ok());
+    }
+
+    #[test]
     fn status_block_wins_over_http_status() {
         let body = r#"{"Data":null,"Status":{"StatusCode":"OK","ErrorCode":700,"ErrorMessage":"bad number"}}"#;
         let e = parse(200, body).unwrap_err();
         assert!(matches!(e, HisError::Api { code: ErrorCode::InvalidClientNumber, http_status: 200, .. }), "{e:?}");
         let e = parse(502, "<html>Bad gateway</html>").unwrap_err();
-        assert_eq!(e, HisError::Http { status: 502, snippet: "<html>Bad gateway</html>".into() });
+        assert_eq!(e, HisError::Http { status: 502, body: "an HTML or XML page of 24 bytes".into() });
+        assert_eq!(e.to_string(), "the hospital SMS server answered HTTP 502: an HTML or XML page of 24 bytes");
         let ok_block_500 = r#"{"Data":null,"Status":{"StatusCode":"OK","ErrorCode":"OK","ErrorMessage":null}}"#;
         assert!(matches!(parse(500, ok_block_500).unwrap_err(), HisError::Http { status: 500, .. }));
     }

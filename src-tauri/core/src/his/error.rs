@@ -21,8 +21,8 @@ pub enum HisError {
     AzureAuth { error: String, description: Option<String>, retryable: bool },
 
     /// An HTTP error without the server's status block.
-    #[error("the hospital SMS server answered HTTP {status}{}", if .snippet.is_empty() { String::new() } else { format!(": {}", .snippet) })]
-    Http { status: u16, snippet: String },
+    #[error("the hospital SMS server answered HTTP {status}{}", if .body.is_empty() { String::new() } else { format!(": {}", .body) })]
+    Http { status: u16, body: String },
 
     #[error("the hospital SMS server did not answer in time (setting http.timeout_secs); a message being sent may have been received")]
     Timeout,
@@ -224,10 +224,10 @@ mod tests {
                 false,
                 "his_azure_auth",
             ),
-            (HisError::Http { status: 500, snippet: String::new() }, true, true, "his_http"),
-            (HisError::Http { status: 404, snippet: String::new() }, false, false, "his_http"),
-            (HisError::Http { status: 429, snippet: String::new() }, true, false, "his_http"),
-            (HisError::Http { status: 302, snippet: String::new() }, false, false, "his_http"),
+            (HisError::Http { status: 500, body: String::new() }, true, true, "his_http"),
+            (HisError::Http { status: 404, body: String::new() }, false, false, "his_http"),
+            (HisError::Http { status: 429, body: String::new() }, true, false, "his_http"),
+            (HisError::Http { status: 302, body: String::new() }, false, false, "his_http"),
             (HisError::Timeout, true, true, "his_timeout"),
             (HisError::Connect { detail: "refused".into() }, true, false, "his_connect"),
             (HisError::Transport { detail: "reset".into() }, true, true, "his_transport"),

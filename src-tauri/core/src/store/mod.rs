@@ -132,7 +132,12 @@ fn apply_key(conn: &Connection, key: &Secret) -> Result<(), StoreError> {
     }
     // A raw key (x'..'), so no passphrase derivation runs on every open. It
     // must be the connection's first statement.
-    conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))?;
+    // The statement holds the key: build it in memory that is wiped after.
+    let mut pragma = zeroize::Zeroizing::new(String::with_capacity(80));
+    pragma.push_str("PRAGMA key = \"x'");
+    pragma.push_str(hex);
+    pragma.push_str("'\";");
+    conn.execute_batch(&pragma)?;
     let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
     Ok(())
 }

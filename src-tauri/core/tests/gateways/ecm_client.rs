@@ -167,7 +167,7 @@ async fn server_errors_are_retryable_and_may_have_gone_out() {
     let server = MockServer::start().await;
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(500).set_body_string("oops")).mount(&server).await;
     let e = ecm(&server.uri()).call(123, "+18051234567").await.unwrap_err();
-    assert_eq!(e, EcmError::Http { status: 500, snippet: "oops".into() });
+    assert_eq!(e, EcmError::Http { status: 500, body: "a text body of 4 bytes".into() });
     assert!(e.is_retryable() && e.may_have_been_accepted());
 }
 

@@ -96,10 +96,10 @@ async fn http_500_with_envelope_uses_its_code() {
 #[tokio::test]
 async fn http_500_without_envelope_uses_the_http_status() {
     let e = send_answer(ResponseTemplate::new(500).set_body_string("<h1>Internal Server Error</h1>")).await;
-    assert_eq!(e, HisError::Http { status: 500, snippet: "<h1>Internal Server Error</h1>".into() });
+    assert_eq!(e, HisError::Http { status: 500, body: "an HTML or XML page of 30 bytes".into() });
     assert!(e.is_retryable() && e.may_have_been_accepted() && e.code() == "his_http");
     let e = send_answer(ResponseTemplate::new(404)).await;
-    assert_eq!(e, HisError::Http { status: 404, snippet: String::new() });
+    assert_eq!(e, HisError::Http { status: 404, body: String::new() });
     assert!(e.is_permanent() && !e.may_have_been_accepted());
 }
 

@@ -49,7 +49,13 @@ export function useSaveSetting() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: ({ key, value }: { key: string; value: string | null }) => setSetting(key, value),
-    onSuccess: () => refreshAfterChange(queryClient, settingsKeys.settings),
+    // Pointing a server elsewhere removes the secrets entered for the old
+    // one: the credential rows ask for them again.
+    onSuccess: () =>
+      Promise.all([
+        refreshAfterChange(queryClient, settingsKeys.settings),
+        queryClient.invalidateQueries({ queryKey: settingsKeys.credentials }),
+      ]),
   });
 }
 
