@@ -10,11 +10,13 @@ pub struct UiError {
 
 impl From<CoreError> for UiError {
     fn from(e: CoreError) -> Self {
-        tracing::warn!(error = %e, "command failed");
         let code = serde_json::to_value(e.code())
             .ok()
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_else(|| "internal".into());
+        // The message goes to the coordinator only: it may name the patient
+        // or the number. The log gets the code.
+        tracing::warn!(code = %code, "command failed");
         UiError { code, message: e.to_string() }
     }
 }
@@ -28,6 +30,45 @@ impl UiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Captures what the app's log would show, at every level.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failed_command_is_logged_by_its_code_never_its_message() {
+        let out = Captured::default();
+        let writer = out.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .finish();
+        let errors = [
+            CoreError::OptedOut { number: "+18055550137".into() },
+            CoreError::PatientNotFound("Zoltan Quixwell".into()),
+            CoreError::InvalidMessage("Dear Zoltan Quixwell, your xylophone visit".into()),
+        ];
+        let ui: Vec<UiError> =
+            tracing::subscriber::with_default(subscriber, || errors.into_iter().map(UiError::from).collect());
+        let log = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(log.matches("command failed").count(), 3, "{log}");
+        for word in ["Quixwell", "xylophone", "5550137", "8055550137"] {
+            assert!(!log.contains(word), "{word} in {log}");
+        }
+        assert!(log.contains("code=opted_out"), "{log}");
+        assert!(ui[2].message.contains("xylophone"), "the coordinator still reads the whole message");
+    }
 
     #[test]
     fn core_errors_cross_as_code_and_message() {

@@ -25,11 +25,11 @@ pub enum CoreError {
     His(#[from] HisError),
     #[error(transparent)]
     Ecm(#[from] EcmError),
-    #[error("{number} has opted out of SMS (replied STOP or was blocked by the carrier); nothing was sent. The patient can text START to opt back in")]
+    #[error("{} has opted out of SMS (replied STOP or was blocked by the carrier); nothing was sent. The patient can text START to opt back in", crate::redact::phone(.number))]
     OptedOut { number: String },
     #[error("{0}")]
     InvalidMessage(String),
-    #[error("patient {0} not found")]
+    #[error("patient {} not found", crate::redact::reference(.0))]
     PatientNotFound(String),
     #[error("{0}")]
     Io(String),

@@ -20,6 +20,19 @@ pub fn text(body: &str) -> String {
     format!("<text, {} chars>", body.chars().count())
 }
 
+/// A patient reference as typed (`12`, `ecm:9`, a name, a number): ids are
+/// kept, anything else is described (errors end up in logs and scripts).
+pub fn reference(r: &str) -> String {
+    let id = r.strip_prefix("ecm:").unwrap_or(r);
+    if !id.is_empty() && id.len() <= 12 && id.chars().all(|c| c.is_ascii_digit()) {
+        return r.to_string();
+    }
+    if r.chars().filter(char::is_ascii_digit).count() >= 7 {
+        return phone(r);
+    }
+    format!("<{} chars>", r.chars().count())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -29,6 +42,14 @@ mod tests {
         assert_eq!(phone("+18051234567"), "+1********67");
         assert!(!phone("+18051234567").contains("805123"));
         assert_eq!(phone("12"), "<2 chars>");
+    }
+
+    #[test]
+    fn references_keep_ids_only() {
+        assert_eq!(reference("12"), "12");
+        assert_eq!(reference("ecm:9"), "ecm:9");
+        assert_eq!(reference("Zoltan Quixwell"), "<15 chars>");
+        assert_eq!(reference("+1 805 555 0137"), "+1********37");
     }
 
     #[test]

@@ -90,7 +90,7 @@ impl EcmClient {
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {
             Ok(()) => tracing::debug!(elapsed_ms, "ECM connection check passed"),
-            Err(e) => tracing::warn!(elapsed_ms, code = e.code(), error = %e, "ECM connection check failed"),
+            Err(e) => tracing::warn!(elapsed_ms, code = e.code(), "ECM connection check failed"),
         }
         result
     }
@@ -125,7 +125,7 @@ impl EcmClient {
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {
             Ok(_) => tracing::debug!(op, patient_id, elapsed_ms, "ECM call done"),
-            Err(e) => tracing::warn!(op, patient_id, elapsed_ms, code = e.code(), error = %e, "ECM call failed"),
+            Err(e) => tracing::warn!(op, patient_id, elapsed_ms, code = e.code(), "ECM call failed"),
         }
         result
     }

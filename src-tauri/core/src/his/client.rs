@@ -149,7 +149,7 @@ impl HisClient {
         });
         match &result {
             Ok(x) => tracing::debug!(op, elapsed_ms, status = x.status, "hospital SMS server call done"),
-            Err(e) => tracing::warn!(op, elapsed_ms, code = e.code(), error = %e, "hospital SMS server call failed"),
+            Err(e) => tracing::warn!(op, elapsed_ms, code = e.code(), "hospital SMS server call failed"),
         }
         result
     }

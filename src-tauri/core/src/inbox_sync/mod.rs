@@ -201,7 +201,7 @@ fn record<T>(desk: &Mutex<Desk>, name: &str, result: Result<T>) -> Result<T> {
     let recorded = match &result {
         Ok(_) => d.db().record_sync_success(name).map(|_| ()),
         Err(e) => {
-            tracing::warn!(job = name, code = ?e.code(), error = %e, "sync failed");
+            tracing::warn!(job = name, code = ?e.code(), "sync failed");
             d.db().record_sync_failure(name, &e.to_string(), &backoff_of(&d)).map(|_| ())
         }
     };
