@@ -31,7 +31,10 @@ pub struct AppState {
 
 fn open_desk(data_dir: &Option<PathBuf>) -> Result<Arc<Mutex<Desk>>, UiError> {
     Desk::open(DeskOptions { data_dir: data_dir.clone(), ..Default::default() })
-        .map(|d| Arc::new(Mutex::new(d)))
+        .map(|mut d| {
+            d.set_role("the CareDesk app");
+            Arc::new(Mutex::new(d))
+        })
         .map_err(UiError::from)
 }
 

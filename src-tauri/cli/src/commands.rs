@@ -17,7 +17,8 @@ use crate::{
 /// `Ok` how it ended (see [`Exit`]).
 pub fn run(cli: Cli) -> Result<Exit, CoreError> {
     if let Command::Send { patient, to, text, via, json } = cli.command {
-        let desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
+        let mut desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
+        desk.set_role("caredesk send");
         return crate::gateway_commands::send(desk, patient, to, text, via, json);
     }
     run_other(cli).map(|()| Exit::Ok)
@@ -30,6 +31,7 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
         return crate::gateway_commands::sandbox(port, no_replies, fast, seed, profile, server_zone);
     }
     let mut desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
+    desk.set_role("the caredesk command");
     match cli.command {
         Command::Numbers { json } => crate::gateway_commands::numbers(desk, json),
         Command::Send { .. } => unreachable!("handled in run"),

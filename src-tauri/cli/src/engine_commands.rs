@@ -52,11 +52,33 @@ fn stop_signal() -> Result<impl std::future::Future<Output = &'static str>, Core
 /// Runs engine cycles until Ctrl+C or SIGTERM (or once). A signal stops
 /// the cycle under way at once; any message it had in hand is released
 /// (checked before any retry) rather than left claimed for the lease.
-pub fn sync(desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
+pub fn sync(mut desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
+    desk.set_role("caredesk sync");
     let desk = Arc::new(Mutex::new(desk));
     runtime()?.block_on(async {
         let stop = stop_signal()?;
         tokio::pin!(stop);
+        // One process sends and syncs a data directory at a time.
+        if let Some(holder) = outbox::take_sending(&desk)? {
+            if once {
+                eprintln!("note: nothing done: {}", engine::sending_elsewhere(&holder));
+                return Ok(());
+            }
+            eprintln!("waiting: {holder} sends and syncs for this data directory; this sync starts when it stops (Ctrl+C quits)");
+            loop {
+                tokio::select! {
+                    why = &mut stop => {
+                        eprintln!("stopped by {why}");
+                        return Ok(());
+                    }
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                }
+                if outbox::take_sending(&desk)?.is_none() {
+                    eprintln!("note: {holder} stopped; this sync sends and syncs now");
+                    break;
+                }
+            }
+        }
         let mut gw = connect(&desk).await?;
         let mut plan_digest = GatewayPlan::from_desk(&lock(&desk))?.fingerprint();
         let rate = lock(&desk).setting("sms.rate_per_sec")?.and_then(|v| v.parse().ok()).unwrap_or(1.0);

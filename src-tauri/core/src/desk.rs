@@ -11,6 +11,7 @@ use keyring_core::CredentialStore;
 use crate::{
     activity_log::{ActivityLog, ExportResult},
     config,
+    data_dir_lock::{Holder, OpeningLock, SenderLock},
     error::{CoreError, Result},
     export::ActivityFilter,
     import::{self, ImportProgress, ImportSummary},
@@ -62,6 +63,17 @@ pub struct Desk {
     /// token): released at once if the work is cut short (see
     /// `outbox::release_claims`).
     held_claims: std::collections::HashMap<i64, i64>,
+    role: String,
+    sender: Option<SenderLock>,
+}
+
+/// Who sends for the data directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sending {
+    /// This process; `newly` when it just became the sender.
+    Ours { newly: bool },
+    /// Another live process, which sends what is queued.
+    Elsewhere(Holder),
 }
 
 impl std::fmt::Debug for Desk {
@@ -78,14 +90,24 @@ impl Desk {
         let data_dir =
             paths::resolve_data_dir(options.data_dir.as_deref()).map_err(|e| CoreError::Io(e.to_string()))?;
         create_private_dir(&data_dir)?;
-        let instance = paths::instance_id(&data_dir)
-            .map_err(|e| CoreError::Io(format!("cannot use the data directory {}: {e}", data_dir.display())))?;
+        let io =
+            |e: std::io::Error| CoreError::Io(format!("cannot use the data directory {}: {e}", data_dir.display()));
+        let _opening = OpeningLock::acquire(&data_dir).map_err(io)?;
+        let db_path = data_dir.join(paths::DATABASE_FILE);
+        if db_path.exists() && !data_dir.join(paths::INSTANCE_ID_FILE).exists() {
+            return Err(CoreError::Io(format!(
+                "the data directory {} holds a database but not its {} file, which names its key in the OS keyring. \
+                 Put the file back (from the backup of the folder), or restore a CareDesk backup with `caredesk restore`",
+                data_dir.display(),
+                paths::INSTANCE_ID_FILE
+            )));
+        }
+        let instance = paths::instance_id(&data_dir).map_err(io)?;
         let store = match options.keyring {
             KeyringChoice::Platform => secrets::platform_store()?,
             KeyringChoice::Given(s) => s,
         };
         let creds = Credentials::new(store, instance);
-        let db_path = data_dir.join(paths::DATABASE_FILE);
         let key = match creds.database_key()? {
             Some(key) => key,
             None if db_path.exists() => return Err(StoreError::KeyMissing { path: db_path }.into()),
@@ -93,7 +115,41 @@ impl Desk {
         };
         let db = Database::open(&db_path, &key)?;
         tracing::debug!(data_dir = %data_dir.display(), "desk opened");
-        Ok(Desk { data_dir, db, creds, held_claims: Default::default() })
+        Ok(Desk {
+            data_dir,
+            db,
+            creds,
+            held_claims: Default::default(),
+            role: "a CareDesk process".into(),
+            sender: None,
+        })
+    }
+
+    /// How this process names itself to others on the same data directory
+    /// ("the CareDesk app", "caredesk sync").
+    pub fn set_role(&mut self, role: impl Into<String>) {
+        self.role = role.into();
+    }
+
+    /// Makes this process the data directory's sender if no other process
+    /// is (see [`crate::data_dir_lock`]).
+    pub fn claim_sending(&mut self) -> Result<Sending> {
+        if self.sender.is_some() {
+            return Ok(Sending::Ours { newly: false });
+        }
+        let io = |e: std::io::Error| CoreError::Io(format!("cannot lock the data directory for sending: {e}"));
+        match SenderLock::try_acquire(&self.data_dir, &self.role).map_err(io)? {
+            Ok(lock) => {
+                self.sender = Some(lock);
+                Ok(Sending::Ours { newly: true })
+            }
+            Err(holder) => Ok(Sending::Elsewhere(holder)),
+        }
+    }
+
+    /// Whether this process is the sender now.
+    pub fn is_sender(&self) -> bool {
+        self.sender.is_some()
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -366,6 +422,44 @@ mod tests {
         })
         .unwrap_err();
         assert!(matches!(err, CoreError::Store(StoreError::KeyMissing { .. })), "{err}");
+    }
+
+    #[test]
+    fn a_database_without_its_instance_id_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = secrets::memory_store();
+        drop(open(dir.path(), store.clone()));
+        std::fs::remove_file(dir.path().join(paths::INSTANCE_ID_FILE)).unwrap();
+        let err = Desk::open(DeskOptions { data_dir: Some(dir.path().into()), keyring: KeyringChoice::Given(store) })
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("instance-id") && err.contains("caredesk restore"), "{err}");
+        assert!(!dir.path().join(paths::INSTANCE_ID_FILE).exists(), "no new id was made up");
+    }
+
+    #[test]
+    fn first_starts_at_once_agree_on_one_key() {
+        for _ in 0..10 {
+            let dir = tempfile::tempdir().unwrap();
+            let store = secrets::memory_store();
+            let opened: Vec<_> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..4)
+                    .map(|_| {
+                        let (path, store) = (dir.path().to_path_buf(), store.clone());
+                        s.spawn(move || {
+                            Desk::open(DeskOptions { data_dir: Some(path), keyring: KeyringChoice::Given(store) })
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            for desk in opened {
+                let desk = desk.unwrap();
+                assert_eq!(desk.db().patient_count().unwrap(), 0);
+            }
+            // The stored key opens the database.
+            drop(open(dir.path(), store));
+        }
     }
 
     #[test]

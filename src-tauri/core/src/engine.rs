@@ -178,9 +178,6 @@ pub fn spawn(
 ) -> EngineHandle {
     let (tx, mut rx) = mpsc::channel(16);
     let join = tokio::spawn(async move {
-        let recovering = Instant::now();
-        let _ = outbox::recover(&desk);
-        tracing::debug!(elapsed_ms = recovering.elapsed().as_millis() as u64, "outbox recovered");
         let mut limiter = SendLimiter::new(rate(&desk));
         let mut rate_now = rate(&desk);
         let mut last_reconcile: Option<Instant> = None;
@@ -188,6 +185,22 @@ pub fn spawn(
         loop {
             let interval = interval(&desk);
             let mut next_wait = interval;
+            // Another process sends for this data directory: it does the
+            // work; this one takes over when it ends.
+            let elsewhere = match outbox::take_sending(&desk) {
+                Ok(holder) => holder.map(|h| sending_elsewhere(&h)),
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(why) = elsewhere {
+                on_event(EngineEvent::Unavailable { error: why });
+                tokio::select! {
+                    cmd = rx.recv() => match cmd {
+                        Some(Command::SyncNow) => continue,
+                        Some(Command::Stop) | None => break,
+                    },
+                    _ = tokio::time::sleep(interval.min(HOLDER_RECHECK)) => continue,
+                }
+            }
             on_event(EngineEvent::CycleStarted);
             match source().await {
                 Ok(gw) => {
@@ -224,6 +237,17 @@ pub fn spawn(
         }
     });
     EngineHandle { tx, join: Some(join) }
+}
+
+/// How often a process that is not the sender looks whether it can be.
+const HOLDER_RECHECK: Duration = Duration::from_secs(2);
+
+/// What the coordinator reads while another process sends.
+pub fn sending_elsewhere(holder: &crate::data_dir_lock::Holder) -> String {
+    format!(
+        "{holder} sends and syncs for this data directory; messages written here are sent by it. \
+         This window takes over when it stops"
+    )
 }
 
 fn policy_of(desk: &Mutex<Desk>) -> outbox::Policy {

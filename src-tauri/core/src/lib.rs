@@ -8,6 +8,7 @@ pub mod config;
 pub mod connection_check;
 pub mod consent;
 pub mod credential_origins;
+pub mod data_dir_lock;
 pub mod delivery;
 pub mod desk;
 pub mod ecm;

@@ -73,6 +73,9 @@ pub struct SmsOutcome {
     pub attempts: u32,
     /// When it is tried or checked next (queued, retrying, checking).
     pub next_attempt_at: Option<String>,
+    /// The other process that sends for this data directory (the app,
+    /// `caredesk sync`), when this one handed the message to it.
+    pub handed_to: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -180,16 +183,49 @@ pub async fn send_sms_with(
         (queued, own_limiter, policy)
     };
     let limiter = options.limiter.or(own_limiter.as_ref()).expect("one of the two is set");
+    let deadline = tokio::time::Instant::now() + options.wait;
+    let handed_to = match outbox::take_sending(desk)? {
+        None => None,
+        Some(holder) => {
+            // Another process sends for this data directory: it sends this
+            // one too. Wait for it, or for its lock (it may end first).
+            tracing::info!(holder = %holder, "the message was handed to the sending process");
+            if !wait_for_holder(desk, queued.message_id, deadline).await? {
+                return sms_outcome(desk, queued.message_id).map(|o| SmsOutcome { handed_to: Some(holder.0), ..o });
+            }
+            Some(holder.0)
+        }
+    };
+    let wait = deadline.saturating_duration_since(tokio::time::Instant::now());
     if queued.test && !targets.serves_test() {
         let sandbox = outbox::start_test_gateways(desk).await?;
         let targets = targets.with_test(Some(&sandbox))?;
-        let driven = outbox::drive(desk, targets, limiter, &policy, queued.message_id, options.wait).await;
+        let driven = outbox::drive(desk, targets, limiter, &policy, queued.message_id, wait).await;
         sandbox.shutdown().await;
         driven?;
     } else {
-        outbox::drive(desk, targets, limiter, &policy, queued.message_id, options.wait).await?;
+        outbox::drive(desk, targets, limiter, &policy, queued.message_id, wait).await?;
     }
-    sms_outcome(desk, queued.message_id)
+    sms_outcome(desk, queued.message_id).map(|o| SmsOutcome { handed_to, ..o })
+}
+
+/// Waits until the sending process has finished with `message_id`
+/// (`false`), or this process became the sender (`true`: it sends it
+/// itself), or `deadline`.
+async fn wait_for_holder(desk: &Mutex<Desk>, message_id: i64, deadline: tokio::time::Instant) -> Result<bool> {
+    loop {
+        let state = lock(desk)?.db().outbox_item(message_id)?.map(|i| i.state);
+        if !matches!(state.as_deref(), Some(s) if s != "done" && s != "failed") {
+            return Ok(false);
+        }
+        if outbox::take_sending(desk)?.is_none() {
+            return Ok(true);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Ok(false);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 /// What became of a message sent through the outbox, so far.
@@ -232,6 +268,7 @@ impl SmsOutcome {
             error_code,
             attempts: item.attempts,
             next_attempt_at: waiting.then(|| item.next_attempt_at.clone()),
+            handed_to: None,
         }
     }
 
@@ -266,7 +303,11 @@ impl SmsOutcome {
             ),
             SendStatus::Uncertain => format!("unknown whether it was sent: {error}"),
         };
-        format!("{text}{test}")
+        let handed = match &self.handed_to {
+            Some(h) => format!(" (handed to {h}, which sends for this data directory)"),
+            None => String::new(),
+        };
+        format!("{text}{test}{handed}")
     }
 }
 

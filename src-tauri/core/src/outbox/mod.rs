@@ -248,6 +248,21 @@ pub fn recover(desk: &Mutex<Desk>) -> Result<usize> {
     Ok(n)
 }
 
+/// Whether this process sends for its data directory: takes the sender
+/// lock when it is free, and the first time recovers the sends a process
+/// that ended left in flight ([`recover`]). `Some(holder)` when another
+/// live process sends: what is queued goes out through it.
+pub fn take_sending(desk: &Mutex<Desk>) -> Result<Option<crate::data_dir_lock::Holder>> {
+    let newly = match lock(desk)?.claim_sending()? {
+        crate::desk::Sending::Ours { newly } => newly,
+        crate::desk::Sending::Elsewhere(holder) => return Ok(Some(holder)),
+    };
+    if newly {
+        recover(desk)?;
+    }
+    Ok(None)
+}
+
 /// Releases the outbox claims this process holds, when its work was cut
 /// short (Ctrl+C, SIGTERM, the app closing mid-send): a send under way may
 /// have reached the server, so a hospital SMS server row becomes ambiguous

@@ -3,6 +3,7 @@
 mod chaos;
 mod credentials;
 mod modes;
+mod one_sender;
 mod profiles;
 mod recovery;
 mod sending;
