@@ -112,6 +112,14 @@ pub enum Command {
         #[arg(long, default_value_t = 1000)]
         limit: usize,
     },
+    /// Write an encrypted copy of the database to FILE, under a passphrase
+    /// read from standard input (Argon2id). Never over an existing file.
+    Backup { file: PathBuf },
+    /// Restore a backup into the data directory (one without a database
+    /// this keyring opens), under a new key; the passphrase from standard input.
+    Restore { file: PathBuf },
+    /// Re-encrypt the database under a new random key (crash-safe).
+    Rekey,
     /// Run the built-in simulator of both servers on 127.0.0.1 until interrupted.
     Sandbox {
         /// Port (default: a free one).

@@ -30,6 +30,9 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
         let profile = caredesk_core::sandbox::Profile::parse(&profile).unwrap_or_default();
         return crate::gateway_commands::sandbox(port, no_replies, fast, seed, profile, server_zone);
     }
+    if let Command::Restore { file } = &cli.command {
+        return crate::backup_commands::restore(cli.data_dir, file);
+    }
     let mut desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
     desk.set_role("the caredesk command");
     match cli.command {
@@ -48,6 +51,9 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
             output::audit(&desk.db().audit_entries(limit).map_err(CoreError::from)?, json);
             Ok(())
         }
+        Command::Backup { file } => crate::backup_commands::backup(&desk, &file),
+        Command::Restore { .. } => unreachable!("handled above"),
+        Command::Rekey => crate::backup_commands::rekey(desk),
         Command::Config(c) => config(&desk, c),
         Command::Credentials(c) => credentials(&desk, c),
         Command::Patients(c) => patients(&mut desk, c),

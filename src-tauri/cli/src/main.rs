@@ -1,6 +1,7 @@
 //! `caredesk`: the command line over the same core as the app.
 
 mod args;
+mod backup_commands;
 mod commands;
 mod engine_commands;
 mod exit;

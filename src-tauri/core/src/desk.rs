@@ -87,42 +87,36 @@ impl Desk {
     /// keyring and opens the encrypted database. There is no plaintext
     /// fallback: without a keyring this fails with instructions.
     pub fn open(options: DeskOptions) -> Result<Desk> {
-        let data_dir =
-            paths::resolve_data_dir(options.data_dir.as_deref()).map_err(|e| CoreError::Io(e.to_string()))?;
-        create_private_dir(&data_dir)?;
-        let io =
-            |e: std::io::Error| CoreError::Io(format!("cannot use the data directory {}: {e}", data_dir.display()));
-        let _opening = OpeningLock::acquire(&data_dir).map_err(io)?;
-        let db_path = data_dir.join(paths::DATABASE_FILE);
-        if db_path.exists() && !data_dir.join(paths::INSTANCE_ID_FILE).exists() {
-            return Err(CoreError::Io(format!(
-                "the data directory {} holds a database but not its {} file, which names its key in the OS keyring. \
-                 Put the file back (from the backup of the folder), or restore a CareDesk backup with `caredesk restore`",
-                data_dir.display(),
-                paths::INSTANCE_ID_FILE
-            )));
-        }
-        let instance = paths::instance_id(&data_dir).map_err(io)?;
-        let store = match options.keyring {
-            KeyringChoice::Platform => secrets::platform_store()?,
-            KeyringChoice::Given(s) => s,
-        };
-        let creds = Credentials::new(store, instance);
-        let key = match creds.database_key()? {
-            Some(key) => key,
-            None if db_path.exists() => return Err(StoreError::KeyMissing { path: db_path }.into()),
-            None => creds.create_database_key()?,
-        };
-        let db = Database::open(&db_path, &key)?;
+        let (data_dir, creds, _opening) = prepare(options)?;
+        let db = crate::backup::open_database(&creds, &data_dir.join(paths::DATABASE_FILE))?;
+        Ok(Desk::with(data_dir, db, creds))
+    }
+
+    /// Restores a backup ([`crate::backup`]) as the data directory's
+    /// database, then opens it. Audited.
+    pub fn restore(options: DeskOptions, file: &Path, passphrase: &Secret) -> Result<Desk> {
+        let (data_dir, creds, opening) = prepare_for_restore(options)?;
+        crate::backup::restore_into(&creds, &data_dir, file, passphrase)?;
+        let db = crate::backup::open_database(&creds, &data_dir.join(paths::DATABASE_FILE))?;
+        drop(opening);
+        let desk = Desk::with(data_dir, db, creds);
+        desk.db.audit(&desk.actor(), "backup.restore", None, "")?;
+        Ok(desk)
+    }
+
+    fn with(data_dir: PathBuf, db: Database, creds: Credentials) -> Desk {
         tracing::debug!(data_dir = %data_dir.display(), "desk opened");
-        Ok(Desk {
-            data_dir,
-            db,
-            creds,
-            held_claims: Default::default(),
-            role: "a CareDesk process".into(),
-            sender: None,
-        })
+        Desk { data_dir, db, creds, held_claims: Default::default(), role: "a CareDesk process".into(), sender: None }
+    }
+
+    /// Closes the database file, runs `replace` (which puts another file in
+    /// its place) and opens that one with `key`.
+    pub(crate) fn replace_database(&mut self, replace: impl FnOnce() -> Result<()>, key: &Secret) -> Result<()> {
+        let path = self.db.path().to_path_buf();
+        self.db.close_file()?;
+        replace()?;
+        self.db = Database::open(&path, key)?;
+        Ok(())
     }
 
     /// How this process names itself to others on the same data directory
@@ -380,6 +374,49 @@ impl Desk {
             self.db.resolve_patient(reference)?.ok_or_else(|| CoreError::PatientNotFound(reference.to_string()))?;
         self.db.patient(id)?.ok_or_else(|| CoreError::PatientNotFound(reference.to_string()))
     }
+}
+
+/// The data directory, its credentials and the opening lock: refuses a
+/// database without its instance id.
+fn prepare(options: DeskOptions) -> Result<(PathBuf, Credentials, OpeningLock)> {
+    let (data_dir, store, opening) = lock_dir(options)?;
+    if data_dir.join(paths::DATABASE_FILE).exists() && !data_dir.join(paths::INSTANCE_ID_FILE).exists() {
+        return Err(CoreError::Io(format!(
+            "the data directory {} holds a database but not its {} file, which names its key in the OS keyring. \
+             Put the file back (from the backup of the folder), or restore a CareDesk backup with `caredesk restore`",
+            data_dir.display(),
+            paths::INSTANCE_ID_FILE
+        )));
+    }
+    let instance = instance_of(&data_dir)?;
+    Ok((data_dir, Credentials::new(store, instance), opening))
+}
+
+/// [`prepare`] for a restore, which may replace a database whose
+/// instance id (and so key) is lost.
+fn prepare_for_restore(options: DeskOptions) -> Result<(PathBuf, Credentials, OpeningLock)> {
+    let (data_dir, store, opening) = lock_dir(options)?;
+    let instance = instance_of(&data_dir)?;
+    Ok((data_dir, Credentials::new(store, instance), opening))
+}
+
+fn lock_dir(options: DeskOptions) -> Result<(PathBuf, Arc<CredentialStore>, OpeningLock)> {
+    let data_dir = paths::resolve_data_dir(options.data_dir.as_deref()).map_err(|e| CoreError::Io(e.to_string()))?;
+    create_private_dir(&data_dir)?;
+    let opening = OpeningLock::acquire(&data_dir).map_err(|e| dir_error(&data_dir, e))?;
+    let store = match options.keyring {
+        KeyringChoice::Platform => secrets::platform_store()?,
+        KeyringChoice::Given(s) => s,
+    };
+    Ok((data_dir, store, opening))
+}
+
+fn instance_of(data_dir: &Path) -> Result<String> {
+    paths::instance_id(data_dir).map_err(|e| dir_error(data_dir, e))
+}
+
+fn dir_error(data_dir: &Path, e: std::io::Error) -> CoreError {
+    CoreError::Io(format!("cannot use the data directory {}: {e}", data_dir.display()))
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {

@@ -25,6 +25,8 @@ pub enum CoreError {
     His(#[from] HisError),
     #[error(transparent)]
     Ecm(#[from] EcmError),
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
     #[error("{} has opted out of SMS (replied STOP or was blocked by the carrier); nothing was sent. The patient can text START to opt back in", crate::redact::phone(.number))]
     OptedOut { number: String },
     #[error("{0}")]
@@ -52,6 +54,7 @@ pub enum ErrorCode {
     Gateway,
     OptedOut,
     InvalidMessage,
+    Backup,
 }
 
 impl CoreError {
@@ -69,6 +72,7 @@ impl CoreError {
             CoreError::OptedOut { .. } => ErrorCode::OptedOut,
             CoreError::InvalidMessage(_) => ErrorCode::InvalidMessage,
             CoreError::Io(_) => ErrorCode::Io,
+            CoreError::Backup(_) => ErrorCode::Backup,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! shells over [`Desk`].
 
 pub mod activity_log;
+pub mod backup;
 pub mod config;
 pub mod connection_check;
 pub mod consent;

@@ -162,6 +162,7 @@ impl fmt::Debug for Credentials {
 }
 
 const DATABASE_KEY: &str = "database-key";
+const DATABASE_KEY_NEXT: &str = "database-key-next";
 
 impl Credentials {
     pub fn new(store: Arc<CredentialStore>, instance: impl Into<String>) -> Self {
@@ -250,11 +251,50 @@ impl Credentials {
         self.get_raw(DATABASE_KEY)
     }
 
-    /// Generates a random 256-bit database key and stores it.
-    pub fn create_database_key(&self) -> Result<Secret, SecretError> {
+    /// The key a rekey under way moves the database to (see
+    /// [`crate::backup::rekey`]).
+    pub fn next_database_key(&self) -> Result<Option<Secret>, SecretError> {
+        self.get_raw(DATABASE_KEY_NEXT)
+    }
+
+    pub(crate) fn set_next_database_key(&self, key: &Secret) -> Result<(), SecretError> {
+        self.set_stored(DATABASE_KEY_NEXT, key)
+    }
+
+    pub(crate) fn set_database_key(&self, key: &Secret) -> Result<(), SecretError> {
+        self.set_stored(DATABASE_KEY, key)
+    }
+
+    pub(crate) fn delete_next_database_key(&self) -> Result<(), SecretError> {
+        match self.entry(DATABASE_KEY_NEXT)?.delete_credential() {
+            Ok(()) | Err(KeyringError::NoEntry) => Ok(()),
+            Err(e) => Err(self.map_err(DATABASE_KEY_NEXT, e)),
+        }
+    }
+
+    /// Stores `key` under `name` and reads it back: a store that accepts a
+    /// write but cannot return it would otherwise lose the only copy.
+    fn set_stored(&self, name: &str, key: &Secret) -> Result<(), SecretError> {
+        self.set_raw(name, key.expose())?;
+        match self.get_raw(name)? {
+            Some(k) if k.expose() == key.expose() => Ok(()),
+            _ => Err(SecretError::Keyring {
+                entry: name.into(),
+                detail: "the keyring did not return the key just stored".into(),
+            }),
+        }
+    }
+
+    /// A new random 256-bit key, as 64 hex digits (not stored).
+    pub fn random_database_key() -> Secret {
         let mut bytes = Zeroizing::new([0u8; 32]);
         rand::Rng::fill(&mut rand::rng(), &mut bytes[..]);
-        let key = Secret::new(hex::encode(&bytes[..]));
+        Secret::new(hex::encode(&bytes[..]))
+    }
+
+    /// Generates a random 256-bit database key and stores it.
+    pub fn create_database_key(&self) -> Result<Secret, SecretError> {
+        let key = Self::random_database_key();
         self.set_raw(DATABASE_KEY, key.expose())?;
         // Read it back: a store that accepts a write but cannot return it
         // would otherwise lose the only copy of the key.

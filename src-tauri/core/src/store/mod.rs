@@ -5,10 +5,11 @@
 
 mod audit;
 mod consent;
+pub(crate) mod copy;
 mod external_keys;
 pub mod inbox;
 mod messages;
-mod migrations;
+pub(crate) mod migrations;
 pub mod outbox;
 mod patient_search;
 mod patients;
@@ -45,9 +46,11 @@ pub enum StoreError {
     WrongKey { path: PathBuf },
     #[error(
         "the database at {path} exists but its key is missing from the keyring; it cannot be read. \
-         Restore the keyring entry, or move the data directory away to start afresh"
+         Restore the keyring entry, restore a backup (`caredesk restore FILE`), or move the data directory away to start afresh"
     )]
     KeyMissing { path: PathBuf },
+    #[error("{0}")]
+    Io(String),
     #[error(
         "the database was written by a newer CareDesk (schema {found}, this build knows {known}); update CareDesk"
     )]
@@ -107,6 +110,13 @@ impl Database {
         Ok(Database { conn, path: path.to_path_buf(), unmatched_memo: std::cell::Cell::new(None) })
     }
 
+    /// Closes the file (for it to be replaced); the value holds an empty
+    /// in-memory database until it is dropped.
+    pub(crate) fn close_file(&mut self) -> Result<(), StoreError> {
+        let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
+        old.close().map_err(|(_, e)| StoreError::Sqlite(e))
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -125,9 +135,10 @@ impl Database {
     }
 }
 
-fn apply_key(conn: &Connection, key: &Secret) -> Result<(), StoreError> {
+pub(crate) fn apply_key(conn: &Connection, key: &Secret) -> Result<(), StoreError> {
     let hex = key.expose();
-    if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+    // 64 hex digits: a raw key; 96: a raw key and the file's salt (backups).
+    if !matches!(hex.len(), 64 | 96) || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(StoreError::WrongKey { path: PathBuf::new() });
     }
     // A raw key (x'..'), so no passphrase derivation runs on every open. It
