@@ -30,6 +30,7 @@ pub mod send;
 pub mod store;
 pub mod test_sms;
 pub mod threads;
+pub mod visible_text;
 
 pub use desk::{Desk, DeskOptions};
 pub use error::{CoreError, ErrorCode};
