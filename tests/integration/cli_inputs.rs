@@ -34,3 +34,33 @@ fn human_output_escapes_control_and_bidi_characters_json_keeps_them() {
     let json = cli.json(&["patients", "list", "--json"]);
     assert_eq!(json[0]["name"], HOSTILE_NAME, "JSON carries the name exactly");
 }
+
+#[test]
+fn exports_are_private_new_files_and_the_folder_is_absolute() {
+    let (dir, cli) = fresh();
+    let out = dir.path().join("report.csv");
+    cli.ok(&["export", "activities", "-o", out.to_str().unwrap()]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "an export is readable by its owner only, whatever the umask");
+    }
+    let before = std::fs::read(&out).unwrap();
+    let again = cli.run(&["export", "fhir", "-o", out.to_str().unwrap()]).expect_err();
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    assert_eq!(std::fs::read(&out).unwrap(), before, "an existing file is never replaced");
+
+    #[cfg(unix)]
+    {
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "keep").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        cli.run(&["export", "fhir", "-o", link.to_str().unwrap()]).expect_err();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep", "a link at the name is not followed");
+    }
+
+    let relative = cli.run(&["config", "set", "export.dir", "exports"]).expect_err();
+    assert!(relative.stderr.contains("absolute folder"), "{}", relative.stderr);
+}

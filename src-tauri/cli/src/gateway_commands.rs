@@ -45,7 +45,11 @@ pub fn numbers(desk: Desk, json: bool) -> Result<(), CoreError> {
         } else {
             for n in &list {
                 let kind = if n.number.chars().all(|c| c.is_ascii_digit()) { "number" } else { "sender name" };
-                line(format!("{:>6}  {:<16} {kind}", n.operator_number_id, caredesk_core::visible_text::visible(&n.number)));
+                line(format!(
+                    "{:>6}  {:<16} {kind}",
+                    n.operator_number_id,
+                    caredesk_core::visible_text::visible(&n.number)
+                ));
             }
         }
         gw.shutdown().await;

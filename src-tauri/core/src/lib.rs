@@ -13,6 +13,7 @@ pub mod ecm;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod export_file;
 pub mod fhir;
 pub mod gateways;
 pub mod his;

@@ -5,6 +5,8 @@
 mod csv_roster;
 mod fhir_roster;
 
+pub use fhir_roster::FhirOptions;
+
 use std::path::Path;
 
 use crate::{
@@ -84,11 +86,12 @@ pub fn import(
     name: &str,
     content: &str,
     region: Region,
+    fhir: &FhirOptions,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportSummary, ImportError> {
     let rows = match Format::from_name(name)? {
         Format::Csv => csv_roster::parse(content, region)?,
-        Format::FhirJson => fhir_roster::parse(content, region, db)?,
+        Format::FhirJson => fhir_roster::parse(content, region, db, fhir)?,
     };
     let total = rows.len();
     let mut summary = ImportSummary { total_rows: total, ..Default::default() };
