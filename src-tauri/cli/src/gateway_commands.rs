@@ -140,6 +140,7 @@ pub fn sandbox(
         if seed.is_some() {
             options.seed = seed;
         }
+        options.control_token = Some(sandbox::control::new_token());
         let handle =
             Sandbox::start(options).await.map_err(|e| CoreError::Io(format!("cannot start the sandbox: {e}")))?;
         line(format!(
@@ -169,6 +170,11 @@ pub fn sandbox(
         line(format!(
             "  control              {}__sandbox/state, /__sandbox/faults, /__sandbox/inbound, /__sandbox/reset",
             handle.base_url()
+        ));
+        line(format!(
+            "                       with header {}: {}",
+            sandbox::control::TOKEN_HEADER,
+            handle.control_token().unwrap_or_default()
         ));
         line("Press Ctrl+C to stop.");
         wait_for_stop().await;
