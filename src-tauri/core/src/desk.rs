@@ -234,6 +234,12 @@ impl Desk {
             now: chrono::Utc::now(),
         };
         let summary = import::import(&mut self.db, file_name, content, region, &fhir, progress)?;
+        self.audit_import(&summary)?;
+        Ok(summary)
+    }
+
+    /// The audit entry of a roster import (counts only, no names).
+    pub(crate) fn audit_import(&self, summary: &ImportSummary) -> Result<()> {
         let detail = format!(
             "{} rows: {} created, {} updated, {} rejected",
             summary.total_rows,
@@ -242,7 +248,7 @@ impl Desk {
             summary.rejected.len()
         );
         self.db.audit(&self.actor(), "patients.import", None, &detail)?;
-        Ok(summary)
+        Ok(())
     }
 
     pub fn import_patients_file(

@@ -49,8 +49,7 @@ async fn state_shows_messages_key_counts_ecm_records_and_token_requests() {
     let token_url = sb.azure_token_url();
     client().post(token_url).form(&[("grant_type", "client_credentials")]).send().await.unwrap();
 
-    let raw: Value =
-        control_request(&sb, reqwest::Method::GET, "state").send().await.unwrap().json().await.unwrap();
+    let raw: Value = control_request(&sb, reqwest::Method::GET, "state").send().await.unwrap().json().await.unwrap();
     assert_eq!(raw["external_key_counts"], json!({ "5": 2, "6": 1 }));
     assert_eq!(raw["his_messages"][0]["Type"], "Outgoing", "HIS messages keep their wire field names");
     let state = http_state(&sb).await;
