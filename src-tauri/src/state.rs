@@ -116,7 +116,16 @@ impl AppState {
             let port = d.setting("sandbox.port")?.and_then(|p| p.parse::<u16>().ok()).filter(|p| *p != 0);
             (GatewayPlan::from_desk(&d)?, port)
         };
-        let gateways = Arc::new(plan.connect(SandboxOptions { port, ..SandboxOptions::default() }).await?);
+        let gateways = Arc::new(
+            plan.connect(SandboxOptions {
+                port,
+                // Sandbox mode: its control API, behind a token (CAREDESK_SANDBOX_TOKEN
+                // or random) and a Host check.
+                control_token: Some(caredesk_core::sandbox::control::new_token()),
+                ..SandboxOptions::default()
+            })
+            .await?,
+        );
         if gateways.mode == Mode::Sandbox {
             let mut d = desk.lock().map_err(|_| UiError::internal("the desk lock was poisoned"))?;
             d.seed_demo_roster()?;

@@ -22,7 +22,13 @@ const SECRET: &str = "e2e-ecm-token-5fd2c1a9";
 
 async fn sandbox_post(port: u16, path: &str, body: serde_json::Value) {
     let url = format!("http://127.0.0.1:{port}/__sandbox/{path}");
-    let response = reqwest::Client::new().post(&url).json(&body).timeout(Duration::from_secs(10)).send().await;
+    let response = reqwest::Client::new()
+        .post(&url)
+        .header(caredesk_core::sandbox::control::TOKEN_HEADER, E2E_SANDBOX_TOKEN)
+        .json(&body)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await;
     let status = response.map(|r| r.status()).unwrap_or_else(|e| panic!("POST {url}: {e}"));
     assert!(status.is_success(), "POST {url}: {status}");
 }

@@ -12,6 +12,10 @@ use caredesk_tests::{binary, require_keyring, target_dir, write_file, ChildGuard
 use serde_json::json;
 use thirtyfour::prelude::*;
 
+/// The sandbox control token the app under test is started with
+/// (`CAREDESK_SANDBOX_TOKEN`), so a test can drive its sandbox.
+pub const E2E_SANDBOX_TOKEN: &str = "e2e-sandbox-control-token-6b1f0c9d";
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -87,6 +91,7 @@ async fn try_start_app(data_dir: &Path, env: &[(&str, &str)]) -> Result<Session,
     cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
         .env("CAREDESK_DATA_DIR", data_dir)
         .env("NO_AT_BRIDGE", "1")
+        .env("CAREDESK_SANDBOX_TOKEN", E2E_SANDBOX_TOKEN)
         .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())

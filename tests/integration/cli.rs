@@ -77,6 +77,8 @@ fn fhir_bundle_import_with_contacts_related_persons_and_reimport() {
         ]
     });
     let file = write_file(dir.path(), "bundle.json", &bundle.to_string());
+    // The ECM id is taken only from the configured identifier system.
+    cli.ok(&["config", "set", "fhir.ecm_identifier_system", "urn:caredesk:ecm-patient-id"]);
     let s = cli.json(&["patients", "import", file.to_str().unwrap(), "--json"]);
     assert_eq!((s["created"].as_u64(), s["rejected"][0]["row"].as_u64()), (Some(1), Some(3)));
     assert!(s["rejected"][0]["message"].as_str().unwrap().contains("call me"));

@@ -240,12 +240,39 @@ fn malformed_responses_5xx_and_timeouts_are_clear_errors_not_hangs() {
     sim.h().set_faults(Faults::default());
 }
 
+/// The control token the standalone sandboxes are started with.
+const STANDALONE_TOKEN: &str = "standalone-sandbox-token-0f3e";
+
+#[test]
+fn standalone_sandbox_control_api_needs_its_token_and_a_loopback_host() {
+    let (mut guard, port) = standalone_sandbox(&[]);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let statuses = rt.block_on(async {
+        let c = reqwest::Client::new();
+        let url = format!("http://127.0.0.1:{port}/__sandbox/state");
+        let none = c.get(&url).send().await.unwrap().status();
+        let good = c.get(&url).header("X-Sandbox-Token", STANDALONE_TOKEN).send().await.unwrap().status();
+        let rebound = c
+            .get(&url)
+            .header("X-Sandbox-Token", STANDALONE_TOKEN)
+            .header("Host", format!("attacker.example:{port}"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        (none.as_u16(), good.as_u16(), rebound.as_u16())
+    });
+    assert_eq!(statuses, (401, 200, 403));
+    guard.stop(Duration::from_secs(10));
+}
+
 /// `caredesk sandbox --fast ARGS` on a free port, once it listens.
 fn standalone_sandbox(args: &[&str]) -> (ChildGuard, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut cmd = std::process::Command::new(caredesk_tests::binary("caredesk"));
     cmd.args(["sandbox", "--fast", "--port", &port.to_string()])
         .args(args)
+        .env("CAREDESK_SANDBOX_TOKEN", STANDALONE_TOKEN)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null());
     let guard = ChildGuard::spawn(&mut cmd);

@@ -139,7 +139,7 @@ fn patients(desk: &mut Desk, command: PatientsCommand) -> Result<(), CoreError> 
 
 fn write_out(path: Option<&std::path::Path>, text: &str) -> Result<(), CoreError> {
     match path {
-        Some(p) => std::fs::write(p, text).map_err(|e| CoreError::Io(format!("cannot write {}: {e}", p.display()))),
+        Some(p) => caredesk_core::export_file::write_export(p, text.as_bytes()),
         None => {
             output::line(text.trim_end());
             Ok(())

@@ -10,7 +10,9 @@ use caredesk_core::{
     outbox::{self, SendLimiter},
     sandbox::SandboxOptions,
     store::Route,
-    threads, CoreError, Desk,
+    threads,
+    visible_text::visible,
+    CoreError, Desk,
 };
 use serde_json::json;
 
@@ -110,10 +112,10 @@ pub fn sync(mut desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
                 line(serde_json::to_string(&report).expect("report serializes"));
             } else {
                 let now = chrono::Local::now().format("%H:%M:%S");
-                line(format!("{now}  {}  ({} ms)", report.summary(), report.elapsed_ms));
+                line(format!("{now}  {}  ({} ms)", visible(&report.summary()), report.elapsed_ms));
                 let overview = inbox_sync::overview(lock(&desk).db())?;
                 for w in overview.warnings() {
-                    eprintln!("warning: {w}");
+                    eprintln!("warning: {}", visible(&w.to_string()));
                 }
             }
             if once {
@@ -159,11 +161,11 @@ pub fn outbox(desk: Desk, json: bool) -> Result<(), CoreError> {
             "message {:<6} {:<4} to {:<14} {:<10} attempts {}  next {}  {}",
             e.message_id,
             e.route.as_str(),
-            e.to,
+            visible(&e.to),
             e.state,
             e.attempts,
             e.next_attempt_at.as_deref().unwrap_or("-"),
-            e.last_error.as_deref().unwrap_or("")
+            visible(e.last_error.as_deref().unwrap_or(""))
         ));
     }
     Ok(())
@@ -184,10 +186,10 @@ pub fn threads(desk: &Desk, json: bool) -> Result<(), CoreError> {
     }
     for r in rows {
         let who = match r.patient_id {
-            Some(id) => format!("{} (patient {id})", r.name),
-            None => format!("Unmatched {}", r.number.as_deref().unwrap_or(&r.name)),
+            Some(id) => format!("{} (patient {id})", visible(&r.name)),
+            None => format!("Unmatched {}", visible(r.number.as_deref().unwrap_or(&r.name))),
         };
-        line(format!("{:<40} {:>3} unread  {}  {}", who, r.unread, r.last_at, r.last_preview));
+        line(format!("{:<40} {:>3} unread  {}  {}", who, r.unread, r.last_at, visible(&r.last_preview)));
     }
     Ok(())
 }
@@ -209,16 +211,17 @@ pub fn thread(desk: &Desk, patient: &str, json: bool) -> Result<(), CoreError> {
         line(serde_json::to_string_pretty(&v).expect("items serialize"));
         return Ok(());
     }
-    line(format!("{} ({} items)", p.name, items.len()));
+    line(format!("{} ({} items)", visible(&p.name), items.len()));
     for m in items {
         let arrow = if m.direction == "inbound" { "<-" } else { "->" };
-        let what = if m.kind == "call" { "[call]".to_string() } else { m.text.replace('\n', " ") };
-        let extra = m.intended_to.map(|i| format!(" (for {i})")).unwrap_or_default();
+        let what =
+            if m.kind == "call" { "[call]".to_string() } else { visible(&m.text.replace('\n', " ")).into_owned() };
+        let extra = m.intended_to.map(|i| format!(" (for {})", visible(&i))).unwrap_or_default();
         let test = if m.test { " [test]" } else { "" };
         line(format!(
             "{}  {arrow} {}{extra}  {:<11} {what}{test}",
             m.at,
-            if m.direction == "inbound" { m.from.clone().unwrap_or_default() } else { m.to.clone() },
+            visible(if m.direction == "inbound" { m.from.as_deref().unwrap_or_default() } else { &m.to }),
             m.state
         ));
     }
@@ -228,7 +231,7 @@ pub fn thread(desk: &Desk, patient: &str, json: bool) -> Result<(), CoreError> {
 pub fn link(desk: &Desk, number: &str, patient: &str) -> Result<(), CoreError> {
     let p = desk.patient(patient)?;
     let moved = threads::link_number(desk.db(), number, p.id, &desk.actor(), desk.region())?;
-    line(format!("linked {number} to {} ({moved} messages moved)", p.name));
+    line(format!("linked {} to {} ({moved} messages moved)", visible(number), visible(&p.name)));
     Ok(())
 }
 
@@ -241,7 +244,7 @@ pub fn test_sms(desk: Desk, to: String, via: Option<String>) -> Result<(), CoreE
             caredesk_core::test_sms::send_test_sms(&desk, &gw, &to, via.as_deref().and_then(Route::parse)).await;
         gw.shutdown().await;
         let outcome = outcome?;
-        line(outcome);
+        line(visible(&outcome.to_string()));
         Ok(())
     })
 }

@@ -45,7 +45,11 @@ pub fn numbers(desk: Desk, json: bool) -> Result<(), CoreError> {
         } else {
             for n in &list {
                 let kind = if n.number.chars().all(|c| c.is_ascii_digit()) { "number" } else { "sender name" };
-                line(format!("{:>6}  {:<16} {kind}", n.operator_number_id, n.number));
+                line(format!(
+                    "{:>6}  {:<16} {kind}",
+                    n.operator_number_id,
+                    caredesk_core::visible_text::visible(&n.number)
+                ));
             }
         }
         gw.shutdown().await;
@@ -81,11 +85,12 @@ pub fn send(
         if json {
             line(serde_json::to_string_pretty(&outcome).expect("outcome serializes"));
         } else {
-            line(outcome.describe());
+            line(caredesk_core::visible_text::visible(&outcome.describe()));
         }
         let exit = Exit::of_send(outcome.status);
         if exit.is_failure() {
-            eprintln!("error: {}", outcome.error.clone().unwrap_or_else(|| outcome.describe()));
+            let error = outcome.error.clone().unwrap_or_else(|| outcome.describe());
+            eprintln!("error: {}", caredesk_core::visible_text::visible(&error));
         }
         Ok(exit)
     })
@@ -108,7 +113,7 @@ pub fn call(desk: Desk, patient: String, to: Option<String>, json: bool) -> Resu
             line(format!(
                 "call {} to {} placed ({}), ECM call id {}",
                 outcome.call_id,
-                outcome.to,
+                caredesk_core::visible_text::visible(&outcome.to),
                 outcome.status,
                 outcome.server_id.unwrap_or_default()
             ));
@@ -135,6 +140,7 @@ pub fn sandbox(
         if seed.is_some() {
             options.seed = seed;
         }
+        options.control_token = Some(sandbox::control::new_token());
         let handle =
             Sandbox::start(options).await.map_err(|e| CoreError::Io(format!("cannot start the sandbox: {e}")))?;
         line(format!(
@@ -164,6 +170,11 @@ pub fn sandbox(
         line(format!(
             "  control              {}__sandbox/state, /__sandbox/faults, /__sandbox/inbound, /__sandbox/reset",
             handle.base_url()
+        ));
+        line(format!(
+            "                       with header {}: {}",
+            sandbox::control::TOKEN_HEADER,
+            handle.control_token().unwrap_or_default()
         ));
         line("Press Ctrl+C to stop.");
         wait_for_stop().await;

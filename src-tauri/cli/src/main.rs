@@ -26,7 +26,8 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(exit) => exit.into(),
         Err(e) => {
-            eprintln!("error: {e}");
+            // Errors can quote a name or a server's text.
+            eprintln!("error: {}", caredesk_core::visible_text::visible(&e.to_string()));
             exit::Exit::Error.into()
         }
     }

@@ -5,6 +5,7 @@ use caredesk_core::{
     import::ImportSummary,
     store::AuditEntry,
     store::{PatientView, PhoneKind},
+    visible_text::visible,
 };
 
 /// Writes a line to stdout; a closed pipe (`caredesk ... | head`) ends the
@@ -31,7 +32,7 @@ pub fn settings(list: &[SettingView], json: bool) {
     }
     for s in list {
         match (&s.value, &s.default) {
-            (Some(v), _) => line(format!("{} = {v}", s.key)),
+            (Some(v), _) => line(format!("{} = {}", s.key, visible(v))),
             (None, Some(d)) => line(format!("{} = {d} (default)", s.key)),
             (None, None) => line(format!("{} (not set)", s.key)),
         }
@@ -53,7 +54,7 @@ pub fn import_summary(s: &ImportSummary, json: bool) {
     }
     line(format!("{} rows: {} created, {} updated, {} rejected", s.total_rows, s.created, s.updated, s.rejected.len()));
     for r in &s.rejected {
-        line(format!("  row {}: {}", r.row, r.message));
+        line(format!("  row {}: {}", r.row, visible(&r.message)));
     }
 }
 
@@ -67,7 +68,7 @@ pub fn patients(list: &[PatientView], json: bool) {
     }
     for p in list {
         let ecm = p.ecm_patient_id.map(|n| format!("ecm:{n}")).unwrap_or_else(|| "-".into());
-        line(format!("{:>6}  {:<10} {}", p.id, ecm, p.name));
+        line(format!("{:>6}  {:<10} {}", p.id, ecm, visible(&p.name)));
         for ph in &p.phones {
             let who = match ph.kind {
                 PhoneKind::Patient => "patient".to_string(),
@@ -81,8 +82,8 @@ pub fn patients(list: &[PatientView], json: bool) {
                 "{:>6}  {:<10}   {} {}{}",
                 "",
                 "",
-                ph.number,
-                who,
+                visible(&ph.number),
+                visible(&who),
                 if ph.opted_out { "  [opted out]" } else { "" }
             ));
         }
@@ -95,6 +96,6 @@ pub fn audit(entries: &[AuditEntry], json: bool) {
     }
     for e in entries {
         let patient = e.patient_id.map(|p| format!(" patient {p}")).unwrap_or_default();
-        line(format!("{}  {:<16} {:<20}{patient}  {}", e.at, e.actor, e.action, e.detail));
+        line(format!("{}  {:<16} {:<20}{patient}  {}", e.at, visible(&e.actor), e.action, visible(&e.detail)));
     }
 }

@@ -4,7 +4,6 @@
 
 use std::{
     collections::BTreeMap,
-    io::Write,
     path::{Path, PathBuf},
 };
 
@@ -84,27 +83,25 @@ pub fn default_export_dir(data_dir: &Path) -> PathBuf {
         .unwrap_or_else(|| data_dir.join("exports"))
 }
 
-/// Writes `rows` as CSV into `dir` under a new timestamped name, through a
-/// temporary file so a half-written report never carries the final name.
+/// Writes `rows` as CSV into `dir` under a new timestamped name (see
+/// [`crate::export_file::write_new_private`]: 0600, never over a file).
 pub fn write_csv(
     dir: &Path,
     rows: &[ActivityRow],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ExportResult, CoreError> {
-    std::fs::create_dir_all(dir).map_err(|e| CoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
     let stem = format!("caredesk-activities-{}", now.format("%Y%m%d-%H%M%S"));
-    let mut path = dir.join(format!("{stem}.csv"));
-    let mut n = 1;
-    while path.exists() {
-        n += 1;
-        path = dir.join(format!("{stem}-{n}.csv"));
+    let csv = activities_csv(rows);
+    for n in 1..1000 {
+        let name = if n == 1 { format!("{stem}.csv") } else { format!("{stem}-{n}.csv") };
+        let path = dir.join(name);
+        match crate::export_file::write_new_private(&path, csv.as_bytes()) {
+            Ok(()) => return Ok(ExportResult { path: path.display().to_string(), rows: rows.len() }),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(CoreError::Io(format!("cannot write {}: {e}", path.display()))),
+        }
     }
-    let io = |e: std::io::Error| CoreError::Io(format!("cannot write {}: {e}", path.display()));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    tmp.write_all(activities_csv(rows).as_bytes()).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist_noclobber(&path).map_err(|e| io(e.error))?;
-    Ok(ExportResult { path: path.display().to_string(), rows: rows.len() })
+    Err(CoreError::Io(format!("cannot find a free name for {stem}.csv in {}", dir.display())))
 }
 
 #[cfg(test)]

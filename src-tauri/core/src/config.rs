@@ -33,6 +33,11 @@ pub enum Kind {
     Phone,
     /// An IANA time zone name, like `Europe/Vilnius`.
     TimeZone,
+    /// An absolute folder.
+    AbsoluteDir,
+    /// An absolute URI, like `urn:oid:1.2.3` or `https://ecm.example/patient-id`
+    /// (a FHIR identifier system).
+    Uri,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -65,7 +70,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "sync.interval_secs", kind: Kind::Integer { min: 1, max: 86_400 }, default: Some("10"), description: "Seconds between inbox polls" },
     Setting { key: "http.timeout_secs", kind: Kind::Integer { min: 1, max: 600 }, default: Some("30"), description: "HTTP timeout for both servers, in seconds" },
     Setting { key: "sandbox.port", kind: Kind::Integer { min: 0, max: 65_535 }, default: Some("0"), description: "Port of the built-in sandbox on 127.0.0.1 (0 = any free port); fix it to drive the sandbox's control API from scripts" },
-    Setting { key: "export.dir", kind: Kind::Text, default: None, description: "Folder the app writes CSV exports to (default: your Downloads folder)" },
+    Setting { key: "export.dir", kind: Kind::AbsoluteDir, default: None, description: "Absolute folder the app writes CSV exports to (default: your Downloads folder)" },
+    Setting { key: "fhir.ecm_identifier_system", kind: Kind::Uri, default: None, description: "FHIR roster import: the Patient.identifier system whose value is the ECM patient id (exact match, e.g. urn:caredesk:ecm-patient-id); unset, no ECM id is taken from FHIR identifiers" },
 ];
 
 pub fn lookup(key: &str) -> Result<&'static Setting, ConfigError> {
@@ -135,6 +141,18 @@ pub fn validate(key: &str, value: &str) -> Result<String, ConfigError> {
             .parse::<chrono_tz::Tz>()
             .map(|tz| tz.name().to_string())
             .map_err(|_| bad(format!("{v:?} is not a time zone name like Europe/Vilnius or America/New_York"))),
+        Kind::AbsoluteDir => {
+            if v.is_empty() || !std::path::Path::new(v).is_absolute() {
+                return Err(bad(format!("{v:?}: {}", crate::export_file::RELATIVE)));
+            }
+            Ok(v.to_string())
+        }
+        Kind::Uri => match url::Url::parse(v) {
+            Ok(_) if !v.contains(char::is_whitespace) => Ok(v.to_string()),
+            _ => Err(bad(format!(
+                "{v:?} is not an absolute URI like urn:caredesk:ecm-patient-id or https://ecm.example/patient-id"
+            ))),
+        },
     }
 }
 
@@ -201,6 +219,22 @@ mod tests {
                 assert!(validate(key, local).is_ok(), "{key} {local}");
             }
             assert!(validate(key, "https://smsserver.example/").is_ok(), "{key}");
+        }
+    }
+
+    #[test]
+    fn export_folders_are_absolute_and_identifier_systems_are_uris() {
+        let dir = std::env::temp_dir().display().to_string();
+        assert_eq!(validate("export.dir", &dir).unwrap(), dir);
+        for relative in ["exports", "./exports", "../x", "~/Exports", ""] {
+            let e = validate("export.dir", relative).unwrap_err().to_string();
+            assert!(e.contains("absolute folder"), "{relative}: {e}");
+        }
+        for uri in ["urn:caredesk:ecm-patient-id", "https://ecm.example/patient-id", "urn:oid:1.2.840.114350"] {
+            assert_eq!(validate("fhir.ecm_identifier_system", uri).as_deref(), Ok(uri));
+        }
+        for bad in ["ecm", "not a uri", "urn:with space"] {
+            assert!(validate("fhir.ecm_identifier_system", bad).is_err(), "{bad}");
         }
     }
 

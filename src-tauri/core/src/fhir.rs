@@ -31,6 +31,55 @@ pub struct ContactPoint {
     pub use_: Option<String>,
     #[serde(default)]
     pub rank: Option<u32>,
+    #[serde(default)]
+    pub period: Option<Period>,
+}
+
+/// A FHIR `Period`; only its end matters here.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct Period {
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub end: Option<String>,
+}
+
+impl ContactPoint {
+    /// Whether the number is one the patient uses now: not `use: old`, and no
+    /// `period.end` before `now`. An end that is not a FHIR dateTime counts as
+    /// ended (nothing shows the number is still theirs).
+    pub fn is_current(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        if self.use_.as_deref() == Some("old") {
+            return false;
+        }
+        match self.period.as_ref().and_then(|p| p.end.as_deref()) {
+            None => true,
+            Some(end) => !ended(end.trim(), now),
+        }
+    }
+}
+
+/// Whether a FHIR dateTime (`2026`, `2026-11`, `2026-11-21` or a full
+/// instant) lies wholly before `now`. A partial date lasts to its end.
+fn ended(end: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
+    use chrono::Datelike;
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(end) {
+        return at < now;
+    }
+    let today = now.date_naive();
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(end, "%Y-%m-%d") {
+        return day < today;
+    }
+    let parts: Vec<&str> = end.split('-').collect();
+    let num = |s: &str| s.parse::<i32>().ok();
+    match parts.as_slice() {
+        [y] if y.len() == 4 => num(y).is_none_or(|y| y < today.year()),
+        [y, m] if y.len() == 4 && m.len() == 2 => match (num(y), num(m)) {
+            (Some(y), Some(m)) => (y, m) < (today.year(), today.month() as i32),
+            _ => true,
+        },
+        _ => true,
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -149,19 +198,78 @@ pub struct RelatedPerson {
     pub telecom: Vec<ContactPoint>,
 }
 
-/// The SMS numbers of a telecom list (`system: sms`, spec 000), best rank first.
-pub fn sms_numbers(telecom: &[ContactPoint]) -> Vec<String> {
-    let mut v: Vec<&ContactPoint> = telecom.iter().filter(|t| t.system.as_deref() == Some("sms")).collect();
+/// The current SMS numbers of a telecom list (`system: sms`, spec 000, and
+/// [`ContactPoint::is_current`] at `now`), best rank first.
+pub fn sms_numbers(telecom: &[ContactPoint], now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
+    let mut v: Vec<&ContactPoint> =
+        telecom.iter().filter(|t| t.system.as_deref() == Some("sms") && t.is_current(now)).collect();
     v.sort_by_key(|t| t.rank.unwrap_or(u32::MAX));
     v.iter().filter_map(|t| t.value.as_deref().map(str::trim)).filter(|s| !s.is_empty()).map(String::from).collect()
 }
 
-/// The ECM patient id carried as an identifier whose system names ECM
-/// (for example `urn:caredesk:ecm-patient-id`).
-pub fn ecm_patient_id(identifiers: &[Identifier]) -> Option<Result<i64, String>> {
+/// The ECM patient id: the value of the identifier whose system is exactly
+/// `system` (the setting `fhir.ecm_identifier_system`). Without a configured
+/// system no identifier is trusted as an ECM id.
+pub fn ecm_patient_id(identifiers: &[Identifier], system: Option<&str>) -> Option<Result<i64, String>> {
+    let system = system?;
     identifiers
         .iter()
-        .find(|i| i.system.as_deref().is_some_and(|s| s.to_ascii_lowercase().contains("ecm")))
+        .find(|i| i.system.as_deref().map(str::trim) == Some(system))
         .and_then(|i| i.value.as_deref())
         .map(|v| v.trim().parse::<i64>().map_err(|_| v.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> chrono::DateTime<chrono::Utc> {
+        "2026-11-21T12:00:00Z".parse().unwrap()
+    }
+
+    fn sms(value: &str, use_: Option<&str>, end: Option<&str>) -> ContactPoint {
+        ContactPoint {
+            system: Some("sms".into()),
+            value: Some(value.into()),
+            use_: use_.map(Into::into),
+            rank: None,
+            period: end.map(|e| Period { start: None, end: Some(e.into()) }),
+        }
+    }
+
+    #[test]
+    fn ended_and_old_numbers_are_not_current() {
+        let cases = [
+            (None, None, true),
+            (Some("mobile"), None, true),
+            (Some("old"), None, false),
+            (None, Some("2026-11-21T11:59:59Z"), false),
+            (None, Some("2026-11-21T12:00:01Z"), true),
+            (None, Some("2026-11-20"), false),
+            (None, Some("2026-11-21"), true),
+            (None, Some("2026-10"), false),
+            (None, Some("2026-11"), true),
+            (None, Some("2025"), false),
+            (None, Some("2026"), true),
+            (None, Some("2030-01-01T00:00:00+02:00"), true),
+            (None, Some("soon"), false),
+        ];
+        for (use_, end, current) in cases {
+            assert_eq!(sms("+18055550100", use_, end).is_current(now()), current, "{use_:?} {end:?}");
+        }
+        let list = [sms("+1", Some("old"), None), sms("+2", None, Some("2020-01-01")), sms("+3", None, None)];
+        assert_eq!(sms_numbers(&list, now()), ["+3"]);
+    }
+
+    #[test]
+    fn the_ecm_id_comes_only_from_the_configured_system() {
+        let ids = [
+            Identifier { system: Some("urn:other:ecmx".into()), value: Some("666".into()) },
+            Identifier { system: Some("urn:caredesk:ecm-patient-id".into()), value: Some("123".into()) },
+        ];
+        assert_eq!(ecm_patient_id(&ids, None), None, "unset: no ECM id from identifiers");
+        assert_eq!(ecm_patient_id(&ids, Some("urn:caredesk:ecm-patient-id")), Some(Ok(123)));
+        assert_eq!(ecm_patient_id(&ids, Some("urn:caredesk:ecm")), None, "exact match only");
+        assert_eq!(ecm_patient_id(&ids[..1], Some("urn:caredesk:ecm-patient-id")), None);
+    }
 }

@@ -103,6 +103,47 @@ fn strip_url(text: &str) -> String {
     }
 }
 
+/// The most of a response body CareDesk reads (8 MiB). A page of messages
+/// is far smaller; past this a misbehaving or hostile server could fill
+/// memory.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Why a response body was not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum BodyError {
+    #[error("the server's response is larger than {} MiB, the most CareDesk reads", .limit / (1024 * 1024))]
+    TooLarge { limit: usize },
+    #[error("the response broke off")]
+    Read(Failure),
+}
+
+impl BodyError {
+    /// As a transport failure: the server answered, so a send may have
+    /// been processed.
+    pub(crate) fn into_failure(self) -> Failure {
+        match self {
+            BodyError::TooLarge { .. } => Failure::Transport(self.to_string()),
+            BodyError::Read(f) => f,
+        }
+    }
+}
+
+/// Reads the body, refusing past `limit` bytes: at once when
+/// `Content-Length` says so, else when the bytes read pass it.
+pub(crate) async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge { limit });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| BodyError::Read(classify(&e)))? {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// A JSON body that did not have the expected shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {
@@ -244,6 +285,26 @@ pub(crate) fn redact_numbers(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn bodies_past_the_cap_are_refused_with_a_typed_error() {
+        use wiremock::{matchers::any, Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        Mock::given(wiremock::matchers::path("/big"))
+            .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![b'x'; MAX_BODY_BYTES + 1]))
+            .mount(&server)
+            .await;
+        Mock::given(any()).respond_with(ResponseTemplate::new(200).set_body_string("{}")).mount(&server).await;
+        let c = client(&HttpSettings::default()).unwrap();
+        let get = |p: &str| c.get(format!("{}{p}", server.uri())).send();
+        // Compared by length: a failure must not print 8 MiB.
+        let big = read_body(get("/big").await.unwrap(), MAX_BODY_BYTES).await.map(|b| b.len());
+        assert_eq!(big, Err(BodyError::TooLarge { limit: MAX_BODY_BYTES }));
+        assert!(big.unwrap_err().to_string().contains("larger than 8 MiB"));
+        assert_eq!(read_body(get("/small").await.unwrap(), MAX_BODY_BYTES).await.unwrap(), b"{}");
+        // Without a Content-Length the count of bytes read stops it.
+        assert_eq!(read_body(get("/small").await.unwrap(), 1).await, Err(BodyError::TooLarge { limit: 1 }));
+    }
 
     #[test]
     fn user_agent_names_the_version() {

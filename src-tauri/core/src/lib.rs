@@ -16,6 +16,7 @@ pub mod ecm;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod export_file;
 pub mod fhir;
 pub mod gateways;
 pub mod hardening;
@@ -35,6 +36,7 @@ pub mod store;
 pub mod test_sms;
 pub mod threads;
 pub mod transport;
+pub mod visible_text;
 
 pub use desk::{Desk, DeskOptions};
 pub use error::{CoreError, ErrorCode};

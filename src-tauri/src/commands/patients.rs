@@ -10,11 +10,15 @@ pub async fn import_patients(
     content: String,
     on_progress: Channel<ImportProgress>,
 ) -> Result<ImportSummary, UiError> {
-    state
-        .with_desk(move |desk| {
-            desk.import_patients(&file_name, &content, &mut |p| {
-                let _ = on_progress.send(p);
-            })
+    // In chunks, the desk let go between them: the engine and the UI's
+    // reads go on during a large import.
+    let desk = state.desk()?;
+    tauri::async_runtime::spawn_blocking(move || {
+        caredesk_core::import::shared::import_patients(&desk, &file_name, &content, &mut |p| {
+            let _ = on_progress.send(p);
         })
-        .await
+        .map_err(UiError::from)
+    })
+    .await
+    .map_err(|e| UiError::internal(format!("background task failed: {e}")))?
 }

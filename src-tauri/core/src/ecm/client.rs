@@ -156,8 +156,10 @@ impl EcmClient {
             .await
             .map_err(|e| EcmError::from_failure(http::classify(&e)))?;
         let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(|e| EcmError::from_failure(http::classify(&e)))?;
-        Ok((status, bytes.to_vec()))
+        let bytes = http::read_body(response, http::MAX_BODY_BYTES)
+            .await
+            .map_err(|e| EcmError::from_failure(e.into_failure()))?;
+        Ok((status, bytes))
     }
 }
 

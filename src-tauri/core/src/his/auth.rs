@@ -223,8 +223,10 @@ impl<'c> AsyncHttpClient<'c> for Recording {
             for (name, value) in response.headers() {
                 builder = builder.header(name, value);
             }
-            let body = response.bytes().await.map_err(Box::new)?;
-            builder.body(body.to_vec()).map_err(HttpClientError::Http)
+            let body = http::read_body(response, http::MAX_BODY_BYTES)
+                .await
+                .map_err(|e| HttpClientError::Io(std::io::Error::other(e.to_string())))?;
+            builder.body(body).map_err(HttpClientError::Http)
         })
     }
 }

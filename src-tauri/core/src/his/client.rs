@@ -187,14 +187,16 @@ impl HisClient {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
                 .map(|d| d.with_timezone(&Utc));
-            let body = response.bytes().await.map_err(|e| HisError::from_failure(http::classify(&e)))?;
+            let body = http::read_body(response, http::MAX_BODY_BYTES)
+                .await
+                .map_err(|e| HisError::from_failure(e.into_failure()))?;
             let stamp = Stamp { received_at: Utc::now(), server_date };
             let hidden = vec![
                 token.expose().to_string(),
                 self.auth.secret().expose().to_string(),
                 text.unwrap_or_default().to_string(),
             ];
-            return Ok(Exchange { status, body: body.to_vec(), stamp, hidden });
+            return Ok(Exchange { status, body, stamp, hidden });
         }
     }
 }

@@ -14,7 +14,21 @@ use crate::{
     store::{ContactPointInput, Database, PatientInput, PhoneKind},
 };
 
-pub fn parse(content: &str, region: Region, db: &Database) -> Result<Vec<ParsedRow>, ImportError> {
+/// What a FHIR roster is read with besides the file.
+#[derive(Debug, Clone)]
+pub struct FhirOptions {
+    /// `fhir.ecm_identifier_system`: the identifier system of the ECM id.
+    pub ecm_identifier_system: Option<String>,
+    /// Telecoms whose `period.end` is before this have ended.
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+pub fn parse(
+    content: &str,
+    region: Region,
+    db: &Database,
+    options: &FhirOptions,
+) -> Result<Vec<ParsedRow>, ImportError> {
     let root: serde_json::Value = serde_json::from_str(content).map_err(|e| ImportError::Fhir(e.to_string()))?;
     let resources: Vec<(usize, serde_json::Value)> = match root.get("resourceType").and_then(|v| v.as_str()) {
         Some("Bundle") => {
@@ -34,7 +48,7 @@ pub fn parse(content: &str, region: Region, db: &Database) -> Result<Vec<ParsedR
             Some("Patient") => {
                 let parsed = serde_json::from_value::<Patient>(value)
                     .map_err(|e| format!("Patient is malformed: {e}"))
-                    .and_then(|p| patient_input(&p, region));
+                    .and_then(|p| patient_input(&p, region, options));
                 if let Ok(p) = &parsed {
                     if let Some(id) = &p.fhir_id {
                         by_fhir_id.insert(id.clone(), rows.len());
@@ -50,7 +64,7 @@ pub fn parse(content: &str, region: Region, db: &Database) -> Result<Vec<ParsedR
     for (row, value) in related {
         let result = serde_json::from_value::<RelatedPerson>(value)
             .map_err(|e| format!("RelatedPerson is malformed: {e}"))
-            .and_then(|rp| related_contacts(&rp, region).map(|c| (rp, c)));
+            .and_then(|rp| related_contacts(&rp, region, options.now).map(|c| (rp, c)));
         let (rp, contacts) = match result {
             Ok(v) => v,
             Err(e) => {
@@ -90,20 +104,20 @@ pub fn parse(content: &str, region: Region, db: &Database) -> Result<Vec<ParsedR
     Ok(rows)
 }
 
-fn patient_input(p: &Patient, region: Region) -> Result<PatientInput, String> {
+fn patient_input(p: &Patient, region: Region, options: &FhirOptions) -> Result<PatientInput, String> {
     let name = fhir::preferred_name(&p.name).ok_or("Patient has no name")?;
-    let ecm_patient_id = match fhir::ecm_patient_id(&p.identifier) {
+    let ecm_patient_id = match fhir::ecm_patient_id(&p.identifier, options.ecm_identifier_system.as_deref()) {
         None => None,
         Some(Ok(n)) => Some(n),
         Some(Err(v)) => return Err(format!("ECM identifier {v:?} is not a whole number")),
     };
     let mut phones = Vec::new();
-    for value in fhir::sms_numbers(&p.telecom) {
+    for value in fhir::sms_numbers(&p.telecom, options.now) {
         let number = normalize(&value, region).map_err(|e| format!("Patient.telecom: {e}"))?;
         phones.push(ContactPointInput { number, kind: PhoneKind::Patient, name: None, relationship: None });
     }
     for (i, c) in p.contact.iter().enumerate() {
-        for value in fhir::sms_numbers(&c.telecom) {
+        for value in fhir::sms_numbers(&c.telecom, options.now) {
             let number = normalize(&value, region).map_err(|e| format!("Patient.contact[{i}].telecom: {e}"))?;
             phones.push(ContactPointInput {
                 number,
@@ -114,15 +128,21 @@ fn patient_input(p: &Patient, region: Region) -> Result<PatientInput, String> {
         }
     }
     if phones.is_empty() {
-        return Err(format!("Patient {name:?} has no telecom with system \"sms\""));
+        return Err(format!(
+            "Patient {name:?} has no current telecom with system \"sms\" (ended and use: old numbers are left out)"
+        ));
     }
     Ok(PatientInput { ecm_patient_id, fhir_id: p.id.clone(), name, phones })
 }
 
-fn related_contacts(rp: &RelatedPerson, region: Region) -> Result<Vec<ContactPointInput>, String> {
-    let numbers = fhir::sms_numbers(&rp.telecom);
+fn related_contacts(
+    rp: &RelatedPerson,
+    region: Region,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<ContactPointInput>, String> {
+    let numbers = fhir::sms_numbers(&rp.telecom, now);
     if numbers.is_empty() {
-        return Err("RelatedPerson has no telecom with system \"sms\"".into());
+        return Err("RelatedPerson has no current telecom with system \"sms\"".into());
     }
     numbers
         .iter()
@@ -141,6 +161,10 @@ fn related_contacts(rp: &RelatedPerson, region: Region) -> Result<Vec<ContactPoi
 mod tests {
     use super::*;
     use crate::store::test_db;
+
+    fn configured() -> FhirOptions {
+        FhirOptions { ecm_identifier_system: Some("urn:caredesk:ecm-patient-id".into()), now: chrono::Utc::now() }
+    }
 
     const BUNDLE: &str = r#"{
       "resourceType": "Bundle", "type": "collection",
@@ -163,7 +187,7 @@ mod tests {
     #[test]
     fn bundle_with_contacts_and_related_person() {
         let (_d, db) = test_db();
-        let rows = parse(BUNDLE, Region::default(), &db).unwrap();
+        let rows = parse(BUNDLE, Region::default(), &db, &configured()).unwrap();
         assert_eq!(rows.len(), 2);
         let ana = rows[0].1.as_ref().unwrap();
         assert_eq!((ana.name.as_str(), ana.ecm_patient_id), ("Ana Lopez", Some(123)));
@@ -180,13 +204,41 @@ mod tests {
     fn single_patient_and_bad_input() {
         let (_d, db) = test_db();
         let one = r#"{"resourceType":"Patient","name":[{"text":"Solo"}],"telecom":[{"system":"sms","value":"+14155550100"}]}"#;
-        assert!(parse(one, Region::default(), &db).unwrap()[0].1.is_ok());
+        assert!(parse(one, Region::default(), &db, &configured()).unwrap()[0].1.is_ok());
         assert!(matches!(
-            parse("{\"resourceType\":\"Observation\"}", Region::default(), &db),
+            parse("{\"resourceType\":\"Observation\"}", Region::default(), &db, &configured()),
             Err(ImportError::Fhir(_))
         ));
-        assert!(matches!(parse("not json", Region::default(), &db), Err(ImportError::Fhir(_))));
+        assert!(matches!(parse("not json", Region::default(), &db, &configured()), Err(ImportError::Fhir(_))));
         let orphan = r#"{"resourceType":"RelatedPerson","patient":{"reference":"Patient/zz"},"telecom":[{"system":"sms","value":"+14155550100"}]}"#;
-        assert!(parse(orphan, Region::default(), &db).unwrap()[0].1.as_ref().unwrap_err().contains("Patient/zz"));
+        assert!(parse(orphan, Region::default(), &db, &configured()).unwrap()[0]
+            .1
+            .as_ref()
+            .unwrap_err()
+            .contains("Patient/zz"));
+    }
+
+    #[test]
+    fn ecm_ids_only_from_the_configured_system_and_only_current_numbers() {
+        let (_d, db) = test_db();
+        let patient = r#"{"resourceType":"Patient","name":[{"text":"Ana"}],
+          "identifier":[{"system":"https://attacker.example/ecm","value":"999"},
+                        {"system":"urn:caredesk:ecm-patient-id","value":"123"}],
+          "telecom":[{"system":"sms","value":"+18055550110","use":"old"},
+                     {"system":"sms","value":"+18055550111","period":{"end":"2020-01-01T00:00:00Z"}},
+                     {"system":"sms","value":"+18055550112","period":{"start":"2020-01-01","end":"2999-01-01"}}]}"#;
+        let unset = FhirOptions { ecm_identifier_system: None, now: chrono::Utc::now() };
+        let rows = parse(patient, Region::default(), &db, &unset).unwrap();
+        let ana = rows[0].1.as_ref().unwrap();
+        assert_eq!(ana.ecm_patient_id, None, "no system configured: no ECM id from identifiers");
+        let numbers: Vec<&str> = ana.phones.iter().map(|p| p.number.as_str()).collect();
+        assert_eq!(numbers, ["+18055550112"], "the old and the ended numbers are left out");
+        let rows = parse(patient, Region::default(), &db, &configured()).unwrap();
+        assert_eq!(rows[0].1.as_ref().unwrap().ecm_patient_id, Some(123));
+
+        let ended_only = r#"{"resourceType":"Patient","name":[{"text":"Gone"}],
+          "telecom":[{"system":"sms","value":"+18055550113","use":"old"}]}"#;
+        let e = parse(ended_only, Region::default(), &db, &configured()).unwrap()[0].1.clone().unwrap_err();
+        assert!(e.contains("current"), "{e}");
     }
 }

@@ -4,6 +4,9 @@
 
 mod csv_roster;
 mod fhir_roster;
+pub mod shared;
+
+pub use fhir_roster::FhirOptions;
 
 use std::path::Path;
 
@@ -77,28 +80,36 @@ pub fn read_file(path: &Path) -> Result<String, ImportError> {
         .map_err(|e| ImportError::Read { path: path.display().to_string(), detail: e.to_string() })
 }
 
-/// Imports `content` (named `name`, for its format) into `db`, reporting
-/// progress as rows are stored. All accepted rows commit together.
-pub fn import(
-    db: &mut Database,
+/// Rows stored per transaction: a large roster is stored in chunks, so
+/// nothing else waits for the whole import (see [`shared`]).
+pub const CHUNK_ROWS: usize = 1000;
+
+/// The rows of `content` (named `name`, for its format), each a patient or
+/// the reason it is not one.
+pub(crate) fn parse_rows(
+    db: &Database,
     name: &str,
     content: &str,
     region: Region,
-    progress: &mut dyn FnMut(ImportProgress),
-) -> Result<ImportSummary, ImportError> {
-    let rows = match Format::from_name(name)? {
-        Format::Csv => csv_roster::parse(content, region)?,
-        Format::FhirJson => fhir_roster::parse(content, region, db)?,
-    };
-    let total = rows.len();
-    let mut summary = ImportSummary { total_rows: total, ..Default::default() };
-    progress(ImportProgress { done: 0, total });
+    fhir: &FhirOptions,
+) -> Result<Vec<ParsedRow>, ImportError> {
+    match Format::from_name(name)? {
+        Format::Csv => csv_roster::parse(content, region),
+        Format::FhirJson => fhir_roster::parse(content, region, db, fhir),
+    }
+}
+
+/// Stores one chunk of rows in one transaction, counting into `summary`.
+pub(crate) fn store_chunk(
+    db: &mut Database,
+    chunk: Vec<ParsedRow>,
+    summary: &mut ImportSummary,
+) -> Result<(), ImportError> {
     let tx = db.conn_mut().transaction().map_err(StoreError::from)?;
-    for (i, (row, parsed)) in rows.into_iter().enumerate() {
+    for (row, parsed) in chunk {
         match parsed {
             Ok(input) => {
-                let outcome = store::upsert_patient(&tx, &input)?;
-                if outcome.created {
+                if store::upsert_patient(&tx, &input)?.created {
                     summary.created += 1;
                 } else {
                     summary.updated += 1;
@@ -106,10 +117,42 @@ pub fn import(
             }
             Err(message) => summary.rejected.push(RejectedRow { row, message }),
         }
-        if (i + 1) % 250 == 0 || i + 1 == total {
-            progress(ImportProgress { done: i + 1, total });
-        }
     }
     tx.commit().map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// Splits rows into [`CHUNK_ROWS`]-long chunks, in order.
+pub(crate) fn chunks(rows: Vec<ParsedRow>) -> Vec<Vec<ParsedRow>> {
+    let mut out = Vec::with_capacity(rows.len().div_ceil(CHUNK_ROWS));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        out.push(rows.by_ref().take(CHUNK_ROWS).collect());
+    }
+    out
+}
+
+/// Imports `content` (named `name`, for its format) into `db`, a chunk of
+/// [`CHUNK_ROWS`] rows per transaction, reporting progress after each. An
+/// import cut short keeps the chunks stored so far; importing the file again
+/// completes it (rows are matched, never duplicated).
+pub fn import(
+    db: &mut Database,
+    name: &str,
+    content: &str,
+    region: Region,
+    fhir: &FhirOptions,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<ImportSummary, ImportError> {
+    let rows = parse_rows(db, name, content, region, fhir)?;
+    let total = rows.len();
+    let mut summary = ImportSummary { total_rows: total, ..Default::default() };
+    progress(ImportProgress { done: 0, total });
+    let mut done = 0;
+    for chunk in chunks(rows) {
+        done += chunk.len();
+        store_chunk(db, chunk, &mut summary)?;
+        progress(ImportProgress { done, total });
+    }
     Ok(summary)
 }

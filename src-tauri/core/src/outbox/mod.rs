@@ -144,11 +144,12 @@ impl<'a> Targets<'a> {
 
 /// Starts a sandbox to answer test-mode messages when the configured
 /// servers are real (call inside a tokio runtime; shut it down with
-/// [`Gateways::shutdown`]). It has both routes and no simulated replies.
+/// [`Gateways::shutdown`]). It has both routes, no simulated replies and no
+/// control API (what it holds are real patients' numbers and texts).
 pub async fn start_test_gateways(desk: &Mutex<Desk>) -> Result<Gateways> {
     let mut plan = GatewayPlan::from_desk(&*lock(desk)?)?;
     plan.mode = Mode::Sandbox;
-    plan.connect(SandboxOptions { replies: false, ..SandboxOptions::default() }).await
+    plan.connect(SandboxOptions { replies: false, control_token: None, ..SandboxOptions::default() }).await
 }
 
 /// Checks a send and records it: message `queued` and outbox row `pending`

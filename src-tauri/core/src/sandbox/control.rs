@@ -1,5 +1,11 @@
-//! The control API under `/__sandbox/`, for tests and demos. No auth: the
-//! sandbox listens on 127.0.0.1 only.
+//! The control API under `/__sandbox/`, for tests and demos. It is mounted
+//! only when the sandbox is started with a control token (sandbox mode in the
+//! app, `caredesk sandbox`, tests), never on the test-mode stand-in, and
+//! every request must
+//! - carry the token in `X-Sandbox-Token` (401 otherwise), and
+//! - name the sandbox itself in `Host`: `127.0.0.1:PORT`, `localhost:PORT`
+//!   or `[::1]:PORT` (403 otherwise), so a web page that rebinds its own
+//!   domain name to 127.0.0.1 (DNS rebinding) cannot reach it.
 //!
 //! | route | body | does |
 //! |---|---|---|
@@ -15,8 +21,9 @@
 use std::sync::Arc;
 
 use axum::{
-    extract::State,
-    http::StatusCode,
+    extract::{Request, State},
+    http::{header::HOST, StatusCode},
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
@@ -54,7 +61,61 @@ pub struct Inbound {
     pub ahead_secs: Option<i64>,
 }
 
-pub(crate) fn routes() -> Router<Arc<Shared>> {
+/// The header control requests carry the token in.
+pub const TOKEN_HEADER: &str = "X-Sandbox-Token";
+
+/// A new control token: `CAREDESK_SANDBOX_TOKEN` when set (so the one who
+/// starts the app or `caredesk sandbox` can drive it from a script), else
+/// 32 random bytes in hex.
+pub fn new_token() -> String {
+    match std::env::var("CAREDESK_SANDBOX_TOKEN") {
+        Ok(t) if !t.trim().is_empty() => t.trim().to_string(),
+        _ => hex::encode(rand::random::<[u8; 32]>()),
+    }
+}
+
+/// What every control request is checked against.
+#[derive(Clone)]
+pub(crate) struct Guard {
+    token: Arc<str>,
+    hosts: Arc<[String]>,
+}
+
+impl Guard {
+    pub(crate) fn new(token: &str, port: u16) -> Guard {
+        let hosts = vec![format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}")];
+        Guard { token: token.into(), hosts: hosts.into() }
+    }
+
+    /// `Err` with the status and reason when the request may not control.
+    fn check(&self, request: &Request) -> Result<(), (StatusCode, &'static str)> {
+        let host = request.headers().get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+        if !self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+            return Err((StatusCode::FORBIDDEN, "the Host header must be 127.0.0.1, localhost or [::1] with the port"));
+        }
+        let given = request.headers().get(TOKEN_HEADER).map(|v| v.as_bytes()).unwrap_or_default();
+        if !same_bytes(given, self.token.as_bytes()) {
+            return Err((StatusCode::UNAUTHORIZED, "missing or wrong X-Sandbox-Token"));
+        }
+        Ok(())
+    }
+}
+
+/// Compares in time that does not depend on where the inputs differ.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub(crate) fn routes(guard: Guard) -> Router<Arc<Shared>> {
+    let check = move |request: Request, next: Next| {
+        let verdict = guard.check(&request);
+        async move {
+            match verdict {
+                Ok(()) => next.run(request).await,
+                Err((status, why)) => (status, Json(json!({ "error": why }))).into_response(),
+            }
+        }
+    };
     Router::new()
         .route("/__sandbox/state", get(state))
         .route("/__sandbox/faults", get(faults).post(set_faults))
@@ -63,6 +124,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/__sandbox/replies", post(replies))
         .route("/__sandbox/ecm/patients", post(register))
         .route("/__sandbox/reset", post(reset))
+        .route_layer(middleware::from_fn(check))
 }
 
 /// Adds an incoming message to the HIS inbox.

@@ -9,8 +9,9 @@
 //!   `X-User-Token:` [`SANDBOX_ECM_TOKEN`]; it knows the [`demo::roster`]
 //!   patients.
 //! - Azure AD at `/{tenant}/oauth2/v2.0/token` ([`SandboxHandle::azure_authority`]).
-//! - Control at `/__sandbox/` (see [`control`]), and the same operations as
-//!   methods of [`SandboxHandle`].
+//! - Control at `/__sandbox/` (see [`control`]) when
+//!   [`SandboxOptions::control_token`] is set, behind that token and a Host
+//!   check; the same operations as methods of [`SandboxHandle`].
 //!
 //! Magic recipients that fail in known ways are listed in [`magic`]; fault
 //! injection in [`Faults`].
@@ -88,11 +89,11 @@ impl Sandbox {
         };
         let (stop, stopped) = watch::channel(false);
         let shared = Arc::new(Shared::new(State::new(rng, &options), options, stopped));
-        let app = his::routes()
-            .merge(ecm::routes())
-            .merge(azure::routes())
-            .merge(control::routes())
-            .with_state(shared.clone());
+        let mut routes = his::routes().merge(ecm::routes()).merge(azure::routes());
+        if let Some(token) = &shared.options.control_token {
+            routes = routes.merge(control::routes(control::Guard::new(token, addr.port())));
+        }
+        let app = routes.with_state(shared.clone());
         let mut signal = shared.shutdown.clone();
         let server = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -146,6 +147,12 @@ impl SandboxHandle {
     /// The token endpoint for [`SANDBOX_AZURE_TENANT`].
     pub fn azure_token_url(&self) -> Url {
         self.base_url().join(&format!("{SANDBOX_AZURE_TENANT}/oauth2/v2.0/token")).expect("a relative path joins")
+    }
+
+    /// The token control requests carry in `X-Sandbox-Token`; `None` when
+    /// the control API is not mounted.
+    pub fn control_token(&self) -> Option<&str> {
+        self.shared.options.control_token.as_deref()
     }
 
     pub fn state(&self) -> StateSnapshot {

@@ -33,6 +33,11 @@ pub struct SandboxOptions {
     pub server_zone: Option<chrono::FixedOffset>,
     /// `lagging`: how long a sent message stays out of `type=Outgoing`.
     pub list_lag: Duration,
+    /// The control API (`/__sandbox/...`) is mounted only with a token, which
+    /// every control request must carry in `X-Sandbox-Token` (see
+    /// [`super::control`]). `None` (the default, and the test-mode stand-in):
+    /// no control API at all.
+    pub control_token: Option<String>,
 }
 
 impl Default for SandboxOptions {
@@ -51,6 +56,7 @@ impl Default for SandboxOptions {
             profile: Profile::Spec,
             server_zone: None,
             list_lag: Duration::from_secs(5),
+            control_token: None,
         }
     }
 }
@@ -64,6 +70,7 @@ impl SandboxOptions {
             timing: Timing::fast(),
             hang_for: Duration::from_secs(5),
             list_lag: Duration::from_millis(400),
+            control_token: Some(super::control::new_token()),
             ..SandboxOptions::default()
         }
     }

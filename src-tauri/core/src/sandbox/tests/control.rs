@@ -12,10 +12,10 @@ use crate::{
 };
 
 async fn control(sb: &SandboxHandle, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let url = sb.base_url().join(&format!("__sandbox/{path}")).unwrap();
+    let req = control_request(sb, reqwest::Method::POST, path);
     let req = match body {
-        Some(b) => client().post(url).json(&b),
-        None => client().post(url),
+        Some(b) => req.json(&b),
+        None => req,
     };
     let r = req.send().await.unwrap();
     let status = r.status();
@@ -23,8 +23,7 @@ async fn control(sb: &SandboxHandle, path: &str, body: Option<Value>) -> (Status
 }
 
 async fn http_state(sb: &SandboxHandle) -> StateSnapshot {
-    let url = sb.base_url().join("__sandbox/state").unwrap();
-    client().get(url).send().await.unwrap().json().await.unwrap()
+    control_request(sb, reqwest::Method::GET, "state").send().await.unwrap().json().await.unwrap()
 }
 
 #[tokio::test]
@@ -50,8 +49,7 @@ async fn state_shows_messages_key_counts_ecm_records_and_token_requests() {
     let token_url = sb.azure_token_url();
     client().post(token_url).form(&[("grant_type", "client_credentials")]).send().await.unwrap();
 
-    let raw: Value =
-        client().get(sb.base_url().join("__sandbox/state").unwrap()).send().await.unwrap().json().await.unwrap();
+    let raw: Value = control_request(&sb, reqwest::Method::GET, "state").send().await.unwrap().json().await.unwrap();
     assert_eq!(raw["external_key_counts"], json!({ "5": 2, "6": 1 }));
     assert_eq!(raw["his_messages"][0]["Type"], "Outgoing", "HIS messages keep their wire field names");
     let state = http_state(&sb).await;
@@ -182,4 +180,55 @@ async fn urls_point_at_the_right_places() {
     assert!(crate::config::validate("his.base_url", sb.his_base_url().as_str()).is_ok());
     let taken = Sandbox::start(SandboxOptions { port: Some(port), ..SandboxOptions::for_tests() }).await;
     assert!(matches!(taken, Err(crate::sandbox::SandboxError::Bind { .. })));
+}
+
+#[tokio::test]
+async fn control_needs_the_token_and_a_loopback_host() {
+    let sb = start().await;
+    let port = sb.addr().port();
+    let state = sb.base_url().join("__sandbox/state").unwrap();
+    let token = sb.control_token().unwrap().to_string();
+    assert_eq!(token.len(), 64, "32 random bytes in hex");
+
+    let status = |r: reqwest::Response| r.status();
+    assert_eq!(status(client().get(state.clone()).send().await.unwrap()), StatusCode::UNAUTHORIZED);
+    let wrong = client().get(state.clone()).header(crate::sandbox::control::TOKEN_HEADER, "x".repeat(64));
+    assert_eq!(status(wrong.send().await.unwrap()), StatusCode::UNAUTHORIZED);
+    let reset = sb.base_url().join("__sandbox/reset").unwrap();
+    assert_eq!(status(client().post(reset).send().await.unwrap()), StatusCode::UNAUTHORIZED, "POSTs too");
+
+    // DNS rebinding: a page on evil.example resolved to 127.0.0.1 sends its own Host.
+    for host in [format!("evil.example:{port}"), "127.0.0.1".to_string(), format!("127.0.0.1:{}", port + 1)] {
+        let r = client()
+            .get(state.clone())
+            .header(reqwest::header::HOST, &host)
+            .header(crate::sandbox::control::TOKEN_HEADER, &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{host}");
+    }
+    for host in [format!("localhost:{port}"), format!("[::1]:{port}"), format!("127.0.0.1:{port}")] {
+        let r = client()
+            .get(state.clone())
+            .header(reqwest::header::HOST, &host)
+            .header(crate::sandbox::control::TOKEN_HEADER, &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{host}");
+    }
+}
+
+#[tokio::test]
+async fn without_a_token_there_is_no_control_api() {
+    // What the test-mode stand-in and CLI one-shot commands start.
+    let sb = start_with(SandboxOptions { control_token: None, ..SandboxOptions::default() }).await;
+    assert_eq!(sb.control_token(), None);
+    for path in ["state", "faults", "reset", "inbound"] {
+        let url = sb.base_url().join(&format!("__sandbox/{path}")).unwrap();
+        let r = client().get(url).header(crate::sandbox::control::TOKEN_HEADER, "anything").send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    assert_eq!(SandboxOptions::default().control_token, None, "off unless asked for");
 }

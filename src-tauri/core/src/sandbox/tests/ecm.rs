@@ -53,8 +53,8 @@ fn is_utc_millis(s: &str) -> bool {
 
 /// Registers patient 123 of the spec's examples through the control API.
 async fn register_123(sb: &SandboxHandle) {
-    let url = sb.base_url().join("__sandbox/ecm/patients").unwrap();
-    let r = client().post(url).json(&json!({ "id": 123 })).send().await.unwrap();
+    let r =
+        control_request(sb, reqwest::Method::POST, "ecm/patients").json(&json!({ "id": 123 })).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
 }
 

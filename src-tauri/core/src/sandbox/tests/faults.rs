@@ -185,8 +185,11 @@ async fn shuffled_pages_come_out_of_order() {
 #[tokio::test]
 async fn a_same_timestamp_burst_set_over_http_stamps_n_messages_alike() {
     let sb = start().await;
-    let url = sb.base_url().join("__sandbox/faults").unwrap();
-    let r = client().post(url).json(&json!({ "same_timestamp_burst": 3 })).send().await.unwrap();
+    let r = control_request(&sb, reqwest::Method::POST, "faults")
+        .json(&json!({ "same_timestamp_burst": 3 }))
+        .send()
+        .await
+        .unwrap();
     let now: Faults = r.json().await.unwrap();
     assert_eq!(now, Faults { same_timestamp_burst: 3, ..Faults::default() });
     let mut ids = Vec::new();
@@ -209,10 +212,9 @@ async fn faults_from_the_options_apply_from_the_start_until_cleared_over_http() 
     options.faults = Faults { error_5xx_rate: 1.0, ..Faults::default() };
     let sb = start_with(options).await;
     assert!(his_get(&sb, "type=Numbers").await.0.is_server_error());
-    let url = sb.base_url().join("__sandbox/faults").unwrap();
-    let r = client().post(url.clone()).json(&json!({})).send().await.unwrap();
+    let r = control_request(&sb, reqwest::Method::POST, "faults").json(&json!({})).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(his_get(&sb, "type=Numbers").await.0, StatusCode::OK);
-    let now: Faults = client().get(url).send().await.unwrap().json().await.unwrap();
+    let now: Faults = control_request(&sb, reqwest::Method::GET, "faults").send().await.unwrap().json().await.unwrap();
     assert_eq!(now, Faults::default());
 }

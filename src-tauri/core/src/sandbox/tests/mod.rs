@@ -31,6 +31,12 @@ fn client() -> Client {
     Client::builder().timeout(Duration::from_secs(10)).build().expect("a client")
 }
 
+/// A request to the control API at `/__sandbox/{path}`, with the token.
+fn control_request(sb: &SandboxHandle, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    let url = sb.base_url().join(&format!("__sandbox/{path}")).unwrap();
+    client().request(method, url).header(super::control::TOKEN_HEADER, sb.control_token().expect("a control token"))
+}
+
 /// A Send SMS body from the hospital number.
 fn sms_body(to: &str, text: &str, external_key: i64) -> Value {
     json!({ "Id": null, "From": magic::HOSPITAL_NUMBER, "To": to, "Text": text, "ExternalKey": external_key })
