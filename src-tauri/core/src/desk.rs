@@ -17,7 +17,7 @@ use crate::{
     paths,
     phone::Region,
     secrets::{self, Credentials, Secret, SecretName},
-    store::{Database, PatientView, Route, StoreError},
+    store::{audit_chain, AuditKey, Database, PatientView, Route, StoreError},
 };
 
 /// Which credential store to use.
@@ -84,14 +84,20 @@ impl Desk {
             KeyringChoice::Platform => secrets::platform_store()?,
             KeyringChoice::Given(s) => s,
         };
-        let creds = Credentials::new(store, instance);
+        let creds = Credentials::new(store, instance.clone());
         let db_path = data_dir.join(paths::DATABASE_FILE);
         let key = match creds.database_key()? {
             Some(key) => key,
             None if db_path.exists() => return Err(StoreError::KeyMissing { path: db_path }.into()),
             None => creds.create_database_key()?,
         };
-        let db = Database::open(&db_path, &key)?;
+        let mut db = Database::open(&db_path, &key)?;
+        // The profile an entry records is the data directory's instance id:
+        // CareDesk has no other notion of a profile.
+        let signed = db.attach_audit(|signed| audit_key(&creds, signed), config::os_user_name(), instance)?;
+        if signed > 0 {
+            tracing::info!(entries = signed, "the audit log's older entries are now chained");
+        }
         tracing::debug!(data_dir = %data_dir.display(), "desk opened");
         Ok(Desk { data_dir, db, creds, held_claims: Default::default() })
     }
@@ -142,18 +148,31 @@ impl Desk {
         self.setting("phone.default_region").ok().flatten().and_then(|r| r.parse().ok()).unwrap_or_default()
     }
 
+    /// Stores a setting; the audit entry, in the same transaction, says
+    /// `key: old → new` (settings hold no secrets) under the actor before
+    /// the change, so renaming `user.name` is recorded under the old name
+    /// and the OS user.
     pub fn set_setting(&self, key: &str, value: &str) -> Result<String> {
         let normalized = config::validate(key, value)?;
-        self.db.set_setting(key, &normalized)?;
-        self.db.audit(&self.actor(), "config.set", None, key)?;
+        let actor = self.actor();
+        self.db.atomically(|c| {
+            let old = self.db.setting(key)?;
+            self.db.set_setting(key, &normalized)?;
+            self.db.audit_on(c, &actor, "config.set", None, &setting_change(key, old.as_deref(), Some(&normalized)))
+        })?;
         self.resume_after_change(key)?;
         Ok(normalized)
     }
 
     pub fn unset_setting(&self, key: &str) -> Result<bool> {
         config::lookup(key)?;
-        let removed = self.db.unset_setting(key)?;
-        self.db.audit(&self.actor(), "config.unset", None, key)?;
+        let actor = self.actor();
+        let removed = self.db.atomically(|c| {
+            let old = self.db.setting(key)?;
+            let removed = self.db.unset_setting(key)?;
+            self.db.audit_on(c, &actor, "config.unset", None, &setting_change(key, old.as_deref(), None))?;
+            Ok::<_, StoreError>(removed)
+        })?;
         self.resume_after_change(key)?;
         Ok(removed)
     }
@@ -197,9 +216,14 @@ impl Desk {
             .collect())
     }
 
+    /// Stores a secret. The audit entry (its name, never its value) is
+    /// written first in a transaction that commits only once the keyring
+    /// took the secret.
     pub fn set_credential(&self, name: SecretName, secret: &Secret) -> Result<()> {
-        self.creds.set(name, secret)?;
-        self.db.audit(&self.actor(), "credential.set", None, name.as_str())?;
+        self.db.atomically(|c| {
+            self.db.audit_on(c, &self.actor(), "credential.set", None, name.as_str())?;
+            Ok::<_, CoreError>(self.creds.set(name, secret)?)
+        })?;
         self.resume_after_change(match name {
             SecretName::HisToken | SecretName::HisClientSecret => "his",
             SecretName::EcmToken => "ecm",
@@ -208,9 +232,10 @@ impl Desk {
     }
 
     pub fn delete_credential(&self, name: SecretName) -> Result<bool> {
-        let deleted = self.creds.delete(name)?;
-        self.db.audit(&self.actor(), "credential.delete", None, name.as_str())?;
-        Ok(deleted)
+        self.db.atomically(|c| {
+            self.db.audit_on(c, &self.actor(), "credential.delete", None, name.as_str())?;
+            Ok(self.creds.delete(name)?)
+        })
     }
 
     pub fn credential_status(&self) -> Result<Vec<CredentialView>> {
@@ -229,16 +254,8 @@ impl Desk {
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<ImportSummary> {
         let region = self.region();
-        let summary = import::import(&mut self.db, file_name, content, region, progress)?;
-        let detail = format!(
-            "{} rows: {} created, {} updated, {} rejected",
-            summary.total_rows,
-            summary.created,
-            summary.updated,
-            summary.rejected.len()
-        );
-        self.db.audit(&self.actor(), "patients.import", None, &detail)?;
-        Ok(summary)
+        let actor = self.actor();
+        Ok(import::import(&mut self.db, file_name, content, region, progress, &actor)?)
     }
 
     pub fn import_patients_file(
@@ -306,12 +323,20 @@ impl Desk {
             return Ok(0);
         }
         let roster = crate::sandbox::demo::roster();
+        let (actor, signer) = (self.actor(), self.db.audit_signer()?);
         let tx = self.db.conn_mut().transaction().map_err(StoreError::from)?;
         for p in &roster {
             crate::store::upsert_patient(&tx, p)?;
         }
+        let detail = format!("{} demo patients", roster.len());
+        let entry = crate::store::NewAuditEntry {
+            actor: &actor,
+            action: "patients.demo_roster",
+            patient_id: None,
+            detail: &detail,
+        };
+        audit_chain::append(&tx, &signer, &entry)?;
         tx.commit().map_err(StoreError::from)?;
-        self.db.audit(&self.actor(), "patients.demo_roster", None, &format!("{} demo patients", roster.len()))?;
         Ok(roster.len())
     }
 
@@ -320,6 +345,22 @@ impl Desk {
             self.db.resolve_patient(reference)?.ok_or_else(|| CoreError::PatientNotFound(reference.to_string()))?;
         self.db.patient(id)?.ok_or_else(|| CoreError::PatientNotFound(reference.to_string()))
     }
+}
+
+/// The audit key from the keyring; created only for a log never signed
+/// (a new database, or the first open after the upgrade).
+fn audit_key(creds: &Credentials, signed: bool) -> Result<AuditKey> {
+    match creds.audit_key()? {
+        Some(k) => Ok(AuditKey::from_hex(&k)?),
+        None if signed => Err(StoreError::AuditKeyMissing.into()),
+        None => Ok(AuditKey::from_hex(&creds.create_audit_key()?)?),
+    }
+}
+
+/// `key: old → new` for a setting's audit entry (`(not set)` for none).
+fn setting_change(key: &str, old: Option<&str>, new: Option<&str>) -> String {
+    let shown = |v: Option<&str>| v.map(String::from).unwrap_or_else(|| "(not set)".into());
+    format!("{key}: {} → {}", shown(old), shown(new))
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {
@@ -332,6 +373,10 @@ fn create_private_dir(dir: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "desk_audit_tests.rs"]
+mod audit_tests;
 
 #[cfg(test)]
 mod tests {

@@ -85,6 +85,7 @@ pub fn import(
     content: &str,
     region: Region,
     progress: &mut dyn FnMut(ImportProgress),
+    actor: &str,
 ) -> Result<ImportSummary, ImportError> {
     let rows = match Format::from_name(name)? {
         Format::Csv => csv_roster::parse(content, region)?,
@@ -93,6 +94,7 @@ pub fn import(
     let total = rows.len();
     let mut summary = ImportSummary { total_rows: total, ..Default::default() };
     progress(ImportProgress { done: 0, total });
+    let signer = db.audit_signer()?;
     let tx = db.conn_mut().transaction().map_err(StoreError::from)?;
     for (i, (row, parsed)) in rows.into_iter().enumerate() {
         match parsed {
@@ -110,6 +112,15 @@ pub fn import(
             progress(ImportProgress { done: i + 1, total });
         }
     }
+    let detail = format!(
+        "{} rows: {} created, {} updated, {} rejected",
+        summary.total_rows,
+        summary.created,
+        summary.updated,
+        summary.rejected.len()
+    );
+    let entry = store::NewAuditEntry { actor, action: "patients.import", patient_id: None, detail: &detail };
+    store::audit_chain::append(&tx, &signer, &entry)?;
     tx.commit().map_err(StoreError::from)?;
     Ok(summary)
 }
