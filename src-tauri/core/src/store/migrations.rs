@@ -36,6 +36,12 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     MIGRATIONS.to_latest(conn).map_err(|e| StoreError::Migration(e.to_string()))
 }
 
+/// Brings `conn` to schema `version` only (an older CareDesk's database).
+#[cfg(test)]
+pub(crate) fn migrate_to(conn: &mut Connection, version: usize) {
+    MIGRATIONS.to_version(conn, version).unwrap();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

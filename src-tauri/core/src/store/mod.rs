@@ -5,6 +5,8 @@
 
 mod audit;
 pub mod audit_chain;
+#[cfg(test)]
+mod audit_chain_tests;
 pub mod audit_verify;
 mod consent;
 mod external_keys;
@@ -141,7 +143,7 @@ impl Database {
     }
 }
 
-fn apply_key(conn: &Connection, key: &Secret) -> Result<(), StoreError> {
+pub(crate) fn apply_key(conn: &Connection, key: &Secret) -> Result<(), StoreError> {
     let hex = key.expose();
     if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(StoreError::WrongKey { path: PathBuf::new() });
