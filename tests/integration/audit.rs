@@ -94,3 +94,23 @@ fn verify_passes_untouched_and_names_the_first_changed_removed_or_reordered_entr
     // The untouched original still verifies.
     cli.ok(&["audit", "verify"]);
 }
+
+#[test]
+fn the_cli_records_thread_views_and_searches_without_the_search_text() {
+    require_keyring();
+    let dir = tempfile::tempdir().unwrap();
+    let cli = Cli::new(&dir.path().join("data"));
+    let roster = write_file(dir.path(), "roster.csv", ROSTER_CSV);
+    cli.ok(&["patients", "import", roster.to_str().unwrap()]);
+    cli.ok(&["thread", "--patient", "ecm:9101"]);
+    let found = cli.ok(&["patients", "list", "--search", "Zebulon"]);
+    assert!(found.stdout.contains("Zebulon Quixotic"));
+    let log = cli.json(&["audit", "list", "--json"]);
+    let log = log.as_array().unwrap();
+    let view = log.iter().find(|e| e["action"] == "patient.view").expect("the thread view is audited");
+    assert!(view["patient_id"].is_i64());
+    let search = log.iter().find(|e| e["action"] == "patients.search").expect("the search is audited");
+    assert_eq!(search["detail"], "1 patients found");
+    assert!(log.iter().all(|e| !e["detail"].as_str().unwrap().contains("Zebulon")), "{log:?}");
+    cli.ok(&["audit", "verify"]);
+}

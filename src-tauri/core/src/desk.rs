@@ -62,6 +62,9 @@ pub struct Desk {
     /// token): released at once if the work is cut short (see
     /// `outbox::release_claims`).
     held_claims: std::collections::HashMap<i64, i64>,
+    /// The views audited lately, so they are not recorded again and again
+    /// (see `disclosures`).
+    recent_views: crate::disclosures::RecentViews,
 }
 
 impl std::fmt::Debug for Desk {
@@ -99,7 +102,7 @@ impl Desk {
             tracing::info!(entries = signed, "the audit log's older entries are now chained");
         }
         tracing::debug!(data_dir = %data_dir.display(), "desk opened");
-        Ok(Desk { data_dir, db, creds, held_claims: Default::default() })
+        Ok(Desk { data_dir, db, creds, held_claims: Default::default(), recent_views: Default::default() })
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -116,6 +119,10 @@ impl Desk {
 
     pub fn credentials(&self) -> &Credentials {
         &self.creds
+    }
+
+    pub(crate) fn recent_views(&self) -> &crate::disclosures::RecentViews {
+        &self.recent_views
     }
 
     /// This process now holds the claim `token` on outbox row `outbox_id`.
@@ -269,10 +276,6 @@ impl Desk {
         self.import_patients(&name, &content, progress)
     }
 
-    pub fn patients(&self, query: &str, limit: usize) -> Result<Vec<PatientView>> {
-        Ok(self.db.search_patients(query, limit)?)
-    }
-
     /// Activities and events for PRTF reporting, between two `YYYY-MM-DD`
     /// dates (inclusive). Audited.
     pub fn export_activities(&self, from: Option<&str>, to: Option<&str>) -> Result<Vec<crate::export::ActivityRow>> {
@@ -298,10 +301,14 @@ impl Desk {
             Some(d) => PathBuf::from(d),
             None => crate::activity_log::default_export_dir(&self.data_dir),
         };
-        let result = crate::activity_log::write_csv(&dir, &rows, chrono::Utc::now())?;
-        let detail = format!("activities CSV: {} rows to {}", result.rows, result.path);
-        self.db.audit(&self.actor(), "export.activities", filter.patient_id, &detail)?;
-        Ok(result)
+        // The entry commits only once the file is written, and the file is
+        // written only inside the entry's transaction: no export unaudited.
+        self.db.atomically(|c| {
+            let result = crate::activity_log::write_csv(&dir, &rows, chrono::Utc::now())?;
+            let detail = format!("activities CSV: {} rows to {}", result.rows, result.path);
+            self.db.audit_on(c, &self.actor(), "export.activities", filter.patient_id, &detail)?;
+            Ok(result)
+        })
     }
 
     /// A FHIR Bundle of Communications, for one patient or all. Audited.

@@ -9,6 +9,7 @@ pub mod connection_check;
 pub mod consent;
 pub mod delivery;
 pub mod desk;
+pub mod disclosures;
 pub mod ecm;
 pub mod engine;
 pub mod error;

@@ -30,11 +30,12 @@ pub struct AuditEntry {
 
 impl Database {
     /// Loads the audit key and what every entry records beside the actor;
-    /// at the first open after the upgrade, signs the entries written before
-    /// the chain. `key` is called only when the chain was never signed: it
-    /// finds or creates the key in the keyring, under the database's write
-    /// lock, so two first starts at once agree on one key. Returns how many
-    /// older entries were signed.
+    /// at the first open (a new database, or the first after the upgrade),
+    /// signs the entries written before the chain. `key(signed)` finds the
+    /// key in the keyring and may create it only when the chain was never
+    /// signed, which is decided under the database's write lock, so two
+    /// first starts at once agree on one key. Returns how many older
+    /// entries were signed.
     pub fn attach_audit<E>(
         &mut self,
         key: impl FnOnce(bool) -> Result<AuditKey, E>,
@@ -44,11 +45,18 @@ impl Database {
     where
         E: From<StoreError>,
     {
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(StoreError::from)?;
-        let signed_before = audit_chain::is_signed(&tx)?;
-        let key = key(signed_before)?;
-        let signed = audit_chain::sign_legacy(&tx, &key)?;
-        tx.commit().map_err(StoreError::from)?;
+        let (key, signed) = if audit_chain::is_signed(&self.conn)? {
+            // Signed before: nothing to write, no write lock to wait for.
+            (key(true)?, 0)
+        } else {
+            let tx =
+                Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(StoreError::from)?;
+            // Another process may have signed it meanwhile: ask again under the lock.
+            let key = key(audit_chain::is_signed(&tx)?)?;
+            let signed = audit_chain::sign_legacy(&tx, &key)?;
+            tx.commit().map_err(StoreError::from)?;
+            (key, signed)
+        };
         self.signer = Some(Arc::new(AuditSigner { key, os_user, profile }));
         Ok(signed)
     }

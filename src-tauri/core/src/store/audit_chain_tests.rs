@@ -41,9 +41,12 @@ fn an_untouched_log_verifies_with_its_count() {
     assert_eq!(empty.verify_audit().unwrap(), super::AuditVerification { entries: 0, problem: None });
 }
 
+/// What an attacker does to the database.
+type Tamper = dyn Fn(&Database);
+
 #[test]
 fn tampering_is_named_at_the_first_bad_entry() {
-    let cases: &[(&str, &dyn Fn(&Database), AuditProblem)] = &[
+    let cases: &[(&str, &Tamper, AuditProblem)] = &[
         (
             "edit",
             &|db| {
