@@ -104,8 +104,11 @@ pub enum Command {
     /// Export activities (PRTF reporting) or FHIR Communications.
     #[command(subcommand)]
     Export(ExportCommand),
-    /// The audit log: who did what, when.
+    /// The audit log: who did what, when (`list`, the default), and whether
+    /// anyone changed it (`verify`).
     Audit {
+        #[command(subcommand)]
+        command: Option<AuditCommand>,
         #[arg(long)]
         json: bool,
         /// How many of the newest entries.
@@ -151,6 +154,24 @@ pub enum Command {
 
 fn parse_offset(s: &str) -> Result<chrono::FixedOffset, String> {
     s.trim().parse::<chrono::FixedOffset>().map_err(|_| format!("{s:?} is not a UTC offset like +02:00 or -05:00"))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// The newest entries: when, who (name and OS user), what, which patient.
+    List {
+        #[arg(long)]
+        json: bool,
+        /// How many of the newest entries.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
+    /// Checks the HMAC chain: OK with the count, or the first entry that was
+    /// changed, removed or reordered (exit status 1).
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,7 +8,7 @@ use caredesk_core::{
 };
 
 use crate::{
-    args::{Cli, Command, ConfigCommand, CredentialsCommand, ExportCommand, PatientsCommand},
+    args::{AuditCommand, Cli, Command, ConfigCommand, CredentialsCommand, ExportCommand, PatientsCommand},
     exit::Exit,
     output,
 };
@@ -20,6 +20,12 @@ pub fn run(cli: Cli) -> Result<Exit, CoreError> {
         let mut desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
         desk.set_role("caredesk send");
         return crate::gateway_commands::send(desk, patient, to, text, via, json);
+    }
+    if let Command::Audit { command: Some(AuditCommand::Verify { json }), .. } = cli.command {
+        let desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
+        let report = desk.db().verify_audit()?;
+        output::audit_verification(&report, json);
+        return Ok(if report.problem.is_some() { Exit::Error } else { Exit::Ok });
     }
     run_other(cli).map(|()| Exit::Ok)
 }
@@ -47,7 +53,12 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
         Command::Thread { patient, json } => crate::engine_commands::thread(&desk, &patient, json),
         Command::Link { number, patient } => crate::engine_commands::link(&desk, &number, &patient),
         Command::TestSms { to, via } => crate::engine_commands::test_sms(desk, to, via),
-        Command::Audit { json, limit } => {
+        Command::Audit { command, json, limit } => {
+            let (json, limit) = match command {
+                Some(AuditCommand::List { json, limit }) => (json, limit),
+                Some(AuditCommand::Verify { .. }) => unreachable!("handled in run"),
+                None => (json, limit),
+            };
             output::audit(&desk.db().audit_entries(limit).map_err(CoreError::from)?, json);
             Ok(())
         }

@@ -196,7 +196,7 @@ pub fn threads(desk: &Desk, json: bool) -> Result<(), CoreError> {
 
 pub fn thread(desk: &Desk, patient: &str, json: bool) -> Result<(), CoreError> {
     let p = desk.patient(patient)?;
-    let items = desk.db().thread(p.id, usize::MAX >> 1)?;
+    let items = desk.view_thread(p.id, usize::MAX >> 1)?;
     if json {
         let v: Vec<_> = items
             .iter()

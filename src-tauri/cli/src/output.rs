@@ -3,7 +3,7 @@
 use caredesk_core::{
     desk::{CredentialView, SettingView},
     import::ImportSummary,
-    store::AuditEntry,
+    store::{AuditEntry, AuditVerification},
     store::{PatientView, PhoneKind},
     visible_text::visible,
 };
@@ -96,6 +96,16 @@ pub fn audit(entries: &[AuditEntry], json: bool) {
     }
     for e in entries {
         let patient = e.patient_id.map(|p| format!(" patient {p}")).unwrap_or_default();
-        line(format!("{}  {:<16} {:<20}{patient}  {}", e.at, visible(&e.actor), e.action, visible(&e.detail)));
+        line(format!("{}  {:<16} [{}] {:<20}{patient}  {}", e.at, visible(&e.actor), visible(&e.os_user), e.action, visible(&e.detail)));
+    }
+}
+
+pub fn audit_verification(report: &AuditVerification, json: bool) {
+    if json {
+        return print_json(report);
+    }
+    match &report.problem {
+        None => line(format!("OK: {} audit entries, the chain is intact", report.entries)),
+        Some(p) => line(format!("FAILED: {p} ({} entries checked)", report.entries)),
     }
 }

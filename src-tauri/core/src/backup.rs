@@ -101,6 +101,12 @@ pub fn backup(desk: &Desk, file: &Path, passphrase: &Secret) -> Result<BackupSum
     let key = derive(passphrase, &salt)?;
     let partial = partial_path(file);
     desk.db().export_copy(&partial, &key)?;
+    // The audit log's signing key goes with it, inside the encryption, so a
+    // restored log still verifies.
+    if let Err(e) = carry_audit_key(desk, &partial, &key) {
+        let _ = std::fs::remove_file(&partial);
+        return Err(e);
+    }
     // Hard-linking fails if `file` appeared meanwhile: no overwrite, ever.
     let placed = std::fs::hard_link(&partial, file);
     let _ = std::fs::remove_file(&partial);
@@ -112,6 +118,35 @@ pub fn backup(desk: &Desk, file: &Path, passphrase: &Secret) -> Result<BackupSum
     let bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     desk.db().audit(&desk.actor(), "backup.create", None, &format!("{bytes} bytes, {patients} patients"))?;
     Ok(BackupSummary { path: file.display().to_string(), bytes, patients, messages })
+}
+
+const CARRIED_KEYS: &str = "caredesk_backup_keys";
+
+fn carry_audit_key(desk: &Desk, copy_path: &Path, key: &Secret) -> Result<()> {
+    let Some(audit_key) = desk.credentials().audit_key()? else { return Ok(()) };
+    let conn = rusqlite::Connection::open(copy_path).map_err(StoreError::from)?;
+    crate::store::apply_key(&conn, key)?;
+    conn.execute_batch(&format!("CREATE TABLE {CARRIED_KEYS} (name TEXT PRIMARY KEY, value TEXT NOT NULL)"))
+        .map_err(StoreError::from)?;
+    conn.execute(&format!("INSERT INTO {CARRIED_KEYS} (name, value) VALUES ('audit-key', ?1)"), [audit_key.expose()])
+        .map_err(StoreError::from)?;
+    conn.close().map_err(|(_, e)| StoreError::from(e))?;
+    Ok(())
+}
+
+/// Takes the carried keys out of a restored database into the keyring.
+fn take_carried_keys(creds: &Credentials, db_path: &Path, key: &Secret) -> Result<()> {
+    let conn = rusqlite::Connection::open(db_path).map_err(StoreError::from)?;
+    crate::store::apply_key(&conn, key)?;
+    let carried: Option<String> = conn
+        .query_row(&format!("SELECT value FROM {CARRIED_KEYS} WHERE name = 'audit-key'"), [], |r| r.get(0))
+        .ok();
+    if let Some(k) = carried {
+        creds.set_audit_key(&Secret::new(k))?;
+    }
+    conn.execute_batch(&format!("DROP TABLE IF EXISTS {CARRIED_KEYS}")).map_err(StoreError::from)?;
+    conn.close().map_err(|(_, e)| StoreError::from(e))?;
+    Ok(())
 }
 
 /// The key that opens a backup with its passphrase.
@@ -158,6 +193,7 @@ pub(crate) fn restore_into(creds: &Credentials, data_dir: &Path, file: &Path, pa
     };
     let partial = partial_path(&db_path);
     copy::copy_file(file, &backup_key, &partial, &key)?;
+    take_carried_keys(creds, &partial, &key)?;
     std::fs::rename(&partial, &db_path)
         .map_err(|e| CoreError::Io(format!("cannot put the restored database in place: {e}")))?;
     sync_dir(data_dir);
@@ -305,6 +341,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(restored.db().patient_count().unwrap(), made.patients);
+        let verified = restored.db().verify_audit().unwrap();
+        assert!(verified.problem.is_none() && verified.entries >= 2, "the restored log verifies: {verified:?}");
         drop(restored);
         assert_eq!(open(b.path(), &store).db().patient_count().unwrap(), made.patients);
         let again = Desk::restore(

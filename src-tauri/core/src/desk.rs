@@ -18,7 +18,7 @@ use crate::{
     paths,
     phone::Region,
     secrets::{self, Credentials, Secret, SecretName},
-    store::{Database, PatientView, Route, StoreError},
+    store::{audit_chain, AuditKey, Database, PatientView, Route, StoreError},
 };
 
 /// Which credential store to use.
@@ -63,6 +63,9 @@ pub struct Desk {
     /// token): released at once if the work is cut short (see
     /// `outbox::release_claims`).
     held_claims: std::collections::HashMap<i64, i64>,
+    /// The views audited lately, so they are not recorded again and again
+    /// (see `disclosures`).
+    recent_views: crate::disclosures::RecentViews,
     role: String,
     sender: Option<SenderLock>,
 }
@@ -88,7 +91,8 @@ impl Desk {
     /// fallback: without a keyring this fails with instructions.
     pub fn open(options: DeskOptions) -> Result<Desk> {
         let (data_dir, creds, _opening) = prepare(options)?;
-        let db = crate::backup::open_database(&creds, &data_dir.join(paths::DATABASE_FILE))?;
+        let mut db = crate::backup::open_database(&creds, &data_dir.join(paths::DATABASE_FILE))?;
+        attach_audit(&creds, &mut db)?;
         Ok(Desk::with(data_dir, db, creds))
     }
 
@@ -97,7 +101,8 @@ impl Desk {
     pub fn restore(options: DeskOptions, file: &Path, passphrase: &Secret) -> Result<Desk> {
         let (data_dir, creds, opening) = prepare_for_restore(options)?;
         crate::backup::restore_into(&creds, &data_dir, file, passphrase)?;
-        let db = crate::backup::open_database(&creds, &data_dir.join(paths::DATABASE_FILE))?;
+        let mut db = crate::backup::open_database(&creds, &data_dir.join(paths::DATABASE_FILE))?;
+        attach_audit(&creds, &mut db)?;
         drop(opening);
         let desk = Desk::with(data_dir, db, creds);
         desk.db.audit(&desk.actor(), "backup.restore", None, "")?;
@@ -106,7 +111,15 @@ impl Desk {
 
     fn with(data_dir: PathBuf, db: Database, creds: Credentials) -> Desk {
         tracing::debug!(data_dir = %data_dir.display(), "desk opened");
-        Desk { data_dir, db, creds, held_claims: Default::default(), role: "a CareDesk process".into(), sender: None }
+        Desk {
+            data_dir,
+            db,
+            creds,
+            held_claims: Default::default(),
+            recent_views: Default::default(),
+            role: "a CareDesk process".into(),
+            sender: None,
+        }
     }
 
     /// Closes the database file, runs `replace` (which puts another file in
@@ -115,7 +128,9 @@ impl Desk {
         let path = self.db.path().to_path_buf();
         self.db.close_file()?;
         replace()?;
-        self.db = Database::open(&path, key)?;
+        let mut db = Database::open(&path, key)?;
+        attach_audit(&self.creds, &mut db)?;
+        self.db = db;
         Ok(())
     }
 
@@ -162,6 +177,10 @@ impl Desk {
         &self.creds
     }
 
+    pub(crate) fn recent_views(&self) -> &crate::disclosures::RecentViews {
+        &self.recent_views
+    }
+
     /// This process now holds the claim `token` on outbox row `outbox_id`.
     pub fn hold_claim(&mut self, outbox_id: i64, token: i64) {
         self.held_claims.insert(outbox_id, token);
@@ -192,12 +211,20 @@ impl Desk {
         self.setting("phone.default_region").ok().flatten().and_then(|r| r.parse().ok()).unwrap_or_default()
     }
 
+    /// Stores a setting; the audit entry, in the same transaction, says
+    /// `key: old → new` (settings hold no secrets) under the actor before
+    /// the change, so renaming `user.name` is recorded under the old name
+    /// and the OS user.
     pub fn set_setting(&self, key: &str, value: &str) -> Result<String> {
         let normalized = config::validate(key, value)?;
         let old = self.setting(key)?;
         crate::credential_origins::after_change(self, key, old.as_deref(), Some(&normalized))?;
-        self.db.set_setting(key, &normalized)?;
-        self.db.audit(&self.actor(), "config.set", None, key)?;
+        let actor = self.actor();
+        self.db.atomically(|c| {
+            let old = self.db.setting(key)?;
+            self.db.set_setting(key, &normalized)?;
+            self.db.audit_on(c, &actor, "config.set", None, &setting_change(key, old.as_deref(), Some(&normalized)))
+        })?;
         self.resume_after_change(key)?;
         Ok(normalized)
     }
@@ -206,8 +233,13 @@ impl Desk {
         let setting = config::lookup(key)?;
         let old = self.setting(key)?;
         crate::credential_origins::after_change(self, key, old.as_deref(), setting.default)?;
-        let removed = self.db.unset_setting(key)?;
-        self.db.audit(&self.actor(), "config.unset", None, key)?;
+        let actor = self.actor();
+        let removed = self.db.atomically(|c| {
+            let old = self.db.setting(key)?;
+            let removed = self.db.unset_setting(key)?;
+            self.db.audit_on(c, &actor, "config.unset", None, &setting_change(key, old.as_deref(), None))?;
+            Ok::<_, StoreError>(removed)
+        })?;
         self.resume_after_change(key)?;
         Ok(removed)
     }
@@ -251,9 +283,14 @@ impl Desk {
             .collect())
     }
 
+    /// Stores a secret. The audit entry (its name, never its value) is
+    /// written first in a transaction that commits only once the keyring
+    /// took the secret.
     pub fn set_credential(&self, name: SecretName, secret: &Secret) -> Result<()> {
-        crate::credential_origins::store(self, name, secret)?;
-        self.db.audit(&self.actor(), "credential.set", None, name.as_str())?;
+        self.db.atomically(|c| {
+            self.db.audit_on(c, &self.actor(), "credential.set", None, name.as_str())?;
+            crate::credential_origins::store(self, name, secret)
+        })?;
         self.resume_after_change(match name {
             SecretName::HisToken | SecretName::HisClientSecret => "his",
             SecretName::EcmToken => "ecm",
@@ -262,9 +299,10 @@ impl Desk {
     }
 
     pub fn delete_credential(&self, name: SecretName) -> Result<bool> {
-        let deleted = self.creds.delete(name)?;
-        self.db.audit(&self.actor(), "credential.delete", None, name.as_str())?;
-        Ok(deleted)
+        self.db.atomically(|c| {
+            self.db.audit_on(c, &self.actor(), "credential.delete", None, name.as_str())?;
+            Ok(self.creds.delete(name)?)
+        })
     }
 
     pub fn credential_status(&self) -> Result<Vec<CredentialView>> {
@@ -287,22 +325,8 @@ impl Desk {
             ecm_identifier_system: self.setting("fhir.ecm_identifier_system")?,
             now: chrono::Utc::now(),
         };
-        let summary = import::import(&mut self.db, file_name, content, region, &fhir, progress)?;
-        self.audit_import(&summary)?;
-        Ok(summary)
-    }
-
-    /// The audit entry of a roster import (counts only, no names).
-    pub(crate) fn audit_import(&self, summary: &ImportSummary) -> Result<()> {
-        let detail = format!(
-            "{} rows: {} created, {} updated, {} rejected",
-            summary.total_rows,
-            summary.created,
-            summary.updated,
-            summary.rejected.len()
-        );
-        self.db.audit(&self.actor(), "patients.import", None, &detail)?;
-        Ok(())
+        let actor = self.actor();
+        Ok(import::import(&mut self.db, file_name, content, region, &fhir, progress, &actor)?)
     }
 
     pub fn import_patients_file(
@@ -314,10 +338,6 @@ impl Desk {
         let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         import::Format::from_name(&name)?;
         self.import_patients(&name, &content, progress)
-    }
-
-    pub fn patients(&self, query: &str, limit: usize) -> Result<Vec<PatientView>> {
-        Ok(self.db.search_patients(query, limit)?)
     }
 
     /// Activities and events for PRTF reporting, between two `YYYY-MM-DD`
@@ -343,10 +363,14 @@ impl Desk {
         let rows = crate::export::activities(&self.db, filter)?;
         let default = crate::activity_log::default_export_dir(&self.data_dir);
         let dir = crate::export_file::export_dir(self.setting("export.dir")?, default)?;
-        let result = crate::activity_log::write_csv(&dir, &rows, chrono::Utc::now())?;
-        let detail = format!("activities CSV: {} rows to {}", result.rows, result.path);
-        self.db.audit(&self.actor(), "export.activities", filter.patient_id, &detail)?;
-        Ok(result)
+        // The entry commits only once the file is written, and the file is
+        // written only inside the entry's transaction: no export unaudited.
+        self.db.atomically(|c| {
+            let result = crate::activity_log::write_csv(&dir, &rows, chrono::Utc::now())?;
+            let detail = format!("activities CSV: {} rows to {}", result.rows, result.path);
+            self.db.audit_on(c, &self.actor(), "export.activities", filter.patient_id, &detail)?;
+            Ok(result)
+        })
     }
 
     /// A FHIR Bundle of Communications, for one patient or all. Audited.
@@ -368,12 +392,20 @@ impl Desk {
             return Ok(0);
         }
         let roster = crate::sandbox::demo::roster();
+        let (actor, signer) = (self.actor(), self.db.audit_signer()?);
         let tx = self.db.conn_mut().transaction().map_err(StoreError::from)?;
         for p in &roster {
             crate::store::upsert_patient(&tx, p)?;
         }
+        let detail = format!("{} demo patients", roster.len());
+        let entry = crate::store::NewAuditEntry {
+            actor: &actor,
+            action: "patients.demo_roster",
+            patient_id: None,
+            detail: &detail,
+        };
+        audit_chain::append(&tx, &signer, &entry)?;
         tx.commit().map_err(StoreError::from)?;
-        self.db.audit(&self.actor(), "patients.demo_roster", None, &format!("{} demo patients", roster.len()))?;
         Ok(roster.len())
     }
 
@@ -427,6 +459,33 @@ fn dir_error(data_dir: &Path, e: std::io::Error) -> CoreError {
     CoreError::Io(format!("cannot use the data directory {}: {e}", data_dir.display()))
 }
 
+/// Signs the audit log's entries from now on (and, after the upgrade, the
+/// older ones). The profile an entry records is the data directory's
+/// instance id: CareDesk has no other notion of a profile.
+fn attach_audit(creds: &Credentials, db: &mut Database) -> Result<()> {
+    let signed = db.attach_audit(|signed| audit_key(creds, signed), config::os_user_name(), creds.instance().to_string())?;
+    if signed > 0 {
+        tracing::info!(entries = signed, "the audit log's older entries are now chained");
+    }
+    Ok(())
+}
+
+/// The audit key from the keyring; created only for a log never signed
+/// (a new database, or the first open after the upgrade).
+fn audit_key(creds: &Credentials, signed: bool) -> Result<AuditKey> {
+    match creds.audit_key()? {
+        Some(k) => Ok(AuditKey::from_hex(&k)?),
+        None if signed => Err(StoreError::AuditKeyMissing.into()),
+        None => Ok(AuditKey::from_hex(&creds.create_audit_key()?)?),
+    }
+}
+
+/// `key: old → new` for a setting's audit entry (`(not set)` for none).
+fn setting_change(key: &str, old: Option<&str>, new: Option<&str>) -> String {
+    let shown = |v: Option<&str>| v.map(String::from).unwrap_or_else(|| "(not set)".into());
+    format!("{key}: {} → {}", shown(old), shown(new))
+}
+
 fn create_private_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)
         .map_err(|e| CoreError::Io(format!("cannot create the data directory {}: {e}", dir.display())))?;
@@ -437,6 +496,10 @@ fn create_private_dir(dir: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "desk_audit_tests.rs"]
+mod audit_tests;
 
 #[cfg(test)]
 mod tests {

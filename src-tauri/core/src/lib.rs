@@ -12,6 +12,7 @@ pub mod credential_origins;
 pub mod data_dir_lock;
 pub mod delivery;
 pub mod desk;
+pub mod disclosures;
 pub mod ecm;
 pub mod engine;
 pub mod error;

@@ -163,10 +163,17 @@ impl fmt::Debug for Credentials {
 
 const DATABASE_KEY: &str = "database-key";
 const DATABASE_KEY_NEXT: &str = "database-key-next";
+/// The key that signs the audit log's HMAC chain (see `store::audit_chain`).
+const AUDIT_KEY: &str = "audit-key";
 
 impl Credentials {
     pub fn new(store: Arc<CredentialStore>, instance: impl Into<String>) -> Self {
         Credentials { store, instance: instance.into() }
+    }
+
+    /// The data directory's instance id the entries are named with.
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     /// The keyring account name of an entry.
@@ -302,6 +309,34 @@ impl Credentials {
             Some(k) if k.expose() == key.expose() => Ok(key),
             _ => Err(SecretError::Keyring {
                 entry: DATABASE_KEY.into(),
+                detail: "the keyring did not return the key just stored".into(),
+            }),
+        }
+    }
+}
+
+impl Credentials {
+    /// The audit log's signing key, as 64 hex digits, if one was stored.
+    pub fn audit_key(&self) -> Result<Option<Secret>, SecretError> {
+        self.get_raw(AUDIT_KEY)
+    }
+
+    /// Stores the audit key a backup carried (a restore).
+    pub(crate) fn set_audit_key(&self, key: &Secret) -> Result<(), SecretError> {
+        self.set_stored(AUDIT_KEY, key)
+    }
+
+    /// Generates a random 256-bit audit key and stores it; returns the key
+    /// the keyring gives back.
+    pub fn create_audit_key(&self) -> Result<Secret, SecretError> {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        rand::Rng::fill(&mut rand::rng(), &mut bytes[..]);
+        let key = Secret::new(hex::encode(&bytes[..]));
+        self.set_raw(AUDIT_KEY, key.expose())?;
+        match self.get_raw(AUDIT_KEY)? {
+            Some(k) if k.expose() == key.expose() => Ok(key),
+            _ => Err(SecretError::Keyring {
+                entry: AUDIT_KEY.into(),
                 detail: "the keyring did not return the key just stored".into(),
             }),
         }

@@ -13,7 +13,7 @@ use crate::{
     outbox::{self, Policy, SendLimiter, Targets},
     phone::{self, E164},
     redact,
-    store::{now_rfc3339, outbox::OutboxItem, NewActivity, PatientView, Route},
+    store::{now_rfc3339, outbox::OutboxItem, NewActivity, PatientView, Route, StoreError},
 };
 
 /// The longest text CareDesk sends: ten concatenated GSM-7 segments.
@@ -329,29 +329,22 @@ pub async fn place_call(
             )));
         }
         gateways.route_status(Route::Ecm).map_err(CoreError::Gateway)?;
-        let id = d.db().insert_call(patient.id, to.as_str())?;
-        d.db().audit(
-            &d.actor(),
-            "call.place",
-            Some(patient.id),
-            &format!("call {id} to {}", redact::phone(to.as_str())),
-        )?;
+        // The call and its audit entry: one transaction.
+        let id = d.db().atomically(|c| {
+            let id = d.db().insert_call(patient.id, to.as_str())?;
+            let detail = format!("call {id} to {}", redact::phone(to.as_str()));
+            d.db().audit_on(c, &d.actor(), "call.place", Some(patient.id), &detail)?;
+            Ok::<_, StoreError>(id)
+        })?;
         (patient, to, id)
     };
     tracing::info!(call_id, to = %redact::phone(to.as_str()), "placing call");
     let result = gateways.ecm()?.call(patient.ecm_patient_id.unwrap_or_default(), to.as_str()).await;
-    let mut d = lock(desk)?;
+    let d = lock(desk)?;
     match result {
         Ok(resp) => {
-            d.db().mark_call_placed(
-                call_id,
-                resp.call.id,
-                resp.call.twilio_sid.as_deref(),
-                resp.call.from.as_deref(),
-                &resp.call.status,
-            )?;
             let performed = actor_ids(&d);
-            d.db_mut().insert_activity(&NewActivity {
+            let activity = NewActivity {
                 ecm_activity_id: resp.activity.as_ref().map(|a| a.id),
                 activity_type: "call",
                 direction: "outbound",
@@ -372,6 +365,17 @@ pub async fn place_call(
                 text_message_id: None,
                 voice_call_id: Some(call_id),
                 occurred_at: resp.call.created_at.clone().unwrap_or_else(now_rfc3339),
+            };
+            // The call's result and its PRTF activity: one transaction.
+            d.db().atomically(|c| {
+                d.db().mark_call_placed(
+                    call_id,
+                    resp.call.id,
+                    resp.call.twilio_sid.as_deref(),
+                    resp.call.from.as_deref(),
+                    &resp.call.status,
+                )?;
+                crate::store::insert_activity_on(c, &activity).map(|_| ())
             })?;
             Ok(CallOutcome {
                 call_id,

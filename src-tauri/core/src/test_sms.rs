@@ -26,13 +26,13 @@ pub async fn send_test_sms(desk: &Mutex<Desk>, gateways: &Gateways, to: &str, vi
             return Err(CoreError::OptedOut { number: to.to_string() });
         }
         let route = via.unwrap_or(gateways.default_route);
-        d.db().audit(
-            &d.actor(),
-            "sms.test",
-            None,
-            &format!("test message via {} to {}", route.as_str(), redact::phone(to.as_str())),
-        )?;
-        (to, route, gateways.his_from().map(String::from).ok(), d.db().next_external_key()?)
+        // The ExternalKey it takes and the audit entry: one transaction.
+        let key = d.db().atomically(|c| {
+            let detail = format!("test message via {} to {}", route.as_str(), redact::phone(to.as_str()));
+            d.db().audit_on(c, &d.actor(), "sms.test", None, &detail)?;
+            d.db().next_external_key()
+        })?;
+        (to, route, gateways.his_from().map(String::from).ok(), key)
     };
     match route {
         Route::His => {

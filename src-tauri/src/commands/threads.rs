@@ -25,7 +25,7 @@ pub async fn list_threads(
     limit: Option<usize>,
 ) -> Result<ThreadListing, UiError> {
     let limit = limit.unwrap_or(LIST_PAGE).clamp(1, LIST_MAX);
-    state.with_desk(move |desk| Ok(desk.db().thread_listing(query.as_deref().unwrap_or(""), limit)?)).await
+    state.with_desk(move |desk| desk.search_threads(query.as_deref().unwrap_or(""), limit)).await
 }
 
 #[tauri::command]
@@ -43,7 +43,7 @@ pub async fn thread_page(
         None => None,
     };
     let limit = limit.unwrap_or(200).clamp(1, 1_000);
-    state.with_desk(move |desk| Ok(desk.db().thread_page(patient_id, cursor.as_ref(), limit)?)).await
+    state.with_desk(move |desk| desk.view_thread_page(patient_id, cursor.as_ref(), limit)).await
 }
 
 #[tauri::command]
@@ -62,7 +62,7 @@ pub async fn list_unmatched(state: State<'_, AppState>) -> Result<Vec<UnmatchedT
 
 #[tauri::command]
 pub async fn unmatched_thread(state: State<'_, AppState>, number: String) -> Result<Vec<ThreadItem>, UiError> {
-    state.with_desk(move |desk| Ok(desk.db().unmatched_thread(&number, UNMATCHED_LIMIT)?)).await
+    state.with_desk(move |desk| desk.view_unmatched_thread(&number, UNMATCHED_LIMIT)).await
 }
 
 #[tauri::command]

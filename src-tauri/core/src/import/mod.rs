@@ -99,12 +99,19 @@ pub(crate) fn parse_rows(
     }
 }
 
-/// Stores one chunk of rows in one transaction, counting into `summary`.
+/// Stores one chunk of rows in one transaction, counting into `summary`,
+/// with its audit entry (counts only, no names) in the same transaction:
+/// every chunk committed is audited, even of an import cut short.
 pub(crate) fn store_chunk(
     db: &mut Database,
     chunk: Vec<ParsedRow>,
     summary: &mut ImportSummary,
+    actor: &str,
 ) -> Result<(), ImportError> {
+    let signer = db.audit_signer()?;
+    let before = (summary.created, summary.updated, summary.rejected.len());
+    let first_row = chunk.first().map(|(row, _)| *row).unwrap_or_default();
+    let last_row = chunk.last().map(|(row, _)| *row).unwrap_or_default();
     let tx = db.conn_mut().transaction().map_err(StoreError::from)?;
     for (row, parsed) in chunk {
         match parsed {
@@ -118,6 +125,15 @@ pub(crate) fn store_chunk(
             Err(message) => summary.rejected.push(RejectedRow { row, message }),
         }
     }
+    let detail = format!(
+        "rows {first_row}-{last_row} of {}: {} created, {} updated, {} rejected",
+        summary.total_rows,
+        summary.created - before.0,
+        summary.updated - before.1,
+        summary.rejected.len() - before.2
+    );
+    let entry = store::NewAuditEntry { actor, action: "patients.import", patient_id: None, detail: &detail };
+    store::audit_chain::append(&tx, &signer, &entry)?;
     tx.commit().map_err(StoreError::from)?;
     Ok(())
 }
@@ -143,6 +159,7 @@ pub fn import(
     region: Region,
     fhir: &FhirOptions,
     progress: &mut dyn FnMut(ImportProgress),
+    actor: &str,
 ) -> Result<ImportSummary, ImportError> {
     let rows = parse_rows(db, name, content, region, fhir)?;
     let total = rows.len();
@@ -151,7 +168,7 @@ pub fn import(
     let mut done = 0;
     for chunk in chunks(rows) {
         done += chunk.len();
-        store_chunk(db, chunk, &mut summary)?;
+        store_chunk(db, chunk, &mut summary, actor)?;
         progress(ImportProgress { done, total });
     }
     Ok(summary)

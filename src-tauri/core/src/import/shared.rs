@@ -9,7 +9,7 @@ use super::{chunks, parse_rows, store_chunk, FhirOptions, ImportProgress, Import
 use crate::{error::Result, send::lock, Desk};
 
 /// [`Desk::import_patients`] for a shared desk: the same rows, chunks and
-/// audit entry, with the lock let go between chunks. `progress` is called
+/// audit entries, with the lock let go between chunks. `progress` is called
 /// with the desk unlocked.
 pub fn import_patients(
     desk: &Mutex<Desk>,
@@ -17,11 +17,11 @@ pub fn import_patients(
     content: &str,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportSummary> {
-    let rows = {
+    let (rows, actor) = {
         let d = lock(desk)?;
         let fhir =
             FhirOptions { ecm_identifier_system: d.setting("fhir.ecm_identifier_system")?, now: chrono::Utc::now() };
-        parse_rows(d.db(), file_name, content, d.region(), &fhir)?
+        (parse_rows(d.db(), file_name, content, d.region(), &fhir)?, d.actor())
     };
     let total = rows.len();
     let mut summary = ImportSummary { total_rows: total, ..Default::default() };
@@ -29,12 +29,11 @@ pub fn import_patients(
     let mut done = 0;
     for chunk in chunks(rows) {
         done += chunk.len();
-        store_chunk(lock(desk)?.db_mut(), chunk, &mut summary)?;
+        store_chunk(lock(desk)?.db_mut(), chunk, &mut summary, &actor)?;
         // Let a waiting reader in before the next chunk.
         std::thread::yield_now();
         progress(ImportProgress { done, total });
     }
-    lock(desk)?.audit_import(&summary)?;
     Ok(summary)
 }
 

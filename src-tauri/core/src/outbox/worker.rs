@@ -341,18 +341,7 @@ impl Worker<'_> {
         activity: Option<&crate::ecm::wire::Activity>,
         occurred_at: &str,
     ) -> Result<()> {
-        let mut d = lock(self.desk)?;
-        d.db().record_accepted(item.outbox_id, item.message_id, accepted, Utc::now())?;
-        if d.db().resume_route(item.route)? {
-            tracing::info!(
-                route = item.route.as_str(),
-                "the server took CareDesk's credentials again: the route resumes"
-            );
-        }
-        tracing::info!(message_id = item.message_id, server_state = ?accepted.server_state, "SMS accepted");
-        if item.is_test {
-            return Ok(());
-        }
+        let d = lock(self.desk)?;
         let performed = actor_ids(&d);
         let id_or = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| performed.clone());
         let new = NewActivity {
@@ -367,7 +356,16 @@ impl Worker<'_> {
             voice_call_id: None,
             occurred_at: occurred_at.to_string(),
         };
-        d.db_mut().insert_activity(&new)?;
+        // The result and its activity: one transaction.
+        let activity = (!item.is_test).then_some(&new);
+        d.db().record_accepted(item.outbox_id, item.message_id, accepted, activity, Utc::now())?;
+        if d.db().resume_route(item.route)? {
+            tracing::info!(
+                route = item.route.as_str(),
+                "the server took CareDesk's credentials again: the route resumes"
+            );
+        }
+        tracing::info!(message_id = item.message_id, server_state = ?accepted.server_state, "SMS accepted");
         Ok(())
     }
 

@@ -17,34 +17,37 @@ impl Database {
         note: &str,
     ) -> Result<bool, StoreError> {
         let new_state = if opted_in { "opted_in" } else { "opted_out" };
-        let old: Option<String> = self
-            .conn
-            .query_row("SELECT state FROM sms_consent WHERE number = ?1", [number], |r| r.get(0))
-            .optional()?;
-        if old.as_deref() == Some(new_state) {
-            return Ok(false);
-        }
-        let now = now_rfc3339();
-        self.conn.execute(
+        // The state, its log and the audit entry: one transaction (a
+        // savepoint in the caller's, when an inbound message's brings it).
+        self.atomically(|conn| {
+            let old: Option<String> =
+                conn.query_row("SELECT state FROM sms_consent WHERE number = ?1", [number], |r| r.get(0)).optional()?;
+            if old.as_deref() == Some(new_state) {
+                return Ok(false);
+            }
+            let now = now_rfc3339();
+            conn.execute(
             "INSERT INTO sms_consent (number, state, source, source_message_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(number) DO UPDATE SET state = excluded.state, source = excluded.source,
                 source_message_id = excluded.source_message_id, updated_at = excluded.updated_at",
             params![number, new_state, source, message_id, now],
         )?;
-        self.conn.execute(
-            "INSERT INTO consent_log (number, old_state, new_state, source, source_message_id, note, actor, at)
+            conn.execute(
+                "INSERT INTO consent_log (number, old_state, new_state, source, source_message_id, note, actor, at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![number, old, new_state, source, message_id, note, actor, now],
-        )?;
-        let patient: Option<i64> = self
-            .conn
-            .query_row("SELECT patient_id FROM contact_points WHERE number = ?1 ORDER BY id LIMIT 1", [number], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        let detail = format!("{} {new_state} ({source})", crate::redact::phone(number));
-        self.audit(actor, "consent.change", patient, &detail)?;
-        Ok(true)
+                params![number, old, new_state, source, message_id, note, actor, now],
+            )?;
+            let patient: Option<i64> = conn
+                .query_row(
+                    "SELECT patient_id FROM contact_points WHERE number = ?1 ORDER BY id LIMIT 1",
+                    [number],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let detail = format!("{} {new_state} ({source})", crate::redact::phone(number));
+            self.audit_on(conn, actor, "consent.change", patient, &detail)?;
+            Ok(true)
+        })
     }
 }
 

@@ -1,6 +1,6 @@
 //! Messages, calls, and the ECM activities and events recorded for them.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{now_rfc3339, Database, StoreError};
 
@@ -158,37 +158,9 @@ impl Database {
     /// without the ECM id rather than lost.
     pub fn insert_activity(&mut self, a: &NewActivity) -> Result<i64, StoreError> {
         let tx = self.conn.transaction()?;
-        let known: bool = match a.ecm_activity_id {
-            Some(id) => {
-                tx.query_row("SELECT count(*) > 0 FROM activities WHERE ecm_activity_id = ?1", [id], |r| r.get(0))?
-            }
-            None => false,
-        };
-        let ecm_activity_id = if known { None } else { a.ecm_activity_id };
-        tx.execute(
-            "INSERT INTO activities (ecm_activity_id, activity_type, direction, status, patient_id, performed_by_id,
-                                     assigned_to_id, text_message_id, voice_call_id, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![
-                ecm_activity_id,
-                a.activity_type,
-                a.direction,
-                a.status,
-                a.patient_id,
-                a.performed_by_id,
-                a.assigned_to_id,
-                a.text_message_id,
-                a.voice_call_id,
-                a.occurred_at
-            ],
-        )?;
-        let activity_id = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO events (event_type, occurred_at, patient_id, activity_id) VALUES (?1, ?2, ?3, ?4)",
-            params![a.activity_type, a.occurred_at, a.patient_id, activity_id],
-        )?;
+        let id = insert_activity_on(&tx, a)?;
         tx.commit()?;
-        Ok(activity_id)
+        Ok(id)
     }
 
     /// Whether SMS to `number` is refused because it opted out.
@@ -201,6 +173,41 @@ impl Database {
             .optional()?
             .unwrap_or(false))
     }
+}
+
+/// [`Database::insert_activity`] on `conn`, inside the caller's transaction
+/// (a send's recorded result, so the PRTF activity commits with it).
+pub(crate) fn insert_activity_on(tx: &Connection, a: &NewActivity) -> Result<i64, StoreError> {
+    let known: bool = match a.ecm_activity_id {
+        Some(id) => {
+            tx.query_row("SELECT count(*) > 0 FROM activities WHERE ecm_activity_id = ?1", [id], |r| r.get(0))?
+        }
+        None => false,
+    };
+    let ecm_activity_id = if known { None } else { a.ecm_activity_id };
+    tx.execute(
+        "INSERT INTO activities (ecm_activity_id, activity_type, direction, status, patient_id, performed_by_id,
+                                     assigned_to_id, text_message_id, voice_call_id, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            ecm_activity_id,
+            a.activity_type,
+            a.direction,
+            a.status,
+            a.patient_id,
+            a.performed_by_id,
+            a.assigned_to_id,
+            a.text_message_id,
+            a.voice_call_id,
+            a.occurred_at
+        ],
+    )?;
+    let activity_id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO events (event_type, occurred_at, patient_id, activity_id) VALUES (?1, ?2, ?3, ?4)",
+        params![a.activity_type, a.occurred_at, a.patient_id, activity_id],
+    )?;
+    Ok(activity_id)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0005_read_indexes.sql"),
     include_str!("migrations/0006_search_words.sql"),
     include_str!("migrations/0007_real_servers.sql"),
+    include_str!("migrations/0009_audit_chain.sql"),
 ];
 
 pub fn latest_version() -> usize {
@@ -33,6 +34,12 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         return Err(StoreError::NewerSchema { found, known: latest_version() });
     }
     MIGRATIONS.to_latest(conn).map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+/// Brings `conn` to schema `version` only (an older CareDesk's database).
+#[cfg(test)]
+pub(crate) fn migrate_to(conn: &mut Connection, version: usize) {
+    MIGRATIONS.to_version(conn, version).unwrap();
 }
 
 #[cfg(test)]

@@ -4,6 +4,10 @@
 //! power cut.
 
 mod audit;
+pub mod audit_chain;
+#[cfg(test)]
+mod audit_chain_tests;
+pub mod audit_verify;
 mod consent;
 pub(crate) mod copy;
 mod external_keys;
@@ -27,7 +31,10 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 pub use audit::AuditEntry;
+pub use audit_chain::{AuditKey, AuditSigner, NewAuditEntry};
+pub use audit_verify::{AuditProblem, AuditVerification};
 pub use external_keys::MAX_EXTERNAL_KEY;
+pub(crate) use messages::insert_activity_on;
 pub use messages::{Accepted, NewActivity, NewOutbound, Route};
 pub use patients::{upsert_patient, ContactPointInput, PatientInput, PatientView, PhoneKind, PhoneView, UpsertOutcome};
 pub use route_pauses::RoutePause;
@@ -59,6 +66,15 @@ pub enum StoreError {
     Migration(String),
     #[error("this data directory has used every ExternalKey (2,147,483,647 messages); start a new data directory")]
     KeysExhausted,
+    #[error("the audit log cannot be written: its key was not loaded")]
+    AuditNotLoaded,
+    #[error("the audit key in the keyring is not 64 hex digits")]
+    AuditKeyInvalid,
+    #[error(
+        "the audit key is missing from the keyring, but this database's audit log was signed with one; \
+         restore the keyring entry (a new key would make the whole log unverifiable)"
+    )]
+    AuditKeyMissing,
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -74,6 +90,8 @@ pub struct Database {
     /// The Unmatched summary as last counted (see
     /// [`Database::unmatched_summary`]).
     unmatched_memo: std::cell::Cell<Option<(thread_listing::WriteMark, UnmatchedSummary)>>,
+    /// Signs audit entries (see [`Database::attach_audit`]).
+    signer: Option<std::sync::Arc<AuditSigner>>,
 }
 
 impl Database {
@@ -107,7 +125,7 @@ impl Database {
         // allocated as they are read, not up front.
         conn.execute_batch(&format!("PRAGMA cache_size = -{PAGE_CACHE_KIB};"))?;
         migrations::migrate(&mut conn)?;
-        Ok(Database { conn, path: path.to_path_buf(), unmatched_memo: std::cell::Cell::new(None) })
+        Ok(Database { conn, path: path.to_path_buf(), unmatched_memo: std::cell::Cell::new(None), signer: None })
     }
 
     /// Closes the file (for it to be replaced); the value holds an empty
@@ -161,8 +179,20 @@ pub fn now_rfc3339() -> String {
 pub(crate) fn test_db() -> (tempfile::TempDir, Database) {
     let dir = tempfile::tempdir().unwrap();
     let key = Secret::new("ab".repeat(32));
-    let db = Database::open(&dir.path().join("t.db"), &key).unwrap();
+    let mut db = Database::open(&dir.path().join("t.db"), &key).unwrap();
+    attach_test_audit(&mut db);
     (dir, db)
+}
+
+/// Loads a fixed audit key, as a desk would the keyring's.
+#[cfg(test)]
+pub(crate) fn attach_test_audit(db: &mut Database) {
+    db.attach_audit(|_| test_audit_key(), "test-os-user".into(), "test-profile".into()).unwrap();
+}
+
+#[cfg(test)]
+pub(crate) fn test_audit_key() -> Result<AuditKey, StoreError> {
+    AuditKey::from_hex(&Secret::new("5a".repeat(32)))
 }
 
 /// The query plan of `sql` with `params`, one step per line, for tests that

@@ -96,7 +96,8 @@ impl Database {
              WHERE patient_id IS NULL AND activity_id IN (SELECT id FROM activities WHERE patient_id = ?1)",
             params![patient_id],
         )?;
-        self.audit(
+        self.audit_on(
+            &tx,
             actor,
             "number.link",
             Some(patient_id),

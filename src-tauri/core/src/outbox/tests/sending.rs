@@ -152,3 +152,23 @@ async fn a_refused_connection_is_retried_with_backoff_and_reported_as_retrying()
     assert_eq!((open.len(), open[0].state.as_str()), (1, "pending"));
     assert!(open[0].last_error.is_some());
 }
+
+#[tokio::test]
+async fn an_accepted_send_is_recorded_with_its_activity_or_not_at_all() {
+    let env = Env::new().await;
+    env.desk
+        .lock()
+        .unwrap()
+        .db()
+        .conn()
+        .execute_batch(
+            "CREATE TEMP TRIGGER no_activity BEFORE INSERT ON activities BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+        )
+        .unwrap();
+    let _ = env.try_send(ANA, None, "Visit at 9", Route::His).await;
+    assert_eq!(env.sim().state().sends_to(ANA_NUMBER, "Visit at 9"), 1, "the server took it");
+    let sent_without_activity = "SELECT count(*) FROM messages m WHERE m.state = 'sent'
+         AND NOT EXISTS (SELECT 1 FROM activities a WHERE a.text_message_id = m.id)";
+    assert_eq!(env.count(sent_without_activity), 0, "an accepted send without its PRTF activity");
+    assert_eq!(env.count("SELECT count(*) FROM outbox WHERE state = 'done'"), 0);
+}

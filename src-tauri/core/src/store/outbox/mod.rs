@@ -162,10 +162,7 @@ impl Database {
             params![message_id, now],
         )?;
         let outbox_id = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO audit_log (at, actor, action, patient_id, detail) VALUES (?1, ?2, 'sms.send', ?3, ?4)",
-            params![now, actor, m.patient_id, format!("message {message_id}: {audit_detail}")],
-        )?;
+        self.audit_on(&tx, actor, "sms.send", Some(m.patient_id), &format!("message {message_id}: {audit_detail}"))?;
         tx.commit()?;
         Ok(QueuedIds { message_id, outbox_id, external_key })
     }

@@ -140,12 +140,14 @@ impl Database {
     /// The gateway accepted the message (or the check found it on the
     /// server): the message takes the answer and the row is done. Recorded
     /// whatever became of the claim. A server id another message already
-    /// holds is left out rather than losing the acceptance.
+    /// holds is left out rather than losing the acceptance. The send's PRTF
+    /// `activity` (none for a test message) commits with it.
     pub fn record_accepted(
         &self,
         outbox_id: i64,
         message_id: i64,
         a: &Accepted,
+        activity: Option<&crate::store::NewActivity>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let now = ts(now);
@@ -186,6 +188,9 @@ impl Database {
               WHERE id = ?1",
             params![outbox_id, now],
         )?;
+        if let Some(activity) = activity {
+            crate::store::insert_activity_on(&tx, activity)?;
+        }
         tx.commit()?;
         Ok(())
     }
