@@ -25,6 +25,9 @@ fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(e) => {
             eprintln!("error: {e}");
+            if e.code() == caredesk_core::ErrorCode::NumberNotOnFile {
+                eprintln!("hint: add --other-number to send to (or call) this number anyway");
+            }
             exit::Exit::Error.into()
         }
     }

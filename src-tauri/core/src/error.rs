@@ -27,6 +27,8 @@ pub enum CoreError {
     Ecm(#[from] EcmError),
     #[error("{number} has opted out of SMS (replied STOP or was blocked by the carrier); nothing was sent. The patient can text START to opt back in")]
     OptedOut { number: String },
+    #[error("{number} is not one of {patient}'s numbers on file: choose one of their numbers, or confirm that this other number is meant (the audit log records it)")]
+    NumberNotOnFile { number: String, patient: String },
     #[error("{0}")]
     InvalidMessage(String),
     #[error("patient {0} not found")]
@@ -51,6 +53,8 @@ pub enum ErrorCode {
     NotConfigured,
     Gateway,
     OptedOut,
+    /// A send or call to a number that is not the patient's, not confirmed.
+    NumberNotOnFile,
     InvalidMessage,
 }
 
@@ -67,6 +71,7 @@ impl CoreError {
             CoreError::Gateway(_) => ErrorCode::NotConfigured,
             CoreError::His(_) | CoreError::Ecm(_) => ErrorCode::Gateway,
             CoreError::OptedOut { .. } => ErrorCode::OptedOut,
+            CoreError::NumberNotOnFile { .. } => ErrorCode::NumberNotOnFile,
             CoreError::InvalidMessage(_) => ErrorCode::InvalidMessage,
             CoreError::Io(_) => ErrorCode::Io,
         }
