@@ -36,8 +36,8 @@ fn csv_import_reports_bad_rows_and_reimport_updates_without_duplicates() {
     assert_eq!(
         phil["phones"],
         json!([
-            {"number": "+14155550177", "kind": "patient", "name": null, "relationship": null, "opted_out": false},
-            {"number": "+14155550178", "kind": "contact", "name": "Bartholomew Farnsworth", "relationship": "caregiver", "opted_out": false}
+            {"number": "+14155550177", "kind": "patient", "name": null, "relationship": null, "opted_out": false, "active": true},
+            {"number": "+14155550178", "kind": "contact", "name": "Bartholomew Farnsworth", "relationship": "caregiver", "opted_out": false, "active": true}
         ])
     );
     let keys: Vec<&str> = list[0].as_object().unwrap().keys().map(String::as_str).collect();
@@ -289,4 +289,36 @@ fn a_number_not_the_patients_is_refused_unless_confirmed_and_then_audited() {
         assert!(detail.contains("other number, not one of the patient's numbers"), "{action}: {detail}");
         assert!(!detail.contains("5550177"), "{action}: the number is redacted in the detail: {detail}");
     }
+}
+
+#[test]
+fn a_reimport_with_a_changed_number_texts_the_new_one_and_marks_the_old_no_longer_used() {
+    // No server configured: the built-in sandbox answers.
+    let (dir, cli) = fresh();
+    let first = write_file(dir.path(), "a.csv", "ecm_patient_id,name,phone\n1001,Ana Lopez,+18055550100\n");
+    cli.ok(&["patients", "import", first.to_str().unwrap()]);
+    let changed = write_file(dir.path(), "b.csv", "ecm_patient_id,name,phone\n1001,Ana Lopez,+18055550111\n");
+    cli.ok(&["patients", "import", changed.to_str().unwrap()]);
+
+    let list = cli.json(&["patients", "list", "--json"]);
+    let ana = list.as_array().unwrap().iter().find(|p| p["ecm_patient_id"] == 1001).unwrap();
+    let phones: Vec<(&str, bool)> = ana["phones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["number"].as_str().unwrap(), p["active"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(phones, [("+18055550111", true), ("+18055550100", false)], "{ana}");
+    let human = cli.ok(&["patients", "list"]).stdout;
+    let old_line = human.lines().find(|l| l.contains("+18055550100")).unwrap();
+    assert!(old_line.contains("[no longer used]"), "{human}");
+    assert!(!human.lines().find(|l| l.contains("+18055550111")).unwrap().contains("no longer"), "{human}");
+
+    // The default number is the new one.
+    let sent = cli.json(&["send", "--patient", "ecm:1001", "--text", "new phone?", "--via", "his", "--json"]);
+    assert_eq!(sent["to"], "+18055550111", "{sent}");
+    // The old number is sent to only when confirmed as another number.
+    let run = cli.run(&["send", "--patient", "ecm:1001", "--to", "+18055550100", "--text", "old phone?"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    cli.ok(&["send", "--patient", "ecm:1001", "--to", "+18055550100", "--other-number", "--text", "old phone?"]);
 }

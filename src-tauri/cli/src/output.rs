@@ -78,12 +78,13 @@ pub fn patients(list: &[PatientView], json: bool) {
                 ),
             };
             line(format!(
-                "{:>6}  {:<10}   {} {}{}",
+                "{:>6}  {:<10}   {} {}{}{}",
                 "",
                 "",
                 ph.number,
                 who,
-                if ph.opted_out { "  [opted out]" } else { "" }
+                if ph.opted_out { "  [opted out]" } else { "" },
+                if ph.active { "" } else { "  [no longer used]" }
             ));
         }
     }

@@ -18,9 +18,10 @@ pub struct Recipient {
     pub other: bool,
 }
 
-/// The patient's numbers a send or call may go to without confirmation.
+/// The patient's current numbers: a send or call may go to them without
+/// confirmation (an inactive one, no longer used, needs it).
 fn on_file(patient: &PatientView) -> impl Iterator<Item = &str> {
-    patient.phones.iter().map(|p| p.number.as_str())
+    patient.phones.iter().filter(|p| p.active).map(|p| p.number.as_str())
 }
 
 /// `to` normalized when it is one of the patient's numbers, or when
@@ -37,7 +38,7 @@ pub fn choose(patient: &PatientView, to: Option<&str>, other_number: bool, regio
         return on_file(patient)
             .next()
             .map(|n| Recipient { number: E164::from_trusted(n.to_string()), other: false })
-            .ok_or_else(|| CoreError::InvalidMessage(format!("{} has no phone number", patient.name)));
+            .ok_or_else(|| CoreError::InvalidMessage(format!("{} has no current phone number", patient.name)));
     };
     let number = phone::normalize(typed, region)?;
     if on_file(patient).any(|n| n == number.as_str()) {
@@ -58,13 +59,23 @@ mod tests {
     use crate::store::{PhoneKind, PhoneView};
 
     fn ana() -> PatientView {
-        let phone =
-            |n: &str, kind| PhoneView { number: n.into(), kind, name: None, relationship: None, opted_out: false };
+        let phone = |n: &str, kind, active| PhoneView {
+            number: n.into(),
+            kind,
+            name: None,
+            relationship: None,
+            opted_out: false,
+            active,
+        };
         PatientView {
             id: 1,
             name: "Ana Lopez".into(),
             ecm_patient_id: Some(1001),
-            phones: vec![phone("+18055550100", PhoneKind::Patient), phone("+18055550101", PhoneKind::Contact)],
+            phones: vec![
+                phone("+18055550109", PhoneKind::Patient, false),
+                phone("+18055550100", PhoneKind::Patient, true),
+                phone("+18055550101", PhoneKind::Contact, true),
+            ],
         }
     }
 
@@ -82,6 +93,13 @@ mod tests {
         assert_eq!(e.code(), crate::ErrorCode::NumberNotOnFile);
         assert!(e.to_string().contains("+18055550199") && e.to_string().contains("Ana Lopez"), "{e}");
         assert!(matches!(ok(None, true).unwrap_err(), CoreError::InvalidMessage(_)));
+        // A number she no longer uses is not hers to text without confirmation.
+        assert!(matches!(ok(Some("+18055550109"), false).unwrap_err(), CoreError::NumberNotOnFile { .. }));
+        assert_eq!(ok(Some("+18055550109"), true).unwrap(), ("+18055550109".into(), true));
+        let mut gone = ana();
+        gone.phones.retain(|p| !p.active);
+        let e = choose(&gone, None, false, us).unwrap_err();
+        assert!(e.to_string().contains("no current phone number"), "an inactive number is never the default: {e}");
         assert!(matches!(ok(Some("12345"), true).unwrap_err(), CoreError::Phone(_)));
     }
 }

@@ -7,8 +7,9 @@
 //!    but only when the reply comes from the number that message went to
 //!    (E.164 forms compared): a reply from another phone is matched by its
 //!    own number below, and may stay unmatched;
-//! 2. the sender's number among every patient's and contact's numbers: one
-//!    patient has it, that patient;
+//! 2. the sender's number among every patient's and contact's current
+//!    numbers (not those a re-import left inactive): one patient has it, that
+//!    patient;
 //! 3. several patients share it (spec 002): the one most recently messaged at
 //!    that number (outbound, not failed);
 //! 4. a link staff made earlier for the number (`number_links`);

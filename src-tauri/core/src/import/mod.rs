@@ -93,11 +93,14 @@ pub fn import(
     let total = rows.len();
     let mut summary = ImportSummary { total_rows: total, ..Default::default() };
     progress(ImportProgress { done: 0, total });
+    // One run for the whole file: the numbers it lists become the current
+    // ones, those it no longer lists are kept as inactive.
+    let run = store::ImportRun::new();
     let tx = db.conn_mut().transaction().map_err(StoreError::from)?;
     for (i, (row, parsed)) in rows.into_iter().enumerate() {
         match parsed {
             Ok(input) => {
-                let outcome = store::upsert_patient(&tx, &input)?;
+                let outcome = store::upsert_patient_in(&tx, &input, &run)?;
                 if outcome.created {
                     summary.created += 1;
                 } else {

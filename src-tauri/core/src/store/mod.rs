@@ -5,6 +5,7 @@
 
 mod audit;
 mod consent;
+mod contact_points;
 mod external_keys;
 pub mod inbox;
 mod messages;
@@ -26,9 +27,13 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 pub use audit::AuditEntry;
+pub use contact_points::ImportRun;
 pub use external_keys::MAX_EXTERNAL_KEY;
 pub use messages::{Accepted, NewActivity, NewOutbound, Route};
-pub use patients::{upsert_patient, ContactPointInput, PatientInput, PatientView, PhoneKind, PhoneView, UpsertOutcome};
+pub use patients::{
+    upsert_patient, upsert_patient_in, ContactPointInput, PatientInput, PatientView, PhoneKind, PhoneView,
+    UpsertOutcome,
+};
 pub use route_pauses::RoutePause;
 pub use server_clocks::ServerClockRow;
 pub use thread_items::{PageCursor, ThreadItem, ThreadPage};
