@@ -115,7 +115,10 @@ mod tests {
     fn import(db: &mut Database, rows: &[PatientInput]) -> i64 {
         let run = ImportRun::new();
         let tx = db.conn_mut().transaction().unwrap();
-        let id = rows.iter().map(|r| upsert_patient_in(&tx, r, &run).unwrap().id).last().unwrap();
+        let mut id = 0;
+        for r in rows {
+            id = upsert_patient_in(&tx, r, &run).unwrap().id;
+        }
         tx.commit().unwrap();
         id
     }
