@@ -77,5 +77,7 @@ mod tests {
             serde_json::to_value(&e).unwrap(),
             serde_json::json!({"code": "not_found", "message": "patient ecm:9 not found"})
         );
+        let e: UiError = CoreError::NumberNotOnFile { number: "+18055550177".into(), patient: "Ana".into() }.into();
+        assert_eq!(e.code, "number_not_on_file", "the UI asks to confirm another number on this code");
     }
 }

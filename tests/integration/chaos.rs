@@ -206,6 +206,7 @@ fn run(profile: Profile) -> Counts {
                     to: None,
                     text: text.clone(),
                     via: Some(Route::His),
+                    other_number: false,
                 };
                 let q = outbox::enqueue(&desk, req).unwrap_or_else(|e| panic!("enqueue failed: {e}"));
                 queued.push(Queued { message_id: q.message_id, to: q.to, text });

@@ -36,8 +36,8 @@ fn csv_import_reports_bad_rows_and_reimport_updates_without_duplicates() {
     assert_eq!(
         phil["phones"],
         json!([
-            {"number": "+14155550177", "kind": "patient", "name": null, "relationship": null, "opted_out": false},
-            {"number": "+14155550178", "kind": "contact", "name": "Bartholomew Farnsworth", "relationship": "caregiver", "opted_out": false}
+            {"number": "+14155550177", "kind": "patient", "name": null, "relationship": null, "opted_out": false, "active": true},
+            {"number": "+14155550178", "kind": "contact", "name": "Bartholomew Farnsworth", "relationship": "caregiver", "opted_out": false, "active": true}
         ])
     );
     let keys: Vec<&str> = list[0].as_object().unwrap().keys().map(String::as_str).collect();
@@ -193,12 +193,35 @@ fn send_exit_status_says_what_became_of_the_message() {
     let accepted = cli.run(&["send", "--patient", "ecm:1001", "--text", "exit codes", "--via", "his"]);
     assert_eq!(accepted.code, Some(0), "{accepted:?}");
     assert!(accepted.stdout.contains("accepted by his"), "{}", accepted.stdout);
-    let refused = cli.run(&["send", "--patient", "ecm:1001", "--to", "+15005550001", "--text", "x", "--via", "ecm"]);
+    // A magic number of the sandbox, not the patient's: confirmed as another number.
+    let refused = cli.run(&[
+        "send",
+        "--patient",
+        "ecm:1001",
+        "--to",
+        "+15005550001",
+        "--other-number",
+        "--text",
+        "x",
+        "--via",
+        "ecm",
+    ]);
     assert_eq!(refused.code, Some(3), "{refused:?}");
     assert!(refused.stdout.starts_with("not sent: ") && refused.stdout.contains("21211"), "{}", refused.stdout);
     assert!(refused.stderr.contains("error: ") && refused.stderr.contains("21211"), "{}", refused.stderr);
-    let json =
-        cli.run(&["send", "--patient", "ecm:1001", "--to", "+15005550001", "--text", "x", "--via", "ecm", "--json"]);
+    let json = cli.run(&[
+        "send",
+        "--patient",
+        "ecm:1001",
+        "--to",
+        "+15005550001",
+        "--other-number",
+        "--text",
+        "x",
+        "--via",
+        "ecm",
+        "--json",
+    ]);
     assert_eq!(json.code, Some(3), "{json:?}");
     let outcome: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(outcome["status"], "refused");
@@ -210,4 +233,94 @@ fn send_exit_status_says_what_became_of_the_message() {
     for code in ["0  accepted", "3  refused", "4  queued or retrying", "5  checking", "6  uncertain"] {
         assert!(help.contains(code), "{code} missing from:\n{help}");
     }
+}
+
+#[test]
+fn a_number_not_the_patients_is_refused_unless_confirmed_and_then_audited() {
+    // No server configured: the built-in sandbox answers; ecm:1001 is Ana
+    // Lopez (+18055550100, and her son Luis at +18055550101).
+    let (_dir, cli) = fresh();
+    let stranger = "805-555-0177";
+    for args in [
+        vec!["send", "--patient", "ecm:1001", "--to", stranger, "--text", "not for Ana", "--via", "his"],
+        vec!["call", "--patient", "ecm:1001", "--to", stranger],
+    ] {
+        let run = cli.run(&args);
+        assert_eq!(run.code, Some(1), "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains("error: +18055550177 is not one of Ana Lopez's numbers")
+                && run.stderr.contains("hint: add --other-number"),
+            "{}",
+            run.stderr
+        );
+    }
+    let thread = cli.json(&["thread", "--patient", "ecm:1001", "--json"]);
+    assert_eq!(thread, json!([]), "nothing was filed in Ana's thread");
+    // --other-number needs --to.
+    assert_eq!(cli.run(&["send", "--patient", "ecm:1001", "--other-number", "--text", "x"]).code, Some(2));
+
+    // Her son's number is hers on file: no confirmation.
+    cli.ok(&["send", "--patient", "ecm:1001", "--to", "+18055550101", "--text", "to Luis", "--via", "his"]);
+    // Confirmed: sent and called, and each audit entry says another number was used.
+    let sent = cli.json(&[
+        "send",
+        "--patient",
+        "ecm:1001",
+        "--to",
+        stranger,
+        "--other-number",
+        "--text",
+        "meant for this number",
+        "--via",
+        "his",
+        "--json",
+    ]);
+    assert_eq!((sent["status"].as_str(), sent["to"].as_str()), (Some("accepted"), Some("+18055550177")), "{sent}");
+    cli.ok(&["call", "--patient", "ecm:1001", "--to", stranger, "--other-number"]);
+    let audit = cli.json(&["audit", "--json"]);
+    let entries: Vec<(&str, &str)> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "sms.send" || e["action"] == "call.place")
+        .map(|e| (e["action"].as_str().unwrap(), e["detail"].as_str().unwrap()))
+        .collect();
+    assert_eq!(entries.len(), 3, "{entries:?}");
+    assert!(!entries[0].1.contains("other number"), "Luis is on file: {}", entries[0].1);
+    for (action, detail) in &entries[1..] {
+        assert!(detail.contains("other number, not one of the patient's numbers"), "{action}: {detail}");
+        assert!(!detail.contains("5550177"), "{action}: the number is redacted in the detail: {detail}");
+    }
+}
+
+#[test]
+fn a_reimport_with_a_changed_number_texts_the_new_one_and_marks_the_old_no_longer_used() {
+    // No server configured: the built-in sandbox answers.
+    let (dir, cli) = fresh();
+    let first = write_file(dir.path(), "a.csv", "ecm_patient_id,name,phone\n1001,Ana Lopez,+18055550100\n");
+    cli.ok(&["patients", "import", first.to_str().unwrap()]);
+    let changed = write_file(dir.path(), "b.csv", "ecm_patient_id,name,phone\n1001,Ana Lopez,+18055550111\n");
+    cli.ok(&["patients", "import", changed.to_str().unwrap()]);
+
+    let list = cli.json(&["patients", "list", "--json"]);
+    let ana = list.as_array().unwrap().iter().find(|p| p["ecm_patient_id"] == 1001).unwrap();
+    let phones: Vec<(&str, bool)> = ana["phones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["number"].as_str().unwrap(), p["active"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(phones, [("+18055550111", true), ("+18055550100", false)], "{ana}");
+    let human = cli.ok(&["patients", "list"]).stdout;
+    let old_line = human.lines().find(|l| l.contains("+18055550100")).unwrap();
+    assert!(old_line.contains("[no longer used]"), "{human}");
+    assert!(!human.lines().find(|l| l.contains("+18055550111")).unwrap().contains("no longer"), "{human}");
+
+    // The default number is the new one.
+    let sent = cli.json(&["send", "--patient", "ecm:1001", "--text", "new phone?", "--via", "his", "--json"]);
+    assert_eq!(sent["to"], "+18055550111", "{sent}");
+    // The old number is sent to only when confirmed as another number.
+    let run = cli.run(&["send", "--patient", "ecm:1001", "--to", "+18055550100", "--text", "old phone?"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    cli.ok(&["send", "--patient", "ecm:1001", "--to", "+18055550100", "--other-number", "--text", "old phone?"]);
 }

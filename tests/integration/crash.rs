@@ -449,6 +449,7 @@ fn sync_stops_promptly_on(signal: &str) {
             to: None,
             text: "stop me gently".into(),
             via: Some(caredesk_core::store::Route::His),
+            other_number: false,
         };
         outbox::enqueue(&Mutex::new(desk), req).unwrap();
     }

@@ -106,7 +106,18 @@ fn ecm_twilio_errors_say_what_to_do_and_21610_opts_the_number_out() {
         (magic::SMS_NOT_PERMITTED, "21408"),
         (magic::OPTED_OUT, "21610"),
     ] {
-        let e = err_text(cli.run(&["send", "--patient", "ecm:1001", "--to", number, "--text", "hi", "--via", "ecm"]));
+        let e = err_text(cli.run(&[
+            "send",
+            "--patient",
+            "ecm:1001",
+            "--to",
+            number,
+            "--other-number",
+            "--text",
+            "hi",
+            "--via",
+            "ecm",
+        ]));
         assert!(e.contains(code), "{number}: {e}");
     }
     // 21610 marked the number opted out: nothing more is sent to it, by any route.
@@ -117,6 +128,7 @@ fn ecm_twilio_errors_say_what_to_do_and_21610_opts_the_number_out() {
         "ecm:1001",
         "--to",
         magic::OPTED_OUT,
+        "--other-number",
         "--text",
         "again",
         "--via",
@@ -125,7 +137,7 @@ fn ecm_twilio_errors_say_what_to_do_and_21610_opts_the_number_out() {
     assert!(e.contains("opted out"), "{e}");
     assert_eq!((sim.h().state().his_sends.len(), sim.h().state().ecm_sms.len()), before);
 
-    let e = err_text(cli.run(&["call", "--patient", "ecm:1001", "--to", magic::INVALID_NUMBER]));
+    let e = err_text(cli.run(&["call", "--patient", "ecm:1001", "--to", magic::INVALID_NUMBER, "--other-number"]));
     assert!(e.contains("21211"), "{e}");
     cli.ok(&[
         "patients",

@@ -73,7 +73,13 @@ pub async fn outbox_drain(desk: &Mutex<Desk>, gw: &Gateways, n: usize) -> Outbox
     let mut queued = 0;
     while queued < n {
         let p = rng.random_range(0..datagen::PATIENTS) + 1;
-        let req = SmsRequest { patient: p.to_string(), to: None, text: datagen::text(&mut rng), via: None };
+        let req = SmsRequest {
+            patient: p.to_string(),
+            to: None,
+            text: datagen::text(&mut rng),
+            via: None,
+            other_number: false,
+        };
         match outbox::enqueue(desk, req) {
             Ok(_) => queued += 1,
             // An opted-out patient: pick another.

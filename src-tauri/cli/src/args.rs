@@ -42,8 +42,13 @@ pub enum Command {
         #[arg(long)]
         patient: String,
         /// The number to text (default: the patient's preferred SMS number).
+        /// It must be one of the patient's numbers, unless --other-number.
         #[arg(long)]
         to: Option<String>,
+        /// --to is not one of the patient's numbers and is meant: send anyway
+        /// (the audit log records that another number was used).
+        #[arg(long, requires = "to")]
+        other_number: bool,
         /// The message text.
         #[arg(long)]
         text: String,
@@ -57,8 +62,14 @@ pub enum Command {
     Call {
         #[arg(long)]
         patient: String,
+        /// The number to call (default: the patient's preferred number).
+        /// It must be one of the patient's numbers, unless --other-number.
         #[arg(long)]
         to: Option<String>,
+        /// --to is not one of the patient's numbers and is meant: call anyway
+        /// (the audit log records that another number was used).
+        #[arg(long, requires = "to")]
+        other_number: bool,
         #[arg(long)]
         json: bool,
     },

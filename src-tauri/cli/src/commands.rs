@@ -4,6 +4,8 @@ use std::io::{IsTerminal, Read};
 
 use caredesk_core::{
     secrets::{Secret, SecretName},
+    send::SmsRequest,
+    store::Route,
     CoreError, Desk, DeskOptions,
 };
 
@@ -16,10 +18,11 @@ use crate::{
 /// Runs one command; `Err` is an error before anything happened (exit 1),
 /// `Ok` how it ended (see [`Exit`]).
 pub fn run(cli: Cli) -> Result<Exit, CoreError> {
-    if let Command::Send { patient, to, text, via, json } = cli.command {
+    if let Command::Send { patient, to, other_number, text, via, json } = cli.command {
         let mut desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
         desk.set_role("caredesk send");
-        return crate::gateway_commands::send(desk, patient, to, text, via, json);
+        let req = SmsRequest { patient, to, text, via: via.as_deref().and_then(Route::parse), other_number };
+        return crate::gateway_commands::send(desk, req, json);
     }
     if let Command::Audit { command: Some(AuditCommand::Verify { json }), .. } = cli.command {
         let desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
@@ -44,7 +47,9 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
     match cli.command {
         Command::Numbers { json } => crate::gateway_commands::numbers(desk, json),
         Command::Send { .. } => unreachable!("handled in run"),
-        Command::Call { patient, to, json } => crate::gateway_commands::call(desk, patient, to, json),
+        Command::Call { patient, to, other_number, json } => {
+            crate::gateway_commands::call(desk, patient, to, other_number, json)
+        }
         Command::Sandbox { .. } => unreachable!("handled above"),
         Command::Export(c) => export(&desk, c),
         Command::Sync { once, json } => crate::engine_commands::sync(desk, once, json),

@@ -6,7 +6,6 @@ use caredesk_core::{
     gateways::{GatewayPlan, Gateways, Mode},
     sandbox::{self, Sandbox, SandboxOptions},
     send::{self, SmsRequest},
-    store::Route,
     CoreError, Desk,
 };
 
@@ -59,18 +58,10 @@ pub fn numbers(desk: Desk, json: bool) -> Result<(), CoreError> {
 
 /// Sends and waits for the gateway; the outcome is printed (the sentence,
 /// or JSON with `--json`) whatever it is, and its [`Exit`] returned.
-pub fn send(
-    desk: Desk,
-    patient: String,
-    to: Option<String>,
-    text: String,
-    via: Option<String>,
-    json: bool,
-) -> Result<Exit, CoreError> {
+pub fn send(desk: Desk, req: SmsRequest, json: bool) -> Result<Exit, CoreError> {
     let desk = Mutex::new(desk);
     runtime()?.block_on(async {
         let gw = connect(&desk).await?;
-        let req = SmsRequest { patient, to, text, via: via.as_deref().and_then(Route::parse) };
         // Wait for the gateway about as long as one attempt and its check take.
         let timeout = desk
             .lock()
@@ -96,11 +87,11 @@ pub fn send(
     })
 }
 
-pub fn call(desk: Desk, patient: String, to: Option<String>, json: bool) -> Result<(), CoreError> {
+pub fn call(desk: Desk, patient: String, to: Option<String>, other_number: bool, json: bool) -> Result<(), CoreError> {
     let desk = Mutex::new(desk);
     runtime()?.block_on(async {
         let gw = connect(&desk).await?;
-        let outcome = send::place_call(&desk, &gw, &patient, to.as_deref()).await;
+        let outcome = send::place_call(&desk, &gw, &patient, to.as_deref(), other_number).await;
         gw.shutdown().await;
         let outcome = outcome?;
         if json {

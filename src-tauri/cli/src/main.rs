@@ -28,6 +28,9 @@ fn main() -> ExitCode {
         Err(e) => {
             // Errors can quote a name or a server's text.
             eprintln!("error: {}", caredesk_core::visible_text::visible(&e.to_string()));
+            if e.code() == caredesk_core::ErrorCode::NumberNotOnFile {
+                eprintln!("hint: add --other-number to send to (or call) this number anyway");
+            }
             exit::Exit::Error.into()
         }
     }

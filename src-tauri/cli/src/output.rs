@@ -79,12 +79,13 @@ pub fn patients(list: &[PatientView], json: bool) {
                 ),
             };
             line(format!(
-                "{:>6}  {:<10}   {} {}{}",
+                "{:>6}  {:<10}   {} {}{}{}",
                 "",
                 "",
                 visible(&ph.number),
                 visible(&who),
-                if ph.opted_out { "  [opted out]" } else { "" }
+                if ph.opted_out { "  [opted out]" } else { "" },
+                if ph.active { "" } else { "  [no longer used]" }
             ));
         }
     }
@@ -96,7 +97,14 @@ pub fn audit(entries: &[AuditEntry], json: bool) {
     }
     for e in entries {
         let patient = e.patient_id.map(|p| format!(" patient {p}")).unwrap_or_default();
-        line(format!("{}  {:<16} [{}] {:<20}{patient}  {}", e.at, visible(&e.actor), visible(&e.os_user), e.action, visible(&e.detail)));
+        line(format!(
+            "{}  {:<16} [{}] {:<20}{patient}  {}",
+            e.at,
+            visible(&e.actor),
+            visible(&e.os_user),
+            e.action,
+            visible(&e.detail)
+        ));
     }
 }
 

@@ -138,9 +138,8 @@ fn carry_audit_key(desk: &Desk, copy_path: &Path, key: &Secret) -> Result<()> {
 fn take_carried_keys(creds: &Credentials, db_path: &Path, key: &Secret) -> Result<()> {
     let conn = rusqlite::Connection::open(db_path).map_err(StoreError::from)?;
     crate::store::apply_key(&conn, key)?;
-    let carried: Option<String> = conn
-        .query_row(&format!("SELECT value FROM {CARRIED_KEYS} WHERE name = 'audit-key'"), [], |r| r.get(0))
-        .ok();
+    let carried: Option<String> =
+        conn.query_row(&format!("SELECT value FROM {CARRIED_KEYS} WHERE name = 'audit-key'"), [], |r| r.get(0)).ok();
     if let Some(k) = carried {
         creds.set_audit_key(&Secret::new(k))?;
     }

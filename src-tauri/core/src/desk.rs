@@ -463,7 +463,8 @@ fn dir_error(data_dir: &Path, e: std::io::Error) -> CoreError {
 /// older ones). The profile an entry records is the data directory's
 /// instance id: CareDesk has no other notion of a profile.
 fn attach_audit(creds: &Credentials, db: &mut Database) -> Result<()> {
-    let signed = db.attach_audit(|signed| audit_key(creds, signed), config::os_user_name(), creds.instance().to_string())?;
+    let signed =
+        db.attach_audit(|signed| audit_key(creds, signed), config::os_user_name(), creds.instance().to_string())?;
     if signed > 0 {
         tracing::info!(entries = signed, "the audit log's older entries are now chained");
     }

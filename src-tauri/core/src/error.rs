@@ -29,6 +29,8 @@ pub enum CoreError {
     Backup(#[from] crate::backup::BackupError),
     #[error("{} has opted out of SMS (replied STOP or was blocked by the carrier); nothing was sent. The patient can text START to opt back in", crate::redact::phone(.number))]
     OptedOut { number: String },
+    #[error("{number} is not one of {patient}'s numbers on file: choose one of their numbers, or confirm that this other number is meant (the audit log records it)")]
+    NumberNotOnFile { number: String, patient: String },
     #[error("{0}")]
     InvalidMessage(String),
     #[error("patient {} not found", crate::redact::reference(.0))]
@@ -53,6 +55,8 @@ pub enum ErrorCode {
     NotConfigured,
     Gateway,
     OptedOut,
+    /// A send or call to a number that is not the patient's, not confirmed.
+    NumberNotOnFile,
     InvalidMessage,
     Backup,
 }
@@ -70,6 +74,7 @@ impl CoreError {
             CoreError::Gateway(_) => ErrorCode::NotConfigured,
             CoreError::His(_) | CoreError::Ecm(_) => ErrorCode::Gateway,
             CoreError::OptedOut { .. } => ErrorCode::OptedOut,
+            CoreError::NumberNotOnFile { .. } => ErrorCode::NumberNotOnFile,
             CoreError::InvalidMessage(_) => ErrorCode::InvalidMessage,
             CoreError::Io(_) => ErrorCode::Io,
             CoreError::Backup(_) => ErrorCode::Backup,

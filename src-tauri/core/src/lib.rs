@@ -28,6 +28,7 @@ pub mod inbox_sync;
 pub mod outbox;
 pub mod paths;
 pub mod phone;
+pub mod recipient;
 pub mod redact;
 pub mod replies;
 pub mod sandbox;

@@ -140,6 +140,21 @@ fn acceptable(number: &PhoneNumber) -> bool {
     !lengths.is_empty() && lengths.contains(&(nsn.len() as u16)) && d.general().is_match(&nsn)
 }
 
+/// Whether two numbers as stored or as a server wrote them (E.164, `+digits`,
+/// international digits, or national digits of `region`) are one number:
+/// their E.164 forms are equal, or, when either does not normalize, their
+/// digits are. A sender name (no digits) matches nothing.
+pub fn same_number(a: &str, b: &str, region: Region) -> bool {
+    match (normalize(a, region), normalize(b, region)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => {
+            let digits = |s: &str| -> String { s.chars().filter(char::is_ascii_digit).collect() };
+            let (x, y) = (digits(a), digits(b));
+            !x.is_empty() && !a.chars().any(char::is_alphabetic) && !b.chars().any(char::is_alphabetic) && x == y
+        }
+    }
+}
+
 /// The national significant number of an E.164 number (`8051234567` for
 /// `+18051234567`), for search as people type numbers.
 pub fn national_digits(number: &E164) -> String {
@@ -202,6 +217,26 @@ mod tests {
         ] {
             let err = us(input).expect_err(input);
             assert!(err.to_string().contains(&format!("{input:?}")), "{err}");
+        }
+    }
+
+    #[test]
+    fn same_number_compares_e164_forms() {
+        let us = Region::default();
+        let cases = [
+            ("+18055550100", "+18055550100", true),
+            ("+18055550100", "18055550100", true),
+            ("+18055550100", "(805) 555-0100", true),
+            ("+18055550100", "+18055550102", false),
+            ("+18055550100", "+448055550100", false),
+            ("+999", "999", true),
+            ("+999", "+998", false),
+            ("RSL_HOSP", "RSL_HOSP", false),
+            ("", "", false),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(same_number(a, b, us), want, "{a:?} {b:?}");
+            assert_eq!(same_number(b, a, us), want, "{b:?} {a:?}");
         }
     }
 

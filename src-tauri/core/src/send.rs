@@ -11,9 +11,9 @@ use crate::{
     error::{CoreError, Result},
     gateways::Gateways,
     outbox::{self, Policy, SendLimiter, Targets},
-    phone::{self, E164},
+    recipient::{self, OTHER_NUMBER_AUDIT},
     redact,
-    store::{now_rfc3339, outbox::OutboxItem, NewActivity, PatientView, Route, StoreError},
+    store::{now_rfc3339, outbox::OutboxItem, NewActivity, Route, StoreError},
 };
 
 /// The longest text CareDesk sends: ten concatenated GSM-7 segments.
@@ -27,6 +27,9 @@ pub struct SmsRequest {
     pub to: Option<String>,
     pub text: String,
     pub via: Option<Route>,
+    /// `to` is not one of the patient's numbers and staff confirmed it: sent,
+    /// and the audit entry says another number was used.
+    pub other_number: bool,
 }
 
 /// Where a send stands.
@@ -105,18 +108,6 @@ pub fn check_text(text: &str) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// The recipient: `to` normalized, or the patient's preferred number.
-pub(crate) fn recipient(desk: &Desk, patient: &PatientView, to: Option<&str>) -> Result<E164> {
-    match to {
-        Some(t) => Ok(phone::normalize(t, desk.region())?),
-        None => patient
-            .phones
-            .first()
-            .map(|p| E164::from_trusted(p.number.clone()))
-            .ok_or_else(|| CoreError::InvalidMessage(format!("{} has no phone number", patient.name))),
-    }
 }
 
 pub(crate) fn actor_ids(desk: &Desk) -> String {
@@ -311,17 +302,20 @@ impl SmsOutcome {
     }
 }
 
-/// Places a call through ECM and waits for its answer.
+/// Places a call through ECM and waits for its answer. `to` must be one of
+/// the patient's numbers unless `other_number` confirms another one.
 pub async fn place_call(
     desk: &Mutex<Desk>,
     gateways: &Gateways,
     patient_ref: &str,
     to: Option<&str>,
+    other_number: bool,
 ) -> Result<CallOutcome> {
     let (patient, to, call_id) = {
         let d = lock(desk)?;
         let patient = d.patient(patient_ref)?;
-        let to = recipient(&d, &patient, to)?;
+        let chosen = recipient::choose(&patient, to, other_number, d.region())?;
+        let to = chosen.number;
         if patient.ecm_patient_id.is_none() {
             return Err(CoreError::InvalidMessage(format!(
                 "{} has no ECM patient id; calls go through ECM",
@@ -332,7 +326,10 @@ pub async fn place_call(
         // The call and its audit entry: one transaction.
         let id = d.db().atomically(|c| {
             let id = d.db().insert_call(patient.id, to.as_str())?;
-            let detail = format!("call {id} to {}", redact::phone(to.as_str()));
+            let mut detail = format!("call {id} to {}", redact::phone(to.as_str()));
+            if chosen.other {
+                detail.push_str(&format!(" ({OTHER_NUMBER_AUDIT})"));
+            }
             d.db().audit_on(c, &d.actor(), "call.place", Some(patient.id), &detail)?;
             Ok::<_, StoreError>(id)
         })?;

@@ -3,9 +3,13 @@
 //!
 //! A reply joins a thread by the first rule that gives a patient:
 //!
-//! 1. `ReplyToMessageId`: the outbound message with that HIS id, its patient;
-//! 2. the sender's number among every patient's and contact's numbers: one
-//!    patient has it, that patient;
+//! 1. `ReplyToMessageId`: the outbound message with that HIS id, its patient,
+//!    but only when the reply comes from the number that message went to
+//!    (E.164 forms compared): a reply from another phone is matched by its
+//!    own number below, and may stay unmatched;
+//! 2. the sender's number among every patient's and contact's current
+//!    numbers (not those a re-import left inactive): one patient has it, that
+//!    patient;
 //! 3. several patients share it (spec 002): the one most recently messaged at
 //!    that number (outbound, not failed);
 //! 4. a link staff made earlier for the number (`number_links`);
@@ -67,11 +71,21 @@ pub struct Match {
 }
 
 /// The patient a reply from `from` (E.164, or raw `+digits`) answering HIS
-/// message `reply_to` belongs to, by the rules of the module.
-pub fn match_sender(db: &Database, from: &str, reply_to: Option<i64>) -> Result<Match, StoreError> {
+/// message `reply_to` belongs to, by the rules of the module. `region` reads
+/// numbers written without a country code.
+pub fn match_sender(db: &Database, from: &str, reply_to: Option<i64>, region: Region) -> Result<Match, StoreError> {
     if let Some(his_id) = reply_to {
-        if let Some(patient_id) = db.outbound_by_his_id(his_id)?.and_then(|o| o.patient_id) {
-            return Ok(Match { patient_id: Some(patient_id), by: MatchedBy::ReplyTo });
+        if let Some(answered) = db.outbound_by_his_id(his_id)? {
+            match answered.patient_id {
+                Some(patient_id) if phone::same_number(from, &answered.to_number, region) => {
+                    return Ok(Match { patient_id: Some(patient_id), by: MatchedBy::ReplyTo });
+                }
+                Some(_) => tracing::debug!(
+                    his_id,
+                    "a reply from another number than the message went to: matched by its number"
+                ),
+                None => {}
+            }
         }
     }
     let candidates = db.patients_with_number(from)?;
@@ -163,6 +177,10 @@ mod tests {
             .unwrap();
     }
 
+    fn us() -> Region {
+        Region::default()
+    }
+
     const ANA: &str = "+18055550100";
     const SHARED: &str = "+18055550106";
     const STRANGER: &str = "+18055550199";
@@ -176,34 +194,53 @@ mod tests {
         let hana = add(&mut db, "Hana", &["+18055550108"]);
 
         // A number with one patient.
-        assert_eq!(match_sender(&db, ANA, None).unwrap(), Match { patient_id: Some(ana), by: MatchedBy::Number });
-        // Reply-to beats the number: Ana's phone answering a message sent to Hana.
+        assert_eq!(match_sender(&db, ANA, None, us()).unwrap(), Match { patient_id: Some(ana), by: MatchedBy::Number });
+        // Reply-to from the number the message went to: that message's patient.
         sent(&db, hana, "+18055550108", 11);
-        assert_eq!(match_sender(&db, ANA, Some(11)).unwrap(), Match { patient_id: Some(hana), by: MatchedBy::ReplyTo });
+        assert_eq!(
+            match_sender(&db, "+18055550108", Some(11), us()).unwrap(),
+            Match { patient_id: Some(hana), by: MatchedBy::ReplyTo }
+        );
+        // Reply-to from another phone does not win: Ana's phone answering a
+        // message sent to Hana is Ana's, and a stranger's stays unmatched.
+        assert_eq!(
+            match_sender(&db, ANA, Some(11), us()).unwrap(),
+            Match { patient_id: Some(ana), by: MatchedBy::Number }
+        );
+        assert_eq!(
+            match_sender(&db, STRANGER, Some(11), us()).unwrap(),
+            Match { patient_id: None, by: MatchedBy::Unmatched }
+        );
         // An unknown reply-to falls back to the number.
-        assert_eq!(match_sender(&db, ANA, Some(999)).unwrap().patient_id, Some(ana));
+        assert_eq!(match_sender(&db, ANA, Some(999), us()).unwrap().patient_id, Some(ana));
 
         // A shared number never messaged: nobody can tell, so Unmatched.
-        assert_eq!(match_sender(&db, SHARED, None).unwrap().by, MatchedBy::Unmatched);
+        assert_eq!(match_sender(&db, SHARED, None, us()).unwrap().by, MatchedBy::Unmatched);
         // Shared number: the patient most recently messaged there.
         sent(&db, elena, SHARED, 12);
         sent(&db, frank, SHARED, 13);
         assert_eq!(
-            match_sender(&db, SHARED, None).unwrap(),
+            match_sender(&db, SHARED, None, us()).unwrap(),
             Match { patient_id: Some(frank), by: MatchedBy::SharedNumber }
         );
         sent(&db, elena, SHARED, 14);
-        assert_eq!(match_sender(&db, SHARED, None).unwrap().patient_id, Some(elena));
+        assert_eq!(match_sender(&db, SHARED, None, us()).unwrap().patient_id, Some(elena));
         // ...unless the reply says which message it answers.
-        assert_eq!(match_sender(&db, SHARED, Some(13)).unwrap().patient_id, Some(frank));
+        assert_eq!(match_sender(&db, SHARED, Some(13), us()).unwrap().patient_id, Some(frank));
 
         // Unknown number: Unmatched, until staff link it; the link is remembered.
-        assert_eq!(match_sender(&db, STRANGER, None).unwrap(), Match { patient_id: None, by: MatchedBy::Unmatched });
+        assert_eq!(
+            match_sender(&db, STRANGER, None, us()).unwrap(),
+            Match { patient_id: None, by: MatchedBy::Unmatched }
+        );
         db.link_number(STRANGER, ana, "dana").unwrap();
-        assert_eq!(match_sender(&db, STRANGER, None).unwrap(), Match { patient_id: Some(ana), by: MatchedBy::Link });
+        assert_eq!(
+            match_sender(&db, STRANGER, None, us()).unwrap(),
+            Match { patient_id: Some(ana), by: MatchedBy::Link }
+        );
         // A roster number beats a link.
         db.link_number(ANA, hana, "dana").unwrap();
-        assert_eq!(match_sender(&db, ANA, None).unwrap().patient_id, Some(ana));
+        assert_eq!(match_sender(&db, ANA, None, us()).unwrap().patient_id, Some(ana));
     }
 
     #[test]

@@ -13,10 +13,17 @@ pub async fn send_sms(
     to: Option<String>,
     text: String,
     via: Option<String>,
+    other_number: Option<bool>,
 ) -> Result<SmsOutcome, UiError> {
     let gateways = state.gateways().await?;
     let desk = state.desk()?;
-    let req = SmsRequest { patient: patient_id.to_string(), to, text, via: via.as_deref().and_then(Route::parse) };
+    let req = SmsRequest {
+        patient: patient_id.to_string(),
+        to,
+        text,
+        via: via.as_deref().and_then(Route::parse),
+        other_number: other_number.unwrap_or(false),
+    };
     let outcome = send::send_sms(&desk, &gateways, req).await?;
     state.sync_now();
     Ok(outcome)
@@ -27,8 +34,10 @@ pub async fn place_call(
     state: State<'_, AppState>,
     patient_id: i64,
     to: Option<String>,
+    other_number: Option<bool>,
 ) -> Result<CallOutcome, UiError> {
     let gateways = state.gateways().await?;
     let desk = state.desk()?;
-    Ok(send::place_call(&desk, &gateways, &patient_id.to_string(), to.as_deref()).await?)
+    let other_number = other_number.unwrap_or(false);
+    Ok(send::place_call(&desk, &gateways, &patient_id.to_string(), to.as_deref(), other_number).await?)
 }

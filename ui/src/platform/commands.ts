@@ -60,16 +60,24 @@ export function deleteCredential(name: CredentialName): Promise<void> {
 
 /**
  * Sends a text. `to` null = the patient's own number, `via` null = the default route.
- * Rejects (opted_out, invalid_message, invalid_phone, not_configured, not_found, gateway)
- * when the text cannot be tried; a server refusal resolves with state "failed".
+ * `otherNumber`: `to` is not one of the patient's current numbers and the coordinator
+ * confirmed it (audited). Rejects (opted_out, number_not_on_file, invalid_message,
+ * invalid_phone, not_configured, not_found, gateway) when the text cannot be tried;
+ * a server refusal resolves with state "failed".
  */
-export function sendSms(patientId: number, to: string | null, text: string, via: Route | null): Promise<SmsOutcome> {
-  return call<SmsOutcome>('send_sms', { patientId, to, text, via });
+export function sendSms(
+  patientId: number,
+  to: string | null,
+  text: string,
+  via: Route | null,
+  otherNumber = false,
+): Promise<SmsOutcome> {
+  return call<SmsOutcome>('send_sms', { patientId, to, text, via, ...(otherNumber ? { otherNumber } : {}) });
 }
 
-/** Places a call through ECM. `to` null = the patient's own number. */
-export function placeCall(patientId: number, to: string | null): Promise<CallOutcome> {
-  return call<CallOutcome>('place_call', { patientId, to });
+/** Places a call through ECM. `to` null = the patient's own number; `otherNumber` as for sendSms. */
+export function placeCall(patientId: number, to: string | null, otherNumber = false): Promise<CallOutcome> {
+  return call<CallOutcome>('place_call', { patientId, to, ...(otherNumber ? { otherNumber } : {}) });
 }
 
 // ---- The coordinator's desk (issue 5) ----

@@ -19,6 +19,8 @@ export interface Phone {
   name: string | null;
   relationship: string | null;
   opted_out: boolean;
+  /** False: a re-import no longer lists it (the patient no longer uses it). Never preselected. */
+  active: boolean;
 }
 
 export interface Patient {

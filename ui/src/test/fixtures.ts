@@ -29,21 +29,21 @@ export const patients: Patient[] = [
     name: 'Alice Moreno',
     ecm_patient_id: 40213,
     phones: [
-      { number: '+15551234567', kind: 'patient', name: null, relationship: null, opted_out: false },
-      { number: '+15559876543', kind: 'contact', name: 'Rosa Moreno', relationship: 'daughter', opted_out: false },
+      { number: '+15551234567', kind: 'patient', name: null, relationship: null, opted_out: false, active: true },
+      { number: '+15559876543', kind: 'contact', name: 'Rosa Moreno', relationship: 'daughter', opted_out: false, active: true },
     ],
   },
   {
     id: 2,
     name: 'Bob Tran',
     ecm_patient_id: null,
-    phones: [{ number: '+15550001111', kind: 'patient', name: null, relationship: null, opted_out: true }],
+    phones: [{ number: '+15550001111', kind: 'patient', name: null, relationship: null, opted_out: true, active: true }],
   },
   {
     id: 3,
     name: 'Carla Singh',
     ecm_patient_id: 40999,
-    phones: [{ number: '+15552223333', kind: 'patient', name: null, relationship: null, opted_out: false }],
+    phones: [{ number: '+15552223333', kind: 'patient', name: null, relationship: null, opted_out: false, active: true }],
   },
 ];
 

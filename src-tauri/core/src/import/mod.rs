@@ -106,6 +106,7 @@ pub(crate) fn store_chunk(
     db: &mut Database,
     chunk: Vec<ParsedRow>,
     summary: &mut ImportSummary,
+    run: &store::ImportRun,
     actor: &str,
 ) -> Result<(), ImportError> {
     let signer = db.audit_signer()?;
@@ -116,7 +117,8 @@ pub(crate) fn store_chunk(
     for (row, parsed) in chunk {
         match parsed {
             Ok(input) => {
-                if store::upsert_patient(&tx, &input)?.created {
+                let outcome = store::upsert_patient_in(&tx, &input, run)?;
+                if outcome.created {
                     summary.created += 1;
                 } else {
                     summary.updated += 1;
@@ -165,10 +167,13 @@ pub fn import(
     let total = rows.len();
     let mut summary = ImportSummary { total_rows: total, ..Default::default() };
     progress(ImportProgress { done: 0, total });
+    // One run for the whole file: the numbers it lists become the current
+    // ones, those it no longer lists are kept as inactive.
+    let run = store::ImportRun::new();
     let mut done = 0;
     for chunk in chunks(rows) {
         done += chunk.len();
-        store_chunk(db, chunk, &mut summary, actor)?;
+        store_chunk(db, chunk, &mut summary, &run, actor)?;
         progress(ImportProgress { done, total });
     }
     Ok(summary)

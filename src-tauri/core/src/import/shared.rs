@@ -26,10 +26,11 @@ pub fn import_patients(
     let total = rows.len();
     let mut summary = ImportSummary { total_rows: total, ..Default::default() };
     progress(ImportProgress { done: 0, total });
+    let run = crate::store::ImportRun::new();
     let mut done = 0;
     for chunk in chunks(rows) {
         done += chunk.len();
-        store_chunk(lock(desk)?.db_mut(), chunk, &mut summary, &actor)?;
+        store_chunk(lock(desk)?.db_mut(), chunk, &mut summary, &run, &actor)?;
         // Let a waiting reader in before the next chunk.
         std::thread::yield_now();
         progress(ImportProgress { done, total });

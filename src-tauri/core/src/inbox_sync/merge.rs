@@ -153,11 +153,13 @@ fn insert_new(
     report: &mut PollReport,
 ) -> Result<(), StoreError> {
     let from = senders.number(db, &m.from, ctx.region)?;
-    let target = threads::match_sender(db, &from, m.reply_to_message_id)?;
+    let target = threads::match_sender(db, &from, m.reply_to_message_id, ctx.region)?;
+    // Not before the message it answers, when it joins that message's thread.
     let replied_at = match m.reply_to_message_id {
-        Some(r) => db.outbound_by_his_id(r)?.map(|o| o.created_at),
+        Some(r) => db.outbound_by_his_id(r)?.filter(|o| o.patient_id.is_some() && o.patient_id == target.patient_id),
         None => None,
-    };
+    }
+    .map(|o| o.created_at);
     let keyword = consent::classify(&m.text);
     let created_at = inbound_created_at(m, &ctx.clock, replied_at.as_deref());
     let id = db.insert_inbound(&NewInbound {

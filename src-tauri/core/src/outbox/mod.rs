@@ -40,9 +40,11 @@ use crate::{
     desk::Desk,
     error::{CoreError, Result},
     gateways::{GatewayConfigError, GatewayPlan, Gateways, Mode},
-    phone, redact,
+    phone,
+    recipient::{self, OTHER_NUMBER_AUDIT},
+    redact,
     sandbox::SandboxOptions,
-    send::{check_text, lock, recipient, SmsRequest},
+    send::{check_text, lock, SmsRequest},
     store::{NewOutbound, Route},
 };
 
@@ -169,7 +171,8 @@ pub(crate) fn enqueue_on(d: &Desk, req: &SmsRequest) -> Result<Enqueued> {
         None => d.setting("sms.via")?.as_deref().and_then(Route::parse).unwrap_or(Route::His),
     };
     let patient = d.patient(&req.patient)?;
-    let intended = recipient(d, &patient, req.to.as_deref())?;
+    let chosen = recipient::choose(&patient, req.to.as_deref(), req.other_number, d.region())?;
+    let intended = chosen.number;
     if d.db().is_opted_out(intended.as_str())? {
         return Err(CoreError::OptedOut { number: intended.to_string() });
     }
@@ -196,6 +199,9 @@ pub(crate) fn enqueue_on(d: &Desk, req: &SmsRequest) -> Result<Enqueued> {
     let mut detail = format!("queued via {} to {}", route.as_str(), redact::phone(to.as_str()));
     if let Some(i) = &intended_to {
         detail.push_str(&format!(" (override number; intended for {})", redact::phone(i)));
+    }
+    if chosen.other {
+        detail.push_str(&format!(" ({OTHER_NUMBER_AUDIT})"));
     }
     if test {
         detail.push_str(" (test mode)");

@@ -21,6 +21,8 @@ pub struct KnownMessage {
 pub struct OutboundRef {
     pub id: i64,
     pub patient_id: Option<i64>,
+    /// The number it went to (the override number, when one rerouted it).
+    pub to_number: String,
     pub created_at: String,
 }
 
@@ -71,10 +73,12 @@ impl Database {
     /// The outbound message with HIS id `his_id`, if CareDesk sent it.
     pub fn outbound_by_his_id(&self, his_id: i64) -> Result<Option<OutboundRef>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, patient_id, created_at FROM messages WHERE his_id = ?1 AND direction = 'outbound'",
+            "SELECT id, patient_id, to_number, created_at FROM messages WHERE his_id = ?1 AND direction = 'outbound'",
         )?;
         Ok(stmt
-            .query_row([his_id], |r| Ok(OutboundRef { id: r.get(0)?, patient_id: r.get(1)?, created_at: r.get(2)? }))
+            .query_row([his_id], |r| {
+                Ok(OutboundRef { id: r.get(0)?, patient_id: r.get(1)?, to_number: r.get(2)?, created_at: r.get(3)? })
+            })
             .optional()?)
     }
 

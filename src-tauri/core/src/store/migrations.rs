@@ -21,6 +21,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0005_read_indexes.sql"),
     include_str!("migrations/0006_search_words.sql"),
     include_str!("migrations/0007_real_servers.sql"),
+    include_str!("migrations/0008_number_history.sql"),
     include_str!("migrations/0009_audit_chain.sql"),
 ];
 

@@ -9,6 +9,7 @@ pub mod audit_chain;
 mod audit_chain_tests;
 pub mod audit_verify;
 mod consent;
+mod contact_points;
 pub(crate) mod copy;
 mod external_keys;
 pub mod inbox;
@@ -33,10 +34,14 @@ use rusqlite::{Connection, OpenFlags};
 pub use audit::AuditEntry;
 pub use audit_chain::{AuditKey, AuditSigner, NewAuditEntry};
 pub use audit_verify::{AuditProblem, AuditVerification};
+pub use contact_points::ImportRun;
 pub use external_keys::MAX_EXTERNAL_KEY;
 pub(crate) use messages::insert_activity_on;
 pub use messages::{Accepted, NewActivity, NewOutbound, Route};
-pub use patients::{upsert_patient, ContactPointInput, PatientInput, PatientView, PhoneKind, PhoneView, UpsertOutcome};
+pub use patients::{
+    upsert_patient, upsert_patient_in, ContactPointInput, PatientInput, PatientView, PhoneKind, PhoneView,
+    UpsertOutcome,
+};
 pub use route_pauses::RoutePause;
 pub use server_clocks::ServerClockRow;
 pub use thread_items::{PageCursor, ThreadItem, ThreadPage};

@@ -4,8 +4,11 @@ use std::collections::HashMap;
 
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use super::{now_rfc3339, Database, StoreError};
-use crate::phone::{self, E164};
+use super::{
+    contact_points::{merge_numbers, ImportRun},
+    now_rfc3339, Database, StoreError,
+};
+use crate::phone::E164;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -15,7 +18,7 @@ pub enum PhoneKind {
 }
 
 impl PhoneKind {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             PhoneKind::Patient => "patient",
             PhoneKind::Contact => "contact",
@@ -61,6 +64,10 @@ pub struct PhoneView {
     pub name: Option<String>,
     pub relationship: Option<String>,
     pub opted_out: bool,
+    /// Listed by the latest import that listed the patient. An inactive
+    /// number is history: the patient no longer uses it, so it is never
+    /// chosen by default nor sent to without confirming another number.
+    pub active: bool,
 }
 
 fn name_key(name: &str) -> String {
@@ -105,12 +112,23 @@ impl PatientMatch {
     }
 }
 
-/// Inserts or updates a patient and merges its numbers, inside `tx`.
+/// [`upsert_patient_in`] as an import of its own: the numbers of `input`
+/// are the patient's current ones, any others inactive.
+pub fn upsert_patient(tx: &Transaction<'_>, input: &PatientInput) -> Result<UpsertOutcome, StoreError> {
+    upsert_patient_in(tx, input, &ImportRun::new())
+}
+
+/// Inserts or updates a patient and merges its numbers, inside `tx`, as
+/// part of import `run` (see [`super::contact_points`]).
 ///
 /// Identity, in order: the ECM patient id, the FHIR id, then the same name
 /// with a number in common. Numbers are merged, never dropped, so a number's
-/// consent history stays attached.
-pub fn upsert_patient(tx: &Transaction<'_>, input: &PatientInput) -> Result<UpsertOutcome, StoreError> {
+/// consent history stays attached; those `run` does not list are inactive.
+pub fn upsert_patient_in(
+    tx: &Transaction<'_>,
+    input: &PatientInput,
+    run: &ImportRun,
+) -> Result<UpsertOutcome, StoreError> {
     let now = now_rfc3339();
     let key = name_key(&input.name);
     let mut existing: Option<i64> = None;
@@ -156,27 +174,7 @@ pub fn upsert_patient(tx: &Transaction<'_>, input: &PatientInput) -> Result<Upse
             (tx.last_insert_rowid(), true)
         }
     };
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO contact_points (patient_id, kind, name, relationship, number, digits, national, rank, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
-         ON CONFLICT(patient_id, number) DO UPDATE SET kind = excluded.kind, name = excluded.name,
-            relationship = excluded.relationship, rank = excluded.rank, updated_at = excluded.updated_at",
-    )?;
-    let mut ordered: Vec<&ContactPointInput> = input.phones.iter().collect();
-    ordered.sort_by_key(|p| p.kind != PhoneKind::Patient);
-    for (rank, p) in ordered.iter().enumerate() {
-        stmt.execute(params![
-            id,
-            p.kind.as_str(),
-            p.name,
-            p.relationship,
-            p.number.as_str(),
-            p.number.digits(),
-            phone::national_digits(&p.number),
-            rank as i64,
-            now
-        ])?;
-    }
+    merge_numbers(tx, id, &input.phones, run, &now)?;
     Ok(UpsertOutcome { id, created })
 }
 
@@ -231,9 +229,9 @@ impl Database {
             found.insert(view.id, view);
         }
         let mut ph = self.conn.prepare_cached(
-            "SELECT c.patient_id, c.number, c.kind, c.name, c.relationship, COALESCE(s.state = 'opted_out', 0)
+            "SELECT c.patient_id, c.number, c.kind, c.name, c.relationship, COALESCE(s.state = 'opted_out', 0), c.active
              FROM contact_points c LEFT JOIN sms_consent s ON s.number = c.number
-             WHERE c.patient_id IN (SELECT value FROM json_each(?1)) ORDER BY c.patient_id, c.rank, c.id",
+             WHERE c.patient_id IN (SELECT value FROM json_each(?1)) ORDER BY c.patient_id, c.active DESC, c.rank, c.id",
         )?;
         let mut rows = ph.query([&list])?;
         while let Some(r) = rows.next()? {
@@ -245,6 +243,7 @@ impl Database {
                     name: r.get(3)?,
                     relationship: r.get(4)?,
                     opted_out: r.get(5)?,
+                    active: r.get(6)?,
                 });
             }
         }

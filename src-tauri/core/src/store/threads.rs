@@ -31,11 +31,12 @@ SELECT * FROM (
 ORDER BY at DESC, patient_id IS NULL, patient_id, number";
 
 impl Database {
-    /// Patients with `number` (E.164) as their own or a contact's number.
+    /// Patients with `number` (E.164) as their own or a contact's current
+    /// number (a number a patient no longer uses may be someone else's now).
     pub fn patients_with_number(&self, number: &str) -> Result<Vec<i64>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT DISTINCT patient_id FROM contact_points WHERE number = ?1 ORDER BY patient_id")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT patient_id FROM contact_points WHERE number = ?1 AND active = 1 ORDER BY patient_id",
+        )?;
         let rows = stmt.query_map([number], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

@@ -116,6 +116,54 @@ describe('composer', () => {
     expect(composer().text).toHaveValue('Hello');
   });
 
+  it('never preselects a number the patient no longer uses, and sends to it only once confirmed', async () => {
+    // A re-import replaced Alice's number: the old one is history, listed last.
+    const old = { ...patients[0]!.phones[0]!, number: '+15550009999', active: false };
+    const alice = { ...patients[0]!, phones: [old, ...patients[0]!.phones] };
+    const { user, backend } = await openPatient(0, {
+      list_threads: (args) => threadListing([patientThread(alice)], args.query),
+    });
+    const { to, text } = composer();
+    expect(to).toHaveValue('+15551234567');
+    const header = screen.getByRole('list', { name: 'Phone numbers' });
+    expect(within(header).getByText('(no longer used)')).toBeInTheDocument();
+    expect(within(to).getAllByRole('option').map((o) => o.textContent)).toEqual([
+      'Alice Moreno (patient) · +1 (555) 123-4567',
+      'Rosa Moreno (daughter) · +1 (555) 987-6543',
+      'Alice Moreno (patient) · +1 (555) 000-9999 (no longer used)',
+    ]);
+    await user.selectOptions(to, '+15550009999');
+    await user.type(text, 'Old phone?');
+    expect(composer().send).toBeDisabled();
+    const confirm = within(composer().form).getByRole('checkbox', { name: /no longer used by Alice Moreno/ });
+    await user.click(confirm);
+    await user.click(composer().send);
+    await waitFor(() => expect(backend.callsTo('send_sms')).toHaveLength(1));
+    expect(backend.callsTo('send_sms')[0]).toEqual({
+      patientId: 1,
+      to: '+15550009999',
+      text: 'Old phone?',
+      via: 'his',
+      otherNumber: true,
+    });
+  });
+
+  it('asks to confirm when the backend says the number is not the patient\'s', async () => {
+    const { user, backend } = await openPatient(0, {
+      send_sms: (args) => {
+        if (args.otherNumber === true) return smsOutcome({ patient_id: 1, to: args.to as string });
+        throw { code: 'number_not_on_file', message: "+15551234567 is not one of Alice Moreno's numbers on file" };
+      },
+    });
+    await user.type(composer().text, 'Hello');
+    await user.click(composer().send);
+    expect(await within(composer().form).findByRole('alert')).toHaveTextContent('is not one of');
+    await user.click(within(composer().form).getByRole('checkbox', { name: /Send to this number anyway/ }));
+    await user.click(composer().send);
+    await waitFor(() => expect(backend.callsTo('send_sms')).toHaveLength(2));
+    expect(backend.callsTo('send_sms')[1]).toMatchObject({ to: '+15551234567', otherNumber: true });
+  });
+
   it('disables the composer with the reason when the chosen number opted out', async () => {
     const alice = { ...patients[0]!, phones: [patients[0]!.phones[0]!, { ...patients[0]!.phones[1]!, opted_out: true }] };
     const { user, backend } = await openPatient(0, {

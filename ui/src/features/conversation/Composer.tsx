@@ -3,6 +3,7 @@ import { toAppError, type Patient } from '../../platform';
 import { ComposerOptions } from './ComposerOptions';
 import type { Draft, DraftStore } from './draftStore';
 import { useSendSms } from './queries';
+import { formatPhone } from '../patients/phones';
 import { optedOutReason, type Recipient } from './recipients';
 import { SmsSizeNote } from './SmsSizeNote';
 import { ROUTE_NAMES, smsOutcomeProblem } from './states';
@@ -31,14 +32,26 @@ export function Composer({ patient, recipients, recipient, draft, drafts, unconf
   const closedReason =
     recipient === null ? 'There is no phone number on file to text.' : recipient.optedOut ? optedOutReason(recipient) : null;
   const blockedReason = closedReason ?? (routeProblem ? `${ROUTE_NAMES[via]} is not set up: ${routeProblem}` : null);
-  const canSend = blockedReason === null && draft.text.trim() !== '' && !send.isPending;
+  // A number the patient no longer uses, or one the backend says is not theirs (the roster
+  // changed): sent only once the coordinator confirms it (the backend audits it).
+  const [notOnFile, setNotOnFile] = useState<string | null>(null);
+  const [confirmedOther, setConfirmedOther] = useState<string | null>(null);
+  const needsConfirm = recipient !== null && (!recipient.active || notOnFile === recipient.number);
+  const confirmed = needsConfirm && confirmedOther === recipient?.number;
+  const canSend =
+    blockedReason === null && draft.text.trim() !== '' && !send.isPending && (!needsConfirm || confirmed);
 
   async function submit() {
     if (!canSend || recipient === null) return;
     const text = draft.text;
     setProblem(null);
     try {
-      const outcome = await send.mutateAsync({ to: recipient.number, text: text.trim(), via });
+      const outcome = await send.mutateAsync({
+        to: recipient.number,
+        text: text.trim(),
+        via,
+        ...(confirmed ? { otherNumber: true } : {}),
+      });
       const refused = smsOutcomeProblem(outcome);
       if (refused) {
         setProblem(refused);
@@ -49,7 +62,10 @@ export function Composer({ patient, recipients, recipient, draft, drafts, unconf
     } catch (error) {
       const appError = toAppError(error);
       if (appError.code === 'not_configured') unconfigured.set(via, appError.message);
-      else setProblem(appError.message);
+      else {
+        if (appError.code === 'number_not_on_file') setNotOnFile(recipient.number);
+        setProblem(appError.message);
+      }
     }
   }
 
@@ -85,6 +101,19 @@ export function Composer({ patient, recipients, recipient, draft, drafts, unconf
             </button>
           ) : null}
         </div>
+      ) : null}
+      {needsConfirm && recipient ? (
+        <label className="composer__confirm">
+          <input
+            type="checkbox"
+            checked={confirmed}
+            onChange={(e) => setConfirmedOther(e.target.checked ? recipient.number : null)}
+          />
+          {recipient.active
+            ? `${formatPhone(recipient.number)} is not one of ${patient.name}'s numbers on file.`
+            : `${formatPhone(recipient.number)} is no longer used by ${patient.name}.`}{' '}
+          Send to this number anyway (recorded in the audit log)
+        </label>
       ) : null}
       <div className="composer__row">
         <textarea

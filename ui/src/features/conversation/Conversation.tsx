@@ -17,9 +17,11 @@ export function Conversation({ patient, drafts, unconfigured }: Props) {
   const [draft] = useDraft(drafts, patient.id);
   const recipients = recipientsOf(patient);
   const recipient = chooseRecipient(recipients, draft.to);
+  // Calls never go to a number the patient no longer uses: the first current one instead.
+  const callTo = recipient?.active ? recipient : chooseRecipient(recipients, null);
   return (
     <>
-      <ConversationHeader patient={patient} callTo={recipient?.number ?? null} />
+      <ConversationHeader patient={patient} callTo={callTo?.number ?? null} />
       <Thread patient={patient} />
       <Composer
         patient={patient}

@@ -67,13 +67,15 @@ export interface SendSmsInput {
   to: string | null;
   text: string;
   via: Route | null;
+  /** `to` is a number the patient no longer uses (or not theirs), confirmed by the coordinator. */
+  otherNumber?: boolean;
 }
 
 /** send_sms for one patient; the thread reloads afterwards whatever the outcome. */
 export function useSendSms(patientId: number) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ to, text, via }: SendSmsInput) => sendSms(patientId, to, text, via),
+    mutationFn: ({ to, text, via, otherNumber }: SendSmsInput) => sendSms(patientId, to, text, via, otherNumber),
     onSettled: () => refreshAfterChange(queryClient, patientId),
   });
 }

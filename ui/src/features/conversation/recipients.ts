@@ -9,35 +9,53 @@ export interface Recipient {
   /** "Alice Moreno (patient)", "Luis Lopez (son)" */
   who: string;
   optedOut: boolean;
+  /** False: no longer used (a re-import dropped it); never preselected, sent to only when confirmed. */
+  active: boolean;
 }
 
-/** The patient's distinct numbers, own numbers first (a shared number counts as opted out if any entry is). */
+/**
+ * The patient's distinct numbers: current ones first (own numbers, then contacts), then those
+ * no longer used (a shared number counts as opted out if any entry is).
+ */
 export function recipientsOf(patient: Patient): Recipient[] {
+  const current = patient.phones.filter((p) => p.active);
+  const old = patient.phones.filter((p) => !p.active);
   const ordered = [
-    ...patient.phones.filter((p) => p.kind === 'patient'),
-    ...patient.phones.filter((p) => p.kind !== 'patient'),
+    ...current.filter((p) => p.kind === 'patient'),
+    ...current.filter((p) => p.kind !== 'patient'),
+    ...old,
   ];
   const byNumber = new Map<string, Recipient>();
   for (const phone of ordered) {
     const known = byNumber.get(phone.number);
     if (known) {
       known.optedOut ||= phone.opted_out;
+      known.active ||= phone.active;
       continue;
     }
     const who = phone.kind === 'patient' ? `${patient.name} (patient)` : phoneOwnerLabel(phone);
-    byNumber.set(phone.number, { number: phone.number, kind: phone.kind, who, optedOut: phone.opted_out });
+    byNumber.set(phone.number, {
+      number: phone.number,
+      kind: phone.kind,
+      who,
+      optedOut: phone.opted_out,
+      active: phone.active,
+    });
   }
   return [...byNumber.values()];
 }
 
-/** The chosen recipient if it is still one of the patient's numbers, else the first (the patient's own). */
+/**
+ * The chosen recipient if it is still one of the patient's numbers, else the first current one
+ * (the patient's own). A number no longer used is never chosen by default.
+ */
 export function chooseRecipient(recipients: Recipient[], chosen: string | null): Recipient | null {
-  return recipients.find((r) => r.number === chosen) ?? recipients[0] ?? null;
+  return recipients.find((r) => r.number === chosen) ?? recipients.find((r) => r.active) ?? null;
 }
 
-/** The select option text: "Luis Lopez (son) · +1 (805) 555-0100 — opted out". */
+/** The select option text: "Luis Lopez (son) · +1 (805) 555-0100 — opted out", "… (no longer used)". */
 export function recipientOptionLabel(recipient: Recipient): string {
-  const label = `${recipient.who} · ${formatPhone(recipient.number)}`;
+  const label = `${recipient.who} · ${formatPhone(recipient.number)}${recipient.active ? '' : ' (no longer used)'}`;
   return recipient.optedOut ? `${label} — opted out` : label;
 }
 

@@ -13,9 +13,10 @@ export function formatPhone(e164: string): string {
   return `+${digits.slice(0, 2)} ${groups.join(' ')}`;
 }
 
-/** The patient's own first number, else the first number of any kind. */
+/** The patient's own first current number, else the first current number of any kind. */
 export function primaryPhone(patient: Patient): Phone | undefined {
-  return patient.phones.find((p) => p.kind === 'patient') ?? patient.phones[0];
+  const current = patient.phones.filter((p) => p.active);
+  return current.find((p) => p.kind === 'patient') ?? current[0];
 }
 
 export function hasOptedOut(patient: Patient): boolean {

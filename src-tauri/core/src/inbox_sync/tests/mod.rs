@@ -202,6 +202,34 @@ fn replies_join_the_thread_of_the_message_they_answer() {
 }
 
 #[test]
+fn a_reply_from_another_phone_is_filed_by_its_own_number_not_by_reply_to() {
+    let (_d, mut db) = test_db();
+    let ana = add_patient(&mut db, "Ana", "+18055550100");
+    let ben = add_patient(&mut db, "Ben", "+18055550102");
+    outbound(&db, ana, "+18055550100", 700, "delivered");
+    let reply = |id: i64, from: &str| {
+        let mut m = incoming(id, from, "Yes, that works", "2024-01-01T10:00:00");
+        m.reply_to_message_id = Some(700);
+        m
+    };
+    let page = [reply(30, "18055550100"), reply(31, "18055550102"), reply(32, "18055550199"), reply(33, "8055550100")];
+    let r = super::apply_incoming_page(&db, &page, &ctx()).unwrap();
+    assert_eq!(row(&db, 30).0, Some(ana), "from the number the message went to: its thread");
+    assert_eq!(row(&db, 31).0, Some(ben), "from Ben's phone: Ben's thread, not Ana's");
+    assert_eq!(row(&db, 32).0, None, "from a stranger's phone: unmatched, not Ana's");
+    assert_eq!(row(&db, 33).0, Some(ana), "the same number written nationally: E.164 forms compared");
+    assert_eq!(r.unmatched, 1);
+    let ana_thread: Vec<i64> = db
+        .thread(ana, 10)
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.direction == "inbound")
+        .map(|t| t.server_id.unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(ana_thread, [30, 33]);
+}
+
+#[test]
 fn outgoing_states_only_move_forward() {
     let (_d, mut db) = test_db();
     let ana = add_patient(&mut db, "Ana", "+18055550100");

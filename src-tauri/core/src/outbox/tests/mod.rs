@@ -108,8 +108,17 @@ impl Env {
     }
 }
 
+/// A send to `to`, confirmed as another number when it is not the patient's
+/// (these tests address the sandbox's magic numbers; the check itself is
+/// `sending::a_number_not_on_file_needs_confirmation_and_is_audited`).
 pub(super) fn request(patient: &str, to: Option<&str>, text: &str, via: Route) -> SmsRequest {
-    SmsRequest { patient: patient.into(), to: to.map(str::to_string), text: text.into(), via: Some(via) }
+    SmsRequest {
+        patient: patient.into(),
+        to: to.map(str::to_string),
+        text: text.into(),
+        via: Some(via),
+        other_number: to.is_some(),
+    }
 }
 
 pub(super) fn assert_status(o: &SmsOutcome, want: SendStatus) {

@@ -52,6 +52,32 @@ async fn bad_input_is_refused_before_anything_is_stored() {
 }
 
 #[tokio::test]
+async fn a_number_not_on_file_needs_confirmation_and_is_audited() {
+    let env = Env::new().await;
+    let stranger = "+18055550177";
+    let unconfirmed = SmsRequest { other_number: false, ..request(ANA, Some(stranger), "hi", Route::His) };
+    let e = enqueue(&env.desk, unconfirmed.clone()).unwrap_err();
+    assert!(matches!(e, CoreError::NumberNotOnFile { .. }), "{e}");
+    let e = send_sms_with(&env.desk, &env.gw, unconfirmed, env.options()).await.unwrap_err();
+    assert_eq!(e.code(), crate::ErrorCode::NumberNotOnFile);
+    assert_eq!(env.count("SELECT count(*) FROM messages"), 0, "nothing filed in the patient's thread");
+    assert_eq!(env.sim().state().his_sends.len(), 0);
+
+    // The patient's own number needs no confirmation and is not audited as other.
+    let own = SmsRequest { other_number: false, ..request(ANA, Some("(805) 555-0100"), "own", Route::His) };
+    assert_status(&send_sms_with(&env.desk, &env.gw, own, env.options()).await.unwrap(), SendStatus::Accepted);
+    // Confirmed: sent, and the audit entry says another number was used, without the number in clear.
+    let o = env.send(ANA, Some(stranger), "confirmed", Route::His).await;
+    assert_status(&o, SendStatus::Accepted);
+    let audit = env.desk.lock().unwrap().db().audit_entries(10).unwrap();
+    let sends: Vec<&str> = audit.iter().filter(|a| a.action == "sms.send").map(|a| a.detail.as_str()).collect();
+    assert_eq!(sends.len(), 2, "{sends:?}");
+    assert!(!sends[0].contains(crate::recipient::OTHER_NUMBER_AUDIT), "{}", sends[0]);
+    assert!(sends[1].contains(crate::recipient::OTHER_NUMBER_AUDIT), "{}", sends[1]);
+    assert!(!sends[1].contains("5550177"), "the audit detail shows the number redacted: {}", sends[1]);
+}
+
+#[tokio::test]
 async fn permanent_hospital_server_errors_stop_at_once() {
     let env = Env::with(&[("his.from", "NOT_OURS")]).await;
     let o = env.send(ANA, None, "hi", Route::His).await;
