@@ -1,6 +1,8 @@
-//! Desktop notifications for new replies. A notice names the patient, never
-//! the text or the number; clicking it brings the window up and asks the UI
-//! (`notification://open`) to open that thread.
+//! Desktop notifications for new replies. A notice never carries the text or
+//! the number, and names the patient only when `notifications.show_names` is
+//! on and the desk is unlocked (see `caredesk_core::replies`); clicking it
+//! brings the window up and asks the UI (`notification://open`) to open that
+//! thread.
 
 use std::sync::{
     atomic::{AtomicUsize, Ordering},

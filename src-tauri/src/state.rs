@@ -12,7 +12,10 @@ use caredesk_core::{
     Desk, DeskOptions,
 };
 
-use caredesk_core::{engine::EngineEvent, replies::ReplyWatcher};
+use caredesk_core::{
+    engine::EngineEvent,
+    replies::{NoticeNames, ReplyWatcher},
+};
 
 use crate::{error::UiError, sync_tracker::SyncTracker};
 
@@ -188,11 +191,15 @@ impl AppState {
     }
 
     /// Replies stored since the last call, as notices (the first call only
-    /// starts watching). Runs on the calling thread: call it off the UI thread.
+    /// starts watching). They name the patient only when
+    /// `notifications.show_names` is on and the desk is unlocked.
+    /// Runs on the calling thread: call it off the UI thread.
     pub fn new_reply_notices(&self, desk: &caredesk_core::Desk) -> Vec<caredesk_core::replies::ReplyNotice> {
+        let show = desk.setting("notifications.show_names").ok().flatten();
+        let names = NoticeNames::from_setting(show.as_deref(), false);
         let Ok(mut slot) = self.replies.lock() else { return vec![] };
         match slot.as_mut() {
-            Some(w) => w.poll(desk.db()).unwrap_or_default(),
+            Some(w) => w.poll(desk.db(), names).unwrap_or_default(),
             None => {
                 *slot = ReplyWatcher::start(desk.db()).ok();
                 vec![]
