@@ -5,6 +5,7 @@
 use crate::ecm::error::EcmError;
 use crate::gateways::GatewayConfigError;
 use crate::his::error::HisError;
+use crate::unlock::UnlockError;
 use crate::{config::ConfigError, import::ImportError, phone::PhoneError, secrets::SecretError, store::StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +26,8 @@ pub enum CoreError {
     His(#[from] HisError),
     #[error(transparent)]
     Ecm(#[from] EcmError),
+    #[error(transparent)]
+    Unlock(#[from] UnlockError),
     #[error("{number} has opted out of SMS (replied STOP or was blocked by the carrier); nothing was sent. The patient can text START to opt back in")]
     OptedOut { number: String },
     #[error("{0}")]
@@ -52,6 +55,8 @@ pub enum ErrorCode {
     Gateway,
     OptedOut,
     InvalidMessage,
+    /// The unlock passphrase: too short, wrong, or already set.
+    Passphrase,
 }
 
 impl CoreError {
@@ -69,6 +74,9 @@ impl CoreError {
             CoreError::OptedOut { .. } => ErrorCode::OptedOut,
             CoreError::InvalidMessage(_) => ErrorCode::InvalidMessage,
             CoreError::Io(_) => ErrorCode::Io,
+            CoreError::Unlock(UnlockError::Secret(SecretError::Unavailable { .. })) => ErrorCode::KeyringUnavailable,
+            CoreError::Unlock(UnlockError::Secret(_)) => ErrorCode::Secret,
+            CoreError::Unlock(_) => ErrorCode::Passphrase,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod fhir;
 pub mod gateways;
 pub mod his;
 pub mod http;
+pub mod idle_lock;
 pub mod import;
 pub mod inbox_sync;
 pub mod outbox;
@@ -30,6 +31,7 @@ pub mod send;
 pub mod store;
 pub mod test_sms;
 pub mod threads;
+pub mod unlock;
 
 pub use desk::{Desk, DeskOptions};
 pub use error::{CoreError, ErrorCode};
