@@ -68,6 +68,10 @@ pub fn show<R: tauri::Runtime>(app: &tauri::AppHandle<R>, notices: Vec<ReplyNoti
 
 fn open<R: tauri::Runtime>(app: &tauri::AppHandle<R>, target: Option<&ThreadTarget>) {
     focus_main(app);
+    // A locked window opens no thread: the lock screen stays.
+    if app.state::<crate::state::AppState>().is_locked() {
+        return;
+    }
     if let Some(t) = target {
         let _ = app.emit(OPEN_THREAD_EVENT, t);
     }

@@ -14,6 +14,7 @@ pub async fn send_sms(
     text: String,
     via: Option<String>,
 ) -> Result<SmsOutcome, UiError> {
+    state.lock().require_unlocked()?;
     let gateways = state.gateways().await?;
     let desk = state.desk()?;
     let req = SmsRequest { patient: patient_id.to_string(), to, text, via: via.as_deref().and_then(Route::parse) };
@@ -28,6 +29,7 @@ pub async fn place_call(
     patient_id: i64,
     to: Option<String>,
 ) -> Result<CallOutcome, UiError> {
+    state.lock().require_unlocked()?;
     let gateways = state.gateways().await?;
     let desk = state.desk()?;
     Ok(send::place_call(&desk, &gateways, &patient_id.to_string(), to.as_deref()).await?)
