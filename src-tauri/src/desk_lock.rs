@@ -187,7 +187,10 @@ mod tests {
     fn a_wrong_passphrase_says_how_long_to_wait_and_the_next_try_is_refused() {
         let l = DeskLock::default();
         let e = l.failed();
-        assert_eq!((e.code.as_str(), e.message.as_str()), ("wrong_passphrase", "That is not the unlock passphrase. Try again in 1 s."));
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("wrong_passphrase", "That is not the unlock passphrase. Try again in 1 s.")
+        );
         let refused = tauri::async_runtime::block_on(async { l.turn().await.map(|_| ()) });
         assert_eq!(refused.unwrap_err().code, "unlock_wait");
         assert!(l.view(true).retry_after_ms > 0);

@@ -4,8 +4,8 @@
 mod commands;
 mod desk_lock;
 mod engine_events;
-mod lock_events;
 mod error;
+mod lock_events;
 mod notifications;
 pub mod rendering;
 mod state;

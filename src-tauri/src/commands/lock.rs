@@ -23,7 +23,9 @@ pub async fn lock_status(state: State<'_, AppState>) -> Result<LockView, UiError
 pub async fn set_unlock_passphrase(state: State<'_, AppState>, passphrase: String) -> Result<LockView, UiError> {
     let passphrase = Secret::new(passphrase);
     let _turn = state.lock().turn().await?;
-    state.with_desk_while_locked(move |desk| Ok(unlock::set_first_passphrase(desk.credentials(), &passphrase)?)).await?;
+    state
+        .with_desk_while_locked(move |desk| Ok(unlock::set_first_passphrase(desk.credentials(), &passphrase)?))
+        .await?;
     state.lock().unlocked();
     Ok(state.lock().view(true))
 }
@@ -58,11 +60,7 @@ pub fn report_activity(state: State<'_, AppState>) -> bool {
 
 /// Settings: a new passphrase, with the current one (a wrong one waits as at the lock screen).
 #[tauri::command]
-pub async fn change_unlock_passphrase(
-    state: State<'_, AppState>,
-    current: String,
-    new: String,
-) -> Result<(), UiError> {
+pub async fn change_unlock_passphrase(state: State<'_, AppState>, current: String, new: String) -> Result<(), UiError> {
     state.lock().require_unlocked()?;
     let (current, new) = (Secret::new(current), Secret::new(new));
     let _turn = state.lock().turn().await?;
