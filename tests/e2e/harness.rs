@@ -74,7 +74,7 @@ pub async fn start_app_with(data_dir: &Path, env: &[(&str, &str)]) -> Session {
 pub async fn first_screen(d: &WebDriver) -> &'static str {
     wait_up_to("the first screen", Duration::from_secs(60), || async {
         for id in ["setup-screen", "lock-screen", "status-bar", "startup-error"] {
-            if d.find(By::Css(&format!("[data-testid={id}]"))).await.is_ok() {
+            if d.find(By::Css(format!("[data-testid={id}]"))).await.is_ok() {
                 return Some(id);
             }
         }
@@ -85,7 +85,7 @@ pub async fn first_screen(d: &WebDriver) -> &'static str {
 
 /// Types `text` into the field with this test id.
 pub async fn type_into(d: &WebDriver, test_id: &str, text: &str) {
-    let field = d.find(By::Css(&format!("[data-testid={test_id}]"))).await.unwrap();
+    let field = d.find(By::Css(format!("[data-testid={test_id}]"))).await.unwrap();
     field.send_keys(text).await.unwrap();
 }
 
