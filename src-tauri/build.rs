@@ -24,6 +24,12 @@ const COMMANDS: &[&str] = &[
     "send_test_message",
     "activity_log",
     "export_activities",
+    "lock_status",
+    "set_unlock_passphrase",
+    "unlock",
+    "lock_now",
+    "report_activity",
+    "change_unlock_passphrase",
 ];
 
 fn main() {

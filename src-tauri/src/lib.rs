@@ -2,8 +2,10 @@
 //! into `caredesk-core`. All network, file and keyring work happens in Rust.
 
 mod commands;
+mod desk_lock;
 mod engine_events;
 mod error;
+mod lock_events;
 mod notifications;
 pub mod rendering;
 mod state;
@@ -63,6 +65,7 @@ pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             let handle = app.handle().clone();
             let state = app.state::<AppState>();
             state.start_engine(std::sync::Arc::new(move |event| engine_events::handle(&handle, event)));
+            lock_events::watch(app.handle().clone(), state.inner().clone());
             Ok(())
         })
         .manage(state)
@@ -90,5 +93,11 @@ pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::servers::send_test_message,
             commands::activity::activity_log,
             commands::activity::export_activities,
+            commands::lock::lock_status,
+            commands::lock::set_unlock_passphrase,
+            commands::lock::unlock,
+            commands::lock::lock_now,
+            commands::lock::report_activity,
+            commands::lock::change_unlock_passphrase,
         ])
 }

@@ -1,6 +1,8 @@
-//! Desktop notifications for new replies. A notice names the patient, never
-//! the text or the number; clicking it brings the window up and asks the UI
-//! (`notification://open`) to open that thread.
+//! Desktop notifications for new replies. A notice never carries the text or
+//! the number, and names the patient only when `notifications.show_names` is
+//! on and the desk is unlocked (see `caredesk_core::replies`); clicking it
+//! brings the window up and asks the UI (`notification://open`) to open that
+//! thread.
 
 use std::sync::{
     atomic::{AtomicUsize, Ordering},
@@ -66,6 +68,10 @@ pub fn show<R: tauri::Runtime>(app: &tauri::AppHandle<R>, notices: Vec<ReplyNoti
 
 fn open<R: tauri::Runtime>(app: &tauri::AppHandle<R>, target: Option<&ThreadTarget>) {
     focus_main(app);
+    // A locked window opens no thread: the lock screen stays.
+    if app.state::<crate::state::AppState>().is_locked() {
+        return;
+    }
     if let Some(t) = target {
         let _ = app.emit(OPEN_THREAD_EVENT, t);
     }

@@ -12,9 +12,12 @@ use caredesk_core::{
     Desk, DeskOptions,
 };
 
-use caredesk_core::{engine::EngineEvent, replies::ReplyWatcher};
+use caredesk_core::{
+    engine::EngineEvent,
+    replies::{NoticeNames, ReplyWatcher},
+};
 
-use crate::{error::UiError, sync_tracker::SyncTracker};
+use crate::{desk_lock::DeskLock, error::UiError, sync_tracker::SyncTracker};
 
 /// Cheap to clone: the background engine holds a clone.
 #[derive(Clone)]
@@ -27,6 +30,8 @@ pub struct AppState {
     engine: Arc<Mutex<Option<caredesk_core::engine::EngineHandle>>>,
     sync: Arc<Mutex<SyncTracker>>,
     replies: Arc<Mutex<Option<ReplyWatcher>>>,
+    /// The window's lock (automatic logoff); starts locked.
+    lock: DeskLock,
 }
 
 fn open_desk(data_dir: &Option<PathBuf>) -> Result<Arc<Mutex<Desk>>, UiError> {
@@ -48,6 +53,7 @@ impl AppState {
             engine: Default::default(),
             sync: Default::default(),
             replies: Default::default(),
+            lock: Default::default(),
         }
     }
 
@@ -59,6 +65,7 @@ impl AppState {
             engine: Default::default(),
             sync: Default::default(),
             replies: Default::default(),
+            lock: Default::default(),
         }
     }
 
@@ -75,9 +82,30 @@ impl AppState {
         slot.clone()
     }
 
+    /// The window's lock.
+    pub fn lock(&self) -> &DeskLock {
+        &self.lock
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.lock.is_locked()
+    }
+
     /// Runs `f` with the desk on a blocking thread, so database and keyring
-    /// work never stalls the UI thread.
+    /// work never stalls the UI thread. Refused (code `locked`) while the
+    /// window is locked: every command that returns PHI goes through here.
     pub async fn with_desk<T, F>(&self, f: F) -> Result<T, UiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Desk) -> Result<T, caredesk_core::CoreError> + Send + 'static,
+    {
+        self.lock.require_unlocked()?;
+        self.with_desk_while_locked(f).await
+    }
+
+    /// [`Self::with_desk`] even while locked: only for what carries no PHI
+    /// (the startup probe, the lock screen's passphrase checks).
+    pub async fn with_desk_while_locked<T, F>(&self, f: F) -> Result<T, UiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Desk) -> Result<T, caredesk_core::CoreError> + Send + 'static,
@@ -148,6 +176,7 @@ impl AppState {
             // Replies already stored are not announced; watching starts now.
             if let Ok(d) = desk.lock() {
                 let _ = me.new_reply_notices(&d);
+                me.lock.set_minutes(d.setting("security.idle_lock_minutes").ok().flatten().as_deref());
             }
             let source_state = me.clone();
             let source: caredesk_core::engine::GatewaySource = Arc::new(move || {
@@ -200,11 +229,15 @@ impl AppState {
     }
 
     /// Replies stored since the last call, as notices (the first call only
-    /// starts watching). Runs on the calling thread: call it off the UI thread.
+    /// starts watching). They name the patient only when
+    /// `notifications.show_names` is on and the desk is unlocked.
+    /// Runs on the calling thread: call it off the UI thread.
     pub fn new_reply_notices(&self, desk: &caredesk_core::Desk) -> Vec<caredesk_core::replies::ReplyNotice> {
+        let show = desk.setting("notifications.show_names").ok().flatten();
+        let names = NoticeNames::from_setting(show.as_deref(), self.is_locked());
         let Ok(mut slot) = self.replies.lock() else { return vec![] };
         match slot.as_mut() {
-            Some(w) => w.poll(desk.db()).unwrap_or_default(),
+            Some(w) => w.poll(desk.db(), names).unwrap_or_default(),
             None => {
                 *slot = ReplyWatcher::start(desk.db()).ok();
                 vec![]

@@ -7,6 +7,7 @@
 
 mod desk;
 mod harness;
+mod lock;
 mod long_thread;
 mod real_servers;
 

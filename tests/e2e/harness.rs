@@ -57,12 +57,64 @@ pub struct Session {
     _tauri_driver: ChildGuard,
 }
 
+/// The unlock passphrase every e2e test's app is given at first start.
+pub const E2E_PASSPHRASE: &str = "e2e unlock passphrase";
+
 pub async fn start_app(data_dir: &Path) -> Session {
     start_app_with(data_dir, &[]).await
 }
 
-/// Starts the app with extra environment (e.g. `GTK_THEME` for the dark theme).
+/// Starts the app with extra environment (e.g. `GTK_THEME` for the dark
+/// theme) and gets past the lock: sets [`E2E_PASSPHRASE`] at first start,
+/// or unlocks with it.
 pub async fn start_app_with(data_dir: &Path, env: &[(&str, &str)]) -> Session {
+    let session = start_app_locked(data_dir, env).await;
+    pass_lock(&session.driver).await;
+    session
+}
+
+/// What the window shows first: the first-start setup, the lock screen, or
+/// (when the desk cannot open) the startup error.
+pub async fn first_screen(d: &WebDriver) -> &'static str {
+    wait_up_to("the first screen", Duration::from_secs(60), || async {
+        for id in ["setup-screen", "lock-screen", "status-bar", "startup-error"] {
+            if d.find(By::Css(format!("[data-testid={id}]"))).await.is_ok() {
+                return Some(id);
+            }
+        }
+        None
+    })
+    .await
+}
+
+/// Types `text` into the field with this test id.
+pub async fn type_into(d: &WebDriver, test_id: &str, text: &str) {
+    let field = d.find(By::Css(format!("[data-testid={test_id}]"))).await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Sets or enters [`E2E_PASSPHRASE`] and waits for the desk.
+pub async fn pass_lock(d: &WebDriver) {
+    match first_screen(d).await {
+        "setup-screen" => {
+            type_into(d, "setup-passphrase", E2E_PASSPHRASE).await;
+            type_into(d, "setup-repeat", E2E_PASSPHRASE).await;
+            d.find(By::Css("[data-testid=setup-submit]")).await.unwrap().click().await.unwrap();
+        }
+        "lock-screen" => {
+            type_into(d, "unlock-passphrase", E2E_PASSPHRASE).await;
+            d.find(By::Css("[data-testid=unlock-submit]")).await.unwrap().click().await.unwrap();
+        }
+        _ => return,
+    }
+    wait_up_to("the desk after the passphrase", Duration::from_secs(60), || async {
+        d.find(By::Css("[data-testid=status-bar]")).await.ok()
+    })
+    .await;
+}
+
+/// Starts the app and leaves it at its first screen (setup or lock).
+pub async fn start_app_locked(data_dir: &Path, env: &[(&str, &str)]) -> Session {
     // A loaded machine can make tauri-driver refuse its first session: retry
     // with a fresh driver, a bounded number of times.
     let mut last_error = String::new();

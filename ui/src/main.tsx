@@ -9,13 +9,12 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { Providers } from './app/Providers';
 import { createQueryClient } from './app/queryClient';
-import { prefetchFirstPatientPage } from './features/patients/queries';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('#root element missing from index.html');
 
+// The first patient page is prefetched on unlock (app/DeskLock.tsx): the desk starts locked.
 const client = createQueryClient();
-void prefetchFirstPatientPage(client);
 
 createRoot(root).render(
   <StrictMode>

@@ -70,6 +70,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "sync.interval_secs", kind: Kind::Integer { min: 1, max: 86_400 }, default: Some("10"), description: "Seconds between inbox polls" },
     Setting { key: "http.timeout_secs", kind: Kind::Integer { min: 1, max: 600 }, default: Some("30"), description: "HTTP timeout for both servers, in seconds" },
     Setting { key: "sandbox.port", kind: Kind::Integer { min: 0, max: 65_535 }, default: Some("0"), description: "Port of the built-in sandbox on 127.0.0.1 (0 = any free port); fix it to drive the sandbox's control API from scripts" },
+    Setting { key: "notifications.show_names", kind: Kind::Bool, default: Some("false"), description: "Name the patient in desktop notifications of new replies (off: \"New reply in CareDesk\"; never while CareDesk is locked). Notifications can show on the OS lock screen and stay in its notification list" },
+    Setting { key: "security.idle_lock_minutes", kind: Kind::Integer { min: 1, max: 240 }, default: Some("10"), description: "Minutes without input before CareDesk locks its window (the unlock passphrase opens it again)" },
     Setting { key: "export.dir", kind: Kind::AbsoluteDir, default: None, description: "Absolute folder the app writes CSV exports to (default: your Downloads folder)" },
     Setting { key: "fhir.ecm_identifier_system", kind: Kind::Uri, default: None, description: "FHIR roster import: the Patient.identifier system whose value is the ECM patient id (exact match, e.g. urn:caredesk:ecm-patient-id); unset, no ECM id is taken from FHIR identifiers" },
 ];

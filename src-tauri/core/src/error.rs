@@ -5,6 +5,7 @@
 use crate::ecm::error::EcmError;
 use crate::gateways::GatewayConfigError;
 use crate::his::error::HisError;
+use crate::unlock::UnlockError;
 use crate::{config::ConfigError, import::ImportError, phone::PhoneError, secrets::SecretError, store::StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,9 +28,11 @@ pub enum CoreError {
     Ecm(#[from] EcmError),
     #[error(transparent)]
     Backup(#[from] crate::backup::BackupError),
+    #[error(transparent)]
+    Unlock(#[from] UnlockError),
     #[error("{} has opted out of SMS (replied STOP or was blocked by the carrier); nothing was sent. The patient can text START to opt back in", crate::redact::phone(.number))]
     OptedOut { number: String },
-    #[error("{number} is not one of {patient}'s numbers on file: choose one of their numbers, or confirm that this other number is meant (the audit log records it)")]
+    #[error("{} is not one of the patient's numbers on file (patient {patient}): choose one of their numbers, or confirm that this other number is meant (the audit log records it)", crate::redact::phone(.number))]
     NumberNotOnFile { number: String, patient: String },
     #[error("{0}")]
     InvalidMessage(String),
@@ -59,6 +62,8 @@ pub enum ErrorCode {
     NumberNotOnFile,
     InvalidMessage,
     Backup,
+    /// The unlock passphrase: too short, wrong, or already set.
+    Passphrase,
 }
 
 impl CoreError {
@@ -78,6 +83,9 @@ impl CoreError {
             CoreError::InvalidMessage(_) => ErrorCode::InvalidMessage,
             CoreError::Io(_) => ErrorCode::Io,
             CoreError::Backup(_) => ErrorCode::Backup,
+            CoreError::Unlock(UnlockError::Secret(SecretError::Unavailable { .. })) => ErrorCode::KeyringUnavailable,
+            CoreError::Unlock(UnlockError::Secret(_)) => ErrorCode::Secret,
+            CoreError::Unlock(_) => ErrorCode::Passphrase,
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod gateways;
 pub mod hardening;
 pub mod his;
 pub mod http;
+pub mod idle_lock;
 pub mod import;
 pub mod inbox_sync;
 pub mod outbox;
@@ -38,6 +39,7 @@ pub mod store;
 pub mod test_sms;
 pub mod threads;
 pub mod transport;
+pub mod unlock;
 pub mod visible_text;
 
 pub use desk::{Desk, DeskOptions};

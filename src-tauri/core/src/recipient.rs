@@ -47,7 +47,7 @@ pub fn choose(patient: &PatientView, to: Option<&str>, other_number: bool, regio
     if other_number {
         return Ok(Recipient { number, other: true });
     }
-    Err(CoreError::NumberNotOnFile { number: number.to_string(), patient: patient.name.clone() })
+    Err(CoreError::NumberNotOnFile { number: number.to_string(), patient: patient.id.to_string() })
 }
 
 /// What the audit entry of a send or call adds for another number.

@@ -181,7 +181,8 @@ impl Credentials {
         format!("{name}@{}", self.instance)
     }
 
-    fn get_raw(&self, name: &str) -> Result<Option<Secret>, SecretError> {
+    /// An internal entry (not a [`SecretName`]), like the database key.
+    pub(crate) fn get_raw(&self, name: &str) -> Result<Option<Secret>, SecretError> {
         let entry = self.entry(name)?;
         match entry.get_password() {
             Ok(v) => Ok(Some(Secret::new(v))),
@@ -190,7 +191,7 @@ impl Credentials {
         }
     }
 
-    fn set_raw(&self, name: &str, value: &str) -> Result<(), SecretError> {
+    pub(crate) fn set_raw(&self, name: &str, value: &str) -> Result<(), SecretError> {
         self.entry(name)?.set_password(value).map_err(|e| self.map_err(name, e))
     }
 

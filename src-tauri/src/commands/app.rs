@@ -18,8 +18,9 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UiError> {
         Ok(g) if g.mode == caredesk_core::gateways::Mode::Sandbox => "sandbox",
         _ => "real",
     };
+    // The startup probe answers while locked: it carries no PHI.
     state
-        .with_desk(|desk| {
+        .with_desk_while_locked(|desk| {
             Ok(AppInfo {
                 version: env!("CARGO_PKG_VERSION"),
                 data_dir: desk.data_dir().display().to_string(),

@@ -15,6 +15,7 @@ pub async fn send_sms(
     via: Option<String>,
     other_number: Option<bool>,
 ) -> Result<SmsOutcome, UiError> {
+    state.lock().require_unlocked()?;
     let gateways = state.gateways().await?;
     let desk = state.desk()?;
     let req = SmsRequest {
@@ -36,6 +37,7 @@ pub async fn place_call(
     to: Option<String>,
     other_number: Option<bool>,
 ) -> Result<CallOutcome, UiError> {
+    state.lock().require_unlocked()?;
     let gateways = state.gateways().await?;
     let desk = state.desk()?;
     let other_number = other_number.unwrap_or(false);

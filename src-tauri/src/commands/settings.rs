@@ -12,12 +12,22 @@ pub async fn get_settings(state: State<'_, AppState>) -> Result<Vec<SettingView>
 #[tauri::command]
 pub async fn set_setting(state: State<'_, AppState>, key: String, value: Option<String>) -> Result<(), UiError> {
     let reconnect = changes_gateways(&key);
-    state
-        .with_desk(move |desk| match value {
-            Some(v) => desk.set_setting(&key, &v).map(|_| ()),
-            None => desk.unset_setting(&key).map(|_| ()),
+    let idle = key == "security.idle_lock_minutes";
+    let minutes = state
+        .with_desk(move |desk| {
+            match value {
+                Some(v) => desk.set_setting(&key, &v).map(|_| ())?,
+                None => desk.unset_setting(&key).map(|_| ())?,
+            }
+            if idle {
+                return desk.setting(&key);
+            }
+            Ok(None)
         })
         .await?;
+    if idle {
+        state.lock().set_minutes(minutes.as_deref());
+    }
     // Server settings changed: reconnect on next use. Others (poll interval,
     // rate, test mode…) are read live, and the sandbox keeps its state.
     if reconnect {

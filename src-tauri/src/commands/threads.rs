@@ -52,6 +52,7 @@ pub async fn mark_thread_read<R: Runtime>(
     state: State<'_, AppState>,
     patient_id: i64,
 ) -> Result<(), UiError> {
+    state.lock().require_unlocked()?;
     mark_read(&app, &state, ThreadRef::Patient(patient_id)).await
 }
 
@@ -71,6 +72,7 @@ pub async fn mark_unmatched_read<R: Runtime>(
     state: State<'_, AppState>,
     number: String,
 ) -> Result<(), UiError> {
+    state.lock().require_unlocked()?;
     mark_read(&app, &state, ThreadRef::Unmatched(number)).await
 }
 

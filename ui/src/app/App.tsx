@@ -9,6 +9,7 @@ import { PatientSidebar } from '../features/patients/PatientSidebar';
 import { SettingsDialog } from '../features/settings/SettingsDialog';
 import { UnmatchedPane } from '../features/unmatched/UnmatchedPane';
 import type { AppInfo } from '../platform';
+import { DeskLock } from './DeskLock';
 import { SandboxBanner } from './SandboxBanner';
 import { StartupError, StartupPending } from './StartupScreen';
 import { StatusBar } from './StatusBar';
@@ -21,7 +22,7 @@ type OpenDialog = 'import' | 'settings' | 'activity' | null;
 
 /**
  * app_info is the startup probe: until it has answered once, none of the shell renders
- * (and so no other command is called). If it fails, the backend could not open its
+ * (and so no other command is called). Then DeskLock shows the shell only while unlocked. If it fails, the backend could not open its
  * store and the whole window explains why. A later failed refetch keeps the shell.
  */
 export function App() {
@@ -31,7 +32,13 @@ export function App() {
   const [lastError, setLastError] = useState<Error | null>(null);
   if (info.error && info.error !== lastError) setLastError(info.error);
 
-  if (info.data) return <Shell info={info.data} />;
+  if (info.data) {
+    return (
+      <DeskLock>
+        <Shell info={info.data} />
+      </DeskLock>
+    );
+  }
   const error = info.error ?? lastError;
   if (error) {
     return <StartupError error={error} retrying={info.isFetching} onRetry={() => void info.refetch()} />;

@@ -10,6 +10,7 @@ import type {
   ExportResult,
   ImportProgress,
   ImportSummary,
+  LockView,
   Route,
   SenderNumber,
   Service,
@@ -156,4 +157,34 @@ export function activityLog(filter: ActivityFilter): Promise<ActivityLog> {
 /** Writes the filtered activity log as CSV into the export folder (setting export.dir). */
 export function exportActivities(filter: ActivityFilter): Promise<ExportResult> {
   return call<ExportResult>('export_activities', { filter });
+}
+
+// ---- The lock screen (automatic logoff) ----
+
+/** setup (first start: no passphrase yet), locked or unlocked; how long a retry must wait. */
+export function lockStatus(): Promise<LockView> {
+  return call<LockView>('lock_status');
+}
+
+/** First start: sets the unlock passphrase (at least 8 characters) and unlocks. */
+export function setUnlockPassphrase(passphrase: string): Promise<LockView> {
+  return call<LockView>('set_unlock_passphrase', { passphrase });
+}
+
+/** Rejects with wrong_passphrase (the next try waits) or unlock_wait (still waiting). */
+export function unlock(passphrase: string): Promise<LockView> {
+  return call<LockView>('unlock', { passphrase });
+}
+
+export function lockNow(): Promise<void> {
+  return call<void>('lock_now');
+}
+
+/** Input in the window; resolves true when the backend has locked the desk. */
+export function reportActivity(): Promise<boolean> {
+  return call<boolean>('report_activity');
+}
+
+export function changeUnlockPassphrase(current: string, next: string): Promise<void> {
+  return call<void>('change_unlock_passphrase', { current, new: next });
 }

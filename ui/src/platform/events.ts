@@ -6,6 +6,9 @@ export const SYNC_EVENT = 'sync://event';
 /** A desktop notification was clicked. */
 export const OPEN_THREAD_EVENT = 'notification://open';
 
+/** The backend locked (or unlocked) the desk by itself. */
+export const LOCK_EVENT = 'lock://changed';
+
 /** The engine's event payload; the UI only needs to know a cycle ended and whether it changed anything. */
 export type SyncEvent =
   | { kind: 'cycle_started' }
@@ -33,4 +36,8 @@ export function onSyncEvent(handler: (event: SyncEvent) => void): Promise<Unlist
 
 export function onOpenThread(handler: (request: OpenThreadRequest) => void): Promise<UnlistenFn> {
   return subscribe<OpenThreadRequest>(OPEN_THREAD_EVENT, handler);
+}
+
+export function onLockChanged(handler: (event: { locked: boolean }) => void): Promise<UnlistenFn> {
+  return subscribe<{ locked: boolean }>(LOCK_EVENT, handler);
 }

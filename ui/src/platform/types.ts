@@ -305,3 +305,12 @@ export interface ExportResult {
 
 /** A desktop notification was clicked: open this thread. */
 export type OpenThreadRequest = { patient_id: number; number: null } | { patient_id: null; number: string };
+
+/** The window's lock, as the backend keeps it (lock_status). */
+export interface LockView {
+  state: 'setup' | 'locked' | 'unlocked';
+  /** How long until a passphrase may be tried again (0: now). */
+  retry_after_ms: number;
+  /** No input for this long locks the desk. */
+  idle_lock_secs: number;
+}

@@ -11,6 +11,9 @@ import * as fx from './fixtures';
 export function defaultHandlers(): Record<string, CommandHandler> {
   return {
     app_info: () => fx.appInfo,
+    lock_status: () => ({ state: 'unlocked', retry_after_ms: 0, idle_lock_secs: 600 }),
+    report_activity: () => false,
+    lock_now: () => null,
     list_patients: (args) => fx.searchPatients(fx.patients, args.query),
     list_threads: (args) => fx.threadListing(fx.patientThreads, args.query, undefined, args.limit),
     thread_page: () => ({ items: [], older: null }),

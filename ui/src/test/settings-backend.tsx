@@ -31,6 +31,8 @@ export function allSettings(
     setting('user.name', null, null, 'Your name, the actor in activities and the audit log'),
     setting('user.ecm_user_id', null, null, 'Your ECM user id (performed_by_id / assigned_to_id)'),
     setting('phone.default_region', null, 'US', 'Region for phone numbers written without a country code'),
+    setting('notifications.show_names', null, 'false', 'Name the patient in desktop notifications of new replies'),
+    setting('security.idle_lock_minutes', null, '10', 'Minutes without input before CareDesk locks its window'),
     setting('servers.mode', null, 'auto', 'auto: the built-in sandbox until a server URL is set'),
     setting('his.base_url', 'https://his.example.org/', null, 'Hospital SMS server base address'),
     setting('his.auth', null, 'bearer', 'Hospital SMS server authorization'),

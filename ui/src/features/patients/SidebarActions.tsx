@@ -1,4 +1,5 @@
 import { GearIcon, ImportIcon } from '../../shared/icons';
+import { useLockNow } from '../lock/lockContext';
 
 interface Props {
   onOpenImport: () => void;
@@ -8,6 +9,7 @@ interface Props {
 
 /** Import, the activity log and settings, under the search box. */
 export function SidebarActions({ onOpenImport, onOpenActivity, onOpenSettings }: Props) {
+  const lockNow = useLockNow();
   return (
     <div className="sidebar__actions">
       <button type="button" className="button" onClick={onOpenImport}>
@@ -17,6 +19,9 @@ export function SidebarActions({ onOpenImport, onOpenActivity, onOpenSettings }:
       <span className="sidebar__actions-end">
         <button type="button" className="button" onClick={onOpenActivity}>
           Activity log
+        </button>
+        <button type="button" className="button" title="Lock CareDesk (Ctrl+L)" onClick={lockNow} data-testid="lock-now">
+          Lock
         </button>
         <button type="button" className="button button--icon" aria-label="Settings" onClick={onOpenSettings}>
           <GearIcon />

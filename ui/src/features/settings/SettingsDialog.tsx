@@ -6,6 +6,7 @@ import { HisSection } from './HisSection';
 import { MessagingSection } from './MessagingSection';
 import { OtherSettingsSection } from './OtherSettingsSection';
 import { useSettings } from './queries';
+import { SecuritySection } from './SecuritySection';
 import { ServersSection } from './ServersSection';
 import { TestMessageSection } from './TestMessageSection';
 import { YouSection } from './YouSection';
@@ -35,6 +36,7 @@ export function SettingsDialog({ dataDir, onClose }: Props) {
           <MessagingSection />
           <TestMessageSection />
           <YouSection />
+          <SecuritySection />
           <ExportsSection />
           <OtherSettingsSection />
         </>

@@ -25,6 +25,7 @@ describe('settings sections', () => {
       'Messaging',
       'Send a test message',
       'You',
+      'Lock and notifications',
       'Exports',
     ]);
     expect(within(section('Servers')).getByLabelText('Sandbox port')).toHaveAttribute('placeholder', 'Default: 0');

@@ -22,4 +22,6 @@ export const PLACED_SETTING_KEYS: readonly string[] = [
   'user.ecm_user_id',
   'phone.default_region',
   'export.dir',
+  'notifications.show_names',
+  'security.idle_lock_minutes',
 ];
