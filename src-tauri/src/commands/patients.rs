@@ -12,6 +12,7 @@ pub async fn import_patients(
 ) -> Result<ImportSummary, UiError> {
     // In chunks, the desk let go between them: the engine and the UI's
     // reads go on during a large import.
+    state.lock().require_unlocked()?;
     let desk = state.desk()?;
     tauri::async_runtime::spawn_blocking(move || {
         caredesk_core::import::shared::import_patients(&desk, &file_name, &content, &mut |p| {
