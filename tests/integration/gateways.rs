@@ -14,25 +14,7 @@ use caredesk_core::{
     sandbox::{self, magic, Faults, SandboxOptions},
     secrets::Secret,
 };
-use caredesk_tests::{require_keyring, write_file, ChildGuard, Cli, Run, Sim};
-
-const ROSTER: &str = "ecm_patient_id,name,phone\n1001,Ana Lopez,+18055550100\n1002,Ben Carter,+18055550102\n";
-
-/// A CLI on a fresh data directory configured for the sandbox as real servers.
-fn configured(sim: &Sim, dir: &tempfile::TempDir) -> Cli {
-    require_keyring();
-    let cli = Cli::new(&dir.path().join("data"));
-    let h = sim.h();
-    cli.ok(&["config", "set", "his.base_url", h.his_base_url().as_str()]);
-    cli.ok(&["config", "set", "his.from", magic::HOSPITAL_NUMBER]);
-    cli.ok(&["config", "set", "ecm.base_url", h.ecm_base_url().as_str()]);
-    cli.ok(&["config", "set", "http.timeout_secs", "5"]);
-    cli.run_stdin(&["credentials", "set", "his-token"], sandbox::SANDBOX_HIS_TOKEN).expect_ok();
-    cli.run_stdin(&["credentials", "set", "ecm-token"], sandbox::SANDBOX_ECM_TOKEN).expect_ok();
-    let roster = write_file(dir.path(), "roster.csv", ROSTER);
-    cli.ok(&["patients", "import", roster.to_str().unwrap()]);
-    cli
-}
+use caredesk_tests::{configured_cli, write_file, ChildGuard, Run, Sim};
 
 fn err_text(run: Run) -> String {
     let r = run.expect_err();
@@ -44,7 +26,7 @@ fn err_text(run: Run) -> String {
 fn numbers_send_and_call_through_both_routes_with_bearer_auth() {
     let sim = Sim::start(SandboxOptions { replies: false, ..SandboxOptions::for_tests() });
     let dir = tempfile::tempdir().unwrap();
-    let cli = configured(&sim, &dir);
+    let cli = configured_cli(&sim, dir.path());
 
     let numbers = cli.json(&["numbers", "--json"]);
     let names: Vec<&str> = numbers.as_array().unwrap().iter().map(|n| n["Number"].as_str().unwrap()).collect();
@@ -82,7 +64,7 @@ fn numbers_send_and_call_through_both_routes_with_bearer_auth() {
 fn hospital_server_errors_are_readable() {
     let sim = Sim::start(SandboxOptions { replies: false, ..SandboxOptions::for_tests() });
     let dir = tempfile::tempdir().unwrap();
-    let cli = configured(&sim, &dir);
+    let cli = configured_cli(&sim, dir.path());
 
     cli.ok(&["config", "set", "his.from", "NOT_OURS"]);
     let e = err_text(cli.run(&["send", "--patient", "ecm:1001", "--text", "hi", "--via", "his"]));
@@ -99,7 +81,7 @@ fn hospital_server_errors_are_readable() {
 fn ecm_twilio_errors_say_what_to_do_and_21610_opts_the_number_out() {
     let sim = Sim::start(SandboxOptions { replies: false, ..SandboxOptions::for_tests() });
     let dir = tempfile::tempdir().unwrap();
-    let cli = configured(&sim, &dir);
+    let cli = configured_cli(&sim, dir.path());
     for (number, code) in [
         (magic::INVALID_NUMBER, "21211"),
         (magic::UNREACHABLE, "21214"),
@@ -155,7 +137,7 @@ fn ecm_twilio_errors_say_what_to_do_and_21610_opts_the_number_out() {
 fn azure_ad_client_credentials_and_a_wrong_secret() {
     let sim = Sim::start(SandboxOptions { replies: false, ..SandboxOptions::for_tests() });
     let dir = tempfile::tempdir().unwrap();
-    let cli = configured(&sim, &dir);
+    let cli = configured_cli(&sim, dir.path());
     cli.ok(&["config", "set", "his.auth", "azure"]);
     cli.ok(&["config", "set", "his.azure.authority", &sim.h().azure_authority()]);
     cli.ok(&["config", "set", "his.azure.tenant", sandbox::SANDBOX_AZURE_TENANT]);
@@ -204,7 +186,7 @@ fn azure_token_is_fetched_once_and_reused() {
 fn malformed_responses_5xx_and_timeouts_are_clear_errors_not_hangs() {
     let sim = Sim::start(SandboxOptions { replies: false, ..SandboxOptions::for_tests() });
     let dir = tempfile::tempdir().unwrap();
-    let cli = configured(&sim, &dir);
+    let cli = configured_cli(&sim, dir.path());
     cli.ok(&["config", "set", "http.timeout_secs", "1"]);
 
     sim.h().set_faults(Faults { malformed_rate: 1.0, ..Faults::default() });

@@ -13,27 +13,16 @@ use caredesk_core::{
     desk::DeskOptions,
     engine::{self, GatewaySource},
     gateways::GatewayPlan,
-    sandbox::{self, magic, Faults, SandboxOptions},
+    sandbox::{Faults, SandboxOptions},
     Desk,
 };
-use caredesk_tests::{require_keyring, write_file, ChildGuard, Cli, Sim};
-
-const ROSTER: &str = "ecm_patient_id,name,phone\n1001,Ana Lopez,+18055550100\n1002,Ben Carter,+18055550102\n";
+use caredesk_tests::{ChildGuard, Cli, Sim};
 
 fn configured(sim: &Sim, dir: &tempfile::TempDir) -> Cli {
-    require_keyring();
-    let cli = Cli::new(&dir.path().join("data"));
-    let h = sim.h();
+    let cli = caredesk_tests::configured_cli(sim, dir.path());
     cli.ok(&["config", "set", "servers.mode", "real"]);
-    cli.ok(&["config", "set", "his.base_url", h.his_base_url().as_str()]);
-    cli.ok(&["config", "set", "his.from", magic::HOSPITAL_NUMBER]);
-    cli.ok(&["config", "set", "ecm.base_url", h.ecm_base_url().as_str()]);
     cli.ok(&["config", "set", "sync.interval_secs", "1"]);
     cli.ok(&["config", "set", "sms.rate_per_sec", "0"]);
-    cli.run_stdin(&["credentials", "set", "his-token"], sandbox::SANDBOX_HIS_TOKEN).expect_ok();
-    cli.run_stdin(&["credentials", "set", "ecm-token"], sandbox::SANDBOX_ECM_TOKEN).expect_ok();
-    let roster = write_file(dir.path(), "roster.csv", ROSTER);
-    cli.ok(&["patients", "import", roster.to_str().unwrap()]);
     cli
 }
 

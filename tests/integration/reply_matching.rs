@@ -2,26 +2,9 @@
 //! whose `ReplyToMessageId` names a message sent to another number is filed
 //! by the number it came from, never in the answered patient's thread.
 
-use caredesk_core::sandbox::{self, magic, Inbound, SandboxOptions};
-use caredesk_tests::{require_keyring, write_file, Cli, Sim};
+use caredesk_core::sandbox::{Inbound, SandboxOptions};
+use caredesk_tests::{configured_cli, Cli, Sim};
 use serde_json::Value;
-
-const ROSTER: &str = "ecm_patient_id,name,phone\n1001,Ana Lopez,+18055550100\n1002,Ben Carter,+18055550102\n";
-
-/// A CLI on a fresh data directory configured for the sandbox as real servers.
-fn configured(sim: &Sim, dir: &tempfile::TempDir) -> Cli {
-    require_keyring();
-    let cli = Cli::new(&dir.path().join("data"));
-    let h = sim.h();
-    cli.ok(&["config", "set", "his.base_url", h.his_base_url().as_str()]);
-    cli.ok(&["config", "set", "his.from", magic::HOSPITAL_NUMBER]);
-    cli.ok(&["config", "set", "ecm.base_url", h.ecm_base_url().as_str()]);
-    cli.run_stdin(&["credentials", "set", "his-token"], sandbox::SANDBOX_HIS_TOKEN).expect_ok();
-    cli.run_stdin(&["credentials", "set", "ecm-token"], sandbox::SANDBOX_ECM_TOKEN).expect_ok();
-    let roster = write_file(dir.path(), "roster.csv", ROSTER);
-    cli.ok(&["patients", "import", roster.to_str().unwrap()]);
-    cli
-}
 
 /// The texts of a patient's thread that came in.
 fn inbound_texts(cli: &Cli, patient: &str) -> Vec<String> {
@@ -39,7 +22,7 @@ fn inbound_texts(cli: &Cli, patient: &str) -> Vec<String> {
 fn a_reply_from_another_phone_is_not_filed_in_the_answered_patients_thread() {
     let sim = Sim::start(SandboxOptions { replies: false, ..SandboxOptions::for_tests() });
     let dir = tempfile::tempdir().unwrap();
-    let cli = configured(&sim, &dir);
+    let cli = configured_cli(&sim, dir.path());
 
     let sent = cli.json(&["send", "--patient", "ecm:1001", "--text", "Your visit is at 9", "--via", "his", "--json"]);
     assert_eq!(sent["state"], "sent", "{sent}");

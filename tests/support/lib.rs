@@ -159,6 +159,27 @@ impl Cli {
     }
 }
 
+/// Ana Lopez (ECM 1001) and Ben Carter (ECM 1002).
+pub const TWO_PATIENTS: &str = "ecm_patient_id,name,phone\n1001,Ana Lopez,+18055550100\n1002,Ben Carter,+18055550102\n";
+
+/// A CLI on a fresh data directory (`dir/data`) with the sandbox `sim` as
+/// its real servers (bearer tokens, 5 s timeout) and [`TWO_PATIENTS`].
+pub fn configured_cli(sim: &Sim, dir: &Path) -> Cli {
+    use caredesk_core::sandbox::{self, magic};
+    require_keyring();
+    let cli = Cli::new(&dir.join("data"));
+    let h = sim.h();
+    cli.ok(&["config", "set", "his.base_url", h.his_base_url().as_str()]);
+    cli.ok(&["config", "set", "his.from", magic::HOSPITAL_NUMBER]);
+    cli.ok(&["config", "set", "ecm.base_url", h.ecm_base_url().as_str()]);
+    cli.ok(&["config", "set", "http.timeout_secs", "5"]);
+    cli.run_stdin(&["credentials", "set", "his-token"], sandbox::SANDBOX_HIS_TOKEN).expect_ok();
+    cli.run_stdin(&["credentials", "set", "ecm-token"], sandbox::SANDBOX_ECM_TOKEN).expect_ok();
+    let roster = write_file(dir, "roster.csv", TWO_PATIENTS);
+    cli.ok(&["patients", "import", roster.to_str().unwrap()]);
+    cli
+}
+
 /// Writes `content` to `dir/name` and returns the path.
 pub fn write_file(dir: &Path, name: &str, content: &str) -> PathBuf {
     let p = dir.join(name);
