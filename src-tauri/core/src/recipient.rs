@@ -91,7 +91,9 @@ mod tests {
         let e = ok(Some("805-555-0199"), false).unwrap_err();
         assert!(matches!(e, CoreError::NumberNotOnFile { .. }), "{e}");
         assert_eq!(e.code(), crate::ErrorCode::NumberNotOnFile);
-        assert!(e.to_string().contains("+18055550199") && e.to_string().contains("Ana Lopez"), "{e}");
+        // The message reaches logs and scripts: the number redacted, no name.
+        let text = e.to_string();
+        assert!(text.contains("+1********99") && !text.contains("5550199") && !text.contains("Ana"), "{e}");
         assert!(matches!(ok(None, true).unwrap_err(), CoreError::InvalidMessage(_)));
         // A number she no longer uses is not hers to text without confirmation.
         assert!(matches!(ok(Some("+18055550109"), false).unwrap_err(), CoreError::NumberNotOnFile { .. }));
