@@ -156,11 +156,6 @@ impl Desk {
         }
     }
 
-    /// Whether this process is the sender now.
-    pub fn is_sender(&self) -> bool {
-        self.sender.is_some()
-    }
-
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }

@@ -293,7 +293,8 @@ impl Credentials {
         }
     }
 
-    /// A new random 256-bit key, as 64 hex digits (not stored).
+    /// A new random 256-bit key (a database or audit key), as 64 hex
+    /// digits (not stored).
     pub fn random_database_key() -> Secret {
         let mut bytes = Zeroizing::new([0u8; 32]);
         rand::Rng::fill(&mut rand::rng(), &mut bytes[..]);
@@ -303,16 +304,8 @@ impl Credentials {
     /// Generates a random 256-bit database key and stores it.
     pub fn create_database_key(&self) -> Result<Secret, SecretError> {
         let key = Self::random_database_key();
-        self.set_raw(DATABASE_KEY, key.expose())?;
-        // Read it back: a store that accepts a write but cannot return it
-        // would otherwise lose the only copy of the key.
-        match self.get_raw(DATABASE_KEY)? {
-            Some(k) if k.expose() == key.expose() => Ok(key),
-            _ => Err(SecretError::Keyring {
-                entry: DATABASE_KEY.into(),
-                detail: "the keyring did not return the key just stored".into(),
-            }),
-        }
+        self.set_stored(DATABASE_KEY, &key)?;
+        Ok(key)
     }
 }
 
@@ -330,17 +323,9 @@ impl Credentials {
     /// Generates a random 256-bit audit key and stores it; returns the key
     /// the keyring gives back.
     pub fn create_audit_key(&self) -> Result<Secret, SecretError> {
-        let mut bytes = Zeroizing::new([0u8; 32]);
-        rand::Rng::fill(&mut rand::rng(), &mut bytes[..]);
-        let key = Secret::new(hex::encode(&bytes[..]));
-        self.set_raw(AUDIT_KEY, key.expose())?;
-        match self.get_raw(AUDIT_KEY)? {
-            Some(k) if k.expose() == key.expose() => Ok(key),
-            _ => Err(SecretError::Keyring {
-                entry: AUDIT_KEY.into(),
-                detail: "the keyring did not return the key just stored".into(),
-            }),
-        }
+        let key = Self::random_database_key();
+        self.set_stored(AUDIT_KEY, &key)?;
+        Ok(key)
     }
 }
 
