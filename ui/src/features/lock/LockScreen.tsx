@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { toAppError, unlock, type LockView } from '../../platform';
 import { useRetryCountdown } from './useRetryCountdown';
+import { PasswordField } from '../../shared/PasswordField';
 import './lock.css';
 
 interface Props {
@@ -49,18 +50,15 @@ export function LockScreen({ retryAfterMs, onUnlocked }: Props) {
           CareDesk is locked
         </h1>
         <p className="lock__hint">Enter the unlock passphrase to go back to the desk.</p>
-        <label className="field__label" htmlFor={inputId}>
-          Unlock passphrase
-        </label>
-        <input
+        <PasswordField
           id={inputId}
+          label="Unlock passphrase"
           className="input lock__input"
-          type="password"
           autoComplete="current-password"
           autoFocus
           value={passphrase}
-          onChange={(e) => setPassphrase(e.target.value)}
-          data-testid="unlock-passphrase"
+          onChange={setPassphrase}
+          testId="unlock-passphrase"
         />
         {error ? (
           <p className="error-message" role="alert" data-testid="unlock-error">

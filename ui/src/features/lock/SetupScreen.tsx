@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { errorMessage, setUnlockPassphrase, type LockView } from '../../platform';
+import { PasswordField } from '../../shared/PasswordField';
 import './lock.css';
 
 /** Matches the backend's `unlock::MIN_LENGTH`. */
@@ -48,30 +49,24 @@ export function SetupScreen({ onDone }: Props) {
           passphrase unlocks it. It is stored only as a hash in the OS keyring; at least {MIN_PASSPHRASE_LENGTH}{' '}
           characters.
         </p>
-        <label className="field__label" htmlFor={`${id}-new`}>
-          Unlock passphrase
-        </label>
-        <input
+        <PasswordField
           id={`${id}-new`}
+          label="Unlock passphrase"
           className="input lock__input"
-          type="password"
           autoComplete="new-password"
           autoFocus
           value={passphrase}
-          onChange={(e) => setPassphrase(e.target.value)}
-          data-testid="setup-passphrase"
+          onChange={setPassphrase}
+          testId="setup-passphrase"
         />
-        <label className="field__label" htmlFor={`${id}-repeat`}>
-          The same again
-        </label>
-        <input
+        <PasswordField
           id={`${id}-repeat`}
+          label="The same again"
           className="input lock__input"
-          type="password"
           autoComplete="new-password"
           value={repeat}
-          onChange={(e) => setRepeat(e.target.value)}
-          data-testid="setup-repeat"
+          onChange={setRepeat}
+          testId="setup-repeat"
         />
         {error ? (
           <p className="error-message" role="alert">

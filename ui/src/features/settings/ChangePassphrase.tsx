@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { changeUnlockPassphrase, errorMessage } from '../../platform';
+import { PasswordField } from '../../shared/PasswordField';
 import { MIN_PASSPHRASE_LENGTH } from '../lock/SetupScreen';
 
 /** A new unlock passphrase, with the current one. */
@@ -31,27 +32,19 @@ export function ChangePassphrase() {
 
   return (
     <form className="setting" onSubmit={(e) => void submit(e)} aria-label="Change the unlock passphrase">
-      <label className="field__label" htmlFor={`${id}-current`}>
-        Current unlock passphrase
-      </label>
-      <input
+      <PasswordField
         id={`${id}-current`}
-        className="input"
-        type="password"
+        label="Current unlock passphrase"
         autoComplete="current-password"
         value={current}
-        onChange={(e) => setCurrent(e.target.value)}
+        onChange={setCurrent}
       />
-      <label className="field__label" htmlFor={`${id}-new`}>
-        New unlock passphrase
-      </label>
-      <input
+      <PasswordField
         id={`${id}-new`}
-        className="input"
-        type="password"
+        label="New unlock passphrase"
         autoComplete="new-password"
         value={next}
-        onChange={(e) => setNext(e.target.value)}
+        onChange={setNext}
       />
       <div>
         <button type="submit" className="button" disabled={busy || current === '' || next === ''}>
