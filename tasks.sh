@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CareDesk's task runner. Two commands for a new user on Debian 12 / Ubuntu:
-#   ./tasks.sh app    install what is missing, build, and start the app (sandbox by default)
+#   ./tasks.sh app    install what is missing, build, and start the app (sandbox by default;
+#                     the first build takes about 10 minutes on a 2-core machine)
 #   ./tasks.sh test   install what is missing and run every test suite
 # Other tasks: ./tasks.sh setup | build | ui | lint | cli ARGS...
 set -euo pipefail
@@ -12,7 +13,7 @@ APP_FEATURES="caredesk-desktop/custom-protocol"
 
 APT_PACKAGES="libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev \
 libayatana-appindicator3-dev librsvg2-dev pkg-config xvfb xauth webkit2gtk-driver dbus dbus-x11 \
-gnome-keyring libsecret-1-dev sqlite3 imagemagick x11-utils"
+gnome-keyring libsecret-1-dev sqlite3 imagemagick x11-utils fonts-noto-color-emoji"
 
 step() { printf '\n==> %s  [%s]\n' "$*" "$(date +%H:%M:%S)" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -94,6 +95,16 @@ cmd_test() {
   step "all suites passed in $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s"
 }
 
+# The CLI: the release binary `./tasks.sh app` built when it is there and
+# no older than the sources (no 3-minute debug build), otherwise a debug build.
+cmd_cli() {
+  local release="${CARGO_TARGET_DIR:-$ROOT/target}/release/caredesk"
+  if [ -x "$release" ] && [ -z "$(find src-tauri/core/src src-tauri/cli/src Cargo.lock -newer "$release" -print -quit)" ]; then
+    exec "$release" "$@"
+  fi
+  exec cargo run --quiet -p caredesk-cli -- "$@"
+}
+
 case "${1:-}" in
   app) shift; cmd_app "$@" ;;
   test) cmd_test ;;
@@ -101,6 +112,6 @@ case "${1:-}" in
   build) setup_ui; build_ui; cargo build --workspace --features "$APP_FEATURES" ;;
   ui) setup_ui; build_ui; (cd ui && npm test) ;;
   lint) cmd_lint ;;
-  cli) shift; cargo run --quiet -p caredesk-cli -- "$@" ;;
+  cli) shift; cmd_cli "$@" ;;
   *) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -26,6 +26,8 @@ export default defineConfig({
   server: {
     port: 5173,
     strictPort: true,
+    // The import dialog shows the repository's examples/roster.csv (one sample file, not a copy).
+    fs: { allow: ['.', '../examples'] },
   },
   build: {
     outDir: 'dist',

@@ -254,10 +254,23 @@ fn policy_of(desk: &Mutex<Desk>) -> outbox::Policy {
     desk.lock().map(|d| outbox::Policy::from_desk(&d)).unwrap_or_default()
 }
 
+/// Shortens the sync interval to this many milliseconds (only ever
+/// shortens it): for the memory benchmark, which runs hours of idle sync
+/// cycles in minutes (`tests/bench/app-after-use.sh`).
+pub const SYNC_INTERVAL_MS_ENV: &str = "CAREDESK_SYNC_INTERVAL_MS";
+
 fn interval(desk: &Mutex<Desk>) -> Duration {
     let secs =
         desk.lock().ok().and_then(|d| d.setting("sync.interval_secs").ok().flatten()).and_then(|v| v.parse().ok());
-    Duration::from_secs(secs.unwrap_or(10).max(1))
+    let setting = Duration::from_secs(secs.unwrap_or(10).max(1));
+    shortened(setting, std::env::var(SYNC_INTERVAL_MS_ENV).ok().as_deref())
+}
+
+fn shortened(setting: Duration, env_ms: Option<&str>) -> Duration {
+    match env_ms.and_then(|v| v.trim().parse::<u64>().ok()).filter(|ms| *ms >= 10) {
+        Some(ms) => setting.min(Duration::from_millis(ms)),
+        None => setting,
+    }
 }
 
 fn rate(desk: &Mutex<Desk>) -> f64 {
@@ -270,4 +283,19 @@ fn rate(desk: &Mutex<Desk>) -> f64 {
 
 fn test_mode(desk: &Mutex<Desk>) -> bool {
     desk.lock().ok().and_then(|d| d.setting("sms.test_mode").ok().flatten()).is_some_and(|v| v == "true")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_benchmark_override_only_shortens_the_interval() {
+        let ten = Duration::from_secs(10);
+        assert_eq!(shortened(ten, None), ten);
+        assert_eq!(shortened(ten, Some("100")), Duration::from_millis(100));
+        assert_eq!(shortened(Duration::from_secs(1), Some("60000")), Duration::from_secs(1));
+        assert_eq!(shortened(ten, Some("0")), ten, "below 10 ms is ignored");
+        assert_eq!(shortened(ten, Some("soon")), ten);
+    }
 }

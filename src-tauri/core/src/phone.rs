@@ -163,11 +163,16 @@ pub fn national_digits(number: &E164) -> String {
         .unwrap_or_else(|_| number.digits().to_string())
 }
 
-/// A number formatted for people (`+1 805-123-4567`).
+/// A number formatted for people, the one format CareDesk shows everywhere
+/// (the UI's `formatPhone` follows the same rule with libphonenumber-js):
+/// North American numbers as `+1 (805) 123-4567`, others in the
+/// international format of their country (`+44 7700 900123`).
 pub fn display(number: &E164) -> String {
-    phonenumber::parse(None, number.as_str())
-        .map(|n| n.format().mode(Mode::International).to_string())
-        .unwrap_or_else(|_| number.to_string())
+    match phonenumber::parse(None, number.as_str()) {
+        Ok(n) if n.code().value() == 1 => format!("+1 {}", n.format().mode(Mode::National)),
+        Ok(n) => n.format().mode(Mode::International).to_string(),
+        Err(_) => number.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -176,6 +181,15 @@ mod tests {
 
     fn us(s: &str) -> Result<String, PhoneError> {
         normalize(s, Region::default()).map(|n| n.to_string())
+    }
+
+    #[test]
+    fn display_is_the_one_format_of_the_ui() {
+        let d = |s: &str| display(&E164::from_trusted(s.to_string()));
+        assert_eq!(d("+18055550103"), "+1 (805) 555-0103");
+        assert_eq!(d("+15005550001"), "+1 (500) 555-0001");
+        assert_eq!(d("+447700900123"), "+44 7700 900123");
+        assert_eq!(d("+37061234567"), "+370 612 34567");
     }
 
     #[test]

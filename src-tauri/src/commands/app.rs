@@ -9,6 +9,9 @@ pub struct AppInfo {
     pub mode: &'static str,
     pub user_name: String,
     pub patient_count: i64,
+    /// What the built-in sandbox does (who replies what), for the banner;
+    /// empty with the real servers.
+    pub sandbox_behaviours: Vec<caredesk_core::sandbox::demo::Behaviour>,
 }
 
 #[tauri::command]
@@ -18,15 +21,18 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UiError> {
         Ok(g) if g.mode == caredesk_core::gateways::Mode::Sandbox => "sandbox",
         _ => "real",
     };
-    // The startup probe answers while locked: it carries no PHI.
+    let behaviours = if mode == "sandbox" { caredesk_core::sandbox::demo::behaviours() } else { Vec::new() };
+    // The startup probe answers while locked: it carries no PHI (the
+    // sandbox's behaviours name only its fictional demo roster).
     state
-        .with_desk_while_locked(|desk| {
+        .with_desk_while_locked(move |desk| {
             Ok(AppInfo {
                 version: env!("CARGO_PKG_VERSION"),
                 data_dir: desk.data_dir().display().to_string(),
                 mode,
                 user_name: desk.actor(),
                 patient_count: desk.db().patient_count().map_err(caredesk_core::CoreError::from)?,
+                sandbox_behaviours: behaviours,
             })
         })
         .await

@@ -64,7 +64,7 @@ function Shell({ info }: { info: AppInfo }) {
 
   return (
     <div className="shell">
-      {info.mode === 'sandbox' ? <SandboxBanner /> : null}
+      {info.mode === 'sandbox' ? <SandboxBanner behaviours={info.sandbox_behaviours} /> : null}
       <PatientSidebar
         searchRef={searchRef}
         selectedId={view.kind === 'patient' ? view.patient.id : null}

@@ -14,6 +14,7 @@ const info: AppInfo = {
   mode: 'real',
   user_name: 'Dana Coordinator',
   patient_count: 12,
+  sandbox_behaviours: [],
 };
 
 // Local times, so the expected clock text does not depend on the machine's time zone.

@@ -39,7 +39,7 @@ describe('status bar and sync events', () => {
     });
     const { unmount } = render(
       <Providers client={createQueryClient()}>
-        <StatusBar info={{ version: '1', data_dir: '/d', mode: 'sandbox', user_name: 'D', patient_count: 0 }} />
+        <StatusBar info={{ version: '1', data_dir: '/d', mode: 'sandbox', user_name: 'D', patient_count: 0, sandbox_behaviours: [] }} />
       </Providers>,
     );
     const bar = screen.getByTestId('status-bar');

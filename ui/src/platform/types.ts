@@ -8,6 +8,13 @@ export interface AppInfo {
   mode: AppMode;
   user_name: string;
   patient_count: number;
+  /** What the built-in sandbox does (who replies what); empty with the real servers. */
+  sandbox_behaviours: SandboxBehaviour[];
+}
+
+export interface SandboxBehaviour {
+  who: string;
+  what: string;
 }
 
 export type PhoneKind = 'patient' | 'contact';

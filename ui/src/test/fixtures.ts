@@ -21,6 +21,10 @@ export const appInfo: AppInfo = {
   mode: 'sandbox',
   user_name: 'Dana Coordinator',
   patient_count: 3,
+  sandbox_behaviours: [
+    { who: 'Chloe Nguyen, +1 (805) 555-0103', what: 'always replies STOP, so the number is opted out' },
+    { who: 'Any other number (patients you import or add)', what: 'replies at random (never STOP)' },
+  ],
 };
 
 export const patients: Patient[] = [

@@ -98,6 +98,7 @@ export function settingsHandlers(values: Record<string, string | null> = {}): Re
       mode: 'sandbox',
       user_name: 'Dana',
       patient_count: 0,
+      sandbox_behaviours: [],
     }),
     credential_status: () => allCredentials,
     set_credential: () => null,

@@ -83,6 +83,22 @@ mod tests {
         parse(s, Region::default()).unwrap()
     }
 
+    /// The README and the import dialog offer `examples/roster.csv`: it
+    /// must import cleanly, with every column and a merged contact row.
+    #[test]
+    fn the_shipped_example_roster_reads_without_errors() {
+        let sample = include_str!("../../../../examples/roster.csv");
+        let header: Vec<&str> = sample.lines().next().unwrap().split(',').collect();
+        assert_eq!(header, COLUMNS);
+        let rows = parse_us(sample);
+        assert_eq!(rows.len(), 5);
+        for (line, r) in &rows {
+            assert!(r.is_ok(), "line {line}: {r:?}");
+        }
+        let with_contact = rows.iter().filter_map(|(_, r)| r.as_ref().ok()).filter(|p| p.phones.len() == 2).count();
+        assert_eq!(with_contact, 2);
+    }
+
     #[test]
     fn columns_in_any_order_with_contacts() {
         let rows = parse_us("name,phone,ecm_patient_id,contact_phone,contact_name,contact_relationship\nAna Lopez,(805) 555-0100,123,805-555-0101,Luis Lopez,son\n");

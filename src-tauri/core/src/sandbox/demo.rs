@@ -21,8 +21,10 @@ pub const STOP_NUMBER: &str = "+18055550103";
 /// The phone Elena Petrova and Frank Petrov share.
 pub const SHARED_NUMBER: &str = "+18055550106";
 
-/// Replies for numbers without a script.
-pub const RANDOM_REPLIES: [&str; 5] = ["Yes", "No", "Yes, see you then", "STOP", "Can you call me?"];
+/// Replies for numbers without a script (a patient you imported). Never an
+/// opt-out: only Chloe Nguyen answers STOP, so a new patient is never
+/// unsubscribed by the simulator behind the coordinator's back.
+pub const RANDOM_REPLIES: [&str; 4] = ["Yes", "No", "Yes, see you then", "Can you call me?"];
 
 struct Demo {
     ecm_id: i64,
@@ -88,6 +90,64 @@ pub fn roster() -> Vec<PatientInput> {
         .collect()
 }
 
+/// One thing the sandbox does, for the banner's "What the sandbox does"
+/// and the README. The names and numbers are the fictional demo roster's.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Behaviour {
+    /// Who or which number: "Chloe Nguyen, +1 (805) 555-0103".
+    pub who: String,
+    /// What happens: "always replies STOP (she is then opted out)".
+    pub what: String,
+}
+
+/// What the sandbox does, in the coordinator's words: the scripted
+/// replies of the demo roster, what any other number does, the magic
+/// numbers that fail on purpose, and the timing.
+pub fn behaviours() -> Vec<Behaviour> {
+    let readable = |e164: &str| crate::phone::display(&crate::phone::E164::from_trusted(e164.to_string()));
+    let mut out = Vec::new();
+    for d in ROSTER.iter() {
+        let script = |n: &str| SCRIPTS.iter().find(|(s, _)| *s == n).map(|(_, t)| *t);
+        let mut what = match script(d.phone) {
+            Some("STOP") => "always replies STOP, so the number is opted out until the patient sends START".to_string(),
+            Some(t) => format!("replies \"{t}\""),
+            None => "replies at random (Yes, No, Yes, see you then, Can you call me?)".to_string(),
+        };
+        if d.phone == SHARED_NUMBER {
+            what.push_str("; Elena Petrova and Frank Petrov share this phone, so its replies need a choice of patient");
+        }
+        if d.phone == HOSTILE_NUMBER {
+            what.push_str("; on request (the sandbox control API) sends markup that must show as plain text");
+        }
+        out.push(Behaviour { who: format!("{}, {}", d.name, readable(d.phone)), what });
+        if let Some((name, relationship, phone)) = d.contact {
+            let what = match script(phone) {
+                Some(t) => format!("{}'s {relationship}: replies \"{t}\"", d.name),
+                None => format!("{}'s {relationship}: replies at random", d.name),
+            };
+            out.push(Behaviour { who: format!("{name}, {}", readable(phone)), what });
+        }
+    }
+    out.push(Behaviour {
+        who: "Any other number (patients you import or add)".into(),
+        what: "delivered after about 2 s, then replies within a few seconds with Yes, No, Yes, see you then or \
+               Can you call me? (never STOP)"
+            .into(),
+    });
+    out.push(Behaviour {
+        who: "+1 (500) 555-0001 to 0013".into(),
+        what: "magic numbers that fail on purpose: invalid number, unreachable, SMS not permitted, opted out, \
+               undeliverable, rejected, expired, no delivery report; calls busy, no answer, failed. They never reply"
+            .into(),
+    });
+    out.push(Behaviour {
+        who: "Calls".into(),
+        what: "ring, are answered and complete after a few seconds (ECM's queued, ringing, in-progress, completed)"
+            .into(),
+    });
+    out
+}
+
 /// The ECM patient ids of the demo roster.
 pub fn ecm_patient_ids() -> Vec<i64> {
     ROSTER.iter().map(|d| d.ecm_id).collect()
@@ -138,5 +198,30 @@ mod tests {
         assert_eq!(reply_for("+15005550006", &mut rng), None);
         let r = reply_for("+447700900123", &mut rng).unwrap();
         assert!(RANDOM_REPLIES.contains(&r.as_str()));
+    }
+
+    #[test]
+    fn a_number_without_a_script_never_answers_stop() {
+        let mut rng = StdRng::seed_from_u64(7);
+        for i in 0..500 {
+            let r = reply_for(&format!("+1415555{:04}", 1000 + i), &mut rng).unwrap();
+            assert_ne!(
+                crate::consent::classify(&r),
+                crate::consent::Keyword::OptOut,
+                "an unscripted number answered {r:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn behaviours_name_every_demo_patient_and_the_stop_rule() {
+        let b = behaviours();
+        for d in ROSTER.iter() {
+            assert!(b.iter().any(|x| x.who.starts_with(d.name)), "{} is not described", d.name);
+        }
+        let chloe = b.iter().find(|x| x.who.starts_with("Chloe Nguyen")).unwrap();
+        assert!(chloe.what.contains("STOP") && chloe.who.contains("+1 (805) 555-0103"), "{chloe:?}");
+        assert!(b.iter().any(|x| x.what.contains("never STOP")));
+        assert!(b.iter().any(|x| x.who.contains("Luis Lopez") && x.what.contains("son")));
     }
 }

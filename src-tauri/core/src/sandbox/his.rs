@@ -270,6 +270,9 @@ async fn get_sms(State(shared): State<Arc<Shared>>, headers: HeaderMap, RawQuery
         }
         Ok(Query::Messages(kind, from)) => {
             let mut st = shared.lock();
+            if kind == MessageType::Incoming {
+                st.inbox_reads += 1;
+            }
             let from = st.clocking.date_from(&from);
             let lag = shared.options.list_lag;
             let messages = page(&mut st, kind, from, lag);

@@ -65,6 +65,9 @@ pub(crate) struct State {
     pub azure_secret: String,
     pub token_requests: u64,
     pub tokens_issued: u64,
+    /// Get-SMS `type=Incoming` reads answered (one per inbox sync cycle),
+    /// so a benchmark can count the cycles a client ran.
+    pub inbox_reads: u64,
 }
 
 /// A HIS message and what will still happen to it.
@@ -147,6 +150,9 @@ pub struct StateSnapshot {
     /// Every request to the token endpoint, successful or not.
     pub token_requests: u64,
     pub tokens_issued: u64,
+    /// Get-SMS `type=Incoming` reads answered since the start (or reset).
+    #[serde(default)]
+    pub inbox_reads: u64,
     pub faults: Faults,
     pub replies: bool,
 }
@@ -224,6 +230,7 @@ impl State {
             azure_secret: super::SANDBOX_AZURE_CLIENT_SECRET.to_string(),
             token_requests: 0,
             tokens_issued: 0,
+            inbox_reads: 0,
         };
         st.set_faults(options.faults.clone());
         st
@@ -241,6 +248,7 @@ impl State {
         self.replies = options.replies;
         self.token_requests = 0;
         self.tokens_issued = 0;
+        self.inbox_reads = 0;
         self.set_faults(Faults::default());
     }
 
@@ -424,6 +432,7 @@ impl State {
             ecm_patients: self.ecm_patients.iter().copied().collect(),
             token_requests: self.token_requests,
             tokens_issued: self.tokens_issued,
+            inbox_reads: self.inbox_reads,
             faults: self.faults.clone(),
             replies: self.replies,
         }

@@ -288,7 +288,7 @@ mod tests {
         let u = db.unmatched_threads(10).unwrap();
         assert_eq!(u.len(), 2);
         assert_eq!((u[0].number.as_str(), u[0].unread, u[0].last.preview.as_str()), ("+16175550123", 2, "hello??"));
-        assert_eq!(u[0].display, "+1 617-555-0123");
+        assert_eq!(u[0].display, "+1 (617) 555-0123");
         db.link_number("+16175550123", ana, "tester").unwrap();
         let l = db.thread_listing("", 10).unwrap();
         assert_eq!(l.unmatched, UnmatchedSummary { threads: 1, unread: 1 });

@@ -216,7 +216,7 @@ mod tests {
         assert_eq!(summary[1], (Some(ana), None, 2, "See you"));
         assert_eq!(rows[2].number.as_deref(), Some("+18055550199"));
         assert_eq!((rows[2].patient_id, rows[2].unread), (None, 2));
-        assert_eq!(rows[2].name, "+1 805-555-0199");
+        assert_eq!(rows[2].name, "+1 (805) 555-0199");
         assert_eq!(rows[2].last_preview.chars().count(), 80);
         assert_eq!((rows[3].name.as_str(), rows[3].number.as_deref()), ("+999", Some("+999")));
         assert_eq!(rows[0].name, "Ben Carter");

@@ -96,3 +96,20 @@ describe('import dialog', () => {
     expect(screen.getByRole('button', { name: 'Import' })).toHaveFocus();
   });
 });
+
+describe('import dialog help', () => {
+  it('lists the CSV columns and shows the sample file, whose header names every column', async () => {
+    const { user } = await renderShell({});
+    await screen.findAllByTestId('patient-row');
+    await user.click(screen.getByRole('button', { name: 'Import' }));
+    const dialog = screen.getByRole('dialog', { name: 'Import patients' });
+    await user.click(within(dialog).getByText('Which columns a CSV roster needs'));
+    const help = within(dialog).getByTestId('roster-columns');
+    for (const column of ['ecm_patient_id', 'name', 'phone', 'contact_name', 'contact_relationship', 'contact_phone']) {
+      expect(within(help).getByText(column)).toBeInTheDocument();
+    }
+    const sample = within(dialog).getByTestId('roster-sample').textContent ?? '';
+    expect(sample.split('\n')[0]).toBe('ecm_patient_id,name,phone,contact_name,contact_relationship,contact_phone');
+    expect(sample.trim().split('\n').length).toBeGreaterThan(2);
+  });
+});

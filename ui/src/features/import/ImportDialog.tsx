@@ -3,6 +3,7 @@ import { Dialog } from '../../shared/Dialog';
 import { ErrorMessage } from '../../shared/ErrorMessage';
 import { ProgressBar } from '../../shared/ProgressBar';
 import { ImportSummaryView } from './ImportSummaryView';
+import { RosterColumns } from './RosterColumns';
 import { useImportPatients } from './useImportPatients';
 import './import.css';
 
@@ -39,6 +40,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
             A CSV roster or a FHIR JSON bundle. Existing patients are updated, new ones are added.
           </p>
         </div>
+        <RosterColumns />
         <div className="import-form__actions">
           <button type="submit" className="button button--primary" disabled={!file || mutation.isPending}>
             {mutation.isPending ? 'Importing…' : 'Import'}

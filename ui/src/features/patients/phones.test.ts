@@ -14,6 +14,17 @@ describe('formatPhone', () => {
     expect(out.startsWith('+44 ')).toBe(true);
   });
 
+  it('matches the core format (phone::display) for the numbers the desk shows', () => {
+    expect(formatPhone('+18055550103')).toBe('+1 (805) 555-0103');
+    expect(formatPhone('+15005550001')).toBe('+1 (500) 555-0001');
+    expect(formatPhone('+447700900123')).toBe('+44 7700 900123');
+    expect(formatPhone('+37061234567')).toBe('+370 612 34567');
+  });
+
+  it('shows a sender name as it is', () => {
+    expect(formatPhone('CAREDESK')).toBe('CAREDESK');
+  });
+
   it('leaves odd input alone', () => {
     expect(formatPhone('12345')).toBe('12345');
   });

@@ -1,16 +1,17 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import type { Patient, Phone } from '../../platform';
 
-/** Formats an E.164 number for reading: NANP as "+1 (555) 123-4567", others grouped. */
+/**
+ * Formats an E.164 number for reading, the one format CareDesk shows everywhere
+ * (the core's `phone::display` follows the same rule): North American numbers as
+ * "+1 (805) 555-0102", others in their country's international format
+ * ("+44 7700 900123"). Anything that is not a number (a sender name) is shown as is.
+ */
 export function formatPhone(e164: string): string {
-  const digits = e164.replace(/[^\d]/g, '');
-  if (e164.startsWith('+1') && digits.length === 11) {
-    return `+1 (${digits.slice(1, 4)}) ${digits.slice(4, 7)}-${digits.slice(7)}`;
-  }
-  if (!e164.startsWith('+') || digits.length < 8) return e164;
-  // Unknown country layout: keep the country code apart, group the rest in threes/fours.
-  const rest = digits.slice(2);
-  const groups = rest.match(/.{1,4}$|.{1,3}/g) ?? [rest];
-  return `+${digits.slice(0, 2)} ${groups.join(' ')}`;
+  if (!e164.startsWith('+')) return e164;
+  const parsed = parsePhoneNumberFromString(e164);
+  if (!parsed) return e164;
+  return parsed.countryCallingCode === '1' ? `+1 ${parsed.formatNational()}` : parsed.formatInternational();
 }
 
 /** The patient's own first current number, else the first current number of any kind. */

@@ -48,6 +48,10 @@ async fn state_shows_messages_key_counts_ecm_records_and_token_requests() {
     assert_eq!(r.status(), StatusCode::CREATED);
     let token_url = sb.azure_token_url();
     client().post(token_url).form(&[("grant_type", "client_credentials")]).send().await.unwrap();
+    for kind in ["Incoming", "Outgoing", "Incoming"] {
+        his_messages(&sb, kind).await;
+    }
+    assert_eq!(his_get(&sb, "type=Numbers").await.0, StatusCode::OK);
 
     let raw: Value = control_request(&sb, reqwest::Method::GET, "state").send().await.unwrap().json().await.unwrap();
     assert_eq!(raw["external_key_counts"], json!({ "5": 2, "6": 1 }));
@@ -60,6 +64,7 @@ async fn state_shows_messages_key_counts_ecm_records_and_token_requests() {
     assert_eq!(state.ecm_sms.len(), 1);
     assert_eq!((state.ecm_sms[0].patient_id, state.ecm_sms[0].to.as_str()), (1002, "+18055550102"));
     assert_eq!(state.token_requests, 1);
+    assert_eq!(state.inbox_reads, 2, "only the Incoming reads count");
     assert!(state.ecm_patients.contains(&1008) && !state.ecm_patients.contains(&123));
 }
 
