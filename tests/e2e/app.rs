@@ -9,6 +9,7 @@ mod desk;
 mod harness;
 mod lock;
 mod long_thread;
+mod memory_after_use;
 mod real_servers;
 
 use std::time::Duration;

@@ -158,12 +158,25 @@ async fn try_start_app(data_dir: &Path, env: &[(&str, &str)]) -> Result<Session,
     }
     let mut caps = thirtyfour::Capabilities::new();
     caps.set("browserName", "wry").unwrap();
-    caps.set("tauri:options", json!({ "application": binary("caredesk-desktop") })).unwrap();
+    caps.set("tauri:options", json!({ "application": app_binary() })).unwrap();
     match tokio::time::timeout(Duration::from_secs(60), WebDriver::new(format!("http://127.0.0.1:{port}"), caps)).await
     {
         Ok(Ok(driver)) => Ok(Session { driver, _tauri_driver: guard }),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("the WebDriver session did not start within 60 s".into()),
+    }
+}
+
+/// The app under test: this build's, or `CAREDESK_E2E_APP` (the memory
+/// benchmark measures the release build).
+pub fn app_binary() -> PathBuf {
+    match std::env::var_os("CAREDESK_E2E_APP") {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            assert!(path.exists(), "CAREDESK_E2E_APP={} does not exist", path.display());
+            path
+        }
+        None => binary("caredesk-desktop"),
     }
 }
 
