@@ -4,7 +4,9 @@
 //! shells over [`Desk`].
 
 pub mod activity_log;
+pub mod activity_rows;
 pub mod backup;
+pub mod clinic_zone;
 pub mod config;
 pub mod connection_check;
 pub mod consent;
@@ -33,6 +35,7 @@ pub mod recipient;
 pub mod redact;
 pub mod replies;
 pub mod sandbox;
+pub mod shared_sandbox;
 pub mod secrets;
 pub mod send;
 pub mod store;

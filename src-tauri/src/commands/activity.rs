@@ -14,6 +14,10 @@ pub async fn activity_log(state: State<'_, AppState>, filter: ActivityFilter) ->
 }
 
 #[tauri::command]
-pub async fn export_activities(state: State<'_, AppState>, filter: ActivityFilter) -> Result<ExportResult, UiError> {
-    state.with_desk(move |desk| desk.export_activities_csv(&filter)).await
+pub async fn export_activities(
+    state: State<'_, AppState>,
+    filter: ActivityFilter,
+    path: Option<std::path::PathBuf>,
+) -> Result<ExportResult, UiError> {
+    state.with_desk(move |desk| desk.export_activities_csv(&filter, path.as_deref())).await
 }
