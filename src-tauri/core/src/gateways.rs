@@ -301,6 +301,15 @@ impl Gateways {
         }
     }
 
+    /// Whether these gateways still reach what they should for `data_dir`:
+    /// a shared sandbox only while its process still publishes it.
+    pub fn is_current(&self, data_dir: &Path) -> bool {
+        match &self.shared {
+            None => true,
+            Some(p) => shared_sandbox::discover(data_dir).as_ref() == Some(p),
+        }
+    }
+
     /// The sandbox of another process these gateways use, if they do.
     pub fn shared_sandbox(&self) -> Option<&Published> {
         self.shared.as_ref()
