@@ -153,13 +153,16 @@ impl AppState {
         // directory while it sends, else one of the app's own (published
         // by the engine once the app sends).
         let gateways = Arc::new(
-            plan.connect_in(&data_dir, SandboxOptions {
-                port,
-                // Sandbox mode: its control API, behind a token (CAREDESK_SANDBOX_TOKEN
-                // or random) and a Host check.
-                control_token: Some(caredesk_core::sandbox::control::new_token()),
-                ..SandboxOptions::default()
-            })
+            plan.connect_in(
+                &data_dir,
+                SandboxOptions {
+                    port,
+                    // Sandbox mode: its control API, behind a token (CAREDESK_SANDBOX_TOKEN
+                    // or random) and a Host check.
+                    control_token: Some(caredesk_core::sandbox::control::new_token()),
+                    ..SandboxOptions::default()
+                },
+            )
             .await?,
         );
         if gateways.mode == Mode::Sandbox {

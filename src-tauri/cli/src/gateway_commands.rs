@@ -33,7 +33,9 @@ pub async fn connect(desk: &Mutex<Desk>) -> Result<Gateways, CoreError> {
         if gateways.shared_sandbox().is_some() {
             eprintln!("note: no server is configured, so this uses the built-in sandbox of the process that sends for this data directory (the app or `caredesk sync`); nothing reaches real patients");
         } else {
-            eprintln!("note: no server is configured, so this uses the built-in sandbox (nothing reaches real patients)");
+            eprintln!(
+                "note: no server is configured, so this uses the built-in sandbox (nothing reaches real patients)"
+            );
         }
         if added > 0 {
             eprintln!("note: added the sandbox's {added} demo patients (see `caredesk patients list`)");

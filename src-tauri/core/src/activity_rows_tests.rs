@@ -17,12 +17,18 @@ fn status_follows_the_message_or_call() {
             word("failed", Some("the number is not mobile")),
         ),
         (s("sms", "outbound", Some("undelivered"), Some("Undelivered"), None), word("failed", Some("Undelivered"))),
-        (s("sms", "outbound", Some("uncertain"), None, Some("no answer in 30 s")), word("uncertain", Some("no answer in 30 s"))),
+        (
+            s("sms", "outbound", Some("uncertain"), None, Some("no answer in 30 s")),
+            word("uncertain", Some("no answer in 30 s")),
+        ),
         (s("sms", "outbound", Some("undone"), None, None), word("undone", None)),
         (s("sms", "inbound", Some("received"), None, None), word("received", None)),
         (s("call", "outbound", Some("queued"), None, None), word("placed", None)),
         (s("call", "outbound", Some("no-answer"), None, None), word("placed", Some("no answer"))),
-        (s("call", "outbound", Some("failed"), None, Some("ECM refused: 403")), word("failed", Some("ECM refused: 403"))),
+        (
+            s("call", "outbound", Some("failed"), None, Some("ECM refused: 403")),
+            word("failed", Some("ECM refused: 403")),
+        ),
         (s("call", "outbound", Some("initiating"), None, None), word("placing", None)),
     ] {
         assert_eq!(got, want);
@@ -89,7 +95,10 @@ fn seeded() -> (tempfile::TempDir, Database, i64) {
     // Failed, no activity, at 00:30 Pacific the next day.
     let failed = outbound(&db, p, "Sam Nurse", "2026-11-21T08:30:00Z");
     db.conn()
-        .execute("UPDATE messages SET state = 'failed', error_message = 'the number cannot get texts' WHERE id = ?1", [failed])
+        .execute(
+            "UPDATE messages SET state = 'failed', error_message = 'the number cannot get texts' WHERE id = ?1",
+            [failed],
+        )
         .unwrap();
     // The reply, at 16:30 Pacific on the 21st (00:30 UTC on the 22nd).
     db.insert_inbound(&NewInbound {
@@ -121,7 +130,13 @@ fn rows_say_where_each_text_and_call_stands_and_who_did_it() {
     let seen: Vec<(&str, &str, Option<&str>, &str, Option<&str>)> = rows
         .iter()
         .map(|r| {
-            (r.activity_type.as_str(), r.status.as_str(), r.status_reason.as_deref(), r.by.as_str(), r.ecm_user_id.as_deref())
+            (
+                r.activity_type.as_str(),
+                r.status.as_str(),
+                r.status_reason.as_deref(),
+                r.by.as_str(),
+                r.ecm_user_id.as_deref(),
+            )
         })
         .collect();
     assert_eq!(
@@ -161,7 +176,10 @@ fn days_are_clinic_days_in_rows_and_the_filter() {
         ]
     );
     // In UTC the same rows fall on other days.
-    let utc: Vec<String> =
-        activities(&db, &ActivityFilter::default(), Tz::UTC).unwrap().into_iter().map(|r| r.clinic_day.unwrap()).collect();
+    let utc: Vec<String> = activities(&db, &ActivityFilter::default(), Tz::UTC)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.clinic_day.unwrap())
+        .collect();
     assert_eq!(utc, ["2026-11-21", "2026-11-21", "2026-11-21", "2026-11-22"]);
 }

@@ -109,7 +109,11 @@ impl SenderLock {
                 let mut text = String::new();
                 let _ = file.read_to_string(&mut text);
                 let text = text.trim();
-                Ok(Some(Holder(if text.is_empty() { "another CareDesk process".to_string() } else { text.to_string() })))
+                Ok(Some(Holder(if text.is_empty() {
+                    "another CareDesk process".to_string()
+                } else {
+                    text.to_string()
+                })))
             }
             Err(std::fs::TryLockError::Error(e)) => Err(e),
         }

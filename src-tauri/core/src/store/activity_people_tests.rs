@@ -40,6 +40,7 @@ fn older_sends_and_calls_take_their_person_from_the_audit_entry() {
         vec![(3, Some("Dana Coordinator".into())), (4, None), (13, Some("Sam".into()))],
         "message 3 is not message 13's"
     );
-    let placed: Option<String> = db.conn().query_row("SELECT placed_by FROM calls WHERE id = 5", [], |r| r.get(0)).unwrap();
+    let placed: Option<String> =
+        db.conn().query_row("SELECT placed_by FROM calls WHERE id = 5", [], |r| r.get(0)).unwrap();
     assert_eq!(placed.as_deref(), Some("Dana Coordinator"));
 }

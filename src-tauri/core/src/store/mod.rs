@@ -3,12 +3,12 @@
 //! nothing. WAL with `synchronous=FULL`, so a message shown as sent survives a
 //! power cut.
 
+#[cfg(test)]
+mod activity_people_tests;
 mod audit;
 pub mod audit_chain;
 #[cfg(test)]
 mod audit_chain_tests;
-#[cfg(test)]
-mod activity_people_tests;
 pub mod audit_verify;
 mod consent;
 mod contact_points;
@@ -143,7 +143,13 @@ impl Database {
         // allocated as they are read, not up front.
         conn.execute_batch(&format!("PRAGMA cache_size = -{PAGE_CACHE_KIB};"))?;
         migrations::migrate(&mut conn)?;
-        Ok(Database { conn, path: path.to_path_buf(), unmatched_memo: std::cell::Cell::new(None), signer: None, seen_data_version: std::cell::Cell::new(None) })
+        Ok(Database {
+            conn,
+            path: path.to_path_buf(),
+            unmatched_memo: std::cell::Cell::new(None),
+            signer: None,
+            seen_data_version: std::cell::Cell::new(None),
+        })
     }
 
     /// Closes the file (for it to be replaced); the value holds an empty
