@@ -127,7 +127,8 @@ fn seeded() -> (tempfile::TempDir, Database, i64) {
 fn rows_say_where_each_text_and_call_stands_and_who_did_it() {
     let (_d, db, _p) = seeded();
     let rows = activities(&db, &ActivityFilter::default(), la()).unwrap();
-    let seen: Vec<(&str, &str, Option<&str>, &str, Option<&str>)> = rows
+    type Seen<'a> = (&'a str, &'a str, Option<&'a str>, &'a str, Option<&'a str>);
+    let seen: Vec<Seen<'_>> = rows
         .iter()
         .map(|r| {
             (

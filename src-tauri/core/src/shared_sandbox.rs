@@ -144,6 +144,7 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         let _ = child.kill();
+        let _ = child.wait();
         panic!("the child never took the lock");
     }
 
