@@ -61,6 +61,7 @@ pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
     tauri::Builder::<R>::new()
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| notifications::focus_main(app)))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let handle = app.handle().clone();
             let state = app.state::<AppState>();

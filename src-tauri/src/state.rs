@@ -136,22 +136,33 @@ impl AppState {
     pub async fn gateways(&self) -> Result<Arc<Gateways>, UiError> {
         let mut slot = self.gateways.lock().await;
         if let Some(g) = slot.as_ref() {
-            return Ok(g.clone());
+            // The sandbox of `caredesk sync` went with it: connect again.
+            let current = g.shared_sandbox().is_none()
+                || self.desk().ok().and_then(|d| d.lock().ok().map(|d| g.is_current(d.data_dir()))).unwrap_or(true);
+            if current {
+                return Ok(g.clone());
+            }
         }
         let desk = self.desk()?;
-        let (plan, port) = {
+        let (plan, port, data_dir) = {
             let d = desk.lock().map_err(|_| UiError::internal("the desk lock was poisoned"))?;
             let port = d.setting("sandbox.port")?.and_then(|p| p.parse::<u16>().ok()).filter(|p| *p != 0);
-            (GatewayPlan::from_desk(&d)?, port)
+            (GatewayPlan::from_desk(&d)?, port, d.data_dir().to_path_buf())
         };
+        // Sandbox mode: the sandbox `caredesk sync` publishes for this data
+        // directory while it sends, else one of the app's own (published
+        // by the engine once the app sends).
         let gateways = Arc::new(
-            plan.connect(SandboxOptions {
-                port,
-                // Sandbox mode: its control API, behind a token (CAREDESK_SANDBOX_TOKEN
-                // or random) and a Host check.
-                control_token: Some(caredesk_core::sandbox::control::new_token()),
-                ..SandboxOptions::default()
-            })
+            plan.connect_in(
+                &data_dir,
+                SandboxOptions {
+                    port,
+                    // Sandbox mode: its control API, behind a token (CAREDESK_SANDBOX_TOKEN
+                    // or random) and a Host check.
+                    control_token: Some(caredesk_core::sandbox::control::new_token()),
+                    ..SandboxOptions::default()
+                },
+            )
             .await?,
         );
         if gateways.mode == Mode::Sandbox {

@@ -95,7 +95,8 @@ pub fn sync(mut desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
             let plan = GatewayPlan::from_desk(&lock(&desk))?;
             if plan.fingerprint() != plan_digest {
                 plan_digest = plan.fingerprint();
-                let old = std::mem::replace(&mut gw, plan.connect(SandboxOptions::default()).await?);
+                let data_dir = lock(&desk).data_dir().to_path_buf();
+                let old = std::mem::replace(&mut gw, plan.connect_in(&data_dir, SandboxOptions::default()).await?);
                 old.shutdown().await;
                 eprintln!("note: the server settings or secrets changed; connected again");
             }

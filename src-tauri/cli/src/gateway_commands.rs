@@ -19,14 +19,24 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CoreError> {
         .map_err(|e| CoreError::Io(format!("cannot start the async runtime: {e}")))
 }
 
-/// Connects to the configured servers, or to an in-process sandbox when none
-/// is configured (seeding its demo roster into an empty roster).
+/// Connects to the configured servers, or, when none is configured, to the
+/// sandbox the app (or `caredesk sync`) runs for this data directory, else
+/// to an in-process sandbox (seeding its demo roster into an empty roster).
 pub async fn connect(desk: &Mutex<Desk>) -> Result<Gateways, CoreError> {
-    let plan = GatewayPlan::from_desk(&desk.lock().expect("desk lock"))?;
-    let gateways = plan.connect(SandboxOptions::default()).await?;
+    let (plan, data_dir) = {
+        let d = desk.lock().expect("desk lock");
+        (GatewayPlan::from_desk(&d)?, d.data_dir().to_path_buf())
+    };
+    let gateways = plan.connect_in(&data_dir, SandboxOptions::default()).await?;
     if gateways.mode == Mode::Sandbox {
         let added = desk.lock().expect("desk lock").seed_demo_roster()?;
-        eprintln!("note: no server is configured, so this uses the built-in sandbox (nothing reaches real patients)");
+        if gateways.shared_sandbox().is_some() {
+            eprintln!("note: no server is configured, so this uses the built-in sandbox of the process that sends for this data directory (the app or `caredesk sync`); nothing reaches real patients");
+        } else {
+            eprintln!(
+                "note: no server is configured, so this uses the built-in sandbox (nothing reaches real patients)"
+            );
+        }
         if added > 0 {
             eprintln!("note: added the sandbox's {added} demo patients (see `caredesk patients list`)");
         }

@@ -1,19 +1,16 @@
-//! The activity log staff review: activities and events filtered by date,
-//! type and patient, counted per day for the chart, and written as CSV for
-//! PRTF reporting.
+//! The activity log staff review: activities and events filtered by clinic
+//! day, type and patient, counted per clinic day (`clinic.time_zone`) for
+//! the chart, and written as CSV for PRTF reporting.
 
-use std::{
-    collections::BTreeMap,
-    path::{Path, PathBuf},
-};
+use std::{collections::BTreeMap, path::Path};
 
 use crate::{
     error::CoreError,
-    export::{activities, activities_csv, ActivityFilter, ActivityRow},
+    export::{activities_csv, ActivityFilter, ActivityRow},
     store::Database,
 };
 
-/// Messages and calls on one UTC day.
+/// Messages and calls on one clinic day.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DayCount {
     /// YYYY-MM-DD
@@ -26,6 +23,8 @@ pub struct DayCount {
 pub struct ActivityLog {
     pub rows: Vec<ActivityRow>,
     pub per_day: Vec<DayCount>,
+    /// The clinic's zone the days are taken in (IANA name).
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -56,7 +55,7 @@ pub fn check_filter(filter: &ActivityFilter) -> Result<(), CoreError> {
 pub fn per_day(rows: &[ActivityRow]) -> Vec<DayCount> {
     let mut days: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     for r in rows {
-        let Some(day) = r.occurred_at.as_deref().and_then(|at| at.get(..10)) else { continue };
+        let Some(day) = r.clinic_day.as_deref() else { continue };
         let entry = days.entry(day.to_string()).or_default();
         if r.activity_type == "call" {
             entry.1 += 1;
@@ -70,17 +69,22 @@ pub fn per_day(rows: &[ActivityRow]) -> Vec<DayCount> {
 /// The log for `filter`.
 pub fn activity_log(db: &Database, filter: &ActivityFilter) -> Result<ActivityLog, CoreError> {
     check_filter(filter)?;
-    let rows = activities(db, filter)?;
+    let zone = crate::clinic_zone::zone(db.setting(crate::clinic_zone::SETTING)?.as_deref());
+    let rows = crate::activity_rows::activities(db, filter, zone)?;
     let per_day = per_day(&rows);
-    Ok(ActivityLog { rows, per_day })
+    Ok(ActivityLog { rows, per_day, time_zone: zone.name().to_string() })
 }
 
-/// Where exports go when `export.dir` is not set: the Downloads folder, else
-/// the home folder, else the data directory.
-pub fn default_export_dir(data_dir: &Path) -> PathBuf {
-    directories::UserDirs::new()
-        .and_then(|u| u.download_dir().map(Path::to_path_buf).or_else(|| Some(u.home_dir().to_path_buf())))
-        .unwrap_or_else(|| data_dir.join("exports"))
+/// Why an export needs to be told where to go: no `export.dir` and no file
+/// chosen (the app then asks with a Save dialog; nothing falls back to a
+/// folder nobody chose).
+pub const NO_EXPORT_PLACE: &str =
+    "no export folder is set (export.dir): choose where to save the file, or set export.dir in Settings";
+
+/// Writes `rows` as CSV to the new file `path` (0600, never over a file).
+pub fn write_csv_to(path: &Path, rows: &[ActivityRow]) -> Result<ExportResult, CoreError> {
+    crate::export_file::write_export(path, activities_csv(rows).as_bytes())?;
+    Ok(ExportResult { path: path.display().to_string(), rows: rows.len() })
 }
 
 /// Writes `rows` as CSV into `dir` under a new timestamped name (see
@@ -110,14 +114,18 @@ mod tests {
 
     fn row(kind: &str, at: Option<&str>) -> ActivityRow {
         ActivityRow {
-            activity_id: 1,
+            activity_id: Some(1),
             ecm_activity_id: None,
             activity_type: kind.into(),
             direction: "outbound".into(),
-            status: "created".into(),
+            status: "sent".into(),
+            status_reason: None,
+            ecm_status: Some("created".into()),
             patient_id: None,
             ecm_patient_id: None,
             patient_name: Some("Ana, \"the\" patient".into()),
+            by: "Dana".into(),
+            ecm_user_id: Some("101".into()),
             performed_by_id: "101".into(),
             assigned_to_id: "101".into(),
             text_message_id: None,
@@ -125,6 +133,8 @@ mod tests {
             event_id: None,
             event_type: None,
             occurred_at: at.map(Into::into),
+            occurred_at_local: None,
+            clinic_day: at.and_then(|a| a.get(..10)).map(Into::into),
         }
     }
 

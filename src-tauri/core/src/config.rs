@@ -51,6 +51,7 @@ pub struct Setting {
 pub const SETTINGS: &[Setting] = &[
     Setting { key: "user.name", kind: Kind::Text, default: None, description: "Your name, the actor in activities and the audit log (default: the OS user name)" },
     Setting { key: "user.ecm_user_id", kind: Kind::Integer { min: 1, max: i64::MAX }, default: None, description: "Your ECM user id (performed_by_id / assigned_to_id)" },
+    Setting { key: "clinic.time_zone", kind: Kind::TimeZone, default: None, description: "The clinic's time zone (IANA name, like America/Los_Angeles): the activity log's days, its date filter and the local times of the CSV export follow it (default: this computer's time zone)" },
     Setting { key: "phone.default_region", kind: Kind::Region, default: Some("US"), description: "Region for phone numbers written without a country code" },
     Setting { key: "servers.mode", kind: Kind::OneOf(&["auto", "sandbox", "real"]), default: Some("auto"), description: "auto: the built-in sandbox until a server URL is set; sandbox: always the sandbox; real: the configured servers only" },
     Setting { key: "his.base_url", kind: Kind::Url, default: None, description: "Hospital SMS server base address, e.g. https://smsserver.example/" },
@@ -161,6 +162,11 @@ pub fn validate(key: &str, value: &str) -> Result<String, ConfigError> {
 /// The OS user name, the default actor.
 pub fn os_user_name() -> String {
     whoami::username().unwrap_or_else(|_| "coordinator".to_string())
+}
+
+/// The OS user's display name ("Dana Coordinator"), else the user name.
+pub fn os_display_name() -> String {
+    whoami::realname().ok().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).unwrap_or_else(os_user_name)
 }
 
 #[cfg(test)]

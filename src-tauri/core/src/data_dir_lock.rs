@@ -91,6 +91,35 @@ impl SenderLock {
     }
 }
 
+impl SenderLock {
+    /// Who holds the lock now, without taking it: `None` when nobody does.
+    /// (This process's own lock counts as held.)
+    pub fn holder(data_dir: &Path) -> std::io::Result<Option<Holder>> {
+        let path = data_dir.join(LOCK_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let mut file = open_file(&path)?;
+        match file.try_lock_shared() {
+            Ok(()) => {
+                let _ = file.unlock();
+                Ok(None)
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut text = String::new();
+                let _ = file.read_to_string(&mut text);
+                let text = text.trim();
+                Ok(Some(Holder(if text.is_empty() {
+                    "another CareDesk process".to_string()
+                } else {
+                    text.to_string()
+                })))
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(e),
+        }
+    }
+}
+
 impl Drop for SenderLock {
     fn drop(&mut self) {
         let _ = self.file.set_len(0);
@@ -111,5 +140,10 @@ mod tests {
         drop(held);
         let app = SenderLock::try_acquire(dir.path(), "the CareDesk app").unwrap();
         assert!(app.is_ok(), "released when dropped");
+        let held = format!("the CareDesk app (pid {})", std::process::id());
+        assert_eq!(SenderLock::holder(dir.path()).unwrap(), Some(Holder(held)));
+        drop(app);
+        assert_eq!(SenderLock::holder(dir.path()).unwrap(), None, "asking does not take it");
+        assert!(SenderLock::try_acquire(dir.path(), "caredesk sync").unwrap().is_ok());
     }
 }

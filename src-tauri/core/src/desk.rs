@@ -156,6 +156,11 @@ impl Desk {
         }
     }
 
+    /// Whether this process holds the data directory's sender lock.
+    pub fn is_sender(&self) -> bool {
+        self.sender.is_some()
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
@@ -200,6 +205,12 @@ impl Desk {
     /// The coordinator acting: `user.name`, else the OS user name.
     pub fn actor(&self) -> String {
         self.db.setting("user.name").ok().flatten().unwrap_or_else(config::os_user_name)
+    }
+
+    /// The person acting, as the activity log names them: `user.name`,
+    /// else the OS user's display name.
+    pub fn person_name(&self) -> String {
+        self.db.setting("user.name").ok().flatten().unwrap_or_else(config::os_display_name)
     }
 
     pub fn region(&self) -> Region {
@@ -351,17 +362,28 @@ impl Desk {
         crate::activity_log::activity_log(&self.db, filter)
     }
 
-    /// Writes the activity log for `filter` as CSV into the export folder
-    /// (`export.dir`, else Downloads). Audited.
-    pub fn export_activities_csv(&self, filter: &ActivityFilter) -> Result<ExportResult> {
+    /// Writes the activity log for `filter` as CSV: to the new file `path`
+    /// when one was chosen (the app's Save dialog), else into the export
+    /// folder `export.dir`; with neither, nothing is written. Audited.
+    pub fn export_activities_csv(&self, filter: &ActivityFilter, path: Option<&Path>) -> Result<ExportResult> {
         crate::activity_log::check_filter(filter)?;
+        let dir = match (path, self.setting("export.dir")?) {
+            (Some(p), _) if !p.is_absolute() => {
+                return Err(CoreError::Io(format!("{}: {}", p.display(), crate::export_file::RELATIVE)))
+            }
+            (Some(_), _) => None,
+            (None, Some(dir)) => Some(crate::export_file::export_dir(Some(dir), PathBuf::new())?),
+            (None, None) => return Err(CoreError::InvalidMessage(crate::activity_log::NO_EXPORT_PLACE.into())),
+        };
         let rows = crate::export::activities(&self.db, filter)?;
-        let default = crate::activity_log::default_export_dir(&self.data_dir);
-        let dir = crate::export_file::export_dir(self.setting("export.dir")?, default)?;
         // The entry commits only once the file is written, and the file is
         // written only inside the entry's transaction: no export unaudited.
         self.db.atomically(|c| {
-            let result = crate::activity_log::write_csv(&dir, &rows, chrono::Utc::now())?;
+            let result = match (&dir, path) {
+                (Some(dir), _) => crate::activity_log::write_csv(dir, &rows, chrono::Utc::now())?,
+                (None, Some(p)) => crate::activity_log::write_csv_to(p, &rows)?,
+                (None, None) => return Err(CoreError::InvalidMessage(crate::activity_log::NO_EXPORT_PLACE.into())),
+            };
             let detail = format!("activities CSV: {} rows to {}", result.rows, result.path);
             self.db.audit_on(c, &self.actor(), "export.activities", filter.patient_id, &detail)?;
             Ok(result)

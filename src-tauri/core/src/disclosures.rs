@@ -198,7 +198,7 @@ mod desk_tests {
         desk.set_setting("export.dir", dir.path().join("out").to_str().unwrap()).unwrap();
         std::fs::create_dir_all(dir.path().join("out")).unwrap();
         desk.export_activities(None, None).unwrap();
-        desk.export_activities_csv(&Default::default()).unwrap();
+        desk.export_activities_csv(&Default::default(), None).unwrap();
         desk.export_fhir(None).unwrap();
         let exports: Vec<String> = desk
             .db()

@@ -38,6 +38,8 @@ pub struct CycleReport {
     pub reconciled: Option<PollReport>,
     pub errors: Vec<String>,
     pub elapsed_ms: u64,
+    /// Another process (the CLI) changed the database since the last cycle.
+    pub external_changes: bool,
 }
 
 impl CycleReport {
@@ -47,7 +49,7 @@ impl CycleReport {
             self.outbox.as_ref().is_some_and(|o| o.accepted + o.failed + o.reconciled + o.uncertain + o.retrying > 0);
         let d = self.delivery.as_ref().is_some_and(|d| d.updated > 0);
         let i = |p: &Option<PollReport>| p.as_ref().is_some_and(|p| p.new + p.updated > 0);
-        o || d || i(&self.inbox) || i(&self.reconciled)
+        o || d || i(&self.inbox) || i(&self.reconciled) || self.external_changes
     }
 
     /// One line for people: what moved.
@@ -94,6 +96,12 @@ pub async fn cycle(
 ) -> CycleReport {
     let started = Instant::now();
     let mut report = CycleReport::default();
+    if let Ok(d) = desk.lock() {
+        // Other processes on this data directory find this one's sandbox.
+        gateways.publish_if_sender(d.data_dir(), d.is_sender());
+        // What they wrote (a `caredesk call`, a patient imported) shows too.
+        report.external_changes = d.db().changed_elsewhere().unwrap_or(false);
+    }
     let targets = outbox::Targets::new(gateways).with_test(test);
     match targets {
         Ok(t) => match outbox::drain_with(desk, t, limiter, DRAIN_BATCH, &policy_of(desk)).await {

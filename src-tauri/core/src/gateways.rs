@@ -2,6 +2,8 @@
 //! configured hospital SMS server and ECM API, or the built-in sandbox that
 //! simulates both when nothing is configured.
 
+use std::{path::Path, sync::Mutex};
+
 use url::Url;
 
 use crate::{
@@ -15,6 +17,7 @@ use crate::{
     http::{self, HttpSettings},
     sandbox::{self, Sandbox, SandboxHandle, SandboxOptions},
     secrets::{Secret, SecretName},
+    shared_sandbox::{self, Publication, Published},
     store::Route,
 };
 
@@ -63,6 +66,12 @@ pub struct Gateways {
     his_from: Option<String>,
     ecm: std::result::Result<EcmClient, GatewayConfigError>,
     sandbox: Option<SandboxHandle>,
+    /// The sandbox of another process on the same data directory, when these
+    /// gateways use it instead of one of their own.
+    shared: Option<Published>,
+    /// `sandbox.json` naming `sandbox`, while this process sends for the
+    /// data directory (see [`crate::shared_sandbox`]).
+    publication: Mutex<Option<Publication>>,
 }
 
 impl std::fmt::Debug for Gateways {
@@ -182,21 +191,50 @@ impl GatewayPlan {
     /// Connects: builds the clients, and in sandbox mode starts the sandbox
     /// on a free loopback port (call inside a tokio runtime).
     pub async fn connect(self, sandbox_options: SandboxOptions) -> Result<Gateways> {
+        self.connect_with(sandbox_options, None).await
+    }
+
+    /// [`GatewayPlan::connect`] for a data directory: in sandbox mode, the
+    /// sandbox another live process publishes for it when there is one
+    /// (`caredesk send` while the app runs), else a sandbox of its own with
+    /// a control token, which [`Gateways::publish_if_sender`] publishes.
+    pub async fn connect_in(self, data_dir: &Path, mut sandbox_options: SandboxOptions) -> Result<Gateways> {
+        let shared = match self.mode {
+            Mode::Sandbox => shared_sandbox::discover(data_dir),
+            Mode::Real => None,
+        };
+        if sandbox_options.control_token.is_none() {
+            sandbox_options.control_token = Some(sandbox::control::new_token());
+        }
+        self.connect_with(sandbox_options, shared).await
+    }
+
+    async fn connect_with(self, sandbox_options: SandboxOptions, shared: Option<Published>) -> Result<Gateways> {
         let client =
             http::client(&self.http).map_err(|e| CoreError::Gateway(GatewayConfigError::Invalid(e.to_string())))?;
         match self.mode {
             Mode::Sandbox => {
-                let handle = Sandbox::start(sandbox_options)
-                    .await
-                    .map_err(|e| CoreError::Io(format!("cannot start the sandbox: {e}")))?;
+                let (handle, base_url) = match &shared {
+                    Some(p) => {
+                        tracing::info!("using the sandbox of the process that sends for this data directory");
+                        (None, p.base_url.clone())
+                    }
+                    None => {
+                        let handle = Sandbox::start(sandbox_options)
+                            .await
+                            .map_err(|e| CoreError::Io(format!("cannot start the sandbox: {e}")))?;
+                        let base = handle.base_url();
+                        (Some(handle), base)
+                    }
+                };
+                let his_base = base_url
+                    .join("his/")
+                    .map_err(|e| CoreError::Gateway(GatewayConfigError::Invalid(format!("sandbox address: {e}"))))?;
                 let his = HisClient::new(
-                    HisConfig {
-                        base_url: handle.his_base_url(),
-                        auth: HisAuth::Bearer(Secret::new(sandbox::SANDBOX_HIS_TOKEN)),
-                    },
+                    HisConfig { base_url: his_base, auth: HisAuth::Bearer(Secret::new(sandbox::SANDBOX_HIS_TOKEN)) },
                     client.clone(),
                 )?;
-                let ecm = EcmClient::new(handle.ecm_base_url(), Secret::new(sandbox::SANDBOX_ECM_TOKEN), client)?;
+                let ecm = EcmClient::new(base_url, Secret::new(sandbox::SANDBOX_ECM_TOKEN), client)?;
                 let from = self.his_from.or_else(|| Some(sandbox::magic::HOSPITAL_NUMBER.to_string()));
                 Ok(Gateways {
                     mode: Mode::Sandbox,
@@ -204,7 +242,9 @@ impl GatewayPlan {
                     his: Ok(his),
                     his_from: from,
                     ecm: Ok(ecm),
-                    sandbox: Some(handle),
+                    sandbox: handle,
+                    shared,
+                    publication: Mutex::new(None),
                 })
             }
             Mode::Real => {
@@ -223,6 +263,8 @@ impl GatewayPlan {
                     his_from: self.his_from,
                     ecm,
                     sandbox: None,
+                    shared: None,
+                    publication: Mutex::new(None),
                 })
             }
         }
@@ -259,8 +301,46 @@ impl Gateways {
         }
     }
 
-    /// Stops the sandbox, if any.
+    /// Whether these gateways still reach what they should for `data_dir`:
+    /// a shared sandbox only while its process still publishes it.
+    pub fn is_current(&self, data_dir: &Path) -> bool {
+        match &self.shared {
+            None => true,
+            Some(p) => shared_sandbox::discover(data_dir).as_ref() == Some(p),
+        }
+    }
+
+    /// The sandbox of another process these gateways use, if they do.
+    pub fn shared_sandbox(&self) -> Option<&Published> {
+        self.shared.as_ref()
+    }
+
+    /// Publishes this process's own sandbox for `data_dir` (once; see
+    /// [`crate::shared_sandbox`]) when `is_sender`: the process holds the
+    /// data directory's sender lock, so others trust the file while it does.
+    pub fn publish_if_sender(&self, data_dir: &Path, is_sender: bool) {
+        let (Some(handle), true) = (&self.sandbox, is_sender) else { return };
+        let Some(token) = handle.control_token() else { return };
+        let Ok(mut slot) = self.publication.lock() else { return };
+        if slot.is_some() {
+            return;
+        }
+        let published =
+            Published { pid: std::process::id(), base_url: handle.base_url(), control_token: token.to_string() };
+        match Publication::new(data_dir, published) {
+            Ok(p) => {
+                tracing::info!(addr = %handle.addr(), "the sandbox is published for other CareDesk processes on this data directory");
+                *slot = Some(p);
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot publish the sandbox for other CareDesk processes"),
+        }
+    }
+
+    /// Stops the sandbox, if any (withdrawing its publication first).
     pub async fn shutdown(mut self) {
+        if let Ok(mut slot) = self.publication.lock() {
+            slot.take();
+        }
         if let Some(s) = self.sandbox.take() {
             s.shutdown().await;
         }

@@ -4,7 +4,9 @@
 //! shells over [`Desk`].
 
 pub mod activity_log;
+pub mod activity_rows;
 pub mod backup;
+pub mod clinic_zone;
 pub mod config;
 pub mod connection_check;
 pub mod consent;
@@ -35,6 +37,7 @@ pub mod replies;
 pub mod sandbox;
 pub mod secrets;
 pub mod send;
+pub mod shared_sandbox;
 pub mod store;
 pub mod test_sms;
 pub mod threads;

@@ -154,9 +154,12 @@ export function activityLog(filter: ActivityFilter): Promise<ActivityLog> {
   return call<ActivityLog>('activity_log', { filter });
 }
 
-/** Writes the filtered activity log as CSV into the export folder (setting export.dir). */
-export function exportActivities(filter: ActivityFilter): Promise<ExportResult> {
-  return call<ExportResult>('export_activities', { filter });
+/**
+ * Writes the filtered activity log as CSV into the export folder (setting export.dir), or where the
+ * coordinator chooses in the Save dialog the backend opens when none is set; null when cancelled.
+ */
+export function exportActivities(filter: ActivityFilter): Promise<ExportResult | null> {
+  return call<ExportResult | null>('export_activities', { filter });
 }
 
 // ---- The lock screen (automatic logoff) ----

@@ -275,21 +275,36 @@ export interface ActivityFilter {
 
 /** One activity with its event (the PRTF reporting row). */
 export interface ActivityRow {
-  activity_id: number;
+  /** null: a text or call ECM has no activity for (never accepted: failed, uncertain, undone). */
+  activity_id: number | null;
   ecm_activity_id: number | null;
   activity_type: ActivityType;
   direction: Direction;
+  /** Where the text or call stands now: sending, sent, delivered, failed, uncertain, undone, received, placing, placed. */
   status: string;
+  /** Why it failed or is uncertain (or what ECM answered a call). */
+  status_reason: string | null;
+  /** The activity's status as ECM recorded it. */
+  ecm_status: string | null;
   patient_id: number | null;
   ecm_patient_id: number | null;
   patient_name: string | null;
+  /** A person's name as it was when they acted, "Patient (inbound)" or "CareDesk (automatic)". */
+  by: string;
+  /** The ECM user id of the person who acted, when known. */
+  ecm_user_id: string | null;
   performed_by_id: string;
   assigned_to_id: string;
   text_message_id: number | null;
   voice_call_id: number | null;
   event_id: number | null;
   event_type: ActivityType | null;
+  /** UTC, RFC 3339. */
   occurred_at: string | null;
+  /** The same instant in the clinic's zone, with its offset. */
+  occurred_at_local: string | null;
+  /** The clinic day (YYYY-MM-DD) it counts on. */
+  clinic_day: string | null;
 }
 
 /** Messages and calls on one day (YYYY-MM-DD), for the chart. */
@@ -301,7 +316,10 @@ export interface DayCount {
 
 export interface ActivityLog {
   rows: ActivityRow[];
+  /** Per clinic day. */
   per_day: DayCount[];
+  /** The clinic's zone (clinic.time_zone, else this computer's), an IANA name; absent from older backends. */
+  time_zone?: string;
 }
 
 export interface ExportResult {

@@ -17,9 +17,13 @@ export function activityRow(fields: Partial<ActivityRow> = {}): ActivityRow {
     activity_type: 'sms',
     direction: 'outbound',
     status: 'sent',
+    status_reason: null,
+    ecm_status: 'created',
     patient_id: 1,
     ecm_patient_id: 40213,
     patient_name: 'Alice Moreno',
+    by: 'Dana Coordinator',
+    ecm_user_id: '77',
     performed_by_id: '77',
     assigned_to_id: '77',
     text_message_id: id,
@@ -27,6 +31,8 @@ export function activityRow(fields: Partial<ActivityRow> = {}): ActivityRow {
     event_id: id,
     event_type: 'sms',
     occurred_at: '2024-03-01T09:30:00Z',
+    occurred_at_local: null,
+    clinic_day: null,
     ...fields,
   };
 }

@@ -216,7 +216,7 @@ pub(crate) fn enqueue_on(d: &Desk, req: &SmsRequest) -> Result<Enqueued> {
         external_key: None,
         is_test: test,
     };
-    let ids = d.db().enqueue_sms(&new, &d.actor(), &detail, Utc::now())?;
+    let ids = d.db().enqueue_sms_by(&new, &d.actor(), &d.person_name(), &detail, Utc::now())?;
     tracing::info!(
         message_id = ids.message_id,
         route = route.as_str(),

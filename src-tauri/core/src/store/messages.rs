@@ -129,6 +129,12 @@ impl Database {
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// Names the person who placed a call, for the activity log.
+    pub fn set_call_placed_by(&self, id: i64, person: &str) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE calls SET placed_by = ?1 WHERE id = ?2", params![person, id])?;
+        Ok(())
+    }
+
     pub fn mark_call_placed(
         &self,
         id: i64,

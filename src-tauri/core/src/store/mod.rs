@@ -3,6 +3,8 @@
 //! nothing. WAL with `synchronous=FULL`, so a message shown as sent survives a
 //! power cut.
 
+#[cfg(test)]
+mod activity_people_tests;
 mod audit;
 pub mod audit_chain;
 #[cfg(test)]
@@ -97,9 +99,20 @@ pub struct Database {
     unmatched_memo: std::cell::Cell<Option<(thread_listing::WriteMark, UnmatchedSummary)>>,
     /// Signs audit entries (see [`Database::attach_audit`]).
     signer: Option<std::sync::Arc<AuditSigner>>,
+    /// `PRAGMA data_version` as [`Database::changed_elsewhere`] last read it.
+    seen_data_version: std::cell::Cell<Option<i64>>,
 }
 
 impl Database {
+    /// Whether another connection (another process on this data directory:
+    /// a `caredesk send`, `call` or import) committed since the last call;
+    /// `false` the first time.
+    pub fn changed_elsewhere(&self) -> Result<bool, StoreError> {
+        let now: i64 = self.conn.prepare_cached("PRAGMA data_version")?.query_row([], |r| r.get(0))?;
+        let before = self.seen_data_version.replace(Some(now));
+        Ok(before.is_some_and(|b| b != now))
+    }
+
     /// Opens (creating if needed) the database at `path` with `key` (64 hex
     /// digits), checks the key and brings the schema up to date.
     pub fn open(path: &Path, key: &Secret) -> Result<Database, StoreError> {
@@ -130,7 +143,13 @@ impl Database {
         // allocated as they are read, not up front.
         conn.execute_batch(&format!("PRAGMA cache_size = -{PAGE_CACHE_KIB};"))?;
         migrations::migrate(&mut conn)?;
-        Ok(Database { conn, path: path.to_path_buf(), unmatched_memo: std::cell::Cell::new(None), signer: None })
+        Ok(Database {
+            conn,
+            path: path.to_path_buf(),
+            unmatched_memo: std::cell::Cell::new(None),
+            signer: None,
+            seen_data_version: std::cell::Cell::new(None),
+        })
     }
 
     /// Closes the file (for it to be replaced); the value holds an empty

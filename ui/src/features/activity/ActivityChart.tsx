@@ -1,5 +1,5 @@
 import type { DayCount } from '../../platform';
-import { chartDays, chartSummary, dayLabel, type DayRange } from './chartData';
+import { chartDays, chartSummary, dayLabel, isWeekly } from './chartData';
 
 // Geometry in viewBox units; the SVG scales to the dialog's width. Sizes are SVG attributes,
 // not styles, so the CSP (style-src 'self') has nothing to refuse.
@@ -45,8 +45,9 @@ function Bar({ kind, x, width, value, max, title }: BarProps) {
 }
 
 /** Texts and calls per day as grouped bars, with a sentence and a table for screen readers. */
-export function ActivityChart({ perDay, range }: { perDay: DayCount[]; range?: DayRange }) {
-  const days = chartDays(perDay, range);
+export function ActivityChart({ perDay }: { perDay: DayCount[] }) {
+  const days = chartDays(perDay);
+  const weekly = isWeekly(days);
   if (days.length === 0) return null;
   const max = Math.max(1, ...days.map((d) => Math.max(d.sms, d.calls)));
   const slot = PLOT_W / days.length;
@@ -82,7 +83,7 @@ export function ActivityChart({ perDay, range }: { perDay: DayCount[]; range?: D
         </text>
         {days.map((d, i) => {
           const x = PAD.left + i * slot + (slot - 2 * barW) / 2;
-          const label = dayLabel(d.day);
+          const label = weekly ? `Week of ${dayLabel(d.day)}` : dayLabel(d.day);
           return (
             <g key={d.day} data-testid="chart-day" data-day={d.day}>
               <Bar kind="sms" x={x} width={barW} value={d.sms} max={max} title={`${label}: ${d.sms} texts`} />
@@ -112,7 +113,7 @@ export function ActivityChart({ perDay, range }: { perDay: DayCount[]; range?: D
         <caption>Texts and calls per day</caption>
         <thead>
           <tr>
-            <th scope="col">Day</th>
+            <th scope="col">{weekly ? 'Week of' : 'Day'}</th>
             <th scope="col">Texts</th>
             <th scope="col">Calls</th>
           </tr>

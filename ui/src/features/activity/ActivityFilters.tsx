@@ -5,10 +5,12 @@ import { PatientFilter } from './PatientFilter';
 interface Props {
   filter: ActivityFilter;
   onChange: (filter: ActivityFilter) => void;
+  /** The clinic's time zone the days follow. */
+  zone: string;
 }
 
-/** Date range (inclusive, UTC days), type and patient. */
-export function ActivityFilters({ filter, onChange }: Props) {
+/** Date range (inclusive clinic days), type and patient. */
+export function ActivityFilters({ filter, onChange, zone }: Props) {
   const fromId = useId();
   const toId = useId();
   const typeId = useId();
@@ -62,7 +64,8 @@ export function ActivityFilters({ filter, onChange }: Props) {
       </div>
       <PatientFilter patientId={filter.patient_id} onChange={(patient_id) => onChange({ ...filter, patient_id })} />
       <p className="field__help activity-filters__note">
-        Days run from midnight to midnight UTC, as in the exported reports. Times in the table are your local time.
+        Days run from midnight to midnight in the clinic&apos;s time zone ({zone}, setting clinic.time_zone), in the
+        chart, the table and the exported reports.
       </p>
     </div>
   );

@@ -177,3 +177,62 @@ describe('activity log dialog', () => {
     expect(closedCount()).toBe(1);
   });
 });
+
+describe('activity log truth', () => {
+  it('shows where each text stands with the reason, and who by, with the ECM user apart', async () => {
+    const { dialog } = await openDialog({
+      activity_log: () => ({
+        rows: [
+          activityRow({ status: 'delivered', by: 'Dana Coordinator', ecm_user_id: '101' }),
+          activityRow({
+            activity_id: null,
+            status: 'failed',
+            status_reason: 'the number cannot get texts',
+            by: 'Sam Nurse',
+            ecm_user_id: null,
+            occurred_at: '2024-03-01T11:00:00Z',
+          }),
+          activityRow({ direction: 'inbound', status: 'received', by: 'Patient (inbound)', ecm_user_id: null }),
+        ],
+        per_day: [{ day: '2024-03-01', sms: 3, calls: 0 }],
+      }),
+    });
+    const rows = within(dialog).getAllByTestId('activity-row');
+    const cells = (row: HTMLElement) => within(row).getAllByRole('cell').map((c) => c.textContent);
+    // Newest first.
+    expect(cells(rows[2]!)).toEqual(expect.arrayContaining(['delivered', 'Dana Coordinator', '101']));
+    expect(cells(rows[1]!)).toEqual(expect.arrayContaining(['failed: the number cannot get texts', 'Sam Nurse', '—']));
+    expect(dialog).toHaveTextContent('Patient (inbound)');
+    expect(dialog).not.toHaveTextContent('created');
+  });
+
+  it('takes days and times from the clinic zone', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    // 06:30 UTC on the 20th is 23:30 on the 19th in Los Angeles (PDT).
+    vi.setSystemTime(new Date('2024-03-20T06:30:00Z'));
+    const { backend } = renderActivityLog({
+        activity_log: () => ({
+          rows: [activityRow({ occurred_at: '2024-03-20T06:30:00Z' })],
+          per_day: [{ day: '2024-03-19', sms: 1, calls: 0 }],
+        time_zone: 'America/Los_Angeles',
+      }),
+    });
+    const dialog = screen.getByRole('dialog', { name: 'Activity log' });
+    const row = await within(dialog).findByTestId('activity-row');
+    await waitFor(() => expect(lastFilter(backend.callsTo('activity_log')).to).toBe('2024-03-19'));
+    expect(within(dialog).getByLabelText('To')).toHaveValue('2024-03-19');
+    const when = new Intl.DateTimeFormat(undefined, {
+      dateStyle: 'medium',
+      timeStyle: 'short',
+      timeZone: 'America/Los_Angeles',
+    }).format(new Date('2024-03-20T06:30:00Z'));
+    expect(row).toHaveTextContent(when);
+    expect(dialog).toHaveTextContent('America/Los_Angeles');
+  });
+
+  it('says so when the Save dialog was cancelled', async () => {
+    const { dialog, user } = await openDialog({ export_activities: () => null });
+    await user.click(within(dialog).getByRole('button', { name: 'Export CSV' }));
+    expect(await within(dialog).findByTestId('export-result')).toHaveTextContent('Export cancelled: nothing was saved.');
+  });
+});

@@ -6,20 +6,31 @@ import { ActivityChart } from './ActivityChart';
 import { ActivityFilters } from './ActivityFilters';
 import { ActivityTable } from './ActivityTable';
 import { ExportButton } from './ExportButton';
-import { defaultFilter, filterProblem } from './filter';
+import { defaultFilter, filterProblem, localZone } from './filter';
 import { useActivityLog } from './queries';
 import './activity.css';
 
 /** Texts and calls with their events (the PRTF reporting rows): filter, chart, table, CSV export. */
 export function ActivityLogDialog({ onClose }: { onClose: () => void }) {
   const [filter, setFilter] = useState<ActivityFilter>(() => defaultFilter(new Date()));
+  const [touched, setTouched] = useState(false);
   const problem = filterProblem(filter);
   const log = useActivityLog(filter, problem === null);
   const data = log.data;
+  const zone = data?.time_zone ?? localZone();
+  // The clinic's zone is another than this computer's: "today" is the clinic's.
+  const opening = defaultFilter(new Date(), zone);
+  if (!touched && (opening.from !== filter.from || opening.to !== filter.to)) {
+    setFilter(opening);
+  }
+  const change = (next: ActivityFilter) => {
+    setTouched(true);
+    setFilter(next);
+  };
 
   return (
     <Dialog title="Activity log" onClose={onClose} className="dialog--activity">
-      <ActivityFilters filter={filter} onChange={setFilter} />
+      <ActivityFilters filter={filter} onChange={change} zone={zone} />
       {problem ? (
         <p className="error-message" role="alert">
           {problem}
@@ -36,8 +47,8 @@ export function ActivityLogDialog({ onClose }: { onClose: () => void }) {
       {data && data.rows.length === 0 ? <p className="muted">No texts or calls match these filters.</p> : null}
       {data && data.rows.length > 0 ? (
         <>
-          <ActivityChart perDay={data.per_day} range={{ from: filter.from, to: filter.to }} />
-          <ActivityTable rows={data.rows} />
+          <ActivityChart perDay={data.per_day} />
+          <ActivityTable rows={data.rows} zone={zone} />
         </>
       ) : null}
     </Dialog>

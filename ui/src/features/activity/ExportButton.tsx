@@ -9,7 +9,10 @@ interface Props {
   disabled: boolean;
 }
 
-/** Writes the filtered log as CSV (in the backend, off the UI thread) and says where it went. */
+/**
+ * Writes the filtered log as CSV (in the backend, off the UI thread) and says where it went. With no
+ * export folder set, the backend first asks where to save (a Save dialog); cancelling writes nothing.
+ */
 export function ExportButton({ filter, disabled }: Props) {
   const exporting = useExportActivities();
   return (
@@ -29,6 +32,9 @@ export function ExportButton({ filter, disabled }: Props) {
         </div>
       ) : null}
       <div aria-live="polite" className="activity-export__result">
+        {exporting.isSuccess && exporting.data === null && !exporting.isPending ? (
+          <p data-testid="export-result">Export cancelled: nothing was saved.</p>
+        ) : null}
         {exporting.data && !exporting.isPending ? (
           <p data-testid="export-result">
             Saved {plural(exporting.data.rows, 'row')} to <span className="mono">{exporting.data.path}</span>

@@ -1,34 +1,57 @@
 import type { DayCount } from '../../platform';
 import { addDays } from './filter';
 
-/** Days without activity are filled in (as zero) only up to this span; longer spans show the given days. */
+/** Up to this span the chart draws every day (quiet ones as zeros); longer spans draw weeks. */
 export const MAX_FILLED_DAYS = 93;
 
-/** The filter's date range, when it has one. */
-export interface DayRange {
-  from: string | null;
-  to: string | null;
+/** Monday of the week of a YYYY-MM-DD day. */
+export function weekStart(day: string): string {
+  const weekday = new Date(`${day}T00:00:00Z`).getUTCDay();
+  return addDays(day, -((weekday + 6) % 7));
 }
 
 /**
- * The days to draw, oldest first: the backend's counts with the quiet days as zeros, across the
- * filter's range when it has both ends (so a single busy day sits at its place in the month),
- * otherwise between the first and last day with activity.
+ * The bars to draw, oldest first, spanning exactly the data: from the first to the last day with
+ * activity (no padding out to the filter's range), quiet days as zeros. One busy day is one bar;
+ * a span longer than MAX_FILLED_DAYS is drawn per week (each bar's `day` is its Monday).
  */
-export function chartDays(perDay: DayCount[], range?: DayRange): DayCount[] {
+export function chartDays(perDay: DayCount[]): DayCount[] {
   const sorted = [...perDay].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
   const first = sorted[0];
   const last = sorted[sorted.length - 1];
   if (!first || !last) return [];
-  const start = range?.from && range.from < first.day ? range.from : first.day;
-  const end = range?.to && range.to > last.day ? range.to : last.day;
   const byDay = new Map(sorted.map((d) => [d.day, d]));
   const days: DayCount[] = [];
-  for (let day = start; day <= end; day = addDays(day, 1)) {
+  for (let day = first.day; day <= last.day; day = addDays(day, 1)) {
     days.push(byDay.get(day) ?? { day, sms: 0, calls: 0 });
-    if (days.length > MAX_FILLED_DAYS) return sorted;
+    if (days.length > MAX_FILLED_DAYS) return chartWeeks(sorted);
   }
   return days;
+}
+
+/** Per-week sums from the first week with activity to the last, quiet weeks as zeros. */
+function chartWeeks(sorted: DayCount[]): DayCount[] {
+  const weeks = new Map<string, DayCount>();
+  for (const d of sorted) {
+    const week = weekStart(d.day);
+    const w = weeks.get(week) ?? { day: week, sms: 0, calls: 0 };
+    weeks.set(week, { day: week, sms: w.sms + d.sms, calls: w.calls + d.calls });
+  }
+  const first = sorted[0];
+  const last = sorted[sorted.length - 1];
+  if (!first || !last) return [];
+  const out: DayCount[] = [];
+  for (let week = weekStart(first.day); week <= last.day; week = addDays(week, 7)) {
+    out.push(weeks.get(week) ?? { day: week, sms: 0, calls: 0 });
+  }
+  return out;
+}
+
+/** Whether the bars are weeks (the span is longer than MAX_FILLED_DAYS). */
+export function isWeekly(bars: DayCount[]): boolean {
+  const first = bars[0];
+  const second = bars[1];
+  return first !== undefined && second !== undefined && addDays(first.day, 7) === second.day && bars.length * 7 > MAX_FILLED_DAYS;
 }
 
 const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });

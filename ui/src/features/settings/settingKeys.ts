@@ -22,6 +22,7 @@ export const PLACED_SETTING_KEYS: readonly string[] = [
   'user.ecm_user_id',
   'phone.default_region',
   'export.dir',
+  'clinic.time_zone',
   'notifications.show_names',
   'security.idle_lock_minutes',
 ];

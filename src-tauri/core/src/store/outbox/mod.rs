@@ -153,9 +153,23 @@ impl Database {
         audit_detail: &str,
         now: DateTime<Utc>,
     ) -> Result<QueuedIds, StoreError> {
+        self.enqueue_sms_by(m, actor, actor, audit_detail, now)
+    }
+
+    /// [`Database::enqueue_sms`], naming the person who sent it for the
+    /// activity log (`sent_by`) apart from the audit entry's actor.
+    pub fn enqueue_sms_by(
+        &self,
+        m: &NewOutbound,
+        actor: &str,
+        sent_by: &str,
+        audit_detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<QueuedIds, StoreError> {
         let now = ts(now);
         let tx = self.conn.unchecked_transaction()?;
         let (message_id, external_key) = super::messages::insert_outbound_row(&tx, m, "queued", &now)?;
+        tx.execute("UPDATE messages SET sent_by = ?1 WHERE id = ?2", params![sent_by, message_id])?;
         tx.execute(
             "INSERT INTO outbox (message_id, state, attempts, next_attempt_at, created_at, updated_at)
              VALUES (?1, 'pending', 0, ?2, ?2, ?2)",
