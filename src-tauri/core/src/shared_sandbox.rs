@@ -138,7 +138,8 @@ mod tests {
             .expect("flock(1) runs");
         let pid = child.id();
         for _ in 0..100 {
-            if SenderLock::holder(dir).unwrap().is_some() {
+            // Held, and the holder has written its name (pid) into the file.
+            if SenderLock::holder(dir).unwrap().is_some_and(|h| h.0.contains("(pid ")) {
                 return (child, pid);
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
