@@ -93,7 +93,7 @@ pub(super) async fn shot(d: &WebDriver, name: &str) {
     assert!(std::fs::metadata(&path).unwrap().len() > 10_000, "{name} has content");
 }
 
-async fn close_dialog(d: &WebDriver) {
+pub(super) async fn close_dialog(d: &WebDriver) {
     d.action_chain().send_keys(Key::Escape).perform().await.unwrap();
     wait_for("the dialog to close", || async {
         d.find_all(By::Css("[role=dialog]")).await.ok().filter(|v| v.is_empty())

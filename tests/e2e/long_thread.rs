@@ -12,8 +12,9 @@ use crate::harness::*;
 
 const MESSAGES: usize = 5_000;
 
-/// Writes `MESSAGES` texts, alternating directions, one a minute.
-fn fill(data: &std::path::Path) -> i64 {
+/// Writes `count` texts to Longtime Reader (+14155550142), alternating
+/// directions, one a minute: `message 0: ...` is the oldest.
+pub(super) fn fill(data: &std::path::Path, count: usize) -> i64 {
     let mut desk = Desk::open(DeskOptions { data_dir: Some(data.to_path_buf()), ..Default::default() }).unwrap();
     let patient: i64 =
         desk.db().conn().query_row("SELECT id FROM patients WHERE name = 'Longtime Reader'", [], |r| r.get(0)).unwrap();
@@ -26,7 +27,7 @@ fn fill(data: &std::path::Path) -> i64 {
             )
             .unwrap();
         let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T08:00:00Z").unwrap();
-        for i in 0..MESSAGES {
+        for i in 0..count {
             let at = (start + chrono::Duration::minutes(i as i64)).to_utc().to_rfc3339();
             let (dir, from, to, state) = if i % 2 == 0 {
                 ("outbound", "CLINIC", "+14155550142", "delivered")
@@ -109,7 +110,7 @@ async fn a_five_thousand_message_thread_opens_fast_and_scrolls_back_to_the_start
     }
     let _turn = ONE_APP_AT_A_TIME.lock().await;
     let (_dir, data) = data_with_roster("name,phone\nLongtime Reader,+14155550142\n");
-    fill(&data);
+    fill(&data, MESSAGES);
 
     let session = start_app(&data).await;
     let d = &session.driver;

@@ -21,12 +21,14 @@ use std::{
     time::{Duration, Instant},
 };
 
-use caredesk_core::{Desk, DeskOptions};
 use caredesk_tests::Cli;
 use serde_json::json;
 use thirtyfour::prelude::*;
 
-use crate::harness::*;
+use crate::{
+    desk::{close_dialog, open_patient},
+    harness::*,
+};
 
 const THREADS: usize = 50;
 const TEXTS_PER_THREAD: usize = 2;
@@ -41,34 +43,6 @@ fn roster() -> String {
         csv.push_str(&format!("Bench Patient {i:02},+1805555{:04}\n", 3000 + i));
     }
     csv
-}
-
-/// Writes `LONG_THREAD` texts to Longtime Reader, one a minute.
-fn fill_long_thread(data: &Path) {
-    let mut desk = Desk::open(DeskOptions { data_dir: Some(data.to_path_buf()), ..Default::default() }).unwrap();
-    let patient: i64 =
-        desk.db().conn().query_row("SELECT id FROM patients WHERE name = 'Longtime Reader'", [], |r| r.get(0)).unwrap();
-    let tx = desk.db_mut().conn_mut().transaction().unwrap();
-    {
-        let mut insert = tx
-            .prepare(
-                "INSERT INTO messages (patient_id, direction, route, from_number, to_number, body, state, created_at,
-                    updated_at, read_at) VALUES (?1, ?2, 'his', ?3, ?4, ?5, ?6, ?7, ?7, ?7)",
-            )
-            .unwrap();
-        let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T08:00:00Z").unwrap();
-        for i in 0..LONG_THREAD {
-            let at = (start + chrono::Duration::minutes(i as i64)).to_utc().to_rfc3339();
-            let (dir, from, to, state) = if i % 2 == 0 {
-                ("outbound", "CLINIC", "+14155550142", "delivered")
-            } else {
-                ("inbound", "+14155550142", "CLINIC", "received")
-            };
-            let body = format!("message {i}: {}", "lorem ipsum dolor sit amet ".repeat(1 + i % 5));
-            insert.execute(rusqlite::params![patient, dir, from, to, body, state, at]).unwrap();
-        }
-    }
-    tx.commit().unwrap();
 }
 
 // ---- process memory ------------------------------------------------------------
@@ -152,25 +126,6 @@ async fn incoming_count(port: u16) -> usize {
 
 // ---- the session -----------------------------------------------------------------
 
-async fn open(d: &WebDriver, name: &str) -> WebDriverResult<()> {
-    let search = d.find(By::Css("input[aria-label='Search patients']")).await?;
-    search.send_keys(Key::Control + "a").await?;
-    search.send_keys(Key::Backspace).await?;
-    search.send_keys(name).await?;
-    let row = wait_for(&format!("the row of {name}"), || async {
-        let rows = d.find_all(By::Css("[data-testid=patient-row]")).await.ok()?;
-        (rows.len() == 1).then_some(())?;
-        row_of(d, name).await
-    })
-    .await;
-    row.click().await?;
-    wait_for(&format!("{name}'s conversation"), || async {
-        text_of(d, "[data-testid=conversation]").await.filter(|t| t.contains(name))
-    })
-    .await;
-    Ok(())
-}
-
 async fn type_and_send(d: &WebDriver, text: &str) -> WebDriverResult<()> {
     let area = wait_for("the composer", || async {
         d.find(By::Css("[data-testid=composer] textarea[aria-label='Message']")).await.ok()
@@ -199,15 +154,6 @@ const started = performance.now();
 })();
 "#;
 
-async fn close_dialog(d: &WebDriver) -> WebDriverResult<()> {
-    d.action_chain().send_keys(Key::Escape).perform().await?;
-    wait_for("the dialog to close", || async {
-        d.find_all(By::Css("[role=dialog]")).await.ok().filter(|v| v.is_empty())
-    })
-    .await;
-    Ok(())
-}
-
 /// Opens and closes each dialog the desk has, by the buttons that open them.
 async fn every_dialog(d: &WebDriver) -> WebDriverResult<usize> {
     let openers = [
@@ -223,7 +169,7 @@ async fn every_dialog(d: &WebDriver) -> WebDriverResult<usize> {
         button.click().await?;
         wait_for(&format!("the dialog of {xpath}"), || async { d.find(By::Css("[role=dialog]")).await.ok() }).await;
         opened += 1;
-        close_dialog(d).await?;
+        close_dialog(d).await;
     }
     Ok(opened)
 }
@@ -231,7 +177,7 @@ async fn every_dialog(d: &WebDriver) -> WebDriverResult<usize> {
 async fn session(d: &WebDriver, port: u16) -> WebDriverResult<serde_json::Value> {
     let started = Instant::now();
     for i in 0..THREADS {
-        open(d, &format!("Bench Patient {i:02}")).await?;
+        open_patient(d, &format!("Bench Patient {i:02}")).await;
         for k in 0..TEXTS_PER_THREAD {
             type_and_send(d, &format!("Bench text {i}-{k}: see you on Tuesday at 10")).await?;
         }
@@ -254,7 +200,7 @@ async fn session(d: &WebDriver, port: u16) -> WebDriverResult<serde_json::Value>
         (inbox_reads(port).await >= reads + 5).then_some(())
     })
     .await;
-    open(d, "Longtime Reader").await?;
+    open_patient(d, "Longtime Reader").await;
     d.set_script_timeout(Duration::from_secs(120)).await?;
     let reach_ms: f64 = d.execute_async(REACH_FIRST_JS, vec![]).await?.convert()?;
     assert!(reach_ms >= 0.0, "the long thread's first message was not reached");
@@ -277,7 +223,7 @@ async fn memory_after_use_and_after_idle_hours() {
     }
     let _turn = ONE_APP_AT_A_TIME.lock().await;
     let (_dir, data) = data_with_roster(&roster());
-    fill_long_thread(&data);
+    crate::long_thread::fill(&data, LONG_THREAD);
     let port = free_port();
     let cli = Cli::new(&data);
     cli.ok(&["config", "set", "sandbox.port", &port.to_string()]);
