@@ -10,6 +10,8 @@ const COMMANDS: &[&str] = &[
     "delete_credential",
     "send_sms",
     "place_call",
+    "undo_send",
+    "retry_message",
     "list_threads",
     "thread_page",
     "mark_thread_read",

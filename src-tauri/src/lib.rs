@@ -80,6 +80,8 @@ pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::credentials::delete_credential,
             commands::messaging::send_sms,
             commands::messaging::place_call,
+            commands::messaging::undo_send,
+            commands::messaging::retry_message,
             commands::threads::list_threads,
             commands::threads::thread_page,
             commands::threads::mark_thread_read,

@@ -11,6 +11,7 @@ mod lock;
 mod long_thread;
 mod memory_after_use;
 mod real_servers;
+mod undo_calls_failures;
 
 use std::time::Duration;
 

@@ -145,14 +145,16 @@ async fn whole_day(d: &WebDriver, port: u16, exports: &Path, data: &Path) -> Res
     wait_for("the badge to go", || async { badge_of(d, "Ana Lopez").await.is_none().then_some(()) }).await;
     wait_for("the window title to clear", || async { has_window_titled("CareDesk").then_some(()) }).await;
 
-    // A call, shown in the thread with its progress.
+    // A call: confirmed first (Enter), then shown in the thread with what ECM answered.
     d.find(By::Css("button[aria-label='Call']")).await?.click().await?;
+    wait_for("the call confirmation", || async { d.find(By::Css("[role=dialog]")).await.ok() }).await;
+    d.action_chain().send_keys(Key::Enter).perform().await?;
     let call = wait_up_to("the call to progress", Duration::from_secs(40), || async {
         let t = text_of(d, "[data-testid=call-row]").await?;
         (t.contains("555-0100") && !t.contains("Calling…")).then_some(t)
     })
     .await;
-    assert!(call.contains("Call to Patient") && call.contains("Placed through ECM"), "{call}");
+    assert!(call.contains("Call to Patient") && call.contains("Call placed: ECM call"), "{call}");
     shot(d, "conversation.png").await;
 
     // Chloe answers STOP: the composer closes with the reason.

@@ -81,8 +81,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Messages not yet accepted or refused, with attempts and next try.
+    /// Messages not yet accepted or refused, with attempts and next try;
+    /// `outbox undo MESSAGE_ID` takes back a text still in its undo delay.
     Outbox {
+        #[command(subcommand)]
+        action: Option<OutboxAction>,
         #[arg(long)]
         json: bool,
     },
@@ -255,4 +258,11 @@ pub enum ExportCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxAction {
+    /// Takes back a text the app sent that is still in its undo delay (no
+    /// worker has taken it): deleted, audited, nothing reaches a server.
+    Undo { message_id: i64 },
 }

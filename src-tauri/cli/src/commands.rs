@@ -53,7 +53,10 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
         Command::Sandbox { .. } => unreachable!("handled above"),
         Command::Export(c) => export(&desk, c),
         Command::Sync { once, json } => crate::engine_commands::sync(desk, once, json),
-        Command::Outbox { json } => crate::engine_commands::outbox(desk, json),
+        Command::Outbox { action: Some(crate::args::OutboxAction::Undo { message_id }), json } => {
+            crate::engine_commands::undo(&desk, message_id, json)
+        }
+        Command::Outbox { action: None, json } => crate::engine_commands::outbox(desk, json),
         Command::Threads { json } => crate::engine_commands::threads(&desk, json),
         Command::Thread { patient, json } => crate::engine_commands::thread(&desk, &patient, json),
         Command::Link { number, patient } => crate::engine_commands::link(&desk, &number, &patient),

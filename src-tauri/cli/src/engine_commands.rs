@@ -172,6 +172,17 @@ pub fn outbox(desk: Desk, json: bool) -> Result<(), CoreError> {
     Ok(())
 }
 
+/// `outbox undo MESSAGE_ID`: takes back a text still in its undo delay.
+pub fn undo(desk: &Desk, message_id: i64, json: bool) -> Result<(), CoreError> {
+    let undone = outbox::undo_send(desk, message_id)?;
+    if json {
+        line(serde_json::to_string_pretty(&undone).expect("the undone text serializes"));
+    } else {
+        line(format!("message {message_id} undone: it was not sent and is removed from the outbox"));
+    }
+    Ok(())
+}
+
 pub fn threads(desk: &Desk, json: bool) -> Result<(), CoreError> {
     let rows = desk.db().thread_list()?;
     if json {

@@ -65,7 +65,7 @@ fn outbound(db: &Database, patient: i64, person: &str, at: &str) -> i64 {
         is_test: false,
     };
     let now = crate::clinic_zone::instant(at).unwrap();
-    let id = db.enqueue_sms_by(&m, "dana", person, "queued", now).unwrap().message_id;
+    let id = db.enqueue_sms_by(&m, "dana", person, "queued", None, now).unwrap().message_id;
     db.conn().execute("UPDATE messages SET created_at = ?1 WHERE id = ?2", rusqlite::params![at, id]).unwrap();
     id
 }

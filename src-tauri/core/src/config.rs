@@ -67,6 +67,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "sms.via", kind: Kind::OneOf(&["his", "ecm"]), default: Some("his"), description: "Default route for SMS: his (hospital SMS server) or ecm (ECM Communications API)" },
     Setting { key: "sms.rate_per_sec", kind: Kind::Decimal { min: 0.0, max: 1000.0 }, default: Some("1"), description: "Most SMS per second per sender number (0 = no limit)" },
     Setting { key: "sms.test_mode", kind: Kind::Bool, default: Some("false"), description: "Test mode: nothing goes to the real servers" },
+    Setting { key: "sms.undo_seconds", kind: Kind::Integer { min: 0, max: 60 }, default: Some("5"), description: "Seconds a text sent in the app waits as \"Sending in 5 s · Undo\" before it may go, so it can be taken back (0 = send at once, no Undo); the CLI's `send` does not wait" },
     Setting { key: "sms.override_number", kind: Kind::Phone, default: None, description: "Send every outgoing SMS to this number instead (testing)" },
     Setting { key: "sync.interval_secs", kind: Kind::Integer { min: 1, max: 86_400 }, default: Some("10"), description: "Seconds between inbox polls" },
     Setting { key: "http.timeout_secs", kind: Kind::Integer { min: 1, max: 600 }, default: Some("30"), description: "HTTP timeout for both servers, in seconds" },

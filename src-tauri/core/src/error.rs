@@ -5,6 +5,7 @@
 use crate::ecm::error::EcmError;
 use crate::gateways::GatewayConfigError;
 use crate::his::error::HisError;
+use crate::outbox::OutboxActionError;
 use crate::unlock::UnlockError;
 use crate::{config::ConfigError, import::ImportError, phone::PhoneError, secrets::SecretError, store::StoreError};
 
@@ -30,6 +31,8 @@ pub enum CoreError {
     Backup(#[from] crate::backup::BackupError),
     #[error(transparent)]
     Unlock(#[from] UnlockError),
+    #[error(transparent)]
+    Outbox(#[from] crate::outbox::OutboxActionError),
     #[error("{} has opted out of SMS (replied STOP or was blocked by the carrier); nothing was sent. The patient can text START to opt back in", crate::redact::phone(.number))]
     OptedOut { number: String },
     #[error("{} is not one of the patient's numbers on file (patient {patient}): choose one of their numbers, or confirm that this other number is meant (the audit log records it)", crate::redact::phone(.number))]
@@ -64,6 +67,10 @@ pub enum ErrorCode {
     Backup,
     /// The unlock passphrase: too short, wrong, or already set.
     Passphrase,
+    /// Undo came after a worker took the text: it goes out.
+    TooLateToUndo,
+    /// Retry of a text that went, may have gone, or was retried already.
+    NotRetryable,
 }
 
 impl CoreError {
@@ -86,6 +93,9 @@ impl CoreError {
             CoreError::Unlock(UnlockError::Secret(SecretError::Unavailable { .. })) => ErrorCode::KeyringUnavailable,
             CoreError::Unlock(UnlockError::Secret(_)) => ErrorCode::Secret,
             CoreError::Unlock(_) => ErrorCode::Passphrase,
+            CoreError::Outbox(OutboxActionError::TooLateToUndo { .. }) => ErrorCode::TooLateToUndo,
+            CoreError::Outbox(OutboxActionError::NotInOutbox { .. }) => ErrorCode::NotFound,
+            CoreError::Outbox(OutboxActionError::NotRetryable { .. }) => ErrorCode::NotRetryable,
         }
     }
 }

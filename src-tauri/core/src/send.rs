@@ -79,6 +79,9 @@ pub struct SmsOutcome {
     /// The other process that sends for this data directory (the app,
     /// `caredesk sync`), when this one handed the message to it.
     pub handed_to: Option<String>,
+    /// Queued within its undo delay: no worker takes it before this time
+    /// (RFC 3339 UTC), and Undo can still take it back.
+    pub hold_until: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -131,11 +134,16 @@ pub struct SendOptions<'a> {
     pub wait: Duration,
     /// `None`: the default policy with the desk's settings.
     pub policy: Option<Policy>,
+    /// The undo delay (the app's `sms.undo_seconds`): the message waits in
+    /// the outbox this long before any worker may take it, and the send
+    /// returns at once, queued with its `hold_until` (the engine sends it).
+    /// Zero: sent now, as the CLI does.
+    pub undo_delay: Duration,
 }
 
 impl Default for SendOptions<'_> {
     fn default() -> Self {
-        SendOptions { limiter: None, test_gateways: None, wait: DEFAULT_WAIT, policy: None }
+        SendOptions { limiter: None, test_gateways: None, wait: DEFAULT_WAIT, policy: None, undo_delay: Duration::ZERO }
     }
 }
 
@@ -166,7 +174,12 @@ pub async fn send_sms_with(
             // A route that is not set up fails now rather than waiting in the outbox.
             gateways.route_status(route).map_err(CoreError::Gateway)?;
         }
-        let queued = outbox::enqueue_on(&d, &SmsRequest { via: Some(route), ..req })?;
+        let hold = outbox::Hold { delay: options.undo_delay, retry_of: None };
+        let queued = outbox::enqueue_with(&d, &SmsRequest { via: Some(route), ..req }, hold)?;
+        if !options.undo_delay.is_zero() {
+            drop(d);
+            return sms_outcome(desk, queued.message_id);
+        }
         let own_limiter = match options.limiter {
             Some(_) => None,
             None => Some(SendLimiter::from_desk(&d)?),
@@ -260,6 +273,7 @@ impl SmsOutcome {
             attempts: item.attempts,
             next_attempt_at: waiting.then(|| item.next_attempt_at.clone()),
             handed_to: None,
+            hold_until: (status == SendStatus::Queued && item.attempts == 0).then(|| item.hold_until.clone()).flatten(),
         }
     }
 

@@ -1,5 +1,6 @@
 use caredesk_core::{
-    send::{self, CallOutcome, SmsOutcome, SmsRequest},
+    outbox::{self, Enqueued, Withdrawn},
+    send::{self, CallOutcome, SendOptions, SmsOutcome, SmsRequest},
     store::Route,
 };
 use tauri::State;
@@ -15,7 +16,8 @@ pub async fn send_sms(
     via: Option<String>,
     other_number: Option<bool>,
 ) -> Result<SmsOutcome, UiError> {
-    state.lock().require_unlocked()?;
+    // The app's sends wait out the undo delay in the outbox; the engine sends them.
+    let undo_delay = state.with_desk(|desk| outbox::undo_delay(desk)).await?;
     let gateways = state.gateways().await?;
     let desk = state.desk()?;
     let req = SmsRequest {
@@ -25,9 +27,28 @@ pub async fn send_sms(
         via: via.as_deref().and_then(Route::parse),
         other_number: other_number.unwrap_or(false),
     };
-    let outcome = send::send_sms(&desk, &gateways, req).await?;
+    let outcome = send::send_sms_with(&desk, &gateways, req, SendOptions { undo_delay, ..Default::default() }).await?;
     state.sync_now();
     Ok(outcome)
+}
+
+/// Undo send: the text back out of the outbox, if no worker took it yet.
+#[tauri::command]
+pub async fn undo_send(state: State<'_, AppState>, message_id: i64) -> Result<Withdrawn, UiError> {
+    state.with_desk(move |desk| outbox::undo_send(desk, message_id)).await
+}
+
+/// Retry: a failed text no server accepted, sent again as a new one (after the undo delay).
+#[tauri::command]
+pub async fn retry_message(state: State<'_, AppState>, message_id: i64) -> Result<Enqueued, UiError> {
+    let queued = state
+        .with_desk(move |desk| {
+            let delay = outbox::undo_delay(desk)?;
+            outbox::retry_message(desk, message_id, delay)
+        })
+        .await?;
+    state.sync_now();
+    Ok(queued)
 }
 
 #[tauri::command]

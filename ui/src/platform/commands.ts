@@ -7,6 +7,7 @@ import type {
   ConnectionCheck,
   CredentialName,
   CredentialStatus,
+  Enqueued,
   ExportResult,
   ImportProgress,
   ImportSummary,
@@ -21,6 +22,7 @@ import type {
   ThreadListing,
   ThreadPage,
   UnmatchedThread,
+  Withdrawn,
 } from './types';
 
 export function appInfo(): Promise<AppInfo> {
@@ -74,6 +76,16 @@ export function sendSms(
   otherNumber = false,
 ): Promise<SmsOutcome> {
   return call<SmsOutcome>('send_sms', { patientId, to, text, via, ...(otherNumber ? { otherNumber } : {}) });
+}
+
+/** Undo send: takes a text still in its undo delay out of the outbox (too_late_to_undo once a worker took it). */
+export function undoSend(messageId: number): Promise<Withdrawn> {
+  return call<Withdrawn>('undo_send', { messageId });
+}
+
+/** Retry: sends a failed text no server accepted again, as a new text (not_retryable otherwise). */
+export function retryMessage(messageId: number): Promise<Enqueued> {
+  return call<Enqueued>('retry_message', { messageId });
 }
 
 /** Places a call through ECM. `to` null = the patient's own number; `otherNumber` as for sendSms. */

@@ -112,6 +112,12 @@ export interface ThreadItem {
   note: string | null;
   /** It waits because its route is paused (the server refused CareDesk's credentials): nothing failed. */
   paused: boolean;
+  /** Within its undo delay: not sent before this time (RFC 3339 UTC); Undo can take it back. */
+  hold_until?: string | null;
+  /** A failed text no server accepted, not yet retried: Retry may send it again. */
+  retryable?: boolean;
+  /** A failed text already sent again with Retry. */
+  retried?: boolean;
 }
 
 /** A server refusal resolves with state "failed" and a readable `error`. */
@@ -124,6 +130,29 @@ export interface SmsOutcome {
   server_id: string | null;
   error: string | null;
   error_code: string | null;
+  /** Queued within its undo delay: not sent before this time; Undo can take it back. */
+  hold_until?: string | null;
+}
+
+/** A text taken back with Undo: what goes back into the composer. */
+export interface Withdrawn {
+  message_id: number;
+  patient_id: number | null;
+  text: string;
+  /** The patient's number it was for. */
+  to: string;
+  via: Route;
+}
+
+/** A text recorded in the outbox (Retry). */
+export interface Enqueued {
+  message_id: number;
+  patient_id: number;
+  route: Route;
+  to: string;
+  intended_to: string | null;
+  test: boolean;
+  external_key: number;
 }
 
 /** A refused call resolves with status "failed" and a readable `error`. */

@@ -57,6 +57,7 @@ export function allSettings(
     setting('ecm.base_url', null, null, 'ECM Communications API base URL'),
     setting('sms.via', null, 'his', 'Default route for SMS'),
     setting('sms.rate_per_sec', null, '1', 'Most SMS per second per sender number (0 = no limit)'),
+    setting('sms.undo_seconds', null, '5', 'Seconds a text waits before it may go, so it can be undone (0 = no Undo)'),
     setting('sms.test_mode', null, 'false', 'Test mode: nothing goes to the real servers'),
     setting('sms.override_number', null, null, 'Send every outgoing SMS to this number instead (testing)'),
     setting('sync.interval_secs', null, '10', 'Seconds between inbox polls'),

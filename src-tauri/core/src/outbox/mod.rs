@@ -19,6 +19,7 @@
 //!   override number (`sms.override_number`) receives every SMS, and the
 //!   message keeps the patient's number in `intended_to`.
 
+mod actions;
 pub mod limiter;
 pub mod matching;
 pub mod policy;
@@ -33,6 +34,7 @@ use std::{sync::Mutex, time::Duration};
 use chrono::Utc;
 
 pub use crate::store::outbox::OutboxEntry;
+pub use actions::{retry_message, undo_delay, undo_send, OutboxActionError, Withdrawn};
 pub use limiter::SendLimiter;
 pub use policy::{Disposition, Policy};
 
@@ -165,6 +167,19 @@ pub fn enqueue(desk: &Mutex<Desk>, req: SmsRequest) -> Result<Enqueued> {
 }
 
 pub(crate) fn enqueue_on(d: &Desk, req: &SmsRequest) -> Result<Enqueued> {
+    enqueue_with(d, req, Hold::default())
+}
+
+/// How a send waits before the worker may take it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Hold {
+    /// The undo delay: not claimed before it has passed.
+    pub delay: Duration,
+    /// A Retry of this failed message (marked as retried with the new one).
+    pub retry_of: Option<i64>,
+}
+
+pub fn enqueue_with(d: &Desk, req: &SmsRequest, hold: Hold) -> Result<Enqueued> {
     check_text(&req.text)?;
     let route = match req.via {
         Some(r) => r,
@@ -206,6 +221,12 @@ pub(crate) fn enqueue_on(d: &Desk, req: &SmsRequest) -> Result<Enqueued> {
     if test {
         detail.push_str(" (test mode)");
     }
+    if let Some(old) = hold.retry_of {
+        detail.push_str(&format!(" (Retry of message {old})"));
+    }
+    if !hold.delay.is_zero() {
+        detail.push_str(&format!(" (undo delay {} s)", hold.delay.as_secs()));
+    }
     let new = NewOutbound {
         patient_id: patient.id,
         route,
@@ -216,7 +237,16 @@ pub(crate) fn enqueue_on(d: &Desk, req: &SmsRequest) -> Result<Enqueued> {
         external_key: None,
         is_test: test,
     };
-    let ids = d.db().enqueue_sms_by(&new, &d.actor(), &d.person_name(), &detail, Utc::now())?;
+    let now = Utc::now();
+    let hold_until = chrono::Duration::from_std(hold.delay).ok().map(|delay| now + delay);
+    let (actor, sent_by) = (d.actor(), d.person_name());
+    let ids = match hold.retry_of {
+        None => d.db().enqueue_sms_by(&new, &actor, &sent_by, &detail, hold_until, now)?,
+        Some(old) => d
+            .db()
+            .enqueue_retry(old, &new, &actor, &sent_by, &detail, hold_until, now)?
+            .ok_or(OutboxActionError::NotRetryable { message_id: old, reason: actions::RETRIED_OR_CHANGED })?,
+    };
     tracing::info!(
         message_id = ids.message_id,
         route = route.as_str(),

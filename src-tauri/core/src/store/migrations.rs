@@ -24,6 +24,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0008_number_history.sql"),
     include_str!("migrations/0009_audit_chain.sql"),
     include_str!("migrations/0012_activity_people.sql"),
+    include_str!("migrations/0013_undo_send.sql"),
 ];
 
 pub fn latest_version() -> usize {

@@ -26,6 +26,7 @@ mod settings;
 pub mod sync_status;
 pub mod thread_items;
 pub mod thread_listing;
+mod thread_marks;
 pub mod threads;
 pub mod unreadable;
 

@@ -36,6 +36,13 @@ pub struct ThreadItem {
     /// A text that waits because its route is paused (its server refused
     /// CareDesk's credentials): nothing failed; it goes once they are replaced.
     pub paused: bool,
+    /// A text within its undo delay: not sent before this time (RFC 3339
+    /// UTC), and Undo can take it back until a worker claims it.
+    pub hold_until: Option<String>,
+    /// A failed text no server accepted, not yet retried: Retry may send it again.
+    pub retryable: bool,
+    /// A failed text already sent again with Retry (the new one follows).
+    pub retried: bool,
     /// The sort key (RFC 3339 UTC), for the page cursor.
     #[serde(skip)]
     created_at: String,
@@ -127,6 +134,9 @@ fn item(r: &Row<'_>) -> rusqlite::Result<ThreadItem> {
         flagged: r.get(14)?,
         note: r.get(16)?,
         paused: r.get(17)?,
+        hold_until: None,
+        retryable: false,
+        retried: false,
     })
 }
 
@@ -157,6 +167,7 @@ impl Database {
         let more = items.len() > limit;
         items.truncate(limit);
         items.reverse();
+        self.mark_outbound(&mut items)?;
         let older = if more { items.first().map(|i| PageCursor::of(i).encode()) } else { None };
         Ok(ThreadPage { items, older })
     }

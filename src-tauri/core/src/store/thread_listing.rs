@@ -15,6 +15,24 @@ use crate::phone::{self, E164};
 /// The longest preview, in characters.
 const PREVIEW_CHARS: usize = 80;
 
+/// A thread's preview from its `patient_activity` row `a`: what the newest
+/// item says, read at the time asked so it follows the item's state. A text
+/// that failed reads "Not sent: <reason>", one that may have gone "May not
+/// have been sent: <reason>"; an outbound call "Call placed: ECM call 7,
+/// queued" (what ECM answered) or "Call failed: <reason>".
+pub(super) const LAST_PREVIEW: &str = "CASE
+    WHEN a.last_kind = 'sms' THEN COALESCE((SELECT CASE m.state
+            WHEN 'failed' THEN 'Not sent: ' || COALESCE(m.error_message, 'the server refused it')
+            WHEN 'uncertain' THEN 'May not have been sent: ' || COALESCE(m.error_message, 'no answer from the server')
+            END FROM messages m WHERE m.id = a.last_id AND m.direction = 'outbound'), a.last_preview)
+    ELSE COALESCE((SELECT CASE
+            WHEN c.direction <> 'outbound' THEN NULL
+            WHEN c.status = 'failed' THEN 'Call failed: ' || COALESCE(c.error_message, 'ECM refused it')
+            WHEN c.status = 'initiating' THEN 'Calling…'
+            ELSE 'Call placed: ' || COALESCE('ECM call ' || c.ecm_call_id || ', ', '') || c.status
+            END FROM calls c WHERE c.id = a.last_id), a.last_preview)
+    END";
+
 /// A thread's newest item.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LastItem {
@@ -23,7 +41,9 @@ pub struct LastItem {
     /// "sms" or "call"
     pub kind: String,
     pub direction: String,
-    /// Whitespace flattened, at most 80 characters; "Call: <status>" for calls.
+    /// Whitespace flattened, at most 80 characters; "Not sent: <reason>" for
+    /// a failed text, "Call placed: ECM call 7, queued" or "Call failed:
+    /// <reason>" for an outbound call (see [`LAST_PREVIEW`]).
     pub preview: String,
 }
 
@@ -136,10 +156,10 @@ impl Database {
     }
 
     fn activity_of(&self, ids: &[i64]) -> Result<HashMap<i64, (LastItem, i64)>, StoreError> {
-        let mut s = self.conn.prepare_cached(
-            "SELECT patient_id, last_at, last_kind, last_direction, last_preview, unread FROM patient_activity
-             WHERE patient_id IN (SELECT value FROM json_each(?1))",
-        )?;
+        let mut s = self.conn.prepare_cached(&format!(
+            "SELECT patient_id, last_at, last_kind, last_direction, {LAST_PREVIEW}, unread FROM patient_activity a
+             WHERE patient_id IN (SELECT value FROM json_each(?1))"
+        ))?;
         let mut out = HashMap::with_capacity(ids.len());
         let mut rows = s.query([super::patients::id_list(ids)])?;
         while let Some(r) = rows.next()? {
@@ -252,7 +272,7 @@ mod tests {
         db.conn().execute("UPDATE calls SET status = 'completed'", []).unwrap();
         let l = db.thread_listing("", 2).unwrap();
         assert_eq!(names(&l), vec!["Ana", "Bo"]);
-        assert_eq!(l.patients[0].last.as_ref().unwrap().preview, "Call: completed");
+        assert_eq!(l.patients[0].last.as_ref().unwrap().preview, "Call placed: completed");
         // Reading clears the badge.
         db.mark_thread_read(&ThreadRef::Patient(ana)).unwrap();
         let l = db.thread_listing("", 10).unwrap();

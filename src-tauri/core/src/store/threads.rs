@@ -4,7 +4,11 @@
 
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::{now_rfc3339, thread_listing::preview, Database, StoreError};
+use super::{
+    now_rfc3339,
+    thread_listing::{preview, LAST_PREVIEW},
+    Database, StoreError,
+};
 use crate::{
     phone::{self, E164},
     redact,
@@ -23,12 +27,17 @@ WITH unmatched AS (
 )
 SELECT * FROM (
     SELECT a.patient_id AS patient_id, p.name AS name, NULL AS number, a.unread AS unread, a.last_at AS at,
-           a.last_preview AS preview
+           {LAST_PREVIEW} AS preview
       FROM patient_activity a JOIN patients p ON p.id = a.patient_id
     UNION ALL
     SELECT NULL, from_number, from_number, n, created_at, body FROM unmatched WHERE rn = 1
 )
 ORDER BY at DESC, patient_id IS NULL, patient_id, number";
+
+/// [`THREAD_LIST_SQL`] with the preview that follows the newest item's state.
+fn thread_list_sql() -> String {
+    THREAD_LIST_SQL.replace("{LAST_PREVIEW}", LAST_PREVIEW)
+}
 
 impl Database {
     /// Patients with `number` (E.164) as their own or a contact's current
@@ -110,7 +119,7 @@ impl Database {
 
     /// Every thread, most recent activity first.
     pub fn thread_list(&self) -> Result<Vec<ThreadRow>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(THREAD_LIST_SQL)?;
+        let mut stmt = self.conn.prepare_cached(&thread_list_sql())?;
         let rows = stmt.query_map([], |r| {
             let number: Option<String> = r.get(2)?;
             let name: String = r.get(1)?;
@@ -212,7 +221,7 @@ mod tests {
         let summary: Vec<_> =
             rows.iter().map(|r| (r.patient_id, r.number.as_deref(), r.unread, r.last_preview.as_str())).collect();
         assert_eq!(summary.len(), 4, "{summary:?}");
-        assert_eq!(summary[0], (Some(ben), None, 1, "Call: completed"));
+        assert_eq!(summary[0], (Some(ben), None, 1, "Call placed: completed"));
         assert_eq!(summary[1], (Some(ana), None, 2, "See you"));
         assert_eq!(rows[2].number.as_deref(), Some("+18055550199"));
         assert_eq!((rows[2].patient_id, rows[2].unread), (None, 2));
@@ -249,7 +258,7 @@ mod tests {
         let per_patient =
             plan("SELECT count(*) FROM messages WHERE patient_id = 1 AND read_at IS NULL AND direction = 'inbound'");
         assert!(per_patient.contains("messages_unread"), "{per_patient}");
-        let list = plan(THREAD_LIST_SQL);
+        let list = plan(&thread_list_sql());
         // Unmatched texts come through an index; patients from the summary table.
         assert!(list.contains("SEARCH messages USING INDEX"), "{list}");
         assert!(!list.lines().any(|l| l.trim() == "SCAN messages"), "{list}");

@@ -22,6 +22,7 @@ describe('call button', () => {
     const call = within(header()).getByRole('button', { name: 'Call' });
     expect(call).toHaveTextContent('+1 (555) 123-4567');
     await user.click(call);
+    await user.keyboard('{Enter}');
     await waitFor(() => expect(backend.callsTo('place_call')).toEqual([{ patientId: 1, to: '+15551234567' }]));
     const row = await within(screen.getByTestId('thread')).findByTestId('call-row');
     expect(row).toHaveTextContent('Call to Patient · +1 (555) 123-4567 · Calling…');
@@ -34,6 +35,7 @@ describe('call button', () => {
     const call = within(header()).getByRole('button', { name: 'Call' });
     expect(call).toHaveTextContent('+1 (555) 987-6543');
     await user.click(call);
+    await user.keyboard('{Enter}');
     await waitFor(() => expect(backend.callsTo('place_call')).toEqual([{ patientId: 1, to: '+15559876543' }]));
   });
 
@@ -42,6 +44,7 @@ describe('call button', () => {
       place_call: () => callOutcome({ status: 'failed', error: 'ECM rejected the call: line busy.', error_code: 'busy' }),
     });
     await user.click(within(header()).getByRole('button', { name: 'Call' }));
+    await user.keyboard('{Enter}');
     expect(await within(header()).findByRole('alert')).toHaveTextContent('Call failed: ECM rejected the call: line busy.');
   });
 
@@ -52,6 +55,7 @@ describe('call button', () => {
       },
     });
     await user.click(within(header()).getByRole('button', { name: 'Call' }));
+    await user.keyboard('{Enter}');
     expect(await within(header()).findByRole('alert')).toHaveTextContent('ECM is not configured. Add the ECM token in Settings.');
   });
 

@@ -2,7 +2,7 @@ import type { ThreadItem } from '../../platform';
 import { PhoneIcon } from '../../shared/icons';
 import type { NumberLabeler } from './recipients';
 import { StateLabel } from './StateLabel';
-import { callStateWords } from './states';
+import { callStateWords, placedCallWords } from './states';
 import { Timestamp } from './Timestamp';
 
 interface Props {
@@ -10,7 +10,7 @@ interface Props {
   labelFor: NumberLabeler;
 }
 
-/** A call, inline in the thread: "Call to Patient · +1 (805) 555-0100 · Ringing". */
+/** A call, inline in the thread: "Call to Patient · +1 (805) 555-0100 · Call placed: ECM call 7, queued". */
 export function CallRow({ item, labelFor }: Props) {
   const outbound = item.direction === 'outbound';
   const party = labelFor(outbound ? item.to : item.from);
@@ -20,7 +20,9 @@ export function CallRow({ item, labelFor }: Props) {
       <span className="call-row__summary">
         {outbound ? `Call to ${party}` : `Call from ${party}`}
         {' · '}
-        <StateLabel words={callStateWords(item.state, item.error)} />
+        <StateLabel
+          words={outbound ? placedCallWords(item.state, item.error, item.server_id) : callStateWords(item.state, item.error)}
+        />
       </span>
       <span className="call-row__meta">
         <Timestamp at={item.at} />

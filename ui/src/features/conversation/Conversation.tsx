@@ -1,5 +1,6 @@
 import type { Patient } from '../../platform';
 import { Composer } from './Composer';
+import { ComposerFillContext } from './composerFill';
 import { ConversationHeader } from './ConversationHeader';
 import { useDraft, type DraftStore } from './draftStore';
 import { chooseRecipient, recipientsOf } from './recipients';
@@ -22,7 +23,15 @@ export function Conversation({ patient, drafts, unconfigured }: Props) {
   return (
     <>
       <ConversationHeader patient={patient} callTo={callTo?.number ?? null} />
-      <Thread patient={patient} />
+      <ComposerFillContext.Provider
+        value={{
+          patientId: patient.id,
+          fill: (patch) => drafts.update(patient.id, patch),
+          current: () => drafts.get(patient.id).text,
+        }}
+      >
+        <Thread patient={patient} />
+      </ComposerFillContext.Provider>
       <Composer
         patient={patient}
         recipients={recipients}

@@ -1,5 +1,7 @@
+import { useState } from 'react';
 import type { Patient } from '../../platform';
 import { CallButton } from './CallButton';
+import { CallConfirmDialog } from './CallConfirmDialog';
 import { PhoneList } from './PhoneList';
 import { useCallAction } from './useCallAction';
 
@@ -11,6 +13,8 @@ interface Props {
 
 export function ConversationHeader({ patient, callTo }: Props) {
   const { call, calling, problem } = useCallAction(patient.id);
+  // The number a call is being confirmed for: nothing is placed before the coordinator says so.
+  const [confirming, setConfirming] = useState<string | null>(null);
   return (
     <header className="conversation__header">
       <div className="conversation__title">
@@ -25,8 +29,19 @@ export function ConversationHeader({ patient, callTo }: Props) {
           to={callTo}
           ecmAvailable={patient.ecm_patient_id !== null}
           calling={calling}
-          onCall={(to) => void call(to)}
+          onCall={(to) => setConfirming(to)}
         />
+        {confirming ? (
+          <CallConfirmDialog
+            patient={patient}
+            to={confirming}
+            onCancel={() => setConfirming(null)}
+            onConfirm={() => {
+              setConfirming(null);
+              void call(confirming);
+            }}
+          />
+        ) : null}
       </div>
       <PhoneList phones={patient.phones} />
       {problem ? (

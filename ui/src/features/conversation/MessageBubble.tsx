@@ -1,4 +1,5 @@
 import type { ThreadItem } from '../../platform';
+import { FailedActions, failureKind } from './FailedActions';
 import { MessageMarks } from './MessageMarks';
 import { MessageNote } from './MessageNote';
 import { MessageText } from './MessageText';
@@ -6,6 +7,8 @@ import type { NumberLabeler } from './recipients';
 import { StateLabel } from './StateLabel';
 import { routeLabel, smsStateWords } from './states';
 import { Timestamp } from './Timestamp';
+import { UndoBar } from './UndoBar';
+import './outbound.css';
 
 interface Props {
   item: ThreadItem;
@@ -24,6 +27,7 @@ export function MessageBubble({ item, labelFor }: Props) {
     `message--${item.direction}`,
     item.flagged ? 'message--flagged' : '',
     note && item.paused ? 'message--waiting' : '',
+    failureKind(item) ? `message--${failureKind(item)}` : '',
   ].filter(Boolean);
   return (
     <div className={classes.join(' ')} data-testid="message" data-direction={item.direction}>
@@ -35,6 +39,8 @@ export function MessageBubble({ item, labelFor }: Props) {
         <StateLabel words={smsStateWords(item.state, item.error)} />
       </p>
       {note ? <MessageNote note={note} paused={item.paused} /> : null}
+      {outbound && item.hold_until ? <UndoBar item={item} /> : null}
+      <FailedActions item={item} />
       <MessageMarks item={item} labelFor={labelFor} />
     </div>
   );

@@ -67,7 +67,7 @@ describe('thread', () => {
     expect(messages[0]!.querySelector('time')).not.toBeNull();
 
     const call = within(thread()).getByTestId('call-row');
-    expect(call).toHaveTextContent('Call to +1 (805) 555-0100 · Ringing');
+    expect(call).toHaveTextContent('Call to +1 (805) 555-0100 · Call placed: ECM call SM123, ringing');
   });
 
   it("says on every bubble which of the patient's numbers it went to or came from", async () => {
@@ -88,7 +88,7 @@ describe('thread', () => {
       'From +1 (999) 888-7777',
     ]);
     expect(within(thread()).getByTestId('call-row')).toHaveTextContent(
-      'Call to Rosa Moreno (daughter) · +1 (555) 987-6543 · Completed',
+      'Call to Rosa Moreno (daughter) · +1 (555) 987-6543 · Call placed: ECM call SM123, completed',
     );
   });
 

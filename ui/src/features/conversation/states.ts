@@ -57,6 +57,19 @@ const CALL_STATES: Record<string, StateWords> = {
   canceled: { text: 'Canceled', tone: 'neutral' },
 };
 
+/**
+ * An outbound call in words: "Calling…" while ECM is asked, then "Call placed: ECM call 77,
+ * queued" with what ECM answered (its call id and status, the last word CareDesk gets), or
+ * "Call failed: <reason>".
+ */
+export function placedCallWords(status: string, error: string | null, ecmCallId: string | null): StateWords {
+  if (status === 'initiating') return { text: 'Calling…', tone: 'pending' };
+  if (status === 'failed') return { text: withError('Call failed', error), tone: 'problem' };
+  const answer = [ecmCallId ? `ECM call ${ecmCallId}` : null, status].filter(Boolean).join(', ');
+  const tone = CALL_STATES[status]?.tone === 'problem' ? 'problem' : 'ok';
+  return { text: `Call placed: ${answer}`, tone };
+}
+
 /** A call status in words. */
 export function callStateWords(status: string, error: string | null): StateWords {
   if (status === 'failed') return { text: withError('Failed', error), tone: 'problem' };
@@ -87,5 +100,6 @@ export function smsOutcomeProblem(outcome: SmsOutcome): string | null {
 /** What to tell the user when place_call resolved with a refusal. */
 export function callOutcomeProblem(outcome: CallOutcome): string | null {
   if (outcome.status !== 'failed') return null;
+  // The thread's call row says it too ("Call failed: …"); the alert keeps it in view.
   return `Call failed: ${outcome.error ?? 'the server refused the call.'}`;
 }

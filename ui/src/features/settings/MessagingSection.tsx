@@ -23,6 +23,12 @@ export function MessagingSection() {
         help="Nothing goes to the real servers: texts are recorded, marked as test and answered by the sandbox. A red strip at the bottom of the window shows while it is on."
       />
       <TextSetting
+        settingKey="sms.undo_seconds"
+        label="Undo delay after Send (seconds)"
+        inputMode="numeric"
+        help="A text waits this long as “Sending in 5 s · Undo” before it goes, so it can be taken back. 0 sends at once, with no Undo. At most 60."
+      />
+      <TextSetting
         settingKey="sms.override_number"
         label="Override number"
         type="tel"

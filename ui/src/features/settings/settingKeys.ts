@@ -15,6 +15,7 @@ export const PLACED_SETTING_KEYS: readonly string[] = [
   'sms.via',
   'sync.interval_secs',
   'sms.rate_per_sec',
+  'sms.undo_seconds',
   'sms.test_mode',
   'sms.override_number',
   'http.timeout_secs',

@@ -7,6 +7,7 @@ mod one_sender;
 mod profiles;
 mod recovery;
 mod sending;
+mod undo_retry;
 
 use std::{path::Path, sync::Arc, sync::Mutex, time::Duration};
 
@@ -72,6 +73,7 @@ impl Env {
             test_gateways: None,
             wait: Duration::from_secs(10),
             policy: Some(self.policy.clone()),
+            undo_delay: Duration::ZERO,
         }
     }
 

@@ -13,6 +13,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
 mod transitions;
+mod undo;
+
+pub use undo::{Withdraw, Withdrawn};
 
 #[cfg(test)]
 mod tests;
@@ -56,6 +59,8 @@ pub struct OutboxItem {
     pub error_message: Option<String>,
     /// HIS Id or ECM sms id, once accepted.
     pub server_id: Option<String>,
+    /// Not claimed before this time (the undo delay after Send).
+    pub hold_until: Option<String>,
 }
 
 impl OutboxItem {
@@ -103,7 +108,7 @@ const ITEM_SELECT: &str = "
            o.last_error, o.created_at,
            m.patient_id, p.ecm_patient_id, m.route, m.from_number, m.to_number, m.intended_to, m.body,
            m.external_key, m.is_test, m.state, m.error_code, m.error_message,
-           COALESCE(CAST(m.his_id AS TEXT), CAST(m.ecm_sms_id AS TEXT))
+           COALESCE(CAST(m.his_id AS TEXT), CAST(m.ecm_sms_id AS TEXT)), o.hold_until
       FROM outbox o
       JOIN messages m ON m.id = o.message_id
       LEFT JOIN patients p ON p.id = m.patient_id";
@@ -135,25 +140,31 @@ fn item(r: &Row<'_>) -> rusqlite::Result<OutboxItem> {
         error_code: r.get(20)?,
         error_message: r.get(21)?,
         server_id: r.get(22)?,
+        hold_until: r.get(23)?,
     })
 }
 
 /// The row is free to claim: nobody's claim is still running.
 const UNCLAIMED: &str = "(claimed_until IS NULL OR claimed_until <= :now)";
 
+/// The row's undo delay has passed (or it has none).
+const RELEASED: &str = "(hold_until IS NULL OR hold_until <= :now)";
+
 impl Database {
     /// Records a new outbound SMS as `queued` with its `pending` outbox row,
-    /// due at once, and the audit entry: one transaction. The ExternalKey is
-    /// the next of the sequence unless `m` gives one; a given key already
-    /// used fails (and stores nothing).
+    /// due at once (or at `hold_until`, the end of its undo delay: not
+    /// claimed before), and the audit entry: one transaction. The
+    /// ExternalKey is the next of the sequence unless `m` gives one; a given
+    /// key already used fails (and stores nothing).
     pub fn enqueue_sms(
         &self,
         m: &NewOutbound,
         actor: &str,
         audit_detail: &str,
+        hold_until: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<QueuedIds, StoreError> {
-        self.enqueue_sms_by(m, actor, actor, audit_detail, now)
+        self.enqueue_sms_by(m, actor, actor, audit_detail, hold_until, now)
     }
 
     /// [`Database::enqueue_sms`], naming the person who sent it for the
@@ -164,20 +175,71 @@ impl Database {
         actor: &str,
         sent_by: &str,
         audit_detail: &str,
+        hold_until: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<QueuedIds, StoreError> {
-        let now = ts(now);
         let tx = self.conn.unchecked_transaction()?;
-        let (message_id, external_key) = super::messages::insert_outbound_row(&tx, m, "queued", &now)?;
+        let ids = self.enqueue_on(&tx, m, actor, sent_by, audit_detail, hold_until, now)?;
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// [`Database::enqueue_sms_by`] for a Retry of the failed message
+    /// `retry_of`, which is marked as retried by the new one in the same
+    /// transaction. `None` (nothing stored) when `retry_of` is not, or no
+    /// longer, a failed outbound text no server accepted that was not
+    /// retried already.
+    #[allow(clippy::too_many_arguments)]
+    pub fn enqueue_retry(
+        &self,
+        retry_of: i64,
+        m: &NewOutbound,
+        actor: &str,
+        sent_by: &str,
+        audit_detail: &str,
+        hold_until: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<QueuedIds>, StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let ids = self.enqueue_on(&tx, m, actor, sent_by, audit_detail, hold_until, now)?;
+        let marked = tx.execute(
+            &format!(
+                "UPDATE messages SET retried_as = ?2 WHERE id = ?1 AND retried_as IS NULL AND {}",
+                undo::RETRYABLE
+            ),
+            params![retry_of, ids.message_id],
+        )?;
+        if marked != 1 {
+            return Ok(None); // dropping `tx` rolls the new message back
+        }
+        tx.commit()?;
+        Ok(Some(ids))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn enqueue_on(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        m: &NewOutbound,
+        actor: &str,
+        sent_by: &str,
+        audit_detail: &str,
+        hold_until: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<QueuedIds, StoreError> {
+        let hold = hold_until.filter(|h| *h > now).map(ts);
+        let now = ts(now);
+        let (message_id, external_key) = super::messages::insert_outbound_row(tx, m, "queued", &now)?;
         tx.execute("UPDATE messages SET sent_by = ?1 WHERE id = ?2", params![sent_by, message_id])?;
+        // Due when the hold ends, so the worker's sleep wakes for it; the
+        // claim checks `hold_until` itself whatever becomes of the due time.
         tx.execute(
-            "INSERT INTO outbox (message_id, state, attempts, next_attempt_at, created_at, updated_at)
-             VALUES (?1, 'pending', 0, ?2, ?2, ?2)",
-            params![message_id, now],
+            "INSERT INTO outbox (message_id, state, attempts, next_attempt_at, hold_until, created_at, updated_at)
+             VALUES (?1, 'pending', 0, COALESCE(?3, ?2), ?3, ?2, ?2)",
+            params![message_id, now, hold],
         )?;
         let outbox_id = tx.last_insert_rowid();
-        self.audit_on(&tx, actor, "sms.send", Some(m.patient_id), &format!("message {message_id}: {audit_detail}"))?;
-        tx.commit()?;
+        self.audit_on(tx, actor, "sms.send", Some(m.patient_id), &format!("message {message_id}: {audit_detail}"))?;
         Ok(QueuedIds { message_id, outbox_id, external_key })
     }
 
@@ -194,6 +256,7 @@ impl Database {
             "{ITEM_SELECT}
               WHERE o.state IN ('pending', 'ambiguous') AND o.next_attempt_at <= ?1
                 AND (o.claimed_until IS NULL OR o.claimed_until <= ?1)
+                AND (o.hold_until IS NULL OR o.hold_until <= ?1)
               ORDER BY o.next_attempt_at, o.id LIMIT ?2"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;

@@ -19,7 +19,7 @@ fn sms(db: &Database, route: Route, key: i64, at: DateTime<Utc>) -> QueuedIds {
         external_key: Some(key),
         is_test: false,
     };
-    db.enqueue_sms(&m, "tester", "queued", at).unwrap()
+    db.enqueue_sms(&m, "tester", "queued", None, at).unwrap()
 }
 
 fn count(db: &Database, sql: &str) -> i64 {
@@ -46,7 +46,7 @@ fn enqueue_writes_message_outbox_and_audit_together_or_nothing() {
         external_key: Some(1),
         is_test: false,
     };
-    assert!(db.enqueue_sms(&again, "tester", "queued", now).is_err());
+    assert!(db.enqueue_sms(&again, "tester", "queued", None, now).is_err());
     assert_eq!(count(&db, "SELECT count(*) FROM messages") + count(&db, "SELECT count(*) FROM outbox"), 2);
     assert_eq!(count(&db, "SELECT count(*) FROM audit_log"), 1);
 }

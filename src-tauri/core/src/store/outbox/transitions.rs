@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{named_params, params};
 
-use super::{ts, UNCLAIMED};
+use super::{ts, RELEASED, UNCLAIMED};
 use crate::store::{Accepted, Database, StoreError};
 
 impl Database {
@@ -87,7 +87,8 @@ impl Database {
     /// Claims a pending row for a send attempt: `in_flight`, one more
     /// attempt, `sent_at` now; the message becomes `sending`, from `from`
     /// (kept as it was when empty). False when the row is not pending, not
-    /// due, or claimed by another worker.
+    /// due, held (its undo delay has not passed), or claimed by another
+    /// worker.
     pub fn claim_attempt(
         &self,
         outbox_id: i64,
@@ -102,7 +103,7 @@ impl Database {
             &format!(
                 "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1, sent_at = :now, claim_token = :token,
                         claimed_until = :until, updated_at = :now
-                  WHERE id = :id AND state = 'pending' AND next_attempt_at <= :now AND {UNCLAIMED}"
+                  WHERE id = :id AND state = 'pending' AND next_attempt_at <= :now AND {UNCLAIMED} AND {RELEASED}"
             ),
             named_params! { ":id": outbox_id, ":token": token, ":now": now, ":until": ts(until) },
         )?;

@@ -1,0 +1,114 @@
+//! What a thread shows on outbound texts beyond their state: the undo delay
+//! of a text just sent, and whether a failed one can be retried. Read per
+//! text, for the few texts of a page that are queued or failed.
+
+use rusqlite::OptionalExtension;
+
+use super::{thread_items::ThreadItem, Database, StoreError};
+
+impl Database {
+    /// Fills `hold_until`, `retryable` and `retried` of a page's outbound texts.
+    pub(super) fn mark_outbound(&self, items: &mut [ThreadItem]) -> Result<(), StoreError> {
+        for item in items.iter_mut().filter(|i| i.kind == "sms" && i.direction == "outbound") {
+            match item.state.as_str() {
+                "queued" => {
+                    item.hold_until = self
+                        .conn
+                        .prepare_cached(
+                            "SELECT hold_until FROM outbox WHERE message_id = ?1 AND state = 'pending' AND attempts = 0",
+                        )?
+                        .query_row([item.id], |r| r.get::<_, Option<String>>(0))
+                        .optional()?
+                        .flatten();
+                }
+                "failed" => {
+                    item.retried = self
+                        .conn
+                        .prepare_cached("SELECT retried_as IS NOT NULL FROM messages WHERE id = ?1")?
+                        .query_row([item.id], |r| r.get(0))?;
+                    item.retryable = !item.retried && self.is_retryable(item.id)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use crate::store::{test_db, test_patient, Database, NewOutbound, Route};
+
+    fn text(db: &Database, patient: i64, body: &str) -> i64 {
+        let m = NewOutbound {
+            patient_id: patient,
+            route: Route::His,
+            from: String::new(),
+            to: "+18055550100".into(),
+            intended_to: None,
+            body: body.into(),
+            external_key: None,
+            is_test: false,
+        };
+        db.enqueue_sms(&m, "tester", "queued", None, Utc::now()).unwrap().outbox_id
+    }
+
+    fn preview(db: &Database) -> String {
+        db.thread_listing("", 10).unwrap().patients[0].last.clone().unwrap().preview
+    }
+
+    #[test]
+    fn previews_say_not_sent_and_what_ecm_answered_a_call_and_failed_texts_can_be_retried() {
+        let (_d, db) = test_db();
+        let ana = test_patient(&db, "Ana");
+        let outbox = text(&db, ana, "See you at 3");
+        assert_eq!(preview(&db), "See you at 3");
+        assert!(db.refuse_unclaimed(outbox, "his_invalid", "the number is not valid", Utc::now()).unwrap());
+        assert_eq!(preview(&db), "Not sent: the number is not valid");
+        let page = db.thread_page(ana, None, 10).unwrap();
+        assert!(page.items[0].retryable && !page.items[0].retried, "{:?}", page.items[0]);
+        db.conn()
+            .execute("UPDATE messages SET state = 'uncertain', error_message = 'ECM may have sent it'", [])
+            .unwrap();
+        assert_eq!(preview(&db), "May not have been sent: ECM may have sent it");
+        assert!(!db.thread_page(ana, None, 10).unwrap().items[0].retryable, "uncertain: no Retry");
+
+        let call = db.insert_call(ana, "+18055550100").unwrap();
+        assert_eq!(preview(&db), "Calling…");
+        db.mark_call_placed(call, Some(77), None, None, "queued").unwrap();
+        assert_eq!(preview(&db), "Call placed: ECM call 77, queued");
+        let other = db.insert_call(ana, "+18055550100").unwrap();
+        db.mark_call_failed(other, "ECM refused the call: line busy").unwrap();
+        assert_eq!(preview(&db), "Call failed: ECM refused the call: line busy");
+    }
+
+    #[test]
+    fn an_undone_text_leaves_the_preview_to_the_item_before_it() {
+        let (_d, db) = test_db();
+        let ana = test_patient(&db, "Ana");
+        text(&db, ana, "First");
+        let m = NewOutbound {
+            patient_id: ana,
+            route: Route::His,
+            from: String::new(),
+            to: "+18055550100".into(),
+            intended_to: None,
+            body: "Oops".into(),
+            external_key: None,
+            is_test: false,
+        };
+        let later = Utc::now() + chrono::Duration::seconds(1);
+        let ids = db.enqueue_sms(&m, "tester", "queued", Some(later + chrono::Duration::seconds(5)), later).unwrap();
+        assert_eq!(preview(&db), "Oops");
+        let page = db.thread_page(ana, None, 10).unwrap();
+        assert!(page.items[1].hold_until.is_some(), "the held text shows its hold");
+        assert!(matches!(
+            db.withdraw_unsent(ids.message_id, "tester", later).unwrap(),
+            crate::store::outbox::Withdraw::Done(_)
+        ));
+        assert_eq!(preview(&db), "First");
+        assert_eq!(db.thread_page(ana, None, 10).unwrap().items.len(), 1);
+    }
+}
