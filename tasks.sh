@@ -3,7 +3,7 @@
 #   ./tasks.sh app    install what is missing, build, and start the app (sandbox by default;
 #                     the first build takes about 10 minutes on a 2-core machine)
 #   ./tasks.sh test   install what is missing and run every test suite
-# Other tasks: ./tasks.sh setup | build | ui | lint | cli ARGS...
+# Other tasks: ./tasks.sh setup | build | ui | lint | package | cli ARGS...
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -57,6 +57,16 @@ build_ui() {
   (cd ui && timeout 300 npm run build --silent)
 }
 
+# The UI build rewrites ui/dist, which makes cargo re-embed it and relink the
+# release app (minutes): skip it when nothing the UI is built from changed.
+build_ui_if_stale() {
+  if [ -f ui/dist/index.html ] && [ -z "$(find ui/src ui/scripts ui/index.html ui/package.json ui/package-lock.json ui/vite.config.ts ui/tsconfig.json \
+      -newer ui/dist/index.html -print -quit 2>/dev/null)" ]; then
+    return
+  fi
+  build_ui
+}
+
 # Runs a command with Xvfb, a private D-Bus session and an unlocked gnome-keyring.
 with_desktop() {
   timeout "${CAREDESK_SUITE_TIMEOUT:-2400}" xvfb-run -a -s "-screen 0 1280x800x24" tests/support/with-keyring.sh "$@"
@@ -65,7 +75,7 @@ with_desktop() {
 cmd_app() {
   setup_system
   setup_ui
-  build_ui
+  build_ui_if_stale
   step "cargo build --release (app and CLI)"
   cargo build --release -p caredesk-desktop -p caredesk-cli --features "$APP_FEATURES"
   step "starting CareDesk"
@@ -90,9 +100,56 @@ cmd_test() {
   cmd_lint
   step "cargo build (workspace, all targets)"
   timeout 2400 cargo build --workspace --all-targets --features "$APP_FEATURES" --quiet
-  step "cargo test: unit, integration (real keyring) and end-to-end (Xvfb + tauri-driver)"
-  CAREDESK_E2E=1 with_desktop cargo test --workspace --features "$APP_FEATURES" --no-fail-fast
+  local deb
+  deb="$(build_package)"
+  step "cargo test: unit, integration (real keyring), the package (installed and removed) and end-to-end (Xvfb + tauri-driver)"
+  CAREDESK_E2E=1 CAREDESK_PACKAGE_DEB="$deb" with_desktop cargo test --workspace --features "$APP_FEATURES" --no-fail-fast
   step "all suites passed in $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s"
+}
+
+setup_bundler() {
+  if [ ! -d src-tauri/bundler/node_modules ] || [ src-tauri/bundler/package-lock.json -nt src-tauri/bundler/node_modules/.package-lock.json ]; then
+    step "npm ci (src-tauri/bundler: Tauri's CLI, for its bundler)"
+    (cd src-tauri/bundler && timeout 600 npm ci --no-audit --no-fund --loglevel=error >&2)
+  fi
+}
+
+# The Debian package: the release app and CLI, bundled by Tauri's bundler
+# (desktop entry, icons, /usr/bin/caredesk-desktop and /usr/bin/caredesk,
+# Depends from src-tauri/bundler/deb.conf.json), renamed to the package `caredesk`
+# (the bundler names it after the product, `care-desk`, and has no setting for
+# it). Prints the path of target/release/bundle/deb/caredesk_VERSION_ARCH.deb.
+cmd_package() {
+  setup_system
+  setup_ui
+  build_ui_if_stale
+  build_package
+}
+
+build_package() {
+  setup_bundler
+  step "cargo build --release (app and CLI)"
+  timeout 3000 cargo build --release -p caredesk-desktop -p caredesk-cli --features "$APP_FEATURES" --quiet
+  step "bundling the Debian package"
+  local out="${CARGO_TARGET_DIR:-$ROOT/target}/release/bundle/deb"
+  rm -rf "$out"
+  # src-tauri/tauri.conf.json links to the root one: the bundler wants the
+  # config beside the app crate; paths in deb.conf.json are relative to src-tauri/.
+  (cd src-tauri && TAURI_APP_PATH="$ROOT/src-tauri" timeout 600 "$ROOT/src-tauri/bundler/node_modules/.bin/tauri" bundle \
+    --ci --bundles deb --features custom-protocol --config "$ROOT/src-tauri/bundler/deb.conf.json" >&2)
+  local version arch tauri_deb unpacked deb
+  version="$(node -p 'require("./tauri.conf.json").version')"
+  arch="$(dpkg --print-architecture)"
+  tauri_deb="$out/CareDesk_${version}_${arch}.deb"
+  [ -f "$tauri_deb" ] || die "the bundler made no $tauri_deb"
+  unpacked="$(mktemp -d)"
+  dpkg-deb -R "$tauri_deb" "$unpacked/pkg"
+  sed -i 's/^Package: .*/Package: caredesk/' "$unpacked/pkg/DEBIAN/control"
+  deb="$out/caredesk_${version}_${arch}.deb"
+  dpkg-deb --root-owner-group -b "$unpacked/pkg" "$deb" >/dev/null
+  rm -rf "$unpacked" "$tauri_deb"
+  step "package: $deb ($(du -h "$deb" | cut -f1))"
+  echo "$deb"
 }
 
 # The CLI: the release binary `./tasks.sh app` built when it is there and
@@ -112,6 +169,7 @@ case "${1:-}" in
   build) setup_ui; build_ui; cargo build --workspace --features "$APP_FEATURES" ;;
   ui) setup_ui; build_ui; (cd ui && npm test) ;;
   lint) cmd_lint ;;
+  package) cmd_package ;;
   cli) shift; cmd_cli "$@" ;;
   *) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

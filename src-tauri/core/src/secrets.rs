@@ -91,17 +91,13 @@ pub enum SecretError {
     Keyring { entry: String, detail: String },
 }
 
-/// Opens the platform's credential store, or says why there is none.
+/// Opens the platform's credential store, or says why there is none: the
+/// store `keyring` 4 picks for this OS (Secret Service on Linux, Keychain on
+/// macOS, Credential Manager on Windows), made once per process.
 pub fn platform_store() -> Result<Arc<CredentialStore>, SecretError> {
-    #[cfg(target_os = "linux")]
-    let store = zbus_secret_service_keyring_store::Store::new().map(|s| s as Arc<CredentialStore>);
-    #[cfg(target_os = "macos")]
-    let store = apple_native_keyring_store::keychain::Store::new().map(|s| s as Arc<CredentialStore>);
-    #[cfg(target_os = "windows")]
-    let store = windows_native_keyring_store::Store::new().map(|s| s as Arc<CredentialStore>);
-    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
-    let store: Result<Arc<CredentialStore>, KeyringError> = Err(KeyringError::NoDefaultStore);
-    store.map_err(|e| SecretError::Unavailable { detail: e.to_string() })
+    keyring::Entry::store_status().as_ref().map_err(|e| SecretError::Unavailable { detail: e.to_string() })?;
+    keyring_core::get_default_store()
+        .ok_or_else(|| SecretError::Unavailable { detail: KeyringError::NoDefaultStore.to_string() })
 }
 
 /// The server origins a secret was entered for: each setting that names
