@@ -21,6 +21,7 @@ pub mod error;
 pub mod export;
 pub mod export_file;
 pub mod fhir;
+pub mod gateway_error;
 pub mod gateways;
 pub mod hardening;
 pub mod his;

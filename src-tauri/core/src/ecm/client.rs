@@ -1,6 +1,7 @@
 //! The ECM Communications API client (spec 004): send an SMS to a patient,
 //! or start a call, through ECM (which uses Twilio and records an activity).
 
+use crate::ecm::error::EcmRefusal;
 use std::{fmt, time::Instant};
 
 use reqwest::header;
@@ -168,10 +169,13 @@ impl EcmClient {
 /// reported as such. Anything else (an HTML 404, a 2xx or 3xx, a 4xx
 /// without `errors`) did not come from ECM's parameter check.
 pub(crate) fn probe_verdict(status: u16, body: &[u8], url: &Url, hidden: &[&str]) -> Result<(), EcmError> {
-    let not_ecm = || EcmError::NotEcm { status, url: url.to_string(), body: http::describe_body(body) };
+    let not_ecm =
+        || EcmError::Refused(EcmRefusal::NotEcm { status, url: url.to_string(), body: http::describe_body(body) });
     match interpret::<serde_json::Value>(status, body, 0, hidden) {
-        Err(EcmError::Api { status: 400..=499, .. }) => Ok(()),
-        Err(e @ (EcmError::Api { .. } | EcmError::Unauthorized { .. })) => Err(e),
+        Err(EcmError::Refused(EcmRefusal::Api { status: 400..=499, .. })) => Ok(()),
+        Err(e @ (EcmError::Refused(EcmRefusal::Api { .. }) | EcmError::Refused(EcmRefusal::Unauthorized { .. }))) => {
+            Err(e)
+        }
         Err(e @ EcmError::Http { status: 500.., .. }) => Err(e),
         Ok(_) | Err(EcmError::Http { .. } | EcmError::Malformed { .. }) => Err(not_ecm()),
         Err(e) => Err(e),
@@ -229,12 +233,12 @@ pub(crate) fn interpret<T: DeserializeOwned>(
     hidden: &[&str],
 ) -> Result<T, EcmError> {
     if status == 401 || status == 403 {
-        return Err(EcmError::Unauthorized { status });
+        return Err(EcmError::Refused(EcmRefusal::Unauthorized { status }));
     }
     if let Some(errors) = error_texts(body) {
         // Kept with the token removed and phone numbers redacted: errors reach logs.
         let errors: Vec<String> = errors.iter().map(|e| http::redact_numbers(&http::scrub(e, hidden))).collect();
-        return Err(EcmError::Api { status, twilio: detect_twilio(&errors), errors, patient_id });
+        return Err(EcmError::Refused(EcmRefusal::Api { status, twilio: detect_twilio(&errors), errors, patient_id }));
     }
     if !(200..300).contains(&status) {
         return Err(EcmError::Http { status, body: http::describe_body(body) });
@@ -270,7 +274,9 @@ mod tests {
         ];
         for (body, want) in cases {
             match parse(422, body).unwrap_err() {
-                EcmError::Api { errors, status: 422, patient_id: 5, .. } => assert_eq!(errors, want, "{body}"),
+                EcmError::Refused(EcmRefusal::Api { errors, status: 422, patient_id: 5, .. }) => {
+                    assert_eq!(errors, want, "{body}")
+                }
                 other => panic!("{body}: {other:?}"),
             }
         }

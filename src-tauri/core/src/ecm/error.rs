@@ -3,10 +3,16 @@
 //! coordinator can do about it.
 
 use super::wire::TwilioCode;
-use crate::http::{redact_numbers, Failure};
+use crate::gateway_error::{retryable_status, FailureCodes, GatewayError, ServerRefusal};
+use crate::http::redact_numbers;
 
+/// An error of the ECM client: ECM's own refusals, or a failure below its
+/// API (worded and classified in `gateway_error`).
+pub type EcmError = GatewayError<EcmRefusal>;
+
+/// What ECM refused, or an answer that did not come from ECM at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EcmError {
+pub enum EcmRefusal {
     /// ECM answered with `errors` (any status, even 2xx).
     #[error("{}", api_message(*.status, .errors, *.twilio, *.patient_id))]
     Api { status: u16, errors: Vec<String>, twilio: Option<TwilioCode>, patient_id: i64 },
@@ -14,31 +20,11 @@ pub enum EcmError {
     #[error("ECM refused the token ecm-token (HTTP {status}); check ecm-token and store a new one with `caredesk credentials set ecm-token`")]
     Unauthorized { status: u16 },
 
-    /// An HTTP error without ECM's `errors` body.
-    #[error("the ECM Communications API answered HTTP {status}{}", if .body.is_empty() { String::new() } else { format!(": {}", .body) })]
-    Http { status: u16, body: String },
-
     /// The connection check's answer did not come from ECM: an HTML 404, a
     /// 2xx/3xx or a 4xx without ECM's JSON errors (a wrong ecm.base_url).
     #[error("ecm.base_url does not look like the ECM Communications API: POST {url} answered HTTP {status} without ECM's JSON errors; check ecm.base_url (and any path prefix){}",
         if .body.is_empty() { String::new() } else { format!(". It answered with {}", .body) })]
     NotEcm { status: u16, url: String, body: String },
-
-    #[error("the ECM Communications API did not answer in time (setting http.timeout_secs); the message or call may have gone out")]
-    Timeout,
-
-    #[error("could not reach the ECM Communications API: {detail}. Check ecm.base_url and the network connection")]
-    Connect { detail: String },
-
-    #[error("the connection to the ECM Communications API broke: {detail}")]
-    Transport { detail: String },
-
-    #[error("the ECM Communications API sent a response CareDesk cannot read: {} {detail}",
-        if .path.is_empty() || .path == "." { "the body is not the expected JSON:".to_string() } else { format!("at {}:", .path) })]
-    Malformed { path: String, detail: String },
-
-    #[error("the ECM Communications API is not set up correctly: {0}")]
-    Config(String),
 }
 
 /// What ECM's error texts are about, beyond Twilio.
@@ -151,10 +137,72 @@ fn lower_first(s: &str) -> String {
     }
 }
 
+impl EcmRefusal {
+    /// What the coordinator can do, when there is something.
+    pub fn advice(&self) -> Option<&'static str> {
+        match self {
+            EcmRefusal::Api { errors, twilio, .. } => advice_for(*twilio, known(errors)),
+            EcmRefusal::Unauthorized { .. } => Some("Store a new token with `caredesk credentials set ecm-token`."),
+            EcmRefusal::NotEcm { .. } => Some("Set ecm.base_url to the API's address, without /v1/clinic/..."),
+        }
+    }
+}
+
+impl ServerRefusal for EcmRefusal {
+    const SERVER: &'static str = "the ECM Communications API";
+    const URL_SETTING: &'static str = "ecm.base_url";
+    const TIMEOUT_MEANS: &'static str = "the message or call may have gone out";
+    const CODES: FailureCodes = FailureCodes {
+        http: "ecm_http",
+        timeout: "ecm_timeout",
+        connect: "ecm_connect",
+        transport: "ecm_transport",
+        malformed: "ecm_malformed",
+        config: "ecm_config",
+    };
+
+    /// A Twilio code is Twilio's verdict on the number: not retried.
+    fn is_retryable(&self) -> bool {
+        match self {
+            EcmRefusal::Api { status, twilio, .. } => twilio.is_none() && retryable_status(*status),
+            EcmRefusal::Unauthorized { .. } | EcmRefusal::NotEcm { .. } => false,
+        }
+    }
+
+    fn may_have_been_accepted(&self) -> bool {
+        match self {
+            EcmRefusal::Api { status, twilio, .. } => twilio.is_none() && *status >= 500,
+            EcmRefusal::Unauthorized { .. } | EcmRefusal::NotEcm { .. } => false,
+        }
+    }
+
+    fn is_credential_failure(&self) -> bool {
+        matches!(self, EcmRefusal::Unauthorized { .. })
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            EcmRefusal::Api { twilio: Some(TwilioCode::OptedOut), .. } => "ecm_twilio_opted_out",
+            EcmRefusal::Api { twilio: Some(TwilioCode::InvalidTo), .. } => "ecm_twilio_invalid_number",
+            EcmRefusal::Api { twilio: Some(TwilioCode::Unreachable), .. } => "ecm_twilio_unreachable",
+            EcmRefusal::Api { twilio: Some(TwilioCode::NotPermitted), .. } => "ecm_twilio_not_permitted",
+            EcmRefusal::Api { errors, .. } => match known(errors) {
+                Some(Known::PatientNotFound) => "ecm_patient_not_found",
+                Some(Known::PhoneRequired) => "ecm_phone_required",
+                Some(Known::InvalidPhone) => "ecm_invalid_phone",
+                None => "ecm_api_error",
+            },
+            EcmRefusal::Unauthorized { .. } => "ecm_unauthorized",
+            EcmRefusal::NotEcm { .. } => "ecm_not_found",
+        }
+    }
+}
+
 impl EcmError {
+    /// The Twilio code ECM's refusal names, if any.
     pub fn twilio_code(&self) -> Option<TwilioCode> {
         match self {
-            EcmError::Api { twilio, .. } => *twilio,
+            GatewayError::Refused(EcmRefusal::Api { twilio, .. }) => *twilio,
             _ => None,
         }
     }
@@ -162,77 +210,10 @@ impl EcmError {
     /// What the coordinator can do, when there is something.
     pub fn advice(&self) -> Option<&'static str> {
         match self {
-            EcmError::Api { errors, twilio, .. } => advice_for(*twilio, known(errors)),
-            EcmError::Unauthorized { .. } => Some("Store a new token with `caredesk credentials set ecm-token`."),
-            EcmError::NotEcm { .. } => Some("Set ecm.base_url to the API's address, without /v1/clinic/..."),
+            GatewayError::Refused(r) => r.advice(),
             _ => None,
         }
     }
-
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            EcmError::Api { status, twilio, .. } => twilio.is_none() && retryable_status(*status),
-            EcmError::Http { status, .. } => retryable_status(*status),
-            EcmError::Timeout | EcmError::Connect { .. } | EcmError::Transport { .. } => true,
-            EcmError::Unauthorized { .. }
-            | EcmError::NotEcm { .. }
-            | EcmError::Malformed { .. }
-            | EcmError::Config(_) => false,
-        }
-    }
-
-    pub fn is_permanent(&self) -> bool {
-        !self.is_retryable()
-    }
-
-    /// A send or call that failed this way might still have gone out.
-    pub fn may_have_been_accepted(&self) -> bool {
-        match self {
-            EcmError::Api { status, twilio, .. } => twilio.is_none() && *status >= 500,
-            EcmError::Http { status, .. } => *status >= 500,
-            EcmError::Timeout | EcmError::Transport { .. } | EcmError::Malformed { .. } => true,
-            EcmError::Unauthorized { .. }
-            | EcmError::NotEcm { .. }
-            | EcmError::Connect { .. }
-            | EcmError::Config(_) => false,
-        }
-    }
-
-    pub fn code(&self) -> &'static str {
-        match self {
-            EcmError::Api { twilio: Some(TwilioCode::OptedOut), .. } => "ecm_twilio_opted_out",
-            EcmError::Api { twilio: Some(TwilioCode::InvalidTo), .. } => "ecm_twilio_invalid_number",
-            EcmError::Api { twilio: Some(TwilioCode::Unreachable), .. } => "ecm_twilio_unreachable",
-            EcmError::Api { twilio: Some(TwilioCode::NotPermitted), .. } => "ecm_twilio_not_permitted",
-            EcmError::Api { errors, .. } => match known(errors) {
-                Some(Known::PatientNotFound) => "ecm_patient_not_found",
-                Some(Known::PhoneRequired) => "ecm_phone_required",
-                Some(Known::InvalidPhone) => "ecm_invalid_phone",
-                None => "ecm_api_error",
-            },
-            EcmError::Unauthorized { .. } => "ecm_unauthorized",
-            EcmError::Http { .. } => "ecm_http",
-            EcmError::NotEcm { .. } => "ecm_not_found",
-            EcmError::Timeout => "ecm_timeout",
-            EcmError::Connect { .. } => "ecm_connect",
-            EcmError::Transport { .. } => "ecm_transport",
-            EcmError::Malformed { .. } => "ecm_malformed",
-            EcmError::Config(_) => "ecm_config",
-        }
-    }
-
-    pub(crate) fn from_failure(f: Failure) -> EcmError {
-        match f {
-            Failure::Timeout => EcmError::Timeout,
-            Failure::Connect(detail) => EcmError::Connect { detail },
-            Failure::Transport(detail) => EcmError::Transport { detail },
-            Failure::Builder(detail) => EcmError::Config(detail),
-        }
-    }
-}
-
-fn retryable_status(status: u16) -> bool {
-    status >= 500 || status == 408 || status == 429
 }
 
 #[cfg(test)]
@@ -281,7 +262,7 @@ mod tests {
     fn classification_and_codes() {
         let api = |status: u16, errors: &[&str]| {
             let errors = strings(errors);
-            EcmError::Api { status, twilio: detect_twilio(&errors), errors, patient_id: 123 }
+            EcmError::Refused(EcmRefusal::Api { status, twilio: detect_twilio(&errors), errors, patient_id: 123 })
         };
         // (error, retryable, may have been accepted, code)
         let cases = [
@@ -309,11 +290,11 @@ mod tests {
             (api(422, &["the recipient has opted out"]), false, false, "ecm_api_error"),
             (api(503, &["Blocked"]), true, true, "ecm_api_error"),
             (api(200, &["Something odd"]), false, false, "ecm_api_error"),
-            (EcmError::Unauthorized { status: 401 }, false, false, "ecm_unauthorized"),
+            (EcmError::Refused(EcmRefusal::Unauthorized { status: 401 }), false, false, "ecm_unauthorized"),
             (EcmError::Http { status: 503, body: String::new() }, true, true, "ecm_http"),
             (EcmError::Http { status: 400, body: String::new() }, false, false, "ecm_http"),
             (
-                EcmError::NotEcm { status: 404, url: "https://x/".into(), body: String::new() },
+                EcmError::Refused(EcmRefusal::NotEcm { status: 404, url: "https://x/".into(), body: String::new() }),
                 false,
                 false,
                 "ecm_not_found",
@@ -333,26 +314,36 @@ mod tests {
 
     #[test]
     fn messages_and_advice() {
-        let e = EcmError::Api { status: 404, errors: strings(&["Patient not found"]), twilio: None, patient_id: 77 };
+        let e = EcmError::Refused(EcmRefusal::Api {
+            status: 404,
+            errors: strings(&["Patient not found"]),
+            twilio: None,
+            patient_id: 77,
+        });
         assert!(e.to_string().starts_with("ECM has no patient 77; check the patient's ECM id"), "{e}");
-        let e = EcmError::Api {
+        let e = EcmError::Refused(EcmRefusal::Api {
             status: 422,
             errors: strings(&["Failed to send SMS: unsubscribed"]),
             twilio: Some(TwilioCode::OptedOut),
             patient_id: 1,
-        };
+        });
         assert!(e.advice().unwrap().contains("START"), "{:?}", e.advice());
         assert_eq!(e.twilio_code(), Some(TwilioCode::OptedOut));
-        let e =
-            EcmError::Api { status: 400, errors: strings(&["No route to +18051234567"]), twilio: None, patient_id: 1 };
+        let e = EcmError::Refused(EcmRefusal::Api {
+            status: 400,
+            errors: strings(&["No route to +18051234567"]),
+            twilio: None,
+            patient_id: 1,
+        });
         assert!(!e.to_string().contains("8051234567"), "{e}");
-        assert!(EcmError::Unauthorized { status: 401 }.to_string().contains("check ecm-token"));
+        assert!(EcmError::Refused(EcmRefusal::Unauthorized { status: 401 }).to_string().contains("check ecm-token"));
     }
 
     #[test]
     fn a_blocked_message_is_a_refusal_with_ecms_text_not_an_opt_out() {
         let errors = strings(&["Failed to send SMS: Message blocked"]);
-        let e = EcmError::Api { status: 422, twilio: detect_twilio(&errors), errors, patient_id: 1 };
+        let e =
+            EcmError::Refused(EcmRefusal::Api { status: 422, twilio: detect_twilio(&errors), errors, patient_id: 1 });
         assert_eq!((e.twilio_code(), e.code(), e.advice()), (None, "ecm_api_error", None));
         assert_eq!(e.to_string(), "ECM refused the request (HTTP 422): Failed to send SMS: Message blocked");
     }

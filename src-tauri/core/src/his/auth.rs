@@ -3,6 +3,7 @@
 //! grant, cached until shortly before it expires and shared by every clone
 //! of the client.
 
+use crate::his::error::HisRefusal;
 use std::{fmt, future::Future, pin::Pin, sync::Arc, time::Duration};
 
 use oauth2::{
@@ -271,10 +272,12 @@ impl Azure {
     /// so nothing was sent. Bodies are never echoed.
     fn map_error(&self, e: BasicRequestTokenError<HttpClientError<reqwest::Error>>, reply: Option<&Reply>) -> HisError {
         let secret = &[self.config.client_secret.expose()][..];
-        let err = |error: &str, description: String, retryable: bool| HisError::AzureAuth {
-            error: error.to_string(),
-            description: Some(http::scrub(&description, secret)),
-            retryable,
+        let err = |error: &str, description: String, retryable: bool| {
+            HisError::Refused(HisRefusal::AzureAuth {
+                error: error.to_string(),
+                description: Some(http::scrub(&description, secret)),
+                retryable,
+            })
         };
         let e = match e {
             RequestTokenError::ServerResponse(r) => {
@@ -282,11 +285,11 @@ impl Azure {
                 let server_trouble = reply.is_some_and(|r| r.status >= 500);
                 let retryable = matches!(code.as_str(), "temporarily_unavailable" | "server_error")
                     || (server_trouble && !PERMANENT_OAUTH_ERRORS.contains(&code.as_str()));
-                HisError::AzureAuth {
+                HisError::Refused(HisRefusal::AzureAuth {
                     error: code,
                     description: r.error_description().map(|d| http::scrub(d.trim(), secret)),
                     retryable,
-                }
+                })
             }
             RequestTokenError::Request(HttpClientError::Reqwest(r)) => match http::classify(&r) {
                 http::Failure::Timeout => err("timeout", "no answer in time".into(), true),

@@ -1,6 +1,7 @@
 //! The hospital SMS server's REST client (spec 003): Send SMS, Get SMS and
 //! Get hospital numbers, all on the configured base address.
 
+use crate::his::error::HisRefusal;
 use std::{fmt, sync::Arc, time::Instant};
 
 use chrono::{DateTime, Utc};
@@ -144,7 +145,7 @@ impl HisClient {
         let result = self.call_with_auth(text, build).await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         let result = result.and_then(|x| match x.status {
-            401 => Err(HisError::Unauthorized { method: self.auth.method(), status: 401 }),
+            401 => Err(HisError::Refused(HisRefusal::Unauthorized { method: self.auth.method(), status: 401 })),
             _ => Ok(x),
         });
         match &result {
@@ -293,15 +294,15 @@ fn encode_query_value(value: &str) -> String {
 /// body that is not JSON at all is malformed.
 pub(crate) fn interpret(status: u16, body: &[u8], method: AuthMethod, hidden: &[&str]) -> Result<Reply, HisError> {
     let http_ok = (200..300).contains(&status);
-    let unauthorized = HisError::Unauthorized { method, status };
+    let unauthorized = HisError::Refused(HisRefusal::Unauthorized { method, status });
     let reply = read::reply(body);
     match reply {
         _ if status == 401 => Err(unauthorized),
-        Ok(Reply { status: Some(s), .. }) if s.error_code.is_error() => Err(HisError::Api {
+        Ok(Reply { status: Some(s), .. }) if s.error_code.is_error() => Err(HisError::Refused(HisRefusal::Api {
             code: s.error_code,
             http_status: status,
             message: s.error_message.map(|m| http::redact_numbers(&http::scrub(&m, hidden))),
-        }),
+        })),
         _ if status == 403 => Err(unauthorized),
         _ if !http_ok => Err(HisError::Http { status, body: http::describe_body(body) }),
         Err(e) => Err(HisError::Malformed { path: e.path, detail: e.reason }),
@@ -356,7 +357,13 @@ mod tests {
     fn status_block_wins_over_http_status() {
         let body = r#"{"Data":null,"Status":{"StatusCode":"OK","ErrorCode":700,"ErrorMessage":"bad number"}}"#;
         let e = parse(200, body).unwrap_err();
-        assert!(matches!(e, HisError::Api { code: ErrorCode::InvalidClientNumber, http_status: 200, .. }), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                HisError::Refused(HisRefusal::Api { code: ErrorCode::InvalidClientNumber, http_status: 200, .. })
+            ),
+            "{e:?}"
+        );
         let e = parse(502, "<html>Bad gateway</html>").unwrap_err();
         assert_eq!(e, HisError::Http { status: 502, body: "an HTML or XML page of 24 bytes".into() });
         assert_eq!(e.to_string(), "the hospital SMS server answered HTTP 502: an HTML or XML page of 24 bytes");

@@ -3,10 +3,15 @@
 //! whether a failed send may still have reached the server.
 
 use super::{auth::AuthMethod, wire::ErrorCode};
-use crate::http::Failure;
+use crate::gateway_error::{retryable_status, FailureCodes, GatewayError, ServerRefusal};
 
+/// An error of the hospital SMS server client: its own refusals, or a
+/// failure below its API (worded and classified in `gateway_error`).
+pub type HisError = GatewayError<HisRefusal>;
+
+/// What the hospital SMS server (or Azure AD, for its token) refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum HisError {
+pub enum HisRefusal {
     /// The server answered with its status block and an error code.
     #[error("{}", api_message(*.code, *.http_status, .message.as_deref()))]
     Api { code: ErrorCode, http_status: u16, message: Option<String> },
@@ -19,25 +24,6 @@ pub enum HisError {
     #[error("Azure AD did not give CareDesk a token for the hospital SMS server ({error}{}). {}",
         .description.as_deref().map(|d| format!(": {d}")).unwrap_or_default(), azure_hint(.error, .description.as_deref()))]
     AzureAuth { error: String, description: Option<String>, retryable: bool },
-
-    /// An HTTP error without the server's status block.
-    #[error("the hospital SMS server answered HTTP {status}{}", if .body.is_empty() { String::new() } else { format!(": {}", .body) })]
-    Http { status: u16, body: String },
-
-    #[error("the hospital SMS server did not answer in time (setting http.timeout_secs); a message being sent may have been received")]
-    Timeout,
-
-    #[error("could not reach the hospital SMS server: {detail}. Check his.base_url and the network connection")]
-    Connect { detail: String },
-
-    #[error("the connection to the hospital SMS server broke: {detail}")]
-    Transport { detail: String },
-
-    #[error("the hospital SMS server sent a response CareDesk cannot read: {} {detail}", where_in(.path))]
-    Malformed { path: String, detail: String },
-
-    #[error("the hospital SMS server is not set up correctly: {0}")]
-    Config(String),
 }
 
 fn api_message(code: ErrorCode, http_status: u16, message: Option<&str>) -> String {
@@ -91,94 +77,61 @@ fn azure_hint(error: &str, description: Option<&str>) -> &'static str {
     }
 }
 
-fn where_in(path: &str) -> String {
-    if path.is_empty() || path == "." {
-        "the body is not the expected JSON:".to_string()
-    } else {
-        format!("at {path}:")
-    }
-}
+impl ServerRefusal for HisRefusal {
+    const SERVER: &'static str = "the hospital SMS server";
+    const URL_SETTING: &'static str = "his.base_url";
+    const TIMEOUT_MEANS: &'static str = "a message being sent may have been received";
+    const CODES: FailureCodes = FailureCodes {
+        http: "his_http",
+        timeout: "his_timeout",
+        connect: "his_connect",
+        transport: "his_transport",
+        malformed: "his_malformed",
+        config: "his_config",
+    };
 
-impl HisError {
-    /// Worth trying again later, unchanged.
-    pub fn is_retryable(&self) -> bool {
+    fn is_retryable(&self) -> bool {
         match self {
-            HisError::Api { code, http_status, .. } => {
+            HisRefusal::Api { code, http_status, .. } => {
                 *code == ErrorCode::Internal
                     || (unknown_code(*code) && (retryable_status(*http_status) || is_2xx(*http_status)))
             }
-            HisError::Http { status, .. } => retryable_status(*status),
-            HisError::AzureAuth { retryable, .. } => *retryable,
-            HisError::Timeout | HisError::Connect { .. } | HisError::Transport { .. } => true,
-            HisError::Unauthorized { .. } | HisError::Malformed { .. } | HisError::Config(_) => false,
+            HisRefusal::AzureAuth { retryable, .. } => *retryable,
+            HisRefusal::Unauthorized { .. } => false,
         }
     }
 
-    /// Trying again will fail the same way until someone changes something.
-    pub fn is_permanent(&self) -> bool {
-        !self.is_retryable()
-    }
-
-    /// A send that failed this way might still have reached the server (so a
-    /// blind resend could text the patient twice). An error code CareDesk
-    /// does not know, in a 2xx answer without a message Id, may be anything.
-    pub fn may_have_been_accepted(&self) -> bool {
+    /// An error code CareDesk does not know, in a 2xx answer without a
+    /// message Id, may be anything: the message may have been taken.
+    fn may_have_been_accepted(&self) -> bool {
         match self {
-            HisError::Api { code, http_status, .. } => {
+            HisRefusal::Api { code, http_status, .. } => {
                 *code == ErrorCode::Internal || *http_status >= 500 || (unknown_code(*code) && is_2xx(*http_status))
             }
-            HisError::Http { status, .. } => *status >= 500,
-            HisError::Timeout | HisError::Transport { .. } | HisError::Malformed { .. } => true,
-            HisError::Unauthorized { .. }
-            | HisError::AzureAuth { .. }
-            | HisError::Connect { .. }
-            | HisError::Config(_) => false,
+            HisRefusal::Unauthorized { .. } | HisRefusal::AzureAuth { .. } => false,
         }
     }
 
     /// The server or Azure AD refused CareDesk's credentials (HTTP 401/403,
-    /// or an OAuth2 error about the client, its secret or the scope):
-    /// nothing was sent, and nothing will be until someone replaces the
-    /// secret (or fixes the setting). The outbox pauses the route instead
-    /// of failing the messages.
-    pub fn is_credential_failure(&self) -> bool {
+    /// or an OAuth2 error about the client, its secret or the scope).
+    fn is_credential_failure(&self) -> bool {
         match self {
-            HisError::Unauthorized { .. } => true,
-            HisError::AzureAuth { retryable, .. } => !retryable,
-            _ => false,
+            HisRefusal::Unauthorized { .. } => true,
+            HisRefusal::AzureAuth { retryable, .. } => !retryable,
+            HisRefusal::Api { .. } => false,
         }
     }
 
-    /// A stable code for the UI, which branches on it (never on the text).
-    pub fn code(&self) -> &'static str {
+    fn code(&self) -> &'static str {
         match self {
-            HisError::Api { code: ErrorCode::InvalidClientNumber, .. } => "his_invalid_client_number",
-            HisError::Api { code: ErrorCode::InvalidMessageOwner, .. } => "his_invalid_message_owner",
-            HisError::Api { code: ErrorCode::Internal, .. } => "his_internal",
-            HisError::Api { .. } => "his_api_error",
-            HisError::Unauthorized { .. } => "his_unauthorized",
-            HisError::AzureAuth { .. } => "his_azure_auth",
-            HisError::Http { .. } => "his_http",
-            HisError::Timeout => "his_timeout",
-            HisError::Connect { .. } => "his_connect",
-            HisError::Transport { .. } => "his_transport",
-            HisError::Malformed { .. } => "his_malformed",
-            HisError::Config(_) => "his_config",
+            HisRefusal::Api { code: ErrorCode::InvalidClientNumber, .. } => "his_invalid_client_number",
+            HisRefusal::Api { code: ErrorCode::InvalidMessageOwner, .. } => "his_invalid_message_owner",
+            HisRefusal::Api { code: ErrorCode::Internal, .. } => "his_internal",
+            HisRefusal::Api { .. } => "his_api_error",
+            HisRefusal::Unauthorized { .. } => "his_unauthorized",
+            HisRefusal::AzureAuth { .. } => "his_azure_auth",
         }
     }
-
-    pub(crate) fn from_failure(f: Failure) -> HisError {
-        match f {
-            Failure::Timeout => HisError::Timeout,
-            Failure::Connect(detail) => HisError::Connect { detail },
-            Failure::Transport(detail) => HisError::Transport { detail },
-            Failure::Builder(detail) => HisError::Config(detail),
-        }
-    }
-}
-
-fn retryable_status(status: u16) -> bool {
-    status >= 500 || status == 408 || status == 429
 }
 
 fn is_2xx(status: u16) -> bool {
@@ -195,7 +148,7 @@ mod tests {
     use super::*;
 
     fn api(code: ErrorCode, http_status: u16) -> HisError {
-        HisError::Api { code, http_status, message: None }
+        HisError::Refused(HisRefusal::Api { code, http_status, message: None })
     }
 
     #[test]
@@ -211,15 +164,28 @@ mod tests {
             (api(ErrorCode::Unrecognized, 200), true, true, "his_api_error"),
             (api(ErrorCode::Other(42), 200), true, true, "his_api_error"),
             (api(ErrorCode::Unrecognized, 400), false, false, "his_api_error"),
-            (HisError::Unauthorized { method: AuthMethod::Bearer, status: 401 }, false, false, "his_unauthorized"),
             (
-                HisError::AzureAuth { error: "invalid_client".into(), description: None, retryable: false },
+                HisError::Refused(HisRefusal::Unauthorized { method: AuthMethod::Bearer, status: 401 }),
+                false,
+                false,
+                "his_unauthorized",
+            ),
+            (
+                HisError::Refused(HisRefusal::AzureAuth {
+                    error: "invalid_client".into(),
+                    description: None,
+                    retryable: false,
+                }),
                 false,
                 false,
                 "his_azure_auth",
             ),
             (
-                HisError::AzureAuth { error: "timeout".into(), description: None, retryable: true },
+                HisError::Refused(HisRefusal::AzureAuth {
+                    error: "timeout".into(),
+                    description: None,
+                    retryable: true,
+                }),
                 true,
                 false,
                 "his_azure_auth",
@@ -244,9 +210,13 @@ mod tests {
 
     #[test]
     fn credential_failures_are_told_apart() {
-        let azure = |error: &str, retryable| HisError::AzureAuth { error: error.into(), description: None, retryable };
-        assert!(HisError::Unauthorized { method: AuthMethod::Bearer, status: 401 }.is_credential_failure());
-        assert!(HisError::Unauthorized { method: AuthMethod::Azure, status: 403 }.is_credential_failure());
+        let azure = |error: &str, retryable| {
+            HisError::Refused(HisRefusal::AzureAuth { error: error.into(), description: None, retryable })
+        };
+        assert!(HisError::Refused(HisRefusal::Unauthorized { method: AuthMethod::Bearer, status: 401 })
+            .is_credential_failure());
+        assert!(HisError::Refused(HisRefusal::Unauthorized { method: AuthMethod::Azure, status: 403 })
+            .is_credential_failure());
         assert!(azure("invalid_client", false).is_credential_failure());
         assert!(azure("invalid_scope", false).is_credential_failure());
         assert!(!azure("temporarily_unavailable", true).is_credential_failure());
@@ -261,13 +231,14 @@ mod tests {
         assert!(owner.contains("his.from") && owner.contains("caredesk numbers"), "{owner}");
         let number = api(ErrorCode::InvalidClientNumber, 200).to_string();
         assert!(number.contains("recipient number was refused"), "{number}");
-        let bearer = HisError::Unauthorized { method: AuthMethod::Bearer, status: 401 }.to_string();
+        let bearer =
+            HisError::Refused(HisRefusal::Unauthorized { method: AuthMethod::Bearer, status: 401 }).to_string();
         assert!(bearer.contains("refused the token his-token"), "{bearer}");
-        let aad = HisError::AzureAuth {
+        let aad = HisError::Refused(HisRefusal::AzureAuth {
             error: "invalid_client".into(),
             description: Some("AADSTS7000215: Invalid client secret provided.".into()),
             retryable: false,
-        }
+        })
         .to_string();
         assert!(
             aad.contains("Azure AD") && aad.contains("AADSTS7000215") && aad.contains("his-client-secret"),
@@ -279,11 +250,11 @@ mod tests {
 
     #[test]
     fn server_messages_have_numbers_redacted() {
-        let e = HisError::Api {
+        let e = HisError::Refused(HisRefusal::Api {
             code: ErrorCode::InvalidClientNumber,
             http_status: 200,
             message: Some("Invalid client number 37060000002".into()),
-        };
+        });
         assert!(!e.to_string().contains("37060000002"), "{e}");
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
 
-use crate::{ecm::error::EcmError, his::error::HisError};
+use crate::gateway_error::{GatewayError, ServerRefusal};
 
 /// How long a hospital SMS server may take to list a message it took, by
 /// default (setting `his.outgoing_lag_secs`).
@@ -126,24 +126,16 @@ impl Disposition {
     }
 }
 
-/// Hospital SMS server errors: a refused token (401/403) or Azure AD
-/// refusing the client pauses the route; a timeout, a reset after the
-/// request left, a 5xx, `Internal`, an unknown error code in a 2xx or an
-/// unreadable answer may have sent it; a refused connection, a 429 and an
-/// Azure AD outage are retried; `InvalidClientNumber`,
-/// `InvalidMessageOwner` and other 4xx stop.
-pub fn his_disposition(e: &HisError) -> Disposition {
+/// A gateway error in the outbox's terms, the same rule for both servers:
+/// refused credentials pause the route (the hospital SMS server's 401/403 or
+/// Azure AD refusing the client, ECM's 401/403); a timeout, a reset after the
+/// request left, a 5xx or an unreadable answer may have sent it (and for the
+/// hospital SMS server `Internal` or an unknown error code in a 2xx); a
+/// refused connection, a 429 and an Azure AD outage are retried; the rest
+/// (`InvalidClientNumber`, `InvalidMessageOwner`, ECM's Twilio codes,
+/// patient not found, other 4xx) stop.
+pub fn disposition<R: ServerRefusal>(e: &GatewayError<R>) -> Disposition {
     if e.is_credential_failure() {
-        return Disposition::Pause;
-    }
-    Disposition::of(e.may_have_been_accepted(), e.is_retryable())
-}
-
-/// ECM errors: the Twilio codes (21211, 21214, 21408, 21610), patient not
-/// found and other 4xx stop; a refused connection or a 429 is retried; a
-/// timeout, reset, 5xx or unreadable answer may have sent it.
-pub fn ecm_disposition(e: &EcmError) -> Disposition {
-    if matches!(e, EcmError::Unauthorized { .. }) {
         return Disposition::Pause;
     }
     Disposition::of(e.may_have_been_accepted(), e.is_retryable())
@@ -153,8 +145,15 @@ pub fn ecm_disposition(e: &EcmError) -> Disposition {
 mod tests {
     use super::*;
     use crate::{
-        ecm::{error::detect_twilio, wire::TwilioCode},
-        his::{auth::AuthMethod, wire::ErrorCode},
+        ecm::{
+            error::{detect_twilio, EcmError, EcmRefusal},
+            wire::TwilioCode,
+        },
+        his::{
+            auth::AuthMethod,
+            error::{HisError, HisRefusal},
+            wire::ErrorCode,
+        },
     };
 
     #[test]
@@ -188,7 +187,7 @@ mod tests {
     #[test]
     fn his_errors_table() {
         use Disposition::*;
-        let api = |code, http_status| HisError::Api { code, http_status, message: None };
+        let api = |code, http_status| HisError::Refused(HisRefusal::Api { code, http_status, message: None });
         let cases = [
             (api(ErrorCode::InvalidClientNumber, 400), Refuse),
             (api(ErrorCode::InvalidMessageOwner, 400), Refuse),
@@ -197,12 +196,33 @@ mod tests {
             (api(ErrorCode::Internal, 200), Ambiguous),
             (api(ErrorCode::Other(42), 400), Refuse),
             (api(ErrorCode::Other(42), 503), Ambiguous),
-            (HisError::Unauthorized { method: AuthMethod::Bearer, status: 401 }, Pause),
-            (HisError::Unauthorized { method: AuthMethod::Azure, status: 403 }, Pause),
-            (HisError::AzureAuth { error: "invalid_client".into(), description: None, retryable: false }, Pause),
-            (HisError::AzureAuth { error: "unexpected_response".into(), description: None, retryable: true }, Retry),
+            (HisError::Refused(HisRefusal::Unauthorized { method: AuthMethod::Bearer, status: 401 }), Pause),
+            (HisError::Refused(HisRefusal::Unauthorized { method: AuthMethod::Azure, status: 403 }), Pause),
+            (
+                HisError::Refused(HisRefusal::AzureAuth {
+                    error: "invalid_client".into(),
+                    description: None,
+                    retryable: false,
+                }),
+                Pause,
+            ),
+            (
+                HisError::Refused(HisRefusal::AzureAuth {
+                    error: "unexpected_response".into(),
+                    description: None,
+                    retryable: true,
+                }),
+                Retry,
+            ),
             (api(ErrorCode::Unrecognized, 200), Ambiguous),
-            (HisError::AzureAuth { error: "timeout".into(), description: None, retryable: true }, Retry),
+            (
+                HisError::Refused(HisRefusal::AzureAuth {
+                    error: "timeout".into(),
+                    description: None,
+                    retryable: true,
+                }),
+                Retry,
+            ),
             (HisError::Http { status: 500, body: String::new() }, Ambiguous),
             (HisError::Http { status: 502, body: String::new() }, Ambiguous),
             (HisError::Http { status: 503, body: String::new() }, Ambiguous),
@@ -217,7 +237,7 @@ mod tests {
             (HisError::Config("x".into()), Refuse),
         ];
         for (e, want) in cases {
-            assert_eq!(his_disposition(&e), want, "{e:?}");
+            assert_eq!(disposition(&e), want, "{e:?}");
         }
     }
 
@@ -226,7 +246,7 @@ mod tests {
         use Disposition::*;
         let api = |status: u16, text: &str| {
             let errors = vec![text.to_string()];
-            EcmError::Api { status, twilio: detect_twilio(&errors), errors, patient_id: 1 }
+            EcmError::Refused(EcmRefusal::Api { status, twilio: detect_twilio(&errors), errors, patient_id: 1 })
         };
         let cases = [
             (api(422, "Failed to send SMS: The 'To' number is not a valid phone number (21211)"), Refuse),
@@ -242,7 +262,7 @@ mod tests {
             (api(422, "Failed to send SMS: Message blocked"), Refuse),
             (api(400, "the recipient has opted out"), Refuse),
             (api(503, "Message blocked"), Ambiguous),
-            (EcmError::Unauthorized { status: 401 }, Pause),
+            (EcmError::Refused(EcmRefusal::Unauthorized { status: 401 }), Pause),
             (EcmError::Http { status: 503, body: String::new() }, Ambiguous),
             (EcmError::Http { status: 429, body: String::new() }, Retry),
             (EcmError::Http { status: 404, body: String::new() }, Refuse),
@@ -253,7 +273,7 @@ mod tests {
             (EcmError::Config("x".into()), Refuse),
         ];
         for (e, want) in cases {
-            assert_eq!(ecm_disposition(&e), want, "{e:?}");
+            assert_eq!(disposition(&e), want, "{e:?}");
         }
         assert_eq!(api(422, "unsubscribed recipient (21610)").twilio_code(), Some(TwilioCode::OptedOut));
         for loose in ["Message blocked", "blocked by carrier", "the recipient has opted out", "Blocked"] {

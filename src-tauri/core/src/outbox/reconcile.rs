@@ -24,6 +24,7 @@
 //!
 //! One list serves every check of a drain that it covers.
 
+use crate::store::outbox::{Claim, Final, Reschedule};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
@@ -160,7 +161,14 @@ pub(crate) async fn check(w: &Worker<'_>, item: OutboxItem) -> Result<Done> {
         // Not made by CareDesk (ECM rows become uncertain at once); kept safe.
         let d = lock(w.desk)?;
         if d.db().claim_check(item.outbox_id, token, now, lease)? {
-            d.db().record_uncertain(item.outbox_id, token, "ecm_uncertain", super::ECM_UNCERTAIN, now)?;
+            d.db().record_final(
+                item.outbox_id,
+                Claim::Held(token),
+                Final::Uncertain,
+                "ecm_uncertain",
+                super::ECM_UNCERTAIN,
+                now,
+            )?;
             return Ok(Done::Uncertain);
         }
         return Ok(Done::Busy);
@@ -239,7 +247,14 @@ pub(crate) async fn check(w: &Worker<'_>, item: OutboxItem) -> Result<Done> {
                     "{} It may have been sent: check the conversation on the hospital SMS server before sending again",
                     w.gave_up(&item)
                 );
-                d.db().record_uncertain(item.outbox_id, token, "outbox_gave_up", &why, now)?;
+                d.db().record_final(
+                    item.outbox_id,
+                    Claim::Held(token),
+                    Final::Uncertain,
+                    "outbox_gave_up",
+                    &why,
+                    now,
+                )?;
                 return Ok(Done::Uncertain);
             }
             let note = format!(
@@ -288,7 +303,7 @@ pub(crate) async fn check(w: &Worker<'_>, item: OutboxItem) -> Result<Done> {
             );
             let note =
                 "the last attempt did not reach the hospital SMS server (checked its sent messages); sending again";
-            lock(w.desk)?.db().record_not_found(item.outbox_id, token, note, now)?;
+            lock(w.desk)?.db().reschedule(item.outbox_id, token, Reschedule::NotFound, note, now, now)?;
             Ok(Done::NotFound)
         }
     }

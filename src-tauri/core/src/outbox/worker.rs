@@ -1,13 +1,14 @@
 //! One outbox row at a time: claim it (committed), send it, record the
 //! answer (committed). The desk's lock is taken only around database work.
 
+use crate::store::outbox::{Claim, Final, Reschedule};
 use std::{sync::Mutex, time::Duration};
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
 use super::{
-    policy::{ecm_disposition, his_disposition, Disposition},
+    policy::{disposition, Disposition},
     reconcile, DrainReport, Policy, SendLimiter, Target, Targets, ECM_UNCERTAIN,
 };
 use crate::{
@@ -105,7 +106,7 @@ struct Failure {
 
 impl From<&HisError> for Failure {
     fn from(e: &HisError) -> Failure {
-        Failure { disposition: his_disposition(e), code: e.code(), text: e.to_string(), opted_out: false }
+        Failure { disposition: disposition(e), code: e.code(), text: e.to_string(), opted_out: false }
     }
 }
 
@@ -121,7 +122,7 @@ fn waiting_note(route: Route, reason: &str) -> String {
 impl From<&EcmError> for Failure {
     fn from(e: &EcmError) -> Failure {
         Failure {
-            disposition: ecm_disposition(e),
+            disposition: disposition(e),
             code: e.code(),
             text: e.to_string(),
             opted_out: e.twilio_code() == Some(TwilioCode::OptedOut),
@@ -192,7 +193,9 @@ impl Worker<'_> {
         };
         {
             let d = lock(self.desk)?;
-            let refuse = |code: &str, message: &str| d.db().refuse_unclaimed(item.outbox_id, code, message, now);
+            let refuse = |code: &str, message: &str| {
+                d.db().record_final(item.outbox_id, Claim::Unclaimed, Final::Failed, code, message, now)
+            };
             if self.expired(&item, now) {
                 refuse("outbox_gave_up", &self.gave_up(&item))?;
                 return Ok(Done::Stopped);
@@ -378,9 +381,10 @@ impl Worker<'_> {
         Ok(match (f.disposition, item.route) {
             (Disposition::Pause, route) => {
                 db.pause_route(route, f.code, &f.text, after(now, self.policy.pause_probe), now)?;
-                db.record_paused(
+                db.reschedule(
                     item.outbox_id,
                     token,
+                    Reschedule::Paused,
                     &waiting_note(route, &f.text),
                     after(now, self.policy.pause_probe),
                     now,
@@ -393,7 +397,7 @@ impl Worker<'_> {
                 Done::Paused
             }
             (Disposition::Refuse, _) => {
-                db.record_refused(item.outbox_id, token, f.code, &f.text, now)?;
+                db.record_final(item.outbox_id, Claim::Held(token), Final::Failed, f.code, &f.text, now)?;
                 if f.opted_out {
                     db.set_consent(
                         &item.to,
@@ -408,11 +412,25 @@ impl Worker<'_> {
             }
             (Disposition::Retry, _) if self.expired(item, now) => {
                 let item = OutboxItem { last_error: Some(f.text), ..item.clone() };
-                db.record_refused(item.outbox_id, token, "outbox_gave_up", &self.gave_up(&item), now)?;
+                db.record_final(
+                    item.outbox_id,
+                    Claim::Held(token),
+                    Final::Failed,
+                    "outbox_gave_up",
+                    &self.gave_up(&item),
+                    now,
+                )?;
                 Done::Refused
             }
             (Disposition::Retry, _) => {
-                db.record_retry(item.outbox_id, token, &f.text, after(now, self.policy.retry_delay(attempts)), now)?;
+                db.reschedule(
+                    item.outbox_id,
+                    token,
+                    Reschedule::Retry,
+                    &f.text,
+                    after(now, self.policy.retry_delay(attempts)),
+                    now,
+                )?;
                 Done::Retrying
             }
             (Disposition::Ambiguous, Route::His) => {
@@ -421,11 +439,18 @@ impl Worker<'_> {
                     "{}. It may have been sent: CareDesk checks the hospital SMS server's sent messages before any new attempt",
                     f.text
                 );
-                db.record_ambiguous(item.outbox_id, token, &note, after(now, wait), now)?;
+                db.reschedule(item.outbox_id, token, Reschedule::Check, &note, after(now, wait), now)?;
                 Done::Ambiguous
             }
             (Disposition::Ambiguous, Route::Ecm) => {
-                db.record_uncertain(item.outbox_id, token, f.code, &format!("{ECM_UNCERTAIN} ({})", f.text), now)?;
+                db.record_final(
+                    item.outbox_id,
+                    Claim::Held(token),
+                    Final::Uncertain,
+                    f.code,
+                    &format!("{ECM_UNCERTAIN} ({})", f.text),
+                    now,
+                )?;
                 Done::Uncertain
             }
         })

@@ -39,6 +39,7 @@ impl Database {
 mod tests {
     use chrono::Utc;
 
+    use crate::store::outbox::{Claim, Final};
     use crate::store::{test_db, test_patient, Database, NewOutbound, Route};
 
     fn text(db: &Database, patient: i64, body: &str) -> i64 {
@@ -65,7 +66,9 @@ mod tests {
         let ana = test_patient(&db, "Ana");
         let outbox = text(&db, ana, "See you at 3");
         assert_eq!(preview(&db), "See you at 3");
-        assert!(db.refuse_unclaimed(outbox, "his_invalid", "the number is not valid", Utc::now()).unwrap());
+        assert!(db
+            .record_final(outbox, Claim::Unclaimed, Final::Failed, "his_invalid", "the number is not valid", Utc::now())
+            .unwrap());
         assert_eq!(preview(&db), "Not sent: the number is not valid");
         let page = db.thread_page(ana, None, 10).unwrap();
         assert!(page.items[0].retryable && !page.items[0].retried, "{:?}", page.items[0]);

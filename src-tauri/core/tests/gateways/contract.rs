@@ -1,6 +1,7 @@
 //! The exact JSON examples of specs 003 and 004 (copied verbatim into
 //! tests/resources/), through the clients and the wire types, every field.
 
+use caredesk_core::ecm::error::EcmRefusal;
 use caredesk_core::{
     ecm::{
         self,
@@ -196,7 +197,7 @@ async fn ecm_error_examples() {
         assert_eq!(e.twilio_code(), twilio, "{name}");
         assert_eq!(e.code(), code, "{name}");
         match e {
-            ecm::error::EcmError::Api { errors, status: 422, .. } => assert_eq!(errors, [text]),
+            ecm::error::EcmError::Refused(EcmRefusal::Api { errors, status: 422, .. }) => assert_eq!(errors, [text]),
             other => panic!("{name}: {other:?}"),
         }
     }

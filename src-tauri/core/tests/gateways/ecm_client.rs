@@ -1,5 +1,6 @@
 //! The ECM Communications API client against mocked HTTP.
 
+use caredesk_core::ecm::error::EcmRefusal;
 use std::time::Duration;
 
 use caredesk_core::{
@@ -135,7 +136,12 @@ async fn patient_not_found_names_the_patient() {
     let e = sms_answer(404, json!({ "errors": ["Patient not found"] })).await;
     assert_eq!(
         e,
-        EcmError::Api { status: 404, errors: vec!["Patient not found".into()], twilio: None, patient_id: 123 }
+        EcmError::Refused(EcmRefusal::Api {
+            status: 404,
+            errors: vec!["Patient not found".into()],
+            twilio: None,
+            patient_id: 123
+        })
     );
     assert!(e.to_string().contains("ECM has no patient 123; check the patient's ECM id"), "{e}");
     assert!(e.is_permanent() && e.code() == "ecm_patient_not_found");
@@ -154,7 +160,7 @@ async fn phone_number_required_and_invalid() {
 async fn unauthorized_says_check_ecm_token() {
     for status in [401, 403] {
         let e = sms_answer(status, json!({ "errors": ["Not authorized"] })).await;
-        assert_eq!(e, EcmError::Unauthorized { status });
+        assert_eq!(e, EcmError::Refused(EcmRefusal::Unauthorized { status }));
         assert!(e.to_string().contains("check ecm-token") && e.is_permanent() && !e.may_have_been_accepted());
     }
 }
@@ -162,7 +168,7 @@ async fn unauthorized_says_check_ecm_token() {
 #[tokio::test]
 async fn server_errors_are_retryable_and_may_have_gone_out() {
     let e = sms_answer(500, json!({ "errors": ["Internal error"] })).await;
-    assert!(matches!(e, EcmError::Api { status: 500, twilio: None, .. }), "{e:?}");
+    assert!(matches!(e, EcmError::Refused(EcmRefusal::Api { status: 500, twilio: None, .. })), "{e:?}");
     assert!(e.is_retryable() && e.may_have_been_accepted());
     let server = MockServer::start().await;
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(500).set_body_string("oops")).mount(&server).await;
@@ -296,7 +302,7 @@ async fn probe_passes_on_ecms_json_refusals() {
 async fn probe_fails_on_an_html_404_with_a_clear_error() {
     let html = format!("<html><head><title>404 Not Found</title></head><body>nginx {ECM_TOKEN}</body></html>");
     let e = probe_answer(ResponseTemplate::new(404).set_body_raw(html, "text/html")).await.unwrap_err();
-    assert!(matches!(e, EcmError::NotEcm { status: 404, .. }), "{e:?}");
+    assert!(matches!(e, EcmError::Refused(EcmRefusal::NotEcm { status: 404, .. })), "{e:?}");
     assert_eq!(e.code(), "ecm_not_found");
     let text = e.to_string();
     assert!(
@@ -323,7 +329,7 @@ async fn probe_with_a_wrong_path_prefix_is_not_ecm() {
     assert_eq!(ecm(&format!("{}/api/", server.uri())).probe().await, Ok(()));
     // Without the prefix wiremock answers an empty 404, like a server with no such route.
     let e = ecm(&server.uri()).probe().await.unwrap_err();
-    assert!(matches!(e, EcmError::NotEcm { status: 404, .. }), "{e:?}");
+    assert!(matches!(e, EcmError::Refused(EcmRefusal::NotEcm { status: 404, .. })), "{e:?}");
 }
 
 #[tokio::test]
@@ -333,7 +339,7 @@ async fn probe_401_is_unauthorized_and_5xx_is_a_server_error() {
     )
     .await
     .unwrap_err();
-    assert_eq!(e, EcmError::Unauthorized { status: 401 });
+    assert_eq!(e, EcmError::Refused(EcmRefusal::Unauthorized { status: 401 }));
     let e = probe_answer(ResponseTemplate::new(503).set_body_string("busy")).await.unwrap_err();
     assert!(matches!(e, EcmError::Http { status: 503, .. }) && e.is_retryable(), "{e:?}");
 }

@@ -1,6 +1,7 @@
 //! Azure AD client credentials for the hospital SMS server: token requests,
 //! caching, the one refresh after a 401, and Azure AD's errors.
 
+use caredesk_core::his::error::HisRefusal;
 use std::time::Duration;
 
 use caredesk_core::his::{
@@ -127,7 +128,7 @@ async fn a_second_401_is_unauthorized_after_exactly_one_retry() {
     mount_numbers(&server, "aad-1", 401).await;
     mount_numbers(&server, "aad-2", 401).await;
     let e = his_azure(&server).numbers().await.unwrap_err();
-    assert_eq!(e, HisError::Unauthorized { method: AuthMethod::Azure, status: 401 });
+    assert_eq!(e, HisError::Refused(HisRefusal::Unauthorized { method: AuthMethod::Azure, status: 401 }));
     assert!(e.to_string().contains("Azure AD") && e.to_string().contains("his.azure.scope"), "{e}");
     assert_eq!(hits(&server, &token_path()).await, 2);
     assert_eq!(hits(&server, "/sms/").await, 2);
@@ -148,7 +149,7 @@ async fn a_wrong_secret_is_a_clear_azure_error() {
     Mock::given(path("/sms/")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&server).await;
     let e = his_azure(&server).numbers().await.unwrap_err();
     match &e {
-        HisError::AzureAuth { error, description: Some(d), retryable: false } => {
+        HisError::Refused(HisRefusal::AzureAuth { error, description: Some(d), retryable: false }) => {
             assert_eq!(error, "invalid_client");
             assert!(d.starts_with("AADSTS7000215: Invalid client secret provided."), "{d}");
         }
@@ -197,7 +198,7 @@ async fn a_token_endpoint_that_is_not_azure_is_reported() {
         .await;
     let e = his_azure(&server).numbers().await.unwrap_err();
     assert!(
-        matches!(&e, HisError::AzureAuth { error, retryable: false, .. } if error == "not_a_token_endpoint"),
+        matches!(&e, HisError::Refused(HisRefusal::AzureAuth { error, retryable: false, .. }) if error == "not_a_token_endpoint"),
         "{e:?}"
     );
     assert!(!e.may_have_been_accepted() && e.is_credential_failure(), "the route pauses");
@@ -223,7 +224,7 @@ async fn an_html_503_from_the_token_endpoint_is_retried_without_echoing_the_body
         format!("<html><head><title>{BODY_MARKER}</title></head><body>{CLIENT_SECRET} +18051234567</body></html>");
     let e = token_failure(ResponseTemplate::new(503).set_body_raw(html, "text/html; charset=utf-8")).await;
     match &e {
-        HisError::AzureAuth { error, description: Some(d), retryable: true } => {
+        HisError::Refused(HisRefusal::AzureAuth { error, description: Some(d), retryable: true }) => {
             assert_eq!(error, "unexpected_response");
             assert_eq!(d, "the token endpoint answered HTTP 503 (text/html) with a body that is not a token reply");
         }
@@ -251,7 +252,7 @@ async fn unreadable_token_replies_are_retried_and_never_echoed() {
     for (i, template) in cases.into_iter().enumerate() {
         let e = token_failure(template).await;
         assert!(
-            matches!(&e, HisError::AzureAuth { error, retryable: true, .. } if error == "unexpected_response"),
+            matches!(&e, HisError::Refused(HisRefusal::AzureAuth { error, retryable: true, .. }) if error == "unexpected_response"),
             "case {i}: {e:?}"
         );
         let text = e.to_string();
@@ -281,7 +282,7 @@ async fn oauth2_error_codes_are_kept_exactly_and_only_outages_are_retried() {
         let body = json!({ "error": code, "error_description": "AADSTS7000215: Invalid client secret provided." });
         let e = token_failure(ResponseTemplate::new(status).set_body_json(body)).await;
         match &e {
-            HisError::AzureAuth { error, retryable: r, description } => {
+            HisError::Refused(HisRefusal::AzureAuth { error, retryable: r, description }) => {
                 assert_eq!((error.as_str(), *r), (code, retryable), "{status} {code}");
                 assert_eq!(description.as_deref(), Some("AADSTS7000215: Invalid client secret provided."));
             }
@@ -299,7 +300,10 @@ async fn an_unreachable_token_endpoint_is_retryable_and_nothing_was_sent() {
         auth: HisAuth::Azure(azure_config(format!("{dead}{{0}}"))),
     };
     let e = HisClient::new(config, http_default()).unwrap().numbers().await.unwrap_err();
-    assert!(matches!(&e, HisError::AzureAuth { error, retryable: true, .. } if error == "unreachable"), "{e:?}");
+    assert!(
+        matches!(&e, HisError::Refused(HisRefusal::AzureAuth { error, retryable: true, .. }) if error == "unreachable"),
+        "{e:?}"
+    );
     assert!(!e.may_have_been_accepted());
 }
 

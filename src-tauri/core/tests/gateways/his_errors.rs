@@ -1,5 +1,6 @@
 //! The hospital SMS server client: every error shape.
 
+use caredesk_core::his::error::HisRefusal;
 use std::time::Duration;
 
 use caredesk_core::{
@@ -47,7 +48,11 @@ async fn each_error_code_as_name_and_as_number_is_an_error_even_with_http_200() 
         for wire in [json!(name), json!(number), json!(number.to_string())] {
             let body = envelope(Value::Null, wire.clone(), Some("from the server"));
             let e = send_answer(ResponseTemplate::new(200).set_body_json(body)).await;
-            assert_eq!(e, HisError::Api { code, http_status: 200, message: Some("from the server".into()) }, "{wire}");
+            assert_eq!(
+                e,
+                HisError::Refused(HisRefusal::Api { code, http_status: 200, message: Some("from the server".into()) }),
+                "{wire}"
+            );
             assert_eq!((e.code(), e.is_permanent(), e.may_have_been_accepted()), (ui, permanent, accepted), "{wire}");
             assert!(e.to_string().contains("from the server"), "{e}");
         }
@@ -67,7 +72,10 @@ async fn ok_as_name_or_number_is_success() {
 #[tokio::test]
 async fn invalid_message_owner_says_to_pick_a_hospital_number() {
     let e = send_answer(ResponseTemplate::new(400).set_body_json(envelope(Value::Null, json!(600), None))).await;
-    assert!(matches!(e, HisError::Api { code: ErrorCode::InvalidMessageOwner, http_status: 400, .. }), "{e:?}");
+    assert!(
+        matches!(e, HisError::Refused(HisRefusal::Api { code: ErrorCode::InvalidMessageOwner, http_status: 400, .. })),
+        "{e:?}"
+    );
     let text = e.to_string();
     assert!(text.contains("his.from") && text.contains("caredesk numbers"), "{text}");
     let e = send_answer(ResponseTemplate::new(200).set_body_json(envelope(Value::Null, json!(700), None))).await;
@@ -77,7 +85,14 @@ async fn invalid_message_owner_says_to_pick_a_hospital_number() {
 #[tokio::test]
 async fn unknown_error_code_is_kept() {
     let e = send_answer(ResponseTemplate::new(422).set_body_json(envelope(Value::Null, json!(801), Some("odd")))).await;
-    assert_eq!(e, HisError::Api { code: ErrorCode::Other(801), http_status: 422, message: Some("odd".into()) });
+    assert_eq!(
+        e,
+        HisError::Refused(HisRefusal::Api {
+            code: ErrorCode::Other(801),
+            http_status: 422,
+            message: Some("odd".into())
+        })
+    );
     assert!(e.is_permanent() && !e.may_have_been_accepted());
 }
 
@@ -89,7 +104,14 @@ async fn http_500_with_envelope_uses_its_code() {
         Some("db down"),
     )))
     .await;
-    assert_eq!(e, HisError::Api { code: ErrorCode::Internal, http_status: 500, message: Some("db down".into()) });
+    assert_eq!(
+        e,
+        HisError::Refused(HisRefusal::Api {
+            code: ErrorCode::Internal,
+            http_status: 500,
+            message: Some("db down".into())
+        })
+    );
     assert!(e.is_retryable() && e.may_have_been_accepted());
 }
 
@@ -150,7 +172,7 @@ async fn an_unknown_code_at_200_without_an_id_is_ambiguous() {
     for code in [json!("Weird"), json!(true), json!(42)] {
         let body = json!({ "Data": null, "Status": { "ErrorCode": code } }).to_string();
         let e = send_answer(ResponseTemplate::new(200).set_body_string(body.clone())).await;
-        assert!(matches!(e, HisError::Api { http_status: 200, .. }), "{body}: {e:?}");
+        assert!(matches!(e, HisError::Refused(HisRefusal::Api { http_status: 200, .. })), "{body}: {e:?}");
         assert!(e.may_have_been_accepted() && e.is_retryable(), "{body}");
     }
 }

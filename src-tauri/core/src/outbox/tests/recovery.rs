@@ -1,6 +1,7 @@
 //! Sends that may have gone: reconciled against the server, never resent
 //! blindly; and sends interrupted by a crash.
 
+use crate::store::outbox::Reschedule;
 use chrono::Utc;
 
 use super::*;
@@ -104,7 +105,7 @@ async fn a_send_interrupted_before_it_left_goes_once_when_its_claim_runs_out() {
     assert_eq!(env.sim().state().sends_to(ANA_NUMBER, "See you Monday"), 1);
     assert_eq!(crate::send::sms_outcome(&env.desk, q.message_id).unwrap().status, SendStatus::Accepted);
     // The lost worker's late answer changes nothing.
-    assert!(!env.desk.lock().unwrap().db().record_retry(item.outbox_id, 7, "late", now, now).unwrap());
+    assert!(!env.desk.lock().unwrap().db().reschedule(item.outbox_id, 7, Reschedule::Retry, "late", now, now).unwrap());
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ use rusqlite::{params, OptionalExtension, Row};
 mod transitions;
 mod undo;
 
+pub use transitions::{Claim, Final, Reschedule};
 pub use undo::{Withdraw, Withdrawn};
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The outbox store: one transaction per change, claims that exclude.
 
+use crate::store::outbox::Reschedule;
 use chrono::Duration;
 
 use super::*;
@@ -67,8 +68,11 @@ fn due_rows_come_oldest_first_and_a_claim_is_exclusive() {
     assert_eq!(db.due_outbox(now, 10).unwrap().len(), 1, "an in-flight row is not due");
     let item = db.outbox_item(early.message_id).unwrap().unwrap();
     assert_eq!((item.state.as_str(), item.attempts, item.from.as_str()), ("in_flight", 1, "CAREDESK"));
-    assert!(!db.record_retry(early.outbox_id, 2, "x", now, now).unwrap(), "only the claim's owner records");
-    assert!(db.record_retry(early.outbox_id, 1, "timeout", now + Duration::seconds(2), now).unwrap());
+    assert!(
+        !db.reschedule(early.outbox_id, 2, Reschedule::Retry, "x", now, now).unwrap(),
+        "only the claim's owner records"
+    );
+    assert!(db.reschedule(early.outbox_id, 1, Reschedule::Retry, "timeout", now + Duration::seconds(2), now).unwrap());
     let item = db.outbox_item(early.message_id).unwrap().unwrap();
     assert_eq!((item.state.as_str(), item.message_state.as_str()), ("pending", "queued"));
     assert_eq!(db.next_outbox_due(&[]).unwrap(), Some(ts(now)));

@@ -2,7 +2,7 @@
 //! records. Each is one transaction.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{named_params, params};
+use rusqlite::{params, ToSql};
 
 use super::{ts, RELEASED, UNCLAIMED};
 use crate::store::{Accepted, Database, StoreError};
@@ -42,20 +42,16 @@ impl Database {
     fn void_claims(
         &self,
         which: &str,
-        extra: &[(&str, &dyn rusqlite::ToSql)],
+        extra: &[(&str, &dyn ToSql)],
         ecm_note: &str,
         now: DateTime<Utc>,
     ) -> Result<(usize, usize), StoreError> {
         let now = ts(now);
         let in_flight = format!("state = 'in_flight' AND {which}");
         let tx = self.conn.unchecked_transaction()?;
-        let run = |sql: String| -> Result<usize, StoreError> {
-            let mut all: Vec<(&str, &dyn rusqlite::ToSql)> = vec![(":now", &now), (":note", &ecm_note)];
-            all.extend_from_slice(extra);
-            let used: Vec<(&str, &dyn rusqlite::ToSql)> =
-                all.into_iter().filter(|(name, _)| sql.contains(name)).collect();
-            Ok(tx.execute(&sql, used.as_slice())?)
-        };
+        let mut all: Vec<(&str, &dyn ToSql)> = vec![(":now", &now), (":note", &ecm_note)];
+        all.extend_from_slice(extra);
+        let run = |sql: String| -> Result<usize, StoreError> { Ok(tx.execute(&sql, used(&sql, &all).as_slice())?) };
         run(format!(
             "UPDATE messages SET state = 'uncertain', error_code = 'ecm_interrupted', error_message = :note,
                     updated_at = :now
@@ -97,26 +93,14 @@ impl Database {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let now = ts(now);
-        let tx = self.conn.unchecked_transaction()?;
-        let n = tx.execute(
-            &format!(
-                "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1, sent_at = :now, claim_token = :token,
-                        claimed_until = :until, updated_at = :now
-                  WHERE id = :id AND state = 'pending' AND next_attempt_at <= :now AND {UNCLAIMED} AND {RELEASED}"
-            ),
-            named_params! { ":id": outbox_id, ":token": token, ":now": now, ":until": ts(until) },
-        )?;
-        if n == 1 {
-            tx.execute(
-                "UPDATE messages SET state = 'sending', from_number = CASE WHEN :from = '' THEN from_number ELSE :from END,
-                        updated_at = :now
-                  WHERE id = (SELECT message_id FROM outbox WHERE id = :id)",
-                named_params! { ":id": outbox_id, ":from": from, ":now": now },
-            )?;
-        }
-        tx.commit()?;
-        Ok(n == 1)
+        let (now, until) = (ts(now), ts(until));
+        self.transition(Transition {
+            outbox: "state = 'in_flight', attempts = attempts + 1, sent_at = :now, claim_token = :token,
+                     claimed_until = :until",
+            guard: &format!("state = 'pending' AND next_attempt_at <= :now AND {UNCLAIMED} AND {RELEASED}"),
+            message: Some("state = 'sending', from_number = CASE WHEN :from = '' THEN from_number ELSE :from END"),
+            params: &[(":id", &outbox_id), (":token", &token), (":now", &now), (":until", &until), (":from", &from)],
+        })
     }
 
     /// Claims an ambiguous row to check it against the server; it stays
@@ -128,14 +112,13 @@ impl Database {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let n = self.conn.execute(
-            &format!(
-                "UPDATE outbox SET claim_token = :token, claimed_until = :until, updated_at = :now
-                  WHERE id = :id AND state = 'ambiguous' AND next_attempt_at <= :now AND {UNCLAIMED}"
-            ),
-            named_params! { ":id": outbox_id, ":token": token, ":now": ts(now), ":until": ts(until) },
-        )?;
-        Ok(n == 1)
+        let (now, until) = (ts(now), ts(until));
+        self.transition(Transition {
+            outbox: "claim_token = :token, claimed_until = :until",
+            guard: &format!("state = 'ambiguous' AND next_attempt_at <= :now AND {UNCLAIMED}"),
+            message: None,
+            params: &[(":id", &outbox_id), (":token", &token), (":now", &now), (":until", &until)],
+        })
     }
 
     /// The gateway accepted the message (or the check found it on the
@@ -196,163 +179,82 @@ impl Database {
         Ok(())
     }
 
-    /// The gateway refused the message for good (or CareDesk gave up): the
-    /// message is `failed` with the reason. Only under the claim `token`.
-    pub fn record_refused(
+    /// The message did not go and will not be tried again: the row ends
+    /// `failed` and the message takes `outcome` (`failed`: refused for good or
+    /// given up; `uncertain`: it may have gone and CareDesk cannot find out,
+    /// as with ECM) with the reason. Under `claim`: the worker's token, or
+    /// [`Claim::Unclaimed`] for a pending or ambiguous row nobody holds (its
+    /// recipient opted out, it cannot go by its route).
+    pub fn record_final(
         &self,
         outbox_id: i64,
-        token: i64,
-        code: &str,
-        message: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        self.finish(outbox_id, Some(token), "failed", code, message, now)
-    }
-
-    /// The message may or may not have gone and CareDesk cannot find out
-    /// (ECM): the message is `uncertain` with the reason. Only under the
-    /// claim `token`.
-    pub fn record_uncertain(
-        &self,
-        outbox_id: i64,
-        token: i64,
-        code: &str,
-        message: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        self.finish(outbox_id, Some(token), "uncertain", code, message, now)
-    }
-
-    /// Refuses a pending or ambiguous row nobody has claimed (its recipient
-    /// opted out, it cannot go by its route): the message is `failed`.
-    pub fn refuse_unclaimed(
-        &self,
-        outbox_id: i64,
-        code: &str,
-        message: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        self.finish(outbox_id, None, "failed", code, message, now)
-    }
-
-    fn finish(
-        &self,
-        outbox_id: i64,
-        token: Option<i64>,
-        message_state: &str,
+        claim: Claim,
+        outcome: Final,
         code: &str,
         message: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let now = ts(now);
-        let tx = self.conn.unchecked_transaction()?;
-        let n = tx.execute(
-            &format!(
-                "UPDATE outbox SET state = 'failed', claim_token = NULL, claimed_until = NULL, last_error = :message,
-                        updated_at = :now
-                  WHERE id = :id AND CASE WHEN :token IS NULL
-                        THEN state IN ('pending', 'ambiguous') AND {UNCLAIMED}
-                        ELSE claim_token = :token END"
+        let held = format!("state IN ('pending', 'ambiguous') AND {UNCLAIMED}");
+        let (guard, token) = match claim {
+            Claim::Held(token) => (HELD, Some(token)),
+            Claim::Unclaimed => (held.as_str(), None),
+        };
+        self.transition(Transition {
+            outbox: "state = 'failed', claim_token = NULL, claimed_until = NULL, last_error = :message",
+            guard,
+            message: Some("state = :state, error_code = :code, error_message = :message"),
+            params: &[
+                (":id", &outbox_id),
+                (":token", &token),
+                (":state", &outcome.message_state()),
+                (":code", &code),
+                (":message", &message),
+                (":now", &now),
+            ],
+        })
+    }
+
+    /// The attempt ended without an answer to keep, and the row waits for
+    /// `next` under the claim `token`, released: [`Reschedule::Retry`] (a
+    /// transient failure: pending, the message `queued`),
+    /// [`Reschedule::Check`] (it may have reached the server: ambiguous, to
+    /// be checked; the message stays `sending`), [`Reschedule::Paused`] (the
+    /// route's server refused the credentials: nothing was sent, so the
+    /// attempt does not count; pending, `queued`) or [`Reschedule::NotFound`]
+    /// (the check found nothing on the server: pending, `queued`, a new
+    /// attempt may go). `note` says why it waits.
+    pub fn reschedule(
+        &self,
+        outbox_id: i64,
+        token: i64,
+        how: Reschedule,
+        note: &str,
+        next: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (now, next) = (ts(now), ts(next));
+        let (state, message_state) = how.states();
+        let uncount = if how == Reschedule::Paused { ", attempts = max(attempts - 1, 0)" } else { "" };
+        self.transition(Transition {
+            outbox: &format!(
+                "state = :state, next_attempt_at = :next, last_error = :error, checks = 0,
+                 ambiguous_since = CASE WHEN :state = 'ambiguous' THEN COALESCE(ambiguous_since, sent_at)
+                                        ELSE ambiguous_since END,
+                 claim_token = NULL, claimed_until = NULL{uncount}"
             ),
-            named_params! { ":id": outbox_id, ":token": token, ":message": message, ":now": now },
-        )?;
-        if n == 1 {
-            tx.execute(
-                "UPDATE messages SET state = :state, error_code = :code, error_message = :message, updated_at = :now
-                  WHERE id = (SELECT message_id FROM outbox WHERE id = :id)",
-                named_params! { ":id": outbox_id, ":state": message_state, ":code": code, ":message": message, ":now": now },
-            )?;
-        }
-        tx.commit()?;
-        Ok(n == 1)
-    }
-
-    /// A transient failure: the row is pending again, due at `next`, and
-    /// the message `queued`. Only under the claim `token`.
-    pub fn record_retry(
-        &self,
-        outbox_id: i64,
-        token: i64,
-        last_error: &str,
-        next: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        self.reschedule(outbox_id, token, "pending", last_error, next, now)
-    }
-
-    /// The attempt may have reached the server: the row is ambiguous, to be
-    /// checked at `next`; the message stays `sending`. Only under the claim
-    /// `token`.
-    pub fn record_ambiguous(
-        &self,
-        outbox_id: i64,
-        token: i64,
-        last_error: &str,
-        next: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        self.reschedule(outbox_id, token, "ambiguous", last_error, next, now)
-    }
-
-    /// The route's server refused the credentials: nothing was sent, so the
-    /// attempt does not count; the row is pending, due at `next`, with
-    /// `note` saying why it waits, and the message `queued`. Only under the
-    /// claim `token`.
-    pub fn record_paused(
-        &self,
-        outbox_id: i64,
-        token: i64,
-        note: &str,
-        next: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let done = self.reschedule(outbox_id, token, "pending", note, next, now)?;
-        if done {
-            self.conn.execute("UPDATE outbox SET attempts = max(attempts - 1, 0) WHERE id = ?1", [outbox_id])?;
-        }
-        Ok(done)
-    }
-
-    /// The check found nothing on the server: the row is pending, due at
-    /// once (a new attempt may go). Only under the claim `token`.
-    pub fn record_not_found(
-        &self,
-        outbox_id: i64,
-        token: i64,
-        note: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        self.reschedule(outbox_id, token, "pending", note, now, now)
-    }
-
-    fn reschedule(
-        &self,
-        outbox_id: i64,
-        token: i64,
-        state: &str,
-        last_error: &str,
-        next: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let now = ts(now);
-        let tx = self.conn.unchecked_transaction()?;
-        let n = tx.execute(
-            "UPDATE outbox SET state = :state, next_attempt_at = :next, last_error = :error, checks = 0,
-                    ambiguous_since = CASE WHEN :state = 'ambiguous' THEN COALESCE(ambiguous_since, sent_at)
-                                           ELSE ambiguous_since END,
-                    claim_token = NULL, claimed_until = NULL, updated_at = :now
-              WHERE id = :id AND claim_token = :token",
-            named_params! { ":id": outbox_id, ":token": token, ":state": state, ":next": ts(next), ":error": last_error, ":now": now },
-        )?;
-        if n == 1 {
-            let message_state = if state == "pending" { "queued" } else { "sending" };
-            tx.execute(
-                "UPDATE messages SET state = :state, updated_at = :now WHERE id = (SELECT message_id FROM outbox WHERE id = :id)",
-                named_params! { ":id": outbox_id, ":state": message_state, ":now": now },
-            )?;
-        }
-        tx.commit()?;
-        Ok(n == 1)
+            guard: HELD,
+            message: Some("state = :message_state"),
+            params: &[
+                (":id", &outbox_id),
+                (":token", &token),
+                (":state", &state),
+                (":message_state", &message_state),
+                (":next", &next),
+                (":error", &note),
+                (":now", &now),
+            ],
+        })
     }
 
     /// The check could not reach the server: still ambiguous, checked again
@@ -365,13 +267,20 @@ impl Database {
         next: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let n = self.conn.execute(
-            "UPDATE outbox SET checks = checks + 1, next_attempt_at = :next, last_error = :error, claim_token = NULL,
-                    claimed_until = NULL, updated_at = :now
-              WHERE id = :id AND claim_token = :token",
-            named_params! { ":id": outbox_id, ":token": token, ":next": ts(next), ":error": last_error, ":now": ts(now) },
-        )?;
-        Ok(n == 1)
+        let (now, next) = (ts(now), ts(next));
+        self.transition(Transition {
+            outbox: "checks = checks + 1, next_attempt_at = :next, last_error = :error, claim_token = NULL,
+                     claimed_until = NULL",
+            guard: HELD,
+            message: None,
+            params: &[
+                (":id", &outbox_id),
+                (":token", &token),
+                (":next", &next),
+                (":error", &last_error),
+                (":now", &now),
+            ],
+        })
     }
 
     /// Puts off a pending or ambiguous row nobody has claimed, without
@@ -384,13 +293,95 @@ impl Database {
         next: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let n = self.conn.execute(
-            &format!(
-                "UPDATE outbox SET next_attempt_at = :next, last_error = :reason, updated_at = :now
-                  WHERE id = :id AND state IN ('pending', 'ambiguous') AND {UNCLAIMED}"
-            ),
-            named_params! { ":id": outbox_id, ":next": ts(next), ":reason": reason, ":now": ts(now) },
-        )?;
-        Ok(n == 1)
+        let (now, next) = (ts(now), ts(next));
+        self.transition(Transition {
+            outbox: "next_attempt_at = :next, last_error = :reason",
+            guard: &format!("state IN ('pending', 'ambiguous') AND {UNCLAIMED}"),
+            message: None,
+            params: &[(":id", &outbox_id), (":next", &next), (":reason", &reason), (":now", &now)],
+        })
+    }
+
+    /// Carries out one transition: the outbox row `:id` changes only when
+    /// `guard` holds, and then (in the same transaction) its message too.
+    /// True when the row changed. `updated_at` is set on both.
+    fn transition(&self, t: Transition<'_>) -> Result<bool, StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let sql = format!("UPDATE outbox SET {}, updated_at = :now WHERE id = :id AND {}", t.outbox, t.guard);
+        let changed = tx.execute(&sql, used(&sql, t.params).as_slice())? == 1;
+        if let (true, Some(message)) = (changed, t.message) {
+            let sql = format!(
+                "UPDATE messages SET {message}, updated_at = :now WHERE id = (SELECT message_id FROM outbox WHERE id = :id)"
+            );
+            tx.execute(&sql, used(&sql, t.params).as_slice())?;
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+}
+
+/// One change of an outbox row (and of its message when the row changed).
+struct Transition<'a> {
+    /// The outbox row's `SET` list.
+    outbox: &'a str,
+    /// When the row may change, beside `id = :id`.
+    guard: &'a str,
+    /// The message's `SET` list, if it changes too.
+    message: Option<&'a str>,
+    /// Named parameters; each statement takes those it names.
+    params: &'a [(&'a str, &'a dyn ToSql)],
+}
+
+/// The parameters `sql` names (SQLite refuses unused named parameters).
+fn used<'a>(sql: &str, params: &'a [(&'a str, &'a dyn ToSql)]) -> Vec<(&'a str, &'a dyn ToSql)> {
+    params.iter().filter(|(name, _)| sql.contains(name)).copied().collect()
+}
+
+/// The row is held under the worker's claim token.
+const HELD: &str = "claim_token = :token";
+
+/// Whose row a final outcome is recorded on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// The worker's claim token.
+    Held(i64),
+    /// A pending or ambiguous row nobody holds.
+    Unclaimed,
+}
+
+/// How a message ends when its row fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Final {
+    /// Refused for good, or given up: it did not go.
+    Failed,
+    /// It may have gone, and CareDesk cannot find out.
+    Uncertain,
+}
+
+impl Final {
+    fn message_state(self) -> &'static str {
+        match self {
+            Final::Failed => "failed",
+            Final::Uncertain => "uncertain",
+        }
+    }
+}
+
+/// Why an attempted row waits again (see [`Database::reschedule`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reschedule {
+    Retry,
+    Check,
+    Paused,
+    NotFound,
+}
+
+impl Reschedule {
+    /// The row's state and the message's.
+    fn states(self) -> (&'static str, &'static str) {
+        match self {
+            Reschedule::Check => ("ambiguous", "sending"),
+            Reschedule::Retry | Reschedule::Paused | Reschedule::NotFound => ("pending", "queued"),
+        }
     }
 }
