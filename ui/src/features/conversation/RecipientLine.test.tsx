@@ -1,9 +1,11 @@
 // @vitest-environment jsdom
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { Patient } from '../../platform';
+import type { Patient, PatientThread } from '../../platform';
+import { SYNC_EVENT } from '../../platform/events';
 import { composer, openPatient, selectPatient } from '../../test/conversation';
-import { patients, settings } from '../../test/fixtures';
+import { patients, patientThread, patientThreads, settings, threadListing } from '../../test/fixtures';
+import { emitEvent, listenerCount } from '../../test/renderApp';
 import { composerChoice } from './composerChoice';
 import { recipientLine } from './recipients';
 
@@ -102,12 +104,25 @@ describe('To and Via per thread', () => {
     expect(line()).toHaveTextContent(ALICE_MOBILE);
   });
 
-  it('choosing the default again is no change', async () => {
-    const { user } = await openPatient(0);
+  it('choosing the default again is no change: the thread follows the default when the roster changes it', async () => {
+    let alice: PatientThread = patientThread(patients[0]!);
+    const { user } = await openPatient(0, {
+      list_threads: (args) => threadListing([alice, ...patientThreads.slice(1)], args.query),
+    });
     await user.selectOptions(composer().to, '+15559876543');
     expect(changed('To')).not.toBeNull();
     await user.selectOptions(composer().to, '+15551234567');
     expect(changed('To')).toBeNull();
+
+    // A re-import: Alice has a new mobile, the old one is no longer used.
+    const newMobile = { ...patients[0]!.phones[0]!, number: '+15551230000' };
+    const oldMobile = { ...patients[0]!.phones[0]!, active: false };
+    alice = patientThread({ ...patients[0]!, phones: [newMobile, oldMobile, patients[0]!.phones[1]!] });
+    await waitFor(() => expect(listenerCount(SYNC_EVENT)).toBeGreaterThan(0));
+    emitEvent(SYNC_EVENT, { kind: 'cycle_finished', changed: true, unread_total: 0, errors: [] });
+    await waitFor(() => expect(composer().to).toHaveValue('+15551230000'));
+    expect(changed('To')).toBeNull();
+    expect(line()).toHaveTextContent("To Alice Moreno's mobile, +1 (555) 123-0000, by the hospital SMS server");
   });
 
   it('takes the route default from sms.via, and the hospital server for a patient without an ECM id', async () => {

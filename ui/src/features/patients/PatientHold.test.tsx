@@ -5,6 +5,10 @@ import type { PatientThread } from '../../platform';
 import { SYNC_EVENT } from '../../platform/events';
 import { lastItem, patients, patientThread, threadListing } from '../../test/fixtures';
 import { emitEvent, listenerCount, renderShell } from '../../test/renderApp';
+import { LEAVE_GRACE_MS } from './useHeldOrder';
+
+/** Longer than the pointer may be away before the list moves. */
+const pastTheGrace = () => new Promise((resolve) => setTimeout(resolve, LEAVE_GRACE_MS + 50));
 
 const [alice, bob, carla] = [patients[0]!, patients[1]!, patients[2]!];
 
@@ -85,10 +89,12 @@ describe('patient column holding still', () => {
     // ArrowDown from the search puts the keyboard cursor in the list.
     await user.click(screen.getByRole('searchbox', { name: 'Search patients' }));
     await user.unhover(screen.getByRole('complementary', { name: 'Patient search and list' }));
+    await pastTheGrace();
     await user.keyboard('{ArrowDown}');
     expect(screen.getByTestId('patient-list')).toHaveFocus();
     await newActivity(afterBobReplies);
     expect(await screen.findByRole('button', { name: /1 new/ })).toBeInTheDocument();
+    await pastTheGrace();
     expect(names()).toEqual(['Carla Singh', 'Alice Moreno', 'Bob Tran']);
     // Leaving the list with the keyboard lets it move.
     await user.tab();
