@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "retry_message",
     "list_threads",
     "thread_page",
+    "search_thread",
     "mark_thread_read",
     "list_unmatched",
     "unmatched_thread",

@@ -84,6 +84,7 @@ pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::messaging::retry_message,
             commands::threads::list_threads,
             commands::threads::thread_page,
+            commands::threads::search_thread,
             commands::threads::mark_thread_read,
             commands::threads::list_unmatched,
             commands::threads::unmatched_thread,

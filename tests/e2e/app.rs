@@ -12,6 +12,7 @@ mod long_thread;
 mod memory_after_use;
 mod real_servers;
 mod undo_calls_failures;
+mod ux;
 
 use std::time::Duration;
 

@@ -124,6 +124,10 @@ async fn whole_day(d: &WebDriver, port: u16, exports: &Path, data: &Path) -> Res
 
     // Look elsewhere while Ana answers: her row gets a badge, the title counts it.
     open_patient(d, "Ben Carter").await;
+    // Reading Ben's thread, the pointer is off the patient column: the column may reorder
+    // (under the pointer it holds still and shows "N new" instead, see ux.rs).
+    let conversation = d.find(By::Css("[data-testid=conversation]")).await?;
+    d.action_chain().move_to_element_center(&conversation).perform().await?;
     let badge =
         wait_up_to("Ana's unread badge", Duration::from_secs(40), || async { badge_of(d, "Ana Lopez").await }).await;
     assert_eq!(badge.trim(), "1", "one unread reply");

@@ -326,3 +326,29 @@ fn a_reimport_with_a_changed_number_texts_the_new_one_and_marks_the_old_no_longe
     assert_eq!(run.code, Some(1), "{run:?}");
     cli.ok(&["send", "--patient", "ecm:1001", "--to", "+18055550100", "--other-number", "--text", "old phone?"]);
 }
+
+#[test]
+fn thread_search_lists_the_matching_texts_and_audits_the_count_only() {
+    // No server configured: the built-in sandbox answers; ecm:1001 is Ana Lopez.
+    let (_dir, cli) = fresh();
+    for text in ["Your Café voucher", "See you Friday", "cafe opens at 9"] {
+        cli.ok(&["send", "--patient", "ecm:1001", "--text", text, "--via", "his"]);
+    }
+    let found = cli.json(&["thread", "--patient", "ecm:1001", "--search", "CAFE", "--json"]);
+    let texts: Vec<&str> = found.as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["Your Café voucher", "cafe opens at 9"], "case and accents aside, in thread order");
+    let none = cli.ok(&["thread", "--patient", "ecm:1001", "--search", "zebra"]).stdout;
+    assert!(none.starts_with("Ana Lopez (0 items)"), "{none}");
+
+    let audit = cli.json(&["audit", "--json"]);
+    let searches: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "thread.search")
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(searches.len(), 2, "{audit}");
+    assert!(searches.contains(&"2 texts found") && searches.contains(&"0 texts found"), "{searches:?}");
+    assert!(!audit.to_string().to_lowercase().contains("zebra"), "the search text is never audited");
+}

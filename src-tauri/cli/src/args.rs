@@ -98,6 +98,9 @@ pub enum Command {
     Thread {
         #[arg(long)]
         patient: String,
+        /// Only the texts containing TEXT, case and accents aside (audited with the count only).
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
         #[arg(long)]
         json: bool,
     },

@@ -58,7 +58,9 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
         }
         Command::Outbox { action: None, json } => crate::engine_commands::outbox(desk, json),
         Command::Threads { json } => crate::engine_commands::threads(&desk, json),
-        Command::Thread { patient, json } => crate::engine_commands::thread(&desk, &patient, json),
+        Command::Thread { patient, search, json } => {
+            crate::engine_commands::thread(&desk, &patient, search.as_deref(), json)
+        }
         Command::Link { number, patient } => crate::engine_commands::link(&desk, &number, &patient),
         Command::TestSms { to, via } => crate::engine_commands::test_sms(desk, to, via),
         Command::Audit { command, json, limit } => {

@@ -9,7 +9,7 @@ use caredesk_core::{
     inbox_sync,
     outbox::{self, SendLimiter},
     sandbox::SandboxOptions,
-    store::Route,
+    store::{thread_search::MAX_THREAD_HITS, Route},
     threads,
     visible_text::visible,
     CoreError, Desk,
@@ -206,9 +206,17 @@ pub fn threads(desk: &Desk, json: bool) -> Result<(), CoreError> {
     Ok(())
 }
 
-pub fn thread(desk: &Desk, patient: &str, json: bool) -> Result<(), CoreError> {
+pub fn thread(desk: &Desk, patient: &str, search: Option<&str>, json: bool) -> Result<(), CoreError> {
     let p = desk.patient(patient)?;
-    let items = desk.view_thread(p.id, usize::MAX >> 1)?;
+    let mut items = desk.view_thread(p.id, usize::MAX >> 1)?;
+    if let Some(text) = search {
+        let found = desk.search_thread(p.id, text, MAX_THREAD_HITS)?;
+        if found.more {
+            eprintln!("note: more than {MAX_THREAD_HITS} texts match; the newest {MAX_THREAD_HITS} are shown");
+        }
+        let hits: std::collections::HashSet<i64> = found.hits.iter().map(|h| h.id).collect();
+        items.retain(|m| m.kind == "sms" && hits.contains(&m.id));
+    }
     if json {
         let v: Vec<_> = items
             .iter()

@@ -1,9 +1,11 @@
 //! Reads that disclose PHI, audited in the core so the app and the CLI both
 //! record them: opening a patient's thread (`patient.view`, with the
 //! patient), an unknown number's texts (`unmatched.view`, the number
-//! redacted), and a search of the roster (`patients.search`, with how many
-//! patients it found and never what was searched for). Exports are audited
-//! where they are written (`desk.rs`).
+//! redacted), a search of the roster (`patients.search`, with how many
+//! patients it found and never what was searched for), and a search inside
+//! one thread (`thread.search`, with the patient and how many texts it
+//! found, never the text). Exports are audited where they are written
+//! (`desk.rs`).
 //!
 //! Views are not flooded: a view of the same patient (or number), or the
 //! same search again, by the same actor within [`VIEW_COALESCE`] of the last
@@ -17,7 +19,7 @@ use crate::{
     desk::Desk,
     error::Result,
     redact,
-    store::{PageCursor, PatientView, ThreadItem, ThreadListing, ThreadPage},
+    store::{thread_search, PageCursor, PatientView, ThreadItem, ThreadListing, ThreadPage, ThreadSearch},
 };
 
 /// Views of one subject by one actor closer together than this are one.
@@ -29,6 +31,8 @@ pub(crate) enum Viewed {
     Patient(i64),
     Unmatched(String),
     Search(String),
+    /// A search inside one patient's thread, by the folded search text.
+    ThreadSearch(i64, String),
 }
 
 /// The last recorded view of each (actor, subject) in this process.
@@ -91,6 +95,20 @@ impl Desk {
     pub fn patients(&self, query: &str, limit: usize) -> Result<Vec<PatientView>> {
         let found = self.db().search_patients(query, limit)?;
         self.audit_search(query, found.len(), false)?;
+        Ok(found)
+    }
+
+    /// The texts of a patient's thread that contain `query`, case and
+    /// accents aside, newest first over the whole thread. Audited as
+    /// `thread.search` with the patient and the count only.
+    pub fn search_thread(&self, patient_id: i64, query: &str, limit: usize) -> Result<ThreadSearch> {
+        let found = self.db().search_thread(patient_id, query, limit)?;
+        let folded = thread_search::fold(query);
+        if folded.trim().is_empty() {
+            return Ok(found);
+        }
+        let detail = format!("{}{} texts found", found.hits.len(), if found.more { "+" } else { "" });
+        self.audit_view(&Viewed::ThreadSearch(patient_id, folded), "thread.search", Some(patient_id), &detail)?;
         Ok(found)
     }
 
@@ -189,6 +207,35 @@ mod desk_tests {
         assert_eq!(details, ["1 patients found", "1 patients found"], "the column unsearched is no search");
         let all = desk.db().audit_entries(100).unwrap();
         assert!(all.iter().all(|e| !e.detail.contains("Zebulon") && !e.detail.contains("Ximena")), "{all:?}");
+    }
+
+    #[test]
+    fn a_thread_search_records_the_patient_and_count_never_the_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = desk_with_patients(dir.path());
+        let zeb = desk.patient("1").unwrap().id;
+        desk.db()
+            .conn()
+            .execute(
+                "INSERT INTO messages (patient_id, direction, route, from_number, to_number, body, state, created_at,
+                    updated_at) VALUES (?1, 'inbound', 'his', '+18055550142', 'CLINIC', 'Pharmacy at Quixotic Plaza',
+                    'received', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                [zeb],
+            )
+            .unwrap();
+        assert_eq!(desk.search_thread(zeb, "plaza", 50).unwrap().hits.len(), 1);
+        desk.search_thread(zeb, "PLAZA", 50).unwrap();
+        desk.search_thread(zeb, "  ", 50).unwrap();
+        desk.search_thread(zeb, "quixotic pharmacy", 50).unwrap();
+        let searches = entries(&desk, "thread.search");
+        let details: Vec<(&str, Option<i64>)> = searches.iter().map(|e| (e.detail.as_str(), e.patient_id)).collect();
+        assert_eq!(
+            details,
+            [("1 texts found", Some(zeb)), ("0 texts found", Some(zeb))],
+            "the same search again is one; a blank one is none"
+        );
+        let all = desk.db().audit_entries(100).unwrap();
+        assert!(all.iter().all(|e| !e.detail.to_lowercase().contains("plaza")), "{all:?}");
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! The patient column, paged threads, the Unmatched inbox and links.
 
 use caredesk_core::{
-    store::{PageCursor, ThreadItem, ThreadListing, ThreadPage, UnmatchedThread},
+    store::{
+        thread_search::MAX_THREAD_HITS, PageCursor, ThreadItem, ThreadListing, ThreadPage, ThreadSearch,
+        UnmatchedThread,
+    },
     threads::ThreadRef,
     CoreError,
 };
@@ -44,6 +47,19 @@ pub async fn thread_page(
     };
     let limit = limit.unwrap_or(200).clamp(1, 1_000);
     state.with_desk(move |desk| desk.view_thread_page(patient_id, cursor.as_ref(), limit)).await
+}
+
+/// Texts of a patient's thread containing `query` (case and accents aside),
+/// newest first over the whole thread: at most `limit` (default 1,000).
+#[tauri::command]
+pub async fn search_thread(
+    state: State<'_, AppState>,
+    patient_id: i64,
+    query: String,
+    limit: Option<usize>,
+) -> Result<ThreadSearch, UiError> {
+    let limit = limit.unwrap_or(1_000).clamp(1, MAX_THREAD_HITS);
+    state.with_desk(move |desk| desk.search_thread(patient_id, &query, limit)).await
 }
 
 #[tauri::command]

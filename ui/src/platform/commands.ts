@@ -21,6 +21,7 @@ import type {
   ThreadItem,
   ThreadListing,
   ThreadPage,
+  ThreadSearch,
   UnmatchedThread,
   Withdrawn,
 } from './types';
@@ -110,6 +111,15 @@ export function listThreads(query: string | null, limit: number | null): Promise
  */
 export function threadPage(patientId: number, before: string | null, limit: number): Promise<ThreadPage> {
   return call<ThreadPage>('thread_page', { patientId, before, limit });
+}
+
+/**
+ * The texts of a patient's thread containing `query`, case and accents aside, newest first
+ * over the whole thread (not only the loaded pages): at most `limit` (the backend caps it
+ * at 5000). Audited with the count, never the text.
+ */
+export function searchThread(patientId: number, query: string, limit: number): Promise<ThreadSearch> {
+  return call<ThreadSearch>('search_thread', { patientId, query, limit });
 }
 
 /** Marks a patient's thread read (the unread badge goes). */

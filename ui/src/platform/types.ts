@@ -225,6 +225,22 @@ export interface ThreadPage {
   older: string | null;
 }
 
+/** A text of a thread that contains the search (search_thread). */
+export interface ThreadHit {
+  id: number;
+  /** Always "sms": calls have no text. With `id`, the thread item's key. */
+  kind: ThreadItemKind;
+  /** RFC 3339 UTC, as the item's `at`. */
+  at: string;
+}
+
+/** What a search in one thread found, newest first, over the whole thread. */
+export interface ThreadSearch {
+  hits: ThreadHit[];
+  /** More texts match than the hits returned. */
+  more: boolean;
+}
+
 /**
  * A route whose server refused CareDesk's credentials (HTTP 401/403, or Azure AD refusing the
  * client or its secret): its texts wait in the outbox. Replacing the secret resumes it; one

@@ -27,6 +27,7 @@ pub mod sync_status;
 pub mod thread_items;
 pub mod thread_listing;
 mod thread_marks;
+pub mod thread_search;
 pub mod threads;
 pub mod unreadable;
 
@@ -49,6 +50,7 @@ pub use route_pauses::RoutePause;
 pub use server_clocks::ServerClockRow;
 pub use thread_items::{PageCursor, ThreadItem, ThreadPage};
 pub use thread_listing::{LastItem, PatientThread, ThreadListing, UnmatchedSummary, UnmatchedThread};
+pub use thread_search::{ThreadHit, ThreadSearch};
 pub use unreadable::UnreadableMessage;
 
 use crate::secrets::Secret;

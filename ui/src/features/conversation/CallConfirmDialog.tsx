@@ -3,17 +3,13 @@ import './outbound.css';
 import type { Patient } from '../../platform';
 import { Dialog } from '../../shared/Dialog';
 import { formatPhone } from '../patients/phones';
+import { ownerWords } from './recipients';
 
 /** "Ben Carter's mobile +1 (805) 555-0102", "Ben Carter's contact Luis Lopez (son) +1 (805) …". */
 export function callTargetWords(patient: Patient, number: string): string {
-  const phone =
-    patient.phones.find((p) => p.number === number && p.kind === 'patient') ??
-    patient.phones.find((p) => p.number === number);
+  const owner = ownerWords(patient, number);
   const shown = formatPhone(number);
-  if (!phone) return `${shown} (not one of ${patient.name}'s numbers)`;
-  if (phone.kind === 'patient') return `${patient.name}'s mobile ${shown}`;
-  const who = [phone.name, phone.relationship ? `(${phone.relationship})` : null].filter(Boolean).join(' ');
-  return `${patient.name}'s contact ${who || 'number'} ${shown}`;
+  return owner === null ? `${shown} (not one of ${patient.name}'s numbers)` : `${owner} ${shown}`;
 }
 
 interface Props {

@@ -1,10 +1,12 @@
 import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { toAppError, type Patient } from '../../platform';
+import type { ComposerChoice } from './composerChoice';
 import { ComposerOptions } from './ComposerOptions';
 import type { Draft, DraftStore } from './draftStore';
 import { useSendSms } from './queries';
 import { formatPhone } from '../patients/phones';
-import { optedOutReason, type Recipient } from './recipients';
+import { RecipientLine } from './RecipientLine';
+import { optedOutReason } from './recipients';
 import { SmsSizeNote } from './SmsSizeNote';
 import { ROUTE_NAMES, smsOutcomeProblem } from './states';
 import { useUnconfiguredRoute, type UnconfiguredRoutes } from './unconfiguredRoutes';
@@ -12,21 +14,20 @@ import './composer.css';
 
 interface Props {
   patient: Patient;
-  recipients: Recipient[];
-  /** The number the text goes to (already resolved against the patient's phones). */
-  recipient: Recipient | null;
+  /** The number and route the text goes to (resolved against the patient's phones and defaults). */
+  choice: ComposerChoice;
   draft: Draft;
   drafts: DraftStore;
   unconfigured: UnconfiguredRoutes;
 }
 
 /** Writes and sends one text to the chosen number over the chosen route; Ctrl+Enter sends. */
-export function Composer({ patient, recipients, recipient, draft, drafts, unconfigured }: Props) {
+export function Composer({ patient, choice, draft, drafts, unconfigured }: Props) {
   const ids = useId();
   const send = useSendSms(patient.id);
   const [problem, setProblem] = useState<string | null>(null);
   const ecmAvailable = patient.ecm_patient_id !== null;
-  const via = ecmAvailable ? draft.via : 'his';
+  const { recipient, via } = choice;
   const routeProblem = useUnconfiguredRoute(unconfigured, via);
   // Nothing can be written to this number at all.
   const closedReason =
@@ -85,13 +86,14 @@ export function Composer({ patient, recipients, recipient, draft, drafts, unconf
     <form className="composer" data-testid="composer" aria-label="Write a text" onSubmit={onSubmit}>
       <ComposerOptions
         idPrefix={ids}
-        recipients={recipients}
-        to={recipient?.number ?? null}
-        via={via}
+        patient={patient}
+        choice={choice}
         ecmAvailable={ecmAvailable}
-        onTo={(to) => drafts.update(patient.id, { to })}
-        onVia={(route) => drafts.update(patient.id, { via: route })}
+        // Choosing the default again is no change: the thread follows the defaults again.
+        onTo={(to) => drafts.update(patient.id, { to: to === choice.defaultRecipient?.number ? null : to })}
+        onVia={(route) => drafts.update(patient.id, { via: route === choice.defaultVia ? null : route })}
       />
+      <RecipientLine patient={patient} number={recipient?.number ?? null} via={via} className="composer__recipient" />
       {blockedReason ? (
         <div className="composer__blocked">
           <p id={`${ids}-blocked`}>{blockedReason}</p>

@@ -1,9 +1,9 @@
 import type { Patient } from '../../platform';
 import { Composer } from './Composer';
+import { composerChoice, useRouteDefault } from './composerChoice';
 import { ComposerFillContext } from './composerFill';
 import { ConversationHeader } from './ConversationHeader';
 import { useDraft, type DraftStore } from './draftStore';
-import { chooseRecipient, recipientsOf } from './recipients';
 import { Thread } from './Thread';
 import type { UnconfiguredRoutes } from './unconfiguredRoutes';
 
@@ -16,13 +16,11 @@ interface Props {
 /** One patient's conversation: header with the call button, thread, composer. */
 export function Conversation({ patient, drafts, unconfigured }: Props) {
   const [draft] = useDraft(drafts, patient.id);
-  const recipients = recipientsOf(patient);
-  const recipient = chooseRecipient(recipients, draft.to);
-  // Calls never go to a number the patient no longer uses: the first current one instead.
-  const callTo = recipient?.active ? recipient : chooseRecipient(recipients, null);
+  // The patient's defaults unless changed in this thread (the draft keeps only what was chosen).
+  const choice = composerChoice(patient, draft, useRouteDefault());
   return (
     <>
-      <ConversationHeader patient={patient} callTo={callTo?.number ?? null} />
+      <ConversationHeader patient={patient} choice={choice} />
       <ComposerFillContext.Provider
         value={{
           patientId: patient.id,
@@ -32,14 +30,7 @@ export function Conversation({ patient, drafts, unconfigured }: Props) {
       >
         <Thread patient={patient} />
       </ComposerFillContext.Provider>
-      <Composer
-        patient={patient}
-        recipients={recipients}
-        recipient={recipient}
-        draft={draft}
-        drafts={drafts}
-        unconfigured={unconfigured}
-      />
+      <Composer patient={patient} choice={choice} draft={draft} drafts={drafts} unconfigured={unconfigured} />
     </>
   );
 }

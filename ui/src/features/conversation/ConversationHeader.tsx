@@ -2,16 +2,20 @@ import { useState } from 'react';
 import type { Patient } from '../../platform';
 import { CallButton } from './CallButton';
 import { CallConfirmDialog } from './CallConfirmDialog';
+import type { ComposerChoice } from './composerChoice';
 import { PhoneList } from './PhoneList';
+import { RecipientLine } from './RecipientLine';
+import { ownerWords } from './recipients';
 import { useCallAction } from './useCallAction';
 
 interface Props {
   patient: Patient;
-  /** The number a call goes to: the composer's recipient, else the patient's own. */
-  callTo: string | null;
+  /** Where texts and calls go: the patient's defaults unless changed in this thread. */
+  choice: ComposerChoice;
 }
 
-export function ConversationHeader({ patient, callTo }: Props) {
+export function ConversationHeader({ patient, choice }: Props) {
+  const callTo = choice.callTo?.number ?? null;
   const { call, calling, problem } = useCallAction(patient.id);
   // The number a call is being confirmed for: nothing is placed before the coordinator says so.
   const [confirming, setConfirming] = useState<string | null>(null);
@@ -27,6 +31,7 @@ export function ConversationHeader({ patient, callTo }: Props) {
         <span className="conversation__spacer" />
         <CallButton
           to={callTo}
+          toWords={callTo ? ownerWords(patient, callTo) : null}
           ecmAvailable={patient.ecm_patient_id !== null}
           calling={calling}
           onCall={(to) => setConfirming(to)}
@@ -43,6 +48,13 @@ export function ConversationHeader({ patient, callTo }: Props) {
           />
         ) : null}
       </div>
+      <RecipientLine
+        patient={patient}
+        number={choice.recipient?.number ?? null}
+        via={choice.via}
+        className="conversation__recipient"
+        testId="header-recipient"
+      />
       <PhoneList phones={patient.phones} />
       {problem ? (
         <p className="error-message conversation__problem" role="alert">

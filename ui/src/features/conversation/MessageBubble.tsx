@@ -4,6 +4,8 @@ import { MessageMarks } from './MessageMarks';
 import { MessageNote } from './MessageNote';
 import { MessageText } from './MessageText';
 import type { NumberLabeler } from './recipients';
+import { useSearchHighlight } from './search/highlight';
+import { itemKey } from './threadRows';
 import { StateLabel } from './StateLabel';
 import { routeLabel, smsStateWords } from './states';
 import { Timestamp } from './Timestamp';
@@ -22,16 +24,24 @@ export function MessageBubble({ item, labelFor }: Props) {
   const party = labelFor(outbound ? (item.intended_to ?? item.to) : item.from);
   // Why a text not sent yet waits; only outbound texts have one.
   const note = outbound ? item.note : null;
+  const search = useSearchHighlight();
+  const searchCurrent = search.currentKey === itemKey(item);
   const classes = [
     'message',
     `message--${item.direction}`,
     item.flagged ? 'message--flagged' : '',
     note && item.paused ? 'message--waiting' : '',
     failureKind(item) ? `message--${failureKind(item)}` : '',
+    searchCurrent ? 'message--search-current' : '',
   ].filter(Boolean);
   return (
-    <div className={classes.join(' ')} data-testid="message" data-direction={item.direction}>
-      <MessageText className="message__text" text={item.text} />
+    <div
+      className={classes.join(' ')}
+      data-testid="message"
+      data-direction={item.direction}
+      data-search-current={searchCurrent || undefined}
+    >
+      <MessageText className="message__text" text={item.text} highlight={search.query} />
       <p className="message__meta">
         <Timestamp at={item.at} />
         <span data-testid="message-party">{outbound ? `To ${party}` : `From ${party}`}</span>

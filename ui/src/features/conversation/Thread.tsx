@@ -1,11 +1,18 @@
-import { useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Patient } from '../../platform';
 import { useMarkThreadRead, useThreadPages } from './queries';
 import { patientNumberLabeler } from './recipients';
+import { SearchHighlightContext } from './search/highlight';
+import { ThreadSearchBar } from './search/ThreadSearchBar';
+import { hitKey, useFindShortcut, useThreadSearch } from './search/useThreadSearch';
+import { itemKey } from './threadRows';
 import { ThreadView } from './ThreadView';
 import { useMarkReadWhileOpen } from './useMarkReadWhileOpen';
 
-/** The patient's texts and calls from all their numbers, one thread, paged from the newest back. */
+/**
+ * The patient's texts and calls from all their numbers, one thread, paged from the newest back.
+ * Ctrl+F searches the whole thread: a hit on a page not loaded yet loads the pages back to it.
+ */
 export function Thread({ patient }: { patient: Patient }) {
   const { pages, refreshError } = useThreadPages(patient.id);
   // Pages come newest first, each oldest first.
@@ -26,13 +33,43 @@ export function Thread({ patient }: { patient: Patient }) {
     [pages.hasNextPage, pages.isFetchingNextPage, olderError, fetchNextPage],
   );
 
+  const search = useThreadSearch(patient.id);
+  const [findSignal, setFindSignal] = useState(0);
+  const { show, close } = search;
+  useFindShortcut(
+    useCallback(() => {
+      show();
+      setFindSignal((n) => n + 1);
+    }, [show]),
+  );
+  const closeSearch = useCallback(() => {
+    close();
+    document.querySelector<HTMLElement>('[data-testid="thread"]')?.focus();
+  }, [close]);
+
+  // The hit shown, if its page is not loaded yet: load older pages until it is.
+  const targetKey = search.current ? hitKey(search.current) : null;
+  const targetLoaded = targetKey !== null && items.some((item) => itemKey(item) === targetKey);
+  const loadingOlder = pages.isFetchingNextPage;
+  useEffect(() => {
+    if (targetKey !== null && !targetLoaded && older.hasMore && !loadingOlder && !olderError) older.load();
+  }, [targetKey, targetLoaded, older, loadingOlder, olderError]);
+
+  const highlight = useMemo(() => ({ query: search.query, currentKey: targetKey }), [search.query, targetKey]);
+
   return (
-    <ThreadView
-      items={items}
-      labelFor={labelFor}
-      pending={pages.isPending}
-      error={(olderError ? null : pages.error) ?? refreshError}
-      older={older}
-    />
+    <>
+      {search.open ? <ThreadSearchBar search={search} focusSignal={findSignal} onClose={closeSearch} /> : null}
+      <SearchHighlightContext.Provider value={highlight}>
+        <ThreadView
+          items={items}
+          labelFor={labelFor}
+          pending={pages.isPending}
+          error={(olderError ? null : pages.error) ?? refreshError}
+          older={older}
+          focusKey={targetKey}
+        />
+      </SearchHighlightContext.Provider>
+    </>
   );
 }

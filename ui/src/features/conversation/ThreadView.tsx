@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useMemo, useRef } from 'react';
+import { useLayoutEffect, useMemo, useRef } from 'react';
 import type { ThreadItem } from '../../platform';
 import { ErrorMessage } from '../../shared/ErrorMessage';
 import type { OlderPages } from './OlderPagesRow';
@@ -18,6 +18,8 @@ interface Props {
   error: unknown;
   /** Absent when the whole thread is loaded at once. */
   older?: OlderPages;
+  /** An item to bring into view (a search hit) once it is loaded, by its key. */
+  focusKey?: string | null;
 }
 
 /** Space between rows, in pixels. */
@@ -28,7 +30,7 @@ const ROW_GAP = 12;
  * the virtualizer sets their positions through the CSSOM (no style attributes, for the CSP).
  * Opens at the newest item; older pages load when scrolled near the top, keeping the view still.
  */
-export function ThreadView({ items, labelFor, pending, error, older }: Props) {
+export function ThreadView({ items, labelFor, pending, error, older, focusKey = null }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const { firstDay, rows } = useMemo(() => buildThreadRows(items), [items]);
 
@@ -50,6 +52,16 @@ export function ThreadView({ items, labelFor, pending, error, older }: Props) {
 
   const last = items[items.length - 1];
   const scroll = useThreadScroll({ scrollRef, virtualizer, newest: last ?? null, older });
+
+  // A search hit: into the middle of the view once its page is loaded (then left alone).
+  const focusIndex = focusKey === null ? -1 : rows.findIndex((row) => row.key === focusKey);
+  const focused = useRef<string | null>(null);
+  useLayoutEffect(() => {
+    if (focusKey === null) focused.current = null;
+    if (focusKey === null || focusIndex < 0 || focused.current === focusKey) return;
+    focused.current = focusKey;
+    virtualizer.scrollToIndex(focusIndex, { align: 'center' });
+  }, [focusKey, focusIndex]);
 
   return (
     <div className="thread-pane">

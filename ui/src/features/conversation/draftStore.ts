@@ -1,15 +1,19 @@
 import { useCallback, useSyncExternalStore } from 'react';
 import type { Route } from '../../platform';
 
-/** What the coordinator has started for one patient: text, chosen number and route. */
+/**
+ * What the coordinator has started for one patient in this session: text, and the number
+ * and route they chose in this thread (null: the patient's default, see composerChoice).
+ */
 export interface Draft {
   text: string;
-  /** Chosen number (E.164); null = the patient's own number. */
+  /** Chosen number (E.164); null = the patient's first current number. */
   to: string | null;
-  via: Route;
+  /** Chosen route; null = the route default (setting sms.via). */
+  via: Route | null;
 }
 
-export const EMPTY_DRAFT: Draft = Object.freeze({ text: '', to: null, via: 'his' });
+export const EMPTY_DRAFT: Draft = Object.freeze({ text: '', to: null, via: null });
 
 /** In-memory drafts keyed by patient id; lives as long as the conversation pane. */
 export interface DraftStore {
@@ -25,7 +29,7 @@ export function createDraftStore(): DraftStore {
     get: (patientId) => drafts.get(patientId) ?? EMPTY_DRAFT,
     update(patientId, patch) {
       const next = { ...(drafts.get(patientId) ?? EMPTY_DRAFT), ...patch };
-      if (next.text === '' && next.to === null && next.via === EMPTY_DRAFT.via) drafts.delete(patientId);
+      if (next.text === '' && next.to === null && next.via === null) drafts.delete(patientId);
       else drafts.set(patientId, next);
       listeners.forEach((listener) => listener());
     },

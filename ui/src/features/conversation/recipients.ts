@@ -1,4 +1,4 @@
-import type { Patient, PhoneKind } from '../../platform';
+import type { Patient, PhoneKind, Route } from '../../platform';
 import { formatPhone, phoneOwnerLabel } from '../patients/phones';
 
 /** A number the desk can text or call for a patient. */
@@ -82,4 +82,51 @@ export function patientNumberLabeler(patient: Patient): NumberLabeler {
 /** The labeler for numbers that belong to no patient. */
 export function plainNumberLabeler(number: string | null): string {
   return number === null || number === '' ? 'Unknown number' : formatPhone(number);
+}
+
+/**
+ * Whose number it is, in words: "Ben Carter's mobile", "Ben Carter's contact Luis Lopez (son)";
+ * null when it is not one of the patient's numbers.
+ */
+export function ownerWords(patient: Patient, number: string): string | null {
+  const phone =
+    patient.phones.find((p) => p.number === number && p.kind === 'patient') ??
+    patient.phones.find((p) => p.number === number);
+  if (!phone) return null;
+  if (phone.kind === 'patient') return `${patient.name}'s mobile`;
+  const who = [phone.name, phone.relationship ? `(${phone.relationship})` : null].filter(Boolean).join(' ');
+  return `${patient.name}'s contact ${who || 'number'}`;
+}
+
+/** The servers in a sentence: "by the hospital SMS server", "by ECM". */
+export const ROUTE_WORDS: Record<Route, string> = {
+  his: 'the hospital SMS server',
+  ecm: 'ECM',
+};
+
+/** Where a text goes, in words. */
+export interface RecipientWords {
+  /** "Ben Carter's mobile", or the number when it is not one of theirs. */
+  who: string;
+  /** ", +1 (805) 555-0102" after a name; a note for a number not on file. */
+  rest: string;
+}
+
+/**
+ * "To Ben Carter's mobile, +1 (805) 555-0102, by the hospital SMS server" as its parts
+ * (the name is shown in bold); a number no longer used or not on file says so.
+ */
+export function recipientWords(patient: Patient, number: string, via: Route): RecipientWords {
+  const owner = ownerWords(patient, number);
+  const shown = formatPhone(number);
+  const by = `by ${ROUTE_WORDS[via]}`;
+  if (owner === null) return { who: shown, rest: `, not one of ${patient.name}'s numbers, ${by}` };
+  const old = patient.phones.some((p) => p.number === number && p.active) ? '' : ' (no longer used)';
+  return { who: owner, rest: `${old}, ${shown}, ${by}` };
+}
+
+/** The recipient line as one sentence. */
+export function recipientLine(patient: Patient, number: string, via: Route): string {
+  const { who, rest } = recipientWords(patient, number, via);
+  return `To ${who}${rest}`;
 }

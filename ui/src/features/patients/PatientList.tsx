@@ -1,5 +1,14 @@
 import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useId, useLayoutEffect, type KeyboardEvent, type RefObject } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useId,
+  useLayoutEffect,
+  type FocusEventHandler,
+  type KeyboardEvent,
+  type PointerEventHandler,
+  type RefObject,
+} from 'react';
 import type { PatientThread } from '../../platform';
 import { PatientRow } from './PatientRow';
 import type { MorePatients } from './queries';
@@ -16,6 +25,13 @@ interface Props {
   onOpen: (patient: PatientThread) => void;
   onKeyDown: (event: KeyboardEvent<HTMLDivElement>) => void;
   onFocus: () => void;
+  /** Where the focus came from, for holding the order still (useColumnHold). */
+  pointerHandlers?: {
+    onPointerDown?: PointerEventHandler<HTMLDivElement>;
+    onPointerUp?: PointerEventHandler<HTMLDivElement>;
+    onPointerCancel?: PointerEventHandler<HTMLDivElement>;
+    onBlur?: FocusEventHandler<HTMLDivElement>;
+  };
   listRef: RefObject<HTMLDivElement | null>;
 }
 
@@ -32,7 +48,8 @@ export const LOAD_MORE_WITHIN_ROWS = 10;
  * are in the DOM, placed by the virtualizer through the CSSOM (no style attributes, for the
  * CSP). Scrolling near the end of the loaded rows asks for the next page.
  */
-export function PatientList({ patients, selectedId, activeId, query, more, onOpen, onKeyDown, onFocus, listRef }: Props) {
+export function PatientList(props: Props) {
+  const { patients, selectedId, activeId, query, more, onOpen, onKeyDown, onFocus, pointerHandlers, listRef } = props;
   const baseId = useId();
   const optionId = (id: number) => `${baseId}-patient-${id}`;
   const activeIndex = activeId === null ? -1 : patients.findIndex((p) => p.id === activeId);
@@ -92,6 +109,7 @@ export function PatientList({ patients, selectedId, activeId, query, more, onOpe
       aria-busy={more.loading}
       onKeyDown={onKeyDown}
       onFocus={onFocus}
+      {...pointerHandlers}
     >
       {patients.length > 0 ? (
         <ul ref={virtualizer.containerRef} className="patient-list__sizer" role="presentation">

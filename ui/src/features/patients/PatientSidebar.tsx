@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type Ref } from 'react';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type Ref } from 'react';
 import type { PatientThread } from '../../platform';
 import { ErrorMessage } from '../../shared/ErrorMessage';
 import { PatientList } from './PatientList';
@@ -6,6 +6,7 @@ import { PatientSearch } from './PatientSearch';
 import { usePatientPages } from './queries';
 import { SidebarActions } from './SidebarActions';
 import { UnmatchedEntry } from './UnmatchedEntry';
+import { useColumnHold, useHeldOrder } from './useHeldOrder';
 import { useListboxCursor } from './useListboxCursor';
 import './patients.css';
 
@@ -23,13 +24,22 @@ interface Props {
   onOpenSettings: () => void;
 }
 
-/** The patient column: search, the Unmatched entry and the threads by latest activity, a page at a time. */
+const NO_ROWS: PatientThread[] = [];
+
+/**
+ * The patient column: search, the Unmatched entry and the threads by latest activity, a page
+ * at a time. While the pointer is over the column (or the keyboard is in the list) the rows
+ * keep their order: new activity waits behind an "N new" button, so the row under the
+ * pointer is still the one aimed at when the click lands.
+ */
 export function PatientSidebar(props: Props) {
   const { searchRef, selectedId, unmatchedOpen, onOpenPatient, onOpenUnmatched, onSelectedReloaded } = props;
   const [search, setSearch] = useState('');
   const listRef = useRef<HTMLDivElement>(null);
   const listing = usePatientPages(search);
-  const rows = listing.data?.patients ?? [];
+  const hold = useColumnHold();
+  const held = useHeldOrder(listing.data?.patients ?? NO_ROWS, listing.dataQuery, hold.holding);
+  const rows = held.rows;
   const searching = search.trim() !== '';
   const cursor = useListboxCursor(rows, (p) => p.id, onOpenPatient);
   const { setActiveKey } = cursor;
@@ -52,13 +62,23 @@ export function PatientSidebar(props: Props) {
     listRef.current?.focus();
   }
 
+  function onListKeyDown(event: KeyboardEvent<HTMLDivElement>) {
+    hold.onListKey();
+    cursor.onKeyDown(event);
+  }
+
+  function showNew() {
+    held.showNew();
+    listRef.current?.scrollTo?.({ top: 0 });
+  }
+
   function openFirstMatch() {
     const first = rows[0];
     if (first) onOpenPatient(first);
   }
 
   return (
-    <aside className="sidebar" aria-label="Patient search and list">
+    <aside className="sidebar" aria-label="Patient search and list" {...hold.columnProps}>
       <div className="sidebar__toolbar">
         <PatientSearch
           value={search}
@@ -91,17 +111,34 @@ export function PatientSidebar(props: Props) {
         <p className="sidebar__note muted">No patients match “{search.trim()}”.</p>
       ) : null}
 
-      <PatientList
-        patients={rows}
-        selectedId={selectedId}
-        activeId={typeof cursor.activeKey === 'number' ? cursor.activeKey : null}
-        query={listing.query}
-        more={listing.more}
-        onOpen={openWithClick}
-        onKeyDown={cursor.onKeyDown}
-        onFocus={() => cursor.enter(selectedId)}
-        listRef={listRef}
-      />
+      <div className="patient-list-area">
+        {held.waiting > 0 ? (
+          <button
+            type="button"
+            className="button patient-list__new"
+            data-testid="patients-new"
+            title="The list holds still while the pointer is on it. Show the latest activity first."
+            onClick={showNew}
+          >
+            {held.waiting} new ↑
+          </button>
+        ) : null}
+        <PatientList
+          patients={rows}
+          selectedId={selectedId}
+          activeId={typeof cursor.activeKey === 'number' ? cursor.activeKey : null}
+          query={listing.query}
+          more={listing.more}
+          onOpen={openWithClick}
+          onKeyDown={onListKeyDown}
+          onFocus={() => {
+            hold.onListFocus();
+            cursor.enter(selectedId);
+          }}
+          pointerHandlers={hold.listProps}
+          listRef={listRef}
+        />
+      </div>
     </aside>
   );
 }

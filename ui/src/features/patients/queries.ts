@@ -83,6 +83,9 @@ export function usePatientPages(searchText: string) {
   // A failed first load of a key leaves no data (placeholders are only for pending), so
   // keep the last rows of this search for when a longer page fails.
   const loaded = useRef<{ query: string | null; data: ThreadListing } | null>(null);
+  // The search of the rows on screen: a placeholder (keepPreviousData) still shows the last
+  // rows that loaded, of this search (a longer page on its way) or of the one before.
+  const shownQuery = listing.data !== undefined && !current ? loaded.current?.query : query;
   if (current) loaded.current = { query, data: listing.data };
   const data = listing.data ?? (loaded.current?.query === query ? loaded.current.data : undefined);
 
@@ -96,7 +99,16 @@ export function usePatientPages(searchText: string) {
     load,
   };
 
-  return { query, data, error: listing.error, isError: listing.isError, isPending: data === undefined && listing.isPending, more };
+  return {
+    query,
+    /** The search `data` is for (`query`, or the previous one while a new search loads). */
+    dataQuery: shownQuery === undefined ? query : shownQuery,
+    data,
+    error: listing.error,
+    isError: listing.isError,
+    isPending: data === undefined && listing.isPending,
+    more,
+  };
 }
 
 /** Finds a patient by id in any loaded listing, else in a fresh first page (null when not there). */
