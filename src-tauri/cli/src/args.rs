@@ -101,12 +101,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Link an unmatched number to a patient (remembered for that number).
+    /// Link an unmatched number to a patient: it becomes one of their numbers
+    /// (a contact, relationship "unknown" unless given), remembered for replies.
     Link {
         #[arg(long)]
         number: String,
         #[arg(long)]
         patient: String,
+        /// Whose number it is (the contact's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Their relationship to the patient (son, caregiver).
+        #[arg(long)]
+        relationship: Option<String>,
     },
     /// Send one test message to check the configuration (spec 002's test harness).
     TestSms {

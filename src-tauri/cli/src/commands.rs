@@ -59,7 +59,10 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
         Command::Outbox { action: None, json } => crate::engine_commands::outbox(desk, json),
         Command::Threads { json } => crate::engine_commands::threads(&desk, json),
         Command::Thread { patient, json } => crate::engine_commands::thread(&desk, &patient, json),
-        Command::Link { number, patient } => crate::engine_commands::link(&desk, &number, &patient),
+        Command::Link { number, patient, name, relationship } => {
+            let contact = caredesk_core::store::LinkContact { name, relationship };
+            crate::engine_commands::link(&desk, &number, &patient, &contact)
+        }
         Command::TestSms { to, via } => crate::engine_commands::test_sms(desk, to, via),
         Command::Audit { command, json, limit } => {
             let (json, limit) = match command {

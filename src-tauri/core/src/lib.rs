@@ -30,6 +30,7 @@ pub mod import;
 pub mod inbox_sync;
 pub mod outbox;
 pub mod paths;
+pub mod people;
 pub mod phone;
 pub mod recipient;
 pub mod redact;

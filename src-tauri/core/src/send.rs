@@ -56,7 +56,8 @@ pub enum SendStatus {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SmsOutcome {
     pub message_id: i64,
-    pub patient_id: i64,
+    /// `None` for a reply to an unmatched number.
+    pub patient_id: Option<i64>,
     pub route: Route,
     /// The number it goes to (the override number, if one is set).
     pub to: String,
@@ -164,18 +165,47 @@ pub async fn send_sms_with(
     req: SmsRequest,
     options: SendOptions<'_>,
 ) -> Result<SmsOutcome> {
+    let route = req.via.unwrap_or(gateways.default_route);
+    send_queued(desk, gateways, route, options, |d, hold| {
+        outbox::enqueue_with(d, &SmsRequest { via: Some(route), ..req }, hold)
+    })
+    .await
+}
+
+/// Staff reply to an unmatched number from the Unmatched inbox (see
+/// [`outbox::enqueue_unmatched_reply`]): through the hospital SMS server,
+/// by the outbox like every send, waiting as [`send_sms_with`] does.
+pub async fn reply_to_unmatched(
+    desk: &Mutex<Desk>,
+    gateways: &Gateways,
+    number: &str,
+    text: &str,
+    options: SendOptions<'_>,
+) -> Result<SmsOutcome> {
+    send_queued(desk, gateways, Route::His, options, |d, hold| outbox::enqueue_unmatched_reply(d, number, text, hold))
+        .await
+}
+
+/// Checks the route, records the send with `enqueue` (given the undo
+/// hold) and sends it or leaves it to the engine.
+async fn send_queued(
+    desk: &Mutex<Desk>,
+    gateways: &Gateways,
+    route: Route,
+    options: SendOptions<'_>,
+    enqueue: impl FnOnce(&Desk, outbox::Hold) -> Result<outbox::Enqueued>,
+) -> Result<SmsOutcome> {
     let targets = Targets::new(gateways).with_test(options.test_gateways)?;
     let (queued, own_limiter, policy) = {
         let d = lock(desk)?;
         let policy = options.policy.clone().unwrap_or_else(|| Policy::from_desk(&d));
-        let route = req.via.unwrap_or(gateways.default_route);
         let test = d.setting("sms.test_mode")?.as_deref() == Some("true");
         if !test {
             // A route that is not set up fails now rather than waiting in the outbox.
             gateways.route_status(route).map_err(CoreError::Gateway)?;
         }
         let hold = outbox::Hold { delay: options.undo_delay, retry_of: None };
-        let queued = outbox::enqueue_with(&d, &SmsRequest { via: Some(route), ..req }, hold)?;
+        let queued = enqueue(&d, hold)?;
         if !options.undo_delay.is_zero() {
             drop(d);
             return sms_outcome(desk, queued.message_id);
@@ -260,7 +290,7 @@ impl SmsOutcome {
         let waiting = matches!(status, SendStatus::Queued | SendStatus::Retrying | SendStatus::Checking);
         SmsOutcome {
             message_id: item.message_id,
-            patient_id: item.patient_id.unwrap_or_default(),
+            patient_id: item.patient_id,
             route: item.route,
             to: item.to.clone(),
             intended_to: item.intended_to.clone(),

@@ -19,7 +19,8 @@ use crate::{
     gateways::GatewayPlan,
     sandbox::{magic, SandboxHandle},
     secrets,
-    send::{send_sms_with, SendOptions, SendStatus, SmsOutcome},
+    send::{send_sms_with, SendOptions, SendStatus, SmsOutcome, SmsRequest},
+    store::Route,
 };
 
 /// Ana Lopez (ECM 1001) and her number.
