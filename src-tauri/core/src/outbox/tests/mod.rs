@@ -8,6 +8,7 @@ mod profiles;
 mod recovery;
 mod sending;
 mod undo_retry;
+mod unmatched_reply;
 
 use std::{path::Path, sync::Arc, sync::Mutex, time::Duration};
 
