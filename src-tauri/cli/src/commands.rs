@@ -12,7 +12,7 @@ use caredesk_core::{
 use crate::{
     args::{AuditCommand, Cli, Command, ConfigCommand, CredentialsCommand, ExportCommand, PatientsCommand},
     exit::Exit,
-    output,
+    output, people_commands as people,
 };
 
 /// Runs one command; `Err` is an error before anything happened (exit 1),
@@ -154,6 +154,38 @@ fn patients(desk: &mut Desk, command: PatientsCommand) -> Result<(), CoreError> 
         PatientsCommand::List { json, search } => {
             let list = desk.patients(search.as_deref().unwrap_or(""), usize::MAX >> 1)?;
             output::patients(&list, json);
+        }
+        PatientsCommand::Add { name, ecm_id, phone, contact_name, contact_relationship, contact_phone, json } => {
+            let add = people::Add { name, ecm_id, phone, contact_name, contact_relationship, contact_phone };
+            people::add(desk, add, json)?;
+        }
+        PatientsCommand::Edit {
+            patient,
+            name,
+            ecm_id,
+            no_ecm_id,
+            add_phone,
+            add_contact_phone,
+            add_contact_name,
+            add_contact_relationship,
+            deactivate_phone,
+            opt_out,
+            opt_in,
+            json,
+        } => {
+            let edit = people::Edit {
+                name,
+                ecm_id,
+                no_ecm_id,
+                add_phone,
+                add_contact_phone,
+                add_contact_name,
+                add_contact_relationship,
+                deactivate_phone,
+                opt_out,
+                opt_in,
+            };
+            people::edit(desk, &patient, edit, json)?;
         }
     }
     Ok(())

@@ -276,6 +276,15 @@ impl PatientEdit {
                 sms_consent: None,
             })
             .collect();
+        // Numbers added first: the same edit may make one inactive or opt it out.
+        for add in &self.add {
+            let number = phone::normalize(&add.number, region).map_err(PeopleError::from)?;
+            let form = PhoneForm { number: number.to_string(), ..add.clone() };
+            match phones.iter_mut().find(|p| p.number == number.as_str()) {
+                Some(known) => *known = form,
+                None => phones.push(form),
+            }
+        }
         let find = |typed: &str| -> Result<usize> {
             let number: E164 = phone::normalize(typed, region).map_err(PeopleError::from)?;
             phones
@@ -295,13 +304,6 @@ impl PatientEdit {
         }
         for (i, change) in changes {
             change(&mut phones[i]);
-        }
-        for add in &self.add {
-            let number = phone::normalize(&add.number, region).map_err(PeopleError::from)?;
-            match phones.iter_mut().find(|p| p.number == number.as_str()) {
-                Some(known) => *known = PhoneForm { number: number.to_string(), ..add.clone() },
-                None => phones.push(PhoneForm { number: number.to_string(), ..add.clone() }),
-            }
         }
         Ok(PatientForm {
             name: self.name.clone().unwrap_or_else(|| patient.name.clone()),

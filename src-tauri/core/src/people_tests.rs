@@ -265,14 +265,15 @@ fn the_cli_edit_is_the_patient_as_they_are_with_its_changes() {
     let edit = PatientEdit {
         ecm_patient_id: Some(None),
         add: vec![contact("805 555 0101", "Luis", "son")],
-        opt_out: vec!["(805) 555-0100".into()],
+        // The number it adds may be opted out in the same edit.
+        opt_out: vec!["(805) 555-0100".into(), "8055550101".into()],
         ..Default::default()
     };
     let form = edit.apply_to(&view, Region::default()).unwrap();
     assert_eq!((form.name.as_str(), form.ecm_patient_id), ("Ana", None));
     assert_eq!(form.phones.len(), 2);
     assert_eq!((form.phones[0].sms_consent, form.phones[0].active), (Some(false), true));
-    assert_eq!(form.phones[1].number, "+18055550101");
+    assert_eq!((form.phones[1].number.as_str(), form.phones[1].sms_consent), ("+18055550101", Some(false)));
     let unknown = PatientEdit { deactivate: vec!["+18055550199".into()], ..Default::default() };
     assert_eq!(unknown.apply_to(&view, Region::default()).unwrap_err().code(), ErrorCode::NotFound);
 }
