@@ -105,3 +105,18 @@ async fn a_reply_is_refused_when_the_number_opted_out_is_a_patients_or_never_wro
     assert_eq!(env.count("SELECT count(*) FROM outbox"), 0, "nothing was queued");
     assert!(reply_entries(&env).is_empty());
 }
+
+#[tokio::test]
+async fn a_failed_reply_can_be_retried_as_a_new_reply_to_the_same_number() {
+    let env = Env::new().await;
+    // The sandbox's hospital server refuses this number for good (InvalidClientNumber).
+    wrote(&env, magic::INVALID_NUMBER, "Hi?");
+    let o = reply_to_unmatched(&env.desk, &env.gw, magic::INVALID_NUMBER, "Who is this?", env.options()).await.unwrap();
+    assert_status(&o, SendStatus::Refused);
+    let again = retry_message(&env.desk.lock().unwrap(), o.message_id, Duration::ZERO).unwrap();
+    assert_eq!((again.patient_id, again.to.as_str()), (None, magic::INVALID_NUMBER));
+    assert_eq!(reply_entries(&env).len(), 2, "the retry is audited as a reply to an unmatched number too");
+    let d = env.desk.lock().unwrap();
+    let thread = d.db().unmatched_thread(magic::INVALID_NUMBER, 10).unwrap();
+    assert!(thread.iter().any(|i| i.id == o.message_id && i.retried), "{thread:?}");
+}
