@@ -19,6 +19,7 @@ interface Props {
   /** Called with the reloaded record of the open patient (e.g. after an import or an opt-out). */
   onSelectedReloaded: (patient: PatientThread) => void;
   onOpenImport: () => void;
+  onAddPatient: () => void;
   onOpenActivity: () => void;
   onOpenSettings: () => void;
 }
@@ -69,6 +70,7 @@ export function PatientSidebar(props: Props) {
         />
         <SidebarActions
           onOpenImport={props.onOpenImport}
+          onAddPatient={props.onAddPatient}
           onOpenActivity={props.onOpenActivity}
           onOpenSettings={props.onOpenSettings}
         />
