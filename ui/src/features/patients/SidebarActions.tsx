@@ -18,9 +18,9 @@ export function SidebarActions({ onOpenImport, onAddPatient, onOpenActivity, onO
           <ImportIcon />
           Import
         </button>
-        <button type="button" className="button" title="Add patient" aria-label="Add patient" onClick={onAddPatient}>
+        <button type="button" className="button" onClick={onAddPatient}>
           <AddPersonIcon />
-          Add
+          Add patient
         </button>
       </span>
       <span className="sidebar__actions-end">
