@@ -285,25 +285,15 @@ impl PatientEdit {
                 None => phones.push(form),
             }
         }
-        let find = |typed: &str| -> Result<usize> {
-            let number: E164 = phone::normalize(typed, region).map_err(PeopleError::from)?;
-            phones
-                .iter()
-                .position(|p| p.number == number.as_str())
-                .ok_or_else(|| PeopleError::NumberNotFound(number.to_string()).into())
-        };
-        let mut changes: Vec<(usize, fn(&mut PhoneForm))> = vec![];
         for n in &self.deactivate {
-            changes.push((find(n)?, |p| p.active = false));
+            let i = position(&phones, n, region)?;
+            phones[i].active = false;
         }
-        for n in &self.opt_out {
-            changes.push((find(n)?, |p| p.sms_consent = Some(false)));
-        }
-        for n in &self.opt_in {
-            changes.push((find(n)?, |p| p.sms_consent = Some(true)));
-        }
-        for (i, change) in changes {
-            change(&mut phones[i]);
+        for (numbers, consent) in [(&self.opt_out, false), (&self.opt_in, true)] {
+            for n in numbers {
+                let i = position(&phones, n, region)?;
+                phones[i].sms_consent = Some(consent);
+            }
         }
         Ok(PatientForm {
             name: self.name.clone().unwrap_or_else(|| patient.name.clone()),
@@ -311,6 +301,15 @@ impl PatientEdit {
             phones,
         })
     }
+}
+
+/// Where the number `typed` is among `phones` (E.164); not there is [`PeopleError::NumberNotFound`].
+fn position(phones: &[PhoneForm], typed: &str, region: Region) -> Result<usize> {
+    let number: E164 = phone::normalize(typed, region).map_err(PeopleError::from)?;
+    phones
+        .iter()
+        .position(|p| p.number == number.as_str())
+        .ok_or_else(|| PeopleError::NumberNotFound(number.to_string()).into())
 }
 
 #[cfg(test)]
