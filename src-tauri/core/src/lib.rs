@@ -6,6 +6,7 @@
 pub mod activity_log;
 pub mod activity_rows;
 pub mod backup;
+pub mod call;
 pub mod clinic_zone;
 pub mod config;
 pub mod connection_check;
