@@ -79,5 +79,29 @@ mod tests {
         );
         let e: UiError = CoreError::NumberNotOnFile { number: "+18055550177".into(), patient: "Ana".into() }.into();
         assert_eq!(e.code, "number_not_on_file", "the UI asks to confirm another number on this code");
+        // The patient dialog shows each beside its field, by code.
+        use caredesk_core::people::PeopleError;
+        let codes: Vec<String> = [
+            PeopleError::NameRequired,
+            PeopleError::InvalidEcmId(0),
+            PeopleError::DuplicateEcmId { ecm: 7, other: 2 },
+            PeopleError::DuplicateNumber("+18055550100".into()),
+            PeopleError::NumberRequired,
+            PeopleError::ContactTooLong { field: "name", len: 101 },
+        ]
+        .into_iter()
+        .map(|e| UiError::from(CoreError::from(e)).code)
+        .collect();
+        assert_eq!(
+            codes,
+            [
+                "invalid_name",
+                "invalid_ecm_id",
+                "duplicate_ecm_id",
+                "duplicate_number",
+                "number_required",
+                "invalid_contact"
+            ]
+        );
     }
 }

@@ -10,6 +10,7 @@ mod harness;
 mod lock;
 mod long_thread;
 mod memory_after_use;
+mod people;
 mod real_servers;
 mod undo_calls_failures;
 mod ux;

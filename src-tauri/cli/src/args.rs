@@ -104,12 +104,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Link an unmatched number to a patient (remembered for that number).
+    /// Link an unmatched number to a patient: it becomes one of their numbers
+    /// (a contact, relationship "unknown" unless given), remembered for replies.
     Link {
         #[arg(long)]
         number: String,
         #[arg(long)]
         patient: String,
+        /// Whose number it is (the contact's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Their relationship to the patient (son, caregiver).
+        #[arg(long)]
+        relationship: Option<String>,
     },
     /// Send one test message to check the configuration (spec 002's test harness).
     TestSms {
@@ -234,6 +241,63 @@ pub enum PatientsCommand {
         /// Name, phone number or ECM id to search for.
         #[arg(long)]
         search: Option<String>,
+    },
+    /// Add a patient with their number (and optionally one contact's). Audited.
+    Add {
+        /// The patient's name.
+        #[arg(long)]
+        name: String,
+        /// The patient's ECM id (a whole number no other patient has).
+        #[arg(long, value_name = "N")]
+        ecm_id: Option<i64>,
+        /// The patient's own number, any common format.
+        #[arg(long, value_name = "NUMBER", required_unless_present = "contact_phone")]
+        phone: Option<String>,
+        /// A contact's name (a son, a caregiver).
+        #[arg(long, value_name = "NAME", requires = "contact_phone")]
+        contact_name: Option<String>,
+        /// The contact's relationship to the patient.
+        #[arg(long, value_name = "REL", requires = "contact_phone")]
+        contact_relationship: Option<String>,
+        /// The contact's number.
+        #[arg(long, value_name = "NUMBER")]
+        contact_phone: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a patient: name, ECM id, numbers added or no longer used, SMS consent. Audited.
+    Edit {
+        /// CareDesk patient id, or ecm:N for an ECM patient id.
+        patient: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// A new ECM id (a whole number no other patient has).
+        #[arg(long, value_name = "N", conflicts_with = "no_ecm_id")]
+        ecm_id: Option<i64>,
+        /// Remove the patient's ECM id.
+        #[arg(long)]
+        no_ecm_id: bool,
+        /// Add a number of the patient's own (or make it current again).
+        #[arg(long, value_name = "NUMBER")]
+        add_phone: Vec<String>,
+        /// Add a contact's number (or change it), with --add-contact-name and --add-contact-relationship.
+        #[arg(long, value_name = "NUMBER")]
+        add_contact_phone: Option<String>,
+        #[arg(long, value_name = "NAME", requires = "add_contact_phone")]
+        add_contact_name: Option<String>,
+        #[arg(long, value_name = "REL", requires = "add_contact_phone")]
+        add_contact_relationship: Option<String>,
+        /// Mark one of the patient's numbers no longer used (kept, never texted without confirming).
+        #[arg(long, value_name = "NUMBER")]
+        deactivate_phone: Vec<String>,
+        /// Record that this number no longer consents to SMS (an opt-out by staff).
+        #[arg(long, value_name = "NUMBER")]
+        opt_out: Vec<String>,
+        /// Record that this number consents to SMS again.
+        #[arg(long, value_name = "NUMBER")]
+        opt_in: Vec<String>,
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -12,7 +12,7 @@ use caredesk_core::{
 use crate::{
     args::{AuditCommand, Cli, Command, ConfigCommand, CredentialsCommand, ExportCommand, PatientsCommand},
     exit::Exit,
-    output,
+    output, people_commands as people,
 };
 
 /// Runs one command; `Err` is an error before anything happened (exit 1),
@@ -61,7 +61,10 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
         Command::Thread { patient, search, json } => {
             crate::engine_commands::thread(&desk, &patient, search.as_deref(), json)
         }
-        Command::Link { number, patient } => crate::engine_commands::link(&desk, &number, &patient),
+        Command::Link { number, patient, name, relationship } => {
+            let contact = caredesk_core::store::LinkContact { name, relationship };
+            crate::engine_commands::link(&desk, &number, &patient, &contact)
+        }
         Command::TestSms { to, via } => crate::engine_commands::test_sms(desk, to, via),
         Command::Audit { command, json, limit } => {
             let (json, limit) = match command {
@@ -153,6 +156,38 @@ fn patients(desk: &mut Desk, command: PatientsCommand) -> Result<(), CoreError> 
         PatientsCommand::List { json, search } => {
             let list = desk.patients(search.as_deref().unwrap_or(""), usize::MAX >> 1)?;
             output::patients(&list, json);
+        }
+        PatientsCommand::Add { name, ecm_id, phone, contact_name, contact_relationship, contact_phone, json } => {
+            let add = people::Add { name, ecm_id, phone, contact_name, contact_relationship, contact_phone };
+            people::add(desk, add, json)?;
+        }
+        PatientsCommand::Edit {
+            patient,
+            name,
+            ecm_id,
+            no_ecm_id,
+            add_phone,
+            add_contact_phone,
+            add_contact_name,
+            add_contact_relationship,
+            deactivate_phone,
+            opt_out,
+            opt_in,
+            json,
+        } => {
+            let edit = people::Edit {
+                name,
+                ecm_id,
+                no_ecm_id,
+                add_phone,
+                add_contact_phone,
+                add_contact_name,
+                add_contact_relationship,
+                deactivate_phone,
+                opt_out,
+                opt_in,
+            };
+            people::edit(desk, &patient, edit, json)?;
         }
     }
     Ok(())

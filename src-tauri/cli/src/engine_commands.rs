@@ -9,7 +9,7 @@ use caredesk_core::{
     inbox_sync,
     outbox::{self, SendLimiter},
     sandbox::SandboxOptions,
-    store::{thread_search::MAX_THREAD_HITS, Route},
+    store::{thread_search::MAX_THREAD_HITS, LinkContact, Route},
     threads,
     visible_text::visible,
     CoreError, Desk,
@@ -248,10 +248,11 @@ pub fn thread(desk: &Desk, patient: &str, search: Option<&str>, json: bool) -> R
     Ok(())
 }
 
-pub fn link(desk: &Desk, number: &str, patient: &str) -> Result<(), CoreError> {
+pub fn link(desk: &Desk, number: &str, patient: &str, contact: &LinkContact) -> Result<(), CoreError> {
     let p = desk.patient(patient)?;
-    let moved = threads::link_number(desk.db(), number, p.id, &desk.actor(), desk.region())?;
-    line(format!("linked {} to {} ({moved} messages moved)", visible(number), visible(&p.name)));
+    let linked = threads::link_number(desk.db(), number, p.id, contact, &desk.actor(), desk.region())?;
+    let added = if linked.number_added { ", now one of their numbers" } else { "" };
+    line(format!("linked {} to {}{added} ({} messages moved)", visible(number), visible(&p.name), linked.moved));
     Ok(())
 }
 

@@ -7,6 +7,7 @@ mod engine_commands;
 mod exit;
 mod gateway_commands;
 mod output;
+mod people_commands;
 
 use std::process::ExitCode;
 

@@ -91,6 +91,16 @@ pub fn patients(list: &[PatientView], json: bool) {
     }
 }
 
+/// One patient after `patients add` or `edit`: "added: " and the patient as
+/// `patients list` shows them, or the patient as JSON.
+pub fn patient(what: &str, p: &PatientView, json: bool) {
+    if json {
+        return print_json(p);
+    }
+    line(format!("{what}:"));
+    patients(std::slice::from_ref(p), false);
+}
+
 pub fn audit(entries: &[AuditEntry], json: bool) {
     if json {
         return print_json(entries);

@@ -55,7 +55,7 @@ fn la() -> Tz {
 
 fn outbound(db: &Database, patient: i64, person: &str, at: &str) -> i64 {
     let m = NewOutbound {
-        patient_id: patient,
+        patient_id: Some(patient),
         route: Route::His,
         from: "CAREDESK".into(),
         to: "+18055550100".into(),

@@ -33,6 +33,8 @@ pub enum CoreError {
     Unlock(#[from] UnlockError),
     #[error(transparent)]
     Outbox(#[from] crate::outbox::OutboxActionError),
+    #[error(transparent)]
+    People(#[from] crate::people::PeopleError),
     #[error("{} has opted out of SMS (replied STOP or was blocked by the carrier); nothing was sent. The patient can text START to opt back in", crate::redact::phone(.number))]
     OptedOut { number: String },
     #[error("{} is not one of the patient's numbers on file (patient {patient}): choose one of their numbers, or confirm that this other number is meant (the audit log records it)", crate::redact::phone(.number))]
@@ -71,6 +73,18 @@ pub enum ErrorCode {
     TooLateToUndo,
     /// Retry of a text that went, may have gone, or was retried already.
     NotRetryable,
+    /// A patient's name is empty or too long (the patient dialog's name field).
+    InvalidName,
+    /// An ECM patient id below 1 (the ECM id field).
+    InvalidEcmId,
+    /// An ECM patient id another patient has (the ECM id field).
+    DuplicateEcmId,
+    /// One number listed twice for a patient (the numbers list).
+    DuplicateNumber,
+    /// A new patient without a current number (the numbers list).
+    NumberRequired,
+    /// A contact's name or relationship too long (the numbers list).
+    InvalidContact,
 }
 
 impl CoreError {
@@ -96,6 +110,7 @@ impl CoreError {
             CoreError::Outbox(OutboxActionError::TooLateToUndo { .. }) => ErrorCode::TooLateToUndo,
             CoreError::Outbox(OutboxActionError::NotInOutbox { .. }) => ErrorCode::NotFound,
             CoreError::Outbox(OutboxActionError::NotRetryable { .. }) => ErrorCode::NotRetryable,
+            CoreError::People(e) => e.code(),
         }
     }
 }

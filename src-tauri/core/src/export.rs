@@ -187,7 +187,7 @@ mod tests {
         let p = db.conn().last_insert_rowid();
         let m = db
             .insert_outbound(&NewOutbound {
-                patient_id: p,
+                patient_id: Some(p),
                 route: Route::His,
                 from: "CAREDESK".into(),
                 to: "+18055550100".into(),

@@ -6,6 +6,7 @@
 pub mod activity_log;
 pub mod activity_rows;
 pub mod backup;
+pub mod call;
 pub mod clinic_zone;
 pub mod config;
 pub mod connection_check;
@@ -31,6 +32,7 @@ pub mod import;
 pub mod inbox_sync;
 pub mod outbox;
 pub mod paths;
+pub mod people;
 pub mod phone;
 pub mod recipient;
 pub mod redact;

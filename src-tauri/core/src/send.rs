@@ -1,19 +1,17 @@
-//! Sending an SMS and placing a call. An SMS goes through the durable
-//! [`outbox`]: checked, recorded, then sent (and retried, or checked against
-//! the server) by the outbox worker while [`send_sms`] waits for the answer.
-//! A call goes straight to ECM (calls are not queued). The desk's lock is
-//! never held across a network call.
+//! Sending an SMS. It goes through the durable [`outbox`]: checked,
+//! recorded, then sent (and retried, or checked against the server) by the
+//! outbox worker while [`send_sms`] waits for the answer. The desk's lock is
+//! never held across a network call. Calls are in [`crate::call`].
 
 use std::{sync::Mutex, time::Duration};
 
+pub use crate::call::{place_call, CallOutcome};
 use crate::{
     desk::Desk,
     error::{CoreError, Result},
     gateways::Gateways,
     outbox::{self, Policy, SendLimiter, Targets},
-    recipient::{self, OTHER_NUMBER_AUDIT},
-    redact,
-    store::{now_rfc3339, outbox::OutboxItem, NewActivity, Route, StoreError},
+    store::{outbox::OutboxItem, Route},
 };
 
 /// The longest text CareDesk sends: ten concatenated GSM-7 segments.
@@ -56,7 +54,8 @@ pub enum SendStatus {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SmsOutcome {
     pub message_id: i64,
-    pub patient_id: i64,
+    /// `None` for a reply to an unmatched number.
+    pub patient_id: Option<i64>,
     pub route: Route,
     /// The number it goes to (the override number, if one is set).
     pub to: String,
@@ -82,17 +81,6 @@ pub struct SmsOutcome {
     /// Queued within its undo delay: no worker takes it before this time
     /// (RFC 3339 UTC), and Undo can still take it back.
     pub hold_until: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct CallOutcome {
-    pub call_id: i64,
-    pub patient_id: i64,
-    pub to: String,
-    pub status: String,
-    pub server_id: Option<String>,
-    pub error: Option<String>,
-    pub error_code: Option<String>,
 }
 
 pub(crate) fn lock(desk: &Mutex<Desk>) -> Result<std::sync::MutexGuard<'_, Desk>> {
@@ -164,18 +152,47 @@ pub async fn send_sms_with(
     req: SmsRequest,
     options: SendOptions<'_>,
 ) -> Result<SmsOutcome> {
+    let route = req.via.unwrap_or(gateways.default_route);
+    send_queued(desk, gateways, route, options, |d, hold| {
+        outbox::enqueue_with(d, &SmsRequest { via: Some(route), ..req }, hold)
+    })
+    .await
+}
+
+/// Staff reply to an unmatched number from the Unmatched inbox (see
+/// [`outbox::enqueue_unmatched_reply`]): through the hospital SMS server,
+/// by the outbox like every send, waiting as [`send_sms_with`] does.
+pub async fn reply_to_unmatched(
+    desk: &Mutex<Desk>,
+    gateways: &Gateways,
+    number: &str,
+    text: &str,
+    options: SendOptions<'_>,
+) -> Result<SmsOutcome> {
+    send_queued(desk, gateways, Route::His, options, |d, hold| outbox::enqueue_unmatched_reply(d, number, text, hold))
+        .await
+}
+
+/// Checks the route, records the send with `enqueue` (given the undo
+/// hold) and sends it or leaves it to the engine.
+async fn send_queued(
+    desk: &Mutex<Desk>,
+    gateways: &Gateways,
+    route: Route,
+    options: SendOptions<'_>,
+    enqueue: impl FnOnce(&Desk, outbox::Hold) -> Result<outbox::Enqueued>,
+) -> Result<SmsOutcome> {
     let targets = Targets::new(gateways).with_test(options.test_gateways)?;
     let (queued, own_limiter, policy) = {
         let d = lock(desk)?;
         let policy = options.policy.clone().unwrap_or_else(|| Policy::from_desk(&d));
-        let route = req.via.unwrap_or(gateways.default_route);
         let test = d.setting("sms.test_mode")?.as_deref() == Some("true");
         if !test {
             // A route that is not set up fails now rather than waiting in the outbox.
             gateways.route_status(route).map_err(CoreError::Gateway)?;
         }
         let hold = outbox::Hold { delay: options.undo_delay, retry_of: None };
-        let queued = outbox::enqueue_with(&d, &SmsRequest { via: Some(route), ..req }, hold)?;
+        let queued = enqueue(&d, hold)?;
         if !options.undo_delay.is_zero() {
             drop(d);
             return sms_outcome(desk, queued.message_id);
@@ -260,7 +277,7 @@ impl SmsOutcome {
         let waiting = matches!(status, SendStatus::Queued | SendStatus::Retrying | SendStatus::Checking);
         SmsOutcome {
             message_id: item.message_id,
-            patient_id: item.patient_id.unwrap_or_default(),
+            patient_id: item.patient_id,
             route: item.route,
             to: item.to.clone(),
             intended_to: item.intended_to.clone(),
@@ -313,104 +330,5 @@ impl SmsOutcome {
             None => String::new(),
         };
         format!("{text}{test}{handed}")
-    }
-}
-
-/// Places a call through ECM and waits for its answer. `to` must be one of
-/// the patient's numbers unless `other_number` confirms another one.
-pub async fn place_call(
-    desk: &Mutex<Desk>,
-    gateways: &Gateways,
-    patient_ref: &str,
-    to: Option<&str>,
-    other_number: bool,
-) -> Result<CallOutcome> {
-    let (patient, to, call_id) = {
-        let d = lock(desk)?;
-        let patient = d.patient(patient_ref)?;
-        let chosen = recipient::choose(&patient, to, other_number, d.region())?;
-        let to = chosen.number;
-        if patient.ecm_patient_id.is_none() {
-            return Err(CoreError::InvalidMessage(format!(
-                "{} has no ECM patient id; calls go through ECM",
-                patient.name
-            )));
-        }
-        gateways.route_status(Route::Ecm).map_err(CoreError::Gateway)?;
-        // The call and its audit entry: one transaction.
-        let id = d.db().atomically(|c| {
-            let id = d.db().insert_call(patient.id, to.as_str())?;
-            d.db().set_call_placed_by(id, &d.person_name())?;
-            let mut detail = format!("call {id} to {}", redact::phone(to.as_str()));
-            if chosen.other {
-                detail.push_str(&format!(" ({OTHER_NUMBER_AUDIT})"));
-            }
-            d.db().audit_on(c, &d.actor(), "call.place", Some(patient.id), &detail)?;
-            Ok::<_, StoreError>(id)
-        })?;
-        (patient, to, id)
-    };
-    tracing::info!(call_id, to = %redact::phone(to.as_str()), "placing call");
-    let result = gateways.ecm()?.call(patient.ecm_patient_id.unwrap_or_default(), to.as_str()).await;
-    let d = lock(desk)?;
-    match result {
-        Ok(resp) => {
-            let performed = actor_ids(&d);
-            let activity = NewActivity {
-                ecm_activity_id: resp.activity.as_ref().map(|a| a.id),
-                activity_type: "call",
-                direction: "outbound",
-                status: resp.activity.as_ref().map(|a| a.status.clone()).unwrap_or_else(|| "created".into()),
-                patient_id: Some(patient.id),
-                performed_by_id: resp
-                    .activity
-                    .as_ref()
-                    .and_then(|a| a.performed_by_id)
-                    .map(|v| v.to_string())
-                    .unwrap_or_else(|| performed.clone()),
-                assigned_to_id: resp
-                    .activity
-                    .as_ref()
-                    .and_then(|a| a.assigned_to_id)
-                    .map(|v| v.to_string())
-                    .unwrap_or(performed),
-                text_message_id: None,
-                voice_call_id: Some(call_id),
-                occurred_at: resp.call.created_at.clone().unwrap_or_else(now_rfc3339),
-            };
-            // The call's result and its PRTF activity: one transaction.
-            d.db().atomically(|c| {
-                d.db().mark_call_placed(
-                    call_id,
-                    resp.call.id,
-                    resp.call.twilio_sid.as_deref(),
-                    resp.call.from.as_deref(),
-                    &resp.call.status,
-                )?;
-                crate::store::insert_activity_on(c, &activity).map(|_| ())
-            })?;
-            Ok(CallOutcome {
-                call_id,
-                patient_id: patient.id,
-                to: to.to_string(),
-                status: resp.call.status,
-                server_id: resp.call.id.map(|id| id.to_string()),
-                error: None,
-                error_code: None,
-            })
-        }
-        Err(e) => {
-            let (code, message) = (e.code().to_string(), e.to_string());
-            d.db().mark_call_failed(call_id, &message)?;
-            Ok(CallOutcome {
-                call_id,
-                patient_id: patient.id,
-                to: to.to_string(),
-                status: "failed".into(),
-                server_id: None,
-                error: Some(message),
-                error_code: Some(code),
-            })
-        }
     }
 }

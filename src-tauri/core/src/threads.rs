@@ -12,7 +12,11 @@
 //!    patient;
 //! 3. several patients share it (spec 002): the one most recently messaged at
 //!    that number (outbound, not failed);
-//! 4. a link staff made earlier for the number (`number_links`);
+//! 4. a link staff made earlier for the number (`number_links`): a number
+//!    linked from Unmatched is also one of the patient's numbers (rule 2),
+//!    so the link decides only for a number several patients share that
+//!    none was messaged at, a linked number staff made inactive, or a
+//!    sender that is not a phone number;
 //! 5. otherwise no patient: the **Unmatched** inbox, one thread per number.
 //!
 //! Threads are ordered by `created_at` then `id`. An inbound message's
@@ -23,8 +27,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     error::CoreError,
+    people::contact_fields,
     phone::{self, Region},
-    store::{Database, StoreError},
+    store::{Database, LinkContact, Linked, StoreError},
 };
 
 /// One row of the thread list: a patient with messages or calls, or one
@@ -105,16 +110,18 @@ pub fn match_sender(db: &Database, from: &str, reply_to: Option<i64>, region: Re
 }
 
 /// Staff link an unmatched `number` (as typed or as listed) to a patient:
-/// the link is remembered for later replies, the number's unmatched messages
-/// move to the patient, and the audit log says who did it. Returns how many
-/// messages moved.
+/// the number becomes one of the patient's numbers (a contact; `contact`
+/// says who, when staff know), the link is remembered for later replies,
+/// the number's unmatched texts move to the patient, and the audit log says
+/// who did it.
 pub fn link_number(
     db: &Database,
     number: &str,
     patient_id: i64,
+    contact: &LinkContact,
     actor: &str,
     region: Region,
-) -> Result<usize, CoreError> {
+) -> Result<Linked, CoreError> {
     let trimmed = number.trim();
     if trimmed.is_empty() {
         return Err(CoreError::InvalidMessage("the number to link is empty".into()));
@@ -123,7 +130,8 @@ pub fn link_number(
     if db.patient(patient_id)?.is_none() {
         return Err(CoreError::PatientNotFound(patient_id.to_string()));
     }
-    Ok(db.link_number(&number, patient_id, actor)?)
+    let (name, relationship) = contact_fields(contact.name.as_deref(), contact.relationship.as_deref())?;
+    Ok(db.link_number(&number, patient_id, actor, &LinkContact { name, relationship })?)
 }
 
 #[cfg(test)]
@@ -157,7 +165,7 @@ mod tests {
     fn sent(db: &Database, patient_id: i64, to: &str, his_id: i64) {
         let id = db
             .insert_outbound(&NewOutbound {
-                patient_id,
+                patient_id: Some(patient_id),
                 route: Route::His,
                 from: "15550100000".into(),
                 to: to.into(),
@@ -233,26 +241,53 @@ mod tests {
             match_sender(&db, STRANGER, None, us()).unwrap(),
             Match { patient_id: None, by: MatchedBy::Unmatched }
         );
-        db.link_number(STRANGER, ana, "dana").unwrap();
+        // A link makes it one of her numbers: replies from it are hers by number.
+        db.link_number(STRANGER, ana, "dana", &LinkContact::default()).unwrap();
         assert_eq!(
             match_sender(&db, STRANGER, None, us()).unwrap(),
-            Match { patient_id: Some(ana), by: MatchedBy::Link }
+            Match { patient_id: Some(ana), by: MatchedBy::Number }
         );
-        // A roster number beats a link.
-        db.link_number(ANA, hana, "dana").unwrap();
-        assert_eq!(match_sender(&db, ANA, None, us()).unwrap().patient_id, Some(ana));
+        // Linking another patient's number shares it (spec 002): the link
+        // decides until one of them is messaged there.
+        db.link_number(ANA, hana, "dana", &LinkContact::default()).unwrap();
+        assert_eq!(match_sender(&db, ANA, None, us()).unwrap(), Match { patient_id: Some(hana), by: MatchedBy::Link });
+        sent(&db, ana, ANA, 15);
+        assert_eq!(
+            match_sender(&db, ANA, None, us()).unwrap(),
+            Match { patient_id: Some(ana), by: MatchedBy::SharedNumber }
+        );
+        // A link to what is not a phone number (a raw sender) is a link only.
+        db.link_number("+999", hana, "dana", &LinkContact::default()).unwrap();
+        assert_eq!(
+            match_sender(&db, "+999", None, us()).unwrap(),
+            Match { patient_id: Some(hana), by: MatchedBy::Link }
+        );
     }
 
     #[test]
     fn link_number_checks_the_patient_and_normalizes() {
         let (_d, mut db) = test_db();
         let ana = add(&mut db, "Ana", &[ANA]);
-        let e = link_number(&db, STRANGER, 999, "dana", Region::default()).unwrap_err();
+        let none = LinkContact::default();
+        let e = link_number(&db, STRANGER, 999, &none, "dana", Region::default()).unwrap_err();
         assert!(matches!(e, CoreError::PatientNotFound(_)), "{e}");
-        assert_eq!(link_number(&db, "(805) 555-0199", ana, "dana", Region::default()).unwrap(), 0);
+        let long = LinkContact { name: Some("x".repeat(101)), relationship: None };
+        let e = link_number(&db, STRANGER, ana, &long, "dana", Region::default()).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::InvalidContact);
+        assert_eq!(db.linked_patient(STRANGER).unwrap(), None, "nothing linked");
+        let son = LinkContact { name: Some(" Luis ".into()), relationship: Some("son".into()) };
+        let linked = link_number(&db, "(805) 555-0199", ana, &son, "dana", Region::default()).unwrap();
+        assert_eq!(linked, Linked { moved: 0, number_added: true });
         assert_eq!(db.linked_patient(STRANGER).unwrap(), Some(ana));
+        let phones = db.patient(ana).unwrap().unwrap().phones;
+        let linked = phones.iter().find(|p| p.number == STRANGER).expect("the linked number is hers");
+        assert_eq!(
+            (linked.kind, linked.name.as_deref(), linked.relationship.as_deref()),
+            (PhoneKind::Contact, Some("Luis"), Some("son"))
+        );
         let audit = db.audit_entries(5).unwrap();
         assert_eq!((audit[0].action.as_str(), audit[0].actor.as_str()), ("number.link", "dana"));
+        assert!(audit[0].detail.contains("as one of the patient's numbers"), "{}", audit[0].detail);
         assert!(!audit[0].detail.contains("5550199"), "the audit detail shows the number redacted");
     }
 }

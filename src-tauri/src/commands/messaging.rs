@@ -32,6 +32,19 @@ pub async fn send_sms(
     Ok(outcome)
 }
 
+/// A reply to an unmatched number from the Unmatched inbox: through the
+/// outbox with the undo delay like any send, audited as such.
+#[tauri::command]
+pub async fn reply_unmatched(state: State<'_, AppState>, number: String, text: String) -> Result<SmsOutcome, UiError> {
+    let undo_delay = state.with_desk(|desk| outbox::undo_delay(desk)).await?;
+    let gateways = state.gateways().await?;
+    let desk = state.desk()?;
+    let options = SendOptions { undo_delay, ..Default::default() };
+    let outcome = send::reply_to_unmatched(&desk, &gateways, &number, &text, options).await?;
+    state.sync_now();
+    Ok(outcome)
+}
+
 /// Undo send: the text back out of the outbox, if no worker took it yet.
 #[tauri::command]
 pub async fn undo_send(state: State<'_, AppState>, message_id: i64) -> Result<Withdrawn, UiError> {

@@ -1,4 +1,8 @@
-use caredesk_core::import::{ImportProgress, ImportSummary};
+use caredesk_core::{
+    import::{ImportProgress, ImportSummary},
+    people::PatientForm,
+    store::PatientView,
+};
 use tauri::{ipc::Channel, State};
 
 use crate::{error::UiError, state::AppState};
@@ -22,4 +26,21 @@ pub async fn import_patients(
     })
     .await
     .map_err(|e| UiError::internal(format!("background task failed: {e}")))?
+}
+
+/// Adds a patient as staff enter them (checked and audited); returns it.
+#[tauri::command]
+pub async fn add_patient(state: State<'_, AppState>, form: PatientForm) -> Result<PatientView, UiError> {
+    state.with_desk(move |desk| desk.add_patient(&form)).await
+}
+
+/// Edits a patient: name, ECM id, and the numbers the form lists (added,
+/// changed, made inactive, consent); returns the patient as they are now.
+#[tauri::command]
+pub async fn edit_patient(
+    state: State<'_, AppState>,
+    patient_id: i64,
+    form: PatientForm,
+) -> Result<PatientView, UiError> {
+    state.with_desk(move |desk| desk.edit_patient(patient_id, &form)).await
 }

@@ -2,10 +2,10 @@
 
 use caredesk_core::{
     store::{
-        thread_search::MAX_THREAD_HITS, PageCursor, ThreadItem, ThreadListing, ThreadPage, ThreadSearch,
+        thread_search::MAX_THREAD_HITS, LinkContact, PageCursor, ThreadItem, ThreadListing, ThreadPage, ThreadSearch,
         UnmatchedThread,
     },
-    threads::ThreadRef,
+    threads::{self, ThreadRef},
     CoreError,
 };
 use tauri::{AppHandle, Runtime, State};
@@ -92,23 +92,25 @@ pub async fn mark_unmatched_read<R: Runtime>(
     mark_read(&app, &state, ThreadRef::Unmatched(number)).await
 }
 
-/// Links an unknown number to a patient; returns how many texts moved.
+/// Links an unknown number to a patient: it becomes one of their numbers
+/// (`contact` says who, when staff know). Returns how many texts moved.
 #[tauri::command]
 pub async fn link_number<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     number: String,
     patient_id: i64,
+    contact: Option<LinkContact>,
 ) -> Result<usize, UiError> {
-    let (moved, unread) = state
+    let contact = contact.unwrap_or_default();
+    let (linked, unread) = state
         .with_desk(move |desk| {
-            let moved =
-                caredesk_core::threads::link_number(desk.db(), &number, patient_id, &desk.actor(), desk.region())?;
-            Ok((moved, desk.db().unread_total()?))
+            let linked = threads::link_number(desk.db(), &number, patient_id, &contact, &desk.actor(), desk.region())?;
+            Ok((linked, desk.db().unread_total()?))
         })
         .await?;
     engine_events::refresh_title(&app, unread);
-    Ok(moved)
+    Ok(linked.moved)
 }
 
 async fn mark_read<R: Runtime>(app: &AppHandle<R>, state: &AppState, thread: ThreadRef) -> Result<(), UiError> {

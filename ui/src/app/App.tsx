@@ -1,14 +1,16 @@
-import { useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { ActivityLogDialog } from '../features/activity/ActivityLogDialog';
 import { useAppInfo } from '../features/app-info/queries';
 import { ConversationPane } from '../features/conversation/ConversationPane';
 import { createDraftStore } from '../features/conversation/draftStore';
 import { createUnconfiguredRoutes } from '../features/conversation/unconfiguredRoutes';
 import { ImportDialog } from '../features/import/ImportDialog';
+import { PatientDialog } from '../features/people/PatientDialog';
+import { EditPatientContext } from '../features/people/patientDialogContext';
 import { PatientSidebar } from '../features/patients/PatientSidebar';
 import { SettingsDialog } from '../features/settings/SettingsDialog';
 import { UnmatchedPane } from '../features/unmatched/UnmatchedPane';
-import type { AppInfo } from '../platform';
+import type { AppInfo, Patient } from '../platform';
 import { DeskLock } from './DeskLock';
 import { SandboxBanner } from './SandboxBanner';
 import { StartupError, StartupPending } from './StartupScreen';
@@ -18,7 +20,7 @@ import { useSearchShortcut } from './useSearchShortcut';
 import { useSyncRefresh } from './useSyncRefresh';
 import './app.css';
 
-type OpenDialog = 'import' | 'settings' | 'activity' | null;
+type OpenDialog = 'import' | 'settings' | 'activity' | { patient: Patient | null } | null;
 
 /**
  * app_info is the startup probe: until it has answered once, none of the shell renders
@@ -62,33 +64,51 @@ function Shell({ info }: { info: AppInfo }) {
     unconfigured.clear();
   }
 
+  const editPatient = useCallback((patient: Patient) => setDialog({ patient }), []);
+
+  function patientSaved(patient: Patient, adding: boolean) {
+    setDialog(null);
+    if (adding) openPatient(patient);
+    else refreshPatient(patient);
+  }
+
   return (
-    <div className="shell">
-      {info.mode === 'sandbox' ? <SandboxBanner behaviours={info.sandbox_behaviours} /> : null}
-      <PatientSidebar
-        searchRef={searchRef}
-        selectedId={view.kind === 'patient' ? view.patient.id : null}
-        unmatchedOpen={view.kind === 'unmatched'}
-        onOpenPatient={openPatient}
-        onOpenUnmatched={() => openUnmatched()}
-        onSelectedReloaded={refreshPatient}
-        onOpenImport={() => setDialog('import')}
-        onOpenActivity={() => setDialog('activity')}
-        onOpenSettings={() => setDialog('settings')}
-      />
-      {view.kind === 'unmatched' ? (
-        <UnmatchedPane number={view.number} onOpenNumber={openUnmatched} onLinked={openPatient} />
-      ) : (
-        <ConversationPane
-          patient={view.kind === 'patient' ? view.patient : null}
-          drafts={drafts}
-          unconfigured={unconfigured}
+    <EditPatientContext.Provider value={editPatient}>
+      <div className="shell">
+        {info.mode === 'sandbox' ? <SandboxBanner behaviours={info.sandbox_behaviours} /> : null}
+        <PatientSidebar
+          searchRef={searchRef}
+          selectedId={view.kind === 'patient' ? view.patient.id : null}
+          unmatchedOpen={view.kind === 'unmatched'}
+          onOpenPatient={openPatient}
+          onOpenUnmatched={() => openUnmatched()}
+          onSelectedReloaded={refreshPatient}
+          onOpenImport={() => setDialog('import')}
+          onAddPatient={() => setDialog({ patient: null })}
+          onOpenActivity={() => setDialog('activity')}
+          onOpenSettings={() => setDialog('settings')}
         />
-      )}
-      <StatusBar info={info} onOpenSettings={() => setDialog('settings')} />
-      {dialog === 'import' ? <ImportDialog onClose={() => setDialog(null)} /> : null}
-      {dialog === 'settings' ? <SettingsDialog dataDir={info.data_dir} onClose={closeSettings} /> : null}
-      {dialog === 'activity' ? <ActivityLogDialog onClose={() => setDialog(null)} /> : null}
-    </div>
+        {view.kind === 'unmatched' ? (
+          <UnmatchedPane number={view.number} onOpenNumber={openUnmatched} onLinked={openPatient} />
+        ) : (
+          <ConversationPane
+            patient={view.kind === 'patient' ? view.patient : null}
+            drafts={drafts}
+            unconfigured={unconfigured}
+          />
+        )}
+        <StatusBar info={info} onOpenSettings={() => setDialog('settings')} />
+        {dialog === 'import' ? <ImportDialog onClose={() => setDialog(null)} /> : null}
+        {dialog === 'settings' ? <SettingsDialog dataDir={info.data_dir} onClose={closeSettings} /> : null}
+        {dialog === 'activity' ? <ActivityLogDialog onClose={() => setDialog(null)} /> : null}
+        {typeof dialog === 'object' && dialog !== null ? (
+          <PatientDialog
+            patient={dialog.patient}
+            onClose={() => setDialog(null)}
+            onSaved={(patient) => patientSaved(patient, dialog.patient === null)}
+          />
+        ) : null}
+      </div>
+    </EditPatientContext.Provider>
   );
 }

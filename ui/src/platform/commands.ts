@@ -11,7 +11,10 @@ import type {
   ExportResult,
   ImportProgress,
   ImportSummary,
+  LinkContact,
   LockView,
+  Patient,
+  PatientForm,
   Route,
   SenderNumber,
   Service,
@@ -40,6 +43,16 @@ export function importPatients(
     content,
     onProgress: makeChannel<ImportProgress>(onProgress),
   });
+}
+
+/** Adds a patient as staff enter them (checked and audited); resolves with the patient as stored. */
+export function addPatient(form: PatientForm): Promise<Patient> {
+  return call<Patient>('add_patient', { form });
+}
+
+/** Edits a patient: name, ECM id, and the numbers listed (added, changed, no longer used, consent). */
+export function editPatient(patientId: number, form: PatientForm): Promise<Patient> {
+  return call<Patient>('edit_patient', { patientId, form });
 }
 
 export function getSettings(): Promise<Setting[]> {
@@ -77,6 +90,15 @@ export function sendSms(
   otherNumber = false,
 ): Promise<SmsOutcome> {
   return call<SmsOutcome>('send_sms', { patientId, to, text, via, ...(otherNumber ? { otherNumber } : {}) });
+}
+
+/**
+ * Replies to an unmatched number from the Unmatched inbox: through the hospital SMS server and the
+ * outbox with the undo delay, audited as a reply to an unmatched number. Rejects (opted_out,
+ * invalid_message, invalid_phone, not_configured) when it cannot be tried.
+ */
+export function replyUnmatched(number: string, text: string): Promise<SmsOutcome> {
+  return call<SmsOutcome>('reply_unmatched', { number, text });
 }
 
 /** Undo send: takes a text still in its undo delay out of the outbox (too_late_to_undo once a worker took it). */
@@ -141,9 +163,12 @@ export function markUnmatchedRead(number: string): Promise<void> {
   return call<void>('mark_unmatched_read', { number });
 }
 
-/** Links an unknown number to a patient: its messages move to that patient's thread. Returns how many moved. */
-export function linkNumber(number: string, patientId: number): Promise<number> {
-  return call<number>('link_number', { number, patientId });
+/**
+ * Links an unknown number to a patient: it becomes one of their numbers (a contact; `contact` says
+ * who, when known) and its messages move to their thread. Returns how many moved.
+ */
+export function linkNumber(number: string, patientId: number, contact: LinkContact | null = null): Promise<number> {
+  return call<number>('link_number', { number, patientId, ...(contact ? { contact } : {}) });
 }
 
 /** Where the background sync stands. */

@@ -37,6 +37,38 @@ export interface Patient {
   phones: Phone[];
 }
 
+/** One number as staff enter it in the patient dialog (normalized by the backend). */
+export interface PhoneForm {
+  /** As typed, any common format. */
+  number: string;
+  kind: PhoneKind;
+  /** A contact's name; ignored for the patient's own number. */
+  name: string | null;
+  relationship: string | null;
+  /** False: no longer used (kept, never texted without confirming). */
+  active: boolean;
+  /** false records an opt-out by staff, true consent given again; null leaves it as it is. */
+  sms_consent: boolean | null;
+}
+
+/**
+ * A patient as staff enter them: added whole, or edited (the numbers listed are added or
+ * changed, the others left as they are). Refused with a code per field: invalid_name,
+ * invalid_ecm_id, duplicate_ecm_id, invalid_phone, duplicate_number, number_required,
+ * invalid_contact.
+ */
+export interface PatientForm {
+  name: string;
+  ecm_patient_id: number | null;
+  phones: PhoneForm[];
+}
+
+/** Who a number linked from Unmatched belongs to, when staff know (relationship "unknown" otherwise). */
+export interface LinkContact {
+  name: string | null;
+  relationship: string | null;
+}
+
 export interface ImportProgress {
   done: number;
   total: number;
@@ -118,12 +150,15 @@ export interface ThreadItem {
   retryable?: boolean;
   /** A failed text already sent again with Retry. */
   retried?: boolean;
+  /** A text staff sent to an unmatched number from the Unmatched inbox. */
+  unmatched_reply?: boolean;
 }
 
 /** A server refusal resolves with state "failed" and a readable `error`. */
 export interface SmsOutcome {
   message_id: number;
-  patient_id: number;
+  /** null for a reply to an unmatched number. */
+  patient_id: number | null;
   route: Route;
   to: string;
   state: string;
@@ -147,7 +182,7 @@ export interface Withdrawn {
 /** A text recorded in the outbox (Retry). */
 export interface Enqueued {
   message_id: number;
-  patient_id: number;
+  patient_id: number | null;
   route: Route;
   to: string;
   intended_to: string | null;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::{enqueue_with, Enqueued, Hold};
+use super::{enqueue_unmatched_reply, enqueue_with, Enqueued, Hold};
 pub use crate::store::outbox::Withdrawn;
 use crate::{desk::Desk, error::Result, send::SmsRequest, store::outbox::Withdraw};
 
@@ -69,14 +69,21 @@ pub fn retry_message(d: &Desk, message_id: i64, delay: Duration) -> Result<Enque
     if !d.db().is_retryable(message_id)? {
         return Err(not(RETRIED_OR_CHANGED).into());
     }
-    let req = SmsRequest {
-        patient: item.patient_id.map(|p| p.to_string()).ok_or_else(|| not("it belongs to no patient"))?,
-        to: Some(item.intended().to_string()),
-        text: item.body.clone(),
-        via: Some(item.route),
-        other_number: false,
+    let hold = Hold { delay, retry_of: Some(message_id) };
+    let queued = match item.patient_id {
+        Some(patient) => {
+            let req = SmsRequest {
+                patient: patient.to_string(),
+                to: Some(item.intended().to_string()),
+                text: item.body.clone(),
+                via: Some(item.route),
+                other_number: false,
+            };
+            enqueue_with(d, &req, hold)?
+        }
+        // A reply to an unmatched number: again to that number, checked as one.
+        None => enqueue_unmatched_reply(d, item.intended(), &item.body, hold)?,
     };
-    let queued = enqueue_with(d, &req, Hold { delay, retry_of: Some(message_id) })?;
     tracing::info!(message_id, retry = queued.message_id, "failed SMS retried");
     Ok(queued)
 }

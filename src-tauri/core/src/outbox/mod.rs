@@ -20,6 +20,7 @@
 //!   message keeps the patient's number in `intended_to`.
 
 mod actions;
+mod enqueue;
 pub mod limiter;
 pub mod matching;
 pub mod policy;
@@ -35,6 +36,7 @@ use chrono::Utc;
 
 pub use crate::store::outbox::OutboxEntry;
 pub use actions::{retry_message, undo_delay, undo_send, OutboxActionError, Withdrawn};
+pub use enqueue::{enqueue, enqueue_unmatched_reply, enqueue_with, Enqueued, Hold, UNMATCHED_REPLY_AUDIT};
 pub use limiter::SendLimiter;
 pub use policy::{Disposition, Policy};
 
@@ -42,31 +44,12 @@ use crate::{
     desk::Desk,
     error::{CoreError, Result},
     gateways::{GatewayConfigError, GatewayPlan, Gateways, Mode},
-    phone,
-    recipient::{self, OTHER_NUMBER_AUDIT},
-    redact,
     sandbox::SandboxOptions,
-    send::{check_text, lock, SmsRequest},
-    store::{NewOutbound, Route},
+    send::lock,
 };
 
 /// The reason an interrupted ECM send is left uncertain.
 pub const ECM_UNCERTAIN: &str = "ECM may have sent it; check the patient's ECM activity before sending again";
-
-/// A send recorded in the outbox.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Enqueued {
-    pub message_id: i64,
-    pub patient_id: i64,
-    pub route: Route,
-    /// The number it goes to: the override number when one is set.
-    pub to: String,
-    /// The patient's own number, when an override number reroutes it.
-    pub intended_to: Option<String>,
-    /// Test mode: it goes to the sandbox only.
-    pub test: bool,
-    pub external_key: i64,
-}
 
 /// What one [`drain`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -154,117 +137,6 @@ pub async fn start_test_gateways(desk: &Mutex<Desk>) -> Result<Gateways> {
     let mut plan = GatewayPlan::from_desk(&*lock(desk)?)?;
     plan.mode = Mode::Sandbox;
     plan.connect(SandboxOptions { replies: false, control_token: None, ..SandboxOptions::default() }).await
-}
-
-/// Checks a send and records it: message `queued` and outbox row `pending`
-/// with a new ExternalKey, in one transaction. Refused before anything is
-/// stored: an empty or too long text, an unknown patient, a bad number, an
-/// opted-out recipient (the patient's number, even with an override number),
-/// the ECM route for a patient without an ECM id.
-pub fn enqueue(desk: &Mutex<Desk>, req: SmsRequest) -> Result<Enqueued> {
-    let d = lock(desk)?;
-    enqueue_on(&d, &req)
-}
-
-pub(crate) fn enqueue_on(d: &Desk, req: &SmsRequest) -> Result<Enqueued> {
-    enqueue_with(d, req, Hold::default())
-}
-
-/// How a send waits before the worker may take it.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Hold {
-    /// The undo delay: not claimed before it has passed.
-    pub delay: Duration,
-    /// A Retry of this failed message (marked as retried with the new one).
-    pub retry_of: Option<i64>,
-}
-
-pub fn enqueue_with(d: &Desk, req: &SmsRequest, hold: Hold) -> Result<Enqueued> {
-    check_text(&req.text)?;
-    let route = match req.via {
-        Some(r) => r,
-        None => d.setting("sms.via")?.as_deref().and_then(Route::parse).unwrap_or(Route::His),
-    };
-    let patient = d.patient(&req.patient)?;
-    let chosen = recipient::choose(&patient, req.to.as_deref(), req.other_number, d.region())?;
-    let intended = chosen.number;
-    if d.db().is_opted_out(intended.as_str())? {
-        return Err(CoreError::OptedOut { number: intended.to_string() });
-    }
-    let override_number = match d.setting("sms.override_number")?.filter(|v| !v.trim().is_empty()) {
-        Some(v) => Some(phone::normalize(&v, d.region())?),
-        None => None,
-    };
-    let to = override_number.clone().unwrap_or_else(|| intended.clone());
-    if to != intended && d.db().is_opted_out(to.as_str())? {
-        return Err(CoreError::OptedOut { number: to.to_string() });
-    }
-    if route == Route::Ecm && patient.ecm_patient_id.is_none() {
-        return Err(CoreError::InvalidMessage(format!(
-            "{} has no ECM patient id, so the ECM route cannot reach them; send via his",
-            patient.name
-        )));
-    }
-    let test = d.setting("sms.test_mode")?.as_deref() == Some("true");
-    let intended_to = (to != intended).then(|| intended.to_string());
-    let from = match route {
-        Route::His => d.setting("his.from")?.unwrap_or_default(),
-        Route::Ecm => String::new(),
-    };
-    let mut detail = format!("queued via {} to {}", route.as_str(), redact::phone(to.as_str()));
-    if let Some(i) = &intended_to {
-        detail.push_str(&format!(" (override number; intended for {})", redact::phone(i)));
-    }
-    if chosen.other {
-        detail.push_str(&format!(" ({OTHER_NUMBER_AUDIT})"));
-    }
-    if test {
-        detail.push_str(" (test mode)");
-    }
-    if let Some(old) = hold.retry_of {
-        detail.push_str(&format!(" (Retry of message {old})"));
-    }
-    if !hold.delay.is_zero() {
-        detail.push_str(&format!(" (undo delay {} s)", hold.delay.as_secs()));
-    }
-    let new = NewOutbound {
-        patient_id: patient.id,
-        route,
-        from,
-        to: to.to_string(),
-        intended_to: intended_to.clone(),
-        body: req.text.clone(),
-        external_key: None,
-        is_test: test,
-    };
-    let now = Utc::now();
-    let hold_until = chrono::Duration::from_std(hold.delay).ok().map(|delay| now + delay);
-    let (actor, sent_by) = (d.actor(), d.person_name());
-    let ids = match hold.retry_of {
-        None => d.db().enqueue_sms_by(&new, &actor, &sent_by, &detail, hold_until, now)?,
-        Some(old) => d
-            .db()
-            .enqueue_retry(old, &new, &actor, &sent_by, &detail, hold_until, now)?
-            .ok_or(OutboxActionError::NotRetryable { message_id: old, reason: actions::RETRIED_OR_CHANGED })?,
-    };
-    tracing::info!(
-        message_id = ids.message_id,
-        route = route.as_str(),
-        to = %redact::phone(to.as_str()),
-        text = %redact::text(&req.text),
-        test,
-        external_key = ids.external_key,
-        "SMS queued"
-    );
-    Ok(Enqueued {
-        message_id: ids.message_id,
-        patient_id: patient.id,
-        route,
-        to: to.to_string(),
-        intended_to,
-        test,
-        external_key: ids.external_key,
-    })
 }
 
 /// Messages not yet accepted or refused, oldest first (empty when none):

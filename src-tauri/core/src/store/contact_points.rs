@@ -4,6 +4,8 @@
 //! stay in the history, inactive: never a default recipient, shown as no
 //! longer used. A number listed again becomes current again. Several rows
 //! of one run (one per contact) add to the patient's current numbers.
+//! Numbers staff added or linked in the app are theirs, not the roster's:
+//! an import that does not list them leaves them as they are.
 
 use rusqlite::{params, OptionalExtension, Transaction};
 
@@ -50,7 +52,7 @@ pub(super) fn merge_numbers(
                                      import_run, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10, ?10)
          ON CONFLICT(patient_id, number) DO UPDATE SET kind = excluded.kind, name = excluded.name,
-            relationship = excluded.relationship, rank = excluded.rank, active = 1,
+            relationship = excluded.relationship, rank = excluded.rank, active = 1, source = 'import',
             import_run = excluded.import_run, updated_at = excluded.updated_at",
     )?;
     let mut ordered: Vec<&ContactPointInput> = phones.iter().collect();
@@ -80,7 +82,7 @@ pub(super) fn merge_numbers(
     }
     tx.execute(
         "UPDATE contact_points SET active = 0, updated_at = ?3
-         WHERE patient_id = ?1 AND active = 1 AND import_run IS NOT ?2",
+         WHERE patient_id = ?1 AND active = 1 AND import_run IS NOT ?2 AND source = 'import'",
         params![patient_id, run.0, now],
     )?;
     Ok(())

@@ -30,7 +30,8 @@ impl Route {
 /// An outbound SMS about to be handed to a gateway.
 #[derive(Debug, Clone)]
 pub struct NewOutbound {
-    pub patient_id: i64,
+    /// `None`: a reply to an unmatched number (marked `unmatched_reply`).
+    pub patient_id: Option<i64>,
     pub route: Route,
     pub from: String,
     pub to: String,
@@ -55,8 +56,8 @@ pub(super) fn insert_outbound_row(
     };
     conn.execute(
         "INSERT INTO messages (patient_id, direction, route, from_number, to_number, intended_to, body, state,
-                               external_key, is_test, created_at, updated_at)
-         VALUES (?1, 'outbound', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                               external_key, is_test, unmatched_reply, created_at, updated_at)
+         VALUES (?1, 'outbound', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1 IS NULL, ?10, ?10)",
         params![
             m.patient_id,
             m.route.as_str(),
@@ -226,7 +227,7 @@ mod tests {
         let (_d, mut db) = test_db();
         let p = test_patient(&db, "A");
         let m = NewOutbound {
-            patient_id: p,
+            patient_id: Some(p),
             route: Route::His,
             from: "CAREDESK".into(),
             to: "+18055550100".into(),
@@ -265,7 +266,7 @@ mod tests {
         let (_d, db) = test_db();
         let p = test_patient(&db, "A");
         let m = NewOutbound {
-            patient_id: p,
+            patient_id: Some(p),
             route: Route::His,
             from: "x".into(),
             to: "+18055550100".into(),

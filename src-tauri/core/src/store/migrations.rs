@@ -4,13 +4,33 @@
 
 use std::sync::LazyLock;
 
-use rusqlite::Connection;
-use rusqlite_migration::{Migrations, M};
+use rusqlite::{Connection, Transaction};
+use rusqlite_migration::{HookError, HookResult, Migrations, M};
 
 use super::StoreError;
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect()));
+    LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| migration(sql)).collect()));
+
+/// Issue 13: numbers linked before it become the patients' numbers.
+const PEOPLE: &str = include_str!("migrations/0014_people.sql");
+
+/// A migration: its SQL, and for some a step in Rust in the same transaction.
+fn migration(sql: &'static str) -> M<'static> {
+    if sql == PEOPLE {
+        M::up_with_hook(sql, backfill_linked_numbers)
+    } else {
+        M::up(sql)
+    }
+}
+
+fn backfill_linked_numbers(tx: &Transaction<'_>) -> HookResult {
+    let added = super::linked_numbers::backfill(tx).map_err(|e| HookError::Hook(e.to_string()))?;
+    if added > 0 {
+        tracing::info!(numbers = added, "numbers linked from Unmatched are now the patients' numbers");
+    }
+    Ok(())
+}
 
 /// Every migration, in order. Append only.
 const MIGRATION_SQL: &[&str] = &[
@@ -25,6 +45,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0009_audit_chain.sql"),
     include_str!("migrations/0012_activity_people.sql"),
     include_str!("migrations/0013_undo_send.sql"),
+    PEOPLE,
 ];
 
 pub fn latest_version() -> usize {

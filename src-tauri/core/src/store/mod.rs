@@ -15,11 +15,13 @@ mod contact_points;
 pub(crate) mod copy;
 mod external_keys;
 pub mod inbox;
+mod linked_numbers;
 mod messages;
 pub(crate) mod migrations;
 pub mod outbox;
 mod patient_search;
 mod patients;
+pub(crate) mod people;
 pub mod route_pauses;
 pub mod server_clocks;
 mod settings;
@@ -40,12 +42,14 @@ pub use audit_chain::{AuditKey, AuditSigner, NewAuditEntry};
 pub use audit_verify::{AuditProblem, AuditVerification};
 pub use contact_points::ImportRun;
 pub use external_keys::MAX_EXTERNAL_KEY;
+pub use linked_numbers::{LinkContact, Linked, UNKNOWN_RELATIONSHIP};
 pub(crate) use messages::insert_activity_on;
 pub use messages::{Accepted, NewActivity, NewOutbound, Route};
 pub use patients::{
     upsert_patient, upsert_patient_in, ContactPointInput, PatientInput, PatientView, PhoneKind, PhoneView,
     UpsertOutcome,
 };
+pub use people::{NumberChange, StaffNumber, StaffPatient};
 pub use route_pauses::RoutePause;
 pub use server_clocks::ServerClockRow;
 pub use thread_items::{PageCursor, ThreadItem, ThreadPage};

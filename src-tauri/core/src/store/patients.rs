@@ -18,7 +18,7 @@ pub enum PhoneKind {
 }
 
 impl PhoneKind {
-    pub(super) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             PhoneKind::Patient => "patient",
             PhoneKind::Contact => "contact",

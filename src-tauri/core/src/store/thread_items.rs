@@ -43,6 +43,8 @@ pub struct ThreadItem {
     pub retryable: bool,
     /// A failed text already sent again with Retry (the new one follows).
     pub retried: bool,
+    /// A text staff sent to an unmatched number from the Unmatched inbox.
+    pub unmatched_reply: bool,
     /// The sort key (RFC 3339 UTC), for the page cursor.
     #[serde(skip)]
     created_at: String,
@@ -88,7 +90,15 @@ impl PageCursor {
 }
 
 const ITEM_COLUMNS: &str = "id, kind, direction, text, from_number, to_number, state, server_id, at, created_at, route,
-    is_test, intended_to, error_message, flagged, is_call, note, paused";
+    is_test, intended_to, error_message, flagged, is_call, note, paused, unmatched_reply";
+
+/// An outbound text's word on why it waits (the outbox's last error), and
+/// whether its route is paused; SQL columns over `messages`.
+const WAITING: &str = "
+               (SELECT o.last_error FROM outbox o WHERE o.message_id = messages.id
+                   AND o.state IN ('pending', 'in_flight', 'ambiguous')) AS note,
+               (direction = 'outbound' AND state = 'queued'
+                   AND EXISTS (SELECT 1 FROM route_pauses rp WHERE rp.route = messages.route)) AS paused";
 
 /// Texts and calls of one patient before the cursor (a text not sent yet
 /// with the outbox's word on why it waits), each side ordered and
@@ -104,13 +114,14 @@ const PATIENT_ITEMS: &str = "
                (SELECT o.last_error FROM outbox o WHERE o.message_id = messages.id
                    AND o.state IN ('pending', 'in_flight', 'ambiguous')) AS note,
                (direction = 'outbound' AND state = 'queued'
-                   AND EXISTS (SELECT 1 FROM route_pauses rp WHERE rp.route = messages.route)) AS paused
+                   AND EXISTS (SELECT 1 FROM route_pauses rp WHERE rp.route = messages.route)) AS paused,
+               unmatched_reply
           FROM messages WHERE patient_id = ?1 AND created_at <= ?2 AND (created_at, 0, id) < (?2, ?3, ?4)
          ORDER BY created_at DESC, id DESC LIMIT ?5)
     UNION ALL
     SELECT * FROM (
         SELECT id, 'call', direction, '', from_number, to_number, status, CAST(ecm_call_id AS TEXT),
-               created_at, created_at, 'ecm', 0, NULL, error_message, NULL, 1, NULL, 0
+               created_at, created_at, 'ecm', 0, NULL, error_message, NULL, 1, NULL, 0, 0
           FROM calls WHERE patient_id = ?1 AND created_at <= ?2 AND (created_at, 1, id) < (?2, ?3, ?4)
          ORDER BY created_at DESC, id DESC LIMIT ?5)";
 
@@ -137,6 +148,7 @@ fn item(r: &Row<'_>) -> rusqlite::Result<ThreadItem> {
         hold_until: None,
         retryable: false,
         retried: false,
+        unmatched_reply: r.get(18)?,
     })
 }
 
@@ -172,19 +184,34 @@ impl Database {
         Ok(ThreadPage { items, older })
     }
 
-    /// What an unknown number wrote (the Unmatched inbox), oldest first, the
-    /// newest `limit`.
+    /// What an unknown number wrote (the Unmatched inbox) and the replies
+    /// staff sent it from there, oldest first, the newest `limit`. Each side
+    /// reads its own partial index.
     pub fn unmatched_thread(&self, number: &str, limit: usize) -> Result<Vec<ThreadItem>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {ITEM_COLUMNS} FROM (
-                SELECT id, 'sms' AS kind, direction, body AS text, from_number, to_number, state,
-                       CAST(his_id AS TEXT) AS server_id, created_at AS at, created_at,
-                       route, is_test, intended_to, error_message, flagged, 0 AS is_call, NULL AS note, 0 AS paused
-                  FROM messages WHERE patient_id IS NULL AND from_number = ?1 AND direction = 'inbound'
-                 ORDER BY created_at DESC, id DESC LIMIT ?2
+                SELECT * FROM (
+                    SELECT id, 'sms' AS kind, direction, body AS text, from_number, to_number, state,
+                           CAST(his_id AS TEXT) AS server_id, created_at AS at, created_at,
+                           route, is_test, intended_to, error_message, flagged, 0 AS is_call, NULL AS note,
+                           0 AS paused, unmatched_reply
+                      FROM messages WHERE patient_id IS NULL AND from_number = ?1 AND direction = 'inbound'
+                     ORDER BY created_at DESC, id DESC LIMIT ?2)
+                UNION ALL
+                SELECT * FROM (
+                    SELECT id, 'sms' AS kind, direction, body AS text, from_number, to_number, state,
+                           COALESCE(CAST(his_id AS TEXT), CAST(ecm_sms_id AS TEXT)) AS server_id,
+                           created_at AS at, created_at, route, is_test, intended_to, error_message, flagged,
+                           0 AS is_call, {WAITING}, unmatched_reply
+                      FROM messages
+                     WHERE patient_id IS NULL AND direction = 'outbound' AND COALESCE(intended_to, to_number) = ?1
+                     ORDER BY created_at DESC, id DESC LIMIT ?2)
+                ORDER BY created_at DESC, id DESC LIMIT ?2
              ) ORDER BY created_at, id"
         ))?;
-        let items = stmt.query_map(params![number, limit as i64], item)?.collect::<Result<_, _>>()?;
+        let mut items: Vec<ThreadItem> =
+            stmt.query_map(params![number, limit as i64], item)?.collect::<Result<_, _>>()?;
+        self.mark_outbound(&mut items)?;
         Ok(items)
     }
 }

@@ -309,7 +309,7 @@ mod tests {
         assert_eq!(u.len(), 2);
         assert_eq!((u[0].number.as_str(), u[0].unread, u[0].last.preview.as_str()), ("+16175550123", 2, "hello??"));
         assert_eq!(u[0].display, "+1 (617) 555-0123");
-        db.link_number("+16175550123", ana, "tester").unwrap();
+        db.link_number("+16175550123", ana, "tester", &Default::default()).unwrap();
         let l = db.thread_listing("", 10).unwrap();
         assert_eq!(l.unmatched, UnmatchedSummary { threads: 1, unread: 1 });
         assert_eq!((l.patients[0].unread, l.patients[0].last.as_ref().unwrap().preview.as_str()), (2, "hello??"));

@@ -44,7 +44,7 @@ mod tests {
 
     fn text(db: &Database, patient: i64, body: &str) -> i64 {
         let m = NewOutbound {
-            patient_id: patient,
+            patient_id: Some(patient),
             route: Route::His,
             from: String::new(),
             to: "+18055550100".into(),
@@ -93,7 +93,7 @@ mod tests {
         let ana = test_patient(&db, "Ana");
         text(&db, ana, "First");
         let m = NewOutbound {
-            patient_id: ana,
+            patient_id: Some(ana),
             route: Route::His,
             from: String::new(),
             to: "+18055550100".into(),

@@ -5,6 +5,7 @@
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::{
+    linked_numbers::{add_linked_number, as_e164, LinkContact, Linked},
     now_rfc3339,
     thread_listing::{preview, LAST_PREVIEW},
     Database, StoreError,
@@ -68,6 +69,15 @@ impl Database {
         Ok(None)
     }
 
+    /// Whether `number` wrote texts no patient claims (it is in the Unmatched inbox).
+    pub fn has_unmatched_texts(&self, number: &str) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE patient_id IS NULL AND from_number = ?1 AND direction = 'inbound')",
+            [number],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The patient staff linked `number` to, if any.
     pub fn linked_patient(&self, number: &str) -> Result<Option<i64>, StoreError> {
         Ok(self
@@ -76,11 +86,18 @@ impl Database {
             .optional()?)
     }
 
-    /// Remembers that `number` belongs to `patient_id`, moves the number's
-    /// unmatched messages to the patient and audits it, in one transaction.
-    /// Returns how many messages moved. See [`crate::threads::link_number`]
-    /// for the checked entry point.
-    pub fn link_number(&self, number: &str, patient_id: i64, actor: &str) -> Result<usize, StoreError> {
+    /// Remembers that `number` belongs to `patient_id` and makes it one of
+    /// the patient's numbers (a contact: `contact` says who, if staff know),
+    /// moves the number's unmatched texts and the replies staff sent it to
+    /// the patient, and audits it, in one transaction. See
+    /// [`crate::threads::link_number`] for the checked entry point.
+    pub fn link_number(
+        &self,
+        number: &str,
+        patient_id: i64,
+        actor: &str,
+        contact: &LinkContact,
+    ) -> Result<Linked, StoreError> {
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
         let now = now_rfc3339();
         tx.execute(
@@ -89,16 +106,32 @@ impl Database {
                 linked_at = excluded.linked_at",
             params![number, patient_id, actor, now],
         )?;
+        let number_added = match as_e164(number) {
+            Some(e164) => {
+                let added = add_linked_number(&tx, patient_id, &e164, contact, &now, |_| true)?;
+                super::people::rank_numbers(&tx, patient_id)?;
+                added
+            }
+            None => false,
+        };
         let moved = tx.execute(
             "UPDATE messages SET patient_id = ?2, updated_at = ?3
              WHERE patient_id IS NULL AND direction = 'inbound' AND from_number = ?1",
+            params![number, patient_id, now],
+        )?;
+        // Replies staff sent it from the Unmatched inbox follow (marked as such).
+        let replies = tx.execute(
+            "UPDATE messages SET patient_id = ?2, updated_at = ?3
+             WHERE patient_id IS NULL AND direction = 'outbound' AND COALESCE(intended_to, to_number) = ?1",
             params![number, patient_id, now],
         )?;
         // Their activities and events follow them to the patient.
         tx.execute(
             "UPDATE activities SET patient_id = ?2
              WHERE patient_id IS NULL AND text_message_id IN
-                   (SELECT id FROM messages WHERE patient_id = ?2 AND direction = 'inbound' AND from_number = ?1)",
+                   (SELECT id FROM messages WHERE patient_id = ?2
+                      AND ((direction = 'inbound' AND from_number = ?1)
+                           OR (direction = 'outbound' AND COALESCE(intended_to, to_number) = ?1)))",
             params![number, patient_id],
         )?;
         tx.execute(
@@ -106,15 +139,19 @@ impl Database {
              WHERE patient_id IS NULL AND activity_id IN (SELECT id FROM activities WHERE patient_id = ?1)",
             params![patient_id],
         )?;
+        let as_number = if number_added { " as one of the patient's numbers" } else { "" };
         self.audit_on(
             &tx,
             actor,
             "number.link",
             Some(patient_id),
-            &format!("number {} linked; {moved} unmatched messages moved", redact::phone(number)),
+            &format!(
+                "number {} linked{as_number}; {moved} unmatched messages and {replies} replies moved",
+                redact::phone(number)
+            ),
         )?;
         tx.commit()?;
-        Ok(moved)
+        Ok(Linked { moved: moved + replies, number_added })
     }
 
     /// Every thread, most recent activity first.
@@ -244,8 +281,9 @@ mod tests {
         let ana = patient(&db, "Ana");
         inbound(&db, 1, None, "+18055550199", "hi", "2024-01-01T08:00:00.000000Z");
         inbound(&db, 2, None, "+18055550199", "it's Ana's son", "2024-01-01T08:01:00.000000Z");
-        assert_eq!(db.link_number("+18055550199", ana, "dana").unwrap(), 2);
-        assert_eq!(db.link_number("+18055550199", ana, "dana").unwrap(), 0);
+        let link = || db.link_number("+18055550199", ana, "dana", &LinkContact::default()).unwrap();
+        assert_eq!(link(), Linked { moved: 2, number_added: true });
+        assert_eq!(link(), Linked { moved: 0, number_added: false });
         let rows = db.thread_list().unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!((rows[0].patient_id, rows[0].unread), (Some(ana), 2));

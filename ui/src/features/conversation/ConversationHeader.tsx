@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { Patient } from '../../platform';
+import { useEditPatient } from '../people/patientDialogContext';
 import { CallButton } from './CallButton';
 import { CallConfirmDialog } from './CallConfirmDialog';
 import type { ComposerChoice } from './composerChoice';
@@ -17,6 +18,7 @@ interface Props {
 export function ConversationHeader({ patient, choice }: Props) {
   const callTo = choice.callTo?.number ?? null;
   const { call, calling, problem } = useCallAction(patient.id);
+  const editPatient = useEditPatient();
   // The number a call is being confirmed for: nothing is placed before the coordinator says so.
   const [confirming, setConfirming] = useState<string | null>(null);
   return (
@@ -29,6 +31,11 @@ export function ConversationHeader({ patient, choice }: Props) {
           <span className="badge badge--neutral">ECM {patient.ecm_patient_id}</span>
         ) : null}
         <span className="conversation__spacer" />
+        {editPatient ? (
+          <button type="button" className="button" onClick={() => editPatient(patient)}>
+            Edit patient
+          </button>
+        ) : null}
         <CallButton
           to={callTo}
           toWords={callTo ? ownerWords(patient, callTo) : null}

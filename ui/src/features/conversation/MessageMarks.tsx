@@ -12,7 +12,7 @@ export function flagWords(flag: string): string {
   return FLAGS[flag] ?? `Flagged: ${flag}.`;
 }
 
-/** Test-mode, override-number and needs-attention notes under a bubble. */
+/** Test-mode, override-number, unmatched-reply and needs-attention notes under a bubble. */
 export function MessageMarks({ item, labelFor }: { item: ThreadItem; labelFor: NumberLabeler }) {
   return (
     <>
@@ -25,6 +25,11 @@ export function MessageMarks({ item, labelFor }: { item: ThreadItem; labelFor: N
         <p className="message__mark" data-testid="override-mark">
           <span className="badge badge--warning">Override</span> Sent to the override number {formatPhone(item.to)}{' '}
           instead of {labelFor(item.intended_to)}.
+        </p>
+      ) : null}
+      {item.unmatched_reply ? (
+        <p className="message__mark" data-testid="unmatched-reply-mark">
+          <span className="badge badge--neutral">Unmatched</span> Sent as a reply to a number that was no patient’s.
         </p>
       ) : null}
       {item.flagged ? (

@@ -20,6 +20,7 @@ interface Props {
   /** Called with the reloaded record of the open patient (e.g. after an import or an opt-out). */
   onSelectedReloaded: (patient: PatientThread) => void;
   onOpenImport: () => void;
+  onAddPatient: () => void;
   onOpenActivity: () => void;
   onOpenSettings: () => void;
 }
@@ -89,6 +90,7 @@ export function PatientSidebar(props: Props) {
         />
         <SidebarActions
           onOpenImport={props.onOpenImport}
+          onAddPatient={props.onAddPatient}
           onOpenActivity={props.onOpenActivity}
           onOpenSettings={props.onOpenSettings}
         />

@@ -1,21 +1,28 @@
-import { GearIcon, ImportIcon } from '../../shared/icons';
+import { AddPersonIcon, GearIcon, ImportIcon } from '../../shared/icons';
 import { useLockNow } from '../lock/lockContext';
 
 interface Props {
   onOpenImport: () => void;
+  onAddPatient: () => void;
   onOpenActivity: () => void;
   onOpenSettings: () => void;
 }
 
-/** Import, the activity log and settings, under the search box. */
-export function SidebarActions({ onOpenImport, onOpenActivity, onOpenSettings }: Props) {
+/** Import, adding a patient, the activity log and settings, under the search box. */
+export function SidebarActions({ onOpenImport, onAddPatient, onOpenActivity, onOpenSettings }: Props) {
   const lockNow = useLockNow();
   return (
     <div className="sidebar__actions">
-      <button type="button" className="button" onClick={onOpenImport}>
-        <ImportIcon />
-        Import
-      </button>
+      <span className="sidebar__actions-start">
+        <button type="button" className="button" onClick={onOpenImport}>
+          <ImportIcon />
+          Import
+        </button>
+        <button type="button" className="button" onClick={onAddPatient}>
+          <AddPersonIcon />
+          Add patient
+        </button>
+      </span>
       <span className="sidebar__actions-end">
         <button type="button" className="button" onClick={onOpenActivity}>
           Activity log

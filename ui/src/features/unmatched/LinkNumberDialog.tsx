@@ -21,6 +21,7 @@ export function LinkNumberDialog({ number, display, onClose, onLinked }: Props) 
   const ids = useId();
   const [search, setSearch] = useState('');
   const [chosen, setChosen] = useState<PatientThread | null>(null);
+  const [who, setWho] = useState({ name: '', relationship: '' });
   const listing = useThreadListing(search, SHOWN);
   const link = useLinkNumber();
   // The backend returns at most SHOWN.
@@ -30,7 +31,9 @@ export function LinkNumberDialog({ number, display, onClose, onLinked }: Props) 
     event.preventDefault();
     if (!chosen || link.isPending) return;
     try {
-      await link.mutateAsync({ number, patientId: chosen.id });
+      const known = who.name.trim() !== '' || who.relationship.trim() !== '';
+      const contact = known ? { name: who.name.trim() || null, relationship: who.relationship.trim() || null } : null;
+      await link.mutateAsync({ number, patientId: chosen.id, contact });
       onLinked(chosen);
     } catch {
       // Shown below from link.error.
@@ -41,7 +44,8 @@ export function LinkNumberDialog({ number, display, onClose, onLinked }: Props) 
     <Dialog title={`Link ${display} to a patient`} onClose={onClose} className="link-dialog">
       <form className="link-dialog__form" onSubmit={(e) => void onSubmit(e)}>
         <p className="muted">
-          The texts from {display} move into the patient’s thread, and later replies from this number go there too.
+          {display} becomes one of the patient’s numbers (a contact’s), so it can be texted and called from their thread.
+          Its texts move there, and later replies from it go there too.
         </p>
         <input
           className="input"
@@ -75,6 +79,25 @@ export function LinkNumberDialog({ number, display, onClose, onLinked }: Props) 
                 ? `Showing the first ${matches.length}; type to narrow the search.`
                 : null}
         </p>
+        <fieldset className="link-dialog__who">
+          <legend className="field__label">Whose number is it? (optional)</legend>
+          <input
+            className="input"
+            aria-label="Contact name"
+            placeholder="Name"
+            autoComplete="off"
+            value={who.name}
+            onChange={(e) => setWho((w) => ({ ...w, name: e.target.value }))}
+          />
+          <input
+            className="input"
+            aria-label="Relationship"
+            placeholder="Relationship (unknown if left empty)"
+            autoComplete="off"
+            value={who.relationship}
+            onChange={(e) => setWho((w) => ({ ...w, relationship: e.target.value }))}
+          />
+        </fieldset>
         <ErrorMessage error={link.error} context="Could not link the number" />
         <div className="link-dialog__actions">
           <button type="button" className="button" onClick={onClose}>

@@ -1,11 +1,14 @@
-import { useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useMemo, useRef, useState } from 'react';
 import type { PatientThread, UnmatchedThread } from '../../platform';
+import { ComposerFillContext, type ComposerFill } from '../conversation/composerFill';
 import { plainNumberLabeler } from '../conversation/recipients';
 import { ThreadView } from '../conversation/ThreadView';
 import { useMarkReadWhileOpen } from '../conversation/useMarkReadWhileOpen';
 import { formatPhone } from '../patients/phones';
 import { LinkNumberDialog } from './LinkNumberDialog';
-import { useMarkUnmatchedRead, useUnmatchedThread } from './queries';
+import { unmatchedKeys, useMarkUnmatchedRead, useUnmatchedThread } from './queries';
+import { UnmatchedReply } from './UnmatchedReply';
 
 interface Props {
   number: string;
@@ -14,11 +17,27 @@ interface Props {
   onLinked: (patient: PatientThread) => void;
 }
 
-/** What one unknown number wrote, with the way to link it to a patient. */
+/** What one unknown number wrote and the replies sent to it, a reply box, and the way to link it to a patient. */
 export function UnmatchedConversation({ number, summary, onLinked }: Props) {
+  const queryClient = useQueryClient();
   const thread = useUnmatchedThread(number);
   const { mutate: markRead } = useMarkUnmatchedRead();
   const [linking, setLinking] = useState(false);
+  const [reply, setReply] = useState('');
+  const replyRef = useRef(reply);
+  replyRef.current = reply;
+  // Undo and Edit and resend under a reply put its text back into the reply box.
+  const fill = useMemo<ComposerFill>(
+    () => ({
+      patientId: 0,
+      fill: (patch) => {
+        if (patch.text !== undefined) setReply(patch.text);
+        void queryClient.invalidateQueries({ queryKey: unmatchedKeys.thread(number) });
+      },
+      current: () => replyRef.current,
+    }),
+    [number, queryClient],
+  );
   useMarkReadWhileOpen(number, thread.data, () => markRead(number));
   const display = summary?.display ?? formatPhone(number);
 
@@ -31,12 +50,15 @@ export function UnmatchedConversation({ number, summary, onLinked }: Props) {
           Link to patient…
         </button>
       </header>
-      <ThreadView
-        items={thread.data ?? []}
-        labelFor={plainNumberLabeler}
-        pending={thread.isPending}
-        error={thread.error}
-      />
+      <ComposerFillContext.Provider value={fill}>
+        <ThreadView
+          items={thread.data ?? []}
+          labelFor={plainNumberLabeler}
+          pending={thread.isPending}
+          error={thread.error}
+        />
+      </ComposerFillContext.Provider>
+      <UnmatchedReply number={number} display={display} text={reply} onText={setReply} />
       {linking ? (
         <LinkNumberDialog
           number={number}

@@ -115,6 +115,23 @@ describe('Unmatched inbox', () => {
     expect(screen.getAllByTestId('patient-row')[2]).toHaveAttribute('aria-selected', 'true');
   });
 
+  it('says who the number belongs to when staff know', async () => {
+    const { user, rows, backend } = await openInbox({ link_number: () => 2 });
+    await user.click(rows[0]!);
+    await user.click(await within(inbox()).findByRole('button', { name: 'Link to patient…' }));
+    const dialog = screen.getByRole('dialog', { name: /^Link/ });
+    expect(dialog).toHaveTextContent("becomes one of the patient’s numbers");
+    await user.click((await within(dialog).findAllByRole('radio'))[0]!);
+    await user.type(within(dialog).getByRole('textbox', { name: 'Contact name' }), ' Rosa ');
+    await user.type(within(dialog).getByRole('textbox', { name: 'Relationship' }), 'daughter');
+    await user.click(within(dialog).getByRole('button', { name: 'Link to Alice Moreno' }));
+    await waitFor(() =>
+      expect(backend.callsTo('link_number')).toEqual([
+        { number: '+18055550100', patientId: 1, contact: { name: 'Rosa', relationship: 'daughter' } },
+      ]),
+    );
+  });
+
   it('shows why a link failed and keeps the dialog; Escape closes it', async () => {
     const { user, rows } = await openInbox({
       link_number: () => {

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { linkNumber, listUnmatched, markUnmatchedRead, unmatchedThread } from '../../platform';
+import { linkNumber, listUnmatched, markUnmatchedRead, replyUnmatched, unmatchedThread, type LinkContact } from '../../platform';
 import { THREAD_REFRESH_MS, threadKeys } from '../conversation/queries';
 import { THREAD_LIST_REFRESH_MS, threadListKeys } from '../patients/queries';
 
@@ -38,13 +38,15 @@ export function useMarkUnmatchedRead() {
 export interface LinkInput {
   number: string;
   patientId: number;
+  /** Who the number belongs to, when staff know. */
+  contact?: LinkContact | null;
 }
 
 /** link_number: the number's messages move to the patient's thread, so all three views reload. */
 export function useLinkNumber() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ number, patientId }: LinkInput) => linkNumber(number, patientId),
+    mutationFn: ({ number, patientId, contact }: LinkInput) => linkNumber(number, patientId, contact ?? null),
     onSuccess: (_moved, { patientId }) => {
       void queryClient.invalidateQueries({ queryKey: unmatchedKeys.all });
       void queryClient.invalidateQueries({ queryKey: threadListKeys.all });
@@ -52,5 +54,14 @@ export function useLinkNumber() {
       void queryClient.invalidateQueries({ queryKey: threadKeys.pagesOf(patientId) });
       void queryClient.invalidateQueries({ queryKey: threadKeys.newestOf(patientId) });
     },
+  });
+}
+
+/** reply_unmatched for one unknown number; its thread reloads whatever the outcome. */
+export function useReplyUnmatched(number: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (text: string) => replyUnmatched(number, text),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: unmatchedKeys.thread(number) }),
   });
 }

@@ -93,7 +93,7 @@ impl Env {
             let d = self.desk.try_lock().unwrap();
             d.db()
                 .insert_outbound(&NewOutbound {
-                    patient_id,
+                    patient_id: Some(patient_id),
                     route: Route::His,
                     from: magic::HOSPITAL_NUMBER.into(),
                     to: to.to_string(),
@@ -357,7 +357,7 @@ async fn a_stale_enroute_never_undoes_delivered() {
         let id = d
             .db()
             .insert_outbound(&NewOutbound {
-                patient_id,
+                patient_id: Some(patient_id),
                 route: Route::His,
                 from: magic::HOSPITAL_NUMBER.into(),
                 to: "+18055550100".into(),

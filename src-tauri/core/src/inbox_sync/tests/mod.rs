@@ -62,7 +62,7 @@ pub(super) fn add_patient(db: &mut Database, name: &str, number: &str) -> i64 {
 fn outbound(db: &Database, patient_id: i64, to: &str, his_id: i64, state: &str) -> i64 {
     let id = db
         .insert_outbound(&NewOutbound {
-            patient_id,
+            patient_id: Some(patient_id),
             route: Route::His,
             from: "15550100000".into(),
             to: to.into(),

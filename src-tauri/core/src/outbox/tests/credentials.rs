@@ -61,7 +61,7 @@ async fn a_token_that_expires_mid_queue_pauses_the_route_and_a_new_one_sends_eve
     let outcome = crate::send::sms_outcome(&env.desk, ids[9]).unwrap();
     assert_eq!((outcome.status, outcome.attempts), (SendStatus::Queued, 0), "{outcome:?}");
     // Each waiting text says so in the thread.
-    let thread = env.desk.lock().unwrap().db().thread(outcome.patient_id, 100).unwrap();
+    let thread = env.desk.lock().unwrap().db().thread(outcome.patient_id.unwrap(), 100).unwrap();
     let waiting: Vec<_> = thread.iter().filter(|i| i.paused).collect();
     assert_eq!(waiting.len(), 7, "{thread:#?}");
     assert!(waiting.iter().all(|i| i.note.as_deref().is_some_and(|n| n.starts_with("waiting: "))));
@@ -73,7 +73,7 @@ async fn a_token_that_expires_mid_queue_pauses_the_route_and_a_new_one_sends_eve
     let r = drain_on(&env, &gw).await;
     assert_eq!(r.accepted, 7, "{r:?}");
     assert!(pending(&env.desk).unwrap().is_empty());
-    let thread = env.desk.lock().unwrap().db().thread(outcome.patient_id, 100).unwrap();
+    let thread = env.desk.lock().unwrap().db().thread(outcome.patient_id.unwrap(), 100).unwrap();
     assert!(thread.iter().all(|i| !i.paused && i.note.is_none()), "{thread:#?}");
     let state = server.state();
     assert_eq!(state.his_sends.len(), 10);

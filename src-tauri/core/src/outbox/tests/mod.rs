@@ -8,6 +8,7 @@ mod profiles;
 mod recovery;
 mod sending;
 mod undo_retry;
+mod unmatched_reply;
 
 use std::{path::Path, sync::Arc, sync::Mutex, time::Duration};
 
@@ -19,7 +20,8 @@ use crate::{
     gateways::GatewayPlan,
     sandbox::{magic, SandboxHandle},
     secrets,
-    send::{send_sms_with, SendOptions, SendStatus, SmsOutcome},
+    send::{send_sms_with, SendOptions, SendStatus, SmsOutcome, SmsRequest},
+    store::Route,
 };
 
 /// Ana Lopez (ECM 1001) and her number.

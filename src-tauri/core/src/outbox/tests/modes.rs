@@ -84,7 +84,7 @@ async fn the_override_number_gets_every_sms_and_the_message_keeps_the_patient() 
     assert!(o.describe().contains("meant for +18055550100"), "{}", o.describe());
     let state = env.sim().state();
     assert_eq!((state.sends_to(OVERRIDE, "rerouted"), state.sends_to(ANA_NUMBER, "rerouted")), (1, 0));
-    let thread = env.desk.lock().unwrap().db().thread(o.patient_id, 10).unwrap();
+    let thread = env.desk.lock().unwrap().db().thread(o.patient_id.unwrap(), 10).unwrap();
     assert_eq!((thread[0].to.as_str(), thread[0].intended_to.as_deref()), (OVERRIDE, Some(ANA_NUMBER)));
 
     // Opt-out is the patient's: checked on the intended number.

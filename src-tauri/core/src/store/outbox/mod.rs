@@ -240,7 +240,7 @@ impl Database {
             params![message_id, now, hold],
         )?;
         let outbox_id = tx.last_insert_rowid();
-        self.audit_on(tx, actor, "sms.send", Some(m.patient_id), &format!("message {message_id}: {audit_detail}"))?;
+        self.audit_on(tx, actor, "sms.send", m.patient_id, &format!("message {message_id}: {audit_detail}"))?;
         Ok(QueuedIds { message_id, outbox_id, external_key })
     }
 

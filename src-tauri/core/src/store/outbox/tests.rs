@@ -11,7 +11,7 @@ fn sms(db: &Database, route: Route, key: i64, at: DateTime<Utc>) -> QueuedIds {
         .execute("INSERT OR IGNORE INTO patients (id, name, name_key, created_at, updated_at) VALUES (1, 'A', 'a', 'x', 'x')", [])
         .unwrap();
     let m = NewOutbound {
-        patient_id: 1,
+        patient_id: Some(1),
         route,
         from: String::new(),
         to: "+18055550100".into(),
@@ -38,7 +38,7 @@ fn enqueue_writes_message_outbox_and_audit_together_or_nothing() {
     assert_eq!(count(&db, "SELECT count(*) FROM audit_log WHERE action = 'sms.send'"), 1);
     // The same ExternalKey again: refused, and nothing of it stays.
     let again = NewOutbound {
-        patient_id: 1,
+        patient_id: Some(1),
         route: Route::His,
         from: String::new(),
         to: "+1".into(),
