@@ -9,7 +9,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use caredesk_core::idle_lock::IdleLock;
+use caredesk_core::desk::idle_lock::IdleLock;
 
 use crate::error::UiError;
 
@@ -140,7 +140,7 @@ impl DeskLock {
 }
 
 fn idle_lock_max() -> Duration {
-    caredesk_core::idle_lock::MAX_RETRY_DELAY
+    caredesk_core::desk::idle_lock::MAX_RETRY_DELAY
 }
 
 /// Whole seconds, rounded up (a wait of 0.4 s still says 1 s).

@@ -1,6 +1,6 @@
 //! The one error shape that crosses to the UI: `{ code, message }`.
 
-use caredesk_core::CoreError;
+use caredesk_core::rules::error::CoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct UiError {
@@ -80,7 +80,7 @@ mod tests {
         let e: UiError = CoreError::NumberNotOnFile { number: "+18055550177".into(), patient: "Ana".into() }.into();
         assert_eq!(e.code, "number_not_on_file", "the UI asks to confirm another number on this code");
         // The patient dialog shows each beside its field, by code.
-        use caredesk_core::people::PeopleError;
+        use caredesk_core::desk::people::PeopleError;
         let codes: Vec<String> = [
             PeopleError::NameRequired,
             PeopleError::InvalidEcmId(0),

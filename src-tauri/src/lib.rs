@@ -40,7 +40,7 @@ pub fn run() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();
-    caredesk_core::hardening::harden_release_process();
+    caredesk_core::desk::hardening::harden_release_process();
 
     let state = AppState::open(data_dir_arg());
     if let Some(e) = state.startup_error() {

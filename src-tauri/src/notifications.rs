@@ -1,6 +1,6 @@
 //! Desktop notifications for new replies. A notice never carries the text or
 //! the number, and names the patient only when `notifications.show_names` is
-//! on and the desk is unlocked (see `caredesk_core::replies`); clicking it
+//! on and the desk is unlocked (see `caredesk_core::engine::replies`); clicking it
 //! brings the window up and asks the UI (`notification://open`) to open that
 //! thread.
 
@@ -9,7 +9,7 @@ use std::sync::{
     Arc,
 };
 
-use caredesk_core::replies::{ReplyNotice, ThreadTarget};
+use caredesk_core::engine::replies::{ReplyNotice, ThreadTarget};
 use tauri::{Emitter, Manager};
 
 /// `notification://open`, read by the UI's `platform/events.ts`.

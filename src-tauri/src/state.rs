@@ -7,14 +7,15 @@ use std::{
 };
 
 use caredesk_core::{
-    gateways::{GatewayPlan, Gateways, Mode},
+    desk::Desk,
+    desk::DeskOptions,
+    engine::routes::{GatewayPlan, Gateways, Mode},
     sandbox::SandboxOptions,
-    Desk, DeskOptions,
 };
 
 use caredesk_core::{
+    engine::replies::{NoticeNames, ReplyWatcher},
     engine::EngineEvent,
-    replies::{NoticeNames, ReplyWatcher},
 };
 
 use crate::{desk_lock::DeskLock, error::UiError, sync_tracker::SyncTracker};
@@ -97,7 +98,7 @@ impl AppState {
     pub async fn with_desk<T, F>(&self, f: F) -> Result<T, UiError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Desk) -> Result<T, caredesk_core::CoreError> + Send + 'static,
+        F: FnOnce(&mut Desk) -> Result<T, caredesk_core::rules::error::CoreError> + Send + 'static,
     {
         self.lock.require_unlocked()?;
         self.with_desk_while_locked(f).await
@@ -108,7 +109,7 @@ impl AppState {
     pub async fn with_desk_while_locked<T, F>(&self, f: F) -> Result<T, UiError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Desk) -> Result<T, caredesk_core::CoreError> + Send + 'static,
+        F: FnOnce(&mut Desk) -> Result<T, caredesk_core::rules::error::CoreError> + Send + 'static,
     {
         let desk = self.desk()?;
         let asked = std::time::Instant::now();
@@ -192,7 +193,9 @@ impl AppState {
             let source_state = me.clone();
             let source: caredesk_core::engine::GatewaySource = Arc::new(move || {
                 let s = source_state.clone();
-                Box::pin(async move { s.gateways().await.map_err(|e| caredesk_core::CoreError::Io(e.message)) })
+                Box::pin(async move {
+                    s.gateways().await.map_err(|e| caredesk_core::rules::error::CoreError::Io(e.message))
+                })
             });
             let handle = caredesk_core::engine::spawn(desk, source, on_event);
             if let Ok(mut slot) = me.engine.lock() {
@@ -243,7 +246,10 @@ impl AppState {
     /// starts watching). They name the patient only when
     /// `notifications.show_names` is on and the desk is unlocked.
     /// Runs on the calling thread: call it off the UI thread.
-    pub fn new_reply_notices(&self, desk: &caredesk_core::Desk) -> Vec<caredesk_core::replies::ReplyNotice> {
+    pub fn new_reply_notices(
+        &self,
+        desk: &caredesk_core::desk::Desk,
+    ) -> Vec<caredesk_core::engine::replies::ReplyNotice> {
         let show = desk.setting("notifications.show_names").ok().flatten();
         let names = NoticeNames::from_setting(show.as_deref(), self.is_locked());
         let Ok(mut slot) = self.replies.lock() else { return vec![] };

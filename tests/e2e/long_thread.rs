@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use caredesk_core::{Desk, DeskOptions};
+use caredesk_core::{desk::Desk, desk::DeskOptions};
 use thirtyfour::prelude::*;
 
 use crate::harness::*;

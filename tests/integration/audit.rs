@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use caredesk_core::{
-    paths,
-    secrets::{platform_store, Credentials},
+    desk::paths,
+    desk::secrets::{platform_store, Credentials},
 };
 use caredesk_tests::{require_keyring, write_file, Cli, ROSTER_CSV};
 

@@ -30,16 +30,17 @@ use std::{
 };
 
 use caredesk_core::{
+    desk::secrets::{Secret, SecretName},
+    desk::Desk,
+    desk::DeskOptions,
+    engine::inbox_sync,
+    engine::outbox::{self, Policy, SendLimiter, Targets},
+    engine::routes::{GatewayPlan, Gateways},
+    engine::send::SmsRequest,
     engine::DRAIN_BATCH,
-    gateways::{GatewayPlan, Gateways},
-    his::wire::MessageType,
-    inbox_sync,
-    outbox::{self, Policy, SendLimiter, Targets},
+    gateways::his::wire::MessageType,
     sandbox::{self, magic, Faults, Inbound, Profile, Sandbox, SandboxHandle, SandboxOptions},
-    secrets::{Secret, SecretName},
-    send::SmsRequest,
     store::Route,
-    Desk, DeskOptions,
 };
 use caredesk_tests::{require_keyring, DESK_TZ};
 

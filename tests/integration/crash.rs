@@ -31,12 +31,14 @@ use std::{
 };
 
 use caredesk_core::{
-    his::wire::MessageType,
-    outbox, paths,
+    desk::paths,
+    desk::secrets::{platform_store, Credentials},
+    desk::Desk,
+    desk::DeskOptions,
+    engine::outbox,
+    gateways::his::wire::MessageType,
     sandbox::{self, magic, Faults, Inbound, Profile, SandboxOptions},
-    secrets::{platform_store, Credentials},
     store::Database,
-    Desk, DeskOptions,
 };
 use caredesk_tests::{require_keyring, write_file, ChildGuard, Cli, Sim, DESK_TZ};
 
@@ -444,7 +446,7 @@ fn sync_stops_promptly_on(signal: &str) {
     // server becomes very slow.
     {
         let desk = Desk::open(DeskOptions { data_dir: Some(cli.data_dir.clone()), ..Default::default() }).unwrap();
-        let req = caredesk_core::send::SmsRequest {
+        let req = caredesk_core::engine::send::SmsRequest {
             patient: "ecm:1001".into(),
             to: None,
             text: "stop me gently".into(),

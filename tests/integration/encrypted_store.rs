@@ -4,8 +4,8 @@
 use std::process::Command;
 
 use caredesk_core::{
-    paths,
-    secrets::{platform_store, Credentials},
+    desk::paths,
+    desk::secrets::{platform_store, Credentials},
     store::Database,
 };
 use caredesk_tests::{all_files, contains, require_keyring, write_file, Cli, ROSTER_CSV};
@@ -58,7 +58,7 @@ fn database_file_reveals_nothing_and_needs_the_keyring_key() {
     // Nor can SQLite without a key, nor with a wrong one.
     let plain = rusqlite::Connection::open(&db_path).unwrap();
     assert!(plain.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).is_err());
-    let wrong = caredesk_core::secrets::Secret::new("00".repeat(32));
+    let wrong = caredesk_core::desk::secrets::Secret::new("00".repeat(32));
     assert!(Database::open(&db_path, &wrong).is_err());
 
     // The key that opens it is the one in the keyring.

@@ -5,14 +5,14 @@
 use std::time::{Duration, Instant};
 
 use caredesk_core::{
-    his::{
+    desk::secrets::Secret,
+    gateways::his::{
         auth::{AzureConfig, HisAuth},
         client::{HisClient, HisConfig},
         wire::MessageType,
     },
-    http::{self, HttpSettings},
+    gateways::http::{self, HttpSettings},
     sandbox::{self, magic, Faults, SandboxOptions},
-    secrets::Secret,
 };
 use caredesk_tests::{configured_cli, write_file, ChildGuard, Run, Sim};
 
@@ -176,7 +176,7 @@ fn azure_token_is_fetched_once_and_reused() {
         for _ in 0..3 {
             client.numbers().await.unwrap();
         }
-        let since = caredesk_core::his::time::HisTime::parse("2000-01-01T00:00:00").unwrap();
+        let since = caredesk_core::gateways::his::time::HisTime::parse("2000-01-01T00:00:00").unwrap();
         client.get_messages(MessageType::Incoming, &since).await.unwrap();
     });
     assert_eq!(sim.h().state().token_requests, 1, "one token for four requests");

@@ -1,7 +1,7 @@
 //! The credential store against a real Secret Service (gnome-keyring inside
 //! `dbus-run-session`, set up by tests/support/with-keyring.sh).
 
-use caredesk_core::secrets::{platform_store, Credentials, Secret, SecretName};
+use caredesk_core::desk::secrets::{platform_store, Credentials, Secret, SecretName};
 use caredesk_tests::require_keyring;
 
 fn creds(instance: &str) -> Credentials {

@@ -10,11 +10,11 @@ use std::{
 };
 
 use caredesk_core::{
+    desk::Desk,
     desk::DeskOptions,
+    engine::routes::GatewayPlan,
     engine::{self, GatewaySource},
-    gateways::GatewayPlan,
     sandbox::{Faults, SandboxOptions},
-    Desk,
 };
 use caredesk_tests::{ChildGuard, Cli, Sim};
 

@@ -10,13 +10,13 @@
 use std::hint::black_box;
 
 use caredesk_core::{
-    consent,
-    his::{
+    engine::inbox_sync::merge::{dedupe, sender_number},
+    gateways::his::{
         time::HisTime,
         wire::{HisMessage, MessageState, MessageType},
     },
-    inbox_sync::merge::{dedupe, sender_number},
-    phone::{self, Region},
+    rules::consent,
+    rules::phone::{self, Region},
 };
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 

@@ -16,8 +16,8 @@ use std::{
 };
 
 use caredesk_core::{
-    his::time::HisTime,
-    secrets::Secret,
+    desk::secrets::Secret,
+    gateways::his::time::HisTime,
     store::{Database, StoreError},
 };
 use chrono::{DateTime, Duration as TimeDelta, Local, Offset, SecondsFormat, Utc};

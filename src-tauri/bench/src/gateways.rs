@@ -3,16 +3,16 @@
 use std::time::Instant;
 
 use caredesk_core::{
-    ecm::client::EcmClient,
-    his::{
+    desk::secrets::Secret,
+    gateways::ecm::client::EcmClient,
+    gateways::his::{
         auth::HisAuth,
         client::{HisClient, HisConfig},
         time::HisTime,
         wire::{MessageType, SendSmsRequest},
     },
-    http::{self, HttpSettings},
+    gateways::http::{self, HttpSettings},
     sandbox::{self, Sandbox, SandboxOptions},
-    secrets::Secret,
 };
 use serde_json::Value;
 

@@ -5,14 +5,14 @@
 use std::{path::Path, time::Instant};
 
 use caredesk_core::{
-    his::{
+    desk::secrets::Secret,
+    desk::Desk,
+    engine::inbox_sync::{apply_incoming_page, ApplyContext, PollReport, ServerClock},
+    gateways::his::{
         time::HisTime,
         wire::{Envelope, HisMessage, MessageState, MessageType, MessagesData, Status},
     },
-    inbox_sync::{apply_incoming_page, ApplyContext, PollReport, ServerClock},
-    secrets::Secret,
     store::Database,
-    Desk,
 };
 use chrono::{Duration as TimeDelta, Local, Utc};
 use rand::{rngs::StdRng, Rng, SeedableRng};

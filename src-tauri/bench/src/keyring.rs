@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use caredesk_core::secrets::{self, Credentials, Secret, KEYRING_SERVICE};
+use caredesk_core::desk::secrets::{self, Credentials, Secret, KEYRING_SERVICE};
 use keyring_core::CredentialStore;
 
 pub struct Keyring {

@@ -26,7 +26,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use caredesk_core::{desk::KeyringChoice, Desk, DeskOptions};
+use caredesk_core::{desk::Desk, desk::DeskOptions, desk::KeyringChoice};
 use serde_json::{json, Map, Value};
 
 use crate::stats::round;

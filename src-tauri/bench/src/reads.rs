@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use caredesk_core::{store::Database, Desk};
+use caredesk_core::{desk::Desk, store::Database};
 use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
 use serde_json::{Map, Value};
 

@@ -4,12 +4,12 @@
 use std::{sync::Mutex, time::Instant};
 
 use caredesk_core::{
-    gateways::{GatewayPlan, Gateways},
-    inbox_sync,
-    outbox::{self, SendLimiter},
+    desk::Desk,
+    engine::inbox_sync,
+    engine::outbox::{self, SendLimiter},
+    engine::routes::{GatewayPlan, Gateways},
+    engine::send::SmsRequest,
     sandbox::{Inbound, SandboxOptions},
-    send::SmsRequest,
-    Desk,
 };
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
@@ -83,7 +83,7 @@ pub async fn outbox_drain(desk: &Mutex<Desk>, gw: &Gateways, n: usize) -> Outbox
         match outbox::enqueue(desk, req) {
             Ok(_) => queued += 1,
             // An opted-out patient: pick another.
-            Err(caredesk_core::CoreError::OptedOut { .. }) => {}
+            Err(caredesk_core::rules::error::CoreError::OptedOut { .. }) => {}
             Err(e) => panic!("enqueue: {e}"),
         }
     }

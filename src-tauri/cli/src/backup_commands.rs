@@ -5,7 +5,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use caredesk_core::{backup, secrets::Secret, CoreError, Desk, DeskOptions};
+use caredesk_core::{desk::backup, desk::secrets::Secret, desk::Desk, desk::DeskOptions, rules::error::CoreError};
 
 use crate::output::line;
 

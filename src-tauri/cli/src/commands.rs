@@ -3,10 +3,12 @@
 use std::io::{IsTerminal, Read};
 
 use caredesk_core::{
-    secrets::{Secret, SecretName},
-    send::SmsRequest,
+    desk::secrets::{Secret, SecretName},
+    desk::Desk,
+    desk::DeskOptions,
+    engine::send::SmsRequest,
+    rules::error::CoreError,
     store::Route,
-    CoreError, Desk, DeskOptions,
 };
 
 use crate::{
@@ -195,7 +197,7 @@ fn patients(desk: &mut Desk, command: PatientsCommand) -> Result<(), CoreError> 
 
 fn write_out(path: Option<&std::path::Path>, text: &str) -> Result<(), CoreError> {
     match path {
-        Some(p) => caredesk_core::export_file::write_export(p, text.as_bytes()),
+        Some(p) => caredesk_core::records::export_file::write_export(p, text.as_bytes()),
         None => {
             output::line(text.trim_end());
             Ok(())
@@ -210,7 +212,7 @@ fn export(desk: &Desk, command: ExportCommand) -> Result<(), CoreError> {
             let text = if format == "json" {
                 serde_json::to_string_pretty(&rows).expect("rows serialize")
             } else {
-                caredesk_core::export::activities_csv(&rows)
+                caredesk_core::records::export::activities_csv(&rows)
             };
             write_out(output.as_deref(), &text)
         }

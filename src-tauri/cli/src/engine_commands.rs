@@ -4,15 +4,16 @@
 use std::sync::{Arc, Mutex};
 
 use caredesk_core::{
+    desk::Desk,
     engine,
-    gateways::GatewayPlan,
-    inbox_sync,
-    outbox::{self, SendLimiter},
+    engine::inbox_sync,
+    engine::outbox::{self, SendLimiter},
+    engine::routes::GatewayPlan,
+    engine::threads,
+    rules::error::CoreError,
+    rules::visible_text::visible,
     sandbox::SandboxOptions,
     store::{thread_search::MAX_THREAD_HITS, LinkContact, Route},
-    threads,
-    visible_text::visible,
-    CoreError, Desk,
 };
 use serde_json::json;
 
@@ -262,7 +263,8 @@ pub fn test_sms(desk: Desk, to: String, via: Option<String>) -> Result<(), CoreE
     runtime()?.block_on(async {
         let gw = connect(&desk).await?;
         let outcome =
-            caredesk_core::test_sms::send_test_sms(&desk, &gw, &to, via.as_deref().and_then(Route::parse)).await;
+            caredesk_core::engine::test_sms::send_test_sms(&desk, &gw, &to, via.as_deref().and_then(Route::parse))
+                .await;
         gw.shutdown().await;
         let outcome = outcome?;
         line(visible(&outcome.to_string()));

@@ -1,7 +1,7 @@
 //! The exit statuses of `caredesk`, in one place: `main` returns them,
 //! `caredesk send --help` lists them, scripts branch on them.
 
-use caredesk_core::send::SendStatus;
+use caredesk_core::engine::send::SendStatus;
 
 /// How a `caredesk` command ends. The numbers never change meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

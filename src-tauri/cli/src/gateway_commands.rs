@@ -3,10 +3,11 @@
 use std::sync::Mutex;
 
 use caredesk_core::{
-    gateways::{GatewayPlan, Gateways, Mode},
+    desk::Desk,
+    engine::routes::{GatewayPlan, Gateways, Mode},
+    engine::send::{self, SmsRequest},
+    rules::error::CoreError,
     sandbox::{self, Sandbox, SandboxOptions},
-    send::{self, SmsRequest},
-    CoreError, Desk,
 };
 
 use crate::{exit::Exit, output::line};
@@ -57,7 +58,7 @@ pub fn numbers(desk: Desk, json: bool) -> Result<(), CoreError> {
                 line(format!(
                     "{:>6}  {:<16} {kind}",
                     n.operator_number_id,
-                    caredesk_core::visible_text::visible(&n.number)
+                    caredesk_core::rules::visible_text::visible(&n.number)
                 ));
             }
         }
@@ -86,12 +87,12 @@ pub fn send(desk: Desk, req: SmsRequest, json: bool) -> Result<Exit, CoreError> 
         if json {
             line(serde_json::to_string_pretty(&outcome).expect("outcome serializes"));
         } else {
-            line(caredesk_core::visible_text::visible(&outcome.describe()));
+            line(caredesk_core::rules::visible_text::visible(&outcome.describe()));
         }
         let exit = Exit::of_send(outcome.status);
         if exit.is_failure() {
             let error = outcome.error.clone().unwrap_or_else(|| outcome.describe());
-            eprintln!("error: {}", caredesk_core::visible_text::visible(&error));
+            eprintln!("error: {}", caredesk_core::rules::visible_text::visible(&error));
         }
         Ok(exit)
     })
@@ -114,7 +115,7 @@ pub fn call(desk: Desk, patient: String, to: Option<String>, other_number: bool,
             line(format!(
                 "call {} to {} placed ({}), ECM call id {}",
                 outcome.call_id,
-                caredesk_core::visible_text::visible(&outcome.to),
+                caredesk_core::rules::visible_text::visible(&outcome.to),
                 outcome.status,
                 outcome.server_id.unwrap_or_default()
             ));

@@ -23,13 +23,13 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
         )
         .init();
-    caredesk_core::hardening::harden_release_process();
+    caredesk_core::desk::hardening::harden_release_process();
     match commands::run(cli) {
         Ok(exit) => exit.into(),
         Err(e) => {
             // Errors can quote a name or a server's text.
-            eprintln!("error: {}", caredesk_core::visible_text::visible(&e.to_string()));
-            if e.code() == caredesk_core::ErrorCode::NumberNotOnFile {
+            eprintln!("error: {}", caredesk_core::rules::visible_text::visible(&e.to_string()));
+            if e.code() == caredesk_core::rules::error::ErrorCode::NumberNotOnFile {
                 eprintln!("hint: add --other-number to send to (or call) this number anyway");
             }
             exit::Exit::Error.into()

@@ -2,10 +2,10 @@
 
 use caredesk_core::{
     desk::{CredentialView, SettingView},
-    import::ImportSummary,
+    records::import::ImportSummary,
+    rules::visible_text::visible,
     store::{AuditEntry, AuditVerification},
     store::{PatientView, PhoneKind},
-    visible_text::visible,
 };
 
 /// Writes a line to stdout; a closed pipe (`caredesk ... | head`) ends the

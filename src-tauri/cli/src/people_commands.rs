@@ -2,9 +2,10 @@
 //! core call, the patient as they are after it.
 
 use caredesk_core::{
-    people::{PatientEdit, PatientForm, PhoneForm},
+    desk::people::{PatientEdit, PatientForm, PhoneForm},
+    desk::Desk,
+    rules::error::CoreError,
     store::PhoneKind,
-    CoreError, Desk,
 };
 
 use crate::output;

@@ -1,8 +1,8 @@
 //! The activity log: filtered activities with per-day counts, and its CSV export.
 
 use caredesk_core::{
-    activity_log::{ActivityLog, ExportResult},
-    export::ActivityFilter,
+    records::activity_log::{ActivityLog, ExportResult},
+    records::export::ActivityFilter,
 };
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;

@@ -18,7 +18,7 @@ pub struct AppInfo {
 pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UiError> {
     // Connecting first starts the sandbox (and seeds its demo roster) when no server is configured.
     let mode = match state.gateways().await {
-        Ok(g) if g.mode == caredesk_core::gateways::Mode::Sandbox => "sandbox",
+        Ok(g) if g.mode == caredesk_core::engine::routes::Mode::Sandbox => "sandbox",
         _ => "real",
     };
     let behaviours = if mode == "sandbox" { caredesk_core::sandbox::demo::behaviours() } else { Vec::new() };
@@ -31,7 +31,7 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UiError> {
                 data_dir: desk.data_dir().display().to_string(),
                 mode,
                 user_name: desk.actor(),
-                patient_count: desk.db().patient_count().map_err(caredesk_core::CoreError::from)?,
+                patient_count: desk.db().patient_count().map_err(caredesk_core::rules::error::CoreError::from)?,
                 sandbox_behaviours: behaviours,
             })
         })

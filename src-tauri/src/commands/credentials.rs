@@ -1,7 +1,7 @@
 use caredesk_core::{
+    desk::secrets::{Secret, SecretName},
     desk::CredentialView,
-    secrets::{Secret, SecretName},
-    CoreError,
+    rules::error::CoreError,
 };
 use tauri::State;
 

@@ -3,7 +3,7 @@
 //! These are the only commands besides `app_info` and `sync_now` that answer
 //! while locked, and none of them returns PHI.
 
-use caredesk_core::{secrets::Secret, unlock, unlock::UnlockError, CoreError};
+use caredesk_core::{desk::secrets::Secret, desk::unlock, desk::unlock::UnlockError, rules::error::CoreError};
 use tauri::State;
 
 use crate::{desk_lock::LockView, error::UiError, state::AppState};

@@ -1,6 +1,6 @@
 use caredesk_core::{
-    outbox::{self, Enqueued, Withdrawn},
-    send::{self, CallOutcome, SendOptions, SmsOutcome, SmsRequest},
+    engine::outbox::{self, Enqueued, Withdrawn},
+    engine::send::{self, CallOutcome, SendOptions, SmsOutcome, SmsRequest},
     store::Route,
 };
 use tauri::State;

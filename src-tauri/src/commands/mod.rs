@@ -60,9 +60,9 @@ mod tests {
     #[test]
     fn a_locked_desk_refuses_with_code_locked() {
         let dir = tempfile::tempdir().unwrap();
-        let desk = caredesk_core::Desk::open(caredesk_core::DeskOptions {
+        let desk = caredesk_core::desk::Desk::open(caredesk_core::desk::DeskOptions {
             data_dir: Some(dir.path().to_path_buf()),
-            keyring: caredesk_core::desk::KeyringChoice::Given(caredesk_core::secrets::memory_store()),
+            keyring: caredesk_core::desk::KeyringChoice::Given(caredesk_core::desk::secrets::memory_store()),
         })
         .unwrap();
         let state = crate::state::AppState::from_desk(desk);

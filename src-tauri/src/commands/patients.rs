@@ -1,6 +1,6 @@
 use caredesk_core::{
-    import::{ImportProgress, ImportSummary},
-    people::PatientForm,
+    desk::people::PatientForm,
+    records::import::{ImportProgress, ImportSummary},
     store::PatientView,
 };
 use tauri::{ipc::Channel, State};
@@ -19,7 +19,7 @@ pub async fn import_patients(
     state.lock().require_unlocked()?;
     let desk = state.desk()?;
     tauri::async_runtime::spawn_blocking(move || {
-        caredesk_core::import::shared::import_patients(&desk, &file_name, &content, &mut |p| {
+        caredesk_core::records::import::shared::import_patients(&desk, &file_name, &content, &mut |p| {
             let _ = on_progress.send(p);
         })
         .map_err(UiError::from)

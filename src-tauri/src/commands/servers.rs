@@ -1,7 +1,7 @@
 //! Settings' server tools: sender numbers, connection checks, the test message.
 
 use caredesk_core::{
-    connection_check::{self, ConnectionCheck, SenderNumber, Service},
+    engine::connection_check::{self, ConnectionCheck, SenderNumber, Service},
     store::Route,
 };
 use tauri::State;
@@ -33,5 +33,5 @@ pub async fn send_test_message(state: State<'_, AppState>, to: String, via: Opti
     let gateways = state.gateways().await?;
     let desk = state.desk()?;
     let route = via.as_deref().and_then(Route::parse);
-    Ok(caredesk_core::test_sms::send_test_sms(&desk, &gateways, &to, route).await?)
+    Ok(caredesk_core::engine::test_sms::send_test_sms(&desk, &gateways, &to, route).await?)
 }

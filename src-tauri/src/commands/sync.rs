@@ -1,13 +1,13 @@
 //! The status bar: where the background sync stands, and "Sync now".
 
-use caredesk_core::{gateways::GatewayPlan, inbox_sync};
+use caredesk_core::{engine::inbox_sync, engine::routes::GatewayPlan};
 use tauri::State;
 
 use crate::{error::UiError, state::AppState};
 
 #[derive(Debug, serde::Serialize)]
 pub struct SyncView {
-    pub mode: caredesk_core::gateways::Mode,
+    pub mode: caredesk_core::engine::routes::Mode,
     pub test_mode: bool,
     pub override_number: Option<String>,
     pub syncing: bool,

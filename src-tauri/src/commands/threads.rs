@@ -1,12 +1,12 @@
 //! The patient column, paged threads, the Unmatched inbox and links.
 
 use caredesk_core::{
+    engine::threads::{self, ThreadRef},
+    rules::error::CoreError,
     store::{
         thread_search::MAX_THREAD_HITS, LinkContact, PageCursor, ThreadItem, ThreadListing, ThreadPage, ThreadSearch,
         UnmatchedThread,
     },
-    threads::{self, ThreadRef},
-    CoreError,
 };
 use tauri::{AppHandle, Runtime, State};
 

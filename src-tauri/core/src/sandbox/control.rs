@@ -39,7 +39,7 @@ use super::{
     state::{Shared, State as SandboxState, StateSnapshot},
     SandboxError,
 };
-use crate::his::wire::{HisMessage, MessageType};
+use crate::gateways::his::wire::{HisMessage, MessageType};
 
 /// A patient's SMS to inject into the HIS inbox.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@
 use rand::{seq::IndexedRandom, Rng};
 
 use crate::{
-    phone::{normalize, Region},
+    rules::phone::{normalize, Region},
     store::{ContactPointInput, PatientInput, PhoneKind},
 };
 
@@ -104,7 +104,8 @@ pub struct Behaviour {
 /// replies of the demo roster, what any other number does, the magic
 /// numbers that fail on purpose, and the timing.
 pub fn behaviours() -> Vec<Behaviour> {
-    let readable = |e164: &str| crate::phone::display(&crate::phone::E164::from_trusted(e164.to_string()));
+    let readable =
+        |e164: &str| crate::rules::phone::display(&crate::rules::phone::E164::from_trusted(e164.to_string()));
     let mut out = Vec::new();
     for d in ROSTER.iter() {
         let script = |n: &str| SCRIPTS.iter().find(|(s, _)| *s == n).map(|(_, t)| *t);
@@ -206,8 +207,8 @@ mod tests {
         for i in 0..500 {
             let r = reply_for(&format!("+1415555{:04}", 1000 + i), &mut rng).unwrap();
             assert_ne!(
-                crate::consent::classify(&r),
-                crate::consent::Keyword::OptOut,
+                crate::rules::consent::classify(&r),
+                crate::rules::consent::Keyword::OptOut,
                 "an unscripted number answered {r:?}"
             );
         }

@@ -20,8 +20,8 @@ use super::{
     Timing, SANDBOX_ECM_TOKEN,
 };
 use crate::{
-    ecm::wire::{Activity, CallRecord, CallResponse, SendSmsResponse, SmsRecord},
-    phone::{normalize, Region},
+    gateways::ecm::wire::{Activity, CallRecord, CallResponse, SendSmsResponse, SmsRecord},
+    rules::phone::{normalize, Region},
 };
 
 const BASE: &str = "/v1/clinic/ecm/communications/patients/{patient_id}";

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::state::{Shared, State};
-use crate::his::wire::{Envelope, ErrorCode, Status};
+use crate::gateways::his::wire::{Envelope, ErrorCode, Status};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -24,7 +24,7 @@ use super::{
     profile::{self, Profile},
     state::{Shared, State as SandboxState},
 };
-use crate::his::{
+use crate::gateways::his::{
     read,
     time::HisTime,
     wire::{

@@ -19,7 +19,7 @@
 //! the digits (its wire has no `+`); ECM compares the normalized E.164 form,
 //! so `(500) 555-0004` is the opted-out number too.
 
-use crate::{ecm::wire::TwilioCode, his::wire::MessageState};
+use crate::{gateways::ecm::wire::TwilioCode, gateways::his::wire::MessageState};
 
 pub const INVALID_NUMBER: &str = "+15005550001";
 pub const UNREACHABLE: &str = "+15005550002";
@@ -138,7 +138,7 @@ pub fn ecm_call_steps(to: &str) -> &'static [&'static str] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::phone::{normalize, Region};
+    use crate::rules::phone::{normalize, Region};
 
     #[test]
     fn magic_numbers_are_valid_numbers_for_normalize() {

@@ -45,7 +45,7 @@ pub use options::{SandboxOptions, Timing};
 pub use profile::Profile;
 pub use state::{EcmInbound, EcmRecord, HisSend, StateSnapshot, StatusChange};
 
-use crate::his::wire::HisMessage;
+use crate::gateways::his::wire::HisMessage;
 use state::{Shared, State};
 
 /// The HIS bearer token the sandbox accepts.

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
-use crate::his::{
+use crate::gateways::his::{
     time::HisTime,
     wire::{ErrorCode, MessageState},
 };

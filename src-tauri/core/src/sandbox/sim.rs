@@ -11,7 +11,7 @@ use super::{
     options::Timing,
     state::{kept, now_utc, EcmEntry, Shared, State, StatusChange},
 };
-use crate::his::wire::MessageState;
+use crate::gateways::his::wire::MessageState;
 
 /// Ticks until the sandbox shuts down (or its handle is gone).
 pub(crate) async fn run(shared: Arc<Shared>) {
@@ -105,7 +105,7 @@ mod tests {
 
     use super::*;
     use crate::{
-        his::wire::MessageType,
+        gateways::his::wire::MessageType,
         sandbox::{magic, SandboxOptions},
     };
 

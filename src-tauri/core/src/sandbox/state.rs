@@ -16,7 +16,7 @@ use super::{
     profile::{transliterate, Clocking, Profile},
     SandboxOptions,
 };
-use crate::his::{
+use crate::gateways::his::{
     time::HisTime,
     wire::{HisMessage, MessageState, MessageType},
 };

@@ -17,7 +17,7 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::{now_rfc3339, StoreError};
-use crate::secrets::Secret;
+use crate::desk::secrets::Secret;
 
 type HmacSha256 = Hmac<Sha256>;
 

@@ -2,7 +2,7 @@
 //! unsigned entry is named; older entries are signed once at the upgrade.
 
 use super::{attach_test_audit, test_db, AuditProblem, Database};
-use crate::secrets::Secret;
+use crate::desk::secrets::Secret;
 
 /// A log of `n` entries, with its triggers dropped as an attacker with the
 /// database key would.

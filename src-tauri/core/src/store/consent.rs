@@ -44,7 +44,7 @@ impl Database {
                     |r| r.get(0),
                 )
                 .optional()?;
-            let detail = format!("{} {new_state} ({source})", crate::redact::phone(number));
+            let detail = format!("{} {new_state} ({source})", crate::rules::redact::phone(number));
             self.audit_on(conn, actor, "consent.change", patient, &detail)?;
             Ok(true)
         })

@@ -13,7 +13,7 @@ use super::{
     patients::{ContactPointInput, PhoneKind},
     StoreError,
 };
-use crate::phone;
+use crate::rules::phone;
 
 /// One import: the numbers it lists are current, the others history.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +92,7 @@ pub(super) fn merge_numbers(
 mod tests {
     use super::*;
     use crate::{
-        phone::{normalize, Region},
+        rules::phone::{normalize, Region},
         store::{test_db, upsert_patient_in, Database, PatientInput},
     };
 

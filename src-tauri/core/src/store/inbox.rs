@@ -121,7 +121,7 @@ impl Database {
             )?
             .query_row([], |r| r.get(0))
             .optional()?
-            .unwrap_or_else(crate::config::os_user_name);
+            .unwrap_or_else(crate::rules::config::os_user_name);
         self.conn
             .prepare_cached(
                 "INSERT INTO activities (activity_type, direction, status, patient_id, performed_by_id, assigned_to_id,
@@ -157,7 +157,7 @@ impl Database {
 
     /// Outbound HIS messages with a server id, not in a final state, created
     /// at or after `since` (RFC 3339 UTC). The state list is
-    /// [`crate::delivery::OPEN_STATES`], written out so the `messages_open`
+    /// [`crate::engine::delivery::OPEN_STATES`], written out so the `messages_open`
     /// partial index applies.
     pub fn open_his_outbound(&self, since: &str) -> Result<Vec<OpenOutbound>, StoreError> {
         let mut stmt = self.conn.prepare_cached(

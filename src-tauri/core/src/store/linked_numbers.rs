@@ -7,7 +7,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::{patients::PhoneKind, StoreError};
-use crate::phone::{self, Region, E164};
+use crate::rules::phone::{self, Region, E164};
 
 /// The relationship of a linked number when staff did not say.
 pub const UNKNOWN_RELATIONSHIP: &str = "unknown";
@@ -153,8 +153,8 @@ mod tests {
         (dir, path, 7)
     }
 
-    fn key() -> crate::secrets::Secret {
-        crate::secrets::Secret::new("ab".repeat(32))
+    fn key() -> crate::desk::secrets::Secret {
+        crate::desk::secrets::Secret::new("ab".repeat(32))
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub use thread_listing::{LastItem, PatientThread, ThreadListing, UnmatchedSummar
 pub use thread_search::{ThreadHit, ThreadSearch};
 pub use unreadable::UnreadableMessage;
 
-use crate::secrets::Secret;
+use crate::desk::secrets::Secret;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

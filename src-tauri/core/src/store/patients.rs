@@ -8,7 +8,7 @@ use super::{
     contact_points::{merge_numbers, ImportRun},
     now_rfc3339, Database, StoreError,
 };
-use crate::phone::E164;
+use crate::rules::phone::E164;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -268,7 +268,7 @@ pub(super) fn id_list(ids: &[i64]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::phone::{normalize, Region};
+    use crate::rules::phone::{normalize, Region};
     use crate::store::test_db;
 
     fn cp(n: &str, kind: PhoneKind, name: Option<&str>, rel: Option<&str>) -> ContactPointInput {

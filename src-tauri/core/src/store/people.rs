@@ -1,5 +1,5 @@
 //! Patients and numbers as staff enter them in the app or the CLI (the
-//! checks are in [`crate::people`]). Each write runs on the caller's
+//! checks are in [`crate::desk::people`]). Each write runs on the caller's
 //! connection, inside the transaction that also writes its audit entry.
 //! Numbers are never deleted: a number staff no longer want texted is made
 //! inactive, so its history and consent stay attached.
@@ -7,7 +7,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{patients::PhoneKind, Database, StoreError};
-use crate::phone::{self, E164};
+use crate::rules::phone::{self, E164};
 
 /// A patient's own fields as staff enter them.
 #[derive(Debug, Clone, PartialEq, Eq)]

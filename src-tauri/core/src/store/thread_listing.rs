@@ -10,7 +10,7 @@ use super::{
     patients::{PatientMatch, PatientOrder},
     Database, PatientView, PhoneKind, StoreError,
 };
-use crate::phone::{self, E164};
+use crate::rules::phone::{self, E164};
 
 /// The longest preview, in characters.
 const PREVIEW_CHARS: usize = 80;
@@ -225,8 +225,8 @@ impl Database {
 mod tests {
     use super::*;
     use crate::{
+        engine::threads::ThreadRef,
         store::{test_db, test_inbound as inbound, test_patient},
-        threads::ThreadRef,
     };
 
     fn patient(db: &Database, name: &str, number: &str) -> i64 {
@@ -323,7 +323,8 @@ mod tests {
         inbound(&db, None, "+16175550123", "who is this?", "2026-01-01T10:00:00Z");
         assert_eq!(db.unmatched_summary().unwrap(), UnmatchedSummary { threads: 1, unread: 1 });
         // Another connection (the CLI, say) stores a text.
-        let other = Database::open(&dir.path().join("t.db"), &crate::secrets::Secret::new("ab".repeat(32))).unwrap();
+        let other =
+            Database::open(&dir.path().join("t.db"), &crate::desk::secrets::Secret::new("ab".repeat(32))).unwrap();
         inbound(&other, None, "+16175550124", "wrong number", "2026-01-01T10:01:00Z");
         assert_eq!(db.unmatched_summary().unwrap(), UnmatchedSummary { threads: 2, unread: 2 });
         other.conn().execute("UPDATE messages SET read_at = 'x' WHERE from_number = '+16175550124'", []).unwrap();

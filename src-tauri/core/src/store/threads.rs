@@ -1,6 +1,6 @@
 //! Threads in the store: who a number belongs to, number links, the thread
 //! list with unread counts, and marking a thread read. The rules live in
-//! [`crate::threads`].
+//! [`crate::engine::threads`].
 
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
@@ -11,9 +11,9 @@ use super::{
     Database, StoreError,
 };
 use crate::{
-    phone::{self, E164},
-    redact,
-    threads::{ThreadRef, ThreadRow},
+    engine::threads::{ThreadRef, ThreadRow},
+    rules::phone::{self, E164},
+    rules::redact,
 };
 
 /// One row per patient with messages or calls (the newest item and its
@@ -90,7 +90,7 @@ impl Database {
     /// the patient's numbers (a contact: `contact` says who, if staff know),
     /// moves the number's unmatched texts and the replies staff sent it to
     /// the patient, and audits it, in one transaction. See
-    /// [`crate::threads::link_number`] for the checked entry point.
+    /// [`crate::engine::threads::link_number`] for the checked entry point.
     pub fn link_number(
         &self,
         number: &str,

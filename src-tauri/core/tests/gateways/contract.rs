@@ -1,17 +1,17 @@
 //! The exact JSON examples of specs 003 and 004 (copied verbatim into
 //! tests/resources/), through the clients and the wire types, every field.
 
-use caredesk_core::ecm::error::EcmRefusal;
+use caredesk_core::gateways::ecm::error::EcmRefusal;
 use caredesk_core::{
-    ecm::{
+    gateways::ecm::{
         self,
         wire::{Activity, CallResponse, SendSmsResponse, TwilioCode},
     },
-    his::{
+    gateways::his::{
         time::HisTime,
         wire::{Envelope, ErrorCode, MessageState, MessageType, MessagesData, SendSmsData, SendSmsRequest},
     },
-    phone::E164,
+    rules::phone::E164,
 };
 use serde_json::Value;
 use wiremock::{

@@ -1,11 +1,11 @@
 //! The ECM Communications API client against mocked HTTP.
 
-use caredesk_core::ecm::error::EcmRefusal;
+use caredesk_core::gateways::ecm::error::EcmRefusal;
 use std::time::Duration;
 
 use caredesk_core::{
-    ecm::{error::EcmError, wire::TwilioCode},
-    http::USER_AGENT,
+    gateways::ecm::{error::EcmError, wire::TwilioCode},
+    gateways::http::USER_AGENT,
 };
 use serde_json::json;
 use wiremock::{
@@ -19,7 +19,10 @@ const SMS_PATH: &str = "/v1/clinic/ecm/communications/patients/123/sms";
 const CALL_PATH: &str = "/v1/clinic/ecm/communications/patients/123/call";
 
 /// One Send SMS to patient 123 against a server answering `status` and `body`.
-async fn sms_send(status: u16, body: serde_json::Value) -> Result<caredesk_core::ecm::wire::SendSmsResponse, EcmError> {
+async fn sms_send(
+    status: u16,
+    body: serde_json::Value,
+) -> Result<caredesk_core::gateways::ecm::wire::SendSmsResponse, EcmError> {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(SMS_PATH))
@@ -215,7 +218,7 @@ async fn timeout_and_refused_connection() {
 
 #[test]
 fn bad_configuration_is_refused() {
-    use caredesk_core::{ecm::client::EcmClient, secrets::Secret};
+    use caredesk_core::{desk::secrets::Secret, gateways::ecm::client::EcmClient};
     for base in ["ftp://host/", "https://host/?x=1", "mailto:a@b"] {
         let e = EcmClient::new(base.parse().unwrap(), Secret::new("t"), http_default()).unwrap_err();
         assert_eq!(e.code(), "ecm_config", "{base}");
@@ -224,7 +227,7 @@ fn bad_configuration_is_refused() {
     assert_eq!(e.code(), "ecm_config");
 }
 
-async fn sms_accepted(status: u16, body: serde_json::Value) -> caredesk_core::ecm::wire::SendSmsResponse {
+async fn sms_accepted(status: u16, body: serde_json::Value) -> caredesk_core::gateways::ecm::wire::SendSmsResponse {
     sms_send(status, body).await.unwrap()
 }
 

@@ -1,10 +1,10 @@
 //! Azure AD client credentials for the hospital SMS server: token requests,
 //! caching, the one refresh after a 401, and Azure AD's errors.
 
-use caredesk_core::his::error::HisRefusal;
+use caredesk_core::gateways::his::error::HisRefusal;
 use std::time::Duration;
 
-use caredesk_core::his::{
+use caredesk_core::gateways::his::{
     auth::{AuthMethod, HisAuth},
     client::{HisClient, HisConfig},
     error::HisError,

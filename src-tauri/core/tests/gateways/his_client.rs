@@ -1,12 +1,12 @@
 //! The hospital SMS server client: requests on the wire and successful answers.
 
 use caredesk_core::{
-    his::{
+    gateways::his::{
         time::HisTime,
         wire::{sender_for_wire, MessageState, MessageType, SendSmsRequest},
     },
-    http::USER_AGENT,
-    phone::E164,
+    gateways::http::USER_AGENT,
+    rules::phone::E164,
 };
 use serde_json::json;
 use wiremock::{

@@ -1,15 +1,15 @@
 //! The hospital SMS server client: every error shape.
 
-use caredesk_core::his::error::HisRefusal;
+use caredesk_core::gateways::his::error::HisRefusal;
 use std::time::Duration;
 
 use caredesk_core::{
-    his::{
+    gateways::his::{
         error::HisError,
         time::HisTime,
         wire::{ErrorCode, MessageType, SendSmsRequest},
     },
-    phone::E164,
+    rules::phone::E164,
 };
 use serde_json::{json, Value};
 use wiremock::{
@@ -270,11 +270,11 @@ async fn redirects_are_reported_not_followed() {
 #[test]
 fn bad_base_addresses_are_config_errors() {
     use caredesk_core::{
-        his::{
+        desk::secrets::Secret,
+        gateways::his::{
             auth::HisAuth,
             client::{HisClient, HisConfig},
         },
-        secrets::Secret,
     };
     for base in ["ftp://host/", "mailto:x@y", "https://host/#frag"] {
         let config = HisConfig { base_url: base.parse().unwrap(), auth: HisAuth::Bearer(Secret::new("t")) };

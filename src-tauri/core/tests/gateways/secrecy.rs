@@ -2,12 +2,12 @@
 //! Debug, Display or the logs.
 
 use caredesk_core::{
-    his::{
+    gateways::his::{
         auth::HisAuth,
         client::{HisClient, HisConfig},
         wire::SendSmsRequest,
     },
-    phone::E164,
+    rules::phone::E164,
 };
 use serde_json::json;
 use wiremock::{
@@ -121,7 +121,7 @@ async fn logs_carry_no_token_number_or_text() {
     his_azure(&server).send_sms(&request).await.unwrap();
     let bad = HisConfig {
         base_url: format!("{}/nowhere/", server.uri()).parse().unwrap(),
-        auth: HisAuth::Bearer(caredesk_core::secrets::Secret::new(HIS_TOKEN)),
+        auth: HisAuth::Bearer(caredesk_core::desk::secrets::Secret::new(HIS_TOKEN)),
     };
     HisClient::new(bad, http_default()).unwrap().send_sms(&request).await.unwrap_err();
     ecm(&server.uri()).send_sms(1, PATIENT_NUMBER, TEXT).await.unwrap();

@@ -7,13 +7,13 @@ use std::{
 };
 
 use caredesk_core::{
-    ecm::client::EcmClient,
-    his::{
+    desk::secrets::Secret,
+    gateways::ecm::client::EcmClient,
+    gateways::his::{
         auth::{AzureConfig, HisAuth},
         client::{HisClient, HisConfig},
     },
-    http::{client, HttpSettings},
-    secrets::Secret,
+    gateways::http::{client, HttpSettings},
 };
 use serde_json::{json, Value};
 use wiremock::{Match, MockServer, Request};

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::{
-    his::wire::{HisMessage, MessageType},
+    gateways::his::wire::{HisMessage, MessageType},
     sandbox::{demo, Faults, SANDBOX_ECM_TOKEN},
 };
 
@@ -181,8 +181,8 @@ async fn urls_point_at_the_right_places() {
     assert_eq!(sb.his_base_url().as_str(), format!("http://127.0.0.1:{port}/his/"));
     assert_eq!(sb.ecm_base_url().as_str(), format!("http://127.0.0.1:{port}/"));
     assert_eq!(sb.azure_authority(), format!("http://127.0.0.1:{port}/{{0}}"));
-    assert!(crate::config::validate("his.azure.authority", &sb.azure_authority()).is_ok());
-    assert!(crate::config::validate("his.base_url", sb.his_base_url().as_str()).is_ok());
+    assert!(crate::rules::config::validate("his.azure.authority", &sb.azure_authority()).is_ok());
+    assert!(crate::rules::config::validate("his.base_url", sb.his_base_url().as_str()).is_ok());
     let taken = Sandbox::start(SandboxOptions { port: Some(port), ..SandboxOptions::for_tests() }).await;
     assert!(matches!(taken, Err(crate::sandbox::SandboxError::Bind { .. })));
 }

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::{
-    ecm::wire::{CallResponse, SendSmsResponse},
+    gateways::ecm::wire::{CallResponse, SendSmsResponse},
     sandbox::SANDBOX_ECM_TOKEN,
 };
 

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::{
-    his::wire::{Envelope, MessagesData, SendSmsData},
+    gateways::his::wire::{Envelope, MessagesData, SendSmsData},
     sandbox::{Faults, Inbound, SANDBOX_ECM_TOKEN},
 };
 

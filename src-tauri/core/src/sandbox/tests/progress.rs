@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::*;
 use crate::{
-    his::wire::{MessageState, MessageType},
+    gateways::his::wire::{MessageState, MessageType},
     sandbox::{demo, Timing},
 };
 

@@ -1,0 +1,322 @@
+//! The background engine. One cycle delivers what is due in the outbox
+//! (reconciling ambiguous sends before any retry), refreshes the delivery
+//! states of sent messages, and polls the inbox; every few hours it also
+//! re-reads the last day of the inbox to backfill anything a poll missed.
+//!
+//! The loop is `select!` over a ticker (missed ticks skipped) and a command
+//! channel (sync now, stop), and reports through a callback, so it runs the
+//! same in the app, the CLI and tests.
+
+pub mod call;
+pub mod connection_check;
+pub mod delivery;
+pub mod inbox_sync;
+pub mod outbox;
+pub mod recipient;
+pub mod replies;
+pub mod routes;
+pub mod send;
+pub mod shared_sandbox;
+pub mod test_sms;
+pub mod threads;
+
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use tokio::sync::mpsc;
+
+use crate::{
+    desk::Desk,
+    engine::inbox_sync::{PollReport, RefreshReport},
+    engine::outbox::{DrainReport, SendLimiter},
+    engine::routes::{Gateways, Mode},
+    rules::error::CoreError,
+};
+
+/// The most outbox rows one cycle hands to gateways.
+pub const DRAIN_BATCH: usize = 200;
+/// How often the last day of the inbox is re-read.
+pub const RECONCILE_EVERY: Duration = Duration::from_secs(3 * 3600);
+
+/// What one cycle did; a step that failed has its error in `errors`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct CycleReport {
+    pub outbox: Option<DrainReport>,
+    pub delivery: Option<RefreshReport>,
+    pub inbox: Option<PollReport>,
+    pub reconciled: Option<PollReport>,
+    pub errors: Vec<String>,
+    pub elapsed_ms: u64,
+    /// Another process (the CLI) changed the database since the last cycle.
+    pub external_changes: bool,
+}
+
+impl CycleReport {
+    /// Whether anything a coordinator sees may have changed.
+    pub fn changed(&self) -> bool {
+        let o =
+            self.outbox.as_ref().is_some_and(|o| o.accepted + o.failed + o.reconciled + o.uncertain + o.retrying > 0);
+        let d = self.delivery.as_ref().is_some_and(|d| d.updated > 0);
+        let i = |p: &Option<PollReport>| p.as_ref().is_some_and(|p| p.new + p.updated > 0);
+        o || d || i(&self.inbox) || i(&self.reconciled) || self.external_changes
+    }
+
+    /// One line for people: what moved.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(o) = &self.outbox {
+            let mut line = format!(
+                "outbox: {} sent, {} failed, {} retrying, {} reconciled",
+                o.accepted, o.failed, o.retrying, o.reconciled
+            );
+            if o.paused > 0 {
+                line.push_str(&format!(", {} waiting for new credentials", o.paused));
+            }
+            parts.push(line);
+        }
+        if let Some(d) = &self.delivery {
+            parts.push(format!("delivery: {} updated", d.updated));
+        }
+        if let Some(i) = &self.inbox {
+            let mut line = format!("inbox: {} new, {} updated", i.new, i.updated);
+            if i.unreadable > 0 {
+                line.push_str(&format!(", {} unreadable (skipped)", i.unreadable));
+            }
+            parts.push(line);
+        }
+        if let Some(r) = &self.reconciled {
+            parts.push(format!("backfill: {} new", r.new));
+        }
+        for e in &self.errors {
+            parts.push(format!("error: {e}"));
+        }
+        parts.join("; ")
+    }
+}
+
+/// One full cycle. `test` answers test-mode messages when the live gateways
+/// are real servers; `reconcile` adds the day-long backfill pass.
+pub async fn cycle(
+    desk: &Mutex<Desk>,
+    gateways: &Gateways,
+    test: Option<&Gateways>,
+    limiter: &SendLimiter,
+    reconcile: bool,
+) -> CycleReport {
+    let started = Instant::now();
+    let mut report = CycleReport::default();
+    if let Ok(d) = desk.lock() {
+        // Other processes on this data directory find this one's sandbox.
+        gateways.publish_if_sender(d.data_dir(), d.is_sender());
+        // What they wrote (a `caredesk call`, a patient imported) shows too.
+        report.external_changes = d.db().changed_elsewhere().unwrap_or(false);
+    }
+    let targets = outbox::Targets::new(gateways).with_test(test);
+    match targets {
+        Ok(t) => match outbox::drain_with(desk, t, limiter, DRAIN_BATCH, &policy_of(desk)).await {
+            Ok(r) => report.outbox = Some(r),
+            Err(e) => report.errors.push(format!("outbox: {e}")),
+        },
+        Err(e) => report.errors.push(format!("outbox: {e}")),
+    }
+    if let Ok(his) = gateways.his() {
+        match inbox_sync::refresh_outgoing(desk, his).await {
+            Ok(r) => report.delivery = Some(r),
+            Err(e) => report.errors.push(format!("delivery states: {e}")),
+        }
+        match inbox_sync::poll_incoming(desk, his).await {
+            Ok(r) => report.inbox = Some(r),
+            Err(e) => report.errors.push(format!("inbox: {e}")),
+        }
+        if reconcile {
+            match inbox_sync::reconcile_incoming(desk, his).await {
+                Ok(r) => report.reconciled = Some(r),
+                Err(e) => report.errors.push(format!("backfill: {e}")),
+            }
+        }
+    }
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    report
+}
+
+/// Where the engine gets the gateways for each cycle (the app replaces them
+/// when settings change).
+pub type GatewaySource =
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<Arc<Gateways>, CoreError>> + Send>> + Send + Sync>;
+
+/// What the engine reports.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EngineEvent {
+    CycleStarted,
+    CycleFinished { report: Box<CycleReport> },
+    Unavailable { error: String },
+}
+
+#[derive(Debug)]
+enum Command {
+    SyncNow,
+    Stop,
+}
+
+/// A running engine; dropping it stops the loop at its next turn.
+#[derive(Debug)]
+pub struct EngineHandle {
+    tx: mpsc::Sender<Command>,
+    join: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl EngineHandle {
+    /// Asks for a cycle now (a send, a "refresh" click).
+    pub fn sync_now(&self) {
+        let _ = self.tx.try_send(Command::SyncNow);
+    }
+
+    /// Stops the loop and waits for it, at most `limit`.
+    pub async fn stop(mut self, limit: Duration) {
+        let _ = self.tx.send(Command::Stop).await;
+        if let Some(j) = self.join.take() {
+            let _ = tokio::time::timeout(limit, j).await;
+        }
+    }
+}
+
+impl Drop for EngineHandle {
+    fn drop(&mut self) {
+        let _ = self.tx.try_send(Command::Stop);
+    }
+}
+
+/// Starts the engine on the current tokio runtime.
+pub fn spawn(
+    desk: Arc<Mutex<Desk>>,
+    source: GatewaySource,
+    on_event: Arc<dyn Fn(EngineEvent) + Send + Sync>,
+) -> EngineHandle {
+    let (tx, mut rx) = mpsc::channel(16);
+    let join = tokio::spawn(async move {
+        let mut limiter = SendLimiter::new(rate(&desk));
+        let mut rate_now = rate(&desk);
+        let mut last_reconcile: Option<Instant> = None;
+        let mut test_gateways: Option<Gateways> = None;
+        loop {
+            let interval = interval(&desk);
+            let mut next_wait = interval;
+            // Another process sends for this data directory: it does the
+            // work; this one takes over when it ends.
+            let elsewhere = match outbox::take_sending(&desk) {
+                Ok(holder) => holder.map(|h| sending_elsewhere(&h)),
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(why) = elsewhere {
+                on_event(EngineEvent::Unavailable { error: why });
+                tokio::select! {
+                    cmd = rx.recv() => match cmd {
+                        Some(Command::SyncNow) => continue,
+                        Some(Command::Stop) | None => break,
+                    },
+                    _ = tokio::time::sleep(interval.min(HOLDER_RECHECK)) => continue,
+                }
+            }
+            on_event(EngineEvent::CycleStarted);
+            match source().await {
+                Ok(gw) => {
+                    let r = rate(&desk);
+                    if r != rate_now {
+                        limiter = SendLimiter::new(r);
+                        rate_now = r;
+                    }
+                    if gw.mode == Mode::Real && test_mode(&desk) && test_gateways.is_none() {
+                        test_gateways = outbox::start_test_gateways(&desk).await.ok();
+                    }
+                    let reconcile = last_reconcile.is_none_or(|t| t.elapsed() >= RECONCILE_EVERY);
+                    let report = cycle(&desk, &gw, test_gateways.as_ref(), &limiter, reconcile).await;
+                    if reconcile && report.reconciled.is_some() {
+                        last_reconcile = Some(Instant::now());
+                    }
+                    tracing::debug!(elapsed_ms = report.elapsed_ms, errors = report.errors.len(), "engine cycle");
+                    let soon = report.outbox.as_ref().and_then(|o| o.next_in_ms).map(Duration::from_millis);
+                    on_event(EngineEvent::CycleFinished { report: Box::new(report) });
+                    next_wait = soon.map(|s| s.min(interval)).unwrap_or(interval);
+                }
+                Err(e) => on_event(EngineEvent::Unavailable { error: e.to_string() }),
+            }
+            tokio::select! {
+                cmd = rx.recv() => match cmd {
+                    Some(Command::SyncNow) => continue,
+                    Some(Command::Stop) | None => break,
+                },
+                _ = tokio::time::sleep(next_wait.max(Duration::from_millis(50))) => {}
+            }
+        }
+        if let Some(t) = test_gateways.take() {
+            t.shutdown().await;
+        }
+    });
+    EngineHandle { tx, join: Some(join) }
+}
+
+/// How often a process that is not the sender looks whether it can be.
+const HOLDER_RECHECK: Duration = Duration::from_secs(2);
+
+/// What the coordinator reads while another process sends.
+pub fn sending_elsewhere(holder: &crate::desk::data_dir_lock::Holder) -> String {
+    format!(
+        "{holder} sends and syncs for this data directory; messages written here are sent by it. \
+         This window takes over when it stops"
+    )
+}
+
+fn policy_of(desk: &Mutex<Desk>) -> outbox::Policy {
+    desk.lock().map(|d| outbox::Policy::from_desk(&d)).unwrap_or_default()
+}
+
+/// Shortens the sync interval to this many milliseconds (only ever
+/// shortens it): for the memory benchmark, which runs hours of idle sync
+/// cycles in minutes (`tests/bench/app-after-use.sh`).
+pub const SYNC_INTERVAL_MS_ENV: &str = "CAREDESK_SYNC_INTERVAL_MS";
+
+fn interval(desk: &Mutex<Desk>) -> Duration {
+    let secs =
+        desk.lock().ok().and_then(|d| d.setting("sync.interval_secs").ok().flatten()).and_then(|v| v.parse().ok());
+    let setting = Duration::from_secs(secs.unwrap_or(10).max(1));
+    shortened(setting, std::env::var(SYNC_INTERVAL_MS_ENV).ok().as_deref())
+}
+
+fn shortened(setting: Duration, env_ms: Option<&str>) -> Duration {
+    match env_ms.and_then(|v| v.trim().parse::<u64>().ok()).filter(|ms| *ms >= 10) {
+        Some(ms) => setting.min(Duration::from_millis(ms)),
+        None => setting,
+    }
+}
+
+fn rate(desk: &Mutex<Desk>) -> f64 {
+    desk.lock()
+        .ok()
+        .and_then(|d| d.setting("sms.rate_per_sec").ok().flatten())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1.0)
+}
+
+fn test_mode(desk: &Mutex<Desk>) -> bool {
+    desk.lock().ok().and_then(|d| d.setting("sms.test_mode").ok().flatten()).is_some_and(|v| v == "true")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_benchmark_override_only_shortens_the_interval() {
+        let ten = Duration::from_secs(10);
+        assert_eq!(shortened(ten, None), ten);
+        assert_eq!(shortened(ten, Some("100")), Duration::from_millis(100));
+        assert_eq!(shortened(Duration::from_secs(1), Some("60000")), Duration::from_secs(1));
+        assert_eq!(shortened(ten, Some("0")), ten, "below 10 ms is ignored");
+        assert_eq!(shortened(ten, Some("soon")), ten);
+    }
+}

@@ -1,0 +1,190 @@
+//! Recording a send in the outbox: a text to one of a patient's numbers
+//! ([`enqueue_with`]), or a reply to an unmatched number from the
+//! Unmatched inbox ([`enqueue_unmatched_reply`]). Both check the text and
+//! the recipient's consent, apply test mode and the override number, and
+//! write the message, its outbox row and its audit entry in one
+//! transaction; from then on the worker sends them alike.
+
+use std::{sync::Mutex, time::Duration};
+
+use chrono::Utc;
+
+use super::{actions, OutboxActionError};
+use crate::{
+    desk::Desk,
+    engine::recipient::{self, OTHER_NUMBER_AUDIT},
+    engine::send::{check_text, lock, SmsRequest},
+    rules::error::{CoreError, Result},
+    rules::phone::{self, E164},
+    rules::redact,
+    store::{NewOutbound, Route},
+};
+
+/// A send recorded in the outbox.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Enqueued {
+    pub message_id: i64,
+    /// `None` for a reply to an unmatched number.
+    pub patient_id: Option<i64>,
+    pub route: Route,
+    /// The number it goes to: the override number when one is set.
+    pub to: String,
+    /// The patient's own number, when an override number reroutes it.
+    pub intended_to: Option<String>,
+    /// Test mode: it goes to the sandbox only.
+    pub test: bool,
+    pub external_key: i64,
+}
+
+/// Checks a send and records it: message `queued` and outbox row `pending`
+/// with a new ExternalKey, in one transaction. Refused before anything is
+/// stored: an empty or too long text, an unknown patient, a bad number, an
+/// opted-out recipient (the patient's number, even with an override number),
+/// the ECM route for a patient without an ECM id.
+pub fn enqueue(desk: &Mutex<Desk>, req: SmsRequest) -> Result<Enqueued> {
+    let d = lock(desk)?;
+    enqueue_on(&d, &req)
+}
+
+fn enqueue_on(d: &Desk, req: &SmsRequest) -> Result<Enqueued> {
+    enqueue_with(d, req, Hold::default())
+}
+
+/// How a send waits before the worker may take it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Hold {
+    /// The undo delay: not claimed before it has passed.
+    pub delay: Duration,
+    /// A Retry of this failed message (marked as retried with the new one).
+    pub retry_of: Option<i64>,
+}
+
+pub fn enqueue_with(d: &Desk, req: &SmsRequest, hold: Hold) -> Result<Enqueued> {
+    check_text(&req.text)?;
+    let route = match req.via {
+        Some(r) => r,
+        None => d.setting("sms.via")?.as_deref().and_then(Route::parse).unwrap_or(Route::His),
+    };
+    let patient = d.patient(&req.patient)?;
+    let chosen = recipient::choose(&patient, req.to.as_deref(), req.other_number, d.region())?;
+    if route == Route::Ecm && patient.ecm_patient_id.is_none() {
+        return Err(CoreError::InvalidMessage(format!(
+            "{} has no ECM patient id, so the ECM route cannot reach them; send via his",
+            patient.name
+        )));
+    }
+    let note = chosen.other.then(|| format!(" ({OTHER_NUMBER_AUDIT})"));
+    queue(d, Some(patient.id), route, &chosen.number, &req.text, note.as_deref(), hold)
+}
+
+/// What the audit entry of a reply to an unmatched number adds.
+pub const UNMATCHED_REPLY_AUDIT: &str = "reply to an unmatched number, not one of any patient's numbers";
+
+/// Staff reply to an unmatched `number` (one that wrote and is in the
+/// Unmatched inbox): checked like any send (text, opt-out, test mode, the
+/// override number) and recorded in the outbox with no patient, marked and
+/// audited as a reply to an unmatched number. It goes through the hospital
+/// SMS server: ECM texts only its patients. A number that is a patient's now
+/// is refused (reply from the patient's thread).
+pub fn enqueue_unmatched_reply(d: &Desk, number: &str, text: &str, hold: Hold) -> Result<Enqueued> {
+    check_text(text)?;
+    let to = phone::normalize(number, d.region())?;
+    if !d.db().has_unmatched_texts(to.as_str())? {
+        return Err(CoreError::InvalidMessage(format!(
+            "{} is not in the Unmatched inbox (no unmatched text from it), so there is nothing to reply to",
+            redact::phone(to.as_str())
+        )));
+    }
+    if !d.db().patients_with_number(to.as_str())?.is_empty() {
+        return Err(CoreError::InvalidMessage(format!(
+            "{} is one of a patient's numbers: link it, or reply from the patient's thread",
+            redact::phone(to.as_str())
+        )));
+    }
+    queue(d, None, Route::His, &to, text, Some(&format!(" ({UNMATCHED_REPLY_AUDIT})")), hold)
+}
+
+/// Records a checked send to `intended` (a patient's, or for `patient_id`
+/// `None` an unmatched number): refuses an opted-out number, applies the
+/// override number and test mode, and writes it with its audit entry
+/// (`note` added to it).
+fn queue(
+    d: &Desk,
+    patient_id: Option<i64>,
+    route: Route,
+    intended: &E164,
+    text: &str,
+    note: Option<&str>,
+    hold: Hold,
+) -> Result<Enqueued> {
+    if d.db().is_opted_out(intended.as_str())? {
+        return Err(CoreError::OptedOut { number: intended.to_string() });
+    }
+    let override_number = match d.setting("sms.override_number")?.filter(|v| !v.trim().is_empty()) {
+        Some(v) => Some(phone::normalize(&v, d.region())?),
+        None => None,
+    };
+    let to = override_number.unwrap_or_else(|| intended.clone());
+    if &to != intended && d.db().is_opted_out(to.as_str())? {
+        return Err(CoreError::OptedOut { number: to.to_string() });
+    }
+    let test = d.setting("sms.test_mode")?.as_deref() == Some("true");
+    let intended_to = (&to != intended).then(|| intended.to_string());
+    let from = match route {
+        Route::His => d.setting("his.from")?.unwrap_or_default(),
+        Route::Ecm => String::new(),
+    };
+    let mut detail = format!("queued via {} to {}", route.as_str(), redact::phone(to.as_str()));
+    if let Some(i) = &intended_to {
+        detail.push_str(&format!(" (override number; intended for {})", redact::phone(i)));
+    }
+    detail.push_str(note.unwrap_or_default());
+    if test {
+        detail.push_str(" (test mode)");
+    }
+    if let Some(old) = hold.retry_of {
+        detail.push_str(&format!(" (Retry of message {old})"));
+    }
+    if !hold.delay.is_zero() {
+        detail.push_str(&format!(" (undo delay {} s)", hold.delay.as_secs()));
+    }
+    let new = NewOutbound {
+        patient_id,
+        route,
+        from,
+        to: to.to_string(),
+        intended_to: intended_to.clone(),
+        body: text.to_string(),
+        external_key: None,
+        is_test: test,
+    };
+    let now = Utc::now();
+    let hold_until = chrono::Duration::from_std(hold.delay).ok().map(|delay| now + delay);
+    let (actor, sent_by) = (d.actor(), d.person_name());
+    let ids = match hold.retry_of {
+        None => d.db().enqueue_sms_by(&new, &actor, &sent_by, &detail, hold_until, now)?,
+        Some(old) => d
+            .db()
+            .enqueue_retry(old, &new, &actor, &sent_by, &detail, hold_until, now)?
+            .ok_or(OutboxActionError::NotRetryable { message_id: old, reason: actions::RETRIED_OR_CHANGED })?,
+    };
+    tracing::info!(
+        message_id = ids.message_id,
+        route = route.as_str(),
+        to = %redact::phone(to.as_str()),
+        text = %redact::text(text),
+        test,
+        unmatched_reply = patient_id.is_none(),
+        external_key = ids.external_key,
+        "SMS queued"
+    );
+    Ok(Enqueued {
+        message_id: ids.message_id,
+        patient_id,
+        route,
+        to: to.to_string(),
+        intended_to,
+        test,
+        external_key: ids.external_key,
+    })
+}

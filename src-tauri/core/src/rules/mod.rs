@@ -1,0 +1,12 @@
+//! Pure rules, with no I/O: what a phone number is, which texts are
+//! keywords, what may be logged, clinic days, which addresses may carry
+//! PHI, the settings registry and the error type every layer returns.
+
+pub mod clinic_zone;
+pub mod config;
+pub mod consent;
+pub mod error;
+pub mod phone;
+pub mod redact;
+pub mod transport;
+pub mod visible_text;
