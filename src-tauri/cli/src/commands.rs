@@ -112,7 +112,7 @@ fn config(desk: &Desk, command: ConfigCommand) -> Result<(), CoreError> {
 fn credentials(desk: &Desk, command: CredentialsCommand) -> Result<(), CoreError> {
     match command {
         CredentialsCommand::Set { name } => {
-            let name: SecretName = name.parse().map_err(CoreError::Secret)?;
+            let name: SecretName = name.parse().map_err(CoreError::from)?;
             if std::io::stdin().is_terminal() {
                 eprintln!("Enter the secret for {name}, then press Enter and Ctrl+D:");
             }
@@ -126,7 +126,7 @@ fn credentials(desk: &Desk, command: CredentialsCommand) -> Result<(), CoreError
             crate::output::line(format!("{name} stored in the OS keyring"));
         }
         CredentialsCommand::Delete { name } => {
-            let name: SecretName = name.parse().map_err(CoreError::Secret)?;
+            let name: SecretName = name.parse().map_err(CoreError::from)?;
             if desk.delete_credential(name)? {
                 crate::output::line(format!("{name} deleted"));
             } else {

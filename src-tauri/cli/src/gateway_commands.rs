@@ -4,6 +4,7 @@ use std::sync::Mutex;
 
 use caredesk_core::{
     desk::Desk,
+    engine::call,
     engine::routes::{GatewayPlan, Gateways, Mode},
     engine::send::{self, SmsRequest},
     rules::error::CoreError,
@@ -102,7 +103,7 @@ pub fn call(desk: Desk, patient: String, to: Option<String>, other_number: bool,
     let desk = Mutex::new(desk);
     runtime()?.block_on(async {
         let gw = connect(&desk).await?;
-        let outcome = send::place_call(&desk, &gw, &patient, to.as_deref(), other_number).await;
+        let outcome = call::place_call(&desk, &gw, &patient, to.as_deref(), other_number).await;
         gw.shutdown().await;
         let outcome = outcome?;
         if json {

@@ -18,7 +18,7 @@ pub async fn set_credential(state: State<'_, AppState>, name: String, secret: St
     let secret = Secret::new(secret);
     state
         .with_desk(move |desk| {
-            let name: SecretName = name.parse().map_err(CoreError::Secret)?;
+            let name: SecretName = name.parse().map_err(CoreError::from)?;
             desk.set_credential(name, &secret)
         })
         .await?;
@@ -30,7 +30,7 @@ pub async fn set_credential(state: State<'_, AppState>, name: String, secret: St
 pub async fn delete_credential(state: State<'_, AppState>, name: String) -> Result<(), UiError> {
     state
         .with_desk(move |desk| {
-            let name: SecretName = name.parse().map_err(CoreError::Secret)?;
+            let name: SecretName = name.parse().map_err(CoreError::from)?;
             desk.delete_credential(name).map(|_| ())
         })
         .await?;

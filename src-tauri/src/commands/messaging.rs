@@ -1,6 +1,7 @@
 use caredesk_core::{
+    engine::call::{self, CallOutcome},
     engine::outbox::{self, Enqueued, Withdrawn},
-    engine::send::{self, CallOutcome, SendOptions, SmsOutcome, SmsRequest},
+    engine::send::{self, SendOptions, SmsOutcome, SmsRequest},
     store::Route,
 };
 use tauri::State;
@@ -75,5 +76,5 @@ pub async fn place_call(
     let gateways = state.gateways().await?;
     let desk = state.desk()?;
     let other_number = other_number.unwrap_or(false);
-    Ok(send::place_call(&desk, &gateways, &patient_id.to_string(), to.as_deref(), other_number).await?)
+    Ok(call::place_call(&desk, &gateways, &patient_id.to_string(), to.as_deref(), other_number).await?)
 }

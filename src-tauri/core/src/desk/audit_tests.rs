@@ -107,5 +107,5 @@ fn the_audit_key_is_created_once_and_a_lost_key_is_refused() {
         .unwrap();
     drop(again);
     let err = Desk::open(opts()).unwrap_err();
-    assert!(matches!(err, CoreError::Store(StoreError::AuditKeyMissing)), "{err}");
+    assert!(matches!(err.downcast_ref(), Some(StoreError::AuditKeyMissing)), "{err}");
 }

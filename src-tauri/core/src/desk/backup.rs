@@ -49,6 +49,12 @@ pub enum BackupError {
     Derive(String),
 }
 
+impl crate::rules::error::CodedError for BackupError {
+    fn code(&self) -> crate::rules::error::ErrorCode {
+        crate::rules::error::ErrorCode::Backup
+    }
+}
+
 /// What a backup or restore did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BackupSummary {
@@ -315,13 +321,11 @@ mod tests {
         desk.seed_demo_roster().unwrap();
         let file = a.path().join("caredesk.backup");
         let pass = Secret::new("correct horse battery");
-        assert!(matches!(
-            backup(&desk, &file, &Secret::new("short")),
-            Err(CoreError::Backup(BackupError::WeakPassphrase))
-        ));
+        let weak = backup(&desk, &file, &Secret::new("short")).unwrap_err();
+        assert!(matches!(weak.downcast_ref(), Some(BackupError::WeakPassphrase)), "{weak:?}");
         let made = backup(&desk, &file, &pass).unwrap();
         assert!(made.patients > 0 && made.bytes > 0, "{made:?}");
-        assert!(matches!(backup(&desk, &file, &pass), Err(CoreError::Backup(BackupError::Exists(_)))));
+        assert!(matches!(backup(&desk, &file, &pass).unwrap_err().downcast_ref(), Some(BackupError::Exists(_))));
         let text = std::fs::read(&file).unwrap();
         assert!(!text.windows(9).any(|w| w == b"Ana Lopez"), "the backup is encrypted");
 
@@ -332,7 +336,10 @@ mod tests {
             &file,
             &Secret::new("wrong horse battery"),
         );
-        assert!(matches!(wrong, Err(CoreError::Backup(BackupError::WrongPassphrase(_)))), "{wrong:?}");
+        assert!(
+            matches!(wrong.as_ref().map_err(|e| e.downcast_ref()), Err(Some(BackupError::WrongPassphrase(_)))),
+            "{wrong:?}"
+        );
         let restored = Desk::restore(
             DeskOptions { data_dir: Some(b.path().into()), keyring: KeyringChoice::Given(store.clone()) },
             &file,
@@ -349,7 +356,7 @@ mod tests {
             &file,
             &pass,
         );
-        assert!(matches!(again, Err(CoreError::Backup(BackupError::InUse(_)))), "{again:?}");
+        assert!(matches!(again.as_ref().map_err(|e| e.downcast_ref()), Err(Some(BackupError::InUse(_)))), "{again:?}");
     }
 
     #[test]

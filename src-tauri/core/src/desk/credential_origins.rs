@@ -16,8 +16,8 @@
 
 use crate::{
     desk::secrets::{Origins, Secret, SecretName},
+    desk::setup_error::GatewayConfigError,
     desk::Desk,
-    engine::routes::GatewayConfigError,
     rules::error::{CoreError, Result},
 };
 
@@ -70,7 +70,7 @@ pub fn for_use(desk: &Desk, name: SecretName) -> Result<Option<Secret>> {
                 let was = origins.get(*key).cloned().flatten();
                 if was != now.get(*key).cloned().flatten() {
                     tracing::warn!(secret = %name, setting = key, "a secret is refused: it was entered for another server");
-                    return Err(CoreError::Gateway(GatewayConfigError::SecretForOtherServer { name, setting: key }));
+                    return Err(CoreError::from(GatewayConfigError::SecretForOtherServer { name, setting: key }));
                 }
             }
             Ok(Some(bound.secret))

@@ -10,6 +10,8 @@ pub mod idle_lock;
 pub mod paths;
 pub mod people;
 pub mod secrets;
+pub mod settings;
+pub mod setup_error;
 pub mod unlock;
 
 use std::{
@@ -22,13 +24,10 @@ use keyring_core::CredentialStore;
 use crate::{
     desk::data_dir_lock::{Holder, OpeningLock, SenderLock},
     desk::secrets::{Credentials, Secret, SecretName},
-    records::activity_log::{ActivityLog, ExportResult},
-    records::export::ActivityFilter,
-    records::import::{self, ImportProgress, ImportSummary},
     rules::config,
     rules::error::{CoreError, Result},
     rules::phone::Region,
-    store::{audit_chain, AuditKey, Database, PatientView, Route, StoreError},
+    store::{audit_chain, AuditKey, Database, PatientView, StoreError},
 };
 
 /// Which credential store to use.
@@ -227,78 +226,6 @@ impl Desk {
         self.setting("phone.default_region").ok().flatten().and_then(|r| r.parse().ok()).unwrap_or_default()
     }
 
-    /// Stores a setting; the audit entry, in the same transaction, says
-    /// `key: old → new` (settings hold no secrets) under the actor before
-    /// the change, so renaming `user.name` is recorded under the old name
-    /// and the OS user.
-    pub fn set_setting(&self, key: &str, value: &str) -> Result<String> {
-        let normalized = config::validate(key, value)?;
-        let old = self.setting(key)?;
-        crate::desk::credential_origins::after_change(self, key, old.as_deref(), Some(&normalized))?;
-        let actor = self.actor();
-        self.db.atomically(|c| {
-            let old = self.db.setting(key)?;
-            self.db.set_setting(key, &normalized)?;
-            self.db.audit_on(c, &actor, "config.set", None, &setting_change(key, old.as_deref(), Some(&normalized)))
-        })?;
-        self.resume_after_change(key)?;
-        Ok(normalized)
-    }
-
-    pub fn unset_setting(&self, key: &str) -> Result<bool> {
-        let setting = config::lookup(key)?;
-        let old = self.setting(key)?;
-        crate::desk::credential_origins::after_change(self, key, old.as_deref(), setting.default)?;
-        let actor = self.actor();
-        let removed = self.db.atomically(|c| {
-            let old = self.db.setting(key)?;
-            let removed = self.db.unset_setting(key)?;
-            self.db.audit_on(c, &actor, "config.unset", None, &setting_change(key, old.as_deref(), None))?;
-            Ok::<_, StoreError>(removed)
-        })?;
-        self.resume_after_change(key)?;
-        Ok(removed)
-    }
-
-    /// A route paused because its server refused CareDesk's credentials
-    /// resumes when one of its settings or secrets changes.
-    fn resume_after_change(&self, key: &str) -> Result<()> {
-        // Another server (or the sandbox instead of a server): what was
-        // learnt of the old one's clock does not hold.
-        if matches!(key, "his.base_url" | "servers.mode") {
-            self.db.forget_server_clock(crate::engine::inbox_sync::clock::HIS)?;
-        }
-        let route = match key.split('.').next() {
-            Some("his") => Route::His,
-            Some("ecm") => Route::Ecm,
-            _ => return Ok(()),
-        };
-        if self.db.resume_route(route)? {
-            tracing::info!(route = route.as_str(), "a setting of a paused route changed: its messages go again");
-        }
-        Ok(())
-    }
-
-    pub fn settings(&self) -> Result<Vec<SettingView>> {
-        let stored: std::collections::HashMap<String, String> = self.db.all_settings()?.into_iter().collect();
-        Ok(config::SETTINGS
-            .iter()
-            .map(|s| SettingView {
-                key: s.key,
-                value: stored.get(s.key).cloned(),
-                default: match s.key {
-                    "user.name" => Some(config::os_user_name()),
-                    _ => s.default.map(String::from),
-                },
-                description: s.description,
-                note: match s.key {
-                    "his.time_zone" => crate::engine::inbox_sync::clock::describe(&self.db, chrono::Utc::now()).ok(),
-                    _ => None,
-                },
-            })
-            .collect())
-    }
-
     /// Stores a secret. The audit entry (its name, never its value) is
     /// written first in a transaction that commits only once the keyring
     /// took the secret.
@@ -328,96 +255,6 @@ impl Desk {
                 Ok(CredentialView { name, stored: self.creds.is_stored(name)?, description: name.description() })
             })
             .collect()
-    }
-
-    pub fn import_patients(
-        &mut self,
-        file_name: &str,
-        content: &str,
-        progress: &mut dyn FnMut(ImportProgress),
-    ) -> Result<ImportSummary> {
-        let region = self.region();
-        let fhir = import::FhirOptions {
-            ecm_identifier_system: self.setting("fhir.ecm_identifier_system")?,
-            now: chrono::Utc::now(),
-        };
-        let actor = self.actor();
-        Ok(import::import(&mut self.db, file_name, content, region, &fhir, progress, &actor)?)
-    }
-
-    pub fn import_patients_file(
-        &mut self,
-        path: &Path,
-        progress: &mut dyn FnMut(ImportProgress),
-    ) -> Result<ImportSummary> {
-        let content = import::read_file(path)?;
-        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        import::Format::from_name(&name)?;
-        self.import_patients(&name, &content, progress)
-    }
-
-    /// Activities and events for PRTF reporting, between two `YYYY-MM-DD`
-    /// dates (inclusive). Audited.
-    pub fn export_activities(
-        &self,
-        from: Option<&str>,
-        to: Option<&str>,
-    ) -> Result<Vec<crate::records::export::ActivityRow>> {
-        let filter = ActivityFilter { from: from.map(Into::into), to: to.map(Into::into), ..Default::default() };
-        crate::records::activity_log::check_filter(&filter)?;
-        let rows = crate::records::export::activities(&self.db, &filter)?;
-        let detail = format!("activities {}..{}: {} rows", from.unwrap_or("start"), to.unwrap_or("now"), rows.len());
-        self.db.audit(&self.actor(), "export.activities", None, &detail)?;
-        Ok(rows)
-    }
-
-    /// The activity log for `filter`, with per-day counts.
-    pub fn activity_log(&self, filter: &ActivityFilter) -> Result<ActivityLog> {
-        crate::records::activity_log::activity_log(&self.db, filter)
-    }
-
-    /// Writes the activity log for `filter` as CSV: to the new file `path`
-    /// when one was chosen (the app's Save dialog), else into the export
-    /// folder `export.dir`; with neither, nothing is written. Audited.
-    pub fn export_activities_csv(&self, filter: &ActivityFilter, path: Option<&Path>) -> Result<ExportResult> {
-        crate::records::activity_log::check_filter(filter)?;
-        let dir = match (path, self.setting("export.dir")?) {
-            (Some(p), _) if !p.is_absolute() => {
-                return Err(CoreError::Io(format!("{}: {}", p.display(), crate::records::export_file::RELATIVE)))
-            }
-            (Some(_), _) => None,
-            (None, Some(dir)) => Some(crate::records::export_file::export_dir(Some(dir), PathBuf::new())?),
-            (None, None) => {
-                return Err(CoreError::InvalidMessage(crate::records::activity_log::NO_EXPORT_PLACE.into()))
-            }
-        };
-        let rows = crate::records::export::activities(&self.db, filter)?;
-        // The entry commits only once the file is written, and the file is
-        // written only inside the entry's transaction: no export unaudited.
-        self.db.atomically(|c| {
-            let result = match (&dir, path) {
-                (Some(dir), _) => crate::records::activity_log::write_csv(dir, &rows, chrono::Utc::now())?,
-                (None, Some(p)) => crate::records::activity_log::write_csv_to(p, &rows)?,
-                (None, None) => {
-                    return Err(CoreError::InvalidMessage(crate::records::activity_log::NO_EXPORT_PLACE.into()))
-                }
-            };
-            let detail = format!("activities CSV: {} rows to {}", result.rows, result.path);
-            self.db.audit_on(c, &self.actor(), "export.activities", filter.patient_id, &detail)?;
-            Ok(result)
-        })
-    }
-
-    /// A FHIR Bundle of Communications, for one patient or all. Audited.
-    pub fn export_fhir(&self, patient: Option<&str>) -> Result<serde_json::Value> {
-        let patient_id = match patient {
-            Some(r) => Some(self.db.resolve_patient(r)?.ok_or_else(|| CoreError::PatientNotFound(r.to_string()))?),
-            None => None,
-        };
-        let bundle = crate::records::export::fhir_communications(&self.db, patient_id)?;
-        let detail = format!("FHIR Communications: {} resources", bundle["total"]);
-        self.db.audit(&self.actor(), "export.fhir", patient_id, &detail)?;
-        Ok(bundle)
     }
 
     /// Imports the sandbox's demo roster when the roster is empty, so a new
@@ -516,12 +353,6 @@ fn audit_key(creds: &Credentials, signed: bool) -> Result<AuditKey> {
     }
 }
 
-/// `key: old → new` for a setting's audit entry (`(not set)` for none).
-fn setting_change(key: &str, old: Option<&str>, new: Option<&str>) -> String {
-    let shown = |v: Option<&str>| v.map(String::from).unwrap_or_else(|| "(not set)".into());
-    format!("{key}: {} → {}", shown(old), shown(new))
-}
-
 fn create_private_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)
         .map_err(|e| CoreError::Io(format!("cannot create the data directory {}: {e}", dir.display())))?;
@@ -531,6 +362,18 @@ fn create_private_dir(dir: &Path) -> Result<()> {
         let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
     }
     Ok(())
+}
+
+/// Locks a shared desk; a poisoned lock is an error, never a panic.
+pub fn lock(desk: &std::sync::Mutex<Desk>) -> Result<std::sync::MutexGuard<'_, Desk>> {
+    desk.lock().map_err(|_| CoreError::Io("the desk lock was poisoned by an earlier failure; restart CareDesk".into()))
+}
+
+impl Desk {
+    /// Who acts, for ECM: the ECM user id when set, else the person's name.
+    pub fn actor_ids(&self) -> String {
+        self.setting("user.ecm_user_id").ok().flatten().unwrap_or_else(|| self.actor())
+    }
 }
 
 #[cfg(test)]
@@ -564,7 +407,7 @@ mod tests {
             keyring: KeyringChoice::Given(secrets::memory_store()),
         })
         .unwrap_err();
-        assert!(matches!(err, CoreError::Store(StoreError::KeyMissing { .. })), "{err}");
+        assert!(matches!(err.downcast_ref(), Some(StoreError::KeyMissing { .. })), "{err}");
     }
 
     #[test]

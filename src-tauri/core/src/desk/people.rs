@@ -58,6 +58,12 @@ pub enum PeopleError {
     NumberNotFound(String),
 }
 
+impl crate::rules::error::CodedError for PeopleError {
+    fn code(&self) -> crate::rules::error::ErrorCode {
+        PeopleError::code(self)
+    }
+}
+
 impl PeopleError {
     pub fn code(&self) -> ErrorCode {
         match self {

@@ -7,6 +7,8 @@ use std::{fmt, str::FromStr, sync::Arc};
 use keyring_core::{CredentialStore, Error as KeyringError};
 use zeroize::Zeroizing;
 
+pub use crate::rules::secret::Secret;
+
 /// The keyring service name under which every CareDesk entry is stored.
 pub const KEYRING_SERVICE: &str = "CareDesk";
 
@@ -54,25 +56,6 @@ impl FromStr for SecretName {
     }
 }
 
-/// A secret value that never prints itself and is wiped from memory on drop.
-#[derive(Clone)]
-pub struct Secret(Zeroizing<String>);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(Zeroizing::new(value.into()))
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
     #[error(
@@ -89,6 +72,15 @@ pub enum SecretError {
     Empty(String),
     #[error("keyring error for {entry}: {detail}")]
     Keyring { entry: String, detail: String },
+}
+
+impl crate::rules::error::CodedError for SecretError {
+    fn code(&self) -> crate::rules::error::ErrorCode {
+        match self {
+            SecretError::Unavailable { .. } => crate::rules::error::ErrorCode::KeyringUnavailable,
+            _ => crate::rules::error::ErrorCode::Secret,
+        }
+    }
 }
 
 /// Opens the platform's credential store, or says why there is none: the

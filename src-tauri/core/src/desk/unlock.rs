@@ -32,6 +32,15 @@ pub enum UnlockError {
     Secret(#[from] SecretError),
 }
 
+impl crate::rules::error::CodedError for UnlockError {
+    fn code(&self) -> crate::rules::error::ErrorCode {
+        match self {
+            UnlockError::Secret(e) => crate::rules::error::CodedError::code(e),
+            _ => crate::rules::error::ErrorCode::Passphrase,
+        }
+    }
+}
+
 /// Whether a passphrase was set (false at first start).
 pub fn has_passphrase(credentials: &Credentials) -> Result<bool, UnlockError> {
     Ok(credentials.get_raw(ENTRY)?.is_some())

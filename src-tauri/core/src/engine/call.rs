@@ -6,10 +6,10 @@
 use std::sync::Mutex;
 
 use crate::{
+    desk::lock,
     desk::Desk,
     engine::recipient::{self, OTHER_NUMBER_AUDIT},
     engine::routes::Gateways,
-    engine::send::{actor_ids, lock},
     rules::error::{CoreError, Result},
     rules::redact,
     store::{now_rfc3339, NewActivity, Route, StoreError},
@@ -46,7 +46,7 @@ pub async fn place_call(
                 patient.name
             )));
         }
-        gateways.route_status(Route::Ecm).map_err(CoreError::Gateway)?;
+        gateways.route_status(Route::Ecm).map_err(CoreError::from)?;
         // The call and its audit entry: one transaction.
         let id = d.db().atomically(|c| {
             let id = d.db().insert_call(patient.id, to.as_str())?;
@@ -65,7 +65,7 @@ pub async fn place_call(
     let d = lock(desk)?;
     match result {
         Ok(resp) => {
-            let performed = actor_ids(&d);
+            let performed = d.actor_ids();
             let activity = NewActivity {
                 ecm_activity_id: resp.activity.as_ref().map(|a| a.id),
                 activity_type: "call",

@@ -16,6 +16,7 @@ pub mod recipient;
 pub mod replies;
 pub mod routes;
 pub mod send;
+pub mod settings_view;
 pub mod shared_sandbox;
 pub mod test_sms;
 pub mod threads;

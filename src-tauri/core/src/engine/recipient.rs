@@ -102,6 +102,6 @@ mod tests {
         gone.phones.retain(|p| !p.active);
         let e = choose(&gone, None, false, us).unwrap_err();
         assert!(e.to_string().contains("no current phone number"), "an inactive number is never the default: {e}");
-        assert!(matches!(ok(Some("12345"), true).unwrap_err(), CoreError::Phone(_)));
+        assert!(ok(Some("12345"), true).unwrap_err().downcast_ref::<crate::rules::phone::PhoneError>().is_some());
     }
 }

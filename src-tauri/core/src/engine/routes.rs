@@ -28,24 +28,7 @@ pub enum Mode {
     Real,
 }
 
-/// Why a route cannot be used, in words for the coordinator.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GatewayConfigError {
-    #[error("the hospital SMS server is not configured: set his.base_url (and his.auth with its secret)")]
-    HisNotConfigured,
-    #[error("the ECM Communications API is not configured: set ecm.base_url and store ecm-token")]
-    EcmNotConfigured,
-    #[error("the secret {0} is not stored: run `caredesk credentials set {0}` or enter it in Settings")]
-    MissingSecret(SecretName),
-    #[error("the secret {name} was entered for another server than {setting} names now: enter it again for this server in Settings or with `caredesk credentials set {name}`")]
-    SecretForOtherServer { name: SecretName, setting: &'static str },
-    #[error("{0} is not set")]
-    MissingSetting(&'static str),
-    #[error("no sender is set: choose one of the hospital numbers (`caredesk numbers`) with `caredesk config set his.from NUMBER`")]
-    NoSender,
-    #[error("{0}")]
-    Invalid(String),
-}
+pub use crate::desk::setup_error::GatewayConfigError;
 
 /// What to connect to, read from a desk (synchronous: settings and keyring).
 #[derive(Debug, Clone)]
@@ -84,7 +67,7 @@ fn url_setting(desk: &Desk, key: &'static str) -> Result<Option<Url>> {
     desk.setting(key)?
         .map(|v| {
             Url::parse(&v)
-                .map_err(|e| CoreError::Gateway(GatewayConfigError::Invalid(format!("{key} {v:?} is not a URL: {e}"))))
+                .map_err(|e| CoreError::from(GatewayConfigError::Invalid(format!("{key} {v:?} is not a URL: {e}"))))
         })
         .transpose()
 }
@@ -108,8 +91,7 @@ fn azure_config(desk: &Desk) -> Result<std::result::Result<AzureConfig, GatewayC
     let client_secret = match crate::desk::credential_origins::for_use(desk, SecretName::HisClientSecret) {
         Ok(Some(s)) => s,
         Ok(None) => return Ok(Err(GatewayConfigError::MissingSecret(SecretName::HisClientSecret))),
-        Err(CoreError::Gateway(e)) => return Ok(Err(e)),
-        Err(e) => return Err(e),
+        Err(e) => return e.downcast::<GatewayConfigError>().map(Err),
     };
     let scope = values.pop().unwrap_or_default();
     let client_id = values.pop().unwrap_or_default();
@@ -131,8 +113,7 @@ impl GatewayPlan {
         let secret = |name: SecretName| -> Result<std::result::Result<Secret, GatewayConfigError>> {
             match crate::desk::credential_origins::for_use(desk, name) {
                 Ok(s) => Ok(s.ok_or(GatewayConfigError::MissingSecret(name))),
-                Err(CoreError::Gateway(e)) => Ok(Err(e)),
-                Err(e) => Err(e),
+                Err(e) => e.downcast::<GatewayConfigError>().map(Err),
             }
         };
         let his = match (mode, his_url) {
@@ -211,7 +192,7 @@ impl GatewayPlan {
 
     async fn connect_with(self, sandbox_options: SandboxOptions, shared: Option<Published>) -> Result<Gateways> {
         let client =
-            http::client(&self.http).map_err(|e| CoreError::Gateway(GatewayConfigError::Invalid(e.to_string())))?;
+            http::client(&self.http).map_err(|e| CoreError::from(GatewayConfigError::Invalid(e.to_string())))?;
         match self.mode {
             Mode::Sandbox => {
                 let (handle, base_url) = match &shared {
@@ -229,7 +210,7 @@ impl GatewayPlan {
                 };
                 let his_base = base_url
                     .join("his/")
-                    .map_err(|e| CoreError::Gateway(GatewayConfigError::Invalid(format!("sandbox address: {e}"))))?;
+                    .map_err(|e| CoreError::from(GatewayConfigError::Invalid(format!("sandbox address: {e}"))))?;
                 let his = HisClient::new(
                     HisConfig { base_url: his_base, auth: HisAuth::Bearer(Secret::new(sandbox::SANDBOX_HIS_TOKEN)) },
                     client.clone(),
@@ -273,15 +254,15 @@ impl GatewayPlan {
 
 impl Gateways {
     pub fn his(&self) -> Result<&HisClient> {
-        self.his.as_ref().map_err(|e| CoreError::Gateway(e.clone()))
+        self.his.as_ref().map_err(|e| CoreError::from(e.clone()))
     }
 
     pub fn ecm(&self) -> Result<&EcmClient> {
-        self.ecm.as_ref().map_err(|e| CoreError::Gateway(e.clone()))
+        self.ecm.as_ref().map_err(|e| CoreError::from(e.clone()))
     }
 
     pub fn his_from(&self) -> Result<&str> {
-        self.his_from.as_deref().ok_or(CoreError::Gateway(GatewayConfigError::NoSender))
+        self.his_from.as_deref().ok_or(CoreError::from(GatewayConfigError::NoSender))
     }
 
     pub fn sandbox(&self) -> Option<&SandboxHandle> {

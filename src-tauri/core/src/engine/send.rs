@@ -5,30 +5,16 @@
 
 use std::{sync::Mutex, time::Duration};
 
-pub use crate::engine::call::{place_call, CallOutcome};
+pub use crate::engine::outbox::SmsRequest;
+pub use crate::rules::sms_text::{check_text, MAX_TEXT_CHARS};
 use crate::{
+    desk::lock,
     desk::Desk,
     engine::outbox::{self, Policy, SendLimiter, Targets},
     engine::routes::Gateways,
     rules::error::{CoreError, Result},
     store::{outbox::OutboxItem, Route},
 };
-
-/// The longest text CareDesk sends: ten concatenated GSM-7 segments.
-pub const MAX_TEXT_CHARS: usize = 1530;
-
-#[derive(Debug, Clone)]
-pub struct SmsRequest {
-    /// CareDesk id (`12`) or ECM id (`ecm:123`).
-    pub patient: String,
-    /// A number of the patient's; default: the preferred SMS number.
-    pub to: Option<String>,
-    pub text: String,
-    pub via: Option<Route>,
-    /// `to` is not one of the patient's numbers and staff confirmed it: sent,
-    /// and the audit entry says another number was used.
-    pub other_number: bool,
-}
 
 /// Where a send stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -81,28 +67,6 @@ pub struct SmsOutcome {
     /// Queued within its undo delay: no worker takes it before this time
     /// (RFC 3339 UTC), and Undo can still take it back.
     pub hold_until: Option<String>,
-}
-
-pub(crate) fn lock(desk: &Mutex<Desk>) -> Result<std::sync::MutexGuard<'_, Desk>> {
-    desk.lock().map_err(|_| CoreError::Io("the desk lock was poisoned by an earlier failure; restart CareDesk".into()))
-}
-
-/// Checks a text before anything is stored or sent.
-pub fn check_text(text: &str) -> Result<()> {
-    if text.trim().is_empty() {
-        return Err(CoreError::InvalidMessage("the message is empty".into()));
-    }
-    let n = text.chars().count();
-    if n > MAX_TEXT_CHARS {
-        return Err(CoreError::InvalidMessage(format!(
-            "the message is too long: {n} characters, at most {MAX_TEXT_CHARS}"
-        )));
-    }
-    Ok(())
-}
-
-pub(crate) fn actor_ids(desk: &Desk) -> String {
-    desk.setting("user.ecm_user_id").ok().flatten().unwrap_or_else(|| desk.actor())
 }
 
 /// How long [`send_sms`] waits for the gateway's answer by default.
@@ -189,7 +153,7 @@ async fn send_queued(
         let test = d.setting("sms.test_mode")?.as_deref() == Some("true");
         if !test {
             // A route that is not set up fails now rather than waiting in the outbox.
-            gateways.route_status(route).map_err(CoreError::Gateway)?;
+            gateways.route_status(route).map_err(CoreError::from)?;
         }
         let hold = outbox::Hold { delay: options.undo_delay, retry_of: None };
         let queued = enqueue(&d, hold)?;

@@ -23,40 +23,15 @@
 //! `created_at` is the server's `CreatedAt` converted to UTC (see
 //! [`crate::engine::inbox_sync`]), so a page's order does not matter.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+pub use crate::store::threads::{ThreadRef, ThreadRow};
 use crate::{
     desk::people::contact_fields,
     rules::error::CoreError,
     rules::phone::{self, Region},
     store::{Database, LinkContact, Linked, StoreError},
 };
-
-/// One row of the thread list: a patient with messages or calls, or one
-/// unmatched number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ThreadRow {
-    /// `None` for an unmatched number.
-    pub patient_id: Option<i64>,
-    /// The patient's name, or the unmatched number formatted for people.
-    pub name: String,
-    /// The unmatched number (E.164, or `+digits` as the server sent them).
-    pub number: Option<String>,
-    /// Inbound messages not yet read.
-    pub unread: i64,
-    /// `created_at` of the newest message or call (RFC 3339 UTC).
-    pub last_at: String,
-    /// The start of the newest message's text, or "Call: <status>".
-    pub last_preview: String,
-}
-
-/// A thread: a patient's, or an unmatched number's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ThreadRef {
-    Patient(i64),
-    Unmatched(String),
-}
 
 /// How a reply found its patient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -132,6 +132,12 @@ impl<R: ServerRefusal> GatewayError<R> {
     }
 }
 
+impl<R: ServerRefusal + Send + Sync + 'static> crate::rules::error::CodedError for GatewayError<R> {
+    fn code(&self) -> crate::rules::error::ErrorCode {
+        crate::rules::error::ErrorCode::Gateway
+    }
+}
+
 impl<R: ServerRefusal> From<R> for GatewayError<R> {
     fn from(r: R) -> Self {
         GatewayError::Refused(r)

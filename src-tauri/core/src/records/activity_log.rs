@@ -4,6 +4,10 @@
 
 use std::{collections::BTreeMap, path::Path};
 
+use std::path::PathBuf;
+
+use crate::desk::Desk;
+use crate::rules::error::Result;
 use crate::{
     records::export::{activities_csv, ActivityFilter, ActivityRow},
     rules::error::CoreError,
@@ -106,6 +110,61 @@ pub fn write_csv(
         }
     }
     Err(CoreError::Io(format!("cannot find a free name for {stem}.csv in {}", dir.display())))
+}
+
+// The desk's activity log and its exports.
+impl Desk {
+    /// Activities and events for PRTF reporting, between two `YYYY-MM-DD`
+    /// dates (inclusive). Audited.
+    pub fn export_activities(
+        &self,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Vec<crate::records::export::ActivityRow>> {
+        let filter = ActivityFilter { from: from.map(Into::into), to: to.map(Into::into), ..Default::default() };
+        crate::records::activity_log::check_filter(&filter)?;
+        let rows = crate::records::export::activities(self.db(), &filter)?;
+        let detail = format!("activities {}..{}: {} rows", from.unwrap_or("start"), to.unwrap_or("now"), rows.len());
+        self.db().audit(&self.actor(), "export.activities", None, &detail)?;
+        Ok(rows)
+    }
+
+    /// The activity log for `filter`, with per-day counts.
+    pub fn activity_log(&self, filter: &ActivityFilter) -> Result<ActivityLog> {
+        crate::records::activity_log::activity_log(self.db(), filter)
+    }
+
+    /// Writes the activity log for `filter` as CSV: to the new file `path`
+    /// when one was chosen (the app's Save dialog), else into the export
+    /// folder `export.dir`; with neither, nothing is written. Audited.
+    pub fn export_activities_csv(&self, filter: &ActivityFilter, path: Option<&Path>) -> Result<ExportResult> {
+        crate::records::activity_log::check_filter(filter)?;
+        let dir = match (path, self.setting("export.dir")?) {
+            (Some(p), _) if !p.is_absolute() => {
+                return Err(CoreError::Io(format!("{}: {}", p.display(), crate::records::export_file::RELATIVE)))
+            }
+            (Some(_), _) => None,
+            (None, Some(dir)) => Some(crate::records::export_file::export_dir(Some(dir), PathBuf::new())?),
+            (None, None) => {
+                return Err(CoreError::InvalidMessage(crate::records::activity_log::NO_EXPORT_PLACE.into()))
+            }
+        };
+        let rows = crate::records::export::activities(self.db(), filter)?;
+        // The entry commits only once the file is written, and the file is
+        // written only inside the entry's transaction: no export unaudited.
+        self.db().atomically(|c| {
+            let result = match (&dir, path) {
+                (Some(dir), _) => crate::records::activity_log::write_csv(dir, &rows, chrono::Utc::now())?,
+                (None, Some(p)) => crate::records::activity_log::write_csv_to(p, &rows)?,
+                (None, None) => {
+                    return Err(CoreError::InvalidMessage(crate::records::activity_log::NO_EXPORT_PLACE.into()))
+                }
+            };
+            let detail = format!("activities CSV: {} rows to {}", result.rows, result.path);
+            self.db().audit_on(c, &self.actor(), "export.activities", filter.patient_id, &detail)?;
+            Ok(result)
+        })
+    }
 }
 
 #[cfg(test)]

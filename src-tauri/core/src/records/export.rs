@@ -5,6 +5,8 @@
 use rusqlite::params;
 use serde_json::{json, Value};
 
+use crate::desk::Desk;
+use crate::rules::error::{CoreError, Result};
 use crate::store::{Database, StoreError};
 
 pub use crate::records::activity_rows::{ActivityFilter, ActivityRow};
@@ -172,6 +174,21 @@ pub fn fhir_communications(db: &Database, patient_id: Option<i64>) -> Result<Val
     })?;
     let entries: Vec<Value> = rows.collect::<Result<_, _>>()?;
     Ok(json!({ "resourceType": "Bundle", "type": "collection", "total": entries.len(), "entry": entries }))
+}
+
+// The desk's FHIR export.
+impl Desk {
+    /// A FHIR Bundle of Communications, for one patient or all. Audited.
+    pub fn export_fhir(&self, patient: Option<&str>) -> Result<serde_json::Value> {
+        let patient_id = match patient {
+            Some(r) => Some(self.db().resolve_patient(r)?.ok_or_else(|| CoreError::PatientNotFound(r.to_string()))?),
+            None => None,
+        };
+        let bundle = crate::records::export::fhir_communications(self.db(), patient_id)?;
+        let detail = format!("FHIR Communications: {} resources", bundle["total"]);
+        self.db().audit(&self.actor(), "export.fhir", patient_id, &detail)?;
+        Ok(bundle)
+    }
 }
 
 #[cfg(test)]

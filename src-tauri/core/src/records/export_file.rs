@@ -70,8 +70,7 @@ pub fn export_dir(setting: Option<String>, default: PathBuf) -> Result<PathBuf, 
 }
 
 /// Why a relative export folder is refused (config validation says the same).
-pub const RELATIVE: &str =
-    "it must be an absolute folder, like /home/you/Exports or C:\\Users\\you\\Exports (a relative one would depend on where CareDesk was started)";
+pub use crate::rules::config::RELATIVE_FOLDER as RELATIVE;
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,12 @@ pub enum ConfigError {
     SecretInConfig { key: String, secret: &'static str },
 }
 
+impl crate::rules::error::CodedError for ConfigError {
+    fn code(&self) -> crate::rules::error::ErrorCode {
+        crate::rules::error::ErrorCode::Config
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Kind {
     Text,
@@ -147,7 +153,7 @@ pub fn validate(key: &str, value: &str) -> Result<String, ConfigError> {
             .map_err(|_| bad(format!("{v:?} is not a time zone name like Europe/Vilnius or America/New_York"))),
         Kind::AbsoluteDir => {
             if v.is_empty() || !std::path::Path::new(v).is_absolute() {
-                return Err(bad(format!("{v:?}: {}", crate::records::export_file::RELATIVE)));
+                return Err(bad(format!("{v:?}: {RELATIVE_FOLDER}")));
             }
             Ok(v.to_string())
         }
@@ -159,6 +165,10 @@ pub fn validate(key: &str, value: &str) -> Result<String, ConfigError> {
         },
     }
 }
+
+/// Why a relative folder is refused for `export.dir`.
+pub const RELATIVE_FOLDER: &str =
+    "it must be an absolute folder, like /home/you/Exports or C:\\Users\\you\\Exports (a relative one would depend on where CareDesk was started)";
 
 /// The OS user name, the default actor.
 pub fn os_user_name() -> String {

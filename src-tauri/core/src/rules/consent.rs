@@ -2,7 +2,8 @@
 //! for STOP / START / HELP).
 //!
 //! [`classify`] is pure: it reads one reply and says what it is, from a rule
-//! table. [`apply`] carries the consequence out inside the transaction that
+//! table. The store carries the consequence out
+//! ([`crate::store::Database::apply_keyword`]) inside the transaction that
 //! stores the message, and only for a message stored for the first time, so
 //! a reply read again by an overlapping poll never logs a second change.
 //!
@@ -19,8 +20,6 @@
 //!   decide; CareDesk does not opt out on free text.
 
 use serde::Serialize;
-
-use crate::store::{Database, StoreError};
 
 /// What a reply is, for consent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -93,7 +92,7 @@ const RULES: &[(Keyword, Rule)] = &[
 
 /// The reply's words: lower case, apostrophes dropped ("don't" → "dont"),
 /// every other non-alphanumeric character a separator.
-fn words(text: &str) -> Vec<String> {
+pub(crate) fn words(text: &str) -> Vec<String> {
     let mut cleaned = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '\'' | '\u{2019}' | '`') {
@@ -137,42 +136,6 @@ impl Rule {
 pub fn classify(text: &str) -> Keyword {
     let w = words(text);
     RULES.iter().find(|(_, rule)| rule.matches(&w)).map(|(k, _)| *k).unwrap_or(Keyword::None)
-}
-
-/// What [`apply`] changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConsentChange {
-    Unchanged,
-    OptedOut,
-    OptedIn,
-}
-
-/// Carries out a new inbound message's keyword for the sender's `number`.
-/// Call it inside the transaction that inserts message `message_id`, and only
-/// when the message is new. Flags are not set here: the message is stored
-/// with [`Keyword::flag`].
-pub fn apply(
-    db: &Database,
-    message_id: i64,
-    number: &str,
-    keyword: Keyword,
-    text: &str,
-) -> Result<ConsentChange, StoreError> {
-    // What the patient said, for the log: only built when consent changes.
-    let said = || -> String { words(text).join(" ").to_uppercase() };
-    match keyword {
-        Keyword::OptOut => {
-            let note = format!("replied {}", said());
-            let changed = db.set_consent(number, false, "keyword", Some(message_id), "system", &note)?;
-            Ok(if changed { ConsentChange::OptedOut } else { ConsentChange::Unchanged })
-        }
-        Keyword::OptIn if db.is_opted_out(number)? => {
-            let note = format!("replied {}", said());
-            let changed = db.set_consent(number, true, "keyword", Some(message_id), "system", &note)?;
-            Ok(if changed { ConsentChange::OptedIn } else { ConsentChange::Unchanged })
-        }
-        _ => Ok(ConsentChange::Unchanged),
-    }
 }
 
 #[cfg(test)]
@@ -261,31 +224,5 @@ mod tests {
         assert_eq!(K::RevocationLike.flag(), Some("revocation"));
         assert_eq!(K::OptOut.flag(), None);
         assert_eq!(K::None.flag(), None);
-    }
-
-    #[test]
-    fn apply_opts_out_once_and_back_in_only_after_an_opt_out() {
-        let (_d, db) = crate::store::test_db();
-        let n = "+18055550100";
-        let log = |db: &Database| -> i64 {
-            db.conn().query_row("SELECT count(*) FROM consent_log", [], |r| r.get(0)).unwrap()
-        };
-        assert_eq!(apply(&db, 1, n, K::OptIn, "Yes").unwrap(), ConsentChange::Unchanged);
-        assert_eq!(log(&db), 0, "a Yes from a number that never opted out writes nothing");
-        db.conn().execute_batch("PRAGMA foreign_keys = OFF").unwrap();
-        assert_eq!(apply(&db, 1, n, K::OptOut, " stop! ").unwrap(), ConsentChange::OptedOut);
-        assert!(db.is_opted_out(n).unwrap());
-        assert_eq!(apply(&db, 2, n, K::OptOut, "STOP").unwrap(), ConsentChange::Unchanged);
-        assert_eq!(apply(&db, 3, n, K::RevocationLike, "stop texting").unwrap(), ConsentChange::Unchanged);
-        assert_eq!(apply(&db, 4, n, K::OptIn, "start").unwrap(), ConsentChange::OptedIn);
-        assert!(!db.is_opted_out(n).unwrap());
-        let (note, source, msg): (String, String, i64) = db
-            .conn()
-            .query_row("SELECT note, source, source_message_id FROM consent_log ORDER BY id LIMIT 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .unwrap();
-        assert_eq!((note.as_str(), source.as_str(), msg), ("replied STOP", "keyword", 1));
-        assert_eq!(log(&db), 2);
     }
 }

@@ -1,43 +1,19 @@
 //! The one error type that leaves the core. Each module has its own typed
-//! error; this enum wraps them and gives the shells a stable `code` to branch
-//! on and a message a person can read.
+//! error and says which stable [`ErrorCode`] it is ([`CodedError`]); a
+//! [`CoreError`] carries any of them, so this module, at the bottom of the
+//! layers, names none of the modules above it. The shells branch on the
+//! `code` and show the message a person can read.
 
-use crate::desk::unlock::UnlockError;
-use crate::engine::outbox::OutboxActionError;
-use crate::engine::routes::GatewayConfigError;
-use crate::gateways::ecm::error::EcmError;
-use crate::gateways::his::error::HisError;
-use crate::{
-    desk::secrets::SecretError, records::import::ImportError, rules::config::ConfigError, rules::phone::PhoneError,
-    store::StoreError,
-};
+/// A module's own error, with the code the shells branch on.
+pub trait CodedError: std::error::Error + Send + Sync + 'static {
+    fn code(&self) -> ErrorCode;
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
+    /// A module's typed error (the store's, a gateway's, the keyring's, …).
     #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Secret(#[from] SecretError),
-    #[error(transparent)]
-    Phone(#[from] PhoneError),
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
-    Import(#[from] ImportError),
-    #[error(transparent)]
-    Gateway(#[from] GatewayConfigError),
-    #[error(transparent)]
-    His(#[from] HisError),
-    #[error(transparent)]
-    Ecm(#[from] EcmError),
-    #[error(transparent)]
-    Backup(#[from] crate::desk::backup::BackupError),
-    #[error(transparent)]
-    Unlock(#[from] UnlockError),
-    #[error(transparent)]
-    Outbox(#[from] crate::engine::outbox::OutboxActionError),
-    #[error(transparent)]
-    People(#[from] crate::desk::people::PeopleError),
+    Module(ModuleError),
     #[error("{} has opted out of SMS (replied STOP or was blocked by the carrier); nothing was sent. The patient can text START to opt back in", crate::rules::redact::phone(.number))]
     OptedOut { number: String },
     #[error("{} is not one of the patient's numbers on file (patient {patient}): choose one of their numbers, or confirm that this other number is meant (the audit log records it)", crate::rules::redact::phone(.number))]
@@ -48,6 +24,28 @@ pub enum CoreError {
     PatientNotFound(String),
     #[error("{0}")]
     Io(String),
+}
+
+impl<E: CodedError> From<E> for CoreError {
+    fn from(e: E) -> Self {
+        CoreError::Module(ModuleError(Box::new(e)))
+    }
+}
+
+/// A module's error in a [`CoreError`]: its message, and its causes after it.
+#[derive(Debug)]
+pub struct ModuleError(Box<dyn CodedError>);
+
+impl std::fmt::Display for ModuleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ModuleError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
 }
 
 /// Stable error codes for the UI and scripts. The UI branches on these, never
@@ -93,27 +91,35 @@ pub enum ErrorCode {
 impl CoreError {
     pub fn code(&self) -> ErrorCode {
         match self {
-            CoreError::Store(_) => ErrorCode::Store,
-            CoreError::Secret(SecretError::Unavailable { .. }) => ErrorCode::KeyringUnavailable,
-            CoreError::Secret(_) => ErrorCode::Secret,
-            CoreError::Phone(_) => ErrorCode::InvalidPhone,
-            CoreError::Config(_) => ErrorCode::Config,
-            CoreError::Import(_) => ErrorCode::Import,
+            CoreError::Module(e) => e.0.code(),
             CoreError::PatientNotFound(_) => ErrorCode::NotFound,
-            CoreError::Gateway(_) => ErrorCode::NotConfigured,
-            CoreError::His(_) | CoreError::Ecm(_) => ErrorCode::Gateway,
             CoreError::OptedOut { .. } => ErrorCode::OptedOut,
             CoreError::NumberNotOnFile { .. } => ErrorCode::NumberNotOnFile,
             CoreError::InvalidMessage(_) => ErrorCode::InvalidMessage,
             CoreError::Io(_) => ErrorCode::Io,
-            CoreError::Backup(_) => ErrorCode::Backup,
-            CoreError::Unlock(UnlockError::Secret(SecretError::Unavailable { .. })) => ErrorCode::KeyringUnavailable,
-            CoreError::Unlock(UnlockError::Secret(_)) => ErrorCode::Secret,
-            CoreError::Unlock(_) => ErrorCode::Passphrase,
-            CoreError::Outbox(OutboxActionError::TooLateToUndo { .. }) => ErrorCode::TooLateToUndo,
-            CoreError::Outbox(OutboxActionError::NotInOutbox { .. }) => ErrorCode::NotFound,
-            CoreError::Outbox(OutboxActionError::NotRetryable { .. }) => ErrorCode::NotRetryable,
-            CoreError::People(e) => e.code(),
+        }
+    }
+
+    /// The module error this carries, when it is an `E`.
+    pub fn downcast_ref<E: CodedError>(&self) -> Option<&E> {
+        match self {
+            CoreError::Module(e) => (&*e.0 as &(dyn std::error::Error + 'static)).downcast_ref::<E>(),
+            _ => None,
+        }
+    }
+
+    /// The module error this carries, when it is an `E`; else the error itself.
+    pub fn downcast<E: CodedError>(self) -> std::result::Result<E, CoreError> {
+        if self.downcast_ref::<E>().is_none() {
+            return Err(self);
+        }
+        match self {
+            CoreError::Module(e) => {
+                let e: Box<dyn std::error::Error + Send + Sync> = e.0;
+                // Checked above: this is an `E`.
+                e.downcast::<E>().map(|e| *e).map_err(|e| CoreError::Io(e.to_string()))
+            }
+            other => Err(other),
         }
     }
 }

@@ -2,11 +2,14 @@
 //! keywords, what may be logged, clinic days, which addresses may carry
 //! PHI, the settings registry and the error type every layer returns.
 
+pub mod backoff;
 pub mod clinic_zone;
 pub mod config;
 pub mod consent;
 pub mod error;
 pub mod phone;
 pub mod redact;
+pub mod secret;
+pub mod sms_text;
 pub mod transport;
 pub mod visible_text;

@@ -21,6 +21,12 @@ pub enum PhoneError {
     UnknownRegion(String),
 }
 
+impl crate::rules::error::CodedError for PhoneError {
+    fn code(&self) -> crate::rules::error::ErrorCode {
+        crate::rules::error::ErrorCode::InvalidPhone
+    }
+}
+
 /// A two-letter region used for numbers written without a country code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Region(country::Id);

@@ -17,7 +17,7 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::{now_rfc3339, StoreError};
-use crate::desk::secrets::Secret;
+use crate::rules::secret::Secret;
 
 type HmacSha256 = Hmac<Sha256>;
 

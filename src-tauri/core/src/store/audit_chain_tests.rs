@@ -2,7 +2,7 @@
 //! unsigned entry is named; older entries are signed once at the upgrade.
 
 use super::{attach_test_audit, test_db, AuditProblem, Database};
-use crate::desk::secrets::Secret;
+use crate::rules::secret::Secret;
 
 /// A log of `n` entries, with its triggers dropped as an attacker with the
 /// database key would.

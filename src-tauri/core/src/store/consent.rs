@@ -3,8 +3,45 @@
 use rusqlite::{params, OptionalExtension};
 
 use super::{now_rfc3339, Database, StoreError};
+use crate::rules::consent::{words, Keyword};
+
+/// What [`Database::apply_keyword`] changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentChange {
+    Unchanged,
+    OptedOut,
+    OptedIn,
+}
 
 impl Database {
+    /// Carries out a new inbound message's consent keyword for the sender's
+    /// `number`. Call it inside the transaction that inserts message
+    /// `message_id`, and only when the message is new. Flags are not set
+    /// here: the message is stored with [`Keyword::flag`].
+    pub fn apply_keyword(
+        &self,
+        message_id: i64,
+        number: &str,
+        keyword: Keyword,
+        text: &str,
+    ) -> Result<ConsentChange, StoreError> {
+        // What the patient said, for the log: only built when consent changes.
+        let said = || -> String { words(text).join(" ").to_uppercase() };
+        match keyword {
+            Keyword::OptOut => {
+                let note = format!("replied {}", said());
+                let changed = self.set_consent(number, false, "keyword", Some(message_id), "system", &note)?;
+                Ok(if changed { ConsentChange::OptedOut } else { ConsentChange::Unchanged })
+            }
+            Keyword::OptIn if self.is_opted_out(number)? => {
+                let note = format!("replied {}", said());
+                let changed = self.set_consent(number, true, "keyword", Some(message_id), "system", &note)?;
+                Ok(if changed { ConsentChange::OptedIn } else { ConsentChange::Unchanged })
+            }
+            _ => Ok(ConsentChange::Unchanged),
+        }
+    }
+
     /// Records a consent change for `number` (E.164) and logs it. Returns
     /// whether the state changed.
     pub fn set_consent(
@@ -53,7 +90,9 @@ impl Database {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::store::test_db;
+    use Keyword as K;
 
     #[test]
     fn opt_out_then_in_is_logged_once_each() {
@@ -65,5 +104,31 @@ mod tests {
         assert!(db.set_consent("+18055550100", true, "keyword", None, "system", "START").unwrap());
         let n: i64 = db.conn().query_row("SELECT count(*) FROM consent_log", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn apply_opts_out_once_and_back_in_only_after_an_opt_out() {
+        let (_d, db) = crate::store::test_db();
+        let n = "+18055550100";
+        let log = |db: &Database| -> i64 {
+            db.conn().query_row("SELECT count(*) FROM consent_log", [], |r| r.get(0)).unwrap()
+        };
+        assert_eq!(db.apply_keyword(1, n, K::OptIn, "Yes").unwrap(), ConsentChange::Unchanged);
+        assert_eq!(log(&db), 0, "a Yes from a number that never opted out writes nothing");
+        db.conn().execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+        assert_eq!(db.apply_keyword(1, n, K::OptOut, " stop! ").unwrap(), ConsentChange::OptedOut);
+        assert!(db.is_opted_out(n).unwrap());
+        assert_eq!(db.apply_keyword(2, n, K::OptOut, "STOP").unwrap(), ConsentChange::Unchanged);
+        assert_eq!(db.apply_keyword(3, n, K::RevocationLike, "stop texting").unwrap(), ConsentChange::Unchanged);
+        assert_eq!(db.apply_keyword(4, n, K::OptIn, "start").unwrap(), ConsentChange::OptedIn);
+        assert!(!db.is_opted_out(n).unwrap());
+        let (note, source, msg): (String, String, i64) = db
+            .conn()
+            .query_row("SELECT note, source, source_message_id FROM consent_log ORDER BY id LIMIT 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!((note.as_str(), source.as_str(), msg), ("replied STOP", "keyword", 1));
+        assert_eq!(log(&db), 2);
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags};
 
 use super::{apply_key, Database, StoreError};
-use crate::desk::secrets::Secret;
+use crate::rules::secret::Secret;
 
 /// Copies `from` (an open connection) into a new file at `to`, encrypted
 /// with `key` (64 hex digits, or 96: key and the file's salt). `to` must

@@ -153,8 +153,8 @@ mod tests {
         (dir, path, 7)
     }
 
-    fn key() -> crate::desk::secrets::Secret {
-        crate::desk::secrets::Secret::new("ab".repeat(32))
+    fn key() -> crate::rules::secret::Secret {
+        crate::rules::secret::Secret::new("ab".repeat(32))
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub mod audit_chain;
 #[cfg(test)]
 mod audit_chain_tests;
 pub mod audit_verify;
-mod consent;
+pub mod consent;
 mod contact_points;
 pub(crate) mod copy;
 mod external_keys;
@@ -57,7 +57,7 @@ pub use thread_listing::{LastItem, PatientThread, ThreadListing, UnmatchedSummar
 pub use thread_search::{ThreadHit, ThreadSearch};
 pub use unreadable::UnreadableMessage;
 
-use crate::desk::secrets::Secret;
+use crate::rules::secret::Secret;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -91,6 +91,12 @@ pub enum StoreError {
     AuditKeyMissing,
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+}
+
+impl crate::rules::error::CodedError for StoreError {
+    fn code(&self) -> crate::rules::error::ErrorCode {
+        crate::rules::error::ErrorCode::Store
+    }
 }
 
 /// SQLite's page cache per connection, in KiB.

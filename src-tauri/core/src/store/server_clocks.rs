@@ -5,6 +5,9 @@ use rusqlite::{params, OptionalExtension};
 
 use super::{now_rfc3339, Database, StoreError};
 
+/// The name of the hospital SMS server's row in `server_clocks`.
+pub const HIS_CLOCK: &str = "his";
+
 /// One server's clock, as last learnt.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ServerClockRow {

@@ -5,7 +5,7 @@ use chrono::{SecondsFormat, Utc};
 use rusqlite::{params, OptionalExtension};
 
 use super::{now_rfc3339, Database, StoreError};
-use crate::engine::inbox_sync::Backoff;
+use crate::rules::backoff::Backoff;
 
 /// How a sync job is doing, for the status bar. Times are RFC 3339 UTC.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]

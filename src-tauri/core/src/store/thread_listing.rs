@@ -324,7 +324,7 @@ mod tests {
         assert_eq!(db.unmatched_summary().unwrap(), UnmatchedSummary { threads: 1, unread: 1 });
         // Another connection (the CLI, say) stores a text.
         let other =
-            Database::open(&dir.path().join("t.db"), &crate::desk::secrets::Secret::new("ab".repeat(32))).unwrap();
+            Database::open(&dir.path().join("t.db"), &crate::rules::secret::Secret::new("ab".repeat(32))).unwrap();
         inbound(&other, None, "+16175550124", "wrong number", "2026-01-01T10:01:00Z");
         assert_eq!(db.unmatched_summary().unwrap(), UnmatchedSummary { threads: 2, unread: 2 });
         other.conn().execute("UPDATE messages SET read_at = 'x' WHERE from_number = '+16175550124'", []).unwrap();

@@ -10,11 +10,38 @@ use super::{
     thread_listing::{preview, LAST_PREVIEW},
     Database, StoreError,
 };
+use serde::{Deserialize, Serialize};
+
 use crate::{
-    engine::threads::{ThreadRef, ThreadRow},
     rules::phone::{self, E164},
     rules::redact,
 };
+
+/// One row of the thread list: a patient with messages or calls, or one
+/// unmatched number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ThreadRow {
+    /// `None` for an unmatched number.
+    pub patient_id: Option<i64>,
+    /// The patient's name, or the unmatched number formatted for people.
+    pub name: String,
+    /// The unmatched number (E.164, or `+digits` as the server sent them).
+    pub number: Option<String>,
+    /// Inbound messages not yet read.
+    pub unread: i64,
+    /// `created_at` of the newest message or call (RFC 3339 UTC).
+    pub last_at: String,
+    /// The start of the newest message's text, or "Call: <status>".
+    pub last_preview: String,
+}
+
+/// A thread: a patient's, or an unmatched number's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThreadRef {
+    Patient(i64),
+    Unmatched(String),
+}
 
 /// One row per patient with messages or calls (the newest item and its
 /// time, from the `patient_activity` summary), one row per unmatched sender

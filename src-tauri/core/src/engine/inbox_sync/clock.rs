@@ -34,7 +34,7 @@ use crate::{
 };
 
 /// The name of the hospital SMS server's row in `server_clocks`.
-pub const HIS: &str = "his";
+pub use crate::store::server_clocks::HIS_CLOCK as HIS;
 
 /// How far from UTC any zone's offset lies, either way, at the most
 /// (UTC-12 to UTC+14): what a window must add when the zone is a guess.

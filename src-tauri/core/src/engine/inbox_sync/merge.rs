@@ -19,9 +19,10 @@ use crate::{
         time::HisTime,
         wire::{HisMessage, MessageType},
     },
-    rules::consent::{self, ConsentChange},
+    rules::consent,
     rules::phone::{self, Region},
     rules::redact,
+    store::consent::ConsentChange,
     store::{inbox::NewInbound, Database, StoreError},
 };
 
@@ -182,7 +183,7 @@ fn insert_new(
     if keyword.flag().is_some() {
         report.flagged += 1;
     }
-    match consent::apply(db, id, &from, keyword, &m.text)? {
+    match db.apply_keyword(id, &from, keyword, &m.text)? {
         ConsentChange::OptedOut => {
             report.opt_outs += 1;
             tracing::info!(message_id = id, from = %redact::phone(&from), "opted out by keyword");

@@ -28,7 +28,6 @@
 //! and listed in the sync status; it never holds back the cursor or the
 //! rest of the page.
 
-pub mod backoff;
 pub mod clock;
 pub mod cursor;
 pub mod merge;
@@ -42,7 +41,7 @@ use std::{sync::Mutex, time::Duration};
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
-pub use backoff::Backoff;
+pub use crate::rules::backoff::Backoff;
 pub use cursor::ServerClock;
 pub use merge::{apply_incoming_page, apply_outgoing_page, ApplyContext};
 

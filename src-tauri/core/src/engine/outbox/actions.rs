@@ -8,7 +8,7 @@ use chrono::Utc;
 
 use super::{enqueue_unmatched_reply, enqueue_with, Enqueued, Hold};
 pub use crate::store::outbox::Withdrawn;
-use crate::{desk::Desk, engine::send::SmsRequest, rules::error::Result, store::outbox::Withdraw};
+use crate::{desk::Desk, engine::outbox::SmsRequest, rules::error::Result, store::outbox::Withdraw};
 
 /// Why Retry refuses a text that was retried meanwhile.
 pub(crate) const RETRIED_OR_CHANGED: &str = "it was retried already (or its state changed meanwhile)";
@@ -23,6 +23,16 @@ pub enum OutboxActionError {
     /// Retry sends again only what surely did not go.
     #[error("message {message_id} cannot be retried: {reason}")]
     NotRetryable { message_id: i64, reason: &'static str },
+}
+
+impl crate::rules::error::CodedError for OutboxActionError {
+    fn code(&self) -> crate::rules::error::ErrorCode {
+        match self {
+            OutboxActionError::TooLateToUndo { .. } => crate::rules::error::ErrorCode::TooLateToUndo,
+            OutboxActionError::NotInOutbox { .. } => crate::rules::error::ErrorCode::NotFound,
+            OutboxActionError::NotRetryable { .. } => crate::rules::error::ErrorCode::NotRetryable,
+        }
+    }
 }
 
 /// The undo delay after Send: `sms.undo_seconds` (0: none).

@@ -11,14 +11,29 @@ use chrono::Utc;
 
 use super::{actions, OutboxActionError};
 use crate::{
+    desk::lock,
     desk::Desk,
     engine::recipient::{self, OTHER_NUMBER_AUDIT},
-    engine::send::{check_text, lock, SmsRequest},
     rules::error::{CoreError, Result},
     rules::phone::{self, E164},
     rules::redact,
+    rules::sms_text::check_text,
     store::{NewOutbound, Route},
 };
+
+/// A text to send: to whom, what, by which route.
+#[derive(Debug, Clone)]
+pub struct SmsRequest {
+    /// CareDesk id (`12`) or ECM id (`ecm:123`).
+    pub patient: String,
+    /// A number of the patient's; default: the preferred SMS number.
+    pub to: Option<String>,
+    pub text: String,
+    pub via: Option<Route>,
+    /// `to` is not one of the patient's numbers and staff confirmed it: sent,
+    /// and the audit entry says another number was used.
+    pub other_number: bool,
+}
 
 /// A send recorded in the outbox.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

@@ -36,14 +36,14 @@ use chrono::Utc;
 
 pub use crate::store::outbox::OutboxEntry;
 pub use actions::{retry_message, undo_delay, undo_send, OutboxActionError, Withdrawn};
-pub use enqueue::{enqueue, enqueue_unmatched_reply, enqueue_with, Enqueued, Hold, UNMATCHED_REPLY_AUDIT};
+pub use enqueue::{enqueue, enqueue_unmatched_reply, enqueue_with, Enqueued, Hold, SmsRequest, UNMATCHED_REPLY_AUDIT};
 pub use limiter::SendLimiter;
 pub use policy::{Disposition, Policy};
 
 use crate::{
+    desk::lock,
     desk::Desk,
     engine::routes::{GatewayConfigError, GatewayPlan, Gateways, Mode},
-    engine::send::lock,
     rules::error::{CoreError, Result},
     sandbox::SandboxOptions,
 };
@@ -106,7 +106,7 @@ impl<'a> Targets<'a> {
     pub fn with_test(self, test: Option<&'a Gateways>) -> Result<Targets<'a>> {
         if let Some(t) = test {
             if t.mode != Mode::Sandbox {
-                return Err(CoreError::Gateway(GatewayConfigError::Invalid(
+                return Err(CoreError::from(GatewayConfigError::Invalid(
                     "test-mode messages go only to the sandbox, not to real servers".into(),
                 )));
             }

@@ -35,8 +35,8 @@ use super::{
     worker::{after, Done, Worker},
 };
 use crate::{
+    desk::lock,
     engine::inbox_sync::clock::{self, ServerClock},
-    engine::send::lock,
     gateways::his::{
         time::HisTime,
         wire::{sender_for_wire, HisMessage, MessageState, MessageType},

@@ -12,9 +12,9 @@ use super::{
     reconcile, DrainReport, Policy, SendLimiter, Target, Targets, ECM_UNCERTAIN,
 };
 use crate::{
+    desk::lock,
     desk::Desk,
     engine::inbox_sync::clock,
-    engine::send::{actor_ids, lock},
     gateways::ecm::{error::EcmError, wire::TwilioCode},
     gateways::his::{
         error::HisError,
@@ -345,7 +345,7 @@ impl Worker<'_> {
         occurred_at: &str,
     ) -> Result<()> {
         let d = lock(self.desk)?;
-        let performed = actor_ids(&d);
+        let performed = d.actor_ids();
         let id_or = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| performed.clone());
         let new = NewActivity {
             ecm_activity_id: activity.map(|a| a.id),

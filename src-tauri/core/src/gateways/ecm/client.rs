@@ -12,7 +12,7 @@ use super::{
     error::{detect_twilio, EcmError},
     wire::{CallParams, CallRequest, CallResponse, SendSmsRequest, SendSmsResponse, SmsParams},
 };
-use crate::{desk::secrets::Secret, gateways::http, rules::redact};
+use crate::{gateways::http, rules::redact, rules::secret::Secret};
 
 /// The header that carries the user's token.
 pub const TOKEN_HEADER: &str = "X-User-Token";

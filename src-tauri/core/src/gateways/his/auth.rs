@@ -15,7 +15,7 @@ use tokio::{sync::Mutex, time::Instant};
 
 pub use super::authority::authority_tenant;
 use super::error::HisError;
-use crate::{desk::secrets::Secret, gateways::http};
+use crate::{gateways::http, rules::secret::Secret};
 
 /// The default Azure AD instance; `{0}` is the tenant.
 pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com/{0}";

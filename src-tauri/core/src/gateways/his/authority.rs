@@ -133,7 +133,7 @@ impl AzureConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desk::secrets::Secret;
+    use crate::rules::secret::Secret;
 
     fn config(authority: &str, tenant: &str) -> AzureConfig {
         AzureConfig {

@@ -344,7 +344,7 @@ mod tests {
     fn plain_http_to_another_host_is_refused() {
         let config = |url: &str| HisConfig {
             base_url: url.parse().unwrap(),
-            auth: HisAuth::Bearer(crate::desk::secrets::Secret::new("t")),
+            auth: HisAuth::Bearer(crate::rules::secret::Secret::new("t")),
         };
         let http = reqwest::Client::new();
         let e = HisClient::new(config("http://smsserver.example/"), http.clone()).unwrap_err();

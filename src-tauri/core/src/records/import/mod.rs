@@ -10,6 +10,8 @@ pub use fhir_roster::FhirOptions;
 
 use std::path::Path;
 
+use crate::desk::Desk;
+use crate::rules::error::Result;
 use crate::{
     rules::phone::Region,
     store::{self, Database, PatientInput, StoreError},
@@ -29,6 +31,12 @@ pub enum ImportError {
     Fhir(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl crate::rules::error::CodedError for ImportError {
+    fn code(&self) -> crate::rules::error::ErrorCode {
+        crate::rules::error::ErrorCode::Import
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -177,4 +185,31 @@ pub fn import(
         progress(ImportProgress { done, total });
     }
     Ok(summary)
+}
+
+// The desk's imports: a roster file read into the store, with progress.
+impl Desk {
+    pub fn import_patients(
+        &mut self,
+        file_name: &str,
+        content: &str,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportSummary> {
+        let region = self.region();
+        let fhir =
+            FhirOptions { ecm_identifier_system: self.setting("fhir.ecm_identifier_system")?, now: chrono::Utc::now() };
+        let actor = self.actor();
+        Ok(import(self.db_mut(), file_name, content, region, &fhir, progress, &actor)?)
+    }
+
+    pub fn import_patients_file(
+        &mut self,
+        path: &Path,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportSummary> {
+        let content = read_file(path)?;
+        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        Format::from_name(&name)?;
+        self.import_patients(&name, &content, progress)
+    }
 }

@@ -6,7 +6,7 @@
 use std::sync::Mutex;
 
 use super::{chunks, parse_rows, store_chunk, FhirOptions, ImportProgress, ImportSummary};
-use crate::{desk::Desk, engine::send::lock, rules::error::Result};
+use crate::{desk::lock, desk::Desk, rules::error::Result};
 
 /// [`Desk::import_patients`] for a shared desk: the same rows, chunks and
 /// audit entries, with the lock let go between chunks. `progress` is called

@@ -100,7 +100,7 @@ async fn undo_after_the_worker_claimed_the_text_fails_typed_and_the_text_goes_ou
     let e = undo_send(&env.desk.lock().unwrap(), q.message_id).unwrap_err();
     assert_eq!(e.code(), ErrorCode::TooLateToUndo, "{e}");
     assert!(
-        matches!(&e, CoreError::Outbox(OutboxActionError::TooLateToUndo { state, .. }) if state == "in_flight"),
+        matches!(e.downcast_ref(), Some(OutboxActionError::TooLateToUndo { state, .. }) if state == "in_flight"),
         "{e:?}"
     );
     assert_eq!(env.item(q.message_id).state, "in_flight", "the failed undo changed nothing");
