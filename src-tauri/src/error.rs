@@ -2,7 +2,7 @@
 
 use caredesk_core::CoreError;
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct UiError {
     pub code: String,
     pub message: String,

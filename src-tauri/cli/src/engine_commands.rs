@@ -9,7 +9,7 @@ use caredesk_core::{
     inbox_sync,
     outbox::{self, SendLimiter},
     sandbox::SandboxOptions,
-    store::{thread_search::MAX_THREAD_HITS, LinkContact, Route},
+    store::{thread_search::MAX_THREAD_HITS, LinkContact, Route, ThreadItemKind},
     threads,
     visible_text::visible,
     CoreError, Desk,
@@ -215,7 +215,7 @@ pub fn thread(desk: &Desk, patient: &str, search: Option<&str>, json: bool) -> R
             eprintln!("note: more than {MAX_THREAD_HITS} texts match; the newest {MAX_THREAD_HITS} are shown");
         }
         let hits: std::collections::HashSet<i64> = found.hits.iter().map(|h| h.id).collect();
-        items.retain(|m| m.kind == "sms" && hits.contains(&m.id));
+        items.retain(|m| m.kind == ThreadItemKind::Sms && hits.contains(&m.id));
     }
     if json {
         let v: Vec<_> = items
@@ -235,7 +235,7 @@ pub fn thread(desk: &Desk, patient: &str, search: Option<&str>, json: bool) -> R
     for m in items {
         let arrow = if m.direction == "inbound" { "<-" } else { "->" };
         let what =
-            if m.kind == "call" { "[call]".to_string() } else { visible(&m.text.replace('\n', " ")).into_owned() };
+            if m.kind == ThreadItemKind::Call { "[call]".to_string() } else { visible(&m.text.replace('\n', " ")).into_owned() };
         let extra = m.intended_to.map(|i| format!(" (for {})", visible(&i))).unwrap_or_default();
         let test = if m.test { " [test]" } else { "" };
         line(format!(

@@ -5,7 +5,7 @@ use tauri::State;
 
 use crate::{error::UiError, state::AppState};
 
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, ts_rs::TS)]
 pub struct SyncView {
     pub mode: caredesk_core::gateways::Mode,
     pub test_mode: bool,
