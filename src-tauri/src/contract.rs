@@ -9,6 +9,7 @@ use caredesk_core::{
     activity_rows::ActivityType,
     connection_check::{ConnectionCheck, SenderNumber, Service},
     desk::{CredentialView, SettingView},
+    export::{ActivityFilter, ActivityRow},
     gateways::Mode,
     import::{ImportProgress, ImportSummary, RejectedRow},
     outbox::{Enqueued, Withdrawn},
@@ -22,7 +23,6 @@ use caredesk_core::{
         ThreadHit, ThreadItem, ThreadItemKind, ThreadListing, ThreadPage, ThreadSearch, UnmatchedSummary,
         UnmatchedThread, UnreadableMessage,
     },
-    export::{ActivityFilter, ActivityRow},
 };
 use ts_rs::{Config, TS};
 
@@ -80,7 +80,13 @@ fn pretty(decl: &str) -> String {
                 depth = 1;
             }
             None => {
-                depth = if opens { depth + 1 } else if closes { depth.saturating_sub(1) } else { depth };
+                depth = if opens {
+                    depth + 1
+                } else if closes {
+                    depth.saturating_sub(1)
+                } else {
+                    depth
+                };
                 out.push_str(piece);
             }
             Some(done) if depth == 1 && (piece == "," || piece == "}") => {
@@ -107,7 +113,13 @@ fn pretty(decl: &str) -> String {
                 field = format!("{}\n{}\n", field.trim(), doc.join("\n"));
             }
             Some(_) => {
-                depth = if opens { depth + 1 } else if closes { depth - 1 } else { depth };
+                depth = if opens {
+                    depth + 1
+                } else if closes {
+                    depth - 1
+                } else {
+                    depth
+                };
                 let at_line_start = field.is_empty() || field.ends_with('\n');
                 if !(at_line_start && piece.trim().is_empty()) {
                     field.push_str(piece);
@@ -201,7 +213,11 @@ mod tests {
         }
         let have = std::fs::read_to_string(&path).unwrap_or_default();
         if have != want {
-            let first = have.lines().zip(want.lines()).position(|(a, b)| a != b).unwrap_or(have.lines().count().min(want.lines().count()));
+            let first = have
+                .lines()
+                .zip(want.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(have.lines().count().min(want.lines().count()));
             panic!(
                 "{CONTRACT_PATH} is stale: the Rust types of the command contract changed.\n\
                  First difference at line {}:\n  committed: {}\n  generated: {}\n\

@@ -234,8 +234,11 @@ pub fn thread(desk: &Desk, patient: &str, search: Option<&str>, json: bool) -> R
     line(format!("{} ({} items)", visible(&p.name), items.len()));
     for m in items {
         let arrow = if m.direction == "inbound" { "<-" } else { "->" };
-        let what =
-            if m.kind == ThreadItemKind::Call { "[call]".to_string() } else { visible(&m.text.replace('\n', " ")).into_owned() };
+        let what = if m.kind == ThreadItemKind::Call {
+            "[call]".to_string()
+        } else {
+            visible(&m.text.replace('\n', " ")).into_owned()
+        };
         let extra = m.intended_to.map(|i| format!(" (for {})", visible(&i))).unwrap_or_default();
         let test = if m.test { " [test]" } else { "" };
         line(format!(

@@ -264,7 +264,10 @@ mod tests {
         .unwrap();
         let t = db.thread(p, 50).unwrap();
         assert_eq!(t.len(), 2);
-        assert_eq!((t[0].kind, t[0].state.as_str(), t[0].server_id.as_deref()), (ThreadItemKind::Sms, "sent", Some("7")));
+        assert_eq!(
+            (t[0].kind, t[0].state.as_str(), t[0].server_id.as_deref()),
+            (ThreadItemKind::Sms, "sent", Some("7"))
+        );
         assert_eq!((t[1].kind, t[1].state.as_str()), (ThreadItemKind::Call, "queued"));
         let events: i64 = db.conn().query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap();
         assert_eq!(events, 1);

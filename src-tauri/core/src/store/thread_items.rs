@@ -77,7 +77,11 @@ pub struct PageCursor {
 
 impl PageCursor {
     fn of(item: &ThreadItem) -> PageCursor {
-        PageCursor { created_at: item.created_at.clone(), is_call: i64::from(item.kind == ThreadItemKind::Call), id: item.id }
+        PageCursor {
+            created_at: item.created_at.clone(),
+            is_call: i64::from(item.kind == ThreadItemKind::Call),
+            id: item.id,
+        }
     }
 
     pub fn encode(&self) -> String {
