@@ -201,7 +201,24 @@ pub fn typescript() -> String {
 mod tests {
     use std::path::PathBuf;
 
+    use serde_json::json;
+
     use super::*;
+
+    /// The enums that replaced strings for the contract send the same strings.
+    #[test]
+    fn the_contract_enums_serialize_as_the_strings_they_stand_for() {
+        let cases = [
+            (json!([ThreadItemKind::Sms, ThreadItemKind::Call]), json!(["sms", "call"])),
+            (json!([Direction::Inbound, Direction::Outbound]), json!(["inbound", "outbound"])),
+            (json!([ActivityType::Sms, ActivityType::Call]), json!(["sms", "call"])),
+            (json!([LockState::Setup, LockState::Locked, LockState::Unlocked]), json!(["setup", "locked", "unlocked"])),
+            (json!([Mode::Sandbox, Mode::Real]), json!(["sandbox", "real"])),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got, want);
+        }
+    }
 
     #[test]
     fn the_typescript_contract_is_current() {

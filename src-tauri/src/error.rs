@@ -2,6 +2,7 @@
 
 use caredesk_core::CoreError;
 
+/// What every command rejects with; the UI branches on `code`, never on `message`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct UiError {
     pub code: String,

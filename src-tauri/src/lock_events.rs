@@ -10,6 +10,7 @@ use crate::state::AppState;
 /// `lock://changed`, read by the UI's `platform/events.ts`; the payload is `{ locked }`.
 pub const LOCK_EVENT: &str = "lock://changed";
 
+/// `lock://changed`'s payload.
 #[derive(Clone, serde::Serialize, ts_rs::TS)]
 pub struct LockChanged {
     pub locked: bool,

@@ -3,6 +3,7 @@ use tauri::State;
 
 use crate::{error::UiError, state::AppState};
 
+/// The app, its mode and its data directory, for the window at start (no PHI: it answers while locked).
 #[derive(Debug, serde::Serialize, ts_rs::TS)]
 pub struct AppInfo {
     pub version: &'static str,

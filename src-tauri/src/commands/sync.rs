@@ -5,6 +5,7 @@ use tauri::State;
 
 use crate::{error::UiError, state::AppState};
 
+/// Where the background sync stands, for the status bar. Times are RFC 3339 UTC.
 #[derive(Debug, serde::Serialize, ts_rs::TS)]
 pub struct SyncView {
     pub mode: caredesk_core::gateways::Mode,
