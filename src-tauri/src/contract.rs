@@ -46,10 +46,23 @@ const HEADER: &str = "\
 // Refresh after changing a Rust type: ./tasks.sh types
 ";
 
-/// One declaration: its doc comment, `export type Name = …;`.
-fn decl<T: TS>(cfg: &Config) -> String {
+/// One type of the contract.
+struct Declared {
+    /// Its TypeScript name.
+    name: String,
+    /// Its doc comment and `export type Name = …;`.
+    text: String,
+    /// The contract's types it names.
+    uses: Vec<String>,
+}
+
+fn decl<T: TS + 'static>(cfg: &Config) -> Declared {
     let docs = T::docs().unwrap_or_default();
-    format!("{docs}export {}\n", pretty(&T::decl(cfg)))
+    Declared {
+        name: T::ident(cfg),
+        text: format!("{docs}export {}\n", pretty(&T::decl(cfg))),
+        uses: T::dependencies(cfg).into_iter().map(|d| d.ts_name).collect(),
+    }
 }
 
 /// ts-rs writes a declaration on one line: this puts each field of its
@@ -132,8 +145,17 @@ fn pretty(decl: &str) -> String {
 
 /// The contract's TypeScript, every type in a stable order.
 pub fn typescript() -> String {
+    let texts: Vec<String> = declarations().into_iter().map(|d| d.text).collect();
+    format!("{HEADER}\n{}", texts.join("\n"))
+}
+
+/// Every type of the contract, in the file's order. A type a command or an
+/// event starts to use goes here (the test below names any type one of
+/// these uses that is missing).
+fn declarations() -> Vec<Declared> {
+    // i64 and u64 as `number`, as JSON.parse reads them (ids and counts stay far below 2^53).
     let cfg = Config::new().with_large_int("number");
-    let decls = [
+    vec![
         // The app and its modes.
         decl::<AppInfo>(&cfg),
         decl::<Mode>(&cfg),
@@ -193,8 +215,7 @@ pub fn typescript() -> String {
         decl::<UiSyncEvent>(&cfg),
         decl::<ThreadTarget>(&cfg),
         decl::<LockChanged>(&cfg),
-    ];
-    format!("{HEADER}\n{}", decls.join("\n"))
+    ]
 }
 
 #[cfg(test)]
@@ -217,6 +238,40 @@ mod tests {
         ];
         for (got, want) in cases {
             assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn every_type_the_contract_names_is_in_it() {
+        let all = declarations();
+        let names: Vec<&str> = all.iter().map(|d| d.name.as_str()).collect();
+        for d in &all {
+            assert_eq!(names.iter().filter(|n| **n == d.name).count(), 1, "{} is declared twice", d.name);
+            for used in &d.uses {
+                assert!(names.contains(&used.as_str()), "{} uses {used}: add it to declarations()", d.name);
+            }
+        }
+    }
+
+    #[test]
+    fn pretty_puts_each_field_on_a_line() {
+        let cases = [
+            ("type A = \"x\" | \"y\";", "type A = \"x\" | \"y\";"),
+            (
+                "type B = { a: string, b: Array<{ c: number, d: number, }>, };",
+                "type B = {\n  a: string;\n  b: Array<{ c: number, d: number, }>;\n};",
+            ),
+            (
+                "type C = { \n/**\n * Doc, with a comma.\n */\na: \"{,}\", };",
+                "type C = {\n  /**\n   * Doc, with a comma.\n   */\n  a: \"{,}\";\n};",
+            ),
+            (
+                "type D = { \"kind\": \"x\" } | { \"kind\": \"y\", e: boolean, };",
+                "type D = {\n  \"kind\": \"x\";\n} | {\n  \"kind\": \"y\";\n  e: boolean;\n};",
+            ),
+        ];
+        for (decl, want) in cases {
+            assert_eq!(pretty(decl), want, "{decl}");
         }
     }
 
