@@ -3,7 +3,9 @@
 #   ./tasks.sh app    install what is missing, build, and start the app (sandbox by default;
 #                     the first build takes about 10 minutes on a 2-core machine)
 #   ./tasks.sh test   install what is missing and run every test suite
-# Other tasks: ./tasks.sh setup | build | ui | lint | package | cli ARGS...
+# Other tasks: ./tasks.sh setup | build | ui | lint | types | package | cli ARGS...
+#   types     rewrite ui/src/platform/contract.ts (the UI's types, generated from the Rust types by
+#             ts-rs) after changing a type a command returns or takes; `test` fails while it is stale
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -107,6 +109,17 @@ cmd_test() {
   step "all suites passed in $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s"
 }
 
+# The UI's types of the command contract, written anew from the Rust types
+# (src-tauri/src/contract.rs lists them), then the UI type-checked against them.
+cmd_types() {
+  step "ts-rs: writing ui/src/platform/contract.ts from the Rust types"
+  CAREDESK_WRITE_CONTRACT=1 timeout 1800 cargo test -p caredesk-desktop --lib --quiet \
+    contract::tests::the_typescript_contract_is_current
+  setup_ui
+  step "ui: type check against the new contract"
+  (cd ui && npx tsc --noEmit) || die "the UI does not match the new contract: fix what tsc names above"
+}
+
 setup_bundler() {
   if [ ! -d src-tauri/bundler/node_modules ] || [ src-tauri/bundler/package-lock.json -nt src-tauri/bundler/node_modules/.package-lock.json ]; then
     step "npm ci (src-tauri/bundler: Tauri's CLI, for its bundler)"
@@ -169,7 +182,8 @@ case "${1:-}" in
   build) setup_ui; build_ui; cargo build --workspace --features "$APP_FEATURES" ;;
   ui) setup_ui; build_ui; (cd ui && npm test) ;;
   lint) cmd_lint ;;
+  types) cmd_types ;;
   package) cmd_package ;;
   cli) shift; cmd_cli "$@" ;;
-  *) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -33,11 +33,19 @@ pub fn idle_timeout(minutes: Option<&str>, env_secs: Option<&str>) -> Duration {
     }
 }
 
+/// Where the window stands: `setup` (no passphrase yet: first start), `locked` or `unlocked`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+pub enum LockState {
+    Setup,
+    Locked,
+    Unlocked,
+}
+
 /// Where the window stands, for the UI.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct LockView {
-    /// `setup` (no passphrase yet: first start), `locked` or `unlocked`.
-    pub state: &'static str,
+    pub state: LockState,
     /// How long until a passphrase may be tried again.
     pub retry_after_ms: u64,
     /// The idle timeout, so the UI reports input often enough.
@@ -102,14 +110,14 @@ impl DeskLock {
         let now = Instant::now();
         self.with(|g| LockView {
             state: match (passphrase_set, g.is_locked(now)) {
-                (false, _) => "setup",
-                (true, true) => "locked",
-                (true, false) => "unlocked",
+                (false, _) => LockState::Setup,
+                (true, true) => LockState::Locked,
+                (true, false) => LockState::Unlocked,
             },
             retry_after_ms: g.retry_after(now).map_or(0, |d| d.as_millis() as u64),
             idle_lock_secs: g.timeout().as_secs(),
         })
-        .unwrap_or(LockView { state: "locked", retry_after_ms: 0, idle_lock_secs: 0 })
+        .unwrap_or(LockView { state: LockState::Locked, retry_after_ms: 0, idle_lock_secs: 0 })
     }
 
     /// Waits for the one passphrase check at a time; `Err` (code
@@ -174,11 +182,11 @@ mod tests {
     fn starts_locked_refuses_then_opens() {
         let l = DeskLock::default();
         assert_eq!(l.require_unlocked().unwrap_err().code, LOCKED);
-        assert_eq!(l.view(false).state, "setup");
-        assert_eq!(l.view(true).state, "locked");
+        assert_eq!(l.view(false).state, LockState::Setup);
+        assert_eq!(l.view(true).state, LockState::Locked);
         l.unlocked();
         assert!(l.require_unlocked().is_ok());
-        assert_eq!(l.view(true).state, "unlocked");
+        assert_eq!(l.view(true).state, LockState::Unlocked);
         l.lock();
         assert_eq!(l.require_unlocked().unwrap_err().code, LOCKED);
     }

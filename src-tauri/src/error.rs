@@ -2,7 +2,8 @@
 
 use caredesk_core::rules::error::CoreError;
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// What every command rejects with; the UI branches on `code`, never on `message`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct UiError {
     pub code: String,
     pub message: String,

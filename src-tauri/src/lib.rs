@@ -2,6 +2,7 @@
 //! into `caredesk-core`. All network, file and keyring work happens in Rust.
 
 mod commands;
+pub mod contract;
 mod desk_lock;
 mod engine_events;
 mod error;

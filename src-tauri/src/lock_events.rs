@@ -10,9 +10,10 @@ use crate::state::AppState;
 /// `lock://changed`, read by the UI's `platform/events.ts`; the payload is `{ locked }`.
 pub const LOCK_EVENT: &str = "lock://changed";
 
-#[derive(Clone, serde::Serialize)]
-struct LockChanged {
-    locked: bool,
+/// `lock://changed`'s payload.
+#[derive(Clone, serde::Serialize, ts_rs::TS)]
+pub struct LockChanged {
+    pub locked: bool,
 }
 
 /// Checks the lock every second for the life of the app.

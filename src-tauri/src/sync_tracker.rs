@@ -32,8 +32,9 @@ impl SyncTracker {
 }
 
 /// `sync://event`, as the UI's `platform/events.ts` reads it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(rename = "SyncEvent")]
 pub enum UiSyncEvent {
     CycleStarted,
     CycleFinished { changed: bool, unread_total: i64, errors: Vec<String> },

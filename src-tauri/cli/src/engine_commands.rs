@@ -13,7 +13,7 @@ use caredesk_core::{
     rules::error::CoreError,
     rules::visible_text::visible,
     sandbox::SandboxOptions,
-    store::{thread_search::MAX_THREAD_HITS, LinkContact, Route},
+    store::{thread_search::MAX_THREAD_HITS, LinkContact, Route, ThreadItemKind},
 };
 use serde_json::json;
 
@@ -216,7 +216,7 @@ pub fn thread(desk: &Desk, patient: &str, search: Option<&str>, json: bool) -> R
             eprintln!("note: more than {MAX_THREAD_HITS} texts match; the newest {MAX_THREAD_HITS} are shown");
         }
         let hits: std::collections::HashSet<i64> = found.hits.iter().map(|h| h.id).collect();
-        items.retain(|m| m.kind == "sms" && hits.contains(&m.id));
+        items.retain(|m| m.kind == ThreadItemKind::Sms && hits.contains(&m.id));
     }
     if json {
         let v: Vec<_> = items
@@ -235,8 +235,11 @@ pub fn thread(desk: &Desk, patient: &str, search: Option<&str>, json: bool) -> R
     line(format!("{} ({} items)", visible(&p.name), items.len()));
     for m in items {
         let arrow = if m.direction == "inbound" { "<-" } else { "->" };
-        let what =
-            if m.kind == "call" { "[call]".to_string() } else { visible(&m.text.replace('\n', " ")).into_owned() };
+        let what = if m.kind == ThreadItemKind::Call {
+            "[call]".to_string()
+        } else {
+            visible(&m.text.replace('\n', " ")).into_owned()
+        };
         let extra = m.intended_to.map(|i| format!(" (for {})", visible(&i))).unwrap_or_default();
         let test = if m.test { " [test]" } else { "" };
         line(format!(

@@ -1,12 +1,14 @@
+use caredesk_core::engine::routes::Mode;
 use tauri::State;
 
 use crate::{error::UiError, state::AppState};
 
-#[derive(Debug, serde::Serialize)]
+/// The app, its mode and its data directory, for the window at start (no PHI: it answers while locked).
+#[derive(Debug, serde::Serialize, ts_rs::TS)]
 pub struct AppInfo {
     pub version: &'static str,
     pub data_dir: String,
-    pub mode: &'static str,
+    pub mode: Mode,
     pub user_name: String,
     pub patient_count: i64,
     /// What the built-in sandbox does (who replies what), for the banner;
@@ -18,10 +20,10 @@ pub struct AppInfo {
 pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UiError> {
     // Connecting first starts the sandbox (and seeds its demo roster) when no server is configured.
     let mode = match state.gateways().await {
-        Ok(g) if g.mode == caredesk_core::engine::routes::Mode::Sandbox => "sandbox",
-        _ => "real",
+        Ok(g) if g.mode == Mode::Sandbox => Mode::Sandbox,
+        _ => Mode::Real,
     };
-    let behaviours = if mode == "sandbox" { caredesk_core::sandbox::demo::behaviours() } else { Vec::new() };
+    let behaviours = if mode == Mode::Sandbox { caredesk_core::sandbox::demo::behaviours() } else { Vec::new() };
     // The startup probe answers while locked: it carries no PHI (the
     // sandbox's behaviours name only its fictional demo roster).
     state

@@ -5,7 +5,8 @@ use tauri::State;
 
 use crate::{error::UiError, state::AppState};
 
-#[derive(Debug, serde::Serialize)]
+/// Where the background sync stands, for the status bar. Times are RFC 3339 UTC.
+#[derive(Debug, serde::Serialize, ts_rs::TS)]
 pub struct SyncView {
     pub mode: caredesk_core::engine::routes::Mode,
     pub test_mode: bool,

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { render, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import type { SyncEvent } from '../platform/events';
+import type { SyncEvent } from '../platform';
 import { installMockBackend } from '../platform/mockBackend';
 import { Providers } from './Providers';
 import { createQueryClient } from './queryClient';

@@ -1,3 +1,5 @@
+import type { UiError } from './types';
+
 /** The one error type the UI sees. `message` is meant for the user. */
 export class AppError extends Error {
   readonly code: string;
@@ -9,7 +11,7 @@ export class AppError extends Error {
   }
 }
 
-function isCodeMessage(value: unknown): value is { code: string; message: string } {
+function isCodeMessage(value: unknown): value is UiError {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return typeof v.code === 'string' && typeof v.message === 'string';

@@ -1,5 +1,5 @@
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
-import type { OpenThreadRequest } from './types';
+import type { LockChanged, OpenThreadRequest, SyncEvent } from './types';
 
 /** The background engine started or finished a cycle (texts, states or replies may have changed). */
 export const SYNC_EVENT = 'sync://event';
@@ -8,12 +8,6 @@ export const OPEN_THREAD_EVENT = 'notification://open';
 
 /** The backend locked (or unlocked) the desk by itself. */
 export const LOCK_EVENT = 'lock://changed';
-
-/** The engine's event payload; the UI only needs to know a cycle ended and whether it changed anything. */
-export type SyncEvent =
-  | { kind: 'cycle_started' }
-  | { kind: 'cycle_finished'; changed: boolean; unread_total: number; errors: string[] }
-  | { kind: 'unavailable'; error: string };
 
 function backendPresent(): boolean {
   const internals = (window as { __TAURI_INTERNALS__?: { invoke?: unknown } }).__TAURI_INTERNALS__;
@@ -38,6 +32,6 @@ export function onOpenThread(handler: (request: OpenThreadRequest) => void): Pro
   return subscribe<OpenThreadRequest>(OPEN_THREAD_EVENT, handler);
 }
 
-export function onLockChanged(handler: (event: { locked: boolean }) => void): Promise<UnlistenFn> {
-  return subscribe<{ locked: boolean }>(LOCK_EVENT, handler);
+export function onLockChanged(handler: (event: LockChanged) => void): Promise<UnlistenFn> {
+  return subscribe<LockChanged>(LOCK_EVENT, handler);
 }

@@ -4,6 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { Providers } from '../app/Providers';
 import { createQueryClient } from '../app/queryClient';
 import { ActivityLogDialog } from '../features/activity/ActivityLogDialog';
+import { localZone } from '../features/activity/filter';
 import type { ActivityLog, ActivityRow, PatientThread, ThreadListing } from '../platform';
 import { installMockBackend, type CommandHandler } from '../platform/mockBackend';
 
@@ -57,6 +58,7 @@ export const sampleLog: ActivityLog = {
     { day: '2024-03-01', sms: 1, calls: 1 },
     { day: '2024-03-03', sms: 1, calls: 0 },
   ],
+  time_zone: localZone(),
 };
 
 function patientThread(id: number, name: string, ecm: number | null): PatientThread {

@@ -101,6 +101,10 @@ export function threadItem(fields: Partial<ThreadItem> = {}): ThreadItem {
     error: null,
     note: null,
     paused: false,
+    hold_until: null,
+    retryable: false,
+    retried: false,
+    unmatched_reply: false,
     ...fields,
   };
 }
@@ -111,10 +115,17 @@ export function smsOutcome(fields: Partial<SmsOutcome> = {}): SmsOutcome {
     patient_id: 1,
     route: 'his',
     to: '+15551234567',
+    intended_to: null,
+    test: false,
+    status: 'accepted',
     state: 'sent',
     server_id: 'SM456',
     error: null,
     error_code: null,
+    attempts: 1,
+    next_attempt_at: null,
+    handed_to: null,
+    hold_until: null,
     ...fields,
   };
 }

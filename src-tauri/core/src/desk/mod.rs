@@ -46,7 +46,8 @@ pub struct DeskOptions {
     pub keyring: KeyringChoice,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "Setting")]
 pub struct SettingView {
     pub key: &'static str,
     pub value: Option<String>,
@@ -57,7 +58,8 @@ pub struct SettingView {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "CredentialStatus")]
 pub struct CredentialView {
     pub name: SecretName,
     pub stored: bool,

@@ -80,7 +80,7 @@ impl PeopleError {
 }
 
 /// One number as staff enter it (as typed: it is normalized here).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PhoneForm {
     pub number: String,
     pub kind: PhoneKind,
@@ -105,7 +105,7 @@ fn yes() -> bool {
 
 /// A patient as staff enter it: added whole, or edited (its numbers listed
 /// here are added or changed, the others left as they are).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PatientForm {
     pub name: String,
     /// `None` when the patient has no ECM id (an edit clears it).

@@ -13,7 +13,8 @@ pub use crate::rules::secret::Secret;
 pub const KEYRING_SERVICE: &str = "CareDesk";
 
 /// The secrets a user can store. The database key is internal and not listed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[ts(rename = "CredentialName")]
 pub enum SecretName {
     #[serde(rename = "his-token")]
     HisToken,

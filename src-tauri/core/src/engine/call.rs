@@ -15,7 +15,7 @@ use crate::{
     store::{now_rfc3339, NewActivity, Route, StoreError},
 };
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 pub struct CallOutcome {
     pub call_id: i64,
     pub patient_id: i64,

@@ -9,14 +9,14 @@ use crate::{
     rules::error::CoreError,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Service {
     His,
     Ecm,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct ConnectionCheck {
     pub service: Service,
     pub ok: bool,
@@ -25,7 +25,7 @@ pub struct ConnectionCheck {
 }
 
 /// One hospital sender number from Get numbers.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct SenderNumber {
     /// A hospital phone number (international digits) or a sender name.
     pub number: String,

@@ -12,7 +12,8 @@ use crate::store::{Database, StoreError};
 pub const MAX_NOTICES: usize = 3;
 
 /// What to open when the notice is clicked.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "OpenThreadRequest")]
 pub struct ThreadTarget {
     pub patient_id: Option<i64>,
     pub number: Option<String>,

@@ -21,8 +21,9 @@ use crate::{
     store::Route,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(rename = "AppMode")]
 pub enum Mode {
     Sandbox,
     Real,

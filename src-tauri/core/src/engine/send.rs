@@ -17,7 +17,7 @@ use crate::{
 };
 
 /// Where a send stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SendStatus {
     /// The gateway took it.
@@ -37,7 +37,7 @@ pub enum SendStatus {
 }
 
 /// What became of a send.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 pub struct SmsOutcome {
     pub message_id: i64,
     /// `None` for a reply to an unmatched number.

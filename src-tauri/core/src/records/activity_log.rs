@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// Messages and calls on one clinic day.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct DayCount {
     /// YYYY-MM-DD
     pub day: String,
@@ -23,7 +23,7 @@ pub struct DayCount {
     pub calls: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 pub struct ActivityLog {
     pub rows: Vec<ActivityRow>,
     pub per_day: Vec<DayCount>,
@@ -31,7 +31,7 @@ pub struct ActivityLog {
     pub time_zone: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct ExportResult {
     pub path: String,
     pub rows: usize,

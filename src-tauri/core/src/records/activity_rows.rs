@@ -16,13 +16,24 @@ use crate::{
 pub const BY_PATIENT: &str = "Patient (inbound)";
 pub const BY_CAREDESK: &str = "CareDesk (automatic)";
 
+/// What an activity is about. Rows and filters keep it as text (the store's
+/// and ECM's word); this is its set of values for the UI's types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ActivityType {
+    Sms,
+    Call,
+}
+
 /// One activity (or a text or call without one), as the log and the export show it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 pub struct ActivityRow {
     /// `None`: a text or call ECM has no activity for (never accepted).
     pub activity_id: Option<i64>,
     pub ecm_activity_id: Option<i64>,
+    #[ts(as = "ActivityType")]
     pub activity_type: String,
+    #[ts(as = "crate::store::Direction")]
     pub direction: String,
     /// Where the text or call stands now: sending, sent, delivered, failed,
     /// uncertain, undone, received (inbound), placing, placed.
@@ -44,6 +55,7 @@ pub struct ActivityRow {
     pub text_message_id: Option<i64>,
     pub voice_call_id: Option<i64>,
     pub event_id: Option<i64>,
+    #[ts(as = "Option<ActivityType>")]
     pub event_type: Option<String>,
     /// The instant, in UTC (RFC 3339), or as stored when it does not parse.
     pub occurred_at: Option<String>,
@@ -55,12 +67,13 @@ pub struct ActivityRow {
 
 /// Which activities a report or the activity log holds: inclusive
 /// `YYYY-MM-DD` clinic days (`clinic.time_zone`), the type, the patient.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct ActivityFilter {
     pub from: Option<String>,
     pub to: Option<String>,
     /// "sms" or "call"
+    #[ts(as = "Option<ActivityType>")]
     pub activity_type: Option<String>,
     pub patient_id: Option<i64>,
 }

@@ -92,7 +92,8 @@ pub fn roster() -> Vec<PatientInput> {
 
 /// One thing the sandbox does, for the banner's "What the sandbox does"
 /// and the README. The names and numbers are the fictional demo roster's.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "SandboxBehaviour")]
 pub struct Behaviour {
     /// Who or which number: "Chloe Nguyen, +1 (805) 555-0103".
     pub who: String,

@@ -13,7 +13,7 @@ use crate::rules::phone::{self, Region, E164};
 pub const UNKNOWN_RELATIONSHIP: &str = "unknown";
 
 /// Who a linked number belongs to, as staff say in the link dialog.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
 pub struct LinkContact {
     /// The person's name (a son, a caregiver); none: a contact.
     #[serde(default)]

@@ -4,11 +4,20 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{now_rfc3339, Database, StoreError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Route {
     His,
     Ecm,
+}
+
+/// Which way a text or call went. The store keeps it as text; this is its
+/// set of values for the UI's types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Inbound,
+    Outbound,
 }
 
 impl Route {
@@ -220,7 +229,7 @@ pub(crate) fn insert_activity_on(tx: &Connection, a: &NewActivity) -> Result<i64
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{test_db, test_patient};
+    use crate::store::{test_db, test_patient, ThreadItemKind};
 
     #[test]
     fn outbound_then_accepted_shows_in_thread_with_call() {
@@ -255,8 +264,11 @@ mod tests {
         .unwrap();
         let t = db.thread(p, 50).unwrap();
         assert_eq!(t.len(), 2);
-        assert_eq!((t[0].kind, t[0].state.as_str(), t[0].server_id.as_deref()), ("sms", "sent", Some("7")));
-        assert_eq!((t[1].kind, t[1].state.as_str()), ("call", "queued"));
+        assert_eq!(
+            (t[0].kind, t[0].state.as_str(), t[0].server_id.as_deref()),
+            (ThreadItemKind::Sms, "sent", Some("7"))
+        );
+        assert_eq!((t[1].kind, t[1].state.as_str()), (ThreadItemKind::Call, "queued"));
         let events: i64 = db.conn().query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap();
         assert_eq!(events, 1);
     }

@@ -44,7 +44,7 @@ pub use contact_points::ImportRun;
 pub use external_keys::MAX_EXTERNAL_KEY;
 pub use linked_numbers::{LinkContact, Linked, UNKNOWN_RELATIONSHIP};
 pub(crate) use messages::insert_activity_on;
-pub use messages::{Accepted, NewActivity, NewOutbound, Route};
+pub use messages::{Accepted, Direction, NewActivity, NewOutbound, Route};
 pub use patients::{
     upsert_patient, upsert_patient_in, ContactPointInput, PatientInput, PatientView, PhoneKind, PhoneView,
     UpsertOutcome,
@@ -52,7 +52,7 @@ pub use patients::{
 pub use people::{NumberChange, StaffNumber, StaffPatient};
 pub use route_pauses::RoutePause;
 pub use server_clocks::ServerClockRow;
-pub use thread_items::{PageCursor, ThreadItem, ThreadPage};
+pub use thread_items::{PageCursor, ThreadItem, ThreadItemKind, ThreadPage};
 pub use thread_listing::{LastItem, PatientThread, ThreadListing, UnmatchedSummary, UnmatchedThread};
 pub use thread_search::{ThreadHit, ThreadSearch};
 pub use unreadable::UnreadableMessage;

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::rules::phone::E164;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum PhoneKind {
     Patient,
@@ -49,7 +49,8 @@ pub struct UpsertOutcome {
 }
 
 /// A patient as the CLI's `patients list --json` and the UI show it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "Patient")]
 pub struct PatientView {
     pub id: i64,
     pub name: String,
@@ -57,7 +58,8 @@ pub struct PatientView {
     pub phones: Vec<PhoneView>,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "Phone")]
 pub struct PhoneView {
     pub number: String,
     pub kind: PhoneKind,

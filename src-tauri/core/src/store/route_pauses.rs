@@ -7,7 +7,7 @@ use rusqlite::{params, OptionalExtension};
 use super::{outbox::ts, Database, Route, StoreError};
 
 /// A route waiting for new credentials.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct RoutePause {
     pub route: Route,
     /// The error code that paused it (`his_unauthorized`, `his_azure_auth`, `ecm_unauthorized`).

@@ -5,14 +5,23 @@
 
 use rusqlite::{params, Row};
 
-use super::{Database, StoreError};
+use super::{Database, Direction, Route, StoreError};
+
+/// What a thread item is: a text or a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ThreadItemKind {
+    Sms,
+    Call,
+}
 
 /// One row of a thread: an SMS either way, or a call.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 pub struct ThreadItem {
     pub id: i64,
-    /// "sms" or "call"
-    pub kind: &'static str,
+    pub kind: ThreadItemKind,
+    /// "inbound" or "outbound"
+    #[ts(as = "Direction")]
     pub direction: String,
     pub text: String,
     pub from: Option<String>,
@@ -24,6 +33,7 @@ pub struct ThreadItem {
     /// `inbox_sync::clock`), so times from a server elsewhere show and sort
     /// right.
     pub at: String,
+    #[ts(as = "Route")]
     pub route: String,
     pub test: bool,
     pub intended_to: Option<String>,
@@ -51,7 +61,7 @@ pub struct ThreadItem {
 }
 
 /// Newest-last page of a thread; `older` is the cursor of the page before.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 pub struct ThreadPage {
     pub items: Vec<ThreadItem>,
     pub older: Option<String>,
@@ -67,7 +77,11 @@ pub struct PageCursor {
 
 impl PageCursor {
     fn of(item: &ThreadItem) -> PageCursor {
-        PageCursor { created_at: item.created_at.clone(), is_call: i64::from(item.kind == "call"), id: item.id }
+        PageCursor {
+            created_at: item.created_at.clone(),
+            is_call: i64::from(item.kind == ThreadItemKind::Call),
+            id: item.id,
+        }
     }
 
     pub fn encode(&self) -> String {
@@ -129,7 +143,7 @@ fn item(r: &Row<'_>) -> rusqlite::Result<ThreadItem> {
     let kind: String = r.get(1)?;
     Ok(ThreadItem {
         id: r.get(0)?,
-        kind: if kind == "call" { "call" } else { "sms" },
+        kind: if kind == "call" { ThreadItemKind::Call } else { ThreadItemKind::Sms },
         direction: r.get(2)?,
         text: r.get(3)?,
         from: r.get(4)?,
@@ -255,7 +269,7 @@ mod tests {
             let mut labels: Vec<String> = page
                 .items
                 .iter()
-                .map(|i| if i.kind == "call" { format!("call@{}", i.at) } else { i.text.clone() })
+                .map(|i| if i.kind == super::ThreadItemKind::Call { format!("call@{}", i.at) } else { i.text.clone() })
                 .collect();
             labels.extend(seen);
             seen = labels;

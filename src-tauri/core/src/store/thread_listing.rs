@@ -34,12 +34,14 @@ pub(super) const LAST_PREVIEW: &str = "CASE
     END";
 
 /// A thread's newest item.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct LastItem {
     /// `created_at` (RFC 3339 UTC).
     pub at: String,
     /// "sms" or "call"
+    #[ts(as = "super::ThreadItemKind")]
     pub kind: String,
+    #[ts(as = "super::Direction")]
     pub direction: String,
     /// Whitespace flattened, at most 80 characters; "Not sent: <reason>" for
     /// a failed text, "Call placed: ECM call 7, queued" or "Call failed:
@@ -48,7 +50,7 @@ pub struct LastItem {
 }
 
 /// One row of the patient column.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 pub struct PatientThread {
     #[serde(flatten)]
     pub patient: PatientView,
@@ -58,14 +60,14 @@ pub struct PatientThread {
     pub opted_out: bool,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct UnmatchedSummary {
     /// Unknown numbers that wrote.
     pub threads: i64,
     pub unread: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 pub struct ThreadListing {
     pub patients: Vec<PatientThread>,
     /// More patients match than were asked for.
@@ -93,7 +95,7 @@ impl WriteMark {
 }
 
 /// One unknown number in the Unmatched inbox.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct UnmatchedThread {
     pub number: String,
     /// The number formatted for people.

@@ -9,7 +9,7 @@ use super::{thread_items::ThreadItem, Database, StoreError};
 impl Database {
     /// Fills `hold_until`, `retryable` and `retried` of a page's outbound texts.
     pub(super) fn mark_outbound(&self, items: &mut [ThreadItem]) -> Result<(), StoreError> {
-        for item in items.iter_mut().filter(|i| i.kind == "sms" && i.direction == "outbound") {
+        for item in items.iter_mut().filter(|i| i.kind == super::ThreadItemKind::Sms && i.direction == "outbound") {
             match item.state.as_str() {
                 "queued" => {
                     item.hold_until = self

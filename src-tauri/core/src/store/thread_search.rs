@@ -18,18 +18,18 @@ use super::{Database, StoreError};
 pub const MAX_THREAD_HITS: usize = 5_000;
 
 /// A text of the thread that contains the search.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct ThreadHit {
     pub id: i64,
     /// Always "sms" (calls have no text); the thread's item kind, so the
     /// window can find the row.
-    pub kind: &'static str,
+    pub kind: super::ThreadItemKind,
     /// RFC 3339 UTC, as the thread item's `at`.
     pub at: String,
 }
 
 /// What a thread search found, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct ThreadSearch {
     pub hits: Vec<ThreadHit>,
     /// More texts match than the hits returned.
@@ -77,7 +77,7 @@ impl Database {
             if hits.len() == limit {
                 return Ok(ThreadSearch { hits, more: true });
             }
-            hits.push(ThreadHit { id: r.get(0)?, kind: "sms", at: r.get(2)? });
+            hits.push(ThreadHit { id: r.get(0)?, kind: super::ThreadItemKind::Sms, at: r.get(2)? });
         }
         Ok(ThreadSearch { hits, more: false })
     }
@@ -121,7 +121,7 @@ mod tests {
         assert_eq!(ids(&found), vec![all[998], all[450], all[3]]);
         assert!(!found.more);
         assert_eq!(found.hits[2].at, "2026-01-01T00:00:03Z");
-        assert_eq!(found.hits[0].kind, "sms");
+        assert_eq!(found.hits[0].kind, crate::store::ThreadItemKind::Sms);
         // The limit keeps the newest and says there are more.
         let first = db.search_thread(p, "blue", 2).unwrap();
         assert_eq!((ids(&first), first.more), (vec![all[998], all[450]], true));

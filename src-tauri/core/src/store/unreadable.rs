@@ -7,9 +7,10 @@ use rusqlite::params;
 use super::{now_rfc3339, Database, StoreError};
 
 /// A message skipped because it could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct UnreadableMessage {
     /// `Incoming` or `Outgoing`.
+    #[ts(type = r#""Incoming" | "Outgoing""#)]
     pub kind: String,
     /// Its `Id` as written (or `raw:<hash>` when it had none).
     pub his_id: String,

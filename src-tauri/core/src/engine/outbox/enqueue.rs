@@ -36,7 +36,7 @@ pub struct SmsRequest {
 }
 
 /// A send recorded in the outbox.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 pub struct Enqueued {
     pub message_id: i64,
     /// `None` for a reply to an unmatched number.

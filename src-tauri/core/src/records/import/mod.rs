@@ -39,13 +39,13 @@ impl crate::rules::error::CodedError for ImportError {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct ImportProgress {
     pub done: usize,
     pub total: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct RejectedRow {
     /// CSV: the line of the file (the header is line 1). FHIR: the 1-based
     /// position of the entry in the Bundle.
@@ -53,7 +53,7 @@ pub struct RejectedRow {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct ImportSummary {
     pub total_rows: usize,
     pub created: usize,

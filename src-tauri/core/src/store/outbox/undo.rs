@@ -15,7 +15,7 @@ pub(super) const RETRYABLE: &str = "direction = 'outbound' AND state = 'failed'
     AND EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = messages.id AND o.state = 'failed')";
 
 /// An undone text, for the composer.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct Withdrawn {
     pub message_id: i64,
     pub patient_id: Option<i64>,
