@@ -76,30 +76,76 @@ fn window_pid(id: &str) -> Option<u32> {
     String::from_utf8_lossy(&out.stdout).rsplit(' ').next()?.trim().parse().ok()
 }
 
-fn wait_for_window(title: &str, pid: u32, limit: Duration) -> String {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(id) = windows_titled(title).into_iter().find(|id| window_pid(id) == Some(pid)) {
-            return id;
-        }
-        assert!(Instant::now() < deadline, "no window titled {title:?} from pid {pid} within {limit:?}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
+/// The installed binary a process runs.
+fn exe_of(pid: u32) -> Option<PathBuf> {
+    std::fs::read_link(format!("/proc/{pid}/exe")).ok()
 }
 
+/// Starts the installed app the way a user's session would, in a D-Bus
+/// session and keyring of its own (`tests/support/with-keyring.sh`), so
+/// nothing an earlier test left in the shared session can hold it up; finds
+/// its window by title and by the binary behind the window's pid; stops it.
 fn installed_app_shows_its_window(home: &Path) {
-    let mut app = Command::new("/usr/bin/caredesk-desktop");
-    app.env("CAREDESK_DATA_DIR", home.join("data"))
+    let wrapper = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("support/with-keyring.sh");
+    let mut app = Command::new(wrapper);
+    app.arg("/usr/bin/caredesk-desktop")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("CAREDESK_KEYRING_HOME", home.join("keyring"))
+        .env("CAREDESK_DATA_DIR", home.join("data"))
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("RUST_LOG", "warn");
-    let mut app = ChildGuard::spawn(&mut app);
+        .env("RUST_LOG", "warn")
+        .stdout(std::fs::File::create(home.join("app.log")).unwrap())
+        .stderr(std::fs::File::create(home.join("app.err")).unwrap());
+    std::fs::create_dir_all(home.join("keyring")).unwrap();
+    let mut session = ChildGuard::spawn(&mut app);
     let started = Instant::now();
-    let window = wait_for_window("CareDesk", app.id(), Duration::from_secs(60));
-    eprintln!("package: the installed app showed window {window} titled \"CareDesk\" after {:?}", started.elapsed());
-    app.stop(Duration::from_secs(10));
-    assert!(windows_titled("CareDesk").iter().all(|id| window_pid(id) != Some(app.id())), "the window closed");
+    let (window, pid) = wait_for_window("CareDesk", &mut session, home, Duration::from_secs(90));
+    eprintln!(
+        "package: the installed app (pid {pid}, /usr/bin/caredesk-desktop) showed window {window} titled \"CareDesk\" after {:?}",
+        started.elapsed()
+    );
+    let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while exe_of(pid).is_some() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The app gone, dbus-run-session stops its bus (and with it the keyring
+    // and accessibility daemons it started); signalled only if it does not.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while session.0.as_mut().is_some_and(|c| c.try_wait().ok().flatten().is_none()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    session.stop(Duration::from_secs(10));
+    assert!(windows_titled("CareDesk").iter().all(|id| window_pid(id) != Some(pid)), "the window closed");
+}
+
+/// Waits for a window titled `title` whose process runs the installed
+/// binary; on failure says whether the session is still running, what the
+/// app printed, and which windows there are.
+fn wait_for_window(title: &str, session: &mut ChildGuard, home: &Path, limit: Duration) -> (String, u32) {
+    let installed = Path::new("/usr/bin/caredesk-desktop");
+    let deadline = Instant::now() + limit;
+    loop {
+        for id in windows_titled(title) {
+            if let Some(pid) = window_pid(&id).filter(|pid| exe_of(*pid).as_deref() == Some(installed)) {
+                return (id, pid);
+            }
+        }
+        let exited = session.0.as_mut().and_then(|c| c.try_wait().ok().flatten());
+        if exited.is_some() || Instant::now() >= deadline {
+            let tree = Command::new("xwininfo").args(["-root", "-tree"]).output().map(|o| o.stdout).unwrap_or_default();
+            panic!(
+                "no window titled {title:?} from {} within {limit:?} (session exit: {exited:?})\nstdout:\n{}\nstderr:\n{}\nwindows:\n{}",
+                installed.display(),
+                std::fs::read_to_string(home.join("app.log")).unwrap_or_default(),
+                std::fs::read_to_string(home.join("app.err")).unwrap_or_default(),
+                String::from_utf8_lossy(&tree)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
 }
 
 #[test]
