@@ -29,8 +29,12 @@ pub enum TeamDbError {
     /// that is not this computer among them, refused before connecting).
     #[error("team.database_url: {0}")]
     Url(#[from] TeamUrlError),
-    #[error("PostgreSQL at {server} refused the password for role {role}: store it again with `caredesk credentials set team-password`")]
-    Auth { role: String, server: String },
+    #[error("PostgreSQL at {server} refused the password for role {role}: {}", if *.admin {
+        "check the administrator role's password given on standard input"
+    } else {
+        "store it again with `caredesk credentials set team-password`"
+    })]
+    Auth { role: String, server: String, admin: bool },
     #[error("PostgreSQL at {server} does not let role {role} connect to database {database} from this computer: ask the team database's administrator to allow it in pg_hba.conf ({detail})")]
     NotAllowed { role: String, server: String, database: String, detail: String },
     #[error("the database {database} does not exist on {server}: check team.database_url")]
@@ -41,6 +45,8 @@ pub enum TeamDbError {
          certificate on this computer, or ask the administrator for a certificate issued for {host}"
     )]
     Tls { server: String, host: String, detail: String },
+    #[error("the team database at {server} does not offer TLS: the administrator turns on ssl (with a certificate for its host name) in postgresql.conf. CareDesk never sends the team's data in plain text to another computer")]
+    TlsOff { server: String },
     #[error("cannot reach the team database at {server}: {detail}. This desk keeps working on its own and catches up when the database is back")]
     Unreachable { server: String, detail: String },
     #[error("the team database at {server} did not answer within {secs} s. This desk keeps working on its own and tries again")]
@@ -88,7 +94,7 @@ impl crate::rules::error::CodedError for TeamDbError {
             TeamDbError::Url(e) if e.is_insecure() => ErrorCode::TeamInsecure,
             TeamDbError::Url(_) | TeamDbError::NoDatabase { .. } | TeamDbError::Invalid(_) => ErrorCode::Config,
             TeamDbError::Auth { .. } | TeamDbError::NotAllowed { .. } => ErrorCode::TeamAuth,
-            TeamDbError::Tls { .. } => ErrorCode::TeamTls,
+            TeamDbError::Tls { .. } | TeamDbError::TlsOff { .. } => ErrorCode::TeamTls,
             TeamDbError::Unreachable { .. } | TeamDbError::Timeout { .. } | TeamDbError::ConnectionLost { .. } => {
                 ErrorCode::TeamUnreachable
             }
@@ -114,6 +120,9 @@ impl Context {
         if e.is_closed() {
             return TeamDbError::ConnectionLost { server: self.server.clone(), detail };
         }
+        if detail.contains("does not support TLS") {
+            return TeamDbError::TlsOff { server: self.server.clone() };
+        }
         if is_tls(e) {
             return TeamDbError::Tls { server: self.server.clone(), host: self.host.clone(), detail };
         }
@@ -133,7 +142,7 @@ impl Context {
         let (role, server, database) = (self.role.clone(), self.server.clone(), self.database.clone());
         let detail = message.to_string();
         match code {
-            c if *c == SqlState::INVALID_PASSWORD => TeamDbError::Auth { role, server },
+            c if *c == SqlState::INVALID_PASSWORD => TeamDbError::Auth { role, server, admin: self.admin },
             c if *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => {
                 TeamDbError::NotAllowed { role, server, database, detail }
             }
@@ -252,6 +261,8 @@ mod tests {
         assert!(ctx(false).classify_db(&SqlState::ADMIN_SHUTDOWN, "x", "").is_retryable());
         assert!(ctx(false).classify_db(&SqlState::T_R_SERIALIZATION_FAILURE, "x", "").is_retryable());
         assert!(ctx(false).classify_db(&SqlState::INVALID_PASSWORD, "x", "").is_permanent());
+        let admin = ctx(true).classify_db(&SqlState::INVALID_PASSWORD, "x", "").to_string();
+        assert!(admin.contains("administrator") && !admin.contains("team-password"), "{admin}");
     }
 
     #[test]
