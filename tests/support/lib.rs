@@ -2,6 +2,8 @@
 //! the built binaries, running them with a time limit, and stopping every
 //! process a test starts.
 
+pub mod pg;
+
 use std::{
     io::Write,
     path::{Path, PathBuf},
