@@ -75,8 +75,22 @@ fn team_init_creates_the_schema_and_a_second_run_changes_nothing() {
         .expect_ok()
         .stdout;
     for table in [
-        "audit", "calls", "changes", "consent", "his_cursor", "key_blocks", "log_head", "members", "messages", "notes",
-        "patient_numbers", "patients", "read_state", "refinery_schema_history", "team_meta", "threads",
+        "audit",
+        "calls",
+        "changes",
+        "consent",
+        "his_cursor",
+        "key_blocks",
+        "log_head",
+        "members",
+        "messages",
+        "notes",
+        "patient_numbers",
+        "patients",
+        "read_state",
+        "refinery_schema_history",
+        "team_meta",
+        "threads",
     ] {
         assert!(tables.split(',').any(|t| t.trim() == table), "{table} missing from {tables}");
     }
@@ -106,7 +120,11 @@ fn added_members_see_the_team_status_and_others_are_told_how_to_join() {
     assert!(out.stdout.contains("ben (Ben Carter) is a member"), "{}", out.stdout);
     // A role that does not exist is not made up without --create-role.
     let missing = admin_cli(&pg, &["team", "add-member", "cleo", "--name", "Cleo"], "").expect_err();
-    assert!(missing.stderr.contains("there is no role cleo") && missing.stderr.contains("--create-role"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("there is no role cleo") && missing.stderr.contains("--create-role"),
+        "{}",
+        missing.stderr
+    );
     // The password of a created role reached the server only as a SCRAM verifier.
     let verifier = pg.psql("postgres", "SELECT rolpassword FROM pg_authid WHERE rolname = 'ana'").expect_ok().stdout;
     assert!(verifier.trim().starts_with("SCRAM-SHA-256$"), "{verifier}");
@@ -141,14 +159,21 @@ fn added_members_see_the_team_status_and_others_are_told_how_to_join() {
     assert_eq!(status["poller"]["role"], "ben");
     assert_eq!(status["poller"]["desk_id"], poller_desk.to_string());
     let text = ana.ok(&["team", "status"]).stdout;
-    assert!(text.contains(&format!("poller: ben (desk {poller_desk})")) && text.contains("team schema version: 1"), "{text}");
+    assert!(
+        text.contains(&format!("poller: ben (desk {poller_desk})")) && text.contains("team schema version: 1"),
+        "{text}"
+    );
     drop(holder);
 
     // A role of the server that is not in the team is told how to join.
     pg.create_role("dana", "dana-pw");
     let dana = desk(&pg, dir.path(), "dana", "dana-pw");
     let refused = dana.run(&["team", "status"]).expect_err();
-    assert!(refused.stderr.contains("role dana is not a member") && refused.stderr.contains("team add-member dana"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("role dana is not a member") && refused.stderr.contains("team add-member dana"),
+        "{}",
+        refused.stderr
+    );
     let e = rt.block_on(TeamDb::open(&options(&pg, "dana", "dana-pw"))).unwrap_err();
     assert_eq!(e.code(), ErrorCode::TeamNotMember, "{e}");
 }
@@ -207,7 +232,8 @@ fn a_wrong_password_is_refused_with_a_clear_error() {
     let out = ana.run(&["team", "status"]).expect_err();
     assert_eq!(out.code, Some(1));
     assert!(
-        out.stderr.contains("PostgreSQL at 127.0.0.1:") && out.stderr.contains("refused the password for role ana")
+        out.stderr.contains("PostgreSQL at 127.0.0.1:")
+            && out.stderr.contains("refused the password for role ana")
             && out.stderr.contains("caredesk credentials set team-password"),
         "{}",
         out.stderr
@@ -246,10 +272,14 @@ fn plain_text_to_another_computer_is_refused_before_any_connection() {
     let dir = tempfile::tempdir().unwrap();
     require_keyring();
     let cli = Cli::new(dir.path());
-    let out = cli.run(&["config", "set", "team.database_url", "postgres://ana@203.0.113.7/caredesk?sslmode=disable"]).expect_err();
+    let out = cli
+        .run(&["config", "set", "team.database_url", "postgres://ana@203.0.113.7/caredesk?sslmode=disable"])
+        .expect_err();
     assert!(out.stderr.contains("unencrypted") && out.stderr.contains("203.0.113.7"), "{}", out.stderr);
     // And a password in the address points to the keyring.
-    let out = cli.run(&["config", "set", "team.database_url", "postgres://ana:hunter2@db.clinic.example/caredesk"]).expect_err();
+    let out = cli
+        .run(&["config", "set", "team.database_url", "postgres://ana:hunter2@db.clinic.example/caredesk"])
+        .expect_err();
     assert!(out.stderr.contains("credentials set team-password") && !out.stderr.contains("hunter2"), "{}", out.stderr);
 }
 
@@ -283,7 +313,9 @@ fn tls_is_used_and_the_certificate_verified() {
     // A server without TLS is not talked to in plain text when TLS was asked for.
     let plain = PgServer::start();
     let url = TeamUrl::parse(&format!("{}?sslmode=verify-full", plain.url("admin", "postgres"))).unwrap();
-    let e = runtime().block_on(TeamDb::connect(&ConnectOptions::admin(url, Secret::new(plain.admin_password())))).unwrap_err();
+    let e = runtime()
+        .block_on(TeamDb::connect(&ConnectOptions::admin(url, Secret::new(plain.admin_password()))))
+        .unwrap_err();
     assert_eq!(e.code(), ErrorCode::TeamTls, "{e}");
     assert!(e.to_string().contains("does not offer TLS"), "{e}");
 }
@@ -297,14 +329,21 @@ fn a_desk_refuses_a_schema_newer_than_it_knows() {
     assert_eq!(e.code(), ErrorCode::TeamSchemaNewer, "{e}");
     let dir = tempfile::tempdir().unwrap();
     let out = desk(&pg, dir.path(), "ana", "ana-pw").run(&["team", "status"]).expect_err();
-    assert!(out.stderr.contains("set up by a newer CareDesk") && out.stderr.contains("version 99") && out.stderr.contains("update this desk"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("set up by a newer CareDesk")
+            && out.stderr.contains("version 99")
+            && out.stderr.contains("update this desk"),
+        "{}",
+        out.stderr
+    );
     // Nor does an older CareDesk's `team init` touch it.
     let init = admin_cli(&pg, &["team", "init"], "").expect_err();
     assert!(init.stderr.contains("newer CareDesk"), "{}", init.stderr);
     // A database without the schema says who sets it up.
     pg.create_database("empty");
     let url = TeamUrl::parse(&pg.url("admin", "empty")).unwrap();
-    let e = runtime().block_on(TeamDb::open(&ConnectOptions::admin(url, Secret::new(pg.admin_password())))).unwrap_err();
+    let e =
+        runtime().block_on(TeamDb::open(&ConnectOptions::admin(url, Secret::new(pg.admin_password())))).unwrap_err();
     assert_eq!(e.code(), ErrorCode::TeamNotInitialized, "{e}");
     assert!(e.to_string().contains("caredesk team init"), "{e}");
 }
@@ -325,7 +364,10 @@ fn append_is_idempotent_per_desk_and_sequence_and_wakes_listeners() {
         // Pushed again (its answer was lost): nothing new.
         assert_eq!(team_db::append(db.transaction().await.unwrap(), &change(a, 0)).await.unwrap(), None);
         let batch = [change(a, 0), change(b, 0), change(a, 1), change(b, 0)];
-        assert_eq!(team_db::append_all(db.transaction().await.unwrap(), &batch).await.unwrap(), [None, Some(2), Some(3), None]);
+        assert_eq!(
+            team_db::append_all(db.transaction().await.unwrap(), &batch).await.unwrap(),
+            [None, Some(2), Some(3), None]
+        );
         assert_eq!(team_db::log_head(&db).await.unwrap(), 3);
         let log = team_db::read_after(&db, 0, 100).await.unwrap();
         let keys: Vec<_> = log.iter().map(|c| (c.pos, c.desk_id, c.desk_seq, c.actor.as_str())).collect();

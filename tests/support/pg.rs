@@ -88,7 +88,12 @@ impl PgServer {
             self.running = true;
             Ok(())
         } else {
-            Err(format!("{}{}\n{}", run.stdout, run.stderr, std::fs::read_to_string(self.log_file()).unwrap_or_default()))
+            Err(format!(
+                "{}{}\n{}",
+                run.stdout,
+                run.stderr,
+                std::fs::read_to_string(self.log_file()).unwrap_or_default()
+            ))
         }
     }
 

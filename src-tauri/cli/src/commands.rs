@@ -12,7 +12,9 @@ use caredesk_core::{
 };
 
 use crate::{
-    args::{AuditCommand, Cli, Command, ConfigCommand, CredentialsCommand, ExportCommand, PatientsCommand, TeamCommand},
+    args::{
+        AuditCommand, Cli, Command, ConfigCommand, CredentialsCommand, ExportCommand, PatientsCommand, TeamCommand,
+    },
     exit::Exit,
     output, people_commands as people,
 };

@@ -25,7 +25,9 @@ pub fn init(admin_url: &str) -> Result<(), CoreError> {
         _ if report.applied.is_empty() => {
             line(format!("the team schema in {place} is at version {}: nothing to do", report.to))
         }
-        None => line(format!("created the team schema at version {} in {place} ({})", report.to, report.applied.join(", "))),
+        None => {
+            line(format!("created the team schema at version {} in {place} ({})", report.to, report.applied.join(", ")))
+        }
         Some(from) => line(format!(
             "migrated the team schema in {place} from version {from} to {} ({})",
             report.to,
@@ -54,8 +56,14 @@ pub fn add_member(admin_url: &str, role: &str, name: &str, create_role: bool) ->
         (false, true) => "display name updated; ",
         (false, false) => "",
     };
-    line(format!("{} ({}) is a member of the team ({what}its desk sets team.database_url to postgres://{}@{}/{})",
-        added.role, added.display_name, added.role, opts.url.server(), opts.url.database));
+    line(format!(
+        "{} ({}) is a member of the team ({what}its desk sets team.database_url to postgres://{}@{}/{})",
+        added.role,
+        added.display_name,
+        added.role,
+        opts.url.server(),
+        opts.url.database
+    ));
     Ok(())
 }
 
@@ -116,13 +124,14 @@ fn read_secrets(asked: &[String]) -> Result<Vec<Secret>, CoreError> {
             eprintln!("Enter {what}, then press Enter:");
         }
         let mut buf = String::new();
-        lines
-            .read_line(&mut buf)
-            .map_err(|e| CoreError::Io(format!("cannot read {what} from standard input: {e}")))?;
+        lines.read_line(&mut buf).map_err(|e| CoreError::Io(format!("cannot read {what} from standard input: {e}")))?;
         let secret = Secret::new(buf.trim_end_matches(['\r', '\n']).to_string());
         zeroize_string(&mut buf);
         if secret.expose().is_empty() {
-            return Err(CoreError::Io(format!("{what} is missing: give it on line {} of standard input", out.len() + 1)));
+            return Err(CoreError::Io(format!(
+                "{what} is missing: give it on line {} of standard input",
+                out.len() + 1
+            )));
         }
         out.push(secret);
     }

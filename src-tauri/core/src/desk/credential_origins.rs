@@ -148,8 +148,14 @@ mod tests {
             origin_of(Some("postgresql://ana@DB.clinic.example/caredesk")).as_deref(),
             Some("postgres://db.clinic.example:5432")
         );
-        assert_eq!(origin_of(Some("postgres://ben@db.clinic.example:5432/x")).as_deref(), Some("postgres://db.clinic.example:5432"));
-        assert_ne!(origin_of(Some("postgres://ana@db.clinic.example/caredesk")), origin_of(Some("postgres://ana@evil.example/caredesk")));
+        assert_eq!(
+            origin_of(Some("postgres://ben@db.clinic.example:5432/x")).as_deref(),
+            Some("postgres://db.clinic.example:5432")
+        );
+        assert_ne!(
+            origin_of(Some("postgres://ana@db.clinic.example/caredesk")),
+            origin_of(Some("postgres://ana@evil.example/caredesk"))
+        );
     }
 
     #[test]

@@ -297,7 +297,10 @@ mod tests {
             validate("team.database_url", "postgres://ana:pw@db.clinic.example/caredesk"),
             Err(ConfigError::SecretInConfig { secret: "team-password", .. })
         ));
-        assert!(matches!(validate("team.password", "x"), Err(ConfigError::SecretInConfig { secret: "team-password", .. })));
+        assert!(matches!(
+            validate("team.password", "x"),
+            Err(ConfigError::SecretInConfig { secret: "team-password", .. })
+        ));
     }
 
     #[test]

@@ -61,7 +61,9 @@ pub enum TeamUrlError {
     NotAUrl(String),
     #[error("the team database address must start with postgres:// or postgresql://, not {0}://")]
     Scheme(String),
-    #[error("the address names no role: write it as postgres://ROLE@HOST/DATABASE (each member connects as their own role)")]
+    #[error(
+        "the address names no role: write it as postgres://ROLE@HOST/DATABASE (each member connects as their own role)"
+    )]
     NoRole,
     #[error("the address names no host: write it as postgres://ROLE@HOST/DATABASE")]
     NoHost,
@@ -125,7 +127,8 @@ impl TeamUrl {
                 (key, value) => return Err(TeamUrlError::Option(format!("{key}={value}"))),
             });
         }
-        let parsed = TeamUrl { role, host: host.to_string(), port: url.port().unwrap_or(DEFAULT_PORT), database, sslmode };
+        let parsed =
+            TeamUrl { role, host: host.to_string(), port: url.port().unwrap_or(DEFAULT_PORT), database, sslmode };
         parsed.transport()?;
         Ok(parsed)
     }

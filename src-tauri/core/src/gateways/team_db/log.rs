@@ -76,11 +76,8 @@ pub async fn append_all(mut tx: TeamTx<'_>, changes: &[NewChange<'_>]) -> Result
         }
         let sp = tx.tx.savepoint("caredesk_append").await.map_err(err)?;
         let n = fresh.len() as i64;
-        let head: i64 = sp
-            .query_one("UPDATE caredesk.log_head SET pos = pos + $1 RETURNING pos", &[&n])
-            .await
-            .map_err(err)?
-            .get(0);
+        let head: i64 =
+            sp.query_one("UPDATE caredesk.log_head SET pos = pos + $1 RETURNING pos", &[&n]).await.map_err(err)?.get(0);
         let positions: Vec<i64> = (head - n + 1..=head).collect();
         let rows: Vec<&NewChange> = fresh.iter().map(|&i| &changes[i]).collect();
         let desk_ids: Vec<uuid::Uuid> = rows.iter().map(|c| c.desk_id).collect();
