@@ -232,7 +232,8 @@ mod tests {
 
     #[test]
     fn bad_addresses_say_what_is_missing() {
-        let cases: [(&str, fn(&TeamUrlError) -> bool, &str); 11] = [
+        type Is = fn(&TeamUrlError) -> bool;
+        let cases: [(&str, Is, &str); 11] = [
             ("db.clinic.example/caredesk", |e| matches!(e, TeamUrlError::NotAUrl(_)), "postgres://"),
             ("https://ana@db.clinic.example/caredesk", |e| matches!(e, TeamUrlError::Scheme(_)), "postgres://"),
             ("postgres://db.clinic.example/caredesk", |e| *e == TeamUrlError::NoRole, "ROLE@HOST"),
