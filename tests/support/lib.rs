@@ -3,6 +3,7 @@
 //! process a test starts.
 
 pub mod pg;
+pub mod team;
 
 use std::{
     io::Write,
