@@ -15,7 +15,7 @@ APP_FEATURES="caredesk-desktop/custom-protocol"
 
 APT_PACKAGES="libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev \
 libayatana-appindicator3-dev librsvg2-dev pkg-config xvfb xauth webkit2gtk-driver dbus dbus-x11 \
-gnome-keyring libsecret-1-dev sqlite3 imagemagick x11-utils fonts-noto-color-emoji"
+gnome-keyring libsecret-1-dev sqlite3 imagemagick x11-utils fonts-noto-color-emoji postgresql openssl"
 
 step() { printf '\n==> %s  [%s]\n' "$*" "$(date +%H:%M:%S)" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

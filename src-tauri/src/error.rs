@@ -105,4 +105,38 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn team_database_errors_cross_with_the_codes_the_ui_branches_on() {
+        use caredesk_core::{gateways::team_db::TeamDbError, rules::team_url::TeamUrlError};
+        let s = || "db.clinic.example:5432".to_string();
+        let codes: Vec<String> = [
+            TeamDbError::Url(TeamUrlError::Insecure { host: "db.clinic.example".into() }),
+            TeamDbError::Auth { role: "ana".into(), server: s(), admin: false },
+            TeamDbError::Tls { server: s(), host: "db.clinic.example".into(), detail: "UnknownIssuer".into() },
+            TeamDbError::Unreachable { server: s(), detail: "refused".into() },
+            TeamDbError::NotInitialized { database: "caredesk".into(), server: s() },
+            TeamDbError::SchemaNewer { found: 2, known: 1 },
+            TeamDbError::SchemaOlder { found: 1, known: 2 },
+            TeamDbError::NotMember { role: "ana".into(), database: "caredesk".into(), server: s() },
+            TeamDbError::Permission { role: "admin".into(), what: "create a role".into(), detail: "denied".into() },
+        ]
+        .into_iter()
+        .map(|e| UiError::from(CoreError::from(e)).code)
+        .collect();
+        assert_eq!(
+            codes,
+            [
+                "team_insecure",
+                "team_auth",
+                "team_tls",
+                "team_unreachable",
+                "team_not_initialized",
+                "team_schema_newer",
+                "team_schema_older",
+                "team_not_member",
+                "team_permission"
+            ]
+        );
+    }
 }

@@ -146,7 +146,8 @@ fn credentials_come_from_stdin_and_are_never_printed() {
         json!([
             {"name": "his-token", "stored": false, "description": listed[0]["description"]},
             {"name": "his-client-secret", "stored": false, "description": listed[1]["description"]},
-            {"name": "ecm-token", "stored": true, "description": listed[2]["description"]}
+            {"name": "ecm-token", "stored": true, "description": listed[2]["description"]},
+            {"name": "team-password", "stored": false, "description": listed[3]["description"]}
         ])
     );
     assert!(!cli.run(&["credentials", "list"]).stdout.contains("QuartzWalrus"));

@@ -2,6 +2,9 @@
 //! the built binaries, running them with a time limit, and stopping every
 //! process a test starts.
 
+pub mod pg;
+pub mod team;
+
 use std::{
     io::Write,
     path::{Path, PathBuf},

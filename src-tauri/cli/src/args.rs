@@ -147,6 +147,10 @@ pub enum Command {
     Restore { file: PathBuf },
     /// Re-encrypt the database under a new random key (crash-safe).
     Rekey,
+    /// Team mode: set up the team's PostgreSQL database (administrator), add
+    /// members, and see the team as this desk's member.
+    #[command(subcommand)]
+    Team(TeamCommand),
     /// Run the built-in simulator of both servers on 127.0.0.1 until interrupted.
     Sandbox {
         /// Port (default: a free one).
@@ -199,6 +203,46 @@ pub enum AuditCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Create the team schema in the database, or migrate it to this
+    /// version (again: nothing to do). As an administrator role whose
+    /// password is read from standard input (first line); no data directory
+    /// is used.
+    Init {
+        /// The administrator's address, postgres://ADMIN@HOST[:PORT]/DATABASE
+        /// (no password in it; TLS with a verified certificate unless HOST is
+        /// this computer).
+        #[arg(long, value_name = "URL", env = "CAREDESK_TEAM_ADMIN_URL")]
+        admin_url: String,
+    },
+    /// Make ROLE a member of the team with its display name (again: the
+    /// name is updated). As the administrator (password: first line of
+    /// standard input). ROLE must exist, unless --create-role.
+    AddMember {
+        /// The member's PostgreSQL role (what team.database_url names on their desk).
+        role: String,
+        /// The name desks show, like "Ana Ruiz".
+        #[arg(long)]
+        name: String,
+        /// The administrator's address, as for `team init`.
+        #[arg(long, value_name = "URL", env = "CAREDESK_TEAM_ADMIN_URL")]
+        admin_url: String,
+        /// Create ROLE (LOGIN, no other right) with the password on the
+        /// second line of standard input (stored as a SCRAM-SHA-256 verifier
+        /// computed here: the password itself never reaches the server).
+        #[arg(long)]
+        create_role: bool,
+    },
+    /// Connect as this desk's member (team.database_url, team-password) and
+    /// show the schema version, the members, the change log's head and which
+    /// desk polls the hospital SMS server; or why it cannot connect.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Set KEY to VALUE.
     Set { key: String, value: String },
@@ -215,7 +259,7 @@ pub enum ConfigCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum CredentialsCommand {
-    /// Store a secret read from standard input (his-token, his-client-secret or ecm-token).
+    /// Store a secret read from standard input (his-token, his-client-secret, ecm-token or team-password).
     Set { name: String },
     /// Remove a secret.
     Delete { name: String },

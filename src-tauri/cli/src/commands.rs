@@ -12,7 +12,9 @@ use caredesk_core::{
 };
 
 use crate::{
-    args::{AuditCommand, Cli, Command, ConfigCommand, CredentialsCommand, ExportCommand, PatientsCommand},
+    args::{
+        AuditCommand, Cli, Command, ConfigCommand, CredentialsCommand, ExportCommand, PatientsCommand, TeamCommand,
+    },
     exit::Exit,
     output, people_commands as people,
 };
@@ -43,6 +45,14 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
     }
     if let Command::Restore { file } = &cli.command {
         return crate::backup_commands::restore(cli.data_dir, file);
+    }
+    // The administrator's team commands need no data directory.
+    match cli.command {
+        Command::Team(TeamCommand::Init { admin_url }) => return crate::team_commands::init(&admin_url),
+        Command::Team(TeamCommand::AddMember { role, name, admin_url, create_role }) => {
+            return crate::team_commands::add_member(&admin_url, &role, &name, create_role)
+        }
+        _ => {}
     }
     let mut desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
     desk.set_role("the caredesk command");
@@ -83,6 +93,8 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
         Command::Config(c) => config(&desk, c),
         Command::Credentials(c) => credentials(&desk, c),
         Command::Patients(c) => patients(&mut desk, c),
+        Command::Team(TeamCommand::Status { json }) => crate::team_commands::status(&desk, json),
+        Command::Team(_) => unreachable!("handled above"),
     }
 }
 

@@ -8,6 +8,7 @@ mod exit;
 mod gateway_commands;
 mod output;
 mod people_commands;
+mod team_commands;
 
 use std::process::ExitCode;
 

@@ -157,7 +157,7 @@ export type Setting = {
 /**
  * The secrets a user can store. The database key is internal and not listed.
  */
-export type CredentialName = "his-token" | "his-client-secret" | "ecm-token";
+export type CredentialName = "his-token" | "his-client-secret" | "ecm-token" | "team-password";
 
 export type CredentialStatus = {
   name: CredentialName;

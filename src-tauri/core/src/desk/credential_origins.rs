@@ -28,13 +28,18 @@ pub fn bound_settings(name: SecretName) -> &'static [&'static str] {
         SecretName::HisToken => &["his.base_url"],
         SecretName::HisClientSecret => &["his.base_url", "his.azure.authority"],
         SecretName::EcmToken => &["ecm.base_url"],
+        SecretName::TeamPassword => &["team.database_url"],
     }
 }
 
 /// The origin of a server setting's value: `https://host:port` (default
-/// ports left out), with `{0}` of an authority standing for any tenant.
+/// ports left out), with `{0}` of an authority standing for any tenant; for
+/// the team database, `postgres://host:port` (its role and database aside).
 pub fn origin_of(value: Option<&str>) -> Option<String> {
     let value = value?.trim().replace("{0}", "tenant");
+    if let Ok(team) = crate::rules::team_url::TeamUrl::parse(&value) {
+        return Some(team.origin());
+    }
     let url = url::Url::parse(&value).ok()?;
     Some(url.origin().ascii_serialization())
 }
@@ -139,6 +144,31 @@ mod tests {
             Some("https://login.microsoftonline.com")
         );
         assert_eq!(origin_of(None), None);
+        assert_eq!(
+            origin_of(Some("postgresql://ana@DB.clinic.example/caredesk")).as_deref(),
+            Some("postgres://db.clinic.example:5432")
+        );
+        assert_eq!(
+            origin_of(Some("postgres://ben@db.clinic.example:5432/x")).as_deref(),
+            Some("postgres://db.clinic.example:5432")
+        );
+        assert_ne!(
+            origin_of(Some("postgres://ana@db.clinic.example/caredesk")),
+            origin_of(Some("postgres://ana@evil.example/caredesk"))
+        );
+    }
+
+    #[test]
+    fn the_team_password_is_bound_to_the_team_database_server() {
+        let (_d, desk) = desk();
+        desk.set_setting("team.database_url", "postgres://ana@db.clinic.example/caredesk").unwrap();
+        desk.set_credential(SecretName::TeamPassword, &Secret::new("pg-secret-1")).unwrap();
+        // Another database or role on the same server keeps it.
+        desk.set_setting("team.database_url", "postgres://ana@db.clinic.example/caredesk2").unwrap();
+        assert_eq!(usable(&desk, SecretName::TeamPassword).unwrap().as_deref(), Some("pg-secret-1"));
+        // Another server removes it.
+        desk.set_setting("team.database_url", "postgres://ana@db.elsewhere.example/caredesk").unwrap();
+        assert!(!desk.credentials().is_stored(SecretName::TeamPassword).unwrap());
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod people;
 pub mod secrets;
 pub mod settings;
 pub mod setup_error;
+pub mod team;
 pub mod unlock;
 
 use std::{
@@ -239,6 +240,7 @@ impl Desk {
         self.resume_after_change(match name {
             SecretName::HisToken | SecretName::HisClientSecret => "his",
             SecretName::EcmToken => "ecm",
+            SecretName::TeamPassword => "team",
         })?;
         Ok(())
     }

@@ -22,16 +22,21 @@ pub enum SecretName {
     HisClientSecret,
     #[serde(rename = "ecm-token")]
     EcmToken,
+    /// Team mode: the password of this member's PostgreSQL role.
+    #[serde(rename = "team-password")]
+    TeamPassword,
 }
 
 impl SecretName {
-    pub const ALL: [SecretName; 3] = [SecretName::HisToken, SecretName::HisClientSecret, SecretName::EcmToken];
+    pub const ALL: [SecretName; 4] =
+        [SecretName::HisToken, SecretName::HisClientSecret, SecretName::EcmToken, SecretName::TeamPassword];
 
     pub fn as_str(self) -> &'static str {
         match self {
             SecretName::HisToken => "his-token",
             SecretName::HisClientSecret => "his-client-secret",
             SecretName::EcmToken => "ecm-token",
+            SecretName::TeamPassword => "team-password",
         }
     }
 
@@ -40,6 +45,7 @@ impl SecretName {
             SecretName::HisToken => "Bearer token for the hospital SMS server (his.auth = bearer)",
             SecretName::HisClientSecret => "Azure AD client secret for the hospital SMS server (his.auth = azure)",
             SecretName::EcmToken => "X-User-Token for the ECM Communications API",
+            SecretName::TeamPassword => "Password of your PostgreSQL role in the team database (team.database_url)",
         }
     }
 }
@@ -67,7 +73,7 @@ pub enum SecretError {
          `gnome-keyring-daemon --unlock`); on macOS and Windows the system keychain is used."
     )]
     Unavailable { detail: String },
-    #[error("unknown credential name {0:?}; expected one of: his-token, his-client-secret, ecm-token")]
+    #[error("unknown credential name {0:?}; expected one of: his-token, his-client-secret, ecm-token, team-password")]
     UnknownName(String),
     #[error("the secret for {0} is empty")]
     Empty(String),

@@ -44,6 +44,9 @@ pub enum Kind {
     /// An absolute URI, like `urn:oid:1.2.3` or `https://ecm.example/patient-id`
     /// (a FHIR identifier system).
     Uri,
+    /// A PostgreSQL address without a password, `postgres://ROLE@HOST[:PORT]/DATABASE`
+    /// (see [`crate::rules::team_url`]).
+    PostgresUrl,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -81,13 +84,16 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "notifications.show_names", kind: Kind::Bool, default: Some("false"), description: "Name the patient in desktop notifications of new replies (off: \"New reply in CareDesk\"; never while CareDesk is locked). Notifications can show on the OS lock screen and stay in its notification list" },
     Setting { key: "security.idle_lock_minutes", kind: Kind::Integer { min: 1, max: 240 }, default: Some("10"), description: "Minutes without input before CareDesk locks its window (the unlock passphrase opens it again)" },
     Setting { key: "export.dir", kind: Kind::AbsoluteDir, default: None, description: "Absolute folder the app writes CSV exports to (default: your Downloads folder)" },
+    Setting { key: "team.database_url", kind: Kind::PostgresUrl, default: None, description: "Team mode: the team's PostgreSQL database as postgres://ROLE@HOST[:PORT]/DATABASE, ROLE being your own PostgreSQL role (its password: `caredesk credentials set team-password`). TLS with a verified certificate for any host but this computer. Unset: this desk works alone" },
     Setting { key: "fhir.ecm_identifier_system", kind: Kind::Uri, default: None, description: "FHIR roster import: the Patient.identifier system whose value is the ECM patient id (exact match, e.g. urn:caredesk:ecm-patient-id); unset, no ECM id is taken from FHIR identifiers" },
 ];
 
 pub fn lookup(key: &str) -> Result<&'static Setting, ConfigError> {
     SETTINGS.iter().find(|s| s.key == key).ok_or_else(|| {
         if ["token", "secret", "password"].iter().any(|w| key.contains(w)) {
-            let secret = if key.contains("ecm") {
+            let secret = if key.contains("team") {
+                "team-password"
+            } else if key.contains("ecm") {
                 "ecm-token"
             } else if key.contains("secret") {
                 "his-client-secret"
@@ -157,6 +163,13 @@ pub fn validate(key: &str, value: &str) -> Result<String, ConfigError> {
             }
             Ok(v.to_string())
         }
+        Kind::PostgresUrl => match crate::rules::team_url::TeamUrl::parse(v) {
+            Ok(_) => Ok(v.to_string()),
+            Err(crate::rules::team_url::TeamUrlError::Password) => {
+                Err(ConfigError::SecretInConfig { key: key.to_string(), secret: "team-password" })
+            }
+            Err(e) => Err(bad(e.to_string())),
+        },
         Kind::Uri => match url::Url::parse(v) {
             Ok(_) if !v.contains(char::is_whitespace) => Ok(v.to_string()),
             _ => Err(bad(format!(
@@ -255,6 +268,39 @@ mod tests {
         for bad in ["ecm", "not a uri", "urn:with space"] {
             assert!(validate("fhir.ecm_identifier_system", bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_team_database_url_names_a_role_a_host_and_a_database_and_never_a_password() {
+        let ok = [
+            "postgres://ana@db.clinic.example/caredesk",
+            "postgresql://ana@db.clinic.example:6543/caredesk",
+            "postgres://ana@127.0.0.1:55432/caredesk?sslmode=disable",
+            "postgres://ana@db.clinic.example/caredesk?sslmode=verify-full",
+        ];
+        for url in ok {
+            assert_eq!(validate("team.database_url", url).as_deref(), Ok(url), "{url}");
+        }
+        let refused = [
+            ("https://ana@db.clinic.example/caredesk", "postgres://"),
+            ("postgres://db.clinic.example/caredesk", "ROLE"),
+            ("postgres://ana@db.clinic.example", "DATABASE"),
+            ("postgres://ana@db.clinic.example/caredesk?sslmode=disable", "unencrypted"),
+            ("postgres://ana@db.clinic.example/caredesk?sslmode=require", "verify-full"),
+            ("postgres://ana:hunter2@db.clinic.example/caredesk", "credentials set team-password"),
+        ];
+        for (url, says) in refused {
+            let e = validate("team.database_url", url).unwrap_err().to_string();
+            assert!(e.contains(says) && !e.contains("hunter2"), "{url}: {e}");
+        }
+        assert!(matches!(
+            validate("team.database_url", "postgres://ana:pw@db.clinic.example/caredesk"),
+            Err(ConfigError::SecretInConfig { secret: "team-password", .. })
+        ));
+        assert!(matches!(
+            validate("team.password", "x"),
+            Err(ConfigError::SecretInConfig { secret: "team-password", .. })
+        ));
     }
 
     #[test]

@@ -86,6 +86,30 @@ pub enum ErrorCode {
     NumberRequired,
     /// A contact's name or relationship too long (the numbers list).
     InvalidContact,
+    /// Team mode: a plain-text connection to a host that is not this
+    /// computer, refused before connecting.
+    TeamInsecure,
+    /// Team mode: PostgreSQL refused the role or its password (`team-password`).
+    TeamAuth,
+    /// Team mode: the TLS handshake failed (certificate not trusted, wrong
+    /// host name, no TLS on the server).
+    TeamTls,
+    /// Team mode: the team database cannot be reached now (retryable; the
+    /// desk keeps working offline).
+    TeamUnreachable,
+    /// Team mode: the database has no CareDesk team schema (`caredesk team init`).
+    TeamNotInitialized,
+    /// Team mode: the team schema is newer than this CareDesk understands.
+    TeamSchemaNewer,
+    /// Team mode: the team schema is older than this CareDesk needs.
+    TeamSchemaOlder,
+    /// Team mode: the role is not a member of the team (`caredesk team add-member`).
+    TeamNotMember,
+    /// Team mode: the administrator's role lacks a right `team init` or
+    /// `team add-member` needs.
+    TeamPermission,
+    /// Team mode: any other failure of the team database.
+    TeamDatabase,
 }
 
 impl CoreError {

@@ -1,6 +1,7 @@
 //! Pure rules, with no I/O: what a phone number is, which texts are
 //! keywords, what may be logged, clinic days, which addresses may carry
-//! PHI, the settings registry and the error type every layer returns.
+//! PHI, the team database's address, the settings registry and the error
+//! type every layer returns.
 
 pub mod backoff;
 pub mod clinic_zone;
@@ -11,5 +12,6 @@ pub mod phone;
 pub mod redact;
 pub mod secret;
 pub mod sms_text;
+pub mod team_url;
 pub mod transport;
 pub mod visible_text;

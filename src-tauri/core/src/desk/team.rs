@@ -1,0 +1,91 @@
+//! Team mode's settings on a desk: `team.database_url` and the keyring's
+//! `team-password` (bound to the database server's origin), turned into the
+//! [`ConnectOptions`] the team database's client needs. With the setting
+//! unset the desk works alone, exactly as before: nothing here connects.
+
+use crate::{
+    desk::{secrets::SecretName, setup_error::GatewayConfigError, Desk},
+    gateways::team_db::{ConnectOptions, TeamDbError},
+    rules::{error::CoreError, error::Result, team_url::TeamUrl},
+};
+
+/// The setting that switches team mode on.
+pub const DATABASE_URL: &str = "team.database_url";
+
+impl Desk {
+    /// Whether team mode is on (`team.database_url` is set).
+    pub fn team_mode(&self) -> Result<bool> {
+        Ok(self.setting(DATABASE_URL)?.is_some())
+    }
+
+    /// The desk id this desk appends changes under and names its sessions
+    /// with: the data directory's instance id.
+    pub fn desk_id(&self) -> Result<uuid::Uuid> {
+        self.credentials().instance().parse().map_err(|_| {
+            CoreError::Io(format!(
+                "the data directory's instance id {:?} is not a UUID, so it cannot name this desk in the team",
+                self.credentials().instance()
+            ))
+        })
+    }
+
+    /// How this desk connects to the team database: `None` when team mode is
+    /// off. The address is checked again (a plain-text address to another
+    /// computer is refused before any connection, even if the settings table
+    /// was edited by hand), and the password must have been entered for this
+    /// server.
+    pub fn team_connection(&self) -> Result<Option<ConnectOptions>> {
+        let Some(url) = self.setting(DATABASE_URL)? else {
+            return Ok(None);
+        };
+        let url = TeamUrl::parse(&url).map_err(TeamDbError::from)?;
+        let password = crate::desk::credential_origins::for_use(self, SecretName::TeamPassword)?
+            .ok_or(GatewayConfigError::MissingSecret(SecretName::TeamPassword))?;
+        Ok(Some(ConnectOptions::desk(url, password, self.desk_id()?)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{
+        desk::secrets::{self, Secret, SecretName},
+        desk::{Desk, DeskOptions, KeyringChoice},
+        rules::error::ErrorCode,
+    };
+
+    fn desk() -> (tempfile::TempDir, Desk) {
+        let dir = tempfile::tempdir().unwrap();
+        let options =
+            DeskOptions { data_dir: Some(dir.path().into()), keyring: KeyringChoice::Given(secrets::memory_store()) };
+        (dir, Desk::open(options).unwrap())
+    }
+
+    #[test]
+    fn unset_means_a_desk_alone_and_nothing_to_connect_to() {
+        let (_d, desk) = desk();
+        assert!(!desk.team_mode().unwrap());
+        assert!(desk.team_connection().unwrap().is_none());
+    }
+
+    #[test]
+    fn the_connection_names_the_desk_and_needs_the_password() {
+        let (_d, desk) = desk();
+        desk.set_setting("team.database_url", "postgres://ana@db.clinic.example/caredesk").unwrap();
+        let e = desk.team_connection().unwrap_err();
+        assert_eq!(e.code(), ErrorCode::NotConfigured, "{e}");
+        assert!(e.to_string().contains("credentials set team-password"), "{e}");
+        desk.set_credential(SecretName::TeamPassword, &Secret::new("pw")).unwrap();
+        let opts = desk.team_connection().unwrap().unwrap();
+        assert_eq!((opts.url.role.as_str(), opts.url.host.as_str()), ("ana", "db.clinic.example"));
+        assert_eq!(opts.password.expose(), "pw");
+        assert!(opts.application_name.ends_with(&desk.desk_id().unwrap().to_string()), "{}", opts.application_name);
+    }
+
+    #[test]
+    fn a_hand_edited_plain_text_address_is_refused_before_connecting() {
+        let (_d, desk) = desk();
+        desk.db().set_setting("team.database_url", "postgres://ana@203.0.113.7/caredesk?sslmode=disable").unwrap();
+        let e = desk.team_connection().unwrap_err();
+        assert_eq!(e.code(), ErrorCode::TeamInsecure, "{e}");
+    }
+}
