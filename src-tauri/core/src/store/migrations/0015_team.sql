@@ -103,7 +103,7 @@ SELECT id, gid,
   FROM patients;
 
 CREATE VIEW team_number_body AS
-SELECT c.id, c.patient_id, p.gid AS patient_gid, c.number,
+SELECT c.id, c.patient_id, c.rank, p.gid AS patient_gid, c.number,
        json_object('patient_gid', p.gid, 'number', c.number, 'kind', c.kind, 'name', c.name,
                    'relationship', c.relationship, 'rank', c.rank,
                    'active', json(CASE WHEN c.active THEN 'true' ELSE 'false' END), 'source', c.source) AS body

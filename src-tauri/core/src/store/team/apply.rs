@@ -322,7 +322,9 @@ fn message(c: &Connection, b: &MessageBody) -> Result<Outcome, StoreError> {
         }
         Some(id) => {
             let mut mine = local_message(c, id)?;
-            if mine.merge(b) {
+            // A colleague's ExternalKey stays theirs (see insert_message).
+            let theirs = MessageBody { external_key: mine.external_key.clone(), ..b.clone() };
+            if mine.merge(&theirs) {
                 update_message(c, id, &mine)?;
                 true
             } else {
