@@ -59,7 +59,7 @@ pub struct ThreadItem {
     /// member's display name (from the team database), else the desk's
     /// `user.name`. `None` for replies and for texts sent before CareDesk
     /// recorded it.
-    #[ts(optional)]
+    #[ts(optional = nullable)]
     pub sent_by: Option<String>,
     /// The sort key (RFC 3339 UTC), for the page cursor.
     #[serde(skip)]
