@@ -324,7 +324,15 @@ fn message(c: &Connection, b: &MessageBody) -> Result<Outcome, StoreError> {
             let mut mine = local_message(c, id)?;
             // A colleague's ExternalKey stays theirs (see insert_message).
             let theirs = MessageBody { external_key: mine.external_key.clone(), ..b.clone() };
-            if mine.merge(&theirs) {
+            let mut changed = mine.merge(&theirs);
+            // Who sent it is the team database's word (its members' names),
+            // over what the sending desk called its member.
+            if b.sent_by.is_some() && (&mine.sent_by, &mine.sent_by_role) != (&b.sent_by, &b.sent_by_role) {
+                mine.sent_by = b.sent_by.clone();
+                mine.sent_by_role = b.sent_by_role.clone();
+                changed = true;
+            }
+            if changed {
                 update_message(c, id, &mine)?;
                 true
             } else {
