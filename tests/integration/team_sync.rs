@@ -198,7 +198,7 @@ fn with_postgresql_down_desks_keep_working_and_converge_when_it_is_back() {
         std::env::var("CAREDESK_TEAM_OFFLINE_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(20),
     );
     let dir = tempfile::tempdir().unwrap();
-    let (mut pg, _sim, mut desks) = three_desks(dir.path(), false);
+    let (mut pg, _sim, mut desks) = three_desks(dir.path(), true);
     for d in &mut desks {
         d.start_sync();
     }
@@ -216,6 +216,12 @@ fn with_postgresql_down_desks_keep_working_and_converge_when_it_is_back() {
     c.cli.ok(&["assign", "--patient", "ecm:1002", "--to", "ben"]);
     b.cli.ok(&["close", "--patient", "ecm:1002"]);
     a.cli.ok(&["assign", "--patient", "ecm:1001", "--me"]);
+    // The patient answers (the sandbox); Ana reads it.
+    let deadline = Instant::now() + CONVERGE;
+    while !texts_of(&a.shared(), "Ana Lopez").iter().any(|t| t[1] == "inbound") {
+        assert!(Instant::now() < deadline, "no reply reached Ana's desk");
+        std::thread::sleep(Duration::from_millis(300));
+    }
     a.cli.ok(&["read", "--patient", "ecm:1001"]);
     a.cli.ok(&["thread", "--patient", "ecm:1002"]);
     // Each desk says what waits.
@@ -240,9 +246,11 @@ fn with_postgresql_down_desks_keep_working_and_converge_when_it_is_back() {
             && s["Ben Carter"]["status"] == "closed"
     });
     no_duplicates(&shared);
-    // 0 lost, 0 duplicated: each text and note once on every desk.
-    assert_eq!(texts_of(&shared, "Ana Lopez").len(), 1, "{shared}");
-    assert_eq!(texts_of(&shared, "Ben Carter").len(), 1, "{shared}");
+    // 0 lost, 0 duplicated: each text, reply and note once on every desk.
+    let count = |patient: &str, direction: &str| texts_of(&shared, patient).iter().filter(|t| t[1] == direction).count();
+    assert_eq!(count("Ana Lopez", "outbound"), 1, "{shared}");
+    assert_eq!(count("Ben Carter", "outbound"), 1, "{shared}");
+    assert!(count("Ana Lopez", "inbound") >= 1, "{shared}");
     // Ana's read is hers, in the team database.
     let reads = pg.psql(DB, "SELECT count(*) FROM caredesk.read_state WHERE role = 'ana'").expect_ok();
     assert_eq!(reads.stdout.trim(), "1");
@@ -259,8 +267,10 @@ fn two_members_assigning_one_thread_at_once_end_with_one_assignment_everywhere()
     for d in &mut desks {
         d.start_sync();
     }
+    // A thread (the thread list shows patients with texts or calls).
+    desks[2].cli.ok(&["send", "--patient", "ecm:1001", "--text", "Your appointment is on Monday"]);
     let all: Vec<&TeamDesk> = desks.iter().collect();
-    converge(&all, "the roster joined", |s| s.as_object().unwrap().len() == 2);
+    converge(&all, "a thread to assign", |s| has_text(s, "Ana Lopez", "Your appointment is on Monday", "Cy Lind"));
     // Both see the thread unassigned and assign it before hearing of the other.
     desks[0].stop_sync();
     desks[1].stop_sync();

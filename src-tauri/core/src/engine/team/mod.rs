@@ -232,6 +232,30 @@ async fn run(desk: Arc<Mutex<Desk>>, on_event: Arc<dyn Fn(TeamEvent) + Send + Sy
     };
     loop {
         let (link, moved) = l.turn().await;
+        if link == TeamLink::Off {
+            // Team mode off (or another process syncs): nothing to read or
+            // report but the change; look again now and then.
+            // (A desk alone hears nothing: only a switch from on to off.)
+            if l.reported.as_ref().is_some_and(|s| s.link != TeamLink::Off) {
+                let off = TeamSyncStatus {
+                    link,
+                    role: None,
+                    waiting: 0,
+                    applied: 0,
+                    last_error: None,
+                    error_code: None,
+                };
+                l.reported = Some(off.clone());
+                on_event(TeamEvent { status: off, applied: 0, pushed: 0 });
+            }
+            tokio::select! {
+                cmd = rx.recv() => match cmd {
+                    Some(Command::Wake) => continue,
+                    Some(Command::Stop) | None => break,
+                },
+                _ = tokio::time::sleep(IDLE_POLL) => continue,
+            }
+        }
         if let Ok(status) = status_now(&l.desk, link, l.error.as_ref()).await {
             let changed = l.reported.as_ref() != Some(&status);
             if changed || moved.0 > 0 || moved.1 > 0 {

@@ -37,6 +37,10 @@ impl Database {
     /// changes from now on; one transaction. `None` when already joined
     /// (the role is updated if it changed).
     pub fn team_join(&self, role: &str, now: &str) -> Result<Option<Joined>, StoreError> {
+        // Every desk opening in team mode asks: answer without writing.
+        if super::joined(&self.conn)? && super::get(&self.conn, key::ROLE)?.as_deref() == Some(role) {
+            return Ok(None);
+        }
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
         if super::joined(&tx)? {
             if super::get(&tx, key::ROLE)?.as_deref() != Some(role) {
