@@ -7,6 +7,7 @@
 use caredesk_core::{
     desk::people::{PatientForm, PhoneForm},
     desk::secrets::SecretName,
+    desk::team_threads::AssignTo,
     desk::{CredentialView, SettingView},
     engine::call::CallOutcome,
     engine::connection_check::{ConnectionCheck, SenderNumber, Service},
@@ -15,13 +16,12 @@ use caredesk_core::{
     engine::routes::Mode,
     engine::send::{SendStatus, SmsOutcome},
     engine::team::{TeamLink, TeamSyncStatus},
-    desk::team_threads::AssignTo,
-    store::team::{Note, TeamThread, ThreadStatus},
     records::activity_log::{ActivityLog, DayCount, ExportResult},
     records::activity_rows::ActivityType,
     records::export::{ActivityFilter, ActivityRow},
     records::import::{ImportProgress, ImportSummary, RejectedRow},
     sandbox::demo::Behaviour,
+    store::team::{Note, TeamThread, ThreadStatus},
     store::{
         Direction, LastItem, LinkContact, PatientThread, PatientView, PhoneKind, PhoneView, Route, RoutePause,
         ThreadHit, ThreadItem, ThreadItemKind, ThreadListing, ThreadPage, ThreadSearch, UnmatchedSummary,

@@ -30,7 +30,8 @@ impl SyncTracker {
                 self.last_errors = vec![error.clone()];
             }
             EngineEvent::Team { event } => {
-                self.team = (event.status.link != caredesk_core::engine::team::TeamLink::Off).then(|| event.status.clone());
+                self.team =
+                    (event.status.link != caredesk_core::engine::team::TeamLink::Off).then(|| event.status.clone());
             }
         }
     }

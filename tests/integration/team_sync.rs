@@ -91,7 +91,9 @@ impl TeamDesk {
                 })
                 .collect();
             texts.sort_by_key(|v| v.to_string());
-            let mut notes: Vec<Value> = self.cli.json(&["notes", "--patient", &id, "--json"])
+            let mut notes: Vec<Value> = self
+                .cli
+                .json(&["notes", "--patient", &id, "--json"])
                 .as_array()
                 .unwrap()
                 .iter()
@@ -127,7 +129,12 @@ fn converge(desks: &[&TeamDesk], why: &str, done: impl Fn(&Value) -> bool) -> Va
         }
         if Instant::now() > deadline {
             for (d, v) in desks.iter().zip(&views) {
-                eprintln!("--- desk {} shows:\n{}\n--- its sync said:\n{}", d.role, serde_json::to_string_pretty(v).unwrap(), d.sync_log());
+                eprintln!(
+                    "--- desk {} shows:\n{}\n--- its sync said:\n{}",
+                    d.role,
+                    serde_json::to_string_pretty(v).unwrap(),
+                    d.sync_log()
+                );
             }
             panic!("the desks did not agree within {CONVERGE:?}: {why}");
         }
@@ -208,7 +215,8 @@ fn with_postgresql_down_desks_keep_working_and_converge_when_it_is_back() {
     pg.stop();
     let (a, b, c) = (&desks[0], &desks[1], &desks[2]);
     // Reading, composing, sending, assigning, writing notes: all work.
-    let sent = a.cli.json(&["send", "--patient", "ecm:1001", "--text", "Sent while the team database was down", "--json"]);
+    let sent =
+        a.cli.json(&["send", "--patient", "ecm:1001", "--text", "Sent while the team database was down", "--json"]);
     assert_eq!(sent["status"], "accepted", "{sent}");
     b.cli.ok(&["send", "--patient", "ecm:1002", "--text", "Ben's text, also offline"]);
     b.cli.ok(&["note", "--patient", "ecm:1001", "--text", "Called her daughter"]);
@@ -247,7 +255,8 @@ fn with_postgresql_down_desks_keep_working_and_converge_when_it_is_back() {
     });
     no_duplicates(&shared);
     // 0 lost, 0 duplicated: each text, reply and note once on every desk.
-    let count = |patient: &str, direction: &str| texts_of(&shared, patient).iter().filter(|t| t[1] == direction).count();
+    let count =
+        |patient: &str, direction: &str| texts_of(&shared, patient).iter().filter(|t| t[1] == direction).count();
     assert_eq!(count("Ana Lopez", "outbound"), 1, "{shared}");
     assert_eq!(count("Ben Carter", "outbound"), 1, "{shared}");
     assert!(count("Ana Lopez", "inbound") >= 1, "{shared}");

@@ -7,9 +7,9 @@ use caredesk_core::{
     desk::team_threads::AssignTo,
     desk::Desk,
     desk::DeskOptions,
-    store::team::ThreadStatus,
     engine::send::SmsRequest,
     rules::error::CoreError,
+    store::team::ThreadStatus,
     store::Route,
 };
 

@@ -121,7 +121,8 @@ pub fn status(desk: &Desk, json: bool) -> Result<(), CoreError> {
 
 /// This desk's sync in one line.
 fn sync_line(s: &caredesk_core::store::team::LocalTeamState) -> String {
-    let mut out = format!("this desk: {} change(s) waiting to be pushed, log position {} applied", s.waiting, s.applied);
+    let mut out =
+        format!("this desk: {} change(s) waiting to be pushed, log position {} applied", s.waiting, s.applied);
     match (s.link.as_deref(), &s.link_since) {
         (Some(link), Some(since)) => out.push_str(&format!("; the sync was {link} at its last word ({since})")),
         (Some(link), None) => out.push_str(&format!("; the sync was {link} at its last word")),

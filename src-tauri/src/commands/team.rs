@@ -41,7 +41,8 @@ pub async fn close_thread(state: State<'_, AppState>, patient_id: i64) -> Result
 
 #[tauri::command]
 pub async fn reopen_thread(state: State<'_, AppState>, patient_id: i64) -> Result<TeamThread, UiError> {
-    let thread = state.with_desk(move |desk| desk.set_thread_status(&patient_id.to_string(), ThreadStatus::Open)).await?;
+    let thread =
+        state.with_desk(move |desk| desk.set_thread_status(&patient_id.to_string(), ThreadStatus::Open)).await?;
     state.sync_now();
     Ok(thread)
 }

@@ -16,9 +16,9 @@ pub mod recipient;
 pub mod replies;
 pub mod routes;
 pub mod send;
-pub mod team;
 pub mod settings_view;
 pub mod shared_sandbox;
+pub mod team;
 pub mod test_sms;
 pub mod threads;
 
@@ -165,10 +165,16 @@ pub type GatewaySource =
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EngineEvent {
     CycleStarted,
-    CycleFinished { report: Box<CycleReport> },
-    Unavailable { error: String },
+    CycleFinished {
+        report: Box<CycleReport>,
+    },
+    Unavailable {
+        error: String,
+    },
     /// The team sync's status changed, or changes moved (team mode).
-    Team { event: Box<team::TeamEvent> },
+    Team {
+        event: Box<team::TeamEvent>,
+    },
 }
 
 #[derive(Debug)]

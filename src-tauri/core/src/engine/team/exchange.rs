@@ -139,10 +139,8 @@ pub async fn push_batch(session: &mut Session, desk: &Arc<Mutex<Desk>>) -> Resul
         }
     }
     audit(&tx, desk_id, &appended).await?;
-    let changes: Vec<NewChange> = appended
-        .iter()
-        .map(|(seq, kind, body)| NewChange { desk_id, desk_seq: *seq, kind, body })
-        .collect();
+    let changes: Vec<NewChange> =
+        appended.iter().map(|(seq, kind, body)| NewChange { desk_id, desk_seq: *seq, kind, body }).collect();
     let positions = team_db::append_all(tx, &changes).await?;
     out.appended = positions.iter().filter(|p| p.is_some()).count();
     out.already += positions.len() - out.appended;
@@ -161,7 +159,8 @@ async fn audit(
     }
     let desks: Vec<Uuid> = vec![desk_id; appended.len()];
     let actions: Vec<&str> = appended.iter().map(|(_, kind, _)| kind.as_str()).collect();
-    let patients: Vec<Option<Uuid>> = appended.iter().map(|(_, kind, body)| state_rows::patient_of(kind, body)).collect();
+    let patients: Vec<Option<Uuid>> =
+        appended.iter().map(|(_, kind, body)| state_rows::patient_of(kind, body)).collect();
     let details: Vec<String> = appended.iter().map(|(seq, kind, body)| audit_detail(*seq, kind, body)).collect();
     tx.sql()
         .execute(

@@ -122,8 +122,12 @@ pub async fn sync_once(desk: &Arc<Mutex<Desk>>) -> Result<Option<ExchangeReport>
     }
     .await;
     let status_error = outcome.as_ref().err().map(describe);
-    record_link(desk, if status_error.is_some() { TeamLink::Offline } else { TeamLink::Connected }, status_error.as_ref())
-        .await?;
+    record_link(
+        desk,
+        if status_error.is_some() { TeamLink::Offline } else { TeamLink::Connected },
+        status_error.as_ref(),
+    )
+    .await?;
     outcome.map(Some)
 }
 
@@ -149,7 +153,11 @@ async fn record_link(desk: &Arc<Mutex<Desk>>, link: TeamLink, error: Option<&(St
 }
 
 /// The status as the store and this task know it.
-async fn status_now(desk: &Arc<Mutex<Desk>>, link: TeamLink, error: Option<&(String, String)>) -> Result<TeamSyncStatus> {
+async fn status_now(
+    desk: &Arc<Mutex<Desk>>,
+    link: TeamLink,
+    error: Option<&(String, String)>,
+) -> Result<TeamSyncStatus> {
     let local = exchange::blocking(desk, |d| Ok(d.db().team_state()?)).await?;
     Ok(TeamSyncStatus {
         link,
@@ -237,14 +245,8 @@ async fn run(desk: Arc<Mutex<Desk>>, on_event: Arc<dyn Fn(TeamEvent) + Send + Sy
             // report but the change; look again now and then.
             // (A desk alone hears nothing: only a switch from on to off.)
             if l.reported.as_ref().is_some_and(|s| s.link != TeamLink::Off) {
-                let off = TeamSyncStatus {
-                    link,
-                    role: None,
-                    waiting: 0,
-                    applied: 0,
-                    last_error: None,
-                    error_code: None,
-                };
+                let off =
+                    TeamSyncStatus { link, role: None, waiting: 0, applied: 0, last_error: None, error_code: None };
                 l.reported = Some(off.clone());
                 on_event(TeamEvent { status: off, applied: 0, pushed: 0 });
             }
@@ -398,7 +400,11 @@ impl Loop {
         let failures = if retryable(e) { self.failures } else { 32 };
         let wait = RECONNECT.random_delay(failures);
         self.next_connect = Instant::now() + wait;
-        tracing::info!(error_code = describe(e).1, wait_ms = wait.as_millis() as u64, "team sync: offline, trying again");
+        tracing::info!(
+            error_code = describe(e).1,
+            wait_ms = wait.as_millis() as u64,
+            "team sync: offline, trying again"
+        );
         self.error = Some(describe(e));
     }
 

@@ -58,7 +58,7 @@ pub async fn decide(tx: Tx<'_, '_>, change: &OutboxChange, desk_id: Uuid) -> Res
         Body::Patient(b) => patient(tx, &b, &change.body).await,
         Body::Number(b) => number(tx, &b, &change.body).await,
         Body::Consent(b) => consent(tx, &b, &change.body).await,
-        Body::Message(b) => message(tx, b, desk_id).await,
+        Body::Message(b) => message(tx, *b, desk_id).await,
         Body::MessageDelete(b) => {
             if let Some(gid) = uuid(&b.gid) {
                 guarded(tx, "delete a text", async {
@@ -87,7 +87,7 @@ enum Body {
     Patient(PatientBody),
     Number(NumberBody),
     Consent(ConsentBody),
-    Message(MessageBody),
+    Message(Box<MessageBody>),
     MessageDelete(GidBody),
     Call(CallBody),
     Note(NoteBody),
@@ -107,7 +107,7 @@ impl Body {
             kinds::PATIENT => Body::Patient(de(v)?),
             kinds::NUMBER => Body::Number(de(v)?),
             kinds::CONSENT => Body::Consent(de(v)?),
-            kinds::MESSAGE => Body::Message(de(v)?),
+            kinds::MESSAGE => Body::Message(Box::new(de(v)?)),
             kinds::MESSAGE_DELETE => Body::MessageDelete(de(v)?),
             kinds::CALL => Body::Call(de(v)?),
             kinds::NOTE => Body::Note(de(v)?),
@@ -156,7 +156,9 @@ async fn guarded<T>(
             Ok(Some(v))
         }
         Err(e) if contradicts(&e) => {
-            sql.batch_execute("ROLLBACK TO caredesk_row; RELEASE caredesk_row").await.map_err(|e| tx.error(&e, what))?;
+            sql.batch_execute("ROLLBACK TO caredesk_row; RELEASE caredesk_row")
+                .await
+                .map_err(|e| tx.error(&e, what))?;
             tracing::warn!(what, sqlstate = e.code().map(SqlState::code), "a team state row was left out");
             Ok(None)
         }
@@ -180,7 +182,8 @@ async fn patient(tx: Tx<'_, '_>, b: &PatientBody, body: &Value) -> Result<Decisi
                 WHERE (patients.name, patients.ecm_patient_id, patients.fhir_id)
                       IS DISTINCT FROM (excluded.name, excluded.ecm_patient_id, excluded.fhir_id)
                RETURNING 1";
-    let rows = guarded(tx, "write a patient", tx.sql().query(sql, &[&gid, &b.name, &b.ecm_patient_id, &b.fhir_id])).await?;
+    let rows =
+        guarded(tx, "write a patient", tx.sql().query(sql, &[&gid, &b.name, &b.ecm_patient_id, &b.fhir_id])).await?;
     if rows.is_some() {
         return Ok(changed(rows, body));
     }
@@ -232,7 +235,8 @@ async fn consent(tx: Tx<'_, '_>, b: &ConsentBody, body: &Value) -> Result<Decisi
     Ok(changed(rows, body))
 }
 
-const MESSAGE_COLUMNS: &str = "gid::text, patient_gid::text, direction, route, from_number, to_number, intended_to, body,
+const MESSAGE_COLUMNS: &str =
+    "gid::text, patient_gid::text, direction, route, from_number, to_number, intended_to, body,
     state, server_state, error_code, error_message, his_id, ecm_sms_id, external_key, reply_to_his_id, is_test, sent_by,
     sent_by_role::text, created_at";
 
@@ -266,7 +270,14 @@ fn message_row(r: &Row) -> MessageBody {
 /// columns it keeps).
 fn team_learns(pg: &MessageBody, merged: &MessageBody) -> bool {
     (&pg.state, &pg.server_state, &pg.error_code, &pg.error_message, &pg.from, &pg.patient_gid)
-        != (&merged.state, &merged.server_state, &merged.error_code, &merged.error_message, &merged.from, &merged.patient_gid)
+        != (
+            &merged.state,
+            &merged.server_state,
+            &merged.error_code,
+            &merged.error_message,
+            &merged.from,
+            &merged.patient_gid,
+        )
         || (pg.his_id, pg.ecm_sms_id, &pg.external_key, pg.reply_to_his_id, &pg.sent_by)
             != (merged.his_id, merged.ecm_sms_id, &merged.external_key, merged.reply_to_his_id, &merged.sent_by)
 }
@@ -562,8 +573,14 @@ async fn assign(tx: Tx<'_, '_>, b: &AssignRequest) -> Result<Decision, TeamDbErr
     let Some((current, status, version)) = lock_thread(tx, pgid).await? else {
         return Ok(undecided(&b.patient_gid));
     };
-    let mut decided =
-        ThreadBody { patient_gid: b.patient_gid.clone(), assigned_to: current.clone(), status, version, accepted: Some(false), requested: b.to.clone() };
+    let mut decided = ThreadBody {
+        patient_gid: b.patient_gid.clone(),
+        assigned_to: current.clone(),
+        status,
+        version,
+        accepted: Some(false),
+        requested: b.to.clone(),
+    };
     if current == b.from {
         // Still as the desk saw it: the assignment is made (unless `to` is
         // not a member: the team's members are the administrator's).
@@ -593,7 +610,14 @@ async fn status(tx: Tx<'_, '_>, b: &StatusRequest) -> Result<Decision, TeamDbErr
         return Ok(undecided(&b.patient_gid));
     };
     if !matches!(b.status.as_str(), "open" | "closed") {
-        let body = ThreadBody { patient_gid: b.patient_gid.clone(), assigned_to, status: current, version, accepted: None, requested: None };
+        let body = ThreadBody {
+            patient_gid: b.patient_gid.clone(),
+            assigned_to,
+            status: current,
+            version,
+            accepted: None,
+            requested: None,
+        };
         return Ok(Decision::Append(serde_json::to_value(&body).expect("a body")));
     }
     let mut decided = ThreadBody {
@@ -653,7 +677,11 @@ async fn read(tx: Tx<'_, '_>, b: &ReadBody, body: &Value) -> Result<Decision, Te
                 .map_err(|e| tx.error(&e, "read a member's reads"))?;
             let theirs: DateTime<Utc> = row.get(0);
             if theirs > upto {
-                let out = ReadBody { patient_gid: b.patient_gid.clone(), read_up_to: rfc3339(theirs), last_message_gid: row.get(1) };
+                let out = ReadBody {
+                    patient_gid: b.patient_gid.clone(),
+                    read_up_to: rfc3339(theirs),
+                    last_message_gid: row.get(1),
+                };
                 Ok(Decision::Append(serde_json::to_value(&out).expect("a body")))
             } else {
                 Ok(Decision::Drop)

@@ -23,7 +23,9 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
     key,
-    kinds::{self, CallBody, ConsentBody, GidBody, MessageBody, NoteBody, NumberBody, PatientBody, ReadBody, ThreadBody},
+    kinds::{
+        self, CallBody, ConsentBody, GidBody, MessageBody, NoteBody, NumberBody, PatientBody, ReadBody, ThreadBody,
+    },
     set, unset,
 };
 use crate::{
@@ -152,12 +154,14 @@ fn apply_one(c: &Connection, change: &PulledChange, own_role: Option<&str>) -> R
 }
 
 fn read<T: serde::de::DeserializeOwned>(change: &PulledChange) -> Result<T, Skip> {
-    serde_path_to_error::deserialize(&change.body).map_err(|e| Skip::Unreadable(format!("at {}: {}", e.path(), e.inner())))
+    serde_path_to_error::deserialize(&change.body)
+        .map_err(|e| Skip::Unreadable(format!("at {}: {}", e.path(), e.inner())))
 }
 
 /// Whether a change of this desk's about `entity` waits to be pushed.
 fn waiting(c: &Connection, entity: &str) -> Result<bool, StoreError> {
-    Ok(c.prepare_cached("SELECT EXISTS (SELECT 1 FROM team_outbox WHERE entity = ?1)")?.query_row([entity], |r| r.get(0))?)
+    Ok(c.prepare_cached("SELECT EXISTS (SELECT 1 FROM team_outbox WHERE entity = ?1)")?
+        .query_row([entity], |r| r.get(0))?)
 }
 
 fn patient_id(c: &Connection, gid: &str) -> Result<Option<i64>, StoreError> {
@@ -180,9 +184,9 @@ fn patient(c: &Connection, b: &PatientBody) -> Result<Outcome, StoreError> {
             None => None,
         };
         let by_fhir = match (&by_ecm, &b.fhir_id) {
-            (None, Some(f)) => {
-                c.query_row("SELECT id FROM patients WHERE fhir_id = ?1 AND gid IS NULL", [f], |r| r.get(0)).optional()?
-            }
+            (None, Some(f)) => c
+                .query_row("SELECT id FROM patients WHERE fhir_id = ?1 AND gid IS NULL", [f], |r| r.get(0))
+                .optional()?,
             _ => None,
         };
         if let Some(found) = by_ecm.or(by_fhir) {
@@ -296,7 +300,8 @@ fn consent(c: &Connection, b: &ConsentBody, actor: &str) -> Result<Outcome, Stor
 
 /// This desk's copy of a text, in the change body's shape.
 fn local_message(c: &Connection, id: i64) -> Result<MessageBody, StoreError> {
-    let body: String = c.prepare_cached("SELECT body FROM team_message_body WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
+    let body: String =
+        c.prepare_cached("SELECT body FROM team_message_body WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
     serde_json::from_str(&body).map_err(|e| StoreError::Io(format!("a text's body does not read back: {e}")))
 }
 

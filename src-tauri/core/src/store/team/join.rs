@@ -76,7 +76,10 @@ impl Database {
             "UPDATE messages SET sent_by_role = ?1 WHERE direction = 'outbound' AND sent_by_role IS NULL",
             [role],
         )?;
-        tx.execute("UPDATE calls SET placed_by_role = ?1 WHERE direction = 'outbound' AND placed_by_role IS NULL", [role])?;
+        tx.execute(
+            "UPDATE calls SET placed_by_role = ?1 WHERE direction = 'outbound' AND placed_by_role IS NULL",
+            [role],
+        )?;
         let queue = |kind: &str, entity: &str, from: &str| -> Result<i64, StoreError> {
             Ok(tx.execute(
                 &format!(

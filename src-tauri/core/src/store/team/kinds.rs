@@ -315,7 +315,10 @@ mod tests {
         let mut theirs = text("enroute");
         theirs.sent_by = Some("Ana Ruiz".into());
         assert!(mine.merge(&theirs), "the name is new");
-        assert_eq!((mine.state.as_str(), mine.his_id, mine.sent_by.as_deref()), ("delivered", Some(7), Some("Ana Ruiz")));
+        assert_eq!(
+            (mine.state.as_str(), mine.his_id, mine.sent_by.as_deref()),
+            ("delivered", Some(7), Some("Ana Ruiz"))
+        );
         assert!(!mine.merge(&theirs), "merging the same copy again changes nothing");
         let mut older = text("sending");
         assert!(older.merge(&mine));

@@ -21,9 +21,9 @@ pub mod apply;
 pub mod join;
 pub mod kinds;
 pub mod outbox;
-pub mod threads;
 #[cfg(test)]
 mod tests;
+pub mod threads;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -74,10 +74,7 @@ pub struct LocalTeamState {
 }
 
 pub(crate) fn get(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT value FROM team_state WHERE key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()?)
+    Ok(conn.prepare_cached("SELECT value FROM team_state WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)
 }
 
 pub(crate) fn set(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
@@ -154,7 +151,10 @@ impl Database {
         now: &str,
     ) -> Result<(), StoreError> {
         let state = self.team_state()?;
-        if state.link.as_deref() == Some(link) && state.last_error.as_deref() == last_error && (head.is_none() || state.head == head) {
+        if state.link.as_deref() == Some(link)
+            && state.last_error.as_deref() == last_error
+            && (head.is_none() || state.head == head)
+        {
             return Ok(());
         }
         let tx = self.conn.unchecked_transaction()?;

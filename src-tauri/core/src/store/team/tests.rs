@@ -74,8 +74,10 @@ fn a_desk_alone_records_nothing_and_gives_no_ids() {
         .unwrap();
     assert_eq!(gids, 0);
     assert!(!db.team_joined().unwrap());
-    let sent_by_role: Option<String> =
-        db.conn().query_row("SELECT sent_by_role FROM messages WHERE direction = 'outbound'", [], |r| r.get(0)).unwrap();
+    let sent_by_role: Option<String> = db
+        .conn()
+        .query_row("SELECT sent_by_role FROM messages WHERE direction = 'outbound'", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(sent_by_role, None);
 }
 

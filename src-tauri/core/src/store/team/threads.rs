@@ -164,8 +164,11 @@ impl Database {
             Some(role) => self.team_member_name(role)?,
             None => None,
         };
-        let gid: Option<String> =
-            self.conn.query_row("SELECT gid FROM patients WHERE id = ?1", [patient_id], |r| r.get(0)).optional()?.flatten();
+        let gid: Option<String> = self
+            .conn
+            .query_row("SELECT gid FROM patients WHERE id = ?1", [patient_id], |r| r.get(0))
+            .optional()?
+            .flatten();
         let pending = match gid {
             Some(g) => self
                 .conn
@@ -210,7 +213,12 @@ impl Database {
     }
 
     /// Opens or closes a patient's thread. A new reply reopens a closed one.
-    pub fn team_set_status(&self, patient_id: i64, status: ThreadStatus, actor: &str) -> Result<TeamThread, StoreError> {
+    pub fn team_set_status(
+        &self,
+        patient_id: i64,
+        status: ThreadStatus,
+        actor: &str,
+    ) -> Result<TeamThread, StoreError> {
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
         require_team(&tx)?;
         let pgid = patient_gid(&tx, patient_id)?;
