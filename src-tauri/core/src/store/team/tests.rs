@@ -221,7 +221,8 @@ fn thread_decisions_apply_in_version_order_and_correct_what_this_desk_asked() {
     let decided = |pos, to: &str, status: &str, version| {
         change(pos, kinds::ASSIGN, json!({"patient_gid": gid, "assigned_to": to, "status": status, "version": version}))
     };
-    db.team_apply(&[decided(3, "ben", "open", 2), decided(4, "ben", "open", 1)]).unwrap();
+    // An older decision read late changes nothing.
+    db.team_apply(&[decided(3, "ben", "open", 2), decided(4, "cy", "closed", 1)]).unwrap();
     let t = db.team_thread(ana).unwrap();
     assert_eq!((t.assigned_to.as_deref(), t.status, t.pending), (Some("ben"), ThreadStatus::Open, false));
     db.team_apply(&[decided(5, "ben", "closed", 3)]).unwrap();
