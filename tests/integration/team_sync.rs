@@ -197,6 +197,18 @@ fn a_text_a_note_and_an_assignment_reach_every_desk_with_who_made_them() {
     // The thread shows who sent it, in the CLI's words too.
     let human = desks[2].cli.ok(&["thread", "--patient", "ecm:1001"]).stdout;
     assert!(human.contains("(by Ana Ruiz)"), "{human}");
+
+    // Ben closes the thread: closed everywhere. A new reply reopens it.
+    desks[1].cli.ok(&["close", "--patient", "ecm:1001"]);
+    converge(&all, "the thread closed", |s| s["Ana Lopez"]["status"] == "closed");
+    desks[2].cli.ok(&["send", "--patient", "ecm:1001", "--text", "Anything else?"]);
+    let shared = converge(&all, "a new reply reopened the thread", |s| {
+        has_text(s, "Ana Lopez", "Anything else?", "Cy Lind")
+            && texts_of(s, "Ana Lopez").iter().filter(|t| t[1] == "inbound").count() == 2
+            && s["Ana Lopez"]["status"] == "open"
+    });
+    no_duplicates(&shared);
+    assert_eq!(shared["Ana Lopez"]["assigned_to"], "ben", "reopening keeps the assignment");
 }
 
 #[test]

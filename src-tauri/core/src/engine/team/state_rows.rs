@@ -299,7 +299,10 @@ async fn message(tx: Tx<'_, '_>, desk: MessageBody, desk_id: Uuid) -> Result<Dec
             merged.merge(&desk);
             // The desk-only fields (flags, server times) come from the desk.
             let mut desk_view = desk.clone();
-            let desk_learns = desk_view.merge(&merged);
+            // Who sent it is the team's word: a desk that named its member
+            // otherwise learns the team's name.
+            let renamed = pg.sent_by.is_some() && (&desk.sent_by, &desk.sent_by_role) != (&pg.sent_by, &pg.sent_by_role);
+            let desk_learns = desk_view.merge(&merged) || renamed;
             if !team_learns(&pg, &merged) && !desk_learns {
                 return Ok(Decision::Drop);
             }
@@ -435,7 +438,8 @@ async fn insert_message(
         m.sent_by = row.get(0);
         m.sent_by_role = row.get(1);
     }
-    // A new reply reopens its closed thread.
+    // A new reply reopens its closed thread (one that came after the close:
+    // a desk that was offline may push an older reply late).
     if m.direction == "inbound" {
         if let Some(pgid) = patient_gid {
             let reopened = tx
@@ -443,9 +447,9 @@ async fn insert_message(
                 .query_opt(
                     "UPDATE caredesk.threads SET status = 'open', version = version + 1, updated_at = now(),
                             updated_by = current_user
-                      WHERE patient_gid = $1 AND status = 'closed'
+                      WHERE patient_gid = $1 AND status = 'closed' AND updated_at < $2
                      RETURNING assigned_to::text, status, version",
-                    &[&pgid],
+                    &[&pgid, &created],
                 )
                 .await
                 .map_err(|e| tx.error(&e, "reopen a thread"))?;
@@ -587,9 +591,9 @@ async fn assign(tx: Tx<'_, '_>, b: &AssignRequest) -> Result<Decision, TeamDbErr
         let made = guarded(
             tx,
             "assign a thread",
+            // (updated_at is when the status last changed: see status().)
             tx.sql().query_one(
-                "UPDATE caredesk.threads SET assigned_to = $2, version = version + 1, updated_at = now(),
-                        updated_by = current_user
+                "UPDATE caredesk.threads SET assigned_to = $2, version = version + 1, updated_by = current_user
                   WHERE patient_gid = $1 RETURNING version",
                 &[&pgid, &b.to],
             ),
@@ -629,13 +633,17 @@ async fn status(tx: Tx<'_, '_>, b: &StatusRequest) -> Result<Decision, TeamDbErr
         requested: None,
     };
     if current != b.status {
+        // `updated_at` is when the status last changed: when the desk asked
+        // (never later than now), so a reply a desk pushes late reopens the
+        // thread only if it came after the close.
+        let asked = time(b.at.as_deref()).min(Utc::now());
         let row = tx
             .sql()
             .query_one(
-                "UPDATE caredesk.threads SET status = $2, version = version + 1, updated_at = now(),
+                "UPDATE caredesk.threads SET status = $2, version = version + 1, updated_at = $3,
                         updated_by = current_user
                   WHERE patient_gid = $1 RETURNING version",
-                &[&pgid, &b.status],
+                &[&pgid, &b.status, &asked],
             )
             .await
             .map_err(|e| tx.error(&e, "open or close a thread"))?;

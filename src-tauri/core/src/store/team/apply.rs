@@ -509,9 +509,13 @@ fn note(c: &Connection, b: &NoteBody, actor: &str) -> Result<Outcome, StoreError
         Some(n) => n,
         None => b.author_name.clone().unwrap_or_else(|| actor.to_string()),
     };
+    // A note is written once; its author is the role that appended it, by
+    // the name the team gives them (the author's own desk may have named
+    // them before it knew it).
     let n = c.execute(
         "INSERT INTO notes (gid, patient_id, author_role, author_name, text, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT(gid) DO NOTHING",
+         ON CONFLICT(gid) DO UPDATE SET author_role = excluded.author_role, author_name = excluded.author_name
+          WHERE author_role IS NOT excluded.author_role OR author_name IS NOT excluded.author_name",
         params![b.gid, pid, actor, name, b.text, b.at],
     )?;
     Ok(Ok(n > 0))

@@ -244,6 +244,10 @@ pub struct StatusRequest {
     pub patient_gid: String,
     /// open or closed.
     pub status: String,
+    /// When it was asked (RFC 3339 UTC, the desk's clock): a reply older
+    /// than a close, pushed late by a desk that was offline, does not reopen.
+    #[serde(default)]
+    pub at: Option<String>,
 }
 
 /// A thread's state as PostgreSQL decided it: what `thread.assign` and

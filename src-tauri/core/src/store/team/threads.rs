@@ -135,8 +135,11 @@ impl Database {
 
     /// A patient's notes, oldest first.
     pub fn team_notes(&self, patient_id: i64) -> Result<Vec<Note>, StoreError> {
+        // The author by the name the team gives them now.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT gid, patient_id, author_role, author_name, text, at FROM notes WHERE patient_id = ?1 ORDER BY at, gid",
+            "SELECT n.gid, n.patient_id, n.author_role, COALESCE(m.display_name, n.author_name), n.text, n.at
+               FROM notes n LEFT JOIN team_members m ON m.role = n.author_role
+              WHERE n.patient_id = ?1 ORDER BY n.at, n.gid",
         )?;
         let rows = stmt.query_map([patient_id], |r| {
             Ok(Note {
@@ -231,7 +234,8 @@ impl Database {
                  ON CONFLICT(patient_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
                 params![patient_id, status.as_str(), now_rfc3339()],
             )?;
-            let body = StatusRequest { patient_gid: pgid.clone(), status: status.as_str().into() };
+            let body =
+                StatusRequest { patient_gid: pgid.clone(), status: status.as_str().into(), at: Some(now_rfc3339()) };
             record(&tx, kinds::STATUS, &format!("thread:{pgid}"), &serde_json::to_value(&body).expect("a body"))?;
             self.audit_on(&tx, actor, "thread.status", Some(patient_id), status.as_str())?;
         }
