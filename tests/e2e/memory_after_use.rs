@@ -241,15 +241,24 @@ async fn memory_after_use_and_after_idle_hours() {
         let after_use = measure(&binary);
         let start_reads = inbox_reads(port).await;
         let idle_started = Instant::now();
-        let cycles = wait_up_to("8 simulated hours of sync", Duration::from_secs(1800), || async {
+        // PSS sampled through the idle hours, about every 360 cycles (an
+        // hour at the default interval), so growth shows as a slope, not
+        // two end points.
+        let mut samples = Vec::new();
+        let mut next_sample = 0;
+        let deadline = Instant::now() + Duration::from_secs(1800);
+        let cycles = loop {
             let n = inbox_reads(port).await - start_reads;
-            if n < IDLE_CYCLES {
-                tokio::time::sleep(Duration::from_secs(5)).await;
-                return None;
+            if n >= next_sample {
+                samples.push(json!({ "cycles": n, "pss_mib": measure(&binary)["pss_mib"] }));
+                next_sample = n + IDLE_CYCLES / 8;
             }
-            Some(n)
-        })
-        .await;
+            if n >= IDLE_CYCLES {
+                break n;
+            }
+            assert!(Instant::now() < deadline, "8 simulated hours of sync did not finish in 30 minutes ({n} cycles)");
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        };
         let after_idle = measure(&binary);
         let figures = json!({
             "binary": binary.display().to_string(),
@@ -258,6 +267,7 @@ async fn memory_after_use_and_after_idle_hours() {
             "after_idle_hours": after_idle,
             "session": work,
             "idle_sync_cycles": cycles,
+            "idle_samples": samples,
             "idle_phase_secs": idle_started.elapsed().as_secs(),
         });
         println!("memory after use: {figures}");
