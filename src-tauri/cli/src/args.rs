@@ -259,7 +259,8 @@ pub enum ConfigCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum CredentialsCommand {
-    /// Store a secret read from standard input (his-token, his-client-secret, ecm-token or team-password).
+    /// Store a secret read from standard input (his-token, his-client-secret, ecm-token, team-password,
+    /// fhir-token or fhir-client-secret).
     Set { name: String },
     /// Remove a secret.
     Delete { name: String },

@@ -34,6 +34,21 @@ pub struct ContactPointInput {
     pub relationship: Option<String>,
 }
 
+impl From<&crate::rules::fhir::roster::RosterNumber> for ContactPointInput {
+    fn from(n: &crate::rules::fhir::roster::RosterNumber) -> Self {
+        use crate::rules::fhir::roster::NumberOwner;
+        ContactPointInput {
+            number: n.number.clone(),
+            kind: match n.owner {
+                NumberOwner::Patient => PhoneKind::Patient,
+                NumberOwner::Contact => PhoneKind::Contact,
+            },
+            name: n.name.clone(),
+            relationship: n.relationship.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatientInput {
     pub ecm_patient_id: Option<i64>,
