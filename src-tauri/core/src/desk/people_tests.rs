@@ -260,6 +260,8 @@ fn the_cli_edit_is_the_patient_as_they_are_with_its_changes() {
         id: 1,
         name: "Ana".into(),
         ecm_patient_id: Some(7),
+        fhir_id: None,
+        fhir_status: None,
         phones: vec![PhoneView {
             number: "+18055550100".into(),
             kind: PhoneKind::Patient,

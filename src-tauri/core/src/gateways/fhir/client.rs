@@ -44,6 +44,25 @@ pub struct FhirConfig {
     pub auth: FhirAuth,
 }
 
+impl FhirConfig {
+    /// A digest of everything the client connects with (the address, the
+    /// sign-in and its secret), kept in memory only: a long-running engine
+    /// builds a new client when it changes.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.base_url.as_str().hash(&mut h);
+        match &self.auth {
+            FhirAuth::Bearer(t) => ("bearer", t.expose()).hash(&mut h),
+            FhirAuth::ClientCredentials(c) => {
+                ("client_credentials", c.token_url.as_str(), &c.client_id, c.client_secret.expose(), &c.scopes, &c.extra)
+                    .hash(&mut h)
+            }
+        }
+        h.finish()
+    }
+}
+
 enum Auth {
     Bearer(Secret),
     Tokens(TokenCache),
