@@ -184,11 +184,18 @@ impl Database {
             [],
             |r| r.get(0),
         )?;
+        let without_numbers: i64 = self.conn.query_row(
+            "SELECT count(*) FROM fhir_resources f WHERE f.type = 'Patient' AND f.state != 'deleted'
+             AND NOT EXISTS (SELECT 1 FROM patients p WHERE p.fhir_id = f.id)",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(FhirRosterCounts {
             active: count("active")?,
             inactive: count("inactive")?,
             deleted: count("deleted")?,
             current_numbers: numbers,
+            without_numbers,
         })
     }
 }
@@ -200,6 +207,9 @@ pub struct FhirRosterCounts {
     pub inactive: i64,
     pub deleted: i64,
     pub current_numbers: i64,
+    /// Patients the server has (not deleted) with no number to text: not
+    /// in the roster until one appears.
+    pub without_numbers: i64,
 }
 
 /// Sets a value of the pull's own state, inside `tx`.

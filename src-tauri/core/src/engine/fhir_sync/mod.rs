@@ -40,6 +40,23 @@ pub const FULL_PULL_EVERY: std::time::Duration = std::time::Duration::from_secs(
 /// missed. Those read twice are recognised by their version.
 pub const OVERLAP: chrono::Duration = chrono::Duration::minutes(5);
 
+/// Shortens [`OVERLAP`] to this many seconds (only ever shortens it): for
+/// tests that show an incremental pull reads only what changed, on a server
+/// seeded seconds earlier.
+pub const OVERLAP_SECS_ENV: &str = "CAREDESK_FHIR_OVERLAP_SECS";
+
+/// The overlap in force.
+pub(crate) fn overlap() -> chrono::Duration {
+    shortened(std::env::var(OVERLAP_SECS_ENV).ok().as_deref())
+}
+
+fn shortened(env: Option<&str>) -> chrono::Duration {
+    match env.and_then(|v| v.trim().parse::<i64>().ok()).filter(|s| *s >= 0) {
+        Some(secs) => OVERLAP.min(chrono::Duration::seconds(secs)),
+        None => OVERLAP,
+    }
+}
+
 /// What to pull.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PullOptions {
@@ -83,8 +100,6 @@ pub struct PullReport {
     /// Of those, deleted on the server.
     pub patients_deleted: usize,
     pub patients_reactivated: usize,
-    /// Patients the server lists with no number to text: not in the roster.
-    pub patients_without_numbers: usize,
     pub related_persons_stored: usize,
     pub numbers_added: usize,
     /// Numbers that became "no longer used".
@@ -127,8 +142,11 @@ impl PullReport {
             self.numbers_added,
             self.numbers_removed
         );
-        if self.patients_without_numbers > 0 {
-            s.push_str(&format!("; {} patient(s) without a number to text", self.patients_without_numbers));
+        if self.roster.without_numbers > 0 {
+            s.push_str(&format!(
+                "; {} patient(s) on the server have no number to text (not in the roster)",
+                self.roster.without_numbers
+            ));
         }
         if self.problems_total > 0 {
             s.push_str(&format!("; {} problem(s)", self.problems_total));
@@ -212,4 +230,18 @@ pub fn client_of(desk: &Desk) -> Result<FhirClient> {
 pub async fn check(desk: &Mutex<Desk>) -> Result<ServerCheck> {
     let client = client_of(&*crate::desk::lock(desk)?)?;
     Ok(client.check().await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_test_override_only_shortens_the_overlap() {
+        assert_eq!(shortened(None), OVERLAP);
+        assert_eq!(shortened(Some("1")), chrono::Duration::seconds(1));
+        assert_eq!(shortened(Some("86400")), OVERLAP);
+        assert_eq!(shortened(Some("soon")), OVERLAP);
+        assert_eq!(shortened(Some("-5")), OVERLAP);
+    }
 }

@@ -11,7 +11,7 @@ use std::{
 
 use url::Url;
 
-use super::{keys, plan, PullOptions, PullProgress, PullReport, OVERLAP};
+use super::{keys, overlap, plan, PullOptions, PullProgress, PullReport};
 use crate::{
     desk::{lock, Desk},
     gateways::fhir::{
@@ -33,6 +33,26 @@ use crate::{
 /// never end is stopped here.
 const MAX_PAGES: usize = 100_000;
 
+/// The report being made, and the patients this pull created: a later page
+/// that changes one (its RelatedPerson) does not count it as updated too.
+struct Tally {
+    report: PullReport,
+    created: BTreeSet<i64>,
+}
+
+impl std::ops::Deref for Tally {
+    type Target = PullReport;
+    fn deref(&self) -> &PullReport {
+        &self.report
+    }
+}
+
+impl std::ops::DerefMut for Tally {
+    fn deref_mut(&mut self) -> &mut PullReport {
+        &mut self.report
+    }
+}
+
 /// What the pull reads from the desk before it starts.
 struct Start {
     options: RosterOptions,
@@ -53,11 +73,9 @@ pub async fn pull(
 ) -> Result<PullReport> {
     let started = Instant::now();
     let start = prepare(desk, client, options)?;
-    let mut report = PullReport {
-        full: start.full,
-        complete: true,
-        started_at: store::now_rfc3339(),
-        ..PullReport::default()
+    let mut report = Tally {
+        report: PullReport { full: start.full, complete: true, started_at: store::now_rfc3339(), ..PullReport::default() },
+        created: BTreeSet::new(),
     };
     let mut cursors: [Option<String>; 2] = [None, None];
     let mut seen: [HashSet<String>; 2] = [HashSet::new(), HashSet::new()];
@@ -81,7 +99,7 @@ pub async fn pull(
         } else {
             for (i, kind) in [FhirKind::Patient, FhirKind::RelatedPerson].into_iter().enumerate() {
                 if let Some(since) = start.cursors[i].as_deref().and_then(plan::instant) {
-                    deletions_since(desk, client, kind, since - OVERLAP, &start, &mut report).await?;
+                    deletions_since(desk, client, kind, since - overlap(), &start, &mut report).await?;
                 }
             }
         }
@@ -99,7 +117,7 @@ pub async fn pull(
         elapsed_ms = report.elapsed_ms,
         "FHIR roster pull done"
     );
-    Ok(report)
+    Ok(report.report)
 }
 
 /// Reads the settings and the pull's state; a pull from another server
@@ -137,13 +155,13 @@ async fn search_all(
     kind: FhirKind,
     since: Option<chrono::DateTime<chrono::Utc>>,
     start: &Start,
-    report: &mut PullReport,
+    report: &mut Tally,
     seen: &mut HashSet<String>,
     progress: &mut (dyn FnMut(&PullProgress) + Send),
 ) -> Result<Option<String>> {
     let mut params = vec![("_count", start.page_size.to_string()), ("_sort", "_lastUpdated".to_string())];
     if let Some(since) = since {
-        params.push(("_lastUpdated", format!("gt{}", stamp(since - OVERLAP))));
+        params.push(("_lastUpdated", format!("gt{}", stamp(since - overlap()))));
     }
     let mut page = match client.search(kind.as_str(), &params).await {
         // A server that cannot sort by _lastUpdated: the same search unsorted.
@@ -186,8 +204,9 @@ async fn search_all(
     }
     // A lastUpdated in the future (a bad clock on the server's side) must
     // not carry the cursor past what later changes will be stamped with.
+    // (The Date header counts whole seconds.)
     let cursor = match (newest, server_now) {
-        (Some(n), Some(now)) => Some(n.min(now)),
+        (Some(n), Some(now)) => Some(n.min(now + chrono::Duration::seconds(1))),
         (n, _) => n,
     };
     Ok(Some(cursor.map(stamp).unwrap_or_else(|| "1900-01-01T00:00:00.000Z".to_string())))
@@ -204,14 +223,15 @@ fn store_page(
     kind: FhirKind,
     page: &SearchPage,
     start: &Start,
-    report: &mut PullReport,
+    report: &mut Tally,
     seen: &mut HashSet<String>,
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
     report.pages += 1;
     let entries: Vec<_> = page.entries.iter().filter(|e| e.resource_type == kind.as_str()).collect();
     report.resources += entries.len();
+    let page_number = report.pages;
     for p in &page.problems {
-        report.problem(format!("{} page {}: {p}; skipped", kind.as_str(), report.pages));
+        report.problem(format!("{} page {page_number}: {p}; skipped", kind.as_str()));
     }
     for w in &page.warnings {
         report.notes.push(format!("the server warned: {w}"));
@@ -229,7 +249,7 @@ fn store_page(
     if plan.puts.is_empty() {
         return Ok(plan.newest);
     }
-    let detail_of = |r: &PullReport| {
+    let detail_of = |r: &Tally| {
         (r.patients_new, r.patients_updated, r.patients_deactivated, r.numbers_added, r.numbers_removed)
     };
     let before = detail_of(report);
@@ -253,7 +273,7 @@ fn apply_all(
     tx: &rusqlite::Transaction<'_>,
     patients: &BTreeSet<String>,
     now: &str,
-    report: &mut PullReport,
+    report: &mut Tally,
 ) -> Result<()> {
     for fhir_id in patients {
         let applied = apply_fhir_patient(tx, fhir_id, &ImportRun::new(), now)?;
@@ -262,15 +282,16 @@ fn apply_all(
     Ok(())
 }
 
-fn count(a: &PatientApply, fhir_id: &str, report: &mut PullReport) {
+fn count(a: &PatientApply, fhir_id: &str, report: &mut Tally) {
+    let created_earlier = a.patient_id.is_some_and(|id| report.created.contains(&id));
     if a.created {
         report.patients_new += 1;
-    } else if a.changed {
+        report.created.extend(a.patient_id);
+    } else if a.changed && !created_earlier {
         report.patients_updated += 1;
     }
     report.patients_deactivated += usize::from(a.deactivated);
     report.patients_reactivated += usize::from(a.reactivated);
-    report.patients_without_numbers += usize::from(a.without_numbers);
     report.numbers_added += a.numbers_added;
     report.numbers_removed += a.numbers_removed;
     if let Some(p) = &a.problem {
@@ -303,7 +324,7 @@ fn audit(
 
 /// Marks deleted (and makes their patients again) each `(kind, id)` the
 /// server says is gone, in one transaction.
-fn store_deletions(desk: &Mutex<Desk>, kind: FhirKind, ids: &[String], start: &Start, report: &mut PullReport) -> Result<()> {
+fn store_deletions(desk: &Mutex<Desk>, kind: FhirKind, ids: &[String], start: &Start, report: &mut Tally) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -339,7 +360,7 @@ async fn sweep(
     kind: FhirKind,
     seen: &HashSet<String>,
     start: &Start,
-    report: &mut PullReport,
+    report: &mut Tally,
 ) -> Result<()> {
     let missing: Vec<String> =
         lock(desk)?.db().fhir_live_ids(kind)?.into_iter().filter(|id| !seen.contains(id)).collect();
@@ -378,7 +399,7 @@ async fn deletions_since(
     kind: FhirKind,
     since: chrono::DateTime<chrono::Utc>,
     start: &Start,
-    report: &mut PullReport,
+    report: &mut Tally,
 ) -> Result<()> {
     let mut page: HistoryPage = match client.history(kind.as_str(), &stamp(since), start.page_size).await {
         Ok(p) => p,
@@ -423,7 +444,7 @@ fn finish(
     desk: &Mutex<Desk>,
     start: &Start,
     cursors: &[Option<String>; 2],
-    report: &mut PullReport,
+    report: &mut Tally,
 ) -> Result<()> {
     let mut d = lock(desk)?;
     report.roster = d.db().fhir_roster_counts()?;
@@ -438,7 +459,7 @@ fn finish(
     if start.full && report.complete {
         set_fhir_sync_value(&tx, keys::LAST_FULL_PULL, &now)?;
     }
-    let json = serde_json::to_string(report).map_err(|e| StoreError::Io(e.to_string()))?;
+    let json = serde_json::to_string(&report.report).map_err(|e| StoreError::Io(e.to_string()))?;
     set_fhir_sync_value(&tx, keys::LAST_REPORT, &json)?;
     tx.commit().map_err(StoreError::from)?;
     Ok(())
