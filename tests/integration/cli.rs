@@ -147,7 +147,9 @@ fn credentials_come_from_stdin_and_are_never_printed() {
             {"name": "his-token", "stored": false, "description": listed[0]["description"]},
             {"name": "his-client-secret", "stored": false, "description": listed[1]["description"]},
             {"name": "ecm-token", "stored": true, "description": listed[2]["description"]},
-            {"name": "team-password", "stored": false, "description": listed[3]["description"]}
+            {"name": "team-password", "stored": false, "description": listed[3]["description"]},
+            {"name": "fhir-token", "stored": false, "description": listed[4]["description"]},
+            {"name": "fhir-client-secret", "stored": false, "description": listed[5]["description"]}
         ])
     );
     assert!(!cli.run(&["credentials", "list"]).stdout.contains("QuartzWalrus"));
