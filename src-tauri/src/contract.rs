@@ -20,8 +20,8 @@ use caredesk_core::{
     records::import::{ImportProgress, ImportSummary, RejectedRow},
     sandbox::demo::Behaviour,
     store::{
-        Direction, FhirStatus, LastItem, LinkContact, PatientThread, PatientView, PhoneKind, PhoneView, Route, RoutePause,
-        ThreadHit, ThreadItem, ThreadItemKind, ThreadListing, ThreadPage, ThreadSearch, UnmatchedSummary,
+        Direction, FhirStatus, LastItem, LinkContact, PatientThread, PatientView, PhoneKind, PhoneView, Route,
+        RoutePause, ThreadHit, ThreadItem, ThreadItemKind, ThreadListing, ThreadPage, ThreadSearch, UnmatchedSummary,
         UnmatchedThread, UnreadableMessage,
     },
 };

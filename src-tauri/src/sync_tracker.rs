@@ -42,14 +42,30 @@ impl SyncTracker {
 #[ts(rename = "SyncEvent")]
 pub enum UiSyncEvent {
     CycleStarted,
-    CycleFinished { changed: bool, unread_total: i64, errors: Vec<String> },
-    Unavailable { error: String },
+    CycleFinished {
+        changed: bool,
+        unread_total: i64,
+        errors: Vec<String>,
+    },
+    Unavailable {
+        error: String,
+    },
     /// A FHIR roster pull read a page.
-    FhirPullProgress { resource_type: String, pages: u32, patients_new: u32, patients_updated: u32 },
+    FhirPullProgress {
+        resource_type: String,
+        pages: u32,
+        patients_new: u32,
+        patients_updated: u32,
+    },
     /// A FHIR roster pull ended: `changed` when patients were added, updated or deactivated.
-    FhirPulled { changed: bool, summary: String },
+    FhirPulled {
+        changed: bool,
+        summary: String,
+    },
     /// A FHIR roster pull could not run or stopped with an error.
-    FhirPullFailed { error: String },
+    FhirPullFailed {
+        error: String,
+    },
 }
 
 impl UiSyncEvent {

@@ -43,11 +43,16 @@ fn related(id: &str, patient: &str, name: &str, number: &str) -> Value {
 }
 
 fn bulk_patient(i: usize) -> Value {
-    let mut p = patient(&format!("pat-{i:03}"), &format!("Given{i}"), &format!("Family{i}"), json!([sms(&format!("+1805556{i:04}"))]));
-    if i % 2 == 0 {
+    let mut p = patient(
+        &format!("pat-{i:03}"),
+        &format!("Given{i}"),
+        &format!("Family{i}"),
+        json!([sms(&format!("+1805556{i:04}"))]),
+    );
+    if i.is_multiple_of(2) {
         p["identifier"] = json!([{"system": ECM_SYSTEM, "value": (10_000 + i).to_string()}]);
     }
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         p["contact"] = json!([{"name": {"text": format!("Contact{i}")}, "relationship": [{"text": "daughter"}],
                                "telecom": [sms(&format!("+1805557{i:04}"))]}]);
     }
@@ -60,15 +65,27 @@ fn bulk_patient(i: usize) -> Value {
 /// a second later, one more of each (so a cursor lies after the bulk).
 fn seed(server: &FhirServer) {
     let mut all: Vec<Value> = (0..BULK).map(bulk_patient).collect();
-    all.extend((0..60).map(|i| related(&format!("rp-{i:03}"), &format!("pat-{:03}", i * 4), &format!("Carer{i}"), &format!("+1805558{i:04}"))));
+    all.extend((0..60).map(|i| {
+        related(&format!("rp-{i:03}"), &format!("pat-{:03}", i * 4), &format!("Carer{i}"), &format!("+1805558{i:04}"))
+    }));
     let mut inactive = patient("pat-inactive", "Ina", "Active", json!([sms("+18055590001")]));
     inactive["active"] = json!(false);
     all.push(inactive);
-    all.push(patient("pat-ended", "Enda", "Ended", json!([
+    all.push(patient(
+        "pat-ended",
+        "Enda",
+        "Ended",
+        json!([
         {"system": "sms", "value": "+18055590002", "period": {"start": "2019-01-01", "end": "2020-01-01"}},
-        sms("+18055590003")])));
-    all.push(patient("pat-ended-only", "Olly", "Ended", json!([
-        {"system": "sms", "value": "+18055590004", "period": {"end": "2021-06-30T00:00:00Z"}}])));
+        sms("+18055590003")]),
+    ));
+    all.push(patient(
+        "pat-ended-only",
+        "Olly",
+        "Ended",
+        json!([
+        {"system": "sms", "value": "+18055590004", "period": {"end": "2021-06-30T00:00:00Z"}}]),
+    ));
     all.push(patient("pat-phone-only", "Phil", "Phone", json!([{"system": "phone", "value": "+18055590005"}])));
     all.push(patient("pat-badnum", "Bad", "Number", json!([sms("call me"), sms("+18055590006")])));
     all.push(patient("pat-deleted", "Del", "Eted", json!([sms("+18055590007")])));
@@ -248,7 +265,11 @@ fn a_full_pull_then_incremental_pulls_see_exactly_the_servers_changes() {
     assert_eq!(first["problems_total"].as_u64(), Some(1), "{problems}");
     let before = caredesk_roster(&cli);
     assert_same(&before, &expected(&server, &BTreeMap::new()));
-    assert!(!before.contains_key("pat-deleted") && !before.contains_key("pat-ended-only") && !before.contains_key("pat-phone-only"));
+    assert!(
+        !before.contains_key("pat-deleted")
+            && !before.contains_key("pat-ended-only")
+            && !before.contains_key("pat-phone-only")
+    );
     assert_eq!(before["pat-inactive"].2, "inactive");
     eprintln!("first pull: {} patients, {} pages, in {took:?}", before.len(), first["pages"]);
 
@@ -262,7 +283,8 @@ fn a_full_pull_then_incremental_pulls_see_exactly_the_servers_changes() {
     p["telecom"] = json!([sms("+18055590011")]);
     server.put(&p);
     let mut p = bulk_patient(13);
-    p["contact"] = json!([{"name": {"text": "New Contact"}, "relationship": [{"text": "son"}], "telecom": [sms("+18055590013")]}]);
+    p["contact"] =
+        json!([{"name": {"text": "New Contact"}, "relationship": [{"text": "son"}], "telecom": [sms("+18055590013")]}]);
     server.put(&p);
     server.put(&patient("pat-new-1", "Nova", "One", json!([sms("+18055590021")])));
     server.put(&patient("pat-new-2", "Nova", "Two", json!([])));
@@ -306,10 +328,21 @@ fn a_full_pull_then_incremental_pulls_see_exactly_the_servers_changes() {
 
     // Inactive and deleted patients get nothing, and say why.
     for fhir_id in ["pat-020", "pat-021"] {
-        let id = cli.json(&["patients", "list", "--json"]).as_array().unwrap().iter()
-            .find(|p| p["fhir_id"] == fhir_id).unwrap()["id"].to_string();
+        let id = cli
+            .json(&["patients", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["fhir_id"] == fhir_id)
+            .unwrap()["id"]
+            .to_string();
         let out = cli.run(&["send", "--patient", &id, "--text", "hello"]).expect_err();
-        assert!(out.stderr.contains("on the clinic's FHIR server") && out.stderr.contains(if fhir_id == "pat-020" { "inactive" } else { "deleted" }), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("on the clinic's FHIR server")
+                && out.stderr.contains(if fhir_id == "pat-020" { "inactive" } else { "deleted" }),
+            "{}",
+            out.stderr
+        );
     }
     let human = cli.ok(&["patients", "list", "--search", "Given20"]).stdout;
     assert!(human.contains("[inactive on the FHIR server: not texted]"), "{human}");
@@ -351,7 +384,10 @@ fn fhir_check_reports_what_the_server_supports_and_what_is_wrong() {
     }
     assert_eq!(out["check"]["fhir_version"], "4.0.1");
     let human = cli.ok(&["fhir", "check"]).stdout;
-    assert!(human.contains("yes         Patient search with _lastUpdated") && human.contains("The roster can be pulled"), "{human}");
+    assert!(
+        human.contains("yes         Patient search with _lastUpdated") && human.contains("The roster can be pulled"),
+        "{human}"
+    );
 
     // A token the server does not know: refused, with what to do.
     cli.run_stdin(&["credentials", "set", "fhir-token"], "not-the-token").expect_ok();
@@ -432,8 +468,9 @@ fn the_engine_pulls_on_its_own_interval_and_on_demand_without_holding_the_desk()
         let _ = tx.lock().unwrap().send(e);
     });
     // No messaging servers: the cycle fails each time; the FHIR task runs beside it.
-    let source: engine::GatewaySource =
-        Arc::new(|| Box::pin(async { Err(caredesk_core::rules::error::CoreError::Io("no servers in this test".into())) }));
+    let source: engine::GatewaySource = Arc::new(|| {
+        Box::pin(async { Err(caredesk_core::rules::error::CoreError::Io("no servers in this test".into())) })
+    });
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let handle = rt.block_on(async { engine::spawn(desk.clone(), source, on_event) });
 
@@ -456,19 +493,20 @@ fn the_engine_pulls_on_its_own_interval_and_on_demand_without_holding_the_desk()
             (reads, worst)
         })
     };
-    let finished = |rx: &mpsc::Receiver<EngineEvent>, what: &str| -> (usize, Box<caredesk_core::engine::fhir_sync::PullReport>) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let mut progress = 0;
-        loop {
-            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(EngineEvent::FhirPullProgress { .. }) => progress += 1,
-                Ok(EngineEvent::FhirPullFinished { report }) => return (progress, report),
-                Ok(EngineEvent::FhirPullFailed { error }) => panic!("{what}: {error}"),
-                Ok(_) => {}
-                Err(e) => panic!("{what}: no pull finished: {e}"),
+    let finished =
+        |rx: &mpsc::Receiver<EngineEvent>, what: &str| -> (usize, Box<caredesk_core::engine::fhir_sync::PullReport>) {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let mut progress = 0;
+            loop {
+                match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                    Ok(EngineEvent::FhirPullProgress { .. }) => progress += 1,
+                    Ok(EngineEvent::FhirPullFinished { report }) => return (progress, report),
+                    Ok(EngineEvent::FhirPullFailed { error }) => panic!("{what}: {error}"),
+                    Ok(_) => {}
+                    Err(e) => panic!("{what}: no pull finished: {e}"),
+                }
             }
-        }
-    };
+        };
     let (progress, first) = finished(&rx, "first pull");
     assert_eq!((first.patients_new, first.pages, progress), (120, 13, 13), "{first:?}");
     let (reads, worst) = reader.join().unwrap();

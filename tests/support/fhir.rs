@@ -162,11 +162,8 @@ impl FhirServer {
     pub fn request(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> (u16, Value) {
         let url = if path.starts_with("http") { path.to_string() } else { format!("{}/{path}", self.base_url) };
         self.rt.block_on(async {
-            let mut req = self
-                .http
-                .request(method, &url)
-                .bearer_auth(&self.token)
-                .header("Accept", "application/fhir+json");
+            let mut req =
+                self.http.request(method, &url).bearer_auth(&self.token).header("Accept", "application/fhir+json");
             if let Some(b) = body {
                 req = req.header("Content-Type", "application/fhir+json").body(b.to_string());
             }

@@ -57,13 +57,16 @@ impl Desk {
         };
         let auth = match self.setting("fhir.auth")?.as_deref() {
             Some("client_credentials") => {
-                let token_url = url_setting(self, "fhir.token_url")?
-                    .ok_or(GatewayConfigError::MissingSetting("fhir.token_url"))?;
+                let token_url =
+                    url_setting(self, "fhir.token_url")?.ok_or(GatewayConfigError::MissingSetting("fhir.token_url"))?;
                 let client_id =
                     self.setting("fhir.client_id")?.ok_or(GatewayConfigError::MissingSetting("fhir.client_id"))?;
-                let scopes =
-                    self.setting("fhir.scope")?.map(|s| s.split_whitespace().map(String::from).collect()).unwrap_or_default();
-                let extra = self.setting("fhir.audience")?.map(|a| vec![("audience".to_string(), a)]).unwrap_or_default();
+                let scopes = self
+                    .setting("fhir.scope")?
+                    .map(|s| s.split_whitespace().map(String::from).collect())
+                    .unwrap_or_default();
+                let extra =
+                    self.setting("fhir.audience")?.map(|a| vec![("audience".to_string(), a)]).unwrap_or_default();
                 FhirAuth::ClientCredentials(ClientCredentials {
                     token_url,
                     client_id,
@@ -134,7 +137,9 @@ mod tests {
         desk.set_credential(SecretName::FhirClientSecret, &Secret::new("s3")).unwrap();
         desk.set_setting("fhir.scope", "system/*.read system/Communication.write").unwrap();
         desk.set_setting("fhir.audience", "https://api.example").unwrap();
-        let FhirAuth::ClientCredentials(c) = desk.fhir_config().unwrap().unwrap().auth else { panic!("client credentials") };
+        let FhirAuth::ClientCredentials(c) = desk.fhir_config().unwrap().unwrap().auth else {
+            panic!("client credentials")
+        };
         assert_eq!((c.client_id.as_str(), c.client_secret.expose()), ("caredesk", "s3"));
         assert_eq!(c.scopes, ["system/*.read", "system/Communication.write"]);
         assert_eq!(c.extra, [("audience".to_string(), "https://api.example".to_string())]);

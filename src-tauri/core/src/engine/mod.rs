@@ -156,14 +156,24 @@ pub type GatewaySource =
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EngineEvent {
     CycleStarted,
-    CycleFinished { report: Box<CycleReport> },
-    Unavailable { error: String },
+    CycleFinished {
+        report: Box<CycleReport>,
+    },
+    Unavailable {
+        error: String,
+    },
     /// A FHIR roster pull read a page.
-    FhirPullProgress { progress: fhir_sync::PullProgress },
+    FhirPullProgress {
+        progress: fhir_sync::PullProgress,
+    },
     /// A FHIR roster pull ended.
-    FhirPullFinished { report: Box<fhir_sync::PullReport> },
+    FhirPullFinished {
+        report: Box<fhir_sync::PullReport>,
+    },
     /// A FHIR roster pull could not run or stopped with an error.
-    FhirPullFailed { error: String },
+    FhirPullFailed {
+        error: String,
+    },
 }
 
 #[derive(Debug)]

@@ -325,6 +325,9 @@ mod tests {
             validate("fhir.client_secret", "x"),
             Err(ConfigError::SecretInConfig { secret: "fhir-client-secret", .. })
         ));
-        assert_eq!(validate("fhir.token_url", "https://auth.example/oauth/token").unwrap(), "https://auth.example/oauth/token");
+        assert_eq!(
+            validate("fhir.token_url", "https://auth.example/oauth/token").unwrap(),
+            "https://auth.example/oauth/token"
+        );
     }
 }

@@ -161,8 +161,9 @@ impl Database {
 
     /// The ids of `kind` the server had and has not deleted, as last seen.
     pub fn fhir_live_ids(&self, kind: FhirKind) -> Result<Vec<String>, StoreError> {
-        let mut q =
-            self.conn.prepare_cached("SELECT id FROM fhir_resources WHERE type = ?1 AND state != 'deleted' ORDER BY id")?;
+        let mut q = self
+            .conn
+            .prepare_cached("SELECT id FROM fhir_resources WHERE type = ?1 AND state != 'deleted' ORDER BY id")?;
         let ids = q.query_map([kind.as_str()], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
         Ok(ids)
     }
@@ -298,11 +299,9 @@ pub fn apply_fhir_patient(
 ) -> Result<PatientApply, StoreError> {
     let mut out = PatientApply::default();
     let row: Option<(String, Option<String>)> = tx
-        .query_row(
-            "SELECT state, record FROM fhir_resources WHERE type = 'Patient' AND id = ?1",
-            [fhir_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT state, record FROM fhir_resources WHERE type = 'Patient' AND id = ?1", [fhir_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
     // A RelatedPerson of a Patient not (yet) read waits for its Patient.
     let Some((state, record)) = row else {
@@ -310,11 +309,9 @@ pub fn apply_fhir_patient(
     };
     let status = FhirStatus::parse(&state).unwrap_or(FhirStatus::Active);
     let existing: Option<(i64, String, Option<i64>, Option<String>)> = tx
-        .query_row(
-            "SELECT id, name, ecm_patient_id, fhir_status FROM patients WHERE fhir_id = ?1",
-            [fhir_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
+        .query_row("SELECT id, name, ecm_patient_id, fhir_status FROM patients WHERE fhir_id = ?1", [fhir_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
     if status == FhirStatus::Deleted {
         if let Some((id, _, _, was)) = existing {
@@ -473,7 +470,14 @@ mod tests {
     fn a_patient_with_a_related_person_then_changes_then_deactivation() {
         let (_d, mut db) = test_db();
         let own = number(OWN, NumberOwner::Patient, None);
-        let first = pull(&mut db, &[("p1", ana(vec![own.clone()], true)), ("r1", son(vec![number(SON, NumberOwner::Contact, Some("Luis"))], true))], "1");
+        let first = pull(
+            &mut db,
+            &[
+                ("p1", ana(vec![own.clone()], true)),
+                ("r1", son(vec![number(SON, NumberOwner::Contact, Some("Luis"))], true)),
+            ],
+            "1",
+        );
         assert!(first.created && first.changed && !first.deactivated, "{first:?}");
         let id = first.patient_id.unwrap();
         assert_eq!(current(&db, id), [OWN, SON]);

@@ -13,8 +13,8 @@
 //! `caredesk fhir pull` runs [`pull`] once. Progress and the report go
 //! through a callback; the desk is locked only to plan and store a page.
 
-mod pull;
 pub mod plan;
+mod pull;
 pub(crate) mod run;
 
 use std::sync::Mutex;

@@ -152,12 +152,21 @@ mod tests {
     fn a_version_already_stored_is_not_stored_again() {
         let entries = [patient("a", "1", "2026-12-01T10:00:00Z"), patient("b", "2", "2026-12-01T10:00:05.5+02:00")];
         // (what is stored, what is put, unchanged)
-        let cases: [(Vec<(&str, StoredVersion)>, Vec<&str>, usize); 4] = [
+        type Case = (Vec<(&'static str, StoredVersion)>, Vec<&'static str>, usize);
+        let cases: [Case; 4] = [
             (vec![], vec!["a", "b"], 0),
             (vec![("a", stored("v:1", FhirStatus::Active, "a"))], vec!["b"], 1),
-            (vec![("a", stored("v:1", FhirStatus::Inactive, "a")), ("b", stored("v:1", FhirStatus::Active, "b"))], vec!["b"], 1),
+            (
+                vec![("a", stored("v:1", FhirStatus::Inactive, "a")), ("b", stored("v:1", FhirStatus::Active, "b"))],
+                vec!["b"],
+                1,
+            ),
             // Deleted, then back on the server at the same version: stored again.
-            (vec![("a", stored("v:1", FhirStatus::Deleted, "a")), ("b", stored("v:2", FhirStatus::Active, "b"))], vec!["a"], 1),
+            (
+                vec![("a", stored("v:1", FhirStatus::Deleted, "a")), ("b", stored("v:2", FhirStatus::Active, "b"))],
+                vec!["a"],
+                1,
+            ),
         ];
         for (known, want, unchanged) in cases {
             let known: HashMap<String, StoredVersion> = known.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
@@ -171,9 +180,15 @@ mod tests {
     #[test]
     fn a_bad_resource_is_reported_and_the_rest_of_the_page_planned() {
         let entries = [
-            entry(0, json!({"resourceType": "Patient", "id": "nameless", "telecom": [{"system": "sms", "value": "+18055550100"}]})),
-            entry(1, json!({"resourceType": "Patient", "id": "odd", "name": [{"text": "Odd"}],
-                            "telecom": [{"system": "sms", "value": "not a number"}, {"system": "sms", "value": "+18055550101"}]})),
+            entry(
+                0,
+                json!({"resourceType": "Patient", "id": "nameless", "telecom": [{"system": "sms", "value": "+18055550100"}]}),
+            ),
+            entry(
+                1,
+                json!({"resourceType": "Patient", "id": "odd", "name": [{"text": "Odd"}],
+                            "telecom": [{"system": "sms", "value": "not a number"}, {"system": "sms", "value": "+18055550101"}]}),
+            ),
             entry(2, json!({"resourceType": "Patient", "id": "ok", "name": [{"text": "Ok"}]})),
             entry(3, json!({"resourceType": "RelatedPerson", "id": "r1", "patient": {"reference": "Patient/ok"}})),
         ];
@@ -190,8 +205,11 @@ mod tests {
 
     #[test]
     fn a_related_person_that_moved_makes_both_patients_again() {
-        let rp = entry(0, json!({"resourceType": "RelatedPerson", "id": "r1", "meta": {"versionId": "2"},
-            "patient": {"reference": "Patient/new"}, "telecom": [{"system": "sms", "value": "+18055550120"}]}));
+        let rp = entry(
+            0,
+            json!({"resourceType": "RelatedPerson", "id": "r1", "meta": {"versionId": "2"},
+            "patient": {"reference": "Patient/new"}, "telecom": [{"system": "sms", "value": "+18055550120"}]}),
+        );
         let known: HashMap<String, StoredVersion> =
             [("r1".to_string(), stored("v:1", FhirStatus::Active, "old"))].into_iter().collect();
         let plan = plan_page(FhirKind::RelatedPerson, &[rp], &known, &options());

@@ -24,7 +24,9 @@ use crate::{
     },
     store::{
         self,
-        fhir_roster::{apply_fhir_patient, clear_fhir_cursors, mark_fhir_deleted, put_fhir_record, set_fhir_sync_value},
+        fhir_roster::{
+            apply_fhir_patient, clear_fhir_cursors, mark_fhir_deleted, put_fhir_record, set_fhir_sync_value,
+        },
         FhirKind, FhirRecord, ImportRun, PatientApply, StoreError,
     },
 };
@@ -74,7 +76,12 @@ pub async fn pull(
     let started = Instant::now();
     let start = prepare(desk, client, options)?;
     let mut report = Tally {
-        report: PullReport { full: start.full, complete: true, started_at: store::now_rfc3339(), ..PullReport::default() },
+        report: PullReport {
+            full: start.full,
+            complete: true,
+            started_at: store::now_rfc3339(),
+            ..PullReport::default()
+        },
         created: BTreeSet::new(),
     };
     let mut cursors: [Option<String>; 2] = [None, None];
@@ -134,10 +141,8 @@ fn prepare(desk: &Mutex<Desk>, client: &FhirClient, options: PullOptions) -> Res
         tx.commit().map_err(StoreError::from)?;
         full = true;
     }
-    let cursors = [
-        d.db().fhir_sync_value(&keys::cursor("Patient"))?,
-        d.db().fhir_sync_value(&keys::cursor("RelatedPerson"))?,
-    ];
+    let cursors =
+        [d.db().fhir_sync_value(&keys::cursor("Patient"))?, d.db().fhir_sync_value(&keys::cursor("RelatedPerson"))?];
     if cursors.iter().any(Option::is_none) {
         full = true;
     }
@@ -197,7 +202,9 @@ async fn search_all(
         }
         let Some(next) = page.next.take() else { break };
         if !followed.insert(next.clone()) || pages >= MAX_PAGES {
-            report.notes.push(format!("{}: the server's next links went round in a circle; paging stopped", kind.as_str()));
+            report
+                .notes
+                .push(format!("{}: the server's next links went round in a circle; paging stopped", kind.as_str()));
             return Ok(None);
         }
         page = client.next_page(&next).await?;
@@ -249,9 +256,8 @@ fn store_page(
     if plan.puts.is_empty() {
         return Ok(plan.newest);
     }
-    let detail_of = |r: &Tally| {
-        (r.patients_new, r.patients_updated, r.patients_deactivated, r.numbers_added, r.numbers_removed)
-    };
+    let detail_of =
+        |r: &Tally| (r.patients_new, r.patients_updated, r.patients_deactivated, r.numbers_added, r.numbers_removed);
     let before = detail_of(report);
     let signer = d.db().audit_signer()?;
     let tx = d.db_mut().conn_mut().transaction().map_err(StoreError::from)?;
@@ -269,12 +275,7 @@ fn store_page(
 }
 
 /// Makes each patient again, counting into `report`.
-fn apply_all(
-    tx: &rusqlite::Transaction<'_>,
-    patients: &BTreeSet<String>,
-    now: &str,
-    report: &mut Tally,
-) -> Result<()> {
+fn apply_all(tx: &rusqlite::Transaction<'_>, patients: &BTreeSet<String>, now: &str, report: &mut Tally) -> Result<()> {
     for fhir_id in patients {
         let applied = apply_fhir_patient(tx, fhir_id, &ImportRun::new(), now)?;
         count(&applied, fhir_id, report);
@@ -324,7 +325,13 @@ fn audit(
 
 /// Marks deleted (and makes their patients again) each `(kind, id)` the
 /// server says is gone, in one transaction.
-fn store_deletions(desk: &Mutex<Desk>, kind: FhirKind, ids: &[String], start: &Start, report: &mut Tally) -> Result<()> {
+fn store_deletions(
+    desk: &Mutex<Desk>,
+    kind: FhirKind,
+    ids: &[String],
+    start: &Start,
+    report: &mut Tally,
+) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -333,7 +340,13 @@ fn store_deletions(desk: &Mutex<Desk>, kind: FhirKind, ids: &[String], start: &S
     let tx = d.db_mut().conn_mut().transaction().map_err(StoreError::from)?;
     let now = store::now_rfc3339();
     let before_deleted = report.patients_deactivated;
-    let before = (report.patients_new, report.patients_updated, report.patients_deactivated, report.numbers_added, report.numbers_removed);
+    let before = (
+        report.patients_new,
+        report.patients_updated,
+        report.patients_deactivated,
+        report.numbers_added,
+        report.numbers_removed,
+    );
     let mut patients = BTreeSet::new();
     for id in ids {
         if let Some(patient) = mark_fhir_deleted(&tx, kind, id, &now)? {
@@ -344,7 +357,13 @@ fn store_deletions(desk: &Mutex<Desk>, kind: FhirKind, ids: &[String], start: &S
     if kind == FhirKind::Patient {
         report.patients_deleted += report.patients_deactivated - before_deleted;
     }
-    let after = (report.patients_new, report.patients_updated, report.patients_deactivated, report.numbers_added, report.numbers_removed);
+    let after = (
+        report.patients_new,
+        report.patients_updated,
+        report.patients_deactivated,
+        report.numbers_added,
+        report.numbers_removed,
+    );
     audit(&tx, &signer, &start.actor, &format!("{} deleted on the server", kind.as_str()), before, after)?;
     tx.commit().map_err(StoreError::from)?;
     Ok(())
@@ -383,7 +402,9 @@ async fn sweep(
                 store_page(desk, kind, &page, start, report, &mut ignored)?;
                 report.pages -= 1;
             }
-            Err(e) => report.problem(format!("{}/{id}: not found by the search, and reading it failed: {e}", kind.as_str())),
+            Err(e) => {
+                report.problem(format!("{}/{id}: not found by the search, and reading it failed: {e}", kind.as_str()))
+            }
         }
     }
     store_deletions(desk, kind, &deleted, start, report)
@@ -440,12 +461,7 @@ async fn deletions_since(
 
 /// The pull's end: the cursors of the searches read to the end, the last
 /// pull (and the last full one), the report.
-fn finish(
-    desk: &Mutex<Desk>,
-    start: &Start,
-    cursors: &[Option<String>; 2],
-    report: &mut Tally,
-) -> Result<()> {
+fn finish(desk: &Mutex<Desk>, start: &Start, cursors: &[Option<String>; 2], report: &mut Tally) -> Result<()> {
     let mut d = lock(desk)?;
     report.roster = d.db().fhir_roster_counts()?;
     let tx = d.db_mut().conn_mut().transaction().map_err(StoreError::from)?;

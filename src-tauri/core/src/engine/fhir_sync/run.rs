@@ -82,7 +82,11 @@ fn due(desk: &Mutex<Desk>) -> Option<Due> {
 }
 
 /// One turn: a pull when one is due; returns how long to wait for the next.
-async fn turn(desk: &Arc<Mutex<Desk>>, state: &mut State, on_event: &Arc<dyn Fn(EngineEvent) + Send + Sync>) -> Duration {
+async fn turn(
+    desk: &Arc<Mutex<Desk>>,
+    state: &mut State,
+    on_event: &Arc<dyn Fn(EngineEvent) + Send + Sync>,
+) -> Duration {
     let Some(now) = due(desk) else { return IDLE_RECHECK };
     if !now.enabled {
         state.asked = None;
@@ -106,7 +110,8 @@ async fn turn(desk: &Arc<Mutex<Desk>>, state: &mut State, on_event: &Arc<dyn Fn(
         }
     };
     let progress_to = on_event.clone();
-    let mut progress = move |p: &super::PullProgress| progress_to(EngineEvent::FhirPullProgress { progress: p.clone() });
+    let mut progress =
+        move |p: &super::PullProgress| progress_to(EngineEvent::FhirPullProgress { progress: p.clone() });
     match pull(desk, &client, PullOptions { full }, &mut progress).await {
         Ok(report) => {
             state.failures = 0;

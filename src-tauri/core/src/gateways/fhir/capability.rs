@@ -192,7 +192,11 @@ impl Capabilities {
                 self.conditional_create("Communication"),
             ),
             need("Communication update", Part::WriteBack, self.interaction("Communication", "update")),
-            need("Communication search by identifier", Part::WriteBack, self.search_param("Communication", "identifier")),
+            need(
+                "Communication search by identifier",
+                Part::WriteBack,
+                self.search_param("Communication", "identifier"),
+            ),
             need("Encounter create", Part::WriteBack, self.interaction("Encounter", "create")),
             need("Encounter conditional create (If-None-Exist)", Part::WriteBack, self.conditional_create("Encounter")),
             need("Encounter update", Part::WriteBack, self.interaction("Encounter", "update")),

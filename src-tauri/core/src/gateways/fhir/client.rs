@@ -54,10 +54,15 @@ impl FhirConfig {
         self.base_url.as_str().hash(&mut h);
         match &self.auth {
             FhirAuth::Bearer(t) => ("bearer", t.expose()).hash(&mut h),
-            FhirAuth::ClientCredentials(c) => {
-                ("client_credentials", c.token_url.as_str(), &c.client_id, c.client_secret.expose(), &c.scopes, &c.extra)
-                    .hash(&mut h)
-            }
+            FhirAuth::ClientCredentials(c) => (
+                "client_credentials",
+                c.token_url.as_str(),
+                &c.client_id,
+                c.client_secret.expose(),
+                &c.scopes,
+                &c.extra,
+            )
+                .hash(&mut h),
         }
         h.finish()
     }
@@ -65,7 +70,7 @@ impl FhirConfig {
 
 enum Auth {
     Bearer(Secret),
-    Tokens(TokenCache),
+    Tokens(Box<TokenCache>),
 }
 
 /// One client per configuration; clones share the HTTP connections and the
@@ -136,7 +141,9 @@ impl FhirClient {
     /// TLS unless it is this computer, and a token or client credentials.
     pub fn new(config: FhirConfig, http: reqwest::Client) -> Result<FhirClient, FhirError> {
         let mut base_url = config.base_url;
-        if !matches!(base_url.scheme(), "http" | "https") || base_url.host_str().is_none() || base_url.cannot_be_a_base()
+        if !matches!(base_url.scheme(), "http" | "https")
+            || base_url.host_str().is_none()
+            || base_url.cannot_be_a_base()
         {
             return Err(FhirError::Config(format!("fhir.base_url must be an http(s) address, not {base_url}")));
         }
@@ -165,7 +172,7 @@ impl FhirClient {
                 if c.client_secret.expose().trim().is_empty() {
                     return Err(FhirError::Config("the secret fhir-client-secret is empty".into()));
                 }
-                Auth::Tokens(TokenCache::new(c, http.clone(), "the FHIR server"))
+                Auth::Tokens(Box::new(TokenCache::new(c, http.clone(), "the FHIR server")))
             }
         };
         Ok(FhirClient { base_url, http, auth: Arc::new(auth) })
@@ -282,8 +289,8 @@ impl FhirClient {
             410 => Ok(Read::Gone),
             404 if super::error::outcome_issues(&answer.body, &[]).is_some() => Ok(Read::NotFound),
             200..=299 => {
-                let value: serde_json::Value = http::decode(&answer.body)
-                    .map_err(|e| FhirError::Malformed { path: e.path, detail: e.reason })?;
+                let value: serde_json::Value =
+                    http::decode(&answer.body).map_err(|e| FhirError::Malformed { path: e.path, detail: e.reason })?;
                 Ok(Read::Found(value))
             }
             _ => Err(self.refused(&answer)),
@@ -296,7 +303,11 @@ impl FhirClient {
     /// creates nothing and answers 200 with it, so a create repeated after a
     /// lost answer never makes a second resource. Several matches: 412
     /// ([`FhirRefusal::PreconditionFailed`]).
-    pub async fn create(&self, resource: &serde_json::Value, if_none_exist: Option<&str>) -> Result<Written, FhirError> {
+    pub async fn create(
+        &self,
+        resource: &serde_json::Value,
+        if_none_exist: Option<&str>,
+    ) -> Result<Written, FhirError> {
         let resource_type = resource_type_of(resource)?;
         let mut headers = vec![("Prefer", "return=representation")];
         if let Some(condition) = if_none_exist {
@@ -355,7 +366,13 @@ impl FhirClient {
             .or_else(|| {
                 resource.as_ref().and_then(|r| r.pointer("/meta/versionId")).and_then(|v| v.as_str()).map(String::from)
             });
-        Ok(Written { resource_type: resource_type.to_string(), id, version_id, created: answer.status == 201, resource })
+        Ok(Written {
+            resource_type: resource_type.to_string(),
+            id,
+            version_id,
+            created: answer.status == 201,
+            resource,
+        })
     }
 
     /// Refuses a link to another origin than `fhir.base_url`'s: the token
@@ -500,7 +517,10 @@ mod tests {
         assert!(new(config("https://auth.example/oauth/token", "caredesk")).is_ok());
         let e = new(config("http://auth.example/oauth/token", "caredesk")).unwrap_err().to_string();
         assert!(e.contains("fhir.token_url") && e.contains("unencrypted"), "{e}");
-        assert!(new(config("https://auth.example/oauth/token", " ")).unwrap_err().to_string().contains("fhir.client_id"));
+        assert!(new(config("https://auth.example/oauth/token", " "))
+            .unwrap_err()
+            .to_string()
+            .contains("fhir.client_id"));
     }
 
     #[test]

@@ -178,7 +178,8 @@ mod tests {
         let outcome =
             br#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invalid","diagnostics":"Patient.telecom +18055550100 is bad for tok-1"}]}"#;
         // (status, body, code, retryable, may have been accepted, credentials)
-        let cases: [(u16, &[u8], &str, bool, bool, bool); 9] = [
+        type Case<'a> = (u16, &'a [u8], &'a str, bool, bool, bool);
+        let cases: [Case; 9] = [
             (401, b"", "fhir_unauthorized", false, false, true),
             (403, outcome, "fhir_unauthorized", false, false, true),
             (412, outcome, "fhir_precondition_failed", false, false, false),
@@ -227,7 +228,8 @@ mod tests {
         );
         assert_eq!(outcome_issues(br#"{"resourceType":"Patient"}"#, &[]), None);
         assert_eq!(outcome_issues(b"<html>", &[]), None);
-        let long = format!(r#"{{"resourceType":"OperationOutcome","issue":[{{"diagnostics":"{}"}}]}}"#, "x".repeat(500));
+        let long =
+            format!(r#"{{"resourceType":"OperationOutcome","issue":[{{"diagnostics":"{}"}}]}}"#, "x".repeat(500));
         assert_eq!(outcome_issues(long.as_bytes(), &[]).unwrap().chars().count(), 301);
     }
 }

@@ -140,17 +140,15 @@ fn reference_of(url: &str) -> Option<(String, String)> {
 /// A search page, read tolerantly.
 pub fn read_search_page(body: &[u8]) -> Result<SearchPage, FhirError> {
     let map = bundle(body, "searchset")?;
-    let mut page = SearchPage {
-        total: map.get("total").and_then(|t| t.as_u64()),
-        ..SearchPage::default()
-    };
+    let mut page = SearchPage { total: map.get("total").and_then(|t| t.as_u64()), ..SearchPage::default() };
     match next_link(&map) {
         Ok(next) => page.next = next,
         Err(why) => page.next_problem = Some(why),
     }
     let mut seen = std::collections::HashSet::new();
     for (index, entry) in entries(&map)?.iter().enumerate() {
-        let problem = |reference: Option<String>, reason: &str| EntryProblem { index, reference, reason: reason.into() };
+        let problem =
+            |reference: Option<String>, reason: &str| EntryProblem { index, reference, reason: reason.into() };
         let Some(entry) = entry.as_object() else {
             page.problems.push(problem(None, "not a JSON object"));
             continue;
@@ -169,7 +167,8 @@ pub fn read_search_page(body: &[u8]) -> Result<SearchPage, FhirError> {
             continue;
         }
         let Some(resource_type) = resource_type else {
-            page.problems.push(problem(full_url_ref.map(|(t, i)| format!("{t}/{i}")), "the resource has no resourceType"));
+            page.problems
+                .push(problem(full_url_ref.map(|(t, i)| format!("{t}/{i}")), "the resource has no resourceType"));
             continue;
         };
         let id = match resource.get("id").and_then(|i| i.as_str()) {

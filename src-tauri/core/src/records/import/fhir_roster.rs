@@ -165,17 +165,10 @@ mod tests {
         let (_d, db) = test_db();
         let one = r#"{"resourceType":"Patient","name":[{"text":"Solo"}],"telecom":[{"system":"sms","value":"+14155550100"}]}"#;
         assert!(parse(one, &db, &configured()).unwrap()[0].1.is_ok());
-        assert!(matches!(
-            parse("{\"resourceType\":\"Observation\"}", &db, &configured()),
-            Err(ImportError::Fhir(_))
-        ));
+        assert!(matches!(parse("{\"resourceType\":\"Observation\"}", &db, &configured()), Err(ImportError::Fhir(_))));
         assert!(matches!(parse("not json", &db, &configured()), Err(ImportError::Fhir(_))));
         let orphan = r#"{"resourceType":"RelatedPerson","patient":{"reference":"Patient/zz"},"telecom":[{"system":"sms","value":"+14155550100"}]}"#;
-        assert!(parse(orphan, &db, &configured()).unwrap()[0]
-            .1
-            .as_ref()
-            .unwrap_err()
-            .contains("Patient/zz"));
+        assert!(parse(orphan, &db, &configured()).unwrap()[0].1.as_ref().unwrap_err().contains("Patient/zz"));
     }
 
     #[test]

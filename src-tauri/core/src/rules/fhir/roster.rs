@@ -264,22 +264,76 @@ mod tests {
         // (what the case is, the Patient's elements, numbers, active, problems)
         type Case = (&'static str, serde_json::Value, Vec<(&'static str, NumberOwner)>, bool, usize);
         let cases: Vec<Case> = vec![
-            ("an own sms number", json!({"telecom": [{"system": "sms", "value": "+18055550100"}]}), vec![("+18055550100", P)], true, 0),
-            ("phone and email are not texted", json!({"telecom": [{"system": "phone", "value": "+18055550101"}, {"system": "email", "value": "a@b.c"}]}), vec![], true, 0),
-            ("a contact's number", json!({"contact": [{"name": {"text": "Luis"}, "relationship": [{"text": "son"}], "telecom": [{"system": "sms", "value": "805-555-0102"}]}]}), vec![("+18055550102", C)], true, 0),
-            ("ended, old and future-ended numbers", json!({"telecom": [
+            (
+                "an own sms number",
+                json!({"telecom": [{"system": "sms", "value": "+18055550100"}]}),
+                vec![("+18055550100", P)],
+                true,
+                0,
+            ),
+            (
+                "phone and email are not texted",
+                json!({"telecom": [{"system": "phone", "value": "+18055550101"}, {"system": "email", "value": "a@b.c"}]}),
+                vec![],
+                true,
+                0,
+            ),
+            (
+                "a contact's number",
+                json!({"contact": [{"name": {"text": "Luis"}, "relationship": [{"text": "son"}], "telecom": [{"system": "sms", "value": "805-555-0102"}]}]}),
+                vec![("+18055550102", C)],
+                true,
+                0,
+            ),
+            (
+                "ended, old and future-ended numbers",
+                json!({"telecom": [
                 {"system": "sms", "value": "+18055550103", "period": {"end": "2026-01-01"}},
                 {"system": "sms", "value": "+18055550104", "use": "old"},
-                {"system": "sms", "value": "+18055550105", "period": {"end": "2027-01-01"}}]}), vec![("+18055550105", P)], true, 0),
-            ("rank orders the numbers", json!({"telecom": [{"system": "sms", "value": "+18055550106", "rank": 2}, {"system": "sms", "value": "+18055550107", "rank": 1}]}), vec![("+18055550107", P), ("+18055550106", P)], true, 0),
-            ("a number written twice is once", json!({"telecom": [{"system": "sms", "value": "+18055550108"}, {"system": "sms", "value": "(805) 555-0108"}]}), vec![("+18055550108", P)], true, 0),
-            ("an unreadable number is a problem, the rest is kept", json!({"telecom": [{"system": "sms", "value": "call me"}, {"system": "sms", "value": "+18055550109"}]}), vec![("+18055550109", P)], true, 1),
-            ("active: false", json!({"active": false, "telecom": [{"system": "sms", "value": "+18055550110"}]}), vec![("+18055550110", P)], false, 0),
+                {"system": "sms", "value": "+18055550105", "period": {"end": "2027-01-01"}}]}),
+                vec![("+18055550105", P)],
+                true,
+                0,
+            ),
+            (
+                "rank orders the numbers",
+                json!({"telecom": [{"system": "sms", "value": "+18055550106", "rank": 2}, {"system": "sms", "value": "+18055550107", "rank": 1}]}),
+                vec![("+18055550107", P), ("+18055550106", P)],
+                true,
+                0,
+            ),
+            (
+                "a number written twice is once",
+                json!({"telecom": [{"system": "sms", "value": "+18055550108"}, {"system": "sms", "value": "(805) 555-0108"}]}),
+                vec![("+18055550108", P)],
+                true,
+                0,
+            ),
+            (
+                "an unreadable number is a problem, the rest is kept",
+                json!({"telecom": [{"system": "sms", "value": "call me"}, {"system": "sms", "value": "+18055550109"}]}),
+                vec![("+18055550109", P)],
+                true,
+                1,
+            ),
+            (
+                "active: false",
+                json!({"active": false, "telecom": [{"system": "sms", "value": "+18055550110"}]}),
+                vec![("+18055550110", P)],
+                false,
+                0,
+            ),
             ("active: true", json!({"active": true}), vec![], true, 0),
             ("deceased", json!({"deceasedBoolean": true}), vec![], false, 0),
             ("deceased at a time", json!({"deceasedDateTime": "2026-01-02"}), vec![], false, 0),
             ("not deceased", json!({"deceasedBoolean": false}), vec![], true, 0),
-            ("an ECM id that is no number", json!({"identifier": [{"system": "urn:caredesk:ecm-patient-id", "value": "x1"}]}), vec![], true, 1),
+            (
+                "an ECM id that is no number",
+                json!({"identifier": [{"system": "urn:caredesk:ecm-patient-id", "value": "x1"}]}),
+                vec![],
+                true,
+                1,
+            ),
         ];
         for (what, extra, want, active, problems) in cases {
             let mut value = json!({"resourceType": "Patient", "id": "p1", "name": [{"text": "Ana Lopez"}]});
@@ -313,7 +367,10 @@ mod tests {
             (json!({"resourceType": "Observation", "id": "p"}), "found a \"Observation\""),
             (json!({"id": "p"}), "no resourceType"),
             (json!({"resourceType": "Patient", "name": "Ana Lopez"}), "Patient.name is malformed"),
-            (json!({"resourceType": "Patient", "name": [{"text": "A"}], "telecom": [{"system": 5}]}), "Patient.telecom[0].system"),
+            (
+                json!({"resourceType": "Patient", "name": [{"text": "A"}], "telecom": [{"system": 5}]}),
+                "Patient.telecom[0].system",
+            ),
             (json!({"resourceType": "Patient", "name": [{"text": "A"}], "active": "no"}), "Patient.active"),
         ];
         for (value, says) in cases {
