@@ -433,7 +433,9 @@ fn a_paging_link_to_another_origin_is_not_followed() {
     server.put_all(&many);
     let dir = tempfile::tempdir().unwrap();
     let cli = configured(&server, dir.path());
-    let r = pull(&cli, &[]);
+    let out = run(&cli, &["fhir", "pull", "--json"]).expect_err();
+    assert!(out.stderr.contains("the pull stopped before the last page"), "{}", out.stderr);
+    let r: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!((r["complete"].as_bool(), r["patients_new"].as_u64()), (Some(false), Some(50)), "{r:#}");
     let notes = r["notes"].to_string();
     assert!(notes.contains("paging link leads to another server (http://localhost:"), "{notes}");

@@ -54,7 +54,8 @@ pub fn check(desk: Desk, json: bool) -> Result<bool, CoreError> {
     Ok(ok)
 }
 
-/// `fhir pull [--full] [--json]`.
+/// `fhir pull [--full] [--json]`: the report on stdout; exit 1 when the
+/// pull could not run, or stopped before the last page of a search.
 pub fn pull(desk: Desk, full: bool, json: bool) -> Result<(), CoreError> {
     let desk = Arc::new(Mutex::new(desk));
     let client = fhir_sync::client_of(&desk.lock().expect("desk lock"))?;
@@ -68,9 +69,16 @@ pub fn pull(desk: Desk, full: bool, json: bool) -> Result<(), CoreError> {
         }
     };
     let report = runtime()?.block_on(fhir_sync::pull(&desk, &client, PullOptions { full }, &mut progress))?;
+    // Stored what it read, but stopped before the end: said, and exit 1.
+    let incomplete = || {
+        Err(CoreError::Io(format!(
+            "the pull stopped before the last page ({}); what it read is stored, and the next pull reads the rest again",
+            report.notes.join("; ")
+        )))
+    };
     if json {
         line(serde_json::to_string_pretty(&report).expect("serializes"));
-        return Ok(());
+        return if report.complete { Ok(()) } else { incomplete() };
     }
     line(report.summary());
     line(format!(
@@ -86,7 +94,11 @@ pub fn pull(desk: Desk, full: bool, json: bool) -> Result<(), CoreError> {
     for n in &report.notes {
         line(format!("  note: {}", visible(n)));
     }
-    Ok(())
+    if report.complete {
+        Ok(())
+    } else {
+        incomplete()
+    }
 }
 
 /// `fhir status [--json]`.
