@@ -18,10 +18,7 @@ use crate::{
         page::{HistoryPage, SearchPage},
         FhirClient, FhirError, FhirRefusal, Read,
     },
-    rules::{
-        error::{CoreError, Result},
-        fhir::roster::RosterOptions,
-    },
+    rules::{error::Result, fhir::roster::RosterOptions},
     store::{
         self,
         fhir_roster::{
@@ -422,17 +419,21 @@ async fn deletions_since(
     start: &Start,
     report: &mut Tally,
 ) -> Result<()> {
+    // A history that cannot be read fails nothing: the searches are stored,
+    // and the next full pull finds the deletions.
+    let unavailable = |report: &mut Tally, e: &FhirError| {
+        report.notes.push(format!(
+            "{} history could not be read ({}); deletions are found by the next full pull",
+            kind.as_str(),
+            e.code()
+        ));
+    };
     let mut page: HistoryPage = match client.history(kind.as_str(), &stamp(since), start.page_size).await {
         Ok(p) => p,
-        Err(e) if !e.is_retryable() && !e.is_credential_failure() => {
-            report.notes.push(format!(
-                "{} history is not available ({}); deletions are found by the next full pull",
-                kind.as_str(),
-                e.code()
-            ));
+        Err(e) => {
+            unavailable(report, &e);
             return Ok(());
         }
-        Err(e) => return Err(CoreError::from(e)),
     };
     let mut newest_seen: HashSet<String> = HashSet::new();
     let mut deleted = Vec::new();
@@ -454,7 +455,14 @@ async fn deletions_since(
         if !followed.insert(next.clone()) || followed.len() >= MAX_PAGES {
             break;
         }
-        page = client.next_history_page(&next).await?;
+        page = match client.next_history_page(&next).await {
+            Ok(p) => p,
+            Err(e) => {
+                // The deletions found so far are real; the rest waits.
+                unavailable(report, &e);
+                break;
+            }
+        };
     }
     store_deletions(desk, kind, &deleted, start, report)
 }

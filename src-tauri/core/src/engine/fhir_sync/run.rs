@@ -25,6 +25,8 @@ pub(crate) enum Command {
 const IDLE_RECHECK: Duration = Duration::from_secs(30);
 /// How often a process that is not the sender looks whether it is now.
 const HOLDER_RECHECK: Duration = Duration::from_secs(2);
+/// The least time between two progress events of one pull.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 /// The longest wait after failed pulls.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 
@@ -109,9 +111,15 @@ async fn turn(
             return backoff(state, now.interval);
         }
     };
+    // At most one progress event a second: each makes the UI read the status again.
     let progress_to = on_event.clone();
-    let mut progress =
-        move |p: &super::PullProgress| progress_to(EngineEvent::FhirPullProgress { progress: p.clone() });
+    let mut last: Option<std::time::Instant> = None;
+    let mut progress = move |p: &super::PullProgress| {
+        if last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
+            last = Some(std::time::Instant::now());
+            progress_to(EngineEvent::FhirPullProgress { progress: p.clone() });
+        }
+    };
     match pull(desk, &client, PullOptions { full }, &mut progress).await {
         Ok(report) => {
             state.failures = 0;

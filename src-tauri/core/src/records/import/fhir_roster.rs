@@ -93,7 +93,7 @@ pub fn parse(content: &str, db: &Database, options: &FhirOptions) -> Result<Vec<
 fn whole<T>(mapped: Mapped<T>) -> Result<T, String> {
     match mapped.problems.is_empty() {
         true => Ok(mapped.value),
-        false => Err(mapped.problems.join("; ")),
+        false => Err(mapped.problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")),
     }
 }
 

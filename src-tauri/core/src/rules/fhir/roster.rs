@@ -81,9 +81,33 @@ pub struct RosterRelatedPerson {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mapped<T> {
     pub value: T,
-    /// Each number or identifier that could not be read, with where it
-    /// was (`Patient.telecom[1]`) and why. Never the resource's other content.
-    pub problems: Vec<String>,
+    /// Each number or identifier that could not be read.
+    pub problems: Vec<Problem>,
+}
+
+/// A value of a resource that could not be read: where it was, the value,
+/// and why. Its `Display` quotes the value (for a file being fixed by the
+/// person importing it); [`Problem::without_value`] does not (for reports
+/// of a server's resources, which reach the screen and the store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// `Patient.telecom`, `Patient.contact[0].telecom`, `Patient.identifier`.
+    pub place: String,
+    pub value: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {:?} {}", self.place, self.value, self.reason)
+    }
+}
+
+impl Problem {
+    /// Where and why, without the value.
+    pub fn without_value(&self) -> String {
+        format!("{}: a value that {}", self.place, self.reason)
+    }
 }
 
 /// The server's version of a resource, for telling a resource seen again
@@ -130,7 +154,11 @@ pub fn map_patient(p: &Patient, options: &RosterOptions) -> Result<Mapped<Roster
         None => None,
         Some(Ok(n)) => Some(n),
         Some(Err(v)) => {
-            problems.push(format!("ECM identifier {v:?} is not a whole number"));
+            problems.push(Problem {
+                place: "Patient.identifier (ECM id)".into(),
+                value: v,
+                reason: "is not a whole number".into(),
+            });
             None
         }
     };
@@ -225,7 +253,7 @@ fn numbers_of(
     telecom: &[ContactPoint],
     options: &RosterOptions,
     place: &str,
-    problems: &mut Vec<String>,
+    problems: &mut Vec<Problem>,
     make: impl Fn(E164) -> RosterNumber,
 ) -> Vec<RosterNumber> {
     let mut out: Vec<RosterNumber> = Vec::new();
@@ -233,7 +261,14 @@ fn numbers_of(
         match phone::normalize(&value, options.region) {
             Ok(number) if !out.iter().any(|n| n.number == number) => out.push(make(number)),
             Ok(_) => {}
-            Err(e) => problems.push(format!("{place}: {e}")),
+            Err(e) => problems.push(Problem {
+                place: place.to_string(),
+                value,
+                reason: match e {
+                    phone::PhoneError::Invalid { reason, .. } => format!("is not a phone number: {reason}"),
+                    other => format!("is not a phone number: {other}"),
+                },
+            }),
         }
     }
     out
@@ -342,7 +377,10 @@ mod tests {
             assert_eq!(numbers(&m.value.numbers), want, "{what}");
             assert_eq!(m.value.active, active, "{what}");
             assert_eq!(m.problems.len(), problems, "{what}: {:?}", m.problems);
-            assert!(m.problems.iter().all(|p| !p.contains("Ana")), "{what}: problems never quote the name");
+            for p in &m.problems {
+                assert!(!p.to_string().contains("Ana"), "{what}: problems never quote the name");
+                assert!(!p.without_value().contains(&p.value), "{what}: {p}");
+            }
         }
     }
 
