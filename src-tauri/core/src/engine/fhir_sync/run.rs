@@ -46,7 +46,30 @@ pub(crate) async fn run(
 ) {
     let mut state = State::default();
     loop {
-        let wait = turn(&desk, &mut state, &on_event).await;
+        // A pull under way hears the commands too: Stop ends it at once (what
+        // it stored stays; its cursors do not move), a pull asked for meanwhile
+        // comes next.
+        let mut asked_meanwhile: Option<bool> = None;
+        let wait = {
+            let turn = turn(&desk, &mut state, &on_event);
+            tokio::pin!(turn);
+            loop {
+                tokio::select! {
+                    wait = &mut turn => break Some(wait),
+                    cmd = rx.recv() => match cmd {
+                        Some(Command::PullNow { full }) => {
+                            asked_meanwhile = Some(asked_meanwhile.unwrap_or(false) || full)
+                        }
+                        Some(Command::Stop) | None => break None,
+                    },
+                }
+            }
+        };
+        let Some(mut wait) = wait else { break };
+        if let Some(full) = asked_meanwhile {
+            state.asked = Some(state.asked.unwrap_or(false) || full);
+            wait = Duration::ZERO;
+        }
         tokio::select! {
             cmd = rx.recv() => match cmd {
                 Some(Command::PullNow { full }) => state.asked = Some(state.asked.unwrap_or(false) || full),
