@@ -1,6 +1,6 @@
 //! The FHIR R4 server client: reads (the CapabilityStatement, searches and
-//! their pages, a type's history, one resource) and writes (create, with
-//! `If-None-Exist` for a conditional create, and update, with `If-Match`).
+//! their pages, a type's history, one resource); its writes are in
+//! [`super::write`].
 //! JSON as `application/fhir+json`; the token as a bearer token, from the
 //! keyring or an OAuth2 token endpoint (client credentials); paging links
 //! followed as the server gives them, but only to the server's own origin.
@@ -102,29 +102,15 @@ pub enum Read {
     NotFound,
 }
 
-/// What the server answered to a create or an update.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Written {
-    pub resource_type: String,
-    pub id: String,
-    /// From the `ETag` (`W/"3"`), else the returned resource's `meta.versionId`.
-    pub version_id: Option<String>,
-    /// 201 Created: a new resource. A conditional create that found its
-    /// match, or an update, answers 200 with `created` false.
-    pub created: bool,
-    /// The resource as stored, when the server returned it.
-    pub resource: Option<serde_json::Value>,
-}
-
 /// An answer whose status CareDesk reads itself.
-struct Answer {
-    status: u16,
-    headers: header::HeaderMap,
-    body: Vec<u8>,
+pub(super) struct Answer {
+    pub(super) status: u16,
+    pub(super) headers: header::HeaderMap,
+    pub(super) body: Vec<u8>,
 }
 
 impl Answer {
-    fn header(&self, name: header::HeaderName) -> Option<&str> {
+    pub(super) fn header(&self, name: header::HeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
@@ -297,84 +283,6 @@ impl FhirClient {
         }
     }
 
-    /// `POST {base}/{resourceType}`, with `If-None-Exist: {if_none_exist}`
-    /// (a search, like `identifier=urn:caredesk:message|42`) for a
-    /// conditional create: when the search matches one resource the server
-    /// creates nothing and answers 200 with it, so a create repeated after a
-    /// lost answer never makes a second resource. Several matches: 412
-    /// ([`FhirRefusal::PreconditionFailed`]).
-    pub async fn create(
-        &self,
-        resource: &serde_json::Value,
-        if_none_exist: Option<&str>,
-    ) -> Result<Written, FhirError> {
-        let resource_type = resource_type_of(resource)?;
-        let mut headers = vec![("Prefer", "return=representation")];
-        if let Some(condition) = if_none_exist {
-            headers.push(("If-None-Exist", condition));
-        }
-        let url = self.resource_url(&resource_type, None);
-        let answer = self.exchange("create", Method::POST, url, Some(resource), &headers).await?;
-        self.written(answer, &resource_type)
-    }
-
-    /// `PUT {base}/{resourceType}/{id}` (the resource's own `id`), with
-    /// `If-Match: W/"{version}"` when `if_match` names the version it
-    /// replaces: the server refuses with 412 when it changed meanwhile.
-    pub async fn update(&self, resource: &serde_json::Value, if_match: Option<&str>) -> Result<Written, FhirError> {
-        let resource_type = resource_type_of(resource)?;
-        let id = resource
-            .get("id")
-            .and_then(|i| i.as_str())
-            .filter(|i| valid_id(i))
-            .ok_or_else(|| FhirError::Config(format!("an update of a {resource_type} needs its id")))?;
-        let etag = if_match.map(|v| format!("W/\"{v}\""));
-        let mut headers = vec![("Prefer", "return=representation")];
-        if let Some(etag) = &etag {
-            headers.push(("If-Match", etag.as_str()));
-        }
-        let url = self.resource_url(&resource_type, Some(id));
-        let answer = self.exchange("update", Method::PUT, url, Some(resource), &headers).await?;
-        self.written(answer, &resource_type)
-    }
-
-    fn written(&self, answer: Answer, resource_type: &str) -> Result<Written, FhirError> {
-        if !(200..300).contains(&answer.status) {
-            return Err(self.refused(&answer));
-        }
-        let resource: Option<serde_json::Value> =
-            serde_json::from_slice(&answer.body).ok().filter(|v: &serde_json::Value| v.get("resourceType").is_some());
-        let location = answer.header(header::LOCATION).or_else(|| answer.header(header::CONTENT_LOCATION));
-        let from_location = location.and_then(|l| {
-            let l = l.split_once("/_history/").map_or(l, |(before, _)| before);
-            l.rsplit('/').next().filter(|i| valid_id(i)).map(str::to_string)
-        });
-        let id = resource
-            .as_ref()
-            .and_then(|r| r.get("id"))
-            .and_then(|i| i.as_str())
-            .map(str::to_string)
-            .or(from_location)
-            .ok_or_else(|| FhirError::Malformed {
-                path: "id".into(),
-                detail: "the server answered without the resource or a Location naming it".into(),
-            })?;
-        let version_id = answer
-            .header(header::ETAG)
-            .map(|e| e.trim().trim_start_matches("W/").trim_matches('"').to_string())
-            .filter(|v| !v.is_empty())
-            .or_else(|| {
-                resource.as_ref().and_then(|r| r.pointer("/meta/versionId")).and_then(|v| v.as_str()).map(String::from)
-            });
-        Ok(Written {
-            resource_type: resource_type.to_string(),
-            id,
-            version_id,
-            created: answer.status == 201,
-            resource,
-        })
-    }
-
     /// Refuses a link to another origin than `fhir.base_url`'s: the token
     /// goes nowhere else.
     fn check_link(&self, link: &Url) -> Result<(), FhirError> {
@@ -394,7 +302,7 @@ impl FhirClient {
         }
     }
 
-    fn refused(&self, answer: &Answer) -> FhirError {
+    pub(super) fn refused(&self, answer: &Answer) -> FhirError {
         refusal(answer.status, &answer.body, &self.hidden(), matches!(*self.auth, Auth::Tokens(_)))
     }
 
@@ -408,7 +316,7 @@ impl FhirClient {
     /// One request, and the raw answer. A 401 with client credentials is
     /// tried once more with a fresh token (the server refused the request
     /// before doing anything, so repeating it is safe).
-    async fn exchange(
+    pub(super) async fn exchange(
         &self,
         op: &'static str,
         method: Method,
@@ -468,7 +376,7 @@ fn token_refused(e: crate::gateways::oauth::TokenRefusal) -> FhirError {
     FhirError::Refused(FhirRefusal::Token { error: e.error, description: e.description, retryable: e.retryable })
 }
 
-fn resource_type_of(resource: &serde_json::Value) -> Result<String, FhirError> {
+pub(super) fn resource_type_of(resource: &serde_json::Value) -> Result<String, FhirError> {
     resource
         .get("resourceType")
         .and_then(|t| t.as_str())

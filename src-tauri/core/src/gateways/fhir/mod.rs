@@ -5,9 +5,9 @@
 //! - [`client::FhirClient`]: the HTTP client. Reads: [`FhirClient::capabilities`],
 //!   [`FhirClient::check`], [`FhirClient::search`] and [`FhirClient::next_page`]
 //!   (paging links followed as given, to the server's own origin only),
-//!   [`FhirClient::history`], [`FhirClient::read`]. Writes:
-//!   [`FhirClient::create`] (conditional with `If-None-Exist`) and
-//!   [`FhirClient::update`] (with `If-Match`).
+//!   [`FhirClient::history`], [`FhirClient::read`].
+//! - [`write`]: [`FhirClient::create`] (conditional with `If-None-Exist`) and
+//!   [`FhirClient::update`] (with `If-Match`), answering [`Written`].
 //! - [`page`]: search and history pages read tolerantly, entry by entry.
 //! - [`capability`]: the CapabilityStatement against what CareDesk needs.
 //! - [`error`]: [`FhirError`], the shared [`crate::gateways::error::GatewayError`]
@@ -18,6 +18,8 @@ pub mod check;
 pub mod client;
 pub mod error;
 pub mod page;
+pub mod write;
 
-pub use client::{FhirAuth, FhirClient, FhirConfig, Read, Written};
+pub use client::{FhirAuth, FhirClient, FhirConfig, Read};
 pub use error::{FhirError, FhirRefusal};
+pub use write::Written;
