@@ -20,8 +20,8 @@ use caredesk_core::{
     records::import::{ImportProgress, ImportSummary, RejectedRow},
     sandbox::demo::Behaviour,
     store::{
-        Direction, LastItem, LinkContact, PatientThread, PatientView, PhoneKind, PhoneView, Route, RoutePause,
-        ThreadHit, ThreadItem, ThreadItemKind, ThreadListing, ThreadPage, ThreadSearch, UnmatchedSummary,
+        Direction, FhirStatus, LastItem, LinkContact, PatientThread, PatientView, PhoneKind, PhoneView, Route,
+        RoutePause, ThreadHit, ThreadItem, ThreadItemKind, ThreadListing, ThreadPage, ThreadSearch, UnmatchedSummary,
         UnmatchedThread, UnreadableMessage,
     },
 };
@@ -174,6 +174,7 @@ fn declarations() -> Vec<Declared> {
         // Patients and their numbers.
         decl::<PhoneKind>(&cfg),
         decl::<PhoneView>(&cfg),
+        decl::<FhirStatus>(&cfg),
         decl::<PatientView>(&cfg),
         decl::<PhoneForm>(&cfg),
         decl::<PatientForm>(&cfg),

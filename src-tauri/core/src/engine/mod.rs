@@ -5,11 +5,13 @@
 //!
 //! The loop is `select!` over a ticker (missed ticks skipped) and a command
 //! channel (sync now, stop), and reports through a callback, so it runs the
-//! same in the app, the CLI and tests.
+//! same in the app, the CLI and tests. Beside it runs the FHIR roster pull
+//! ([`fhir_sync`]), on its own interval, when a FHIR server is configured.
 
 pub mod call;
 pub mod connection_check;
 pub mod delivery;
+pub mod fhir_sync;
 pub mod inbox_sync;
 pub mod outbox;
 pub mod recipient;
@@ -154,8 +156,24 @@ pub type GatewaySource =
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EngineEvent {
     CycleStarted,
-    CycleFinished { report: Box<CycleReport> },
-    Unavailable { error: String },
+    CycleFinished {
+        report: Box<CycleReport>,
+    },
+    Unavailable {
+        error: String,
+    },
+    /// A FHIR roster pull read a page.
+    FhirPullProgress {
+        progress: fhir_sync::PullProgress,
+    },
+    /// A FHIR roster pull ended.
+    FhirPullFinished {
+        report: Box<fhir_sync::PullReport>,
+    },
+    /// A FHIR roster pull could not run or stopped with an error.
+    FhirPullFailed {
+        error: String,
+    },
 }
 
 #[derive(Debug)]
@@ -169,6 +187,8 @@ enum Command {
 pub struct EngineHandle {
     tx: mpsc::Sender<Command>,
     join: Option<tokio::task::JoinHandle<()>>,
+    fhir_tx: mpsc::Sender<fhir_sync::run::Command>,
+    fhir_join: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl EngineHandle {
@@ -177,11 +197,19 @@ impl EngineHandle {
         let _ = self.tx.try_send(Command::SyncNow);
     }
 
-    /// Stops the loop and waits for it, at most `limit`.
+    /// Asks for a FHIR roster pull now (`full`: everything, not only what
+    /// changed). Nothing happens while no FHIR server is configured.
+    pub fn pull_fhir_now(&self, full: bool) {
+        let _ = self.fhir_tx.try_send(fhir_sync::run::Command::PullNow { full });
+    }
+
+    /// Stops the loop and the FHIR task and waits for them, at most `limit`.
     pub async fn stop(mut self, limit: Duration) {
         let _ = self.tx.send(Command::Stop).await;
-        if let Some(j) = self.join.take() {
-            let _ = tokio::time::timeout(limit, j).await;
+        let _ = self.fhir_tx.send(fhir_sync::run::Command::Stop).await;
+        let deadline = tokio::time::Instant::now() + limit;
+        for j in [self.join.take(), self.fhir_join.take()].into_iter().flatten() {
+            let _ = tokio::time::timeout_at(deadline, j).await;
         }
     }
 }
@@ -189,6 +217,7 @@ impl EngineHandle {
 impl Drop for EngineHandle {
     fn drop(&mut self) {
         let _ = self.tx.try_send(Command::Stop);
+        let _ = self.fhir_tx.try_send(fhir_sync::run::Command::Stop);
     }
 }
 
@@ -199,6 +228,8 @@ pub fn spawn(
     on_event: Arc<dyn Fn(EngineEvent) + Send + Sync>,
 ) -> EngineHandle {
     let (tx, mut rx) = mpsc::channel(16);
+    let (fhir_tx, fhir_rx) = mpsc::channel(8);
+    let fhir_join = tokio::spawn(fhir_sync::run::run(desk.clone(), fhir_rx, on_event.clone()));
     let join = tokio::spawn(async move {
         let mut limiter = SendLimiter::new(rate(&desk));
         let mut rate_now = rate(&desk);
@@ -258,7 +289,7 @@ pub fn spawn(
             t.shutdown().await;
         }
     });
-    EngineHandle { tx, join: Some(join) }
+    EngineHandle { tx, join: Some(join), fhir_tx, fhir_join: Some(fhir_join) }
 }
 
 /// How often a process that is not the sender looks whether it can be.

@@ -46,6 +46,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0012_activity_people.sql"),
     include_str!("migrations/0013_undo_send.sql"),
     PEOPLE,
+    include_str!("migrations/0015_fhir_roster.sql"),
 ];
 
 pub fn latest_version() -> usize {
