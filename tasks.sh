@@ -15,7 +15,11 @@ APP_FEATURES="caredesk-desktop/custom-protocol"
 
 APT_PACKAGES="libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev \
 libayatana-appindicator3-dev librsvg2-dev pkg-config xvfb xauth webkit2gtk-driver dbus dbus-x11 \
-gnome-keyring libsecret-1-dev sqlite3 imagemagick x11-utils fonts-noto-color-emoji postgresql openssl"
+gnome-keyring libsecret-1-dev sqlite3 imagemagick x11-utils fonts-noto-color-emoji postgresql openssl python3-venv"
+
+# The FHIR R4 server the FHIR roster tests start for themselves (tests/support/fhir.rs): SEKMET
+# from PyPI, pinned, in a venv under target/ (about 15 s the first time; reused while the pin stays).
+SEKMET_VERSION="0.1.1"
 
 step() { printf '\n==> %s  [%s]\n' "$*" "$(date +%H:%M:%S)" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -52,6 +56,21 @@ setup_tauri_driver() {
     step "cargo install tauri-driver"
     timeout 900 cargo install tauri-driver --version '^2' --locked --quiet
   fi
+}
+
+# Installs SEKMET (sekmet-fhir==$SEKMET_VERSION) into target/sekmet-venv unless it is there, and
+# names its program in CAREDESK_SEKMET for the tests.
+setup_fhir_server() {
+  local venv="$ROOT/target/sekmet-venv"
+  if [ ! -x "$venv/bin/sekmet" ] || ! "$venv/bin/pip" show sekmet-fhir 2>/dev/null | grep -qx "Version: $SEKMET_VERSION"; then
+    step "pip: sekmet-fhir==$SEKMET_VERSION (a FHIR R4 server for the FHIR tests) into target/sekmet-venv"
+    command -v python3 >/dev/null || die "python3 is needed for the FHIR server of the tests (apt install python3-venv)"
+    rm -rf "$venv"
+    python3 -m venv "$venv" || die "python3 -m venv failed: install python3-venv"
+    timeout 300 "$venv/bin/pip" install --quiet --disable-pip-version-check "sekmet-fhir==$SEKMET_VERSION" \
+      || die "pip could not install sekmet-fhir==$SEKMET_VERSION"
+  fi
+  export CAREDESK_SEKMET="$venv/bin/sekmet"
 }
 
 build_ui() {
@@ -96,6 +115,7 @@ cmd_test() {
   setup_system
   setup_ui
   setup_tauri_driver
+  setup_fhir_server
   build_ui
   step "ui: component tests (vitest)"
   (cd ui && timeout 600 npm test --silent)

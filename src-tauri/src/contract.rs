@@ -23,8 +23,8 @@ use caredesk_core::{
     sandbox::demo::Behaviour,
     store::team::{Note, TeamThread, ThreadStatus},
     store::{
-        Direction, LastItem, LinkContact, PatientThread, PatientView, PhoneKind, PhoneView, Route, RoutePause,
-        ThreadHit, ThreadItem, ThreadItemKind, ThreadListing, ThreadPage, ThreadSearch, UnmatchedSummary,
+        Direction, FhirStatus, LastItem, LinkContact, PatientThread, PatientView, PhoneKind, PhoneView, Route,
+        RoutePause, ThreadHit, ThreadItem, ThreadItemKind, ThreadListing, ThreadPage, ThreadSearch, UnmatchedSummary,
         UnmatchedThread, UnreadableMessage,
     },
 };
@@ -177,6 +177,7 @@ fn declarations() -> Vec<Declared> {
         // Patients and their numbers.
         decl::<PhoneKind>(&cfg),
         decl::<PhoneView>(&cfg),
+        decl::<FhirStatus>(&cfg),
         decl::<PatientView>(&cfg),
         decl::<PhoneForm>(&cfg),
         decl::<PatientForm>(&cfg),

@@ -13,7 +13,13 @@ pub const SYNC_EVENT: &str = "sync://event";
 pub fn handle<R: tauri::Runtime>(app: &tauri::AppHandle<R>, event: EngineEvent) {
     let state = app.state::<AppState>().inner().clone();
     state.record_engine_event(&event);
-    if matches!(event, EngineEvent::CycleStarted) {
+    if matches!(
+        event,
+        EngineEvent::CycleStarted
+            | EngineEvent::FhirPullProgress { .. }
+            | EngineEvent::FhirPullFinished { .. }
+            | EngineEvent::FhirPullFailed { .. }
+    ) {
         let _ = app.emit(SYNC_EVENT, UiSyncEvent::of(&event, 0));
         return;
     }

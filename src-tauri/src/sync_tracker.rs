@@ -33,6 +33,11 @@ impl SyncTracker {
                 self.team =
                     (event.status.link != caredesk_core::engine::team::TeamLink::Off).then(|| event.status.clone());
             }
+            // The FHIR roster pull runs beside the messaging cycle; the
+            // status bar's messaging state is not its.
+            EngineEvent::FhirPullProgress { .. }
+            | EngineEvent::FhirPullFinished { .. }
+            | EngineEvent::FhirPullFailed { .. } => {}
         }
     }
 }
@@ -43,8 +48,30 @@ impl SyncTracker {
 #[ts(rename = "SyncEvent")]
 pub enum UiSyncEvent {
     CycleStarted,
-    CycleFinished { changed: bool, unread_total: i64, errors: Vec<String> },
-    Unavailable { error: String },
+    CycleFinished {
+        changed: bool,
+        unread_total: i64,
+        errors: Vec<String>,
+    },
+    Unavailable {
+        error: String,
+    },
+    /// A FHIR roster pull read a page.
+    FhirPullProgress {
+        resource_type: String,
+        pages: u32,
+        patients_new: u32,
+        patients_updated: u32,
+    },
+    /// A FHIR roster pull ended: `changed` when patients were added, updated or deactivated.
+    FhirPulled {
+        changed: bool,
+        summary: String,
+    },
+    /// A FHIR roster pull could not run or stopped with an error.
+    FhirPullFailed {
+        error: String,
+    },
 }
 
 impl UiSyncEvent {
@@ -62,6 +89,16 @@ impl UiSyncEvent {
                 unread_total,
                 errors: Vec::new(),
             },
+            EngineEvent::FhirPullProgress { progress: p } => UiSyncEvent::FhirPullProgress {
+                resource_type: p.resource_type.clone(),
+                pages: p.pages as u32,
+                patients_new: p.patients_new as u32,
+                patients_updated: p.patients_updated as u32,
+            },
+            EngineEvent::FhirPullFinished { report } => {
+                UiSyncEvent::FhirPulled { changed: report.changed(), summary: report.summary() }
+            }
+            EngineEvent::FhirPullFailed { error } => UiSyncEvent::FhirPullFailed { error: error.clone() },
         }
     }
 }
@@ -90,5 +127,12 @@ mod tests {
             serde_json::to_value(UiSyncEvent::of(&EngineEvent::CycleStarted, 0)).unwrap(),
             serde_json::json!({"kind": "cycle_started"})
         );
+        // A FHIR pull leaves the messaging state alone, and tells the UI whether patients changed.
+        let report = caredesk_core::engine::fhir_sync::PullReport { patients_new: 2, ..Default::default() };
+        let pulled = EngineEvent::FhirPullFinished { report: Box::new(report) };
+        t.record(&pulled, now);
+        assert_eq!(t.last_errors.len(), 1);
+        let ui = serde_json::to_value(UiSyncEvent::of(&pulled, 4)).unwrap();
+        assert_eq!((ui["kind"].as_str(), ui["changed"].as_bool()), (Some("fhir_pulled"), Some(true)));
     }
 }

@@ -20,19 +20,6 @@ const SNEAKY: &str = "pay \u{202E}gnp.exe\u{202C} now\u{200B}<script>document.ti
 /// A secret typed into Settings; it must end up in the keyring only.
 const SECRET: &str = "e2e-ecm-token-5fd2c1a9";
 
-async fn sandbox_post(port: u16, path: &str, body: serde_json::Value) {
-    let url = format!("http://127.0.0.1:{port}/__sandbox/{path}");
-    let response = reqwest::Client::new()
-        .post(&url)
-        .header(caredesk_core::sandbox::control::TOKEN_HEADER, E2E_SANDBOX_TOKEN)
-        .json(&body)
-        .timeout(Duration::from_secs(10))
-        .send()
-        .await;
-    let status = response.map(|r| r.status()).unwrap_or_else(|e| panic!("POST {url}: {e}"));
-    assert!(status.is_success(), "POST {url}: {status}");
-}
-
 /// Whether a top-level X window has exactly this title (the native title the
 /// app sets, not the page's `document.title`).
 fn has_window_titled(title: &str) -> bool {
@@ -178,8 +165,9 @@ async fn whole_day(d: &WebDriver, port: u16, exports: &Path, data: &Path) -> Res
     assert!(stop.contains("STOP"), "{stop}");
 
     // Hostile texts show as text and run nothing.
-    sandbox_post(port, "hostile", json!({})).await;
-    sandbox_post(port, "inbound", json!({ "from": "18055550107", "text": SNEAKY })).await;
+    sandbox_control(port, reqwest::Method::POST, "hostile", Some(json!({}))).await;
+    sandbox_control(port, reqwest::Method::POST, "inbound", Some(json!({ "from": "18055550107", "text": SNEAKY })))
+        .await;
     wait_up_to("Gus's unread badge", Duration::from_secs(30), || async {
         badge_of(d, "Gus Hernandez").await.filter(|b| b.trim() == "2")
     })
@@ -196,7 +184,13 @@ async fn whole_day(d: &WebDriver, port: u16, exports: &Path, data: &Path) -> Res
     shot(d, "hostile.png").await;
 
     // A reply from a number no patient has lands in Unmatched; staff link it to Hana.
-    sandbox_post(port, "inbound", json!({ "from": "16175550123", "text": "This is Hana's new phone" })).await;
+    sandbox_control(
+        port,
+        reqwest::Method::POST,
+        "inbound",
+        Some(json!({ "from": "16175550123", "text": "This is Hana's new phone" })),
+    )
+    .await;
     let entry = wait_up_to("the Unmatched badge", Duration::from_secs(30), || async {
         let e = d.find(By::Css("[data-testid=unmatched-entry]")).await.ok()?;
         let badge =

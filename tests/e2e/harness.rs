@@ -251,3 +251,31 @@ pub fn data_with_roster(roster_csv: &str) -> (tempfile::TempDir, PathBuf) {
     Cli::new(&data).ok(&["patients", "import", roster.to_str().unwrap()]);
     (dir, data)
 }
+
+/// Calls the sandbox's control API (`/__sandbox/PATH` on 127.0.0.1, with the
+/// e2e control token): the JSON it answers (`null` for an empty body).
+/// Panics with the URL when the call fails: a test cannot go on without it.
+pub async fn sandbox_control(
+    port: u16,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let url = format!("http://127.0.0.1:{port}/__sandbox/{path}");
+    let mut request = reqwest::Client::new()
+        .request(method.clone(), &url)
+        .header(caredesk_core::sandbox::control::TOKEN_HEADER, E2E_SANDBOX_TOKEN)
+        .timeout(Duration::from_secs(10));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    assert!(response.status().is_success(), "{method} {url}: {}", response.status());
+    response.json().await.unwrap_or(serde_json::Value::Null)
+}
+
+/// A text from `from` arriving at the sandbox's hospital SMS server inbox.
+pub async fn sandbox_inbound(port: u16, from: &str, text: &str) {
+    let body = serde_json::json!({ "from": from, "text": text });
+    sandbox_control(port, reqwest::Method::POST, "inbound", Some(body)).await;
+}

@@ -101,26 +101,12 @@ fn measure(binary: &Path) -> serde_json::Value {
 
 // ---- the sandbox -----------------------------------------------------------------
 
-async fn sandbox(port: u16, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
-    let url = format!("http://127.0.0.1:{port}/__sandbox/{path}");
-    let mut request = reqwest::Client::new()
-        .request(method, &url)
-        .header(caredesk_core::sandbox::control::TOKEN_HEADER, E2E_SANDBOX_TOKEN)
-        .timeout(Duration::from_secs(10));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap_or_else(|e| panic!("{url}: {e}"));
-    assert!(response.status().is_success(), "{url}: {}", response.status());
-    response.json().await.unwrap_or(serde_json::Value::Null)
-}
-
 async fn inbox_reads(port: u16) -> u64 {
-    sandbox(port, reqwest::Method::GET, "state", None).await["inbox_reads"].as_u64().unwrap_or(0)
+    sandbox_control(port, reqwest::Method::GET, "state", None).await["inbox_reads"].as_u64().unwrap_or(0)
 }
 
 async fn incoming_count(port: u16) -> usize {
-    let state = sandbox(port, reqwest::Method::GET, "state", None).await;
+    let state = sandbox_control(port, reqwest::Method::GET, "state", None).await;
     state["his_messages"].as_array().map(|m| m.iter().filter(|m| m["Type"] == "Incoming").count()).unwrap_or(0)
 }
 
@@ -186,7 +172,7 @@ async fn session(d: &WebDriver, port: u16) -> WebDriverResult<serde_json::Value>
     for i in 0..INJECTED_REPLIES {
         let from = format!("1805555{:04}", 3000 + i % THREADS);
         let body = json!({ "from": from, "text": format!("Bench reply {i}: thank you") });
-        sandbox(port, reqwest::Method::POST, "inbound", Some(body)).await;
+        sandbox_control(port, reqwest::Method::POST, "inbound", Some(body)).await;
     }
     let want = THREADS * TEXTS_PER_THREAD + INJECTED_REPLIES;
     let replies = wait_up_to("200 replies at the sandbox", Duration::from_secs(180), || async {
@@ -241,15 +227,24 @@ async fn memory_after_use_and_after_idle_hours() {
         let after_use = measure(&binary);
         let start_reads = inbox_reads(port).await;
         let idle_started = Instant::now();
-        let cycles = wait_up_to("8 simulated hours of sync", Duration::from_secs(1800), || async {
+        // PSS sampled through the idle hours, about every 360 cycles (an
+        // hour at the default interval), so growth shows as a slope, not
+        // two end points.
+        let mut samples = Vec::new();
+        let mut next_sample = 0;
+        let deadline = Instant::now() + Duration::from_secs(1800);
+        let cycles = loop {
             let n = inbox_reads(port).await - start_reads;
-            if n < IDLE_CYCLES {
-                tokio::time::sleep(Duration::from_secs(5)).await;
-                return None;
+            if n >= next_sample {
+                samples.push(json!({ "cycles": n, "pss_mib": measure(&binary)["pss_mib"] }));
+                next_sample = n + IDLE_CYCLES / 8;
             }
-            Some(n)
-        })
-        .await;
+            if n >= IDLE_CYCLES {
+                break n;
+            }
+            assert!(Instant::now() < deadline, "8 simulated hours of sync did not finish in 30 minutes ({n} cycles)");
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        };
         let after_idle = measure(&binary);
         let figures = json!({
             "binary": binary.display().to_string(),
@@ -258,6 +253,7 @@ async fn memory_after_use_and_after_idle_hours() {
             "after_idle_hours": after_idle,
             "session": work,
             "idle_sync_cycles": cycles,
+            "idle_samples": samples,
             "idle_phase_secs": idle_started.elapsed().as_secs(),
         });
         println!("memory after use: {figures}");

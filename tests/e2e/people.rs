@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use caredesk_tests::Cli;
-use serde_json::{json, Value};
+use serde_json::json;
 use thirtyfour::prelude::*;
 
 use crate::{
@@ -18,23 +18,9 @@ use crate::{
 /// The neighbour's phone: no patient has it until it is linked.
 const NEIGHBOUR: &str = "+16175550123";
 
-async fn sandbox(port: u16, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-    let url = format!("http://127.0.0.1:{port}/__sandbox/{path}");
-    let mut request = reqwest::Client::new()
-        .request(method, &url)
-        .header(caredesk_core::sandbox::control::TOKEN_HEADER, E2E_SANDBOX_TOKEN)
-        .timeout(Duration::from_secs(10));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap_or_else(|e| panic!("{url}: {e}"));
-    assert!(response.status().is_success(), "{url}: {}", response.status());
-    response.json().await.unwrap_or(Value::Null)
-}
-
 /// How many texts `text` the sandbox's hospital SMS server received for `to` (E.164).
 async fn received_at(port: u16, to: &str, text: &str) -> usize {
-    let state = sandbox(port, reqwest::Method::GET, "state", None).await;
+    let state = sandbox_control(port, reqwest::Method::GET, "state", None).await;
     let digits = to.trim_start_matches('+');
     state["his_sends"].as_array().unwrap().iter().filter(|s| s["to"] == digits && s["text"] == text).count()
 }
@@ -83,8 +69,13 @@ async fn add_patient(d: &WebDriver) -> Result<(), WebDriverError> {
 }
 
 async fn reply_from_unmatched(d: &WebDriver, port: u16) -> Result<(), WebDriverError> {
-    sandbox(port, reqwest::Method::POST, "inbound", Some(json!({ "from": "16175550123", "text": "Is Odile OK?" })))
-        .await;
+    sandbox_control(
+        port,
+        reqwest::Method::POST,
+        "inbound",
+        Some(json!({ "from": "16175550123", "text": "Is Odile OK?" })),
+    )
+    .await;
     let entry = wait_up_to("the Unmatched badge", Duration::from_secs(30), || async {
         let e = d.find(By::Css("[data-testid=unmatched-entry]")).await.ok()?;
         e.find(By::Css("[data-testid=unread-badge]")).await.ok()?;
@@ -182,7 +173,7 @@ async fn patients_added_replied_to_linked_and_texted_in_the_app() {
     let result = async {
         wait_for("the demo roster", || async { Some(rows(d).await).filter(|r| r.len() == 8) }).await;
         // No simulated replies: only the test's own texts arrive.
-        sandbox(port, reqwest::Method::POST, "replies", Some(json!({ "enabled": false }))).await;
+        sandbox_control(port, reqwest::Method::POST, "replies", Some(json!({ "enabled": false }))).await;
 
         add_patient(d).await?;
         let text = "Welcome to the clinic, Odile.";

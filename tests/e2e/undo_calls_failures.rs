@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use caredesk_tests::Cli;
-use serde_json::{json, Value};
+use serde_json::json;
 use thirtyfour::prelude::*;
 
 use crate::{
@@ -24,23 +24,9 @@ ecm_patient_id,name,phone,contact_name,contact_relationship,contact_phone
 /// The undo delay the app is given: short, so waiting it out stays short.
 const UNDO_SECONDS: u64 = 3;
 
-async fn sandbox(port: u16, method: reqwest::Method, path: &str, body: Option<Value>) -> Option<Value> {
-    let url = format!("http://127.0.0.1:{port}/__sandbox/{path}");
-    let mut request = reqwest::Client::new()
-        .request(method, &url)
-        .header(caredesk_core::sandbox::control::TOKEN_HEADER, E2E_SANDBOX_TOKEN)
-        .timeout(Duration::from_secs(10));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap_or_else(|e| panic!("{url}: {e}"));
-    assert!(response.status().is_success(), "{url}: {}", response.status());
-    response.json().await.ok()
-}
-
 /// How many texts with exactly `text` the sandbox received, by either server.
 async fn received(port: u16, text: &str) -> usize {
-    let state = sandbox(port, reqwest::Method::GET, "state", None).await.expect("a state snapshot");
+    let state = sandbox_control(port, reqwest::Method::GET, "state", None).await;
     let his = state["his_sends"].as_array().unwrap().iter().filter(|s| s["text"] == text).count();
     let ecm = state["ecm_sms"].as_array().unwrap().iter().filter(|s| s["body"] == text).count();
     his + ecm
@@ -156,7 +142,7 @@ async fn failed_then_retried(d: &WebDriver, port: u16) -> Result<(), WebDriverEr
     shot(d, "failed-send.png").await;
     assert_eq!(received(port, text).await, 0);
 
-    sandbox(port, reqwest::Method::POST, "ecm/patients", Some(json!({ "id": 9101 }))).await;
+    sandbox_control(port, reqwest::Method::POST, "ecm/patients", Some(json!({ "id": 9101 }))).await;
     failed.find(By::XPath(".//button[normalize-space()='Retry']")).await?.click().await?;
     wait_up_to("the retried text at the sandbox", Duration::from_secs(UNDO_SECONDS + 20), || async {
         (received(port, text).await == 1).then_some(())
@@ -194,7 +180,7 @@ async fn undo_send_confirmed_calls_and_failed_sends_with_retry() {
     let result = async {
         // No simulated replies: nothing answers STOP or changes the rows under the test.
         wait_for("the roster", || async { Some(rows(d).await).filter(|r| r.len() == 2) }).await;
-        sandbox(port, reqwest::Method::POST, "replies", Some(json!({ "enabled": false }))).await;
+        sandbox_control(port, reqwest::Method::POST, "replies", Some(json!({ "enabled": false }))).await;
         undo_and_send(d, port).await?;
         confirmed_call(d).await?;
         failed_then_retried(d, port).await

@@ -27,19 +27,6 @@ const BY_NAME: [&str; 8] = [
     "Hana Kim",
 ];
 
-async fn inbound(port: u16, from: &str, text: &str) {
-    let url = format!("http://127.0.0.1:{port}/__sandbox/inbound");
-    let response = reqwest::Client::new()
-        .post(&url)
-        .header(caredesk_core::sandbox::control::TOKEN_HEADER, E2E_SANDBOX_TOKEN)
-        .json(&json!({ "from": from, "text": text }))
-        .timeout(Duration::from_secs(10))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
-    assert!(response.status().is_success(), "POST {url}: {}", response.status());
-}
-
 /// The patient names in the order the column shows them.
 async fn names(d: &WebDriver) -> Vec<String> {
     let mut out = vec![];
@@ -75,7 +62,7 @@ async fn list_holds_still(d: &WebDriver, port: u16) -> Result<(), WebDriverError
     assert_eq!(row_at(d, x, y).await.as_deref(), Some("Chloe Nguyen"));
 
     // Hana, last in the list, replies: her row updates in place, nothing moves.
-    inbound(port, "18055550108", "Running late, be there at 10").await;
+    sandbox_inbound(port, "18055550108", "Running late, be there at 10").await;
     wait_up_to("Hana's preview, in place", Duration::from_secs(30), || async {
         let row = row_of(d, "Hana Kim").await?.prop("textContent").await.ok().flatten()?;
         row.contains("Running late").then_some(())

@@ -41,7 +41,12 @@ fn csv_import_reports_bad_rows_and_reimport_updates_without_duplicates() {
         ])
     );
     let keys: Vec<&str> = list[0].as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["id", "name", "ecm_patient_id", "phones"]);
+    assert_eq!(keys, ["id", "name", "ecm_patient_id", "fhir_id", "fhir_status", "phones"]);
+    assert_eq!(
+        (&list[0]["fhir_id"], &list[0]["fhir_status"]),
+        (&json!(null), &json!(null)),
+        "a CSV patient is not the FHIR server's"
+    );
     assert!(list[0]["id"].is_i64());
 }
 
@@ -147,7 +152,9 @@ fn credentials_come_from_stdin_and_are_never_printed() {
             {"name": "his-token", "stored": false, "description": listed[0]["description"]},
             {"name": "his-client-secret", "stored": false, "description": listed[1]["description"]},
             {"name": "ecm-token", "stored": true, "description": listed[2]["description"]},
-            {"name": "team-password", "stored": false, "description": listed[3]["description"]}
+            {"name": "team-password", "stored": false, "description": listed[3]["description"]},
+            {"name": "fhir-token", "stored": false, "description": listed[4]["description"]},
+            {"name": "fhir-client-secret", "stored": false, "description": listed[5]["description"]}
         ])
     );
     assert!(!cli.run(&["credentials", "list"]).stdout.contains("QuartzWalrus"));

@@ -2,6 +2,7 @@
 //! the built binaries, running them with a time limit, and stopping every
 //! process a test starts.
 
+pub mod fhir;
 pub mod pg;
 pub mod team;
 
@@ -59,7 +60,9 @@ impl Run {
     }
 }
 
-/// Runs `cmd` to completion, feeding `stdin`; kills it after `limit`.
+/// Runs `cmd` to completion, feeding `stdin`; kills it after `limit`. Its
+/// output is read while it runs, so a command that prints more than a pipe
+/// holds (64 KiB) does not wait for a reader forever.
 pub fn run_with_limit(mut cmd: Command, stdin: Option<&str>, limit: Duration) -> Run {
     cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
@@ -69,17 +72,29 @@ pub fn run_with_limit(mut cmd: Command, stdin: Option<&str>, limit: Duration) ->
         let mut pipe = child.0.as_mut().unwrap().stdin.take().unwrap();
         pipe.write_all(input.as_bytes()).unwrap();
     }
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let stdout = drain(child.0.as_mut().unwrap().stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
+    let stderr = drain(child.0.as_mut().unwrap().stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
     let deadline = Instant::now() + limit;
-    loop {
-        if let Some(_status) = child.0.as_mut().unwrap().try_wait().unwrap() {
-            break;
+    let status = loop {
+        if let Some(status) = child.0.as_mut().unwrap().try_wait().unwrap() {
+            break status;
         }
         if Instant::now() > deadline {
             panic!("{cmd:?} did not finish within {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
-    }
-    let out: Output = child.0.take().unwrap().wait_with_output().unwrap();
+    };
+    child.0.take();
+    let out = Output { status, stdout: stdout.join().unwrap(), stderr: stderr.join().unwrap() };
     Run {
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into(),

@@ -204,6 +204,10 @@ pub enum Command {
     /// members, and see the team as this desk's member.
     #[command(subcommand)]
     Team(TeamCommand),
+    /// The clinic's FHIR server (fhir.base_url): check it, pull the roster,
+    /// and see the link's state.
+    #[command(subcommand)]
+    Fhir(FhirCommand),
     /// Run the built-in simulator of both servers on 127.0.0.1 until interrupted.
     Sandbox {
         /// Port (default: a free one).
@@ -250,6 +254,33 @@ pub enum AuditCommand {
     /// Checks the HMAC chain: OK with the count, or the first entry that was
     /// changed, removed or reordered (exit status 1).
     Verify {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FhirCommand {
+    /// Read the server's CapabilityStatement and search it as a pull does:
+    /// which interactions CareDesk needs it supports (exit 1 when the
+    /// roster cannot be pulled).
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pull the roster (Patients and the RelatedPersons pointing at them):
+    /// what changed since the last pull, or everything with --full. Progress
+    /// on stderr; the counts on stdout.
+    Pull {
+        /// Everything, not only what changed (also finds patients deleted on
+        /// a server that keeps no history).
+        #[arg(long)]
+        full: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The last pull, the roster the server manages, and the write-back queue.
+    Status {
         #[arg(long)]
         json: bool,
     },
@@ -312,7 +343,8 @@ pub enum ConfigCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum CredentialsCommand {
-    /// Store a secret read from standard input (his-token, his-client-secret, ecm-token or team-password).
+    /// Store a secret read from standard input (his-token, his-client-secret, ecm-token, team-password,
+    /// fhir-token or fhir-client-secret).
     Set { name: String },
     /// Remove a secret.
     Delete { name: String },

@@ -15,7 +15,8 @@ use caredesk_core::{
 
 use crate::{
     args::{
-        AuditCommand, Cli, Command, ConfigCommand, CredentialsCommand, ExportCommand, PatientsCommand, TeamCommand,
+        AuditCommand, Cli, Command, ConfigCommand, CredentialsCommand, ExportCommand, FhirCommand, PatientsCommand,
+        TeamCommand,
     },
     exit::Exit,
     output, people_commands as people,
@@ -29,6 +30,10 @@ pub fn run(cli: Cli) -> Result<Exit, CoreError> {
         desk.set_role("caredesk send");
         let req = SmsRequest { patient, to, text, via: via.as_deref().and_then(Route::parse), other_number };
         return crate::gateway_commands::send(desk, req, json);
+    }
+    if let Command::Fhir(FhirCommand::Check { json }) = cli.command {
+        let desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
+        return crate::fhir_commands::check(desk, json).map(|ok| if ok { Exit::Ok } else { Exit::Error });
     }
     if let Command::Audit { command: Some(AuditCommand::Verify { json }), .. } = cli.command {
         let desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
@@ -123,6 +128,9 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
         Command::Patients(c) => patients(&mut desk, c),
         Command::Team(TeamCommand::Status { json }) => crate::team_commands::status(&desk, json),
         Command::Team(_) => unreachable!("handled above"),
+        Command::Fhir(FhirCommand::Check { .. }) => unreachable!("handled in run"),
+        Command::Fhir(FhirCommand::Pull { full, json }) => crate::fhir_commands::pull(desk, full, json),
+        Command::Fhir(FhirCommand::Status { json }) => crate::fhir_commands::status(&desk, json),
     }
 }
 

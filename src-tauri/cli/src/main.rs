@@ -5,6 +5,7 @@ mod backup_commands;
 mod commands;
 mod engine_commands;
 mod exit;
+mod fhir_commands;
 mod gateway_commands;
 mod output;
 mod people_commands;

@@ -68,7 +68,12 @@ pub fn patients(list: &[PatientView], json: bool) {
     }
     for p in list {
         let ecm = p.ecm_patient_id.map(|n| format!("ecm:{n}")).unwrap_or_else(|| "-".into());
-        line(format!("{:>6}  {:<10} {}", p.id, ecm, visible(&p.name)));
+        let standing = match p.fhir_status {
+            Some(caredesk_core::store::FhirStatus::Inactive) => "  [inactive on the FHIR server: not texted]",
+            Some(caredesk_core::store::FhirStatus::Deleted) => "  [deleted on the FHIR server: not texted]",
+            _ => "",
+        };
+        line(format!("{:>6}  {:<10} {}{standing}", p.id, ecm, visible(&p.name)));
         for ph in &p.phones {
             let who = match ph.kind {
                 PhoneKind::Patient => "patient".to_string(),

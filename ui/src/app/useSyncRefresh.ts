@@ -7,13 +7,15 @@ import { useBackendEvent } from './useBackendEvent';
 
 /**
  * New replies and delivery states appear without a reload: when the engine finishes a
- * cycle that changed something, the thread list, open threads and the Unmatched inbox
- * reload. (Each also refetches on an interval, in case an event is missed.)
+ * cycle that changed something, or a FHIR roster pull that changed patients, the thread
+ * list, open threads and the Unmatched inbox reload. (Each also refetches on an interval,
+ * in case an event is missed.)
  */
 export function useSyncRefresh() {
   const queryClient = useQueryClient();
   useBackendEvent(onSyncEvent, (event: SyncEvent) => {
-    if (event.kind !== 'cycle_finished' || !event.changed) return;
+    const changed = (event.kind === 'cycle_finished' || event.kind === 'fhir_pulled') && event.changed;
+    if (!changed) return;
     for (const queryKey of [threadListKeys.all, threadKeys.newest, unmatchedKeys.all]) {
       void queryClient.invalidateQueries({ queryKey });
     }

@@ -60,12 +60,28 @@ export type Phone = {
 };
 
 /**
+ * A managed patient's standing on the server.
+ */
+export type FhirStatus = "active" | "inactive" | "deleted";
+
+/**
  * A patient as the CLI's `patients list --json` and the UI show it.
  */
 export type Patient = {
   id: number;
   name: string;
   ecm_patient_id: number | null;
+  /**
+   * The Patient's id on the clinic's FHIR server, when it came from one
+   * (a pull, or a FHIR file with ids).
+   */
+  fhir_id: string | null;
+  /**
+   * For a patient the FHIR server manages: active, inactive (`active:
+   * false` or deceased) or deleted. Inactive and deleted patients are not
+   * texted or called. `null` for patients the server does not manage.
+   */
+  fhir_status: FhirStatus | null;
   phones: Array<Phone>;
 };
 
@@ -157,7 +173,7 @@ export type Setting = {
 /**
  * The secrets a user can store. The database key is internal and not listed.
  */
-export type CredentialName = "his-token" | "his-client-secret" | "ecm-token" | "team-password";
+export type CredentialName = "his-token" | "his-client-secret" | "ecm-token" | "team-password" | "fhir-token" | "fhir-client-secret";
 
 export type CredentialStatus = {
   name: CredentialName;
@@ -386,6 +402,17 @@ export type PatientThread = {
   id: number;
   name: string;
   ecm_patient_id: number | null;
+  /**
+   * The Patient's id on the clinic's FHIR server, when it came from one
+   * (a pull, or a FHIR file with ids).
+   */
+  fhir_id: string | null;
+  /**
+   * For a patient the FHIR server manages: active, inactive (`active:
+   * false` or deceased) or deleted. Inactive and deleted patients are not
+   * texted or called. `null` for patients the server does not manage.
+   */
+  fhir_status: FhirStatus | null;
   phones: Array<Phone>;
 };
 
@@ -780,6 +807,19 @@ export type SyncEvent = {
   errors: Array<string>;
 } | {
   "kind": "unavailable";
+  error: string;
+} | {
+  "kind": "fhir_pull_progress";
+  resource_type: string;
+  pages: number;
+  patients_new: number;
+  patients_updated: number;
+} | {
+  "kind": "fhir_pulled";
+  changed: boolean;
+  summary: string;
+} | {
+  "kind": "fhir_pull_failed";
   error: string;
 };
 

@@ -32,6 +32,8 @@ export const patients: Patient[] = [
     id: 1,
     name: 'Alice Moreno',
     ecm_patient_id: 40213,
+    fhir_id: null,
+    fhir_status: null,
     phones: [
       { number: '+15551234567', kind: 'patient', name: null, relationship: null, opted_out: false, active: true },
       { number: '+15559876543', kind: 'contact', name: 'Rosa Moreno', relationship: 'daughter', opted_out: false, active: true },
@@ -41,12 +43,16 @@ export const patients: Patient[] = [
     id: 2,
     name: 'Bob Tran',
     ecm_patient_id: null,
+    fhir_id: null,
+    fhir_status: null,
     phones: [{ number: '+15550001111', kind: 'patient', name: null, relationship: null, opted_out: true, active: true }],
   },
   {
     id: 3,
     name: 'Carla Singh',
     ecm_patient_id: 40999,
+    fhir_id: null,
+    fhir_status: null,
     phones: [{ number: '+15552223333', kind: 'patient', name: null, relationship: null, opted_out: false, active: true }],
   },
 ];

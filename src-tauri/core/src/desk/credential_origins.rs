@@ -29,6 +29,9 @@ pub fn bound_settings(name: SecretName) -> &'static [&'static str] {
         SecretName::HisClientSecret => &["his.base_url", "his.azure.authority"],
         SecretName::EcmToken => &["ecm.base_url"],
         SecretName::TeamPassword => &["team.database_url"],
+        SecretName::FhirToken => &["fhir.base_url"],
+        // The client secret goes to the token endpoint, and the token it buys to the FHIR server.
+        SecretName::FhirClientSecret => &["fhir.base_url", "fhir.token_url"],
     }
 }
 

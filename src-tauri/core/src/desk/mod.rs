@@ -5,6 +5,7 @@ pub mod backup;
 pub mod credential_origins;
 pub mod data_dir_lock;
 pub mod disclosures;
+pub mod fhir;
 pub mod hardening;
 pub mod idle_lock;
 pub mod paths;
@@ -244,6 +245,7 @@ impl Desk {
             SecretName::HisToken | SecretName::HisClientSecret => "his",
             SecretName::EcmToken => "ecm",
             SecretName::TeamPassword => "team",
+            SecretName::FhirToken | SecretName::FhirClientSecret => "fhir",
         })?;
         Ok(())
     }

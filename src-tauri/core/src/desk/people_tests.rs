@@ -224,7 +224,12 @@ fn a_reimport_leaves_numbers_staff_added_or_linked_alone() {
     let dir = tempfile::tempdir().unwrap();
     let mut desk = open(dir.path());
     let csv = "ecm_patient_id,name,phone\n1001,Ana Lopez,+18055550100\n";
-    let fhir = FhirOptions { ecm_identifier_system: None, now: chrono::Utc::now() };
+    let fhir = FhirOptions {
+        region: Region::default(),
+        ecm_identifier_system: None,
+        use_phone_numbers: false,
+        now: chrono::Utc::now(),
+    };
     let import = |desk: &mut Desk| {
         crate::records::import::import(desk.db_mut(), "r.csv", csv, Region::default(), &fhir, &mut |_| {}, "Dana")
             .unwrap()
@@ -255,6 +260,8 @@ fn the_cli_edit_is_the_patient_as_they_are_with_its_changes() {
         id: 1,
         name: "Ana".into(),
         ecm_patient_id: Some(7),
+        fhir_id: None,
+        fhir_status: None,
         phones: vec![PhoneView {
             number: "+18055550100".into(),
             kind: PhoneKind::Patient,

@@ -25,11 +25,23 @@ pub enum SecretName {
     /// Team mode: the password of this member's PostgreSQL role.
     #[serde(rename = "team-password")]
     TeamPassword,
+    /// The FHIR server's bearer token (`fhir.auth = bearer`).
+    #[serde(rename = "fhir-token")]
+    FhirToken,
+    /// The FHIR server's OAuth2 client secret (`fhir.auth = client_credentials`).
+    #[serde(rename = "fhir-client-secret")]
+    FhirClientSecret,
 }
 
 impl SecretName {
-    pub const ALL: [SecretName; 4] =
-        [SecretName::HisToken, SecretName::HisClientSecret, SecretName::EcmToken, SecretName::TeamPassword];
+    pub const ALL: [SecretName; 6] = [
+        SecretName::HisToken,
+        SecretName::HisClientSecret,
+        SecretName::EcmToken,
+        SecretName::TeamPassword,
+        SecretName::FhirToken,
+        SecretName::FhirClientSecret,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -37,6 +49,8 @@ impl SecretName {
             SecretName::HisClientSecret => "his-client-secret",
             SecretName::EcmToken => "ecm-token",
             SecretName::TeamPassword => "team-password",
+            SecretName::FhirToken => "fhir-token",
+            SecretName::FhirClientSecret => "fhir-client-secret",
         }
     }
 
@@ -46,6 +60,10 @@ impl SecretName {
             SecretName::HisClientSecret => "Azure AD client secret for the hospital SMS server (his.auth = azure)",
             SecretName::EcmToken => "X-User-Token for the ECM Communications API",
             SecretName::TeamPassword => "Password of your PostgreSQL role in the team database (team.database_url)",
+            SecretName::FhirToken => "Bearer token for the FHIR server (fhir.auth = bearer)",
+            SecretName::FhirClientSecret => {
+                "OAuth2 client secret for the FHIR server's token endpoint (fhir.auth = client_credentials)"
+            }
         }
     }
 }
@@ -73,7 +91,7 @@ pub enum SecretError {
          `gnome-keyring-daemon --unlock`); on macOS and Windows the system keychain is used."
     )]
     Unavailable { detail: String },
-    #[error("unknown credential name {0:?}; expected one of: his-token, his-client-secret, ecm-token, team-password")]
+    #[error("unknown credential name {0:?}; expected one of: his-token, his-client-secret, ecm-token, team-password, fhir-token, fhir-client-secret")]
     UnknownName(String),
     #[error("the secret for {0} is empty")]
     Empty(String),

@@ -14,6 +14,8 @@ pub enum GatewayConfigError {
     MissingSecret(SecretName),
     #[error("the secret {name} was entered for another server than {setting} names now: enter it again for this server in Settings or with `caredesk credentials set {name}`")]
     SecretForOtherServer { name: SecretName, setting: &'static str },
+    #[error("no FHIR server is configured: set fhir.base_url (and fhir.auth with its secret: `caredesk credentials set fhir-token`)")]
+    FhirNotConfigured,
     #[error("team mode is off on this desk: set team.database_url (postgres://ROLE@HOST/DATABASE) and store the role's password with `caredesk credentials set team-password`")]
     TeamModeOff,
     #[error("{0} is not set")]

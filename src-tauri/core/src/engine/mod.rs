@@ -5,11 +5,13 @@
 //!
 //! The loop is `select!` over a ticker (missed ticks skipped) and a command
 //! channel (sync now, stop), and reports through a callback, so it runs the
-//! same in the app, the CLI and tests.
+//! same in the app, the CLI and tests. Beside it runs the FHIR roster pull
+//! ([`fhir_sync`]), on its own interval, when a FHIR server is configured.
 
 pub mod call;
 pub mod connection_check;
 pub mod delivery;
+pub mod fhir_sync;
 pub mod inbox_sync;
 pub mod outbox;
 pub mod recipient;
@@ -175,6 +177,18 @@ pub enum EngineEvent {
     Team {
         event: Box<team::TeamEvent>,
     },
+    /// A FHIR roster pull read a page.
+    FhirPullProgress {
+        progress: fhir_sync::PullProgress,
+    },
+    /// A FHIR roster pull ended.
+    FhirPullFinished {
+        report: Box<fhir_sync::PullReport>,
+    },
+    /// A FHIR roster pull could not run or stopped with an error.
+    FhirPullFailed {
+        error: String,
+    },
 }
 
 #[derive(Debug)]
@@ -190,6 +204,8 @@ pub struct EngineHandle {
     join: Option<tokio::task::JoinHandle<()>>,
     /// The team sync beside the cycles (idle unless team mode is on).
     team: Option<team::TeamSyncHandle>,
+    fhir_tx: mpsc::Sender<fhir_sync::run::Command>,
+    fhir_join: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl EngineHandle {
@@ -202,14 +218,22 @@ impl EngineHandle {
         }
     }
 
-    /// Stops the loop and waits for it, at most `limit`.
+    /// Asks for a FHIR roster pull now (`full`: everything, not only what
+    /// changed). Nothing happens while no FHIR server is configured.
+    pub fn pull_fhir_now(&self, full: bool) {
+        let _ = self.fhir_tx.try_send(fhir_sync::run::Command::PullNow { full });
+    }
+
+    /// Stops the loop and the FHIR task and waits for them, at most `limit`.
     pub async fn stop(mut self, limit: Duration) {
         if let Some(t) = self.team.take() {
             t.stop(limit).await;
         }
         let _ = self.tx.send(Command::Stop).await;
-        if let Some(j) = self.join.take() {
-            let _ = tokio::time::timeout(limit, j).await;
+        let _ = self.fhir_tx.send(fhir_sync::run::Command::Stop).await;
+        let deadline = tokio::time::Instant::now() + limit;
+        for j in [self.join.take(), self.fhir_join.take()].into_iter().flatten() {
+            let _ = tokio::time::timeout_at(deadline, j).await;
         }
     }
 }
@@ -217,6 +241,7 @@ impl EngineHandle {
 impl Drop for EngineHandle {
     fn drop(&mut self) {
         let _ = self.tx.try_send(Command::Stop);
+        let _ = self.fhir_tx.try_send(fhir_sync::run::Command::Stop);
     }
 }
 
@@ -242,6 +267,8 @@ pub fn spawn(
             }),
         )
     };
+    let (fhir_tx, fhir_rx) = mpsc::channel(8);
+    let fhir_join = tokio::spawn(fhir_sync::run::run(desk.clone(), fhir_rx, on_event.clone()));
     let join = tokio::spawn(async move {
         let mut limiter = SendLimiter::new(rate(&desk));
         let mut rate_now = rate(&desk);
@@ -302,7 +329,7 @@ pub fn spawn(
             t.shutdown().await;
         }
     });
-    EngineHandle { tx, join: Some(join), team: Some(team) }
+    EngineHandle { tx, join: Some(join), team: Some(team), fhir_tx, fhir_join: Some(fhir_join) }
 }
 
 /// How often a process that is not the sender looks whether it can be.

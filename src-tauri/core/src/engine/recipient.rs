@@ -7,7 +7,7 @@
 use crate::{
     rules::error::{CoreError, Result},
     rules::phone::{self, Region, E164},
-    store::PatientView,
+    store::{FhirStatus, PatientView},
 };
 
 /// The number chosen, and whether it is another number than the patient's.
@@ -29,6 +29,7 @@ fn on_file(patient: &PatientView) -> impl Iterator<Item = &str> {
 /// preferred number. A number not on file without confirmation is
 /// [`CoreError::NumberNotOnFile`].
 pub fn choose(patient: &PatientView, to: Option<&str>, other_number: bool, region: Region) -> Result<Recipient> {
+    messageable(patient)?;
     let Some(typed) = to else {
         if other_number {
             return Err(CoreError::InvalidMessage(
@@ -48,6 +49,17 @@ pub fn choose(patient: &PatientView, to: Option<&str>, other_number: bool, regio
         return Ok(Recipient { number, other: true });
     }
     Err(CoreError::NumberNotOnFile { number: number.to_string(), patient: patient.id.to_string() })
+}
+
+/// A patient the FHIR server says is inactive (or deceased) or deleted gets
+/// nothing, whichever number is chosen, even a confirmed other one.
+pub fn messageable(patient: &PatientView) -> Result<()> {
+    let standing = match patient.fhir_status {
+        Some(FhirStatus::Inactive) => "inactive (active: false, or deceased)",
+        Some(FhirStatus::Deleted) => "deleted",
+        Some(FhirStatus::Active) | None => return Ok(()),
+    };
+    Err(CoreError::PatientInactive { patient: patient.id.to_string(), standing })
 }
 
 /// What the audit entry of a send or call adds for another number.
@@ -71,6 +83,8 @@ mod tests {
             id: 1,
             name: "Ana Lopez".into(),
             ecm_patient_id: Some(1001),
+            fhir_id: None,
+            fhir_status: None,
             phones: vec![
                 phone("+18055550109", PhoneKind::Patient, false),
                 phone("+18055550100", PhoneKind::Patient, true),
@@ -103,5 +117,20 @@ mod tests {
         let e = choose(&gone, None, false, us).unwrap_err();
         assert!(e.to_string().contains("no current phone number"), "an inactive number is never the default: {e}");
         assert!(ok(Some("12345"), true).unwrap_err().downcast_ref::<crate::rules::phone::PhoneError>().is_some());
+    }
+
+    #[test]
+    fn a_patient_the_fhir_server_made_inactive_or_deleted_gets_nothing() {
+        let us = Region::default();
+        for (status, says) in [(FhirStatus::Inactive, "inactive"), (FhirStatus::Deleted, "deleted")] {
+            let p = PatientView { fhir_status: Some(status), ..ana() };
+            for (to, other) in [(None, false), (Some("+18055550100"), false), (Some("805-555-0199"), true)] {
+                let e = choose(&p, to, other, us).unwrap_err();
+                assert_eq!(e.code(), crate::rules::error::ErrorCode::PatientInactive, "{status:?} {to:?}");
+                assert!(e.to_string().contains(says) && !e.to_string().contains("Ana"), "{e}");
+            }
+        }
+        let active = PatientView { fhir_status: Some(FhirStatus::Active), ..ana() };
+        assert!(choose(&active, None, false, us).is_ok());
     }
 }

@@ -5,5 +5,4 @@ pub mod activity_log;
 pub mod activity_rows;
 pub mod export;
 pub mod export_file;
-pub mod fhir;
 pub mod import;

@@ -85,7 +85,16 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "security.idle_lock_minutes", kind: Kind::Integer { min: 1, max: 240 }, default: Some("10"), description: "Minutes without input before CareDesk locks its window (the unlock passphrase opens it again)" },
     Setting { key: "export.dir", kind: Kind::AbsoluteDir, default: None, description: "Absolute folder the app writes CSV exports to (default: your Downloads folder)" },
     Setting { key: "team.database_url", kind: Kind::PostgresUrl, default: None, description: "Team mode: the team's PostgreSQL database as postgres://ROLE@HOST[:PORT]/DATABASE, ROLE being your own PostgreSQL role (its password: `caredesk credentials set team-password`). TLS with a verified certificate for any host but this computer. Unset: this desk works alone" },
-    Setting { key: "fhir.ecm_identifier_system", kind: Kind::Uri, default: None, description: "FHIR roster import: the Patient.identifier system whose value is the ECM patient id (exact match, e.g. urn:caredesk:ecm-patient-id); unset, no ECM id is taken from FHIR identifiers" },
+    Setting { key: "fhir.base_url", kind: Kind::Url, default: None, description: "The clinic's FHIR R4 server, e.g. https://fhir.clinic.example/r4 (its CapabilityStatement is at /metadata under it). Set, CareDesk pulls the roster (Patients and RelatedPersons) from it; unset, nothing connects" },
+    Setting { key: "fhir.auth", kind: Kind::OneOf(&["bearer", "client_credentials"]), default: Some("bearer"), description: "FHIR server authorization: bearer (secret fhir-token) or client_credentials (OAuth2 client credentials: fhir.token_url, fhir.client_id, secret fhir-client-secret)" },
+    Setting { key: "fhir.token_url", kind: Kind::Url, default: None, description: "FHIR server, client_credentials: the OAuth2 token endpoint, e.g. https://auth.example/oauth/token" },
+    Setting { key: "fhir.client_id", kind: Kind::Text, default: None, description: "FHIR server, client_credentials: the OAuth2 client id" },
+    Setting { key: "fhir.scope", kind: Kind::Text, default: None, description: "FHIR server, client_credentials: the scope to ask for, if the token endpoint needs one (e.g. system/*.read system/Communication.write)" },
+    Setting { key: "fhir.audience", kind: Kind::Text, default: None, description: "FHIR server, client_credentials: the audience to ask for, if the token endpoint needs one (Auth0-style endpoints, e.g. Oystehr's https://api.zapehr.com)" },
+    Setting { key: "fhir.ecm_identifier_system", kind: Kind::Uri, default: None, description: "FHIR roster (file import and the FHIR server): the Patient.identifier system whose value is the ECM patient id (exact match, e.g. urn:caredesk:ecm-patient-id); unset, no ECM id is taken from FHIR identifiers" },
+    Setting { key: "fhir.use_phone_numbers", kind: Kind::Bool, default: Some("false"), description: "FHIR roster: also text telecoms with system phone (after the sms ones); off, only system sms numbers are texted" },
+    Setting { key: "fhir.pull_interval_secs", kind: Kind::Integer { min: 0, max: 86_400 }, default: Some("300"), description: "Seconds between roster pulls from the FHIR server while the app runs (0 = only on demand: `caredesk fhir pull`)" },
+    Setting { key: "fhir.page_size", kind: Kind::Integer { min: 1, max: 1000 }, default: Some("100"), description: "Resources asked for per page of a FHIR search (_count)" },
 ];
 
 pub fn lookup(key: &str) -> Result<&'static Setting, ConfigError> {
@@ -93,6 +102,10 @@ pub fn lookup(key: &str) -> Result<&'static Setting, ConfigError> {
         if ["token", "secret", "password"].iter().any(|w| key.contains(w)) {
             let secret = if key.contains("team") {
                 "team-password"
+            } else if key.contains("fhir") && key.contains("secret") {
+                "fhir-client-secret"
+            } else if key.contains("fhir") {
+                "fhir-token"
             } else if key.contains("ecm") {
                 "ecm-token"
             } else if key.contains("secret") {
@@ -307,5 +320,14 @@ mod tests {
     fn unknown_keys_and_secrets_are_refused() {
         assert!(matches!(validate("his.url", "x"), Err(ConfigError::UnknownKey { .. })));
         assert!(matches!(validate("ecm.token", "x"), Err(ConfigError::SecretInConfig { secret: "ecm-token", .. })));
+        assert!(matches!(validate("fhir.token", "x"), Err(ConfigError::SecretInConfig { secret: "fhir-token", .. })));
+        assert!(matches!(
+            validate("fhir.client_secret", "x"),
+            Err(ConfigError::SecretInConfig { secret: "fhir-client-secret", .. })
+        ));
+        assert_eq!(
+            validate("fhir.token_url", "https://auth.example/oauth/token").unwrap(),
+            "https://auth.example/oauth/token"
+        );
     }
 }

@@ -22,6 +22,9 @@ pub enum CoreError {
     InvalidMessage(String),
     #[error("patient {} not found", crate::rules::redact::reference(.0))]
     PatientNotFound(String),
+    /// The clinic's FHIR server says the patient is inactive, deceased or deleted.
+    #[error("patient {patient} is {standing} on the clinic's FHIR server, so CareDesk sends and calls nothing to them; change it on the FHIR server if this is wrong")]
+    PatientInactive { patient: String, standing: &'static str },
     #[error("{0}")]
     Io(String),
 }
@@ -76,6 +79,9 @@ pub enum ErrorCode {
     NotRetryable,
     /// A patient's name is empty or too long (the patient dialog's name field).
     InvalidName,
+    /// The FHIR server says the patient is inactive, deceased or deleted:
+    /// no text or call goes to them.
+    PatientInactive,
     /// An ECM patient id below 1 (the ECM id field).
     InvalidEcmId,
     /// An ECM patient id another patient has (the ECM id field).
@@ -117,6 +123,7 @@ impl CoreError {
         match self {
             CoreError::Module(e) => e.0.code(),
             CoreError::PatientNotFound(_) => ErrorCode::NotFound,
+            CoreError::PatientInactive { .. } => ErrorCode::PatientInactive,
             CoreError::OptedOut { .. } => ErrorCode::OptedOut,
             CoreError::NumberNotOnFile { .. } => ErrorCode::NumberNotOnFile,
             CoreError::InvalidMessage(_) => ErrorCode::InvalidMessage,

@@ -1,7 +1,7 @@
 //! Pure rules, with no I/O: what a phone number is, which texts are
 //! keywords, what may be logged, clinic days, which addresses may carry
-//! PHI, the team database's address, the settings registry and the error
-//! type every layer returns.
+//! PHI, the team database's address, FHIR resources and what they mean for
+//! the roster, the settings registry and the error type every layer returns.
 
 pub mod backoff;
 pub mod clinic_zone;
@@ -9,6 +9,7 @@ pub mod config;
 pub mod consent;
 pub mod delivery;
 pub mod error;
+pub mod fhir;
 pub mod phone;
 pub mod redact;
 pub mod secret;

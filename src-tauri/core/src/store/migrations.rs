@@ -46,7 +46,8 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0012_activity_people.sql"),
     include_str!("migrations/0013_undo_send.sql"),
     PEOPLE,
-    include_str!("migrations/0015_team.sql"),
+    include_str!("migrations/0015_fhir_roster.sql"),
+    include_str!("migrations/0016_team.sql"),
 ];
 
 pub fn latest_version() -> usize {

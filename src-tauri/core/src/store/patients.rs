@@ -34,6 +34,21 @@ pub struct ContactPointInput {
     pub relationship: Option<String>,
 }
 
+impl From<&crate::rules::fhir::roster::RosterNumber> for ContactPointInput {
+    fn from(n: &crate::rules::fhir::roster::RosterNumber) -> Self {
+        use crate::rules::fhir::roster::NumberOwner;
+        ContactPointInput {
+            number: n.number.clone(),
+            kind: match n.owner {
+                NumberOwner::Patient => PhoneKind::Patient,
+                NumberOwner::Contact => PhoneKind::Contact,
+            },
+            name: n.name.clone(),
+            relationship: n.relationship.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatientInput {
     pub ecm_patient_id: Option<i64>,
@@ -55,6 +70,13 @@ pub struct PatientView {
     pub id: i64,
     pub name: String,
     pub ecm_patient_id: Option<i64>,
+    /// The Patient's id on the clinic's FHIR server, when it came from one
+    /// (a pull, or a FHIR file with ids).
+    pub fhir_id: Option<String>,
+    /// For a patient the FHIR server manages: active, inactive (`active:
+    /// false` or deceased) or deleted. Inactive and deleted patients are not
+    /// texted or called. `null` for patients the server does not manage.
+    pub fhir_status: Option<super::fhir_roster::FhirStatus>,
     pub phones: Vec<PhoneView>,
 }
 
@@ -221,10 +243,18 @@ impl Database {
         let list = id_list(ids);
         let mut found: HashMap<i64, PatientView> = HashMap::with_capacity(ids.len());
         let mut p = self.conn.prepare_cached(
-            "SELECT id, name, ecm_patient_id FROM patients WHERE id IN (SELECT value FROM json_each(?1))",
+            "SELECT id, name, ecm_patient_id, fhir_id, fhir_status FROM patients
+             WHERE id IN (SELECT value FROM json_each(?1))",
         )?;
         let rows = p.query_map([&list], |r| {
-            Ok(PatientView { id: r.get(0)?, name: r.get(1)?, ecm_patient_id: r.get(2)?, phones: vec![] })
+            Ok(PatientView {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                ecm_patient_id: r.get(2)?,
+                fhir_id: r.get(3)?,
+                fhir_status: r.get::<_, Option<String>>(4)?.as_deref().and_then(super::fhir_roster::FhirStatus::parse),
+                phones: vec![],
+            })
         })?;
         for view in rows {
             let view = view?;

@@ -18,6 +18,8 @@ function roster(count: number): PatientThread[] {
       id: i + 1,
       name: `Patient ${n}`,
       ecm_patient_id: null,
+      fhir_id: null,
+      fhir_status: null,
       phones: [{ number: `+1555000${n}`, kind: 'patient', name: null, relationship: null, opted_out: false, active: true }],
     });
   });

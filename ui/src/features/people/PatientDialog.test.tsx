@@ -18,6 +18,8 @@ const added: Patient = {
   id: 9,
   name: 'Odile Marsh',
   ecm_patient_id: 4242,
+  fhir_id: null,
+  fhir_status: null,
   phones: [
     { number: '+18055550170', kind: 'patient', name: null, relationship: null, opted_out: false, active: true },
     { number: '+18055550171', kind: 'contact', name: 'Remy', relationship: 'son', opted_out: false, active: true },

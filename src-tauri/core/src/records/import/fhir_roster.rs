@@ -9,26 +9,18 @@ use rusqlite::OptionalExtension;
 
 use super::{ImportError, ParsedRow};
 use crate::{
-    records::fhir::{self, Bundle, Patient, RelatedPerson},
-    rules::phone::{normalize, Region},
-    store::{ContactPointInput, Database, PatientInput, PhoneKind},
+    rules::fhir::{
+        resources::Bundle,
+        roster::{self, Mapped, RosterOptions},
+    },
+    store::{ContactPointInput, Database, PatientInput},
 };
 
-/// What a FHIR roster is read with besides the file.
-#[derive(Debug, Clone)]
-pub struct FhirOptions {
-    /// `fhir.ecm_identifier_system`: the identifier system of the ECM id.
-    pub ecm_identifier_system: Option<String>,
-    /// Telecoms whose `period.end` is before this have ended.
-    pub now: chrono::DateTime<chrono::Utc>,
-}
+/// What a FHIR roster is read with besides the file: the same options as
+/// the FHIR server's roster sync.
+pub type FhirOptions = RosterOptions;
 
-pub fn parse(
-    content: &str,
-    region: Region,
-    db: &Database,
-    options: &FhirOptions,
-) -> Result<Vec<ParsedRow>, ImportError> {
+pub fn parse(content: &str, db: &Database, options: &FhirOptions) -> Result<Vec<ParsedRow>, ImportError> {
     let root: serde_json::Value = serde_json::from_str(content).map_err(|e| ImportError::Fhir(e.to_string()))?;
     let resources: Vec<(usize, serde_json::Value)> = match root.get("resourceType").and_then(|v| v.as_str()) {
         Some("Bundle") => {
@@ -46,9 +38,7 @@ pub fn parse(
     for (row, value) in resources {
         match value.get("resourceType").and_then(|v| v.as_str()) {
             Some("Patient") => {
-                let parsed = serde_json::from_value::<Patient>(value)
-                    .map_err(|e| format!("Patient is malformed: {e}"))
-                    .and_then(|p| patient_input(&p, region, options));
+                let parsed = roster::patient(&value, options).and_then(whole).and_then(patient_input);
                 if let Ok(p) = &parsed {
                     if let Some(id) = &p.fhir_id {
                         by_fhir_id.insert(id.clone(), rows.len());
@@ -62,25 +52,19 @@ pub fn parse(
         }
     }
     for (row, value) in related {
-        let result = serde_json::from_value::<RelatedPerson>(value)
-            .map_err(|e| format!("RelatedPerson is malformed: {e}"))
-            .and_then(|rp| related_contacts(&rp, region, options.now).map(|c| (rp, c)));
-        let (rp, contacts) = match result {
-            Ok(v) => v,
+        let rp = match roster::related_person(&value, options).and_then(whole) {
+            Ok(rp) if rp.numbers.is_empty() => {
+                rows.push((row, Err("RelatedPerson has no current telecom with system \"sms\"".into())));
+                continue;
+            }
+            Ok(rp) => rp,
             Err(e) => {
                 rows.push((row, Err(e)));
                 continue;
             }
         };
-        let target = rp
-            .patient
-            .as_ref()
-            .and_then(|r| r.reference.as_deref())
-            .map(|r| r.trim_start_matches("Patient/").to_string());
-        let Some(target) = target else {
-            rows.push((row, Err("RelatedPerson has no patient reference".into())));
-            continue;
-        };
+        let contacts: Vec<ContactPointInput> = rp.numbers.iter().map(ContactPointInput::from).collect();
+        let target = rp.patient;
         if let Some(&i) = by_fhir_id.get(&target) {
             if let Ok(p) = &mut rows[i].1 {
                 p.phones.extend(contacts);
@@ -104,66 +88,42 @@ pub fn parse(
     Ok(rows)
 }
 
-fn patient_input(p: &Patient, region: Region, options: &FhirOptions) -> Result<PatientInput, String> {
-    let name = fhir::preferred_name(&p.name).ok_or("Patient has no name")?;
-    let ecm_patient_id = match fhir::ecm_patient_id(&p.identifier, options.ecm_identifier_system.as_deref()) {
-        None => None,
-        Some(Ok(n)) => Some(n),
-        Some(Err(v)) => return Err(format!("ECM identifier {v:?} is not a whole number")),
-    };
-    let mut phones = Vec::new();
-    for value in fhir::sms_numbers(&p.telecom, options.now) {
-        let number = normalize(&value, region).map_err(|e| format!("Patient.telecom: {e}"))?;
-        phones.push(ContactPointInput { number, kind: PhoneKind::Patient, name: None, relationship: None });
+/// A file's row is imported whole or not at all: anything unreadable in the
+/// resource rejects it, with the reason.
+fn whole<T>(mapped: Mapped<T>) -> Result<T, String> {
+    match mapped.problems.is_empty() {
+        true => Ok(mapped.value),
+        false => Err(mapped.problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")),
     }
-    for (i, c) in p.contact.iter().enumerate() {
-        for value in fhir::sms_numbers(&c.telecom, options.now) {
-            let number = normalize(&value, region).map_err(|e| format!("Patient.contact[{i}].telecom: {e}"))?;
-            phones.push(ContactPointInput {
-                number,
-                kind: PhoneKind::Contact,
-                name: c.name.as_ref().and_then(|n| n.display()),
-                relationship: c.relationship.iter().find_map(|r| r.display()),
-            });
-        }
-    }
-    if phones.is_empty() {
-        return Err(format!(
-            "Patient {name:?} has no current telecom with system \"sms\" (ended and use: old numbers are left out)"
-        ));
-    }
-    Ok(PatientInput { ecm_patient_id, fhir_id: p.id.clone(), name, phones })
 }
 
-fn related_contacts(
-    rp: &RelatedPerson,
-    region: Region,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Vec<ContactPointInput>, String> {
-    let numbers = fhir::sms_numbers(&rp.telecom, now);
-    if numbers.is_empty() {
-        return Err("RelatedPerson has no current telecom with system \"sms\"".into());
+fn patient_input(p: roster::RosterPatient) -> Result<PatientInput, String> {
+    if p.numbers.is_empty() {
+        return Err(format!(
+            "Patient {:?} has no current telecom with system \"sms\" (ended and use: old numbers are left out)",
+            p.name
+        ));
     }
-    numbers
-        .iter()
-        .map(|v| {
-            Ok(ContactPointInput {
-                number: normalize(v, region).map_err(|e| format!("RelatedPerson.telecom: {e}"))?,
-                kind: PhoneKind::Contact,
-                name: fhir::preferred_name(&rp.name),
-                relationship: rp.relationship.iter().find_map(|r| r.display()),
-            })
-        })
-        .collect()
+    Ok(PatientInput {
+        ecm_patient_id: p.ecm_patient_id,
+        fhir_id: p.id,
+        name: p.name,
+        phones: p.numbers.iter().map(ContactPointInput::from).collect(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_db;
+    use crate::{rules::phone::Region, store::test_db};
 
     fn configured() -> FhirOptions {
-        FhirOptions { ecm_identifier_system: Some("urn:caredesk:ecm-patient-id".into()), now: chrono::Utc::now() }
+        FhirOptions {
+            region: Region::default(),
+            ecm_identifier_system: Some("urn:caredesk:ecm-patient-id".into()),
+            use_phone_numbers: false,
+            now: chrono::Utc::now(),
+        }
     }
 
     const BUNDLE: &str = r#"{
@@ -187,7 +147,7 @@ mod tests {
     #[test]
     fn bundle_with_contacts_and_related_person() {
         let (_d, db) = test_db();
-        let rows = parse(BUNDLE, Region::default(), &db, &configured()).unwrap();
+        let rows = parse(BUNDLE, &db, &configured()).unwrap();
         assert_eq!(rows.len(), 2);
         let ana = rows[0].1.as_ref().unwrap();
         assert_eq!((ana.name.as_str(), ana.ecm_patient_id), ("Ana Lopez", Some(123)));
@@ -204,18 +164,11 @@ mod tests {
     fn single_patient_and_bad_input() {
         let (_d, db) = test_db();
         let one = r#"{"resourceType":"Patient","name":[{"text":"Solo"}],"telecom":[{"system":"sms","value":"+14155550100"}]}"#;
-        assert!(parse(one, Region::default(), &db, &configured()).unwrap()[0].1.is_ok());
-        assert!(matches!(
-            parse("{\"resourceType\":\"Observation\"}", Region::default(), &db, &configured()),
-            Err(ImportError::Fhir(_))
-        ));
-        assert!(matches!(parse("not json", Region::default(), &db, &configured()), Err(ImportError::Fhir(_))));
+        assert!(parse(one, &db, &configured()).unwrap()[0].1.is_ok());
+        assert!(matches!(parse("{\"resourceType\":\"Observation\"}", &db, &configured()), Err(ImportError::Fhir(_))));
+        assert!(matches!(parse("not json", &db, &configured()), Err(ImportError::Fhir(_))));
         let orphan = r#"{"resourceType":"RelatedPerson","patient":{"reference":"Patient/zz"},"telecom":[{"system":"sms","value":"+14155550100"}]}"#;
-        assert!(parse(orphan, Region::default(), &db, &configured()).unwrap()[0]
-            .1
-            .as_ref()
-            .unwrap_err()
-            .contains("Patient/zz"));
+        assert!(parse(orphan, &db, &configured()).unwrap()[0].1.as_ref().unwrap_err().contains("Patient/zz"));
     }
 
     #[test]
@@ -227,18 +180,18 @@ mod tests {
           "telecom":[{"system":"sms","value":"+18055550110","use":"old"},
                      {"system":"sms","value":"+18055550111","period":{"end":"2020-01-01T00:00:00Z"}},
                      {"system":"sms","value":"+18055550112","period":{"start":"2020-01-01","end":"2999-01-01"}}]}"#;
-        let unset = FhirOptions { ecm_identifier_system: None, now: chrono::Utc::now() };
-        let rows = parse(patient, Region::default(), &db, &unset).unwrap();
+        let unset = FhirOptions { ecm_identifier_system: None, ..configured() };
+        let rows = parse(patient, &db, &unset).unwrap();
         let ana = rows[0].1.as_ref().unwrap();
         assert_eq!(ana.ecm_patient_id, None, "no system configured: no ECM id from identifiers");
         let numbers: Vec<&str> = ana.phones.iter().map(|p| p.number.as_str()).collect();
         assert_eq!(numbers, ["+18055550112"], "the old and the ended numbers are left out");
-        let rows = parse(patient, Region::default(), &db, &configured()).unwrap();
+        let rows = parse(patient, &db, &configured()).unwrap();
         assert_eq!(rows[0].1.as_ref().unwrap().ecm_patient_id, Some(123));
 
         let ended_only = r#"{"resourceType":"Patient","name":[{"text":"Gone"}],
           "telecom":[{"system":"sms","value":"+18055550113","use":"old"}]}"#;
-        let e = parse(ended_only, Region::default(), &db, &configured()).unwrap()[0].1.clone().unwrap_err();
+        let e = parse(ended_only, &db, &configured()).unwrap()[0].1.clone().unwrap_err();
         assert!(e.contains("current"), "{e}");
     }
 }

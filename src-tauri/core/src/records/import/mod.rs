@@ -103,7 +103,7 @@ pub(crate) fn parse_rows(
 ) -> Result<Vec<ParsedRow>, ImportError> {
     match Format::from_name(name)? {
         Format::Csv => csv_roster::parse(content, region),
-        Format::FhirJson => fhir_roster::parse(content, region, db, fhir),
+        Format::FhirJson => fhir_roster::parse(content, db, fhir),
     }
 }
 
@@ -196,8 +196,7 @@ impl Desk {
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<ImportSummary> {
         let region = self.region();
-        let fhir =
-            FhirOptions { ecm_identifier_system: self.setting("fhir.ecm_identifier_system")?, now: chrono::Utc::now() };
+        let fhir = self.roster_options()?;
         let actor = self.actor();
         Ok(import(self.db_mut(), file_name, content, region, &fhir, progress, &actor)?)
     }

@@ -19,8 +19,7 @@ pub fn import_patients(
 ) -> Result<ImportSummary> {
     let (rows, actor) = {
         let d = lock(desk)?;
-        let fhir =
-            FhirOptions { ecm_identifier_system: d.setting("fhir.ecm_identifier_system")?, now: chrono::Utc::now() };
+        let fhir: FhirOptions = d.roster_options()?;
         (parse_rows(d.db(), file_name, content, d.region(), &fhir)?, d.actor())
     };
     let total = rows.len();

@@ -1,7 +1,7 @@
 //! Joining a team, and leaving it.
 //!
 //! **Global ids are given when a desk joins, not by the migration.** A desk
-//! alone never needs them, so migration 0015 only adds the columns (instant,
+//! alone never needs them, so migration 0016 only adds the columns (instant,
 //! whatever the size of the database) and a desk alone writes nothing more
 //! than before. The first time the desk is in team mode ([`Database::team_join`],
 //! called when `team.database_url` is set and whenever a desk in team mode

@@ -4,7 +4,7 @@
 //! - **Recording** ([`outbox`]): in team mode every change the team shares
 //!   writes its `team_outbox` row in the transaction of the change itself.
 //!   The changes to existing tables (patients, numbers, consent, texts,
-//!   calls) are recorded by the triggers of migration 0015, so no write path
+//!   calls) are recorded by the triggers of migration 0016, so no write path
 //!   can forget one; the team's own operations (notes, assignment,
 //!   open/closed, reads: [`threads`]) write theirs beside their rows. A desk
 //!   alone writes nothing: the triggers fire only once it [`join`]ed.

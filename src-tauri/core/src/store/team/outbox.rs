@@ -1,6 +1,6 @@
 //! `team_outbox`: this desk's changes waiting to be pushed, in order. A row
 //! is written in the transaction of its change (by a trigger of migration
-//! 0015, or by [`record`] for the team's own operations) and deleted once
+//! 0016, or by [`record`] for the team's own operations) and deleted once
 //! the team database has it.
 
 use rusqlite::{params, Connection};

@@ -1,7 +1,9 @@
-//! The FHIR R4 resources CareDesk reads and writes, as small serde models:
-//! Patient, RelatedPerson and Bundle for roster import (spec 000), and later
-//! Communication for export. Only the elements CareDesk uses are modelled;
-//! unknown elements are ignored on input.
+//! The FHIR R4 resources CareDesk reads, as small serde models: Patient,
+//! RelatedPerson and Bundle (spec 000), for a roster file and for the FHIR
+//! server's search pages alike. Only the elements CareDesk uses are
+//! modelled; unknown elements are ignored on input, and every element is
+//! optional here (a missing one is judged by [`super::roster`], which says
+//! what is wrong rather than failing the whole page).
 
 use serde::{Deserialize, Serialize};
 
@@ -160,6 +162,16 @@ pub struct Reference {
     pub reference: Option<String>,
 }
 
+/// `Resource.meta`: the server's version of a resource and when it changed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Meta {
+    #[serde(default)]
+    pub version_id: Option<String>,
+    #[serde(default)]
+    pub last_updated: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct PatientContact {
     #[serde(default)]
@@ -171,9 +183,21 @@ pub struct PatientContact {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Patient {
     #[serde(default)]
     pub id: Option<String>,
+    #[serde(default)]
+    pub meta: Option<Meta>,
+    /// Absent means active (FHIR's default).
+    #[serde(default)]
+    pub active: Option<bool>,
+    /// `deceasedBoolean`; a `deceasedDateTime` is read into
+    /// [`Patient::deceased_date_time`].
+    #[serde(default)]
+    pub deceased_boolean: Option<bool>,
+    #[serde(default)]
+    pub deceased_date_time: Option<String>,
     #[serde(default)]
     pub identifier: Vec<Identifier>,
     #[serde(default)]
@@ -189,6 +213,11 @@ pub struct RelatedPerson {
     #[serde(default)]
     pub id: Option<String>,
     #[serde(default)]
+    pub meta: Option<Meta>,
+    /// Absent means active (FHIR's default).
+    #[serde(default)]
+    pub active: Option<bool>,
+    #[serde(default)]
     pub patient: Option<Reference>,
     #[serde(default)]
     pub relationship: Vec<CodeableConcept>,
@@ -201,10 +230,30 @@ pub struct RelatedPerson {
 /// The current SMS numbers of a telecom list (`system: sms`, spec 000, and
 /// [`ContactPoint::is_current`] at `now`), best rank first.
 pub fn sms_numbers(telecom: &[ContactPoint], now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
-    let mut v: Vec<&ContactPoint> =
-        telecom.iter().filter(|t| t.system.as_deref() == Some("sms") && t.is_current(now)).collect();
-    v.sort_by_key(|t| t.rank.unwrap_or(u32::MAX));
-    v.iter().filter_map(|t| t.value.as_deref().map(str::trim)).filter(|s| !s.is_empty()).map(String::from).collect()
+    textable_numbers(telecom, now, false)
+}
+
+/// The current numbers of a telecom list that may be texted: `system: sms`,
+/// and with `phone_too` (the setting `fhir.use_phone_numbers`) `system:
+/// phone` after them; each group best rank first, a number once.
+pub fn textable_numbers(telecom: &[ContactPoint], now: chrono::DateTime<chrono::Utc>, phone_too: bool) -> Vec<String> {
+    let of = |system: &str| {
+        let mut v: Vec<&ContactPoint> =
+            telecom.iter().filter(|t| t.system.as_deref() == Some(system) && t.is_current(now)).collect();
+        v.sort_by_key(|t| t.rank.unwrap_or(u32::MAX));
+        v
+    };
+    let mut all = of("sms");
+    if phone_too {
+        all.extend(of("phone"));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for value in all.iter().filter_map(|t| t.value.as_deref().map(str::trim)).filter(|s| !s.is_empty()) {
+        if !out.iter().any(|o| o == value) {
+            out.push(value.to_string());
+        }
+    }
+    out
 }
 
 /// The ECM patient id: the value of the identifier whose system is exactly
