@@ -301,7 +301,8 @@ async fn message(tx: Tx<'_, '_>, desk: MessageBody, desk_id: Uuid) -> Result<Dec
             let mut desk_view = desk.clone();
             // Who sent it is the team's word: a desk that named its member
             // otherwise learns the team's name.
-            let renamed = pg.sent_by.is_some() && (&desk.sent_by, &desk.sent_by_role) != (&pg.sent_by, &pg.sent_by_role);
+            let renamed =
+                pg.sent_by.is_some() && (&desk.sent_by, &desk.sent_by_role) != (&pg.sent_by, &pg.sent_by_role);
             let desk_learns = desk_view.merge(&merged) || renamed;
             if !team_learns(&pg, &merged) && !desk_learns {
                 return Ok(Decision::Drop);
