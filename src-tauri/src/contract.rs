@@ -7,6 +7,7 @@
 use caredesk_core::{
     desk::people::{PatientForm, PhoneForm},
     desk::secrets::SecretName,
+    desk::team_threads::AssignTo,
     desk::{CredentialView, SettingView},
     engine::call::CallOutcome,
     engine::connection_check::{ConnectionCheck, SenderNumber, Service},
@@ -14,11 +15,13 @@ use caredesk_core::{
     engine::replies::ThreadTarget,
     engine::routes::Mode,
     engine::send::{SendStatus, SmsOutcome},
+    engine::team::{TeamLink, TeamSyncStatus},
     records::activity_log::{ActivityLog, DayCount, ExportResult},
     records::activity_rows::ActivityType,
     records::export::{ActivityFilter, ActivityRow},
     records::import::{ImportProgress, ImportSummary, RejectedRow},
     sandbox::demo::Behaviour,
+    store::team::{Note, TeamThread, ThreadStatus},
     store::{
         Direction, FhirStatus, LastItem, LinkContact, PatientThread, PatientView, PhoneKind, PhoneView, Route,
         RoutePause, ThreadHit, ThreadItem, ThreadItemKind, ThreadListing, ThreadPage, ThreadSearch, UnmatchedSummary,
@@ -28,7 +31,7 @@ use caredesk_core::{
 use ts_rs::{Config, TS};
 
 use crate::{
-    commands::{app::AppInfo, sync::SyncView},
+    commands::{app::AppInfo, sync::SyncView, team::TeamThreadView},
     desk_lock::{LockState, LockView},
     error::UiError,
     lock_events::LockChanged,
@@ -205,6 +208,14 @@ fn declarations() -> Vec<Declared> {
         decl::<ThreadPage>(&cfg),
         decl::<ThreadHit>(&cfg),
         decl::<ThreadSearch>(&cfg),
+        // Team mode: the shared thread and the team sync.
+        decl::<ThreadStatus>(&cfg),
+        decl::<TeamThread>(&cfg),
+        decl::<Note>(&cfg),
+        decl::<TeamThreadView>(&cfg),
+        decl::<AssignTo>(&cfg),
+        decl::<TeamLink>(&cfg),
+        decl::<TeamSyncStatus>(&cfg),
         // The background sync and the servers.
         decl::<RoutePause>(&cfg),
         decl::<UnreadableMessage>(&cfg),

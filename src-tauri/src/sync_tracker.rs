@@ -11,6 +11,8 @@ pub struct SyncTracker {
     pub last_cycle_end: Option<DateTime<Utc>>,
     /// The last cycle's step errors, or why no cycle could run.
     pub last_errors: Vec<String>,
+    /// Team mode: where the team sync stands (`None`: team mode is off).
+    pub team: Option<caredesk_core::engine::team::TeamSyncStatus>,
 }
 
 impl SyncTracker {
@@ -26,6 +28,10 @@ impl SyncTracker {
                 self.syncing = false;
                 self.last_cycle_end = Some(now);
                 self.last_errors = vec![error.clone()];
+            }
+            EngineEvent::Team { event } => {
+                self.team =
+                    (event.status.link != caredesk_core::engine::team::TeamLink::Off).then(|| event.status.clone());
             }
             // The FHIR roster pull runs beside the messaging cycle; the
             // status bar's messaging state is not its.
@@ -76,6 +82,13 @@ impl UiSyncEvent {
                 UiSyncEvent::CycleFinished { changed: report.changed(), unread_total, errors: report.errors.clone() }
             }
             EngineEvent::Unavailable { error } => UiSyncEvent::Unavailable { error: error.clone() },
+            // Changes pulled from the team (or pushed) refresh the UI as a
+            // cycle that changed something does.
+            EngineEvent::Team { event } => UiSyncEvent::CycleFinished {
+                changed: event.applied + event.pushed > 0,
+                unread_total,
+                errors: Vec::new(),
+            },
             EngineEvent::FhirPullProgress { progress: p } => UiSyncEvent::FhirPullProgress {
                 resource_type: p.resource_type.clone(),
                 pages: p.pages as u32,

@@ -104,6 +104,59 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Team mode: assign a patient's thread to a member (--to ROLE), to
+    /// yourself (--me) or to nobody (--none). If a colleague assigned it
+    /// first, theirs stands on every desk.
+    #[command(group(clap::ArgGroup::new("whom").required(true).args(["to", "me", "none"])))]
+    Assign {
+        #[arg(long)]
+        patient: String,
+        /// A member's PostgreSQL role.
+        #[arg(long, value_name = "ROLE")]
+        to: Option<String>,
+        #[arg(long)]
+        me: bool,
+        #[arg(long)]
+        none: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Team mode: add an internal note to a patient's thread (never sent to the patient).
+    Note {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        text: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Team mode: a patient's internal notes, oldest first.
+    Notes {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Team mode: close a patient's thread (a new reply reopens it).
+    Close {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Team mode: reopen a closed thread.
+    Reopen {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a patient's thread read (as opening it in the app does; in team
+    /// mode, shared as this member's read).
+    Read {
+        #[arg(long)]
+        patient: String,
+    },
     /// Link an unmatched number to a patient: it becomes one of their numbers
     /// (a contact, relationship "unknown" unless given), remembered for replies.
     Link {

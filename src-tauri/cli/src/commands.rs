@@ -4,10 +4,12 @@ use std::io::{IsTerminal, Read};
 
 use caredesk_core::{
     desk::secrets::{Secret, SecretName},
+    desk::team_threads::AssignTo,
     desk::Desk,
     desk::DeskOptions,
     engine::send::SmsRequest,
     rules::error::CoreError,
+    store::team::ThreadStatus,
     store::Route,
 };
 
@@ -78,6 +80,32 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
         Command::Thread { patient, search, json } => {
             crate::engine_commands::thread(&desk, &patient, search.as_deref(), json)
         }
+        Command::Assign { patient, to, me, none: _, json } => {
+            let whom = match (to, me) {
+                (Some(role), _) => AssignTo::Member(role),
+                (None, true) => AssignTo::Me,
+                (None, false) => AssignTo::Nobody,
+            };
+            crate::team_commands::thread_state(&desk.assign_thread(&patient, &whom)?, json);
+            Ok(())
+        }
+        Command::Note { patient, text, json } => {
+            crate::team_commands::note(&desk.add_note(&patient, &text)?, json);
+            Ok(())
+        }
+        Command::Notes { patient, json } => {
+            crate::team_commands::notes(&desk.thread_notes(&patient)?, json);
+            Ok(())
+        }
+        Command::Close { patient, json } => {
+            crate::team_commands::thread_state(&desk.set_thread_status(&patient, ThreadStatus::Closed)?, json);
+            Ok(())
+        }
+        Command::Reopen { patient, json } => {
+            crate::team_commands::thread_state(&desk.set_thread_status(&patient, ThreadStatus::Open)?, json);
+            Ok(())
+        }
+        Command::Read { patient } => crate::engine_commands::read(&desk, &patient),
         Command::Link { number, patient, name, relationship } => {
             let contact = caredesk_core::store::LinkContact { name, relationship };
             crate::engine_commands::link(&desk, &number, &patient, &contact)

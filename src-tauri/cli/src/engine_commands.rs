@@ -90,6 +90,23 @@ pub fn sync(mut desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
         let mut first = true;
         let mut failed = false;
         let mut stopped_by = None;
+        // Team mode: the team sync runs beside the cycles (`--once`: one
+        // exchange after the cycle), reporting a line when it moves.
+        let team_status: Arc<Mutex<Option<engine::team::TeamSyncStatus>>> = Arc::default();
+        let team = (!once).then(|| {
+            let status = team_status.clone();
+            engine::team::spawn(
+                desk.clone(),
+                Arc::new(move |e: engine::team::TeamEvent| {
+                    if let Ok(mut s) = status.lock() {
+                        *s = (e.status.link != engine::team::TeamLink::Off).then(|| e.status.clone());
+                    }
+                    if e.status.link != engine::team::TeamLink::Off {
+                        team_line(&e, json);
+                    }
+                }),
+            )
+        });
         loop {
             // A secret or a server setting changed (Settings, `caredesk
             // credentials set`): connect with the new ones.
@@ -101,13 +118,28 @@ pub fn sync(mut desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
                 old.shutdown().await;
                 eprintln!("note: the server settings or secrets changed; connected again");
             }
-            let report = tokio::select! {
+            let mut report = tokio::select! {
                 report = engine::cycle(&desk, &gw, None, &limiter, first) => report,
                 why = &mut stop => {
                     stopped_by = Some(why);
                     break;
                 }
             };
+            if once {
+                tokio::select! {
+                    team = engine::team::sync_once(&desk) => match team {
+                        Ok(_) => {}
+                        Err(e) => report.errors.push(format!("team: {e}")),
+                    },
+                    why = &mut stop => {
+                        stopped_by = Some(why);
+                        break;
+                    }
+                }
+                report.team = team_state(&desk);
+            } else {
+                report.team = team_status.lock().ok().and_then(|s| s.clone());
+            }
             first = false;
             failed = !report.errors.is_empty();
             if json {
@@ -131,6 +163,9 @@ pub fn sync(mut desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
                 _ = tokio::time::sleep(std::time::Duration::from_secs(interval.max(1))) => {}
             }
         }
+        if let Some(t) = team {
+            t.stop(std::time::Duration::from_secs(5)).await;
+        }
         if let Some(why) = stopped_by {
             let released = outbox::release_claims(&desk)?;
             let note = match released {
@@ -145,6 +180,46 @@ pub fn sync(mut desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
             return Err(CoreError::Io("the sync cycle had errors (see above)".into()));
         }
         Ok(())
+    })
+}
+
+/// A team sync line: what moved and where it stands.
+fn team_line(e: &engine::team::TeamEvent, json: bool) {
+    if json {
+        line(serde_json::to_string(&json!({ "team": e })).expect("a team event serializes"));
+        return;
+    }
+    let s = &e.status;
+    let now = chrono::Local::now().format("%H:%M:%S");
+    let mut text = format!("{now}  team: {}, {} waiting, position {}", s.link.as_str(), s.waiting, s.applied);
+    if e.pushed + e.applied > 0 {
+        text.push_str(&format!(" ({} pushed, {} applied)", e.pushed, e.applied));
+    }
+    if let Some(err) = &s.last_error {
+        text.push_str(&format!(" ({})", visible(err)));
+    }
+    line(text);
+}
+
+/// The team sync's state as this desk's store records it (`--once`).
+fn team_state(desk: &Mutex<Desk>) -> Option<engine::team::TeamSyncStatus> {
+    let d = lock(desk);
+    let local = d.db().team_state().ok()?;
+    if !local.joined || !d.team_mode().unwrap_or(false) {
+        return None;
+    }
+    let link = if local.link.as_deref() == Some("connected") {
+        engine::team::TeamLink::Connected
+    } else {
+        engine::team::TeamLink::Offline
+    };
+    Some(engine::team::TeamSyncStatus {
+        link,
+        role: local.role,
+        waiting: local.waiting,
+        applied: local.applied,
+        last_error: local.last_error,
+        error_code: None,
     })
 }
 
@@ -189,7 +264,10 @@ pub fn threads(desk: &Desk, json: bool) -> Result<(), CoreError> {
     if json {
         let v: Vec<_> = rows
             .iter()
-            .map(|r| json!({ "patient_id": r.patient_id, "name": r.name, "number": r.number, "unread": r.unread, "last_at": r.last_at }))
+            .map(|r| {
+                json!({ "patient_id": r.patient_id, "name": r.name, "number": r.number, "unread": r.unread,
+                        "last_at": r.last_at, "assigned_to": r.assigned_to, "status": r.status })
+            })
             .collect();
         line(serde_json::to_string_pretty(&v).expect("rows serialize"));
         return Ok(());
@@ -202,7 +280,13 @@ pub fn threads(desk: &Desk, json: bool) -> Result<(), CoreError> {
             Some(id) => format!("{} (patient {id})", visible(&r.name)),
             None => format!("Unmatched {}", visible(r.number.as_deref().unwrap_or(&r.name))),
         };
-        line(format!("{:<40} {:>3} unread  {}  {}", who, r.unread, r.last_at, visible(&r.last_preview)));
+        let team = match (&r.assigned_to, r.status.as_deref()) {
+            (Some(role), Some("closed")) => format!("  [{}, closed]", visible(role)),
+            (Some(role), _) => format!("  [{}]", visible(role)),
+            (None, Some("closed")) => "  [closed]".to_string(),
+            _ => String::new(),
+        };
+        line(format!("{:<40} {:>3} unread  {}  {}{team}", who, r.unread, r.last_at, visible(&r.last_preview)));
     }
     Ok(())
 }
@@ -225,7 +309,7 @@ pub fn thread(desk: &Desk, patient: &str, search: Option<&str>, json: bool) -> R
                 json!({
                     "kind": m.kind, "direction": m.direction, "text": m.text, "from": m.from, "to": m.to,
                     "state": m.state, "server_id": m.server_id, "at": m.at, "route": m.route, "test": m.test,
-                    "intended_to": m.intended_to, "error": m.error,
+                    "intended_to": m.intended_to, "error": m.error, "sent_by": m.sent_by,
                 })
             })
             .collect();
@@ -242,13 +326,22 @@ pub fn thread(desk: &Desk, patient: &str, search: Option<&str>, json: bool) -> R
         };
         let extra = m.intended_to.map(|i| format!(" (for {})", visible(&i))).unwrap_or_default();
         let test = if m.test { " [test]" } else { "" };
+        let by = m.sent_by.as_deref().map(|b| format!(" (by {})", visible(b))).unwrap_or_default();
         line(format!(
-            "{}  {arrow} {}{extra}  {:<11} {what}{test}",
+            "{}  {arrow} {}{extra}  {:<11} {what}{test}{by}",
             m.at,
             visible(if m.direction == "inbound" { m.from.as_deref().unwrap_or_default() } else { &m.to }),
             m.state
         ));
     }
+    Ok(())
+}
+
+/// `read --patient ID`: marks the thread read, as opening it in the app does.
+pub fn read(desk: &Desk, patient: &str) -> Result<(), CoreError> {
+    let p = desk.patient(patient)?;
+    let n = desk.db().mark_thread_read(&caredesk_core::store::threads::ThreadRef::Patient(p.id))?;
+    line(format!("{} read ({n} new)", visible(&p.name)));
     Ok(())
 }
 

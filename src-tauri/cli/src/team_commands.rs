@@ -8,7 +8,8 @@ use std::io::{BufRead, IsTerminal};
 use caredesk_core::{
     desk::{setup_error::GatewayConfigError, Desk},
     gateways::team_db::{self, ConnectOptions, TeamDb, TeamDbError, TeamStatus},
-    rules::{error::CoreError, secret::Secret, team_url::TeamUrl},
+    rules::{error::CoreError, secret::Secret, team_url::TeamUrl, visible_text::visible},
+    store::team::{Note, TeamThread},
 };
 
 use crate::{gateway_commands::runtime, output::line};
@@ -67,24 +68,40 @@ pub fn add_member(admin_url: &str, role: &str, name: &str, create_role: bool) ->
     Ok(())
 }
 
-/// `team status [--json]`, as this desk's member.
+/// `team status [--json]`, as this desk's member: the team database, and
+/// where this desk's sync stands (also when the database is out of reach:
+/// printed on standard error before the error).
 pub fn status(desk: &Desk, json: bool) -> Result<(), CoreError> {
     let opts = desk.team_connection()?.ok_or(GatewayConfigError::TeamModeOff)?;
+    let local = desk.db().team_state()?;
     let status = runtime()?.block_on(async {
         let db = TeamDb::open(&opts).await?;
         team_db::status(&db).await
-    })?;
+    });
+    let status = match status {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{}", sync_line(&local));
+            return Err(e.into());
+        }
+    };
     if json {
         #[derive(serde::Serialize)]
         struct Connected<'a> {
             connected: bool,
             #[serde(flatten)]
             status: &'a TeamStatus,
+            /// This desk's sync: changes waiting, the position applied.
+            sync: &'a caredesk_core::store::team::LocalTeamState,
         }
-        line(serde_json::to_string_pretty(&Connected { connected: true, status: &status }).expect("status serializes"));
+        line(
+            serde_json::to_string_pretty(&Connected { connected: true, status: &status, sync: &local })
+                .expect("status serializes"),
+        );
         return Ok(());
     }
     line(format!("connected to database {} on {} as {}", status.database, status.server, status.role));
+    line(sync_line(&local));
     line(format!("team schema version: {}", status.schema_version));
     line(format!("members: {}", status.members.len()));
     for m in &status.members {
@@ -100,6 +117,59 @@ pub fn status(desk: &Desk, json: bool) -> Result<(), CoreError> {
         )),
     }
     Ok(())
+}
+
+/// This desk's sync in one line.
+fn sync_line(s: &caredesk_core::store::team::LocalTeamState) -> String {
+    let mut out =
+        format!("this desk: {} change(s) waiting to be pushed, log position {} applied", s.waiting, s.applied);
+    match (s.link.as_deref(), &s.link_since) {
+        (Some(link), Some(since)) => out.push_str(&format!("; the sync was {link} at its last word ({since})")),
+        (Some(link), None) => out.push_str(&format!("; the sync was {link} at its last word")),
+        _ => out.push_str("; no sync has run yet (caredesk sync, or the app)"),
+    }
+    if let Some(e) = &s.last_error {
+        out.push_str(&format!(": {}", visible(e)));
+    }
+    out
+}
+
+/// A thread's team state after `assign`, `close` or `reopen`.
+pub fn thread_state(t: &TeamThread, json: bool) {
+    if json {
+        line(serde_json::to_string_pretty(t).expect("a thread serializes"));
+        return;
+    }
+    let whom = match (&t.assigned_to, &t.assigned_to_name) {
+        (Some(role), Some(name)) => format!("assigned to {} ({})", visible(name), visible(role)),
+        (Some(role), None) => format!("assigned to {}", visible(role)),
+        (None, _) => "unassigned".to_string(),
+    };
+    let pending = if t.pending { " (waiting to reach the team; a colleague's earlier change would win)" } else { "" };
+    line(format!("patient {}: {whom}, {}{pending}", t.patient_id, t.status.as_str()));
+}
+
+/// A note just added.
+pub fn note(n: &Note, json: bool) {
+    if json {
+        line(serde_json::to_string_pretty(n).expect("a note serializes"));
+    } else {
+        line(format!("note added to patient {}'s thread by {}", n.patient_id, visible(&n.author_name)));
+    }
+}
+
+/// A thread's notes.
+pub fn notes(notes: &[Note], json: bool) {
+    if json {
+        line(serde_json::to_string_pretty(notes).expect("notes serialize"));
+        return;
+    }
+    if notes.is_empty() {
+        line("no notes");
+    }
+    for n in notes {
+        line(format!("{}  {}: {}", n.at, visible(&n.author_name), visible(&n.text.replace('\n', " "))));
+    }
 }
 
 fn parse(url: &str) -> Result<TeamUrl, CoreError> {

@@ -9,6 +9,7 @@ pub mod patients;
 pub mod servers;
 pub mod settings;
 pub mod sync;
+pub mod team;
 pub mod threads;
 
 #[cfg(test)]
@@ -27,6 +28,7 @@ mod tests {
         ("servers", include_str!("servers.rs")),
         ("settings", include_str!("settings.rs")),
         ("sync", include_str!("sync.rs")),
+        ("team", include_str!("team.rs")),
         ("threads", include_str!("threads.rs")),
     ];
 

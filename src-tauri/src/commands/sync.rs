@@ -20,6 +20,10 @@ pub struct SyncView {
     pub paused: Vec<caredesk_core::store::RoutePause>,
     /// Messages from the hospital SMS server that could not be read (skipped, kept).
     pub unreadable: Vec<caredesk_core::store::UnreadableMessage>,
+    /// Team mode: connected or offline, changes waiting, the log position
+    /// applied (`None`: team mode is off).
+    #[ts(optional = nullable)]
+    pub team: Option<caredesk_core::engine::team::TeamSyncStatus>,
 }
 
 #[tauri::command]
@@ -52,6 +56,7 @@ pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncView, UiError
                 interval_secs,
                 paused: overview.paused,
                 unreadable: overview.unreadable,
+                team: tracker.team.clone(),
             })
         })
         .await

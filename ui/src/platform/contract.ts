@@ -251,6 +251,13 @@ export type ThreadItem = {
    * A text staff sent to an unmatched number from the Unmatched inbox.
    */
   unmatched_reply: boolean;
+  /**
+   * Who sent an outbound text or placed a call: in team mode the
+   * member's display name (from the team database), else the desk's
+   * `user.name`. `None` for replies and for texts sent before CareDesk
+   * recorded it.
+   */
+  sent_by?: string | null;
 };
 
 /**
@@ -476,6 +483,105 @@ export type ThreadSearch = {
 };
 
 /**
+ * Open or closed.
+ */
+export type ThreadStatus = "open" | "closed";
+
+/**
+ * A patient's thread as the team shares it.
+ */
+export type TeamThread = {
+  patient_id: number;
+  /**
+   * The member's role; `None`: unassigned.
+   */
+  assigned_to: string | null;
+  /**
+   * The member's display name, when known.
+   */
+  assigned_to_name: string | null;
+  status: ThreadStatus;
+  /**
+   * A change of this desk's to the thread waits to be pushed (what it
+   * shows may still be decided otherwise).
+   */
+  pending: boolean;
+};
+
+/**
+ * An internal note: never sent to the patient.
+ */
+export type Note = {
+  gid: string;
+  patient_id: number;
+  /**
+   * The author's role.
+   */
+  author: string;
+  /**
+   * The author's display name.
+   */
+  author_name: string;
+  text: string;
+  /**
+   * RFC 3339 UTC.
+   */
+  at: string;
+};
+
+/**
+ * A patient's thread as the team shares it, with its internal notes.
+ */
+export type TeamThreadView = {
+  thread: TeamThread;
+  notes: Array<Note>;
+};
+
+/**
+ * Whom to assign a thread to.
+ */
+export type AssignTo = {
+  "to": "member";
+  "role": string;
+} | {
+  "to": "me";
+} | {
+  "to": "nobody";
+};
+
+/**
+ * The sync's link to the team database.
+ */
+export type TeamLink = "off" | "connected" | "offline";
+
+/**
+ * Where the team sync stands, for the status bar and `caredesk sync`.
+ */
+export type TeamSyncStatus = {
+  link: TeamLink;
+  /**
+   * This member's role.
+   */
+  role: string | null;
+  /**
+   * Changes made here that the team database does not have yet.
+   */
+  waiting: number;
+  /**
+   * The last change log position applied here.
+   */
+  applied: number;
+  /**
+   * Why the database is out of reach or refused, in words.
+   */
+  last_error: string | null;
+  /**
+   * Its code, for the UI to branch on (`team_auth`, `team_unreachable`...).
+   */
+  error_code: string | null;
+};
+
+/**
  * A route waiting for new credentials.
  */
 export type RoutePause = {
@@ -539,6 +645,11 @@ export type SyncView = {
    * Messages from the hospital SMS server that could not be read (skipped, kept).
    */
   unreadable: Array<UnreadableMessage>;
+  /**
+   * Team mode: connected or offline, changes waiting, the log position
+   * applied (`None`: team mode is off).
+   */
+  team?: TeamSyncStatus | null;
 };
 
 export type Service = "his" | "ecm";

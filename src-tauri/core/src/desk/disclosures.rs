@@ -74,6 +74,14 @@ impl Desk {
         Ok(self.view_thread_page(patient_id, None, limit)?.items)
     }
 
+    /// A patient's internal notes (team mode). Audited as `patient.view`,
+    /// as one view with the thread.
+    pub fn view_notes(&self, patient_id: i64) -> Result<Vec<crate::store::team::Note>> {
+        let notes = self.db().team_notes(patient_id)?;
+        self.audit_view(&Viewed::Patient(patient_id), "patient.view", Some(patient_id), "notes read")?;
+        Ok(notes)
+    }
+
     /// What an unknown number wrote. Audited as `unmatched.view`.
     pub fn view_unmatched_thread(&self, number: &str, limit: usize) -> Result<Vec<ThreadItem>> {
         let items = self.db().unmatched_thread(number, limit)?;

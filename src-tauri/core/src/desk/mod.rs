@@ -14,6 +14,7 @@ pub mod secrets;
 pub mod settings;
 pub mod setup_error;
 pub mod team;
+pub mod team_threads;
 pub mod unlock;
 
 use std::{
@@ -106,7 +107,9 @@ impl Desk {
         let (data_dir, creds, _opening) = prepare(options)?;
         let mut db = crate::desk::backup::open_database(&creds, &data_dir.join(paths::DATABASE_FILE))?;
         attach_audit(&creds, &mut db)?;
-        Ok(Desk::with(data_dir, db, creds))
+        let desk = Desk::with(data_dir, db, creds);
+        desk.team_join_if_needed()?;
+        Ok(desk)
     }
 
     /// Restores a backup ([`crate::desk::backup`]) as the data directory's

@@ -24,6 +24,9 @@ impl Desk {
             self.db().audit_on(c, &actor, "config.set", None, &setting_change(key, old.as_deref(), Some(&normalized)))
         })?;
         self.resume_after_change(key)?;
+        if key == crate::desk::team::DATABASE_URL {
+            self.after_team_setting(old.as_deref(), Some(&normalized))?;
+        }
         Ok(normalized)
     }
 
@@ -39,6 +42,9 @@ impl Desk {
             Ok::<_, StoreError>(removed)
         })?;
         self.resume_after_change(key)?;
+        if key == crate::desk::team::DATABASE_URL {
+            self.after_team_setting(old.as_deref(), None)?;
+        }
         Ok(removed)
     }
 

@@ -7,6 +7,7 @@ use crate::{
     desk::{secrets::SecretName, setup_error::GatewayConfigError, Desk},
     gateways::team_db::{ConnectOptions, TeamDbError},
     rules::{error::CoreError, error::Result, team_url::TeamUrl},
+    store::team::join::Joined,
 };
 
 /// The setting that switches team mode on.
@@ -27,6 +28,38 @@ impl Desk {
                 self.credentials().instance()
             ))
         })
+    }
+
+    /// Joins the team the first time this desk is in team mode: gives its
+    /// records global ids and queues them for the team
+    /// ([`crate::store::Database::team_join`]); from then on its changes are
+    /// recorded for the team. Nothing when team mode is off or the desk
+    /// already joined. Local only: nothing connects.
+    pub fn team_join_if_needed(&self) -> Result<Option<Joined>> {
+        let Some(url) = self.setting(DATABASE_URL)? else {
+            return Ok(None);
+        };
+        // A hand-edited address that cannot be read: connecting says why.
+        let Ok(url) = TeamUrl::parse(&url) else {
+            return Ok(None);
+        };
+        Ok(self.db().team_join(&url.role, &crate::store::now_rfc3339())?)
+    }
+
+    /// After `team.database_url` changed from `old` to `new`: off, the desk
+    /// stops recording changes for the team (what waits stays); another
+    /// team database, it follows that one's log from its start; on, it joins.
+    pub(crate) fn after_team_setting(&self, old: Option<&str>, new: Option<&str>) -> Result<()> {
+        let place = |v: Option<&str>| v.and_then(|u| TeamUrl::parse(u).ok()).map(|u| (u.server(), u.database));
+        if new.is_none() {
+            self.db().team_leave()?;
+            return Ok(());
+        }
+        if old.is_some() && place(old) != place(new) {
+            self.db().team_forget_log()?;
+        }
+        self.team_join_if_needed()?;
+        Ok(())
     }
 
     /// How this desk connects to the team database: `None` when team mode is

@@ -50,7 +50,7 @@ pub async fn place_call(
         // The call and its audit entry: one transaction.
         let id = d.db().atomically(|c| {
             let id = d.db().insert_call(patient.id, to.as_str())?;
-            d.db().set_call_placed_by(id, &d.person_name())?;
+            d.db().set_call_placed_by(id, &d.sender_name())?;
             let mut detail = format!("call {id} to {}", redact::phone(to.as_str()));
             if chosen.other {
                 detail.push_str(&format!(" ({OTHER_NUMBER_AUDIT})"));

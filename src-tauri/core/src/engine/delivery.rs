@@ -1,7 +1,8 @@
 //! Delivery states of outbound SMS: CareDesk's internal words, how a hospital
 //! SMS server `State` maps onto them, and the one rule of merging: a state
 //! never moves backwards, so a late or repeated page saying `Enroute` cannot
-//! undo `Delivered`.
+//! undo `Delivered`. The order itself is a rule ([`crate::rules::delivery`]),
+//! which team mode also merges the desks' copies of a message with.
 //!
 //! Internal states, lowest rank first:
 //!
@@ -24,27 +25,7 @@ use crate::gateways::his::wire::MessageState;
 /// The same list as the `messages_open` index, so the query can use it.
 pub const OPEN_STATES: [&str; 5] = ["queued", "sending", "sent", "enroute", "accepted"];
 
-/// The state of an inbound message.
-pub const RECEIVED: &str = "received";
-
-/// The rank of an internal state (see the module table); unknown words rank
-/// lowest, so any report from the server supersedes them.
-pub fn rank(state: &str) -> u8 {
-    match state {
-        "sent" | "accepted" => 1,
-        "enroute" => 2,
-        "undelivered" | "rejected" | "expired" | "deleted" | "unsent" => 3,
-        "delivered" => 4,
-        "seen" => 5,
-        _ => 0,
-    }
-}
-
-/// Whether an internal state is final: no report will change it any more
-/// (except a read receipt after `delivered`).
-pub fn is_final(state: &str) -> bool {
-    state == RECEIVED || rank(state) >= 3
-}
+pub use crate::rules::delivery::{is_final, rank, RECEIVED};
 
 /// The internal word for a HIS `State`; `None` for the states that say
 /// nothing (`None`, `Unknown`).

@@ -20,6 +20,7 @@ pub mod routes;
 pub mod send;
 pub mod settings_view;
 pub mod shared_sandbox;
+pub mod team;
 pub mod test_sms;
 pub mod threads;
 
@@ -56,6 +57,9 @@ pub struct CycleReport {
     pub elapsed_ms: u64,
     /// Another process (the CLI) changed the database since the last cycle.
     pub external_changes: bool,
+    /// Team mode: where the team sync stands (it runs beside the cycles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<team::TeamSyncStatus>,
 }
 
 impl CycleReport {
@@ -93,6 +97,13 @@ impl CycleReport {
         }
         if let Some(r) = &self.reconciled {
             parts.push(format!("backfill: {} new", r.new));
+        }
+        if let Some(t) = &self.team {
+            let mut line = format!("team: {}, {} waiting, position {}", t.link.as_str(), t.waiting, t.applied);
+            if let Some(e) = &t.last_error {
+                line.push_str(&format!(" ({e})"));
+            }
+            parts.push(line);
         }
         for e in &self.errors {
             parts.push(format!("error: {e}"));
@@ -162,6 +173,10 @@ pub enum EngineEvent {
     Unavailable {
         error: String,
     },
+    /// The team sync's status changed, or changes moved (team mode).
+    Team {
+        event: Box<team::TeamEvent>,
+    },
     /// A FHIR roster pull read a page.
     FhirPullProgress {
         progress: fhir_sync::PullProgress,
@@ -187,14 +202,20 @@ enum Command {
 pub struct EngineHandle {
     tx: mpsc::Sender<Command>,
     join: Option<tokio::task::JoinHandle<()>>,
+    /// The team sync beside the cycles (idle unless team mode is on).
+    team: Option<team::TeamSyncHandle>,
     fhir_tx: mpsc::Sender<fhir_sync::run::Command>,
     fhir_join: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl EngineHandle {
-    /// Asks for a cycle now (a send, a "refresh" click).
+    /// Asks for a cycle now (a send, a "refresh" click), and a team
+    /// exchange (a note, an assignment).
     pub fn sync_now(&self) {
         let _ = self.tx.try_send(Command::SyncNow);
+        if let Some(t) = &self.team {
+            t.wake();
+        }
     }
 
     /// Asks for a FHIR roster pull now (`full`: everything, not only what
@@ -205,6 +226,9 @@ impl EngineHandle {
 
     /// Stops the loop and the FHIR task and waits for them, at most `limit`.
     pub async fn stop(mut self, limit: Duration) {
+        if let Some(t) = self.team.take() {
+            t.stop(limit).await;
+        }
         let _ = self.tx.send(Command::Stop).await;
         let _ = self.fhir_tx.send(fhir_sync::run::Command::Stop).await;
         let deadline = tokio::time::Instant::now() + limit;
@@ -228,6 +252,21 @@ pub fn spawn(
     on_event: Arc<dyn Fn(EngineEvent) + Send + Sync>,
 ) -> EngineHandle {
     let (tx, mut rx) = mpsc::channel(16);
+    // The team sync runs beside the cycles; its latest status goes into
+    // each cycle's report too.
+    let team_status: Arc<Mutex<Option<team::TeamSyncStatus>>> = Arc::default();
+    let team = {
+        let (on_event, team_status) = (on_event.clone(), team_status.clone());
+        team::spawn(
+            desk.clone(),
+            Arc::new(move |e: team::TeamEvent| {
+                if let Ok(mut s) = team_status.lock() {
+                    *s = (e.status.link != team::TeamLink::Off).then(|| e.status.clone());
+                }
+                on_event(EngineEvent::Team { event: Box::new(e) });
+            }),
+        )
+    };
     let (fhir_tx, fhir_rx) = mpsc::channel(8);
     let fhir_join = tokio::spawn(fhir_sync::run::run(desk.clone(), fhir_rx, on_event.clone()));
     let join = tokio::spawn(async move {
@@ -266,7 +305,8 @@ pub fn spawn(
                         test_gateways = outbox::start_test_gateways(&desk).await.ok();
                     }
                     let reconcile = last_reconcile.is_none_or(|t| t.elapsed() >= RECONCILE_EVERY);
-                    let report = cycle(&desk, &gw, test_gateways.as_ref(), &limiter, reconcile).await;
+                    let mut report = cycle(&desk, &gw, test_gateways.as_ref(), &limiter, reconcile).await;
+                    report.team = team_status.lock().ok().and_then(|s| s.clone());
                     if reconcile && report.reconciled.is_some() {
                         last_reconcile = Some(Instant::now());
                     }
@@ -289,7 +329,7 @@ pub fn spawn(
             t.shutdown().await;
         }
     });
-    EngineHandle { tx, join: Some(join), fhir_tx, fhir_join: Some(fhir_join) }
+    EngineHandle { tx, join: Some(join), team: Some(team), fhir_tx, fhir_join: Some(fhir_join) }
 }
 
 /// How often a process that is not the sender looks whether it can be.

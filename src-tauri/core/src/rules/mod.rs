@@ -7,6 +7,7 @@ pub mod backoff;
 pub mod clinic_zone;
 pub mod config;
 pub mod consent;
+pub mod delivery;
 pub mod error;
 pub mod fhir;
 pub mod phone;

@@ -57,6 +57,7 @@ pub(super) fn insert_outbound_row(
     conn: &rusqlite::Connection,
     m: &NewOutbound,
     state: &str,
+    sent_by: Option<&str>,
     now: &str,
 ) -> Result<(i64, i64), StoreError> {
     let key = match m.external_key {
@@ -65,8 +66,9 @@ pub(super) fn insert_outbound_row(
     };
     conn.execute(
         "INSERT INTO messages (patient_id, direction, route, from_number, to_number, intended_to, body, state,
-                               external_key, is_test, unmatched_reply, created_at, updated_at)
-         VALUES (?1, 'outbound', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1 IS NULL, ?10, ?10)",
+                               external_key, is_test, unmatched_reply, created_at, updated_at, sent_by, sent_by_role)
+         VALUES (?1, 'outbound', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1 IS NULL, ?10, ?10, ?11, (SELECT value FROM team_state
+                 WHERE key = 'role' AND EXISTS (SELECT 1 FROM team_state WHERE key = 'joined')))",
         params![
             m.patient_id,
             m.route.as_str(),
@@ -77,7 +79,8 @@ pub(super) fn insert_outbound_row(
             state,
             key.to_string(),
             m.is_test,
-            now
+            now,
+            sent_by
         ],
     )?;
     Ok((conn.last_insert_rowid(), key))
@@ -114,7 +117,7 @@ impl Database {
     /// records sends through the outbox, `store::outbox`).
     #[cfg(test)]
     pub fn insert_outbound(&self, m: &NewOutbound) -> Result<i64, StoreError> {
-        Ok(insert_outbound_row(&self.conn, m, "sending", &now_rfc3339())?.0)
+        Ok(insert_outbound_row(&self.conn, m, "sending", None, &now_rfc3339())?.0)
     }
 
     #[cfg(test)]
@@ -132,8 +135,9 @@ impl Database {
     pub fn insert_call(&self, patient_id: i64, to: &str) -> Result<i64, StoreError> {
         let now = now_rfc3339();
         self.conn.execute(
-            "INSERT INTO calls (patient_id, direction, to_number, status, created_at, updated_at)
-             VALUES (?1, 'outbound', ?2, 'initiating', ?3, ?3)",
+            "INSERT INTO calls (patient_id, direction, to_number, status, created_at, updated_at, placed_by_role)
+             VALUES (?1, 'outbound', ?2, 'initiating', ?3, ?3, (SELECT value FROM team_state
+                     WHERE key = 'role' AND EXISTS (SELECT 1 FROM team_state WHERE key = 'joined')))",
             params![patient_id, to, now],
         )?;
         Ok(self.conn.last_insert_rowid())

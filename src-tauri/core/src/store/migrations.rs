@@ -47,6 +47,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0013_undo_send.sql"),
     PEOPLE,
     include_str!("migrations/0015_fhir_roster.sql"),
+    include_str!("migrations/0016_team.sql"),
 ];
 
 pub fn latest_version() -> usize {

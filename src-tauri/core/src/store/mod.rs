@@ -27,6 +27,7 @@ pub mod route_pauses;
 pub mod server_clocks;
 mod settings;
 pub mod sync_status;
+pub mod team;
 pub mod thread_items;
 pub mod thread_listing;
 mod thread_marks;

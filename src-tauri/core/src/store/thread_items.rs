@@ -55,6 +55,12 @@ pub struct ThreadItem {
     pub retried: bool,
     /// A text staff sent to an unmatched number from the Unmatched inbox.
     pub unmatched_reply: bool,
+    /// Who sent an outbound text or placed a call: in team mode the
+    /// member's display name (from the team database), else the desk's
+    /// `user.name`. `None` for replies and for texts sent before CareDesk
+    /// recorded it.
+    #[ts(optional = nullable)]
+    pub sent_by: Option<String>,
     /// The sort key (RFC 3339 UTC), for the page cursor.
     #[serde(skip)]
     created_at: String,
@@ -104,7 +110,7 @@ impl PageCursor {
 }
 
 const ITEM_COLUMNS: &str = "id, kind, direction, text, from_number, to_number, state, server_id, at, created_at, route,
-    is_test, intended_to, error_message, flagged, is_call, note, paused, unmatched_reply";
+    is_test, intended_to, error_message, flagged, is_call, note, paused, unmatched_reply, sent_by";
 
 /// An outbound text's word on why it waits (the outbox's last error), and
 /// whether its route is paused; SQL columns over `messages`.
@@ -129,13 +135,13 @@ const PATIENT_ITEMS: &str = "
                    AND o.state IN ('pending', 'in_flight', 'ambiguous')) AS note,
                (direction = 'outbound' AND state = 'queued'
                    AND EXISTS (SELECT 1 FROM route_pauses rp WHERE rp.route = messages.route)) AS paused,
-               unmatched_reply
+               unmatched_reply, sent_by
           FROM messages WHERE patient_id = ?1 AND created_at <= ?2 AND (created_at, 0, id) < (?2, ?3, ?4)
          ORDER BY created_at DESC, id DESC LIMIT ?5)
     UNION ALL
     SELECT * FROM (
         SELECT id, 'call', direction, '', from_number, to_number, status, CAST(ecm_call_id AS TEXT),
-               created_at, created_at, 'ecm', 0, NULL, error_message, NULL, 1, NULL, 0, 0
+               created_at, created_at, 'ecm', 0, NULL, error_message, NULL, 1, NULL, 0, 0, placed_by
           FROM calls WHERE patient_id = ?1 AND created_at <= ?2 AND (created_at, 1, id) < (?2, ?3, ?4)
          ORDER BY created_at DESC, id DESC LIMIT ?5)";
 
@@ -163,6 +169,7 @@ fn item(r: &Row<'_>) -> rusqlite::Result<ThreadItem> {
         retryable: false,
         retried: false,
         unmatched_reply: r.get(18)?,
+        sent_by: r.get(19)?,
     })
 }
 
@@ -208,7 +215,7 @@ impl Database {
                     SELECT id, 'sms' AS kind, direction, body AS text, from_number, to_number, state,
                            CAST(his_id AS TEXT) AS server_id, created_at AS at, created_at,
                            route, is_test, intended_to, error_message, flagged, 0 AS is_call, NULL AS note,
-                           0 AS paused, unmatched_reply
+                           0 AS paused, unmatched_reply, sent_by
                       FROM messages WHERE patient_id IS NULL AND from_number = ?1 AND direction = 'inbound'
                      ORDER BY created_at DESC, id DESC LIMIT ?2)
                 UNION ALL
@@ -216,7 +223,7 @@ impl Database {
                     SELECT id, 'sms' AS kind, direction, body AS text, from_number, to_number, state,
                            COALESCE(CAST(his_id AS TEXT), CAST(ecm_sms_id AS TEXT)) AS server_id,
                            created_at AS at, created_at, route, is_test, intended_to, error_message, flagged,
-                           0 AS is_call, {WAITING}, unmatched_reply
+                           0 AS is_call, {WAITING}, unmatched_reply, sent_by
                       FROM messages
                      WHERE patient_id IS NULL AND direction = 'outbound' AND COALESCE(intended_to, to_number) = ?1
                      ORDER BY created_at DESC, id DESC LIMIT ?2)

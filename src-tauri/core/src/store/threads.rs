@@ -33,6 +33,11 @@ pub struct ThreadRow {
     pub last_at: String,
     /// The start of the newest message's text, or "Call: <status>".
     pub last_preview: String,
+    /// Team mode: the member (role) the patient's thread is assigned to.
+    pub assigned_to: Option<String>,
+    /// Team mode: `open` or `closed` for a patient's thread (`None` for an
+    /// unmatched number's).
+    pub status: Option<String>,
 }
 
 /// A thread: a patient's, or an unmatched number's.
@@ -55,10 +60,11 @@ WITH unmatched AS (
 )
 SELECT * FROM (
     SELECT a.patient_id AS patient_id, p.name AS name, NULL AS number, a.unread AS unread, a.last_at AS at,
-           {LAST_PREVIEW} AS preview
+           {LAST_PREVIEW} AS preview, t.assigned_to AS assigned_to, COALESCE(t.status, 'open') AS status
       FROM patient_activity a JOIN patients p ON p.id = a.patient_id
+      LEFT JOIN team_threads t ON t.patient_id = a.patient_id
     UNION ALL
-    SELECT NULL, from_number, from_number, n, created_at, body FROM unmatched WHERE rn = 1
+    SELECT NULL, from_number, from_number, n, created_at, body, NULL, NULL FROM unmatched WHERE rn = 1
 )
 ORDER BY at DESC, patient_id IS NULL, patient_id, number";
 
@@ -198,6 +204,8 @@ impl Database {
                 unread: r.get(3)?,
                 last_at: r.get(4)?,
                 last_preview: preview(&text),
+                assigned_to: r.get(6)?,
+                status: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -207,11 +215,19 @@ impl Database {
     pub fn mark_thread_read(&self, thread: &ThreadRef) -> Result<usize, StoreError> {
         let now = now_rfc3339();
         Ok(match thread {
-            ThreadRef::Patient(id) => self.conn.execute(
-                "UPDATE messages SET read_at = ?2, updated_at = ?2
-                 WHERE patient_id = ?1 AND read_at IS NULL AND direction = 'inbound'",
-                params![id, now],
-            )?,
+            ThreadRef::Patient(id) => {
+                // In team mode, what this member read is shared in the same
+                // transaction (`store::team`).
+                let tx = self.conn.unchecked_transaction()?;
+                let n = tx.execute(
+                    "UPDATE messages SET read_at = ?2, updated_at = ?2
+                     WHERE patient_id = ?1 AND read_at IS NULL AND direction = 'inbound'",
+                    params![id, now],
+                )?;
+                super::team::threads::record_read(&tx, *id)?;
+                tx.commit()?;
+                n
+            }
             ThreadRef::Unmatched(number) => self.conn.execute(
                 "UPDATE messages SET read_at = ?2, updated_at = ?2
                  WHERE patient_id IS NULL AND from_number = ?1 AND read_at IS NULL AND direction = 'inbound'",

@@ -175,7 +175,7 @@ fn queue(
     };
     let now = Utc::now();
     let hold_until = chrono::Duration::from_std(hold.delay).ok().map(|delay| now + delay);
-    let (actor, sent_by) = (d.actor(), d.person_name());
+    let (actor, sent_by) = (d.actor(), d.sender_name());
     let ids = match hold.retry_of {
         None => d.db().enqueue_sms_by(&new, &actor, &sent_by, &detail, hold_until, now)?,
         Some(old) => d

@@ -230,8 +230,7 @@ impl Database {
     ) -> Result<QueuedIds, StoreError> {
         let hold = hold_until.filter(|h| *h > now).map(ts);
         let now = ts(now);
-        let (message_id, external_key) = super::messages::insert_outbound_row(tx, m, "queued", &now)?;
-        tx.execute("UPDATE messages SET sent_by = ?1 WHERE id = ?2", params![sent_by, message_id])?;
+        let (message_id, external_key) = super::messages::insert_outbound_row(tx, m, "queued", Some(sent_by), &now)?;
         // Due when the hold ends, so the worker's sleep wakes for it; the
         // claim checks `hold_until` itself whatever becomes of the due time.
         tx.execute(
