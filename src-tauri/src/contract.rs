@@ -15,7 +15,7 @@ use caredesk_core::{
     engine::replies::ThreadTarget,
     engine::routes::Mode,
     engine::send::{SendStatus, SmsOutcome},
-    engine::team::{TeamLink, TeamSyncStatus},
+    engine::team::{poller::TeamPoller, TeamLink, TeamSyncStatus},
     records::activity_log::{ActivityLog, DayCount, ExportResult},
     records::activity_rows::ActivityType,
     records::export::{ActivityFilter, ActivityRow},
@@ -215,6 +215,7 @@ fn declarations() -> Vec<Declared> {
         decl::<TeamThreadView>(&cfg),
         decl::<AssignTo>(&cfg),
         decl::<TeamLink>(&cfg),
+        decl::<TeamPoller>(&cfg),
         decl::<TeamSyncStatus>(&cfg),
         // The background sync and the servers.
         decl::<RoutePause>(&cfg),

@@ -5,6 +5,7 @@
 pub mod fhir;
 pub mod pg;
 pub mod team;
+pub mod team_desks;
 
 use std::{
     io::Write,
@@ -114,6 +115,15 @@ impl ChildGuard {
 
     pub fn id(&self) -> u32 {
         self.0.as_ref().map(Child::id).unwrap_or(0)
+    }
+
+    /// Kills the process at once (SIGKILL: no chance to clean up, as in a
+    /// crash or a power cut) and reaps it.
+    pub fn kill_now(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 
     /// Stops the process: SIGTERM, then SIGKILL after `grace`.

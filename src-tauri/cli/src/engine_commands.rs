@@ -93,13 +93,18 @@ pub fn sync(mut desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
         // Team mode: the team sync runs beside the cycles (`--once`: one
         // exchange after the cycle), reporting a line when it moves.
         let team_status: Arc<Mutex<Option<engine::team::TeamSyncStatus>>> = Arc::default();
+        // Elected the team's poller: the next cycle starts at once.
+        let elected = Arc::new(tokio::sync::Notify::new());
         let team = (!once).then(|| {
-            let status = team_status.clone();
+            let (status, elected) = (team_status.clone(), elected.clone());
             engine::team::spawn(
                 desk.clone(),
                 Arc::new(move |e: engine::team::TeamEvent| {
                     if let Ok(mut s) = status.lock() {
                         *s = (e.status.link != engine::team::TeamLink::Off).then(|| e.status.clone());
+                    }
+                    if e.polling_started {
+                        elected.notify_one();
                     }
                     if e.status.link != engine::team::TeamLink::Off {
                         team_line(&e, json);
@@ -118,6 +123,23 @@ pub fn sync(mut desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
                 old.shutdown().await;
                 eprintln!("note: the server settings or secrets changed; connected again");
             }
+            // `--once` in team mode: a session for the run, which polls the
+            // hospital SMS server for the team only if no other desk does.
+            let mut team_errors = Vec::new();
+            let once_session = if once {
+                tokio::select! {
+                    s = engine::team::OnceSession::begin(&desk) => s.unwrap_or_else(|e| {
+                        team_errors.push(format!("team: {e}"));
+                        None
+                    }),
+                    why = &mut stop => {
+                        stopped_by = Some(why);
+                        break;
+                    }
+                }
+            } else {
+                None
+            };
             let mut report = tokio::select! {
                 report = engine::cycle(&desk, &gw, None, &limiter, first) => report,
                 why = &mut stop => {
@@ -125,15 +147,17 @@ pub fn sync(mut desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
                     break;
                 }
             };
+            report.errors.extend(team_errors);
             if once {
-                tokio::select! {
-                    team = engine::team::sync_once(&desk) => match team {
-                        Ok(_) => {}
-                        Err(e) => report.errors.push(format!("team: {e}")),
-                    },
-                    why = &mut stop => {
-                        stopped_by = Some(why);
-                        break;
+                if let Some(session) = once_session {
+                    tokio::select! {
+                        team = session.finish(&desk) => if let Err(e) = team {
+                            report.errors.push(format!("team: {e}"));
+                        },
+                        why = &mut stop => {
+                            stopped_by = Some(why);
+                            break;
+                        }
                     }
                 }
                 report.team = team_state(&desk);
@@ -161,6 +185,7 @@ pub fn sync(mut desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
                     break;
                 }
                 _ = tokio::time::sleep(std::time::Duration::from_secs(interval.max(1))) => {}
+                _ = elected.notified() => {}
             }
         }
         if let Some(t) = team {
@@ -220,6 +245,7 @@ fn team_state(desk: &Mutex<Desk>) -> Option<engine::team::TeamSyncStatus> {
         applied: local.applied,
         last_error: local.last_error,
         error_code: None,
+        poller: None,
     })
 }
 

@@ -89,18 +89,26 @@ pub fn status(desk: &Desk, json: bool) -> Result<(), CoreError> {
         #[derive(serde::Serialize)]
         struct Connected<'a> {
             connected: bool,
+            /// This desk's id (in its sessions' names and its User-Agent).
+            desk_id: String,
             #[serde(flatten)]
             status: &'a TeamStatus,
             /// This desk's sync: changes waiting, the position applied.
             sync: &'a caredesk_core::store::team::LocalTeamState,
         }
         line(
-            serde_json::to_string_pretty(&Connected { connected: true, status: &status, sync: &local })
-                .expect("status serializes"),
+            serde_json::to_string_pretty(&Connected {
+                connected: true,
+                desk_id: desk.desk_id()?.to_string(),
+                status: &status,
+                sync: &local,
+            })
+            .expect("status serializes"),
         );
         return Ok(());
     }
     line(format!("connected to database {} on {} as {}", status.database, status.server, status.role));
+    line(format!("this desk: {}", desk.desk_id()?));
     line(sync_line(&local));
     line(format!("team schema version: {}", status.schema_version));
     line(format!("members: {}", status.members.len()));

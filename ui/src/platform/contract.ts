@@ -555,6 +555,28 @@ export type AssignTo = {
 export type TeamLink = "off" | "connected" | "offline";
 
 /**
+ * Which desk polls the hospital SMS server for the team.
+ */
+export type TeamPoller = {
+  /**
+   * The member whose desk polls (their PostgreSQL role).
+   */
+  role: string | null;
+  /**
+   * Their display name, as the team knows it.
+   */
+  name: string | null;
+  /**
+   * That desk's id.
+   */
+  desk_id: string | null;
+  /**
+   * Whether it is this desk.
+   */
+  this_desk: boolean;
+};
+
+/**
  * Where the team sync stands, for the status bar and `caredesk sync`.
  */
 export type TeamSyncStatus = {
@@ -579,6 +601,10 @@ export type TeamSyncStatus = {
    * Its code, for the UI to branch on (`team_auth`, `team_unreachable`...).
    */
   error_code: string | null;
+  /**
+   * Which desk polls the hospital SMS server for the team, as last read.
+   */
+  poller: TeamPoller | null;
 };
 
 /**

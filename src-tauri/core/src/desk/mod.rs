@@ -82,6 +82,9 @@ pub struct Desk {
     recent_views: crate::desk::disclosures::RecentViews,
     role: String,
     sender: Option<SenderLock>,
+    /// Team mode: whether this process holds the team's inbox poller lock
+    /// (set by the team sync, see `engine::team::poller`).
+    inbox_poller: bool,
 }
 
 /// Who sends for the data directory.
@@ -135,6 +138,7 @@ impl Desk {
             recent_views: Default::default(),
             role: "a CareDesk process".into(),
             sender: None,
+            inbox_poller: false,
         }
     }
 

@@ -13,10 +13,45 @@ use crate::{
 /// The setting that switches team mode on.
 pub const DATABASE_URL: &str = "team.database_url";
 
+/// How long the team database must be out of reach before a desk of the
+/// team polls the hospital SMS server for itself ([`Desk::reads_his_server`]).
+pub const OFFLINE_POLL_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(15);
+
 impl Desk {
     /// Whether team mode is on (`team.database_url` is set).
     pub fn team_mode(&self) -> Result<bool> {
         Ok(self.setting(DATABASE_URL)?.is_some())
+    }
+
+    /// Whether this process reads the hospital SMS server (its inbox, the
+    /// delivery states of sent texts, the daily backfill): always for a desk
+    /// alone; in team mode while it is the team's one poller (it holds the
+    /// poller lock in the team database and has pulled the team's cursor),
+    /// or while the team database has been out of reach for
+    /// [`OFFLINE_POLL_AFTER`]: then no desk can be elected, and replies must
+    /// still come in. What such a desk reads joins the team's once the
+    /// database is back, each reply once (its global id is derived from the
+    /// server's Id).
+    pub fn reads_his_server(&self) -> Result<bool> {
+        if self.inbox_poller || !self.team_mode()? {
+            return Ok(true);
+        }
+        let state = self.db().team_state()?;
+        let offline_since = match state.link.as_deref() {
+            Some("offline") => state.link_since.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
+            _ => None,
+        };
+        Ok(offline_since.is_some_and(|t| chrono::Utc::now().signed_duration_since(t) >= OFFLINE_POLL_AFTER))
+    }
+
+    /// Team mode: this process became, or stopped being, the team's poller.
+    pub fn set_inbox_poller(&mut self, poller: bool) {
+        self.inbox_poller = poller;
+    }
+
+    /// Team mode: whether this process is the team's poller now.
+    pub fn is_inbox_poller(&self) -> bool {
+        self.inbox_poller
     }
 
     /// The desk id this desk appends changes under and names its sessions

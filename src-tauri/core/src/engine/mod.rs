@@ -137,7 +137,11 @@ pub async fn cycle(
         },
         Err(e) => report.errors.push(format!("outbox: {e}")),
     }
-    if let Ok(his) = gateways.his() {
+    // In team mode one desk reads the hospital SMS server for the team
+    // (the poller, see team::poller); the others get what it read through
+    // the change log.
+    let reads_server = desk.lock().ok().and_then(|d| d.reads_his_server().ok()).unwrap_or(false);
+    if let Some(his) = gateways.his().ok().filter(|_| reads_server) {
         match inbox_sync::refresh_outgoing(desk, his).await {
             Ok(r) => report.delivery = Some(r),
             Err(e) => report.errors.push(format!("delivery states: {e}")),
@@ -256,12 +260,16 @@ pub fn spawn(
     // each cycle's report too.
     let team_status: Arc<Mutex<Option<team::TeamSyncStatus>>> = Arc::default();
     let team = {
-        let (on_event, team_status) = (on_event.clone(), team_status.clone());
+        let (on_event, team_status, wake) = (on_event.clone(), team_status.clone(), tx.clone());
         team::spawn(
             desk.clone(),
             Arc::new(move |e: team::TeamEvent| {
                 if let Ok(mut s) = team_status.lock() {
                     *s = (e.status.link != team::TeamLink::Off).then(|| e.status.clone());
+                }
+                // Just elected the team's poller: poll now, not at the next interval.
+                if e.polling_started {
+                    let _ = wake.try_send(Command::SyncNow);
                 }
                 on_event(EngineEvent::Team { event: Box::new(e) });
             }),

@@ -133,9 +133,14 @@ impl GatewayPlan {
             (Mode::Real, Some(url)) => secret(SecretName::EcmToken)?.map(|t| (url, t)),
             _ => Err(GatewayConfigError::EcmNotConfigured),
         };
+        // A desk of a team names itself to the servers (see HttpSettings::desk).
+        let team_desk = match desk.setting(crate::desk::team::DATABASE_URL)? {
+            Some(_) => desk.desk_id().ok(),
+            None => None,
+        };
         Ok(GatewayPlan {
             mode,
-            http: HttpSettings::from_timeout_secs(timeout),
+            http: HttpSettings { desk: team_desk, ..HttpSettings::from_timeout_secs(timeout) },
             default_route,
             his,
             his_from: desk.setting("his.from")?,
@@ -149,7 +154,8 @@ impl GatewayPlan {
     pub fn fingerprint(&self) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        (self.mode == Mode::Sandbox, self.http.timeout, self.default_route.as_str(), &self.his_from).hash(&mut h);
+        (self.mode == Mode::Sandbox, self.http.timeout, self.http.desk, self.default_route.as_str(), &self.his_from)
+            .hash(&mut h);
         match &self.his {
             Ok(cfg) => {
                 cfg.base_url.as_str().hash(&mut h);

@@ -17,11 +17,23 @@ pub struct HttpSettings {
     /// Total time for one request, from connecting to the end of the body
     /// (setting `http.timeout_secs`).
     pub timeout: Duration,
+    /// The desk, named in the `User-Agent` of a desk in team mode, so the
+    /// servers' logs (and the sandbox) tell a team's desks apart.
+    pub desk: Option<uuid::Uuid>,
 }
 
 impl HttpSettings {
     pub fn from_timeout_secs(secs: u64) -> HttpSettings {
-        HttpSettings { timeout: Duration::from_secs(secs.clamp(1, 600)) }
+        HttpSettings { timeout: Duration::from_secs(secs.clamp(1, 600)), desk: None }
+    }
+
+    /// The `User-Agent` these settings send: `CareDesk/0.1.0`, or
+    /// `CareDesk/0.1.0 (desk <uuid>)` for a desk of a team.
+    pub fn user_agent(&self) -> String {
+        match self.desk {
+            Some(d) => format!("{USER_AGENT} (desk {d})"),
+            None => USER_AGENT.to_string(),
+        }
     }
 }
 
@@ -43,7 +55,7 @@ pub struct ClientBuildError(#[source] reqwest::Error);
 pub fn client(settings: &HttpSettings) -> Result<reqwest::Client, ClientBuildError> {
     reqwest::Client::builder()
         .use_rustls_tls()
-        .user_agent(USER_AGENT)
+        .user_agent(settings.user_agent())
         .connect_timeout(settings.timeout.min(MAX_CONNECT_TIMEOUT))
         .timeout(settings.timeout)
         .pool_idle_timeout(Duration::from_secs(90))
@@ -309,6 +321,10 @@ mod tests {
     #[test]
     fn user_agent_names_the_version() {
         assert_eq!(USER_AGENT, format!("CareDesk/{}", env!("CARGO_PKG_VERSION")));
+        assert_eq!(HttpSettings::default().user_agent(), USER_AGENT);
+        let desk = uuid::Uuid::nil();
+        let team = HttpSettings { desk: Some(desk), ..HttpSettings::default() };
+        assert_eq!(team.user_agent(), format!("{USER_AGENT} (desk 00000000-0000-0000-0000-000000000000)"));
         assert!(client(&HttpSettings::default()).is_ok());
     }
 

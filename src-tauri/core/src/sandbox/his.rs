@@ -22,7 +22,7 @@ use super::{
     faults::{self, Service},
     magic::{self, HisFate},
     profile::{self, Profile},
-    state::{Shared, State as SandboxState},
+    state::{InboxPoll, Shared, State as SandboxState},
 };
 use crate::gateways::his::{
     read,
@@ -253,6 +253,7 @@ fn parse_query(raw: Option<&str>) -> Result<Query, Failure> {
 }
 
 async fn get_sms(State(shared): State<Arc<Shared>>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let started_at = Utc::now();
     faults::latency(&shared).await;
     if !azure::his_authorized(&shared, &headers) {
         return dated(&shared, unauthorized());
@@ -272,6 +273,8 @@ async fn get_sms(State(shared): State<Arc<Shared>>, headers: HeaderMap, RawQuery
             let mut st = shared.lock();
             if kind == MessageType::Incoming {
                 st.inbox_reads += 1;
+                let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                st.record_inbox_poll(InboxPoll { agent, started_at, answered_at: Utc::now() });
             }
             let from = st.clocking.date_from(&from);
             let lag = shared.options.list_lag;

@@ -43,7 +43,7 @@ pub use faults::{Answer, Faults};
 pub use his::hospital_numbers;
 pub use options::{SandboxOptions, Timing};
 pub use profile::Profile;
-pub use state::{EcmInbound, EcmRecord, HisSend, StateSnapshot, StatusChange};
+pub use state::{EcmInbound, EcmRecord, HisSend, InboxPoll, StateSnapshot, StatusChange};
 
 use crate::gateways::his::wire::HisMessage;
 use state::{Shared, State};

@@ -68,6 +68,21 @@ pub(crate) struct State {
     /// Get-SMS `type=Incoming` reads answered (one per inbox sync cycle),
     /// so a benchmark can count the cycles a client ran.
     pub inbox_reads: u64,
+    /// Who read the inbox and when (the newest [`MAX_INBOX_POLLS`]), so a
+    /// test can see one desk of a team poll at a time.
+    pub inbox_polls: VecDeque<InboxPoll>,
+}
+
+/// How many inbox reads the sandbox remembers.
+pub const MAX_INBOX_POLLS: usize = 20_000;
+
+/// One Get-SMS `type=Incoming` read: the client's `User-Agent` (a desk of a
+/// team names its desk id there) and when the request came and was answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxPoll {
+    pub agent: String,
+    pub started_at: DateTime<Utc>,
+    pub answered_at: DateTime<Utc>,
 }
 
 /// A HIS message and what will still happen to it.
@@ -153,8 +168,21 @@ pub struct StateSnapshot {
     /// Get-SMS `type=Incoming` reads answered since the start (or reset).
     #[serde(default)]
     pub inbox_reads: u64,
+    /// Who read the inbox and when, oldest first.
+    #[serde(default)]
+    pub inbox_polls: Vec<InboxPoll>,
     pub faults: Faults,
     pub replies: bool,
+}
+
+impl State {
+    /// Records an inbox read, forgetting the oldest past [`MAX_INBOX_POLLS`].
+    pub(crate) fn record_inbox_poll(&mut self, poll: InboxPoll) {
+        if self.inbox_polls.len() >= MAX_INBOX_POLLS {
+            self.inbox_polls.pop_front();
+        }
+        self.inbox_polls.push_back(poll);
+    }
 }
 
 impl StateSnapshot {
@@ -231,6 +259,7 @@ impl State {
             token_requests: 0,
             tokens_issued: 0,
             inbox_reads: 0,
+            inbox_polls: VecDeque::new(),
         };
         st.set_faults(options.faults.clone());
         st
@@ -249,6 +278,7 @@ impl State {
         self.token_requests = 0;
         self.tokens_issued = 0;
         self.inbox_reads = 0;
+        self.inbox_polls.clear();
         self.set_faults(Faults::default());
     }
 
@@ -433,6 +463,7 @@ impl State {
             token_requests: self.token_requests,
             tokens_issued: self.tokens_issued,
             inbox_reads: self.inbox_reads,
+            inbox_polls: self.inbox_polls.iter().cloned().collect(),
             faults: self.faults.clone(),
             replies: self.replies,
         }

@@ -48,6 +48,7 @@ const MIGRATION_SQL: &[&str] = &[
     PEOPLE,
     include_str!("migrations/0015_fhir_roster.sql"),
     include_str!("migrations/0016_team.sql"),
+    include_str!("migrations/0017_team_cursor.sql"),
 ];
 
 pub fn latest_version() -> usize {

@@ -24,7 +24,7 @@ pub const CLIENT_SECRET: &str = "aad-client-SECRET-0003";
 pub const TENANT: &str = "contoso-tenant";
 
 pub fn http(timeout: Duration) -> reqwest::Client {
-    client(&HttpSettings { timeout }).unwrap()
+    client(&HttpSettings { timeout, desk: None }).unwrap()
 }
 
 pub fn http_default() -> reqwest::Client {

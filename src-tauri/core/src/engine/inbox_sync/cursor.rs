@@ -29,15 +29,20 @@ pub(crate) fn delta(d: Duration) -> TimeDelta {
     TimeDelta::from_std(d).unwrap_or(TimeDelta::days(3650)).min(TimeDelta::days(3650))
 }
 
-/// The stored cursor of poll `name`; an unreadable one counts as none.
+/// The stored cursor of poll `name`; an unreadable one counts as none. In
+/// team mode, the later of this desk's and the team's (the cursor of
+/// whichever desk polled last, `store::team::cursor`).
 pub fn read_cursor(db: &Database, name: &str) -> Result<Option<HisTime>, StoreError> {
-    Ok(db.sync_cursor(name)?.and_then(|s| {
+    let parse = |s: String| {
         let parsed = HisTime::parse(&s);
         if parsed.is_none() {
-            tracing::warn!(name, "the stored sync cursor cannot be read; polling from the initial lookback");
+            tracing::warn!(name, "a stored sync cursor cannot be read; it is not used");
         }
         parsed
-    }))
+    };
+    let own = db.sync_cursor(name)?.and_then(parse);
+    let team = db.team_cursor(name)?.and_then(parse);
+    Ok(own.max(team))
 }
 
 /// Moves the cursor of poll `name` to `to` if that is later, but not

@@ -246,6 +246,9 @@ impl Drop for PageCache<'_> {
 pub fn apply_incoming_page(db: &Database, page: &[HisMessage], ctx: &ApplyContext) -> Result<PollReport, StoreError> {
     let _cache = PageCache::widen(db.conn(), page.len())?;
     let tx = Transaction::new_unchecked(db.conn(), TransactionBehavior::Immediate)?;
+    // Team mode: the page's messages and its cursor reach the team database
+    // in one transaction too.
+    db.team_group_begin()?;
     let mut report = PollReport { fetched: page.len(), ..PollReport::default() };
     let (messages, dropped) = dedupe(page, MessageType::Incoming);
     report.duplicates += dropped;
@@ -273,6 +276,7 @@ pub fn apply_incoming_page(db: &Database, page: &[HisMessage], ctx: &ApplyContex
     if let Some(newest) = page.iter().filter(|m| m.kind == MessageType::Incoming).map(|m| m.updated_at).max() {
         advance_cursor(db, INCOMING, newest, &ctx.clock.present_limit(Some(&newest)))?;
     }
+    db.team_group_end()?;
     tx.commit()?;
     Ok(report)
 }

@@ -17,7 +17,9 @@
 //! Only the process that sends for the data directory (it holds
 //! `sender.lock`) syncs with the team; with team mode off the task idles.
 
+mod cursor_row;
 pub mod exchange;
+pub mod poller;
 pub mod state_rows;
 
 use std::{
@@ -80,6 +82,8 @@ pub struct TeamSyncStatus {
     pub last_error: Option<String>,
     /// Its code, for the UI to branch on (`team_auth`, `team_unreachable`...).
     pub error_code: Option<String>,
+    /// Which desk polls the hospital SMS server for the team, as last read.
+    pub poller: Option<poller::TeamPoller>,
 }
 
 /// What the task reports after each exchange that changed something.
@@ -90,6 +94,9 @@ pub struct TeamEvent {
     pub applied: usize,
     /// This desk's changes the team now has.
     pub pushed: usize,
+    /// This desk just became the team's poller: poll the inbox now.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub polling_started: bool,
 }
 
 /// What one exchange did.
@@ -110,25 +117,65 @@ pub async fn exchange(session: &mut Session, desk: &Arc<Mutex<Desk>>) -> Result<
     Ok(ExchangeReport { pushed, already, dropped, pulled })
 }
 
-/// `caredesk sync --once`: connects, exchanges once, and reports; `None`
-/// with team mode off.
-pub async fn sync_once(desk: &Arc<Mutex<Desk>>) -> Result<Option<ExchangeReport>> {
-    let Some(opts) = lock(desk)?.team_connection()? else {
-        return Ok(None);
-    };
-    let outcome = async {
-        let mut session = Session::open(desk, &opts).await?;
-        exchange(&mut session, desk).await
+/// `caredesk sync --once` in team mode: one session for the run. It
+/// exchanges, takes the poller lock if no desk holds it (then this run's
+/// cycle polls the hospital SMS server for the team), and at
+/// [`OnceSession::finish`] exchanges again and gives the lock up.
+pub struct OnceSession {
+    session: Session,
+    election: poller::Election,
+    first: ExchangeReport,
+}
+
+impl OnceSession {
+    /// Connects and exchanges; `None` with team mode off. Fails (and
+    /// records the team as offline) when the database is out of reach.
+    pub async fn begin(desk: &Arc<Mutex<Desk>>) -> Result<Option<OnceSession>> {
+        let Some(opts) = lock(desk)?.team_connection()? else {
+            return Ok(None);
+        };
+        let outcome = async {
+            let mut session = Session::open(desk, &opts).await?;
+            let mut election = poller::Election::default();
+            election.try_take(&session).await?;
+            let first = exchange(&mut session, desk).await?;
+            election.start_polling(desk)?;
+            Ok(OnceSession { session, election, first })
+        }
+        .await;
+        if let Err(e) = &outcome {
+            record_link(desk, TeamLink::Offline, Some(&describe(e))).await?;
+        }
+        outcome.map(Some)
     }
-    .await;
-    let status_error = outcome.as_ref().err().map(describe);
-    record_link(
-        desk,
-        if status_error.is_some() { TeamLink::Offline } else { TeamLink::Connected },
-        status_error.as_ref(),
-    )
-    .await?;
-    outcome.map(Some)
+
+    /// Pushes what the cycle did, pulls, gives the poller lock up and
+    /// reports both exchanges.
+    pub async fn finish(mut self, desk: &Arc<Mutex<Desk>>) -> Result<ExchangeReport> {
+        let outcome = exchange(&mut self.session, desk).await;
+        self.election.lose(desk);
+        let status_error = outcome.as_ref().err().map(describe);
+        record_link(
+            desk,
+            if status_error.is_some() { TeamLink::Offline } else { TeamLink::Connected },
+            status_error.as_ref(),
+        )
+        .await?;
+        let second = outcome?;
+        let first = self.first;
+        Ok(ExchangeReport {
+            pushed: first.pushed + second.pushed,
+            already: first.already + second.already,
+            dropped: first.dropped + second.dropped,
+            pulled: ApplyReport {
+                applied: first.pulled.applied + second.pulled.applied,
+                unchanged: first.pulled.unchanged + second.pulled.unchanged,
+                shadowed: first.pulled.shadowed + second.pulled.shadowed,
+                skipped: first.pulled.skipped + second.pulled.skipped,
+                position: second.pulled.position,
+            },
+        })
+    }
 }
 
 /// The words and code of a sync failure.
@@ -157,6 +204,7 @@ async fn status_now(
     desk: &Arc<Mutex<Desk>>,
     link: TeamLink,
     error: Option<&(String, String)>,
+    poller: Option<poller::TeamPoller>,
 ) -> Result<TeamSyncStatus> {
     let local = exchange::blocking(desk, |d| Ok(d.db().team_state()?)).await?;
     Ok(TeamSyncStatus {
@@ -166,6 +214,7 @@ async fn status_now(
         applied: local.applied,
         last_error: error.map(|(e, _)| e.clone()),
         error_code: error.map(|(_, c)| c.clone()),
+        poller,
     })
 }
 
@@ -224,6 +273,9 @@ struct Loop {
     last_members: Instant,
     error: Option<(String, String)>,
     reported: Option<TeamSyncStatus>,
+    election: poller::Election,
+    /// This desk became the poller in the last turn.
+    polling_started: bool,
 }
 
 async fn run(desk: Arc<Mutex<Desk>>, on_event: Arc<dyn Fn(TeamEvent) + Send + Sync>, mut rx: mpsc::Receiver<Command>) {
@@ -237,6 +289,8 @@ async fn run(desk: Arc<Mutex<Desk>>, on_event: Arc<dyn Fn(TeamEvent) + Send + Sy
         last_members: Instant::now(),
         error: None,
         reported: None,
+        election: poller::Election::default(),
+        polling_started: false,
     };
     loop {
         let (link, moved) = l.turn().await;
@@ -245,27 +299,38 @@ async fn run(desk: Arc<Mutex<Desk>>, on_event: Arc<dyn Fn(TeamEvent) + Send + Sy
             // report but the change; look again now and then.
             // (A desk alone hears nothing: only a switch from on to off.)
             if l.reported.as_ref().is_some_and(|s| s.link != TeamLink::Off) {
-                let off =
-                    TeamSyncStatus { link, role: None, waiting: 0, applied: 0, last_error: None, error_code: None };
+                let off = TeamSyncStatus {
+                    link,
+                    role: None,
+                    waiting: 0,
+                    applied: 0,
+                    last_error: None,
+                    error_code: None,
+                    poller: None,
+                };
                 l.reported = Some(off.clone());
-                on_event(TeamEvent { status: off, applied: 0, pushed: 0 });
+                on_event(TeamEvent { status: off, applied: 0, pushed: 0, polling_started: false });
             }
             tokio::select! {
                 cmd = rx.recv() => match cmd {
                     Some(Command::Wake) => continue,
-                    Some(Command::Stop) | None => break,
+                    Some(Command::Stop) | None => {
+                        l.election.lose(&l.desk);
+                        break;
+                    }
                 },
                 _ = tokio::time::sleep(IDLE_POLL) => continue,
             }
         }
-        if let Ok(status) = status_now(&l.desk, link, l.error.as_ref()).await {
+        let polling_started = std::mem::take(&mut l.polling_started);
+        if let Ok(status) = status_now(&l.desk, link, l.error.as_ref(), l.election.seen.clone()).await {
             let changed = l.reported.as_ref() != Some(&status);
-            if changed || moved.0 > 0 || moved.1 > 0 {
+            if changed || moved.0 > 0 || moved.1 > 0 || polling_started {
                 if changed && link != TeamLink::Off {
                     let _ = record_link(&l.desk, link, l.error.as_ref()).await;
                 }
                 l.reported = Some(status.clone());
-                on_event(TeamEvent { status, applied: moved.0, pushed: moved.1 });
+                on_event(TeamEvent { status, applied: moved.0, pushed: moved.1, polling_started });
             }
         }
         // Wait for a reason to go again: a command, a notification, the
@@ -285,7 +350,10 @@ async fn run(desk: Arc<Mutex<Desk>>, on_event: Arc<dyn Fn(TeamEvent) + Send + Sy
         let woke = tokio::select! {
             cmd = rx.recv() => match cmd {
                 Some(Command::Wake) => Wake::Asked,
-                Some(Command::Stop) | None => break,
+                Some(Command::Stop) | None => {
+                    l.election.lose(&l.desk);
+                    break;
+                }
             },
             w = wait => w,
             _ = tokio::time::sleep(LOCAL_TICK) => Wake::Tick,
@@ -363,6 +431,10 @@ impl Loop {
         match self.exchange().await {
             Ok(moved) => {
                 self.error = None;
+                match self.election.start_polling(&self.desk) {
+                    Ok(started) => self.polling_started |= started,
+                    Err(e) => tracing::warn!(error_code = describe(&e).1, "team sync: could not start polling"),
+                }
                 (TeamLink::Connected, moved)
             }
             Err(e) => {
@@ -376,6 +448,12 @@ impl Loop {
     async fn exchange(&mut self) -> Result<(usize, usize)> {
         let desk = self.desk.clone();
         let session = self.session.as_mut().expect("a session");
+        // The poller lock is tried when a pull is due (an idle desk reads the
+        // database once a second at most), and the pull that follows reaches
+        // the head (the team's cursor) before this desk polls.
+        if self.last_pull.is_none_or(|t| t.elapsed() >= IDLE_POLL) {
+            self.election.try_take(session).await?;
+        }
         let waiting = exchange::blocking(&desk, |d| Ok(d.db().team_waiting()?)).await?;
         let mut pushed = 0;
         if waiting > 0 {
@@ -392,6 +470,7 @@ impl Loop {
             session.refresh_members(&desk).await?;
             self.last_members = Instant::now();
         }
+        self.election.see(session, &desk).await?;
         Ok((applied, pushed))
     }
 
@@ -409,6 +488,8 @@ impl Loop {
     }
 
     fn drop_session(&mut self, why: &str) {
+        // No session, no lock: stop polling before anything else.
+        self.election.lose(&self.desk);
         if self.session.take().is_some() {
             tracing::info!(why, "team database session closed");
         }

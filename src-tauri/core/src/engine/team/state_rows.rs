@@ -29,8 +29,8 @@ use crate::{
     gateways::team_db::{TeamDbError, TeamTx},
     store::team::{
         kinds::{
-            self, AssignRequest, CallBody, ConsentBody, GidBody, MessageBody, NoteBody, NumberBody, PatientBody,
-            ReadBody, StatusRequest, ThreadBody,
+            self, AssignRequest, CallBody, ConsentBody, CursorBody, GidBody, MessageBody, NoteBody, NumberBody,
+            PatientBody, ReadBody, StatusRequest, ThreadBody,
         },
         OutboxChange,
     },
@@ -78,6 +78,7 @@ pub async fn decide(tx: Tx<'_, '_>, change: &OutboxChange, desk_id: Uuid) -> Res
         Body::Assign(b) => assign(tx, &b).await,
         Body::Status(b) => status(tx, &b).await,
         Body::Read(b) => read(tx, &b, &change.body).await,
+        Body::Cursor(b) => super::cursor_row::cursor(tx, &b, &change.body).await,
         Body::Unknown => append(),
     }
 }
@@ -94,6 +95,7 @@ enum Body {
     Assign(AssignRequest),
     Status(StatusRequest),
     Read(ReadBody),
+    Cursor(CursorBody),
     Unknown,
 }
 
@@ -114,6 +116,7 @@ impl Body {
             kinds::ASSIGN => Body::Assign(de(v)?),
             kinds::STATUS => Body::Status(de(v)?),
             kinds::READ => Body::Read(de(v)?),
+            kinds::CURSOR => Body::Cursor(de(v)?),
             _ => Body::Unknown,
         })
     }

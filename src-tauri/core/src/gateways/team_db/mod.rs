@@ -17,6 +17,7 @@
 //!   desk_seq)`, positions in commit order, `NOTIFY caredesk_changes`) and
 //!   [`read_after`].
 //! - [`listen`]: [`ChangeListener`], woken by `NOTIFY caredesk_changes`.
+//! - [`poller_lock`]: taking and giving up the poller lock.
 //! - [`status`]: [`TeamStatus`] for `caredesk team status`: schema version,
 //!   members, log head, and which desk holds the poller lock.
 //!
@@ -29,6 +30,7 @@ pub mod connect;
 pub mod error;
 pub mod listen;
 pub mod log;
+pub mod poller_lock;
 pub mod schema;
 pub mod status;
 

@@ -62,12 +62,12 @@ pub struct ApplyReport {
 }
 
 /// Why one change was not applied.
-enum Skip {
+pub(super) enum Skip {
     Unreadable(String),
     Unknown(&'static str),
 }
 
-type Outcome = Result<bool, Skip>;
+pub(super) type Outcome = Result<bool, Skip>;
 
 impl Database {
     /// Applies `changes` (in position order) in one transaction that also
@@ -142,6 +142,7 @@ fn apply_one(c: &Connection, change: &PulledChange, own_role: Option<&str>) -> R
         kinds::NOTE => read(change).map(|b| note(c, &b, &change.actor)),
         kinds::ASSIGN | kinds::STATUS => read(change).map(|b| thread(c, &b)),
         kinds::READ => read(change).map(|b| member_read(c, &b, &change.actor, own_role)),
+        kinds::CURSOR => read(change).map(|b| super::cursor::apply(c, &b)),
         _ => unreachable!("entity() names only known kinds"),
     };
     Ok(match outcome {

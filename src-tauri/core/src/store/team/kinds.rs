@@ -28,8 +28,21 @@ pub const STATUS: &str = "thread.status";
 /// `thread.read`: what a member read in a thread ([`ReadBody`]).
 pub const READ: &str = "thread.read";
 
+/// `cursor.set`: where the team's poller resumes the hospital SMS
+/// server's inbox ([`CursorBody`]).
+pub const CURSOR: &str = "cursor.set";
+
 /// Every kind this desk knows, for tests and reports.
-pub const ALL: [&str; 10] = [PATIENT, NUMBER, CONSENT, MESSAGE, MESSAGE_DELETE, CALL, NOTE, ASSIGN, STATUS, READ];
+pub const ALL: [&str; 11] =
+    [PATIENT, NUMBER, CONSENT, MESSAGE, MESSAGE_DELETE, CALL, NOTE, ASSIGN, STATUS, READ, CURSOR];
+
+/// The team's inbox cursor: `his.incoming` and the server's time, in the
+/// server's own form (`store::team::cursor`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CursorBody {
+    pub name: String,
+    pub cursor: String,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatientBody {
@@ -293,6 +306,7 @@ pub fn entity(kind: &str, body: &serde_json::Value, actor: &str) -> Option<Strin
         NOTE => format!("note:{}", s("gid")?),
         ASSIGN | STATUS => format!("thread:{}", s("patient_gid")?),
         READ => format!("read:{actor}:{}", s("patient_gid")?),
+        CURSOR => format!("cursor:{}", s("name")?),
         _ => return None,
     })
 }

@@ -18,6 +18,7 @@
 //! The push and the pull themselves (PostgreSQL) are `engine::team`'s.
 
 pub mod apply;
+pub mod cursor;
 pub mod join;
 pub mod kinds;
 pub mod outbox;

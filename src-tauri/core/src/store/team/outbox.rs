@@ -30,9 +30,20 @@ pub(crate) fn record(conn: &Connection, kind: &str, entity: &str, body: &serde_j
 impl Database {
     /// The oldest `limit` changes waiting, in order. A body that is not JSON
     /// (never written so) is passed on as a JSON string.
+    /// A batch never splits a group of changes that go together (an inbox
+    /// page and its cursor, see `store::team::cursor`): it runs on to the
+    /// group's last change.
     pub fn team_outbox_batch(&self, limit: usize) -> Result<Vec<OutboxChange>, StoreError> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT seq, kind, entity, body FROM team_outbox ORDER BY seq LIMIT ?1")?;
+        let mut stmt = self.conn.prepare_cached(
+            "WITH first AS (SELECT seq, txn FROM team_outbox ORDER BY seq LIMIT ?1),
+                  upto AS (SELECT max(seq) AS seq FROM (
+                               SELECT seq FROM first
+                               UNION ALL
+                               SELECT o.seq FROM team_outbox o
+                                WHERE o.txn IS NOT NULL
+                                  AND o.txn = (SELECT txn FROM first ORDER BY seq DESC LIMIT 1)))
+             SELECT seq, kind, entity, body FROM team_outbox WHERE seq <= (SELECT seq FROM upto) ORDER BY seq",
+        )?;
         let rows = stmt.query_map([limit as i64], |r| {
             let body: String = r.get(3)?;
             Ok(OutboxChange {

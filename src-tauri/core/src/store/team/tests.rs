@@ -266,3 +266,53 @@ fn an_unreadable_or_unknown_change_is_skipped_and_does_not_stop_the_log() {
     let r = db.team_apply(&log).unwrap();
     assert_eq!((r.skipped, r.applied, r.position), (3, 1, 4));
 }
+
+#[test]
+fn an_inbox_cursor_move_is_recorded_with_its_page_and_a_batch_never_splits_the_page() {
+    let (_d, db) = joined();
+    let _ = db.team_outbox_batch(1000).unwrap();
+    let waiting_before = db.team_waiting().unwrap();
+    // An inbox page: three changes in one group, the cursor last.
+    let tx = db.conn().unchecked_transaction().unwrap();
+    db.team_group_begin().unwrap();
+    let p = test_patient(&db, "Ana Lopez");
+    test_inbound(&db, Some(p), "+18055550100", "one", "2026-01-01T10:00:00Z");
+    db.set_sync_cursor("his.incoming", "2026-01-01T10:00:00.1234567").unwrap();
+    db.team_group_end().unwrap();
+    tx.commit().unwrap();
+    // A change after the page, outside any group.
+    text_to(&db, p, "after");
+    let all = db.team_outbox_batch(1000).unwrap();
+    assert!(all.iter().any(|c| c.kind == kinds::CURSOR && c.body["cursor"] == "2026-01-01T10:00:00.1234567"));
+    let page: Vec<i64> = all.iter().skip(waiting_before as usize).map(|c| c.seq).collect();
+    assert!(page.len() >= 4, "{all:?}");
+    // A batch that would end inside the page runs on to the page's end.
+    let batch = db.team_outbox_batch(waiting_before as usize + 1).unwrap();
+    assert_eq!(batch.last().unwrap().kind, kinds::CURSOR, "{batch:?}");
+    assert!(batch.iter().all(|c| c.body.get("body").and_then(|b| b.as_str()) != Some("after")));
+    assert_eq!(batch.len(), waiting_before as usize + page.len() - 1, "the page and no more: {batch:?}");
+    // Outside a group, a batch is its limit.
+    db.team_outbox_done(&batch.iter().map(|c| c.seq).collect::<Vec<_>>()).unwrap();
+    let tail = db.team_outbox_batch(1).unwrap();
+    assert_eq!(tail.len(), 1);
+    // A desk alone records no cursor.
+    let (_d2, alone) = test_db();
+    alone.set_sync_cursor("his.incoming", "2026-01-01T10:00:00").unwrap();
+    assert_eq!(alone.team_waiting().unwrap(), 0);
+}
+
+#[test]
+fn the_teams_inbox_cursor_is_applied_and_kept() {
+    let (_d, db) = joined();
+    assert_eq!(db.team_cursor("his.incoming").unwrap(), None);
+    let c = change(1, kinds::CURSOR, json!({ "name": "his.incoming", "cursor": "2026-01-01T10:00:00+02:00" }));
+    let r = db.team_apply(std::slice::from_ref(&c)).unwrap();
+    assert_eq!(r.applied, 1);
+    assert_eq!(db.team_cursor("his.incoming").unwrap().as_deref(), Some("2026-01-01T10:00:00+02:00"));
+    // Applying it again changes nothing, and this desk's own cursor is its own.
+    let again = change(2, kinds::CURSOR, c.body.clone());
+    assert_eq!(db.team_apply(&[again]).unwrap().applied, 0);
+    assert_eq!(db.sync_cursor("his.incoming").unwrap(), None);
+    // A pulled cursor is not pushed back.
+    assert!(!outbox_kinds(&db).contains(&kinds::CURSOR.to_string()));
+}
