@@ -27,9 +27,12 @@ use serde_json::Value;
 #[test]
 fn a_text_a_note_and_an_assignment_reach_every_desk_with_who_made_them() {
     let dir = tempfile::tempdir().unwrap();
-    let (_pg, _sim, mut desks) = three_desks(dir.path(), true);
+    let (_pg, sim, mut desks) = three_desks(dir.path(), true);
     for d in &mut desks {
         d.start_sync();
+    }
+    for d in &desks {
+        d.wait_connected();
     }
     let (a, b) = (&desks[0], &desks[1]);
     let sent = a.cli.json(&["send", "--patient", "ecm:1001", "--text", "See you at 3, from Ana's desk", "--json"]);
@@ -62,6 +65,12 @@ fn a_text_a_note_and_an_assignment_reach_every_desk_with_who_made_them() {
     });
     no_duplicates(&shared);
     assert_eq!(shared["Ana Lopez"]["assigned_to"], "ben", "reopening keeps the assignment");
+    // Each desk's texts carry ExternalKeys from the team's blocks (the upper
+    // half of the 32-bit range): no key twice.
+    let state = sim.h().state();
+    assert!(state.his_sends.len() >= 2);
+    assert!(state.his_sends.iter().all(|s| s.external_key >= 1 << 30), "{:?}", state.external_key_counts);
+    assert!(state.external_key_counts.values().all(|&c| c == 1), "{:?}", state.external_key_counts);
 }
 
 #[test]

@@ -52,6 +52,20 @@ impl TeamDesk {
         self.sync = Some(ChildGuard::spawn(&mut cmd));
     }
 
+    /// Waits until this desk's running sync has reached the team database
+    /// (and so holds a block of the team's ExternalKeys).
+    pub fn wait_connected(&self) {
+        let deadline = Instant::now() + CONVERGE;
+        loop {
+            let status = self.cli.json(&["team", "status", "--json"]);
+            if status["sync"]["link"] == "connected" {
+                return;
+            }
+            assert!(Instant::now() < deadline, "desk {} did not connect: {status}\n{}", self.role, self.sync_log());
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     pub fn stop_sync(&mut self) {
         if let Some(mut s) = self.sync.take() {
             s.stop(Duration::from_secs(10));

@@ -85,6 +85,9 @@ pub struct Desk {
     /// Team mode: whether this process holds the team's inbox poller lock
     /// (set by the team sync, see `engine::team::poller`).
     inbox_poller: bool,
+    /// Team mode: since when this process finds the team database out of
+    /// reach (set and cleared by the team sync).
+    team_offline_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Who sends for the data directory.
@@ -139,6 +142,7 @@ impl Desk {
             role: "a CareDesk process".into(),
             sender: None,
             inbox_poller: false,
+            team_offline_since: None,
         }
     }
 

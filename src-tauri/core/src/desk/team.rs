@@ -36,12 +36,29 @@ impl Desk {
         if self.inbox_poller || !self.team_mode()? {
             return Ok(true);
         }
-        let state = self.db().team_state()?;
-        let offline_since = match state.link.as_deref() {
-            Some("offline") => state.link_since.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
-            _ => None,
-        };
-        Ok(offline_since.is_some_and(|t| chrono::Utc::now().signed_duration_since(t) >= OFFLINE_POLL_AFTER))
+        Ok(self.team_offline_since.is_some_and(|t| chrono::Utc::now().signed_duration_since(t) >= OFFLINE_POLL_AFTER))
+    }
+
+    /// Team mode: this process found the team database out of reach
+    /// (`Some(since)`, kept from the first failure on) or reached it (`None`).
+    pub fn set_team_offline(&mut self, since: Option<chrono::DateTime<chrono::Utc>>) {
+        match since {
+            Some(t) => {
+                self.team_offline_since.get_or_insert(t);
+            }
+            None => self.team_offline_since = None,
+        }
+    }
+
+    /// Whether this desk follows the team's log now: always for a desk
+    /// alone; in team mode while its sync is connected. (A text on the
+    /// hospital SMS server is matched by its words only then: a colleague's
+    /// identical text is known by then, see `engine::outbox::reconcile`.)
+    pub fn team_log_current(&self) -> Result<bool> {
+        if !self.team_mode()? {
+            return Ok(true);
+        }
+        Ok(self.db().team_state()?.link.as_deref() == Some("connected"))
     }
 
     /// Team mode: this process became, or stopped being, the team's poller.

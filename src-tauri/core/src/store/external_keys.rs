@@ -20,6 +20,10 @@ impl Database {
 /// [`Database::next_external_key`] on a connection (inside the caller's
 /// transaction, if any).
 pub(super) fn next_key(conn: &rusqlite::Connection) -> Result<i64, StoreError> {
+    // In team mode, a key of a block the team database gave this desk.
+    if let Some(key) = next_team_key(conn)? {
+        return Ok(key);
+    }
     {
         for _ in 0..1_000 {
             let key: Option<i64> = conn
@@ -45,10 +49,68 @@ pub(super) fn next_key(conn: &rusqlite::Connection) -> Result<i64, StoreError> {
     }
 }
 
+/// The next key of the team's blocks this desk holds (oldest block first),
+/// skipping any a message already holds; `None` when they are used up.
+fn next_team_key(conn: &rusqlite::Connection) -> Result<Option<i64>, StoreError> {
+    loop {
+        let taken: Option<i64> = conn
+            .query_row(
+                "UPDATE team_key_blocks SET next = next + 1
+                  WHERE id = (SELECT id FROM team_key_blocks WHERE next < end ORDER BY id LIMIT 1)
+                 RETURNING next - 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(key) = taken else {
+            conn.execute("DELETE FROM team_key_blocks WHERE next >= end", [])?;
+            return Ok(None);
+        };
+        let used: bool =
+            conn.query_row("SELECT EXISTS (SELECT 1 FROM messages WHERE external_key = ?1)", [key.to_string()], |r| {
+                r.get(0)
+            })?;
+        if !used {
+            return Ok(Some(key));
+        }
+    }
+}
+
+impl Database {
+    /// Keys left in the team's blocks this desk holds.
+    pub fn team_keys_left(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row("SELECT COALESCE(sum(end - next), 0) FROM team_key_blocks", [], |r| r.get(0))?)
+    }
+
+    /// Keeps a block `[start, end)` the team database gave this desk.
+    pub fn team_add_key_block(&self, start: i64, end: i64) -> Result<(), StoreError> {
+        if !(1..=end).contains(&start) || end > MAX_EXTERNAL_KEY + 1 {
+            return Err(StoreError::KeysExhausted);
+        }
+        self.conn.execute("INSERT INTO team_key_blocks (next, end) VALUES (?1, ?2)", [start, end])?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::test_db;
+
+    #[test]
+    fn a_team_block_is_used_first_then_the_local_sequence() {
+        let (_d, db) = test_db();
+        db.team_add_key_block(1_073_741_824, 1_073_741_827).unwrap();
+        let keys: Vec<i64> = (0..3).map(|_| db.next_external_key().unwrap()).collect();
+        assert_eq!(keys, vec![1_073_741_824, 1_073_741_825, 1_073_741_826]);
+        assert_eq!(db.team_keys_left().unwrap(), 0);
+        let local = db.next_external_key().unwrap();
+        assert!(local <= MAX_EXTERNAL_KEY / 2 + 1, "the lower half: {local}");
+        db.team_add_key_block(2_000_000_000, 2_000_001_000).unwrap();
+        assert_eq!(db.team_keys_left().unwrap(), 1_000);
+        assert!(db.team_add_key_block(0, 10).is_err());
+        assert!(db.team_add_key_block(10, 5).is_err());
+    }
 
     #[test]
     fn keys_count_up_in_the_32_bit_range_and_skip_used_ones() {

@@ -13,7 +13,7 @@ pub mod audit_verify;
 pub mod consent;
 mod contact_points;
 pub(crate) mod copy;
-mod external_keys;
+pub mod external_keys;
 pub mod fhir_roster;
 pub mod inbox;
 mod linked_numbers;

@@ -264,6 +264,11 @@ pub(crate) async fn check(w: &Worker<'_>, item: OutboxItem) -> Result<Done> {
             return Ok(Done::CheckFailed);
         }
     };
+    // In team mode a colleague's identical text may be on the server: match
+    // by words only while this desk follows the team's log (it knows the
+    // colleagues' texts and their server Ids); else by ExternalKey alone,
+    // and wait for the log before concluding the send is not there.
+    let by_text = lock(w.desk)?.team_log_current()?;
     let found = {
         let d = lock(w.desk)?;
         let clock = ServerClock::observe(d.db(), now)?;
@@ -274,9 +279,14 @@ pub(crate) async fn check(w: &Worker<'_>, item: OutboxItem) -> Result<Done> {
             external_key: item.external_key,
             first_attempt: first,
         };
-        let mut taken = |id: i64| -> Result<bool> { Ok(d.db().his_id_taken(id)?) };
+        let mut taken = |id: i64| -> Result<bool> { Ok(!by_text || d.db().his_id_taken(id)?) };
         candidates(&list, &sought, &clock, &mut taken)?.first().map(|m| (*m).clone())
     };
+    if found.is_none() && !by_text {
+        let note = "it may have been sent; CareDesk checks the hospital SMS server's sent messages by their words only while it follows the team's log, and waits for the team database";
+        lock(w.desk)?.db().record_check_failed(item.outbox_id, token, note, retry_at, now)?;
+        return Ok(Done::CheckFailed);
+    }
     match found {
         Some(m) => {
             tracing::info!(

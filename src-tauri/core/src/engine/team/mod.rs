@@ -19,6 +19,7 @@
 
 mod cursor_row;
 pub mod exchange;
+pub mod key_blocks;
 pub mod poller;
 pub mod state_rows;
 
@@ -139,12 +140,29 @@ impl OnceSession {
             let mut election = poller::Election::default();
             election.try_take(&session).await?;
             let first = exchange(&mut session, desk).await?;
+            key_blocks::top_up(&session, desk).await?;
             election.start_polling(desk)?;
             Ok(OnceSession { session, election, first })
         }
         .await;
-        if let Err(e) = &outcome {
-            record_link(desk, TeamLink::Offline, Some(&describe(e))).await?;
+        match &outcome {
+            // Out of reach since this desk last found it so (an earlier
+            // `sync --once`), or from now: after a while this run polls the
+            // hospital SMS server for itself (`Desk::reads_his_server`).
+            Err(e) => {
+                let state = exchange::blocking(desk, |d| Ok(d.db().team_state()?)).await?;
+                let since = match state.link.as_deref() {
+                    Some("offline") => state
+                        .link_since
+                        .as_deref()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .map(|t| t.with_timezone(&chrono::Utc)),
+                    _ => None,
+                };
+                lock(desk)?.set_team_offline(Some(since.unwrap_or_else(chrono::Utc::now)));
+                record_link(desk, TeamLink::Offline, Some(&describe(e))).await?;
+            }
+            Ok(_) => lock(desk)?.set_team_offline(None),
         }
         outcome.map(Some)
     }
@@ -416,6 +434,9 @@ impl Loop {
             match Session::open(&self.desk, &opts).await {
                 Ok(s) => {
                     tracing::info!(server = s.db.server(), role = s.db.role(), "team database connected");
+                    if let Ok(mut d) = lock(&self.desk) {
+                        d.set_team_offline(None);
+                    }
                     self.session = Some(s);
                     self.failures = 0;
                     self.error = None;
@@ -471,10 +492,14 @@ impl Loop {
             self.last_members = Instant::now();
         }
         self.election.see(session, &desk).await?;
+        key_blocks::top_up(session, &desk).await?;
         Ok((applied, pushed))
     }
 
     fn fail(&mut self, e: &CoreError) {
+        if let Ok(mut d) = lock(&self.desk) {
+            d.set_team_offline(Some(chrono::Utc::now()));
+        }
         self.failures += 1;
         let failures = if retryable(e) { self.failures } else { 32 };
         let wait = RECONNECT.random_delay(failures);

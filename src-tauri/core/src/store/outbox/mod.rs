@@ -104,6 +104,10 @@ pub fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
 }
 
+/// How long a colleague's text with no server Id yet holds up the check of
+/// an identical one ([`Database::in_flight_twins`]).
+pub const COLLEAGUE_TWIN_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(2);
+
 const ITEM_SELECT: &str = "
     SELECT o.id, o.message_id, o.state, o.attempts, o.checks, o.next_attempt_at, o.sent_at, o.ambiguous_since,
            o.last_error, o.created_at,
@@ -297,14 +301,30 @@ impl Database {
         Ok(self.conn.query_row("SELECT EXISTS (SELECT 1 FROM messages WHERE his_id = ?1)", [his_id], |r| r.get(0))?)
     }
 
-    /// Other rows being sent now to `to` with the same text: until they have
-    /// their answer, a message found on the server might be theirs.
+    /// Other texts being sent now to `to` with the same words: until they
+    /// have their answer, a message found on the server might be theirs.
+    /// Those of this desk's outbox that are in flight, and in team mode a
+    /// colleague's (a text the team's log brought, with no outbox row here)
+    /// whose server Id this desk has not heard yet, from the last
+    /// [`COLLEAGUE_TWIN_WINDOW`] (a colleague's desk that never came back
+    /// cannot hold a check up forever): the check before a retry never
+    /// adopts a colleague's identical text as its own.
     pub fn in_flight_twins(&self, outbox_id: i64, to: &str, body: &str) -> Result<i64, StoreError> {
         Ok(self.conn.query_row(
-            "SELECT count(*) FROM outbox o JOIN messages m ON m.id = o.message_id
-              WHERE o.state = 'in_flight' AND o.id <> ?1 AND m.direction = 'outbound' AND m.to_number = ?2
-                AND m.body = ?3",
-            params![outbox_id, to, body],
+            "SELECT (SELECT count(*) FROM outbox o JOIN messages m ON m.id = o.message_id
+                      WHERE o.state = 'in_flight' AND o.id <> ?1 AND m.direction = 'outbound' AND m.to_number = ?2
+                        AND m.body = ?3)
+                  + (SELECT count(*) FROM messages m
+                      WHERE m.gid IS NOT NULL AND m.direction = 'outbound' AND m.route = 'his' AND m.to_number = ?2
+                        AND m.body = ?3 AND m.his_id IS NULL AND m.created_at >= ?4
+                        AND m.state IN ('queued', 'sending', 'sent', 'enroute', 'accepted', 'uncertain')
+                        AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id))",
+            params![
+                outbox_id,
+                to,
+                body,
+                (chrono::Utc::now() - COLLEAGUE_TWIN_WINDOW).to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            ],
             |r| r.get(0),
         )?)
     }

@@ -7,6 +7,7 @@ mod one_sender;
 mod profiles;
 mod recovery;
 mod sending;
+mod team_twins;
 mod undo_retry;
 mod unmatched_reply;
 
