@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use rusqlite::params;
 
 use super::{
-    patients::{PatientMatch, PatientOrder},
+    patients::PatientMatch,
+    team::listing::{ThreadFilter, ThreadTeam},
     Database, PatientView, PhoneKind, StoreError,
 };
 use crate::rules::phone::{self, E164};
@@ -58,6 +59,10 @@ pub struct PatientThread {
     pub unread: i64,
     /// The patient's own number opted out of SMS.
     pub opted_out: bool,
+    /// Team mode: the thread's assignee and status (absent on a desk alone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub team: Option<ThreadTeam>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
@@ -128,15 +133,29 @@ impl Database {
     /// The patient column for `query` (see [`PatientMatch`]): at most `limit`
     /// patients, latest activity first, then those without any by name.
     pub fn thread_listing(&self, query: &str, limit: usize) -> Result<ThreadListing, StoreError> {
-        let (ids, has_more) = self.matching_patient_ids(&PatientMatch::parse(query), PatientOrder::Activity, limit)?;
+        self.thread_listing_in(query, limit, &ThreadFilter::default())
+    }
+
+    /// [`Self::thread_listing`] narrowed by the team's filters (assigned to
+    /// me, unassigned, open, closed: see [`super::team::listing`]); in team
+    /// mode each row also carries its thread's assignee and status.
+    pub fn thread_listing_in(
+        &self,
+        query: &str,
+        limit: usize,
+        filter: &ThreadFilter,
+    ) -> Result<ThreadListing, StoreError> {
+        let (ids, has_more) = self.team_matching_ids(&PatientMatch::parse(query), limit, filter)?;
         let activity = self.activity_of(&ids)?;
+        let mut team = self.team_rows(&ids)?;
         let patients = self
             .patients_by_ids(&ids)?
             .into_iter()
             .map(|patient| {
                 let (last, unread) = activity.get(&patient.id).cloned().map_or((None, 0), |(l, n)| (Some(l), n));
                 let opted_out = patient.phones.iter().any(|p| p.kind == PhoneKind::Patient && p.opted_out);
-                PatientThread { patient, last, unread, opted_out }
+                let team = team.remove(&patient.id);
+                PatientThread { patient, last, unread, opted_out, team }
             })
             .collect();
         let unmatched = self.unmatched_summary()?;

@@ -18,6 +18,7 @@
 //! `sender.lock`) syncs with the team; with team mode off the task idles.
 
 pub mod exchange;
+pub mod presence;
 pub mod state_rows;
 
 use std::{

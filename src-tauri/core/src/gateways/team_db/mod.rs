@@ -17,6 +17,8 @@
 //!   desk_seq)`, positions in commit order, `NOTIFY caredesk_changes`) and
 //!   [`read_after`].
 //! - [`listen`]: [`ChangeListener`], woken by `NOTIFY caredesk_changes`.
+//! - [`presence`]: who views or writes to which thread, announced with
+//!   `NOTIFY caredesk_presence` (nothing stored).
 //! - [`status`]: [`TeamStatus`] for `caredesk team status`: schema version,
 //!   members, log head, and which desk holds the poller lock.
 //!
@@ -29,6 +31,7 @@ pub mod connect;
 pub mod error;
 pub mod listen;
 pub mod log;
+pub mod presence;
 pub mod schema;
 pub mod status;
 
@@ -36,6 +39,7 @@ pub use connect::{application_name, ConnectOptions, TeamDb, TeamTx, Timeouts};
 pub use error::TeamDbError;
 pub use listen::ChangeListener;
 pub use log::{append, append_all, log_head, read_after, Change, NewChange};
+pub use presence::{Activity, Announcement, PresenceListener, PRESENCE_CHANNEL};
 pub use schema::{add_member, check_member, check_schema, init, InitReport, MemberAdded};
 pub use status::{poller_holder, status, Member, PollerHolder, TeamStatus};
 

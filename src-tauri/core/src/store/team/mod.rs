@@ -18,8 +18,11 @@
 //! The push and the pull themselves (PostgreSQL) are `engine::team`'s.
 
 pub mod apply;
+pub mod collisions;
+mod gids;
 pub mod join;
 pub mod kinds;
+pub mod listing;
 pub mod outbox;
 #[cfg(test)]
 mod tests;
@@ -30,6 +33,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{Database, StoreError};
 
 pub use apply::{ApplyReport, PulledChange};
+pub use collisions::ColleagueSend;
 pub use outbox::OutboxChange;
 pub use threads::{Note, TeamThread, ThreadStatus};
 
