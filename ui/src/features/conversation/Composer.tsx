@@ -10,6 +10,9 @@ import { optedOutReason } from './recipients';
 import { SmsSizeNote } from './SmsSizeNote';
 import { ROUTE_NAMES, smsOutcomeProblem } from './states';
 import { useUnconfiguredRoute, type UnconfiguredRoutes } from './unconfiguredRoutes';
+import { CollisionDialog } from '../team/CollisionDialog';
+import { useTeamContext } from '../team/teamContext';
+import { useCollisionCheck } from '../team/useCollisionCheck';
 import './composer.css';
 
 interface Props {
@@ -41,11 +44,14 @@ export function Composer({ patient, choice, draft, drafts, unconfigured }: Props
   const confirmed = needsConfirm && confirmedOther === recipient?.number;
   const canSend =
     blockedReason === null && draft.text.trim() !== '' && !send.isPending && (!needsConfirm || confirmed);
+  // Team mode: a colleague who texted this patient since this text was started is shown first.
+  const collision = useCollisionCheck(useTeamContext() !== null);
 
-  async function submit() {
+  async function submit(asked = false) {
     if (!canSend || recipient === null) return;
     const text = draft.text;
     setProblem(null);
+    if (!asked && !(await collision.check(patient.id, draft.startedAt ?? null))) return;
     try {
       const outcome = await send.mutateAsync({
         to: recipient.number,
@@ -141,6 +147,17 @@ export function Composer({ patient, choice, draft, drafts, unconfigured }: Props
         <p className="error-message composer__problem" role="alert">
           {problem}
         </p>
+      ) : null}
+      {collision.pending ? (
+        <CollisionDialog
+          sends={collision.pending}
+          now={new Date()}
+          onCancel={collision.dismiss}
+          onSend={() => {
+            collision.dismiss();
+            void submit(true);
+          }}
+        />
       ) : null}
     </form>
   );

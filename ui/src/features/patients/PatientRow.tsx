@@ -3,6 +3,7 @@ import type { LastItem, PatientThread } from '../../platform';
 import { listTime } from '../conversation/days';
 import { revealInvisibles } from '../conversation/invisibles';
 import { parseTimestamp } from '../conversation/time';
+import { AssigneeMark } from '../team/AssigneeMark';
 import { formatPhone, primaryPhone } from './phones';
 import { UnreadBadge } from './UnreadBadge';
 
@@ -56,6 +57,7 @@ export const PatientRow = memo(function PatientRow({ patient, index, measureRef,
         </span>
         {patient.opted_out ? <span className="badge badge--warning">Opted out</span> : null}
         <span className="patient-row__spacer" />
+        <AssigneeMark team={patient.team} />
         <LastTime last={patient.last} />
       </div>
       <div className="patient-row__preview">
