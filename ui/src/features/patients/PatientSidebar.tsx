@@ -44,7 +44,7 @@ export function PatientSidebar(props: Props) {
   const [teamFilter, setTeamFilter] = useState<ThreadFilter>(OPEN_THREADS);
   const listing = usePatientPages(search, team ? teamFilter : null);
   const hold = useColumnHold();
-  const held = useHeldOrder(listing.data?.patients ?? NO_ROWS, listing.dataQuery, hold.holding);
+  const held = useHeldOrder(listing.data?.patients ?? NO_ROWS, listing.dataKey, hold.holding);
   const rows = held.rows;
   const searching = search.trim() !== '';
   const cursor = useListboxCursor(rows, (p) => p.id, onOpenPatient);
@@ -139,7 +139,7 @@ export function PatientSidebar(props: Props) {
           patients={rows}
           selectedId={selectedId}
           activeId={typeof cursor.activeKey === 'number' ? cursor.activeKey : null}
-          query={listing.query}
+          query={listing.key}
           more={listing.more}
           onOpen={openWithClick}
           onKeyDown={onListKeyDown}

@@ -86,11 +86,11 @@ export function usePatientPages(searchText: string, filter: ThreadFilter | null 
 
   // A failed first load of a key leaves no data (placeholders are only for pending), so
   // keep the last rows of this search for when a longer page fails.
-  const loaded = useRef<{ key: string; query: string | null; data: ThreadListing } | null>(null);
-  // The search of the rows on screen: a placeholder (keepPreviousData) still shows the last
-  // rows that loaded, of this search (a longer page on its way) or of the one before.
-  const shownQuery = listing.data !== undefined && !current ? loaded.current?.query : query;
-  if (current) loaded.current = { key, query, data: listing.data };
+  const loaded = useRef<{ key: string; data: ThreadListing } | null>(null);
+  // The search and filter of the rows on screen: a placeholder (keepPreviousData) still shows
+  // the last rows that loaded, of this search (a longer page on its way) or of the one before.
+  const shownKey = listing.data !== undefined && !current ? loaded.current?.key : key;
+  if (current) loaded.current = { key, data: listing.data };
   const data = listing.data ?? (loaded.current?.key === key ? loaded.current.data : undefined);
 
   const load = useCallback(
@@ -105,8 +105,10 @@ export function usePatientPages(searchText: string, filter: ThreadFilter | null 
 
   return {
     query,
-    /** The search `data` is for (`query`, or the previous one while a new search loads). */
-    dataQuery: shownQuery === undefined ? query : shownQuery,
+    /** The search and team filter together: a new one shows the list from the top. */
+    key,
+    /** The search and team filter `data` is for (rows of another are never held in place). */
+    dataKey: shownKey === undefined ? key : shownKey,
     data,
     error: listing.error,
     isError: listing.isError,

@@ -1,0 +1,47 @@
+// @vitest-environment jsdom
+import { render, screen } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import type { TeamSyncStatus } from '../../platform';
+import { shortName } from './shortName';
+import { pollerOf, TeamStatus } from './TeamStatus';
+
+function status(fields: Partial<TeamSyncStatus> = {}): TeamSyncStatus {
+  return { link: 'connected', role: 'ana', waiting: 0, applied: 12, last_error: null, error_code: null, ...fields };
+}
+
+describe('the status bar team part', () => {
+  it('says connected, or offline with the changes waiting and why', () => {
+    const { rerender } = render(<TeamStatus team={status()} />);
+    expect(screen.getByTestId('team-status')).toHaveTextContent(/^Team connected$/);
+    rerender(<TeamStatus team={status({ link: 'offline', waiting: 3, last_error: 'cannot reach the team database' })} />);
+    expect(screen.getByTestId('team-status')).toHaveTextContent('Team offline · 3 changes waiting');
+    expect(screen.getByTestId('team-status')).toHaveAttribute('title', 'cannot reach the team database');
+    rerender(<TeamStatus team={status({ waiting: 1 })} />);
+    expect(screen.getByTestId('team-status')).toHaveTextContent('Team connected · 1 change waiting');
+    rerender(<TeamStatus team={null} />);
+    expect(screen.queryByTestId('team-status')).toBeNull();
+    rerender(<TeamStatus team={status({ link: 'off' })} />);
+    expect(screen.queryByTestId('team-status')).toBeNull();
+  });
+
+  it('names the desk that polls the inbox once the status carries it', () => {
+    expect(pollerOf(status())).toBeNull();
+    const withPoller = { ...status(), poller: 'Ben Ortiz' } as TeamSyncStatus;
+    render(<TeamStatus team={withPoller} />);
+    expect(screen.getByTestId('team-poller')).toHaveTextContent('· inbox polled by Ben Ortiz');
+  });
+});
+
+describe('short names', () => {
+  it.each([
+    ['Ana Ruiz', 'Ana R.'],
+    ['Ana María de la Cruz', 'Ana C.'],
+    ['  Ben   Ortiz ', 'Ben O.'],
+    ['Cher', 'Cher'],
+    ['', ''],
+    ['Zoë Łukasiewicz', 'Zoë Ł.'],
+    ['Ana 😀x', 'Ana 😀.'],
+  ])('%s → %s', (full, short) => {
+    expect(shortName(full)).toBe(short);
+  });
+});
