@@ -83,7 +83,12 @@ fn what_one_desk_says_shows_on_the_other_and_goes_when_it_leaves_or_goes_silent(
     let mut ben = PresenceDesk::new(&pg, dir.path(), "ben");
     // The members' names come from the team database (the sync reads them).
     for d in [&ana, &ben] {
-        d.desk.lock().unwrap().db().set_team_members(&[("ana".into(), "Ana Ruiz".into()), ("ben".into(), "Ben Ortiz".into())]).unwrap();
+        d.desk
+            .lock()
+            .unwrap()
+            .db()
+            .set_team_members(&[("ana".into(), "Ana Ruiz".into()), ("ben".into(), "Ben Ortiz".into())])
+            .unwrap();
     }
     let (lopez_at_ana, lopez_at_ben) = (ana.patient(1001), ben.patient(1001));
     let rt = runtime();
@@ -109,28 +114,32 @@ fn what_one_desk_says_shows_on_the_other_and_goes_when_it_leaves_or_goes_silent(
         }
 
         // A desk that goes silent without a word (a crash): one announcement, then nothing.
+        // Shown by the team's name for its role, whatever name it gave.
         let silent = TeamDb::open(&options(&pg, "ana", "ana-pw")).await.unwrap();
-        let gid = ana.desk.lock().unwrap().db().team_patient_gid(lopez_at_ana).unwrap().unwrap();
-        let said = |role: &str, name: &str| Announcement {
+        let gid_of = |ecm: i64| {
+            let id = ana.patient(ecm);
+            ana.desk.lock().unwrap().db().team_patient_gid(id).unwrap().unwrap()
+        };
+        let said = |role: &str, gid: String| Announcement {
             desk_id: uuid::Uuid::new_v4(),
             role: role.into(),
-            name: name.into(),
-            patient_gid: Some(gid.clone()),
+            name: "Somebody Else".into(),
+            patient_gid: Some(gid),
             activity: Activity::Viewing,
         };
-        silent.announce(&said("ana", "Ana on a desk that crashed")).await.unwrap();
-        ben.until(&[(lopez_at_ben, "Ana on a desk that crashed", Activity::Viewing)], Duration::from_secs(5)).await;
+        silent.announce(&said("ana", gid_of(1001))).await.unwrap();
+        ben.until(&[(lopez_at_ben, "Ana Ruiz", Activity::Viewing)], Duration::from_secs(5)).await;
         let gone = ben.until(&[], EXPIRE_AFTER + Duration::from_secs(3)).await;
         eprintln!("a silent desk forgotten after {gone:?} (expiry {EXPIRE_AFTER:?})");
         assert!(gone >= EXPIRE_AFTER - Duration::from_secs(1), "not before three missed announcements: {gone:?}");
 
-        // Ben's session claiming to be Ana is not believed; Ana's own is.
+        // Ben's session claiming to be Ana (in Ben Carter's thread) is not believed; Ana's own is.
         let bens = TeamDb::open(&options(&pg, "ben", "ben-pw")).await.unwrap();
-        bens.announce(&said("ana", "Not really Ana")).await.unwrap();
-        silent.announce(&said("ana", "Ana for real")).await.unwrap();
-        ben.until(&[(lopez_at_ben, "Ana for real", Activity::Viewing)], Duration::from_secs(5)).await;
+        bens.announce(&said("ana", gid_of(1002))).await.unwrap();
+        silent.announce(&said("ana", gid_of(1001))).await.unwrap();
+        ben.until(&[(lopez_at_ben, "Ana Ruiz", Activity::Viewing)], Duration::from_secs(5)).await;
         tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!(ben.shows().len(), 1, "{:?}", ben.shows());
+        assert_eq!(ben.shows(), [(lopez_at_ben, "Ana Ruiz".to_string(), Activity::Viewing)]);
 
         for d in [&mut ana, &mut ben] {
             d.handle.take().unwrap().stop(Duration::from_secs(5)).await;

@@ -387,6 +387,13 @@ export type LastItem = {
    * <reason>" for an outbound call (see [`LAST_PREVIEW`]).
    */
   preview: string;
+  /**
+   * Team mode: who sent it, when it is an outbound text a member sent
+   * (their display name and role), so a desk says "Ben O.:" rather
+   * than "You:". Absent on a desk alone.
+   */
+  sent_by?: string;
+  sent_by_role?: string;
 };
 
 /**

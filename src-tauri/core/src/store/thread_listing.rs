@@ -48,6 +48,15 @@ pub struct LastItem {
     /// a failed text, "Call placed: ECM call 7, queued" or "Call failed:
     /// <reason>" for an outbound call (see [`LAST_PREVIEW`]).
     pub preview: String,
+    /// Team mode: who sent it, when it is an outbound text a member sent
+    /// (their display name and role), so a desk says "Ben O.:" rather
+    /// than "You:". Absent on a desk alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sent_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sent_by_role: Option<String>,
 }
 
 /// One row of the patient column.
@@ -178,14 +187,26 @@ impl Database {
 
     fn activity_of(&self, ids: &[i64]) -> Result<HashMap<i64, (LastItem, i64)>, StoreError> {
         let mut s = self.conn.prepare_cached(&format!(
-            "SELECT patient_id, last_at, last_kind, last_direction, {LAST_PREVIEW}, unread FROM patient_activity a
-             WHERE patient_id IN (SELECT value FROM json_each(?1))"
+            "SELECT a.patient_id, a.last_at, a.last_kind, a.last_direction, {LAST_PREVIEW}, a.unread,
+                    COALESCE(tm.display_name, lm.sent_by, lm.sent_by_role), lm.sent_by_role
+               FROM patient_activity a
+               LEFT JOIN messages lm ON a.last_kind = 'sms' AND lm.id = a.last_id AND lm.direction = 'outbound'
+                    AND lm.sent_by_role IS NOT NULL
+               LEFT JOIN team_members tm ON tm.role = lm.sent_by_role
+              WHERE a.patient_id IN (SELECT value FROM json_each(?1))"
         ))?;
         let mut out = HashMap::with_capacity(ids.len());
         let mut rows = s.query([super::patients::id_list(ids)])?;
         while let Some(r) = rows.next()? {
             let text: String = r.get(4)?;
-            let last = LastItem { at: r.get(1)?, kind: r.get(2)?, direction: r.get(3)?, preview: preview(&text) };
+            let last = LastItem {
+                at: r.get(1)?,
+                kind: r.get(2)?,
+                direction: r.get(3)?,
+                preview: preview(&text),
+                sent_by: r.get(6)?,
+                sent_by_role: r.get(7)?,
+            };
             out.insert(r.get(0)?, (last, r.get(5)?));
         }
         Ok(out)
@@ -235,6 +256,8 @@ impl Database {
                     kind: "sms".into(),
                     direction: "inbound".into(),
                     preview: preview(&text),
+                    sent_by: None,
+                    sent_by_role: None,
                 },
             })
         })?;

@@ -149,6 +149,7 @@ export function PatientSidebar(props: Props) {
           }}
           pointerHandlers={hold.listProps}
           listRef={listRef}
+          me={team?.me?.role ?? null}
         />
       </div>
     </aside>

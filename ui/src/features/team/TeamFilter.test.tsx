@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
+import { lastItem } from '../../test/fixtures';
 import { renderShell } from '../../test/renderApp';
 import { teamHandlers, type TeamState } from '../../test/team';
 import { emptyViewWords } from './TeamFilterBar';
@@ -33,7 +34,18 @@ function clinic(): TeamState {
 
 describe('the patient column in team mode', () => {
   it('shows open threads first, with their owners, and filters by whose and by open or closed', async () => {
-    const { user, backend } = await renderShell(teamHandlers(clinic()));
+    const handlers = teamHandlers(clinic());
+    const listThreads = handlers.list_threads!;
+    // Alice's newest text is Ben's, Carla's is Ana's own.
+    handlers.list_threads = (args) => {
+      const listing = listThreads(args) as { patients: { id: number; last: unknown }[] };
+      for (const p of listing.patients) {
+        if (p.id === 1) p.last = lastItem({ direction: 'outbound', preview: 'See you Friday', sent_by: 'Ben Ortiz', sent_by_role: 'ben' });
+        if (p.id === 3) p.last = lastItem({ direction: 'outbound', preview: 'Mine', sent_by: 'Ana Ruiz', sent_by_role: 'ana' });
+      }
+      return listing;
+    };
+    const { user, backend } = await renderShell(handlers);
     const f = await screen.findByTestId('team-filter').then(() => filter());
     await waitFor(() => expect(names()).toEqual(['Alice Moreno', 'Carla Singh']));
     expect(f.all).toHaveAttribute('aria-checked', 'true');
@@ -43,6 +55,11 @@ describe('the patient column in team mode', () => {
     expect(within(alice).getByTestId('assignee')).toHaveTextContent('Ana R.');
     expect(within(alice).getByTestId('assignee')).toHaveAttribute('title', 'Assigned to Ana Ruiz');
     expect(within(screen.getAllByTestId('patient-row')[1]!).queryByTestId('assignee')).toBeNull();
+    // A colleague's newest text says who sent it; this member's says "You".
+    expect(within(alice).getByTestId('patient-preview')).toHaveTextContent('Ben O.: See you Friday');
+    expect(within(screen.getAllByTestId('patient-row')[1]!).getByTestId('patient-preview')).toHaveTextContent(
+      'You: Mine',
+    );
 
     await user.click(f.mine);
     await waitFor(() => expect(names()).toEqual(['Alice Moreno']));

@@ -22,8 +22,8 @@ export const teamKeys = {
   presence: ['team', 'presence'] as const,
 };
 
-/** How often the members (names, who joined) are read again. */
-export const TEAM_VIEW_REFRESH_MS = 60_000;
+/** How often the members (names, who joined) are read again (a local read: the sync keeps them). */
+export const TEAM_VIEW_REFRESH_MS = 10_000;
 /** How often an open thread's assignee, status and notes are read again, besides the sync's events. */
 export const TEAM_THREAD_REFRESH_MS = 2_000;
 /** Presence arrives as events; this is only the fallback. */

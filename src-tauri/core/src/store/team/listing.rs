@@ -245,6 +245,28 @@ mod tests {
     }
 
     #[test]
+    fn the_newest_text_says_which_member_sent_it() {
+        let (_d, db) = clinic();
+        db.set_team_members(&[("ben".into(), "Ben Ortiz".into())]).unwrap();
+        let eve: i64 = db.conn().query_row("SELECT id FROM patients WHERE name = 'Eve'", [], |r| r.get(0)).unwrap();
+        db.conn()
+            .execute(
+                "INSERT INTO messages (patient_id, direction, route, from_number, to_number, body, state, created_at,
+                    updated_at, sent_by, sent_by_role)
+                 VALUES (?1, 'outbound', 'his', 'CLINIC', '+18055550100', 'See you Friday', 'sent',
+                    '2026-03-01T00:00:00Z', '2026-03-01T00:00:00Z', 'Ben O', 'ben')",
+                [eve],
+            )
+            .unwrap();
+        let listing = db.thread_listing_in("", 10, &ThreadFilter::default()).unwrap();
+        let last = |name: &str| listing.patients.iter().find(|p| p.patient.name == name).unwrap().last.clone().unwrap();
+        let eves = last("Eve");
+        assert_eq!((eves.sent_by.as_deref(), eves.sent_by_role.as_deref()), (Some("Ben Ortiz"), Some("ben")));
+        assert_eq!(last("Ana").sent_by, None, "a reply has no sender");
+        assert!(serde_json::to_value(last("Ana")).unwrap().get("sent_by").is_none());
+    }
+
+    #[test]
     fn a_new_reply_to_an_unassigned_thread_shows_first_in_unassigned() {
         let (_d, db) = clinic();
         let eve: i64 = db.conn().query_row("SELECT id FROM patients WHERE name = 'Eve'", [], |r| r.get(0)).unwrap();

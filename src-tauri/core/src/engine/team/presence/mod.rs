@@ -39,6 +39,8 @@ const TICK: Duration = Duration::from_millis(500);
 const IDLE: Duration = Duration::from_secs(2);
 /// The most time spent saying "left" when the app quits.
 const LEAVE_LIMIT: Duration = Duration::from_secs(1);
+/// How often the members' names are read again from this desk's store.
+const NAMES_EVERY: Duration = Duration::from_secs(10);
 
 /// Where this desk's member is: a patient's thread, reading or writing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +123,8 @@ pub fn spawn(desk: Arc<Mutex<Desk>>, on_change: Arc<dyn Fn(Vec<PresenceEntry>) +
         own: Uuid::nil(),
         roles: HashMap::new(),
         ids: HashMap::new(),
+        names: HashMap::new(),
+        names_read: None,
     };
     let join = tokio::spawn(task.run(rx));
     PresenceHandle { tx, shown, join: Some(join) }
@@ -163,6 +167,10 @@ struct Task {
     roles: HashMap<i32, Option<String>>,
     /// Patients' local ids by team id.
     ids: HashMap<String, i64>,
+    /// The members' display names by role, as the team database gives them,
+    /// and when they were read.
+    names: HashMap<String, String>,
+    names_read: Option<Instant>,
 }
 
 enum Woke {
@@ -341,9 +349,17 @@ impl Task {
         self.board.hear(a, Instant::now());
     }
 
-    /// Reports the others' presence when it changed.
+    /// Reports the others' presence when it changed, each member by the
+    /// name the team database gives their role (the announcement's own name
+    /// only when this desk does not know the role yet).
     async fn report(&mut self) {
         let present = self.board.present();
+        if !present.is_empty() && self.names_read.is_none_or(|t| t.elapsed() >= NAMES_EVERY) {
+            if let Ok(members) = blocking(&self.desk, |d| Ok(d.db().team_members()?)).await {
+                self.names = members.into_iter().collect();
+            }
+            self.names_read = Some(Instant::now());
+        }
         let unknown: Vec<String> =
             present.iter().filter(|p| !self.ids.contains_key(&p.patient_gid)).map(|p| p.patient_gid.clone()).collect();
         if !unknown.is_empty() {
@@ -364,7 +380,8 @@ impl Task {
             .into_iter()
             .filter_map(|p| {
                 let patient_id = *self.ids.get(&p.patient_gid)?;
-                Some(PresenceEntry { patient_id, role: p.role, name: p.name, activity: p.activity })
+                let name = self.names.get(&p.role).cloned().unwrap_or(p.name);
+                Some(PresenceEntry { patient_id, role: p.role, name, activity: p.activity })
             })
             .collect();
         let changed = self.shown.lock().map(|mut s| {
