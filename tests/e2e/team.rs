@@ -29,6 +29,7 @@ use crate::{desk::open_patient, harness::*};
 const HER_TEXT: &str = "Your appointment is on Friday at 10.";
 const HIS_DRAFT: &str = "Hi Ana, see you soon";
 const HIS_NOTE: &str = "Called her daughter: Friday at 10 suits them.";
+const REPLY: &str = "Yes, Friday works.";
 
 /// A desk of the team as `role` (password `<role>-pw`) with the sandbox as
 /// its servers and the two-patient roster.
@@ -67,7 +68,7 @@ async fn type_message(d: &WebDriver, text: &str) -> WebDriverResult<WebElement> 
     Ok(area)
 }
 
-async fn flow(ana: &WebDriver, ben: &WebDriver) -> Result<(), WebDriverError> {
+async fn flow(ana: &WebDriver, ben: &WebDriver, sim: &Sim) -> Result<(), WebDriverError> {
     for d in [ana, ben] {
         wait_up_to("team mode in the window", Duration::from_secs(60), || async {
             d.find(By::Css("[data-testid=team-filter]")).await.ok()
@@ -109,6 +110,11 @@ async fn flow(ana: &WebDriver, ben: &WebDriver) -> Result<(), WebDriverError> {
     assert_eq!(who, "Ana R.|Sent by Ana Ruiz");
     eprintln!("Ana's text on Ben's desk {:?} after Send", sent.elapsed());
     assert_eq!(sent_by(ana, HER_TEXT).await.as_deref(), Some("Ana R.|Sent by Ana Ruiz"));
+    // Ben's row says whose text it was; Ana's says it was hers.
+    for (d, who) in [(ben, "Ana R."), (ana, "You")] {
+        let want = format!("{who}: {HER_TEXT}");
+        wait_for("the row's preview", || async { preview_of(d, "Ana Lopez").await.filter(|t| *t == want) }).await;
+    }
     shot(ben, "sent-by").await;
 
     // Ben sends his: asked first, since Ana texted after he started writing.
@@ -138,6 +144,10 @@ async fn flow(ana: &WebDriver, ben: &WebDriver) -> Result<(), WebDriverError> {
 
     // Ana gives the thread to Ben: his row says so, and "Assigned to me" has it.
     let select = ana.find(By::Css("[data-testid=assign-select]")).await?;
+    wait_for("Ben among the members", || async {
+        select.find(By::XPath("./option[normalize-space()='Ben Ortiz']")).await.ok()
+    })
+    .await;
     SelectElement::new(&select).await?.select_by_visible_text("Ben Ortiz").await?;
     wait_up_to("the assignee on Ben's row", Duration::from_secs(30), || async {
         let row = row_of(ben, "Ana Lopez").await?;
@@ -154,6 +164,7 @@ async fn flow(ana: &WebDriver, ben: &WebDriver) -> Result<(), WebDriverError> {
     let mine = wait_for("Ben's own threads", || async { Some(rows(ben).await).filter(|r| r.len() == 1) }).await;
     assert!(mine[0].contains("Ana Lopez"), "{mine:?}");
     shot(ben, "assigned").await;
+    ben.find(By::XPath("//button[@role='radio' and normalize-space()='All']")).await?.click().await?;
 
     // Ana leaves the thread: gone from Ben's header within seconds.
     let left = Instant::now();
@@ -177,7 +188,60 @@ async fn flow(ana: &WebDriver, ben: &WebDriver) -> Result<(), WebDriverError> {
     .await;
     assert!(closed[0].contains("Closed"), "{closed:?}");
     shot(ana, "closed").await;
+    // The patient column holds still under the pointer: Ana's pointer goes back to her thread.
+    pointer_to_thread(ana).await?;
+
+    // A reply reopens the thread. Ben reads it; Ana has not: her badge and window title say so.
+    let reply = serde_json::json!({ "from": "+18055550100", "text": REPLY });
+    sim.h().inject_inbound(serde_json::from_value(reply).unwrap()).unwrap();
+    wait_up_to("the reply in Ben's open thread", Duration::from_secs(30), || async {
+        text_of(ben, "[data-testid=thread]").await.filter(|t| t.contains(REPLY))
+    })
+    .await;
+    open_patient(ben, "Ben Carter").await;
+    open_patient(ben, "Ana Lopez").await;
+    wait_up_to("the reopened thread gone from Ana's closed view", Duration::from_secs(30), || async {
+        text_of(ana, "[data-testid=team-filter-empty]").await
+    })
+    .await;
+    ana.find(By::XPath("//button[@role='radio' and normalize-space()='Open']")).await?.click().await?;
+    pointer_to_thread(ana).await?;
+    let badge = wait_up_to("Ana's unread badge", Duration::from_secs(30), || async {
+        let row = row_of(ana, "Ana Lopez").await?;
+        row.find(By::Css("[data-testid=unread-badge]")).await.ok()?.prop("textContent").await.ok()?
+    })
+    .await;
+    assert_eq!(badge, "1");
+    wait_for("Ben's badge gone", || async {
+        let row = row_of(ben, "Ana Lopez").await?;
+        row.find(By::Css("[data-testid=unread-badge]")).await.is_err().then_some(())
+    })
+    .await;
+    wait_for("one window titled with one unread", || async {
+        (windows_titled("CareDesk (1 unread)") == 1 && windows_titled("CareDesk") == 1).then_some(())
+    })
+    .await;
+    shot(ana, "unread").await;
     Ok(())
+}
+
+/// Moves the pointer off the patient column (which holds its rows still under it).
+async fn pointer_to_thread(d: &WebDriver) -> WebDriverResult<()> {
+    let thread = d.find(By::Css("[data-testid=thread]")).await?;
+    d.action_chain().move_to_element_center(&thread).perform().await
+}
+
+/// The preview line of the patient row of `name`.
+async fn preview_of(d: &WebDriver, name: &str) -> Option<String> {
+    let row = row_of(d, name).await?;
+    row.find(By::Css("[data-testid=patient-preview]")).await.ok()?.prop("textContent").await.ok()?
+}
+
+/// How many top-level X windows have exactly this title (the native title the app sets).
+fn windows_titled(title: &str) -> usize {
+    let out =
+        std::process::Command::new("xwininfo").args(["-root", "-tree"]).output().expect("xwininfo (x11-utils) runs");
+    String::from_utf8_lossy(&out.stdout).matches(&format!("\"{title}\"")).count()
 }
 
 #[test]
@@ -188,7 +252,8 @@ fn two_desks_on_one_team_database_see_each_other_write_send_note_assign_and_clos
     let pg = team();
     member(&pg, "ana", "Ana Ruiz");
     member(&pg, "ben", "Ben Ortiz");
-    let sim = Sim::start(SandboxOptions::default());
+    // No scripted replies: the one reply is the test's.
+    let sim = Sim::start(SandboxOptions { replies: false, ..SandboxOptions::for_tests() });
     let dir = tempfile::tempdir().unwrap();
     // Ana's desk runs in this test's desktop session; Ben's in one of its own.
     let second = DesktopSession::start(dir.path());
@@ -202,7 +267,7 @@ fn two_desks_on_one_team_database_see_each_other_write_send_note_assign_and_clos
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let ana_app = start_app(&ana.data_dir).await;
         let ben_app = start_app_with(&ben.data_dir, &env).await;
-        let result = flow(&ana_app.driver, &ben_app.driver).await;
+        let result = flow(&ana_app.driver, &ben_app.driver, &sim).await;
         finish(ben_app, Ok(())).await;
         finish(ana_app, result).await;
     });

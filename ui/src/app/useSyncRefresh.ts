@@ -16,6 +16,8 @@ import { useBackendEvent } from './useBackendEvent';
 export function useSyncRefresh() {
   const queryClient = useQueryClient();
   useBackendEvent(onSyncEvent, (event: SyncEvent) => {
+    // Team mode: the members' names come with the team sync (a local read).
+    if (event.kind === 'cycle_finished') void queryClient.invalidateQueries({ queryKey: teamKeys.view });
     const changed = (event.kind === 'cycle_finished' || event.kind === 'fhir_pulled') && event.changed;
     if (!changed) return;
     for (const queryKey of [threadListKeys.all, threadKeys.newest, unmatchedKeys.all, teamKeys.threads]) {
