@@ -218,7 +218,7 @@ mod tests {
         let (_d, db) = clinic();
         let open = filter(AssignedFilter::All, StatusFilter::Open);
         assert_eq!(names(&db, open, 2), (vec!["Ana".to_string(), "Ben".to_string()], true));
-        assert_eq!(names(&db, open, 3).1, false);
+        assert!(!names(&db, open, 3).1);
         let closed = filter(AssignedFilter::All, StatusFilter::Closed);
         assert_eq!(names(&db, closed, 1), (vec!["Cy".to_string()], true));
         // A search narrows a filter too.
