@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useId, useState } from 'react';
 import { toAppError, type Patient } from '../../platform';
 import type { ComposerChoice } from './composerChoice';
 import { ComposerOptions } from './ComposerOptions';
@@ -14,6 +14,7 @@ import { CollisionDialog } from '../team/CollisionDialog';
 import { useTeamContext } from '../team/teamContext';
 import { useCollisionCheck } from '../team/useCollisionCheck';
 import './composer.css';
+import { useSubmitKeys } from '../../shared/useSubmitKeys';
 
 interface Props {
   patient: Patient;
@@ -76,17 +77,7 @@ export function Composer({ patient, choice, draft, drafts, unconfigured }: Props
     }
   }
 
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
-    void submit();
-  }
-
-  function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      void submit();
-    }
-  }
+  const { onSubmit, onKeyDown } = useSubmitKeys(submit);
 
   return (
     <form className="composer" data-testid="composer" aria-label="Write a text" onSubmit={onSubmit}>

@@ -1,6 +1,7 @@
-import { useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useState } from 'react';
 import { errorMessage } from '../../platform';
 import { useAddNote } from './queries';
+import { useSubmitKeys } from '../../shared/useSubmitKeys';
 
 /** The most a note holds (the core's limit). */
 export const MAX_NOTE_CHARS = 10_000;
@@ -22,17 +23,7 @@ export function NoteComposer({ patientId }: { patientId: number }) {
     }
   }
 
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
-    void submit();
-  }
-
-  function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      void submit();
-    }
-  }
+  const { onSubmit, onKeyDown } = useSubmitKeys(submit);
 
   return (
     <form className="composer note-composer" data-testid="note-composer" aria-label="Write an internal note" onSubmit={onSubmit}>

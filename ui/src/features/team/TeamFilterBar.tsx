@@ -28,38 +28,49 @@ interface Props {
   onChange: (filter: ThreadFilter) => void;
 }
 
+interface GroupProps<T extends string> {
+  label: string;
+  choices: { value: T; label: string }[];
+  value: T;
+  onChoose: (value: T) => void;
+}
+
+/** One set of exclusive choices, as radio buttons side by side. */
+function ChoiceGroup<T extends string>({ label, choices, value, onChoose }: GroupProps<T>) {
+  return (
+    <div className="team-filter__group" role="radiogroup" aria-label={label}>
+      {choices.map((c) => (
+        <button
+          key={c.value}
+          type="button"
+          role="radio"
+          aria-checked={value === c.value}
+          className="team-filter__choice"
+          onClick={() => onChoose(c.value)}
+        >
+          {c.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 /** Team mode, under the search: All / Assigned to me / Unassigned, and Open / Closed. */
 export function TeamFilterBar({ filter, onChange }: Props) {
   return (
     <div className="team-filter" data-testid="team-filter">
-      <div className="team-filter__group" role="radiogroup" aria-label="Whose threads">
-        {WHOSE.map((w) => (
-          <button
-            key={w.value}
-            type="button"
-            role="radio"
-            aria-checked={filter.assigned === w.value}
-            className="team-filter__choice"
-            onClick={() => onChange({ ...filter, assigned: w.value })}
-          >
-            {w.label}
-          </button>
-        ))}
-      </div>
-      <div className="team-filter__group" role="radiogroup" aria-label="Open or closed threads">
-        {STATUS.map((s) => (
-          <button
-            key={s.value}
-            type="button"
-            role="radio"
-            aria-checked={filter.status === s.value}
-            className="team-filter__choice"
-            onClick={() => onChange({ ...filter, status: s.value })}
-          >
-            {s.label}
-          </button>
-        ))}
-      </div>
+      <ChoiceGroup
+        label="Whose threads"
+        choices={WHOSE}
+        value={filter.assigned}
+        onChoose={(assigned) => onChange({ ...filter, assigned })}
+      />
+      <ChoiceGroup
+        label="Open or closed threads"
+        choices={STATUS}
+        value={filter.status}
+        onChoose={(status) => onChange({ ...filter, status })}
+      />
     </div>
   );
 }

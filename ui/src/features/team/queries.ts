@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   addNote,
   assignThread,
@@ -50,34 +50,29 @@ export function useTeamThread(patientId: number, enabled: boolean) {
   });
 }
 
-function refreshThread(queryClient: QueryClient, patientId: number) {
-  void queryClient.invalidateQueries({ queryKey: teamKeys.thread(patientId) });
-  void queryClient.invalidateQueries({ queryKey: threadListKeys.all });
+/** A change to the thread's team state; its team state and the patient column reload afterwards. */
+function useThreadChange<T>(patientId: number, change: (arg: T) => Promise<unknown>) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: change,
+    onSettled: () => {
+      void queryClient.invalidateQueries({ queryKey: teamKeys.thread(patientId) });
+      void queryClient.invalidateQueries({ queryKey: threadListKeys.all });
+    },
+  });
 }
 
 export function useAssignThread(patientId: number) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (to: AssignTo) => assignThread(patientId, to),
-    onSettled: () => refreshThread(queryClient, patientId),
-  });
+  return useThreadChange(patientId, (to: AssignTo) => assignThread(patientId, to));
 }
 
 /** Closes (true) or reopens (false) the thread. */
 export function useCloseThread(patientId: number) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (close: boolean) => (close ? closeThread(patientId) : reopenThread(patientId)),
-    onSettled: () => refreshThread(queryClient, patientId),
-  });
+  return useThreadChange(patientId, (close: boolean) => (close ? closeThread(patientId) : reopenThread(patientId)));
 }
 
 export function useAddNote(patientId: number) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (text: string) => addNote(patientId, text),
-    onSettled: () => refreshThread(queryClient, patientId),
-  });
+  return useThreadChange(patientId, (text: string) => addNote(patientId, text));
 }
 
 /** Who else is in which thread (kept current by `team://presence`, see app/usePresenceEvents). */
