@@ -14,6 +14,10 @@
 //! - **Applying** ([`apply`]): changes pulled from the team's log, in log
 //!   order, idempotently, in one transaction that also records the position.
 //! - [`kinds`]: the change kinds and their JSON bodies.
+//! - [`listing`]: the patient column's team filters (assigned to me,
+//!   unassigned, open, closed) and each row's assignee and status;
+//!   [`collisions`]: what colleagues sent to a patient since a time (the
+//!   send-time check); `gids`: a patient's team id and back (presence).
 //!
 //! The push and the pull themselves (PostgreSQL) are `engine::team`'s.
 
