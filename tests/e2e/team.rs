@@ -206,9 +206,12 @@ async fn flow(ana: &WebDriver, ben: &WebDriver, sim: &Sim) -> Result<(), WebDriv
     .await;
     ana.find(By::XPath("//button[@role='radio' and normalize-space()='Open']")).await?.click().await?;
     pointer_to_thread(ana).await?;
-    let badge = wait_up_to("Ana's unread badge", Duration::from_secs(30), || async {
-        let row = row_of(ana, "Ana Lopez").await?;
-        row.find(By::Css("[data-testid=unread-badge]")).await.ok()?.prop("textContent").await.ok()?
+    let badge = shoot_on_timeout([ana, ben], "unread", async {
+        wait_up_to("Ana's unread badge", Duration::from_secs(30), || async {
+            let row = row_of(ana, "Ana Lopez").await?;
+            row.find(By::Css("[data-testid=unread-badge]")).await.ok()?.prop("textContent").await.ok()?
+        })
+        .await
     })
     .await;
     assert_eq!(badge, "1");
@@ -223,6 +226,52 @@ async fn flow(ana: &WebDriver, ben: &WebDriver, sim: &Sim) -> Result<(), WebDriv
     .await;
     shot(ana, "unread").await;
     Ok(())
+}
+
+/// Runs `step`; if it panics (a wait timed out), screenshots both windows
+/// (`team-failed-<name>-<n>.png`) and prints their patient rows first.
+async fn shoot_on_timeout<T>(desks: [&WebDriver; 2], name: &str, step: impl std::future::Future<Output = T>) -> T {
+    use futures_util_free::CatchUnwind;
+    match CatchUnwind::new(step).await {
+        Ok(v) => v,
+        Err(panic) => {
+            for (i, d) in desks.iter().enumerate() {
+                eprintln!("desk {i} rows: {:?}", rows(d).await);
+                let _ = d.screenshot(&screenshot_dir().join(format!("team-failed-{name}-{i}.png"))).await;
+            }
+            std::panic::resume_unwind(panic)
+        }
+    }
+}
+
+/// `catch_unwind` for a future, without a futures crate.
+mod futures_util_free {
+    use std::{
+        any::Any,
+        future::Future,
+        panic::{catch_unwind, AssertUnwindSafe},
+        pin::Pin,
+        task::{Context, Poll},
+    };
+
+    pub struct CatchUnwind<F>(Pin<Box<F>>);
+
+    impl<F: Future> CatchUnwind<F> {
+        pub fn new(f: F) -> Self {
+            CatchUnwind(Box::pin(f))
+        }
+    }
+
+    impl<F: Future> Future for CatchUnwind<F> {
+        type Output = Result<F::Output, Box<dyn Any + Send>>;
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+            match catch_unwind(AssertUnwindSafe(|| self.0.as_mut().poll(cx))) {
+                Ok(Poll::Pending) => Poll::Pending,
+                Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+                Err(e) => Poll::Ready(Err(e)),
+            }
+        }
+    }
 }
 
 /// Moves the pointer off the patient column (which holds its rows still under it).

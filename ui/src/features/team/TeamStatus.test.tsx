@@ -26,9 +26,15 @@ describe('the status bar team part', () => {
 
   it('names the desk that polls the inbox once the status carries it', () => {
     expect(pollerOf(status())).toBeNull();
-    const withPoller = { ...status(), poller: 'Ben Ortiz' } as TeamSyncStatus;
-    render(<TeamStatus team={withPoller} />);
+    const withPoller = (poller: unknown) => ({ ...status(), poller }) as TeamSyncStatus;
+    const { rerender } = render(<TeamStatus team={withPoller('Ben Ortiz')} />);
     expect(screen.getByTestId('team-poller')).toHaveTextContent('· inbox polled by Ben Ortiz');
+    rerender(<TeamStatus team={withPoller({ role: 'ben', name: 'Ben Ortiz', desk_id: 'd1', this_desk: false })} />);
+    expect(screen.getByTestId('team-poller')).toHaveTextContent("· inbox polled by Ben Ortiz's desk");
+    rerender(<TeamStatus team={withPoller({ role: 'ana', name: null, desk_id: 'd2', this_desk: true })} />);
+    expect(screen.getByTestId('team-poller')).toHaveTextContent('· inbox polled by this desk');
+    expect(pollerOf(withPoller({ role: null, name: null, this_desk: false }))).toBeNull();
+    expect(pollerOf(withPoller(null))).toBeNull();
   });
 });
 

@@ -3,12 +3,18 @@ import { plural } from '../../shared/plural';
 import './team.css';
 
 /**
- * Which desk polls the hospital SMS server's inbox, when the team sync's status says (the
- * poller election adds `poller` to TeamSyncStatus; until then nothing shows).
+ * Which desk polls the hospital SMS server's inbox, in words, when the team sync's status
+ * says (the poller election adds `poller` to TeamSyncStatus: a name, or who holds the lock
+ * with `this_desk`); null while it does not.
  */
 export function pollerOf(team: TeamSyncStatus): string | null {
-  const poller = 'poller' in team ? (team as { poller?: unknown }).poller : null;
-  return typeof poller === 'string' && poller.trim() !== '' ? poller : null;
+  const poller: unknown = 'poller' in team ? (team as { poller?: unknown }).poller : null;
+  if (typeof poller === 'string') return poller.trim() === '' ? null : poller;
+  if (poller === null || typeof poller !== 'object') return null;
+  const p = poller as { name?: unknown; role?: unknown; this_desk?: unknown };
+  if (p.this_desk === true) return 'this desk';
+  const who = [p.name, p.role].find((v): v is string => typeof v === 'string' && v.trim() !== '');
+  return who ? `${who}'s desk` : null;
 }
 
 /**
