@@ -8,6 +8,7 @@ use caredesk_core::{
     desk::people::{PatientForm, PhoneForm},
     desk::secrets::SecretName,
     desk::team_threads::AssignTo,
+    desk::team_view::{TeamMember, TeamView},
     desk::{CredentialView, SettingView},
     engine::call::CallOutcome,
     engine::connection_check::{ConnectionCheck, SenderNumber, Service},
@@ -15,13 +16,17 @@ use caredesk_core::{
     engine::replies::ThreadTarget,
     engine::routes::Mode,
     engine::send::{SendStatus, SmsOutcome},
-    engine::team::{poller::TeamPoller, TeamLink, TeamSyncStatus},
+    engine::team::{poller::TeamPoller, presence::PresenceEntry, TeamLink, TeamSyncStatus},
+    gateways::team_db::Activity,
     records::activity_log::{ActivityLog, DayCount, ExportResult},
     records::activity_rows::ActivityType,
     records::export::{ActivityFilter, ActivityRow},
     records::import::{ImportProgress, ImportSummary, RejectedRow},
     sandbox::demo::Behaviour,
-    store::team::{Note, TeamThread, ThreadStatus},
+    store::team::{
+        listing::{AssignedFilter, StatusFilter, ThreadFilter, ThreadTeam},
+        ColleagueSend, Note, TeamThread, ThreadStatus,
+    },
     store::{
         Direction, FhirStatus, LastItem, LinkContact, PatientThread, PatientView, PhoneKind, PhoneView, Route,
         RoutePause, ThreadHit, ThreadItem, ThreadItemKind, ThreadListing, ThreadPage, ThreadSearch, UnmatchedSummary,
@@ -35,6 +40,7 @@ use crate::{
     desk_lock::{LockState, LockView},
     error::UiError,
     lock_events::LockChanged,
+    presence_events::PresenceChanged,
     sync_tracker::UiSyncEvent,
 };
 
@@ -217,6 +223,15 @@ fn declarations() -> Vec<Declared> {
         decl::<TeamLink>(&cfg),
         decl::<TeamPoller>(&cfg),
         decl::<TeamSyncStatus>(&cfg),
+        decl::<ThreadTeam>(&cfg),
+        decl::<AssignedFilter>(&cfg),
+        decl::<StatusFilter>(&cfg),
+        decl::<ThreadFilter>(&cfg),
+        decl::<TeamMember>(&cfg),
+        decl::<TeamView>(&cfg),
+        decl::<ColleagueSend>(&cfg),
+        decl::<Activity>(&cfg),
+        decl::<PresenceEntry>(&cfg),
         // The background sync and the servers.
         decl::<RoutePause>(&cfg),
         decl::<UnreadableMessage>(&cfg),
@@ -238,6 +253,7 @@ fn declarations() -> Vec<Declared> {
         decl::<UiSyncEvent>(&cfg),
         decl::<ThreadTarget>(&cfg),
         decl::<LockChanged>(&cfg),
+        decl::<PresenceChanged>(&cfg),
     ]
 }
 

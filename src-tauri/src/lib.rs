@@ -8,6 +8,7 @@ mod engine_events;
 mod error;
 mod lock_events;
 mod notifications;
+mod presence_events;
 pub mod rendering;
 mod state;
 mod sync_tracker;
@@ -68,6 +69,7 @@ pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             let state = app.state::<AppState>();
             state.start_engine(std::sync::Arc::new(move |event| engine_events::handle(&handle, event)));
             lock_events::watch(app.handle().clone(), state.inner().clone());
+            presence_events::start(app.handle().clone(), state.inner().clone());
             Ok(())
         })
         .manage(state)
@@ -99,6 +101,11 @@ pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::team::close_thread,
             commands::team::reopen_thread,
             commands::team::team_thread,
+            commands::team::team_view,
+            commands::team::colleague_sends,
+            commands::presence::announce_presence,
+            commands::presence::leave_presence,
+            commands::presence::team_presence,
             commands::sync::sync_status,
             commands::sync::sync_now,
             commands::servers::list_sender_numbers,

@@ -26,6 +26,10 @@ pub fn watch<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: AppState) {
             ticker.tick().await;
             let locked = state.is_locked();
             if locked != was {
+                if locked {
+                    // A locked desk is in no thread: the team hears it left.
+                    state.set_presence(None);
+                }
                 let _ = app.emit(LOCK_EVENT, LockChanged { locked });
                 was = locked;
             }

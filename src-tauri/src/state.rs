@@ -15,6 +15,7 @@ use caredesk_core::{
 
 use caredesk_core::{
     engine::replies::{NoticeNames, ReplyWatcher},
+    engine::team::presence::{Here, PresenceEntry, PresenceHandle},
     engine::EngineEvent,
 };
 
@@ -33,6 +34,8 @@ pub struct AppState {
     replies: Arc<Mutex<Option<ReplyWatcher>>>,
     /// The window's lock (automatic logoff); starts locked.
     lock: DeskLock,
+    /// Team mode's presence task (who views or writes to which thread).
+    presence: Arc<Mutex<Option<PresenceHandle>>>,
 }
 
 fn open_desk(data_dir: &Option<PathBuf>) -> Result<Arc<Mutex<Desk>>, UiError> {
@@ -55,6 +58,7 @@ impl AppState {
             sync: Default::default(),
             replies: Default::default(),
             lock: Default::default(),
+            presence: Default::default(),
         }
     }
 
@@ -67,6 +71,7 @@ impl AppState {
             sync: Default::default(),
             replies: Default::default(),
             lock: Default::default(),
+            presence: Default::default(),
         }
     }
 
@@ -211,6 +216,27 @@ impl AppState {
                 h.sync_now();
             }
         }
+    }
+
+    /// Keeps the presence task (see `presence_events::start`).
+    pub fn set_presence_task(&self, handle: PresenceHandle) {
+        if let Ok(mut slot) = self.presence.lock() {
+            *slot = Some(handle);
+        }
+    }
+
+    /// Where this member is (`None`: in no thread, or locked), for the team.
+    pub fn set_presence(&self, here: Option<Here>) {
+        if let Ok(slot) = self.presence.lock() {
+            if let Some(p) = slot.as_ref() {
+                p.set(here);
+            }
+        }
+    }
+
+    /// Who else is in which thread (nobody before the task runs).
+    pub fn presence(&self) -> Vec<PresenceEntry> {
+        self.presence.lock().ok().and_then(|s| s.as_ref().map(PresenceHandle::present)).unwrap_or_default()
     }
 
     /// Forgets the gateways so the next use reconnects with new settings.

@@ -12,6 +12,7 @@ mod long_thread;
 mod memory_after_use;
 mod people;
 mod real_servers;
+mod team;
 mod undo_calls_failures;
 mod ux;
 

@@ -2,6 +2,7 @@
 //! the built binaries, running them with a time limit, and stopping every
 //! process a test starts.
 
+pub mod desktop_session;
 pub mod fhir;
 pub mod pg;
 pub mod team;
@@ -156,16 +157,25 @@ impl Drop for ChildGuard {
 /// The `caredesk` CLI on a data directory.
 pub struct Cli {
     pub data_dir: PathBuf,
+    /// Set in the CLI's environment (another desktop session's D-Bus and keyring).
+    env: Vec<(String, String)>,
 }
 
 impl Cli {
     pub fn new(data_dir: &Path) -> Cli {
-        Cli { data_dir: data_dir.to_path_buf() }
+        Cli { data_dir: data_dir.to_path_buf(), env: Vec::new() }
+    }
+
+    /// The same CLI with `vars` in its environment.
+    pub fn with_env(mut self, vars: &[(String, String)]) -> Cli {
+        self.env.extend(vars.iter().cloned());
+        self
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(binary("caredesk"));
         c.arg("--data-dir").arg(&self.data_dir).args(args).env_remove("CAREDESK_DATA_DIR");
+        c.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         c
     }
 
@@ -193,9 +203,13 @@ pub const TWO_PATIENTS: &str = "ecm_patient_id,name,phone\n1001,Ana Lopez,+18055
 /// A CLI on a fresh data directory (`dir/data`) with the sandbox `sim` as
 /// its real servers (bearer tokens, 5 s timeout) and [`TWO_PATIENTS`].
 pub fn configured_cli(sim: &Sim, dir: &Path) -> Cli {
+    configure(sim, dir, Cli::new(&dir.join("data")))
+}
+
+/// [`configured_cli`] for a given CLI (its data directory and environment).
+pub fn configure(sim: &Sim, dir: &Path, cli: Cli) -> Cli {
     use caredesk_core::sandbox::{self, magic};
     require_keyring();
-    let cli = Cli::new(&dir.join("data"));
     let h = sim.h();
     cli.ok(&["config", "set", "his.base_url", h.his_base_url().as_str()]);
     cli.ok(&["config", "set", "his.from", magic::HOSPITAL_NUMBER]);

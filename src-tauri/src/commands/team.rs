@@ -1,10 +1,13 @@
 //! Team mode's thread commands: assign a thread, add an internal note,
-//! close and reopen it, and read its team state. Each is one core call
-//! (`Desk::assign_thread` …); the team sync is woken to push it at once.
+//! close and reopen it, read its team state, who is on the team, and what
+//! colleagues sent since this coordinator started writing. Each is one core
+//! call (`Desk::assign_thread` …); the team sync is woken to push changes at
+//! once.
 
 use caredesk_core::{
     desk::team_threads::AssignTo,
-    store::team::{Note, TeamThread, ThreadStatus},
+    desk::team_view::TeamView,
+    store::team::{ColleagueSend, Note, TeamThread, ThreadStatus},
 };
 use tauri::State;
 
@@ -55,4 +58,21 @@ pub async fn team_thread(state: State<'_, AppState>, patient_id: i64) -> Result<
             Ok(TeamThreadView { thread: desk.team_thread(&id)?, notes: desk.thread_notes(&id)? })
         })
         .await
+}
+
+/// This desk's member and the team's members (`me` is null on a desk alone).
+#[tauri::command]
+pub async fn team_view(state: State<'_, AppState>) -> Result<TeamView, UiError> {
+    state.with_desk(|desk| desk.team_view()).await
+}
+
+/// Texts other members sent to the patient after `since` (RFC 3339: when
+/// this coordinator started writing), newest first: the send-time check.
+#[tauri::command]
+pub async fn colleague_sends(
+    state: State<'_, AppState>,
+    patient_id: i64,
+    since: String,
+) -> Result<Vec<ColleagueSend>, UiError> {
+    state.with_desk(move |desk| desk.colleague_sends(patient_id, &since)).await
 }

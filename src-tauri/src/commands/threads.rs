@@ -4,8 +4,8 @@ use caredesk_core::{
     engine::threads::{self, ThreadRef},
     rules::error::CoreError,
     store::{
-        thread_search::MAX_THREAD_HITS, LinkContact, PageCursor, ThreadItem, ThreadListing, ThreadPage, ThreadSearch,
-        UnmatchedThread,
+        team::listing::ThreadFilter, thread_search::MAX_THREAD_HITS, LinkContact, PageCursor, ThreadItem,
+        ThreadListing, ThreadPage, ThreadSearch, UnmatchedThread,
     },
 };
 use tauri::{AppHandle, Runtime, State};
@@ -26,9 +26,11 @@ pub async fn list_threads(
     state: State<'_, AppState>,
     query: Option<String>,
     limit: Option<usize>,
+    filter: Option<ThreadFilter>,
 ) -> Result<ThreadListing, UiError> {
     let limit = limit.unwrap_or(LIST_PAGE).clamp(1, LIST_MAX);
-    state.with_desk(move |desk| desk.search_threads(query.as_deref().unwrap_or(""), limit)).await
+    let filter = filter.unwrap_or_default();
+    state.with_desk(move |desk| desk.search_threads_in(query.as_deref().unwrap_or(""), limit, &filter)).await
 }
 
 #[tauri::command]

@@ -16,6 +16,7 @@ import { SandboxBanner } from './SandboxBanner';
 import { StartupError, StartupPending } from './StartupScreen';
 import { StatusBar } from './StatusBar';
 import { useDeskView } from './useDeskView';
+import { usePresenceEvents } from './usePresenceEvents';
 import { useSearchShortcut } from './useSearchShortcut';
 import { useSyncRefresh } from './useSyncRefresh';
 import './app.css';
@@ -57,6 +58,7 @@ function Shell({ info }: { info: AppInfo }) {
   const { view, openPatient, openUnmatched, refreshPatient } = useDeskView();
   useSearchShortcut(searchRef);
   useSyncRefresh();
+  usePresenceEvents();
 
   function closeSettings() {
     setDialog(null);

@@ -1,5 +1,6 @@
 import type { AppInfo } from '../platform';
 import { useSyncStatus, useSyncStatusEvents } from '../features/sync/queries';
+import { TeamStatus } from '../features/team/TeamStatus';
 import { plural } from '../shared/plural';
 import { StatusBarSync, StatusBarSyncProblem } from './StatusBarSync';
 import { StatusBarTestMode } from './StatusBarTestMode';
@@ -26,6 +27,7 @@ export function StatusBar({ info, onOpenSettings }: Props) {
           {mode === 'sandbox' ? 'Sandbox' : 'Real servers'}
         </span>
         <StatusBarSync />
+        <TeamStatus team={sync?.team} />
         <span className="status-bar__spacer" />
         <span>{plural(info.patient_count, 'patient')}</span>
         <span>{info.user_name}</span>

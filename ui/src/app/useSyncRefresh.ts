@@ -1,12 +1,14 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { threadKeys } from '../features/conversation/queries';
 import { threadListKeys } from '../features/patients/queries';
+import { teamKeys } from '../features/team/queries';
 import { unmatchedKeys } from '../features/unmatched/queries';
 import { onSyncEvent, type SyncEvent } from '../platform';
 import { useBackendEvent } from './useBackendEvent';
 
 /**
- * New replies and delivery states appear without a reload: when the engine finishes a
+ * New replies and delivery states appear without a reload (in team mode also what the team
+ * changed: notes, assignment, open/closed): when the engine finishes a
  * cycle that changed something, or a FHIR roster pull that changed patients, the thread
  * list, open threads and the Unmatched inbox reload. (Each also refetches on an interval,
  * in case an event is missed.)
@@ -14,9 +16,11 @@ import { useBackendEvent } from './useBackendEvent';
 export function useSyncRefresh() {
   const queryClient = useQueryClient();
   useBackendEvent(onSyncEvent, (event: SyncEvent) => {
+    // Team mode: the members' names come with the team sync (a local read).
+    if (event.kind === 'cycle_finished') void queryClient.invalidateQueries({ queryKey: teamKeys.view });
     const changed = (event.kind === 'cycle_finished' || event.kind === 'fhir_pulled') && event.changed;
     if (!changed) return;
-    for (const queryKey of [threadListKeys.all, threadKeys.newest, unmatchedKeys.all]) {
+    for (const queryKey of [threadListKeys.all, threadKeys.newest, unmatchedKeys.all, teamKeys.threads]) {
       void queryClient.invalidateQueries({ queryKey });
     }
   });

@@ -1,6 +1,8 @@
 import { call, makeChannel } from './ipc';
 import type {
   ActivityFilter,
+  AssignTo,
+  ColleagueSend,
   ActivityLog,
   AppInfo,
   CallOutcome,
@@ -13,14 +15,20 @@ import type {
   ImportSummary,
   LinkContact,
   LockView,
+  Note,
   Patient,
   PatientForm,
+  PresenceEntry,
   Route,
   SenderNumber,
   Service,
   Setting,
   SmsOutcome,
   SyncView,
+  TeamThread,
+  TeamThreadView,
+  TeamView,
+  ThreadFilter,
   ThreadItem,
   ThreadListing,
   ThreadPage,
@@ -123,8 +131,12 @@ export function placeCall(patientId: number, to: string | null, otherNumber = fa
  * At most `limit` patients (null = 100; the backend clamps to 1..=5000); `has_more` says
  * whether more match. A larger limit returns the same first rows and more.
  */
-export function listThreads(query: string | null, limit: number | null): Promise<ThreadListing> {
-  return call<ThreadListing>('list_threads', { query, limit });
+export function listThreads(
+  query: string | null,
+  limit: number | null,
+  filter: ThreadFilter | null = null,
+): Promise<ThreadListing> {
+  return call<ThreadListing>('list_threads', { query, limit, ...(filter ? { filter } : {}) });
 }
 
 /**
@@ -169,6 +181,56 @@ export function markUnmatchedRead(number: string): Promise<void> {
  */
 export function linkNumber(number: string, patientId: number, contact: LinkContact | null = null): Promise<number> {
   return call<number>('link_number', { number, patientId, ...(contact ? { contact } : {}) });
+}
+
+// ---- Team mode (issue 15) ----
+
+/** This desk's member and the team's members; `me` is null on a desk alone (nothing of the team shows). */
+export function teamView(): Promise<TeamView> {
+  return call<TeamView>('team_view');
+}
+
+/** A patient's thread as the team shares it (assignee, open/closed) and its internal notes. */
+export function teamThread(patientId: number): Promise<TeamThreadView> {
+  return call<TeamThreadView>('team_thread', { patientId });
+}
+
+/** Assigns the thread to a member, to this desk's member, or to nobody. */
+export function assignThread(patientId: number, to: AssignTo): Promise<TeamThread> {
+  return call<TeamThread>('assign_thread', { patientId, to });
+}
+
+/** Adds an internal note: shared with the team, never sent to the patient. */
+export function addNote(patientId: number, text: string): Promise<Note> {
+  return call<Note>('add_note', { patientId, text });
+}
+
+export function closeThread(patientId: number): Promise<TeamThread> {
+  return call<TeamThread>('close_thread', { patientId });
+}
+
+export function reopenThread(patientId: number): Promise<TeamThread> {
+  return call<TeamThread>('reopen_thread', { patientId });
+}
+
+/** Texts other members sent to the patient after `since` (RFC 3339), newest first: the send-time check. */
+export function colleagueSends(patientId: number, since: string): Promise<ColleagueSend[]> {
+  return call<ColleagueSend[]>('colleague_sends', { patientId, since });
+}
+
+/** This member is in the patient's thread, reading or writing (the team sees "Ana is writing…"). */
+export function announcePresence(patientId: number, writing: boolean): Promise<void> {
+  return call<void>('announce_presence', { patientId, writing });
+}
+
+/** This member left the thread. */
+export function leavePresence(): Promise<void> {
+  return call<void>('leave_presence');
+}
+
+/** Who else is in which thread now. */
+export function teamPresence(): Promise<PresenceEntry[]> {
+  return call<PresenceEntry[]>('team_presence');
 }
 
 /** Where the background sync stands. */

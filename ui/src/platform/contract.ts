@@ -387,6 +387,13 @@ export type LastItem = {
    * <reason>" for an outbound call (see [`LAST_PREVIEW`]).
    */
   preview: string;
+  /**
+   * Team mode: who sent it, when it is an outbound text a member sent
+   * (their display name and role), so a desk says "Ben O.:" rather
+   * than "You:". Absent on a desk alone.
+   */
+  sent_by?: string;
+  sent_by_role?: string;
 };
 
 /**
@@ -399,6 +406,10 @@ export type PatientThread = {
    * The patient's own number opted out of SMS.
    */
   opted_out: boolean;
+  /**
+   * Team mode: the thread's assignee and status (absent on a desk alone).
+   */
+  team?: ThreadTeam;
   id: number;
   name: string;
   ecm_patient_id: number | null;
@@ -605,6 +616,115 @@ export type TeamSyncStatus = {
    * Which desk polls the hospital SMS server for the team, as last read.
    */
   poller: TeamPoller | null;
+};
+
+/**
+ * A row's team state: whom its thread is assigned to, open or closed.
+ */
+export type ThreadTeam = {
+  /**
+   * The member's role; `None`: unassigned.
+   */
+  assigned_to: string | null;
+  /**
+   * The member's display name, when known.
+   */
+  assigned_to_name: string | null;
+  status: ThreadStatus;
+};
+
+/**
+ * Whose threads the patient column shows.
+ */
+export type AssignedFilter = "all" | "me" | "unassigned";
+
+/**
+ * Which threads by status the patient column shows.
+ */
+export type StatusFilter = "any" | "open" | "closed";
+
+/**
+ * The patient column's team filters.
+ */
+export type ThreadFilter = {
+  assigned: AssignedFilter;
+  status: StatusFilter;
+};
+
+/**
+ * A member of the team.
+ */
+export type TeamMember = {
+  /**
+   * Their PostgreSQL role.
+   */
+  role: string;
+  /**
+   * Their display name ("Ana Ruiz").
+   */
+  name: string;
+};
+
+/**
+ * This desk in its team.
+ */
+export type TeamView = {
+  /**
+   * This desk's member; `None`: a desk alone (team mode off), and the app
+   * shows nothing of the team.
+   */
+  me: TeamMember | null;
+  /**
+   * The team's members as last read from the team database, by role.
+   */
+  members: Array<TeamMember>;
+};
+
+/**
+ * A text another member sent to the patient.
+ */
+export type ColleagueSend = {
+  message_id: number;
+  /**
+   * The member's display name (as the team names them now).
+   */
+  sent_by: string;
+  /**
+   * The member's role.
+   */
+  sent_by_role: string;
+  text: string;
+  /**
+   * RFC 3339 UTC, on the sending desk's clock.
+   */
+  at: string;
+};
+
+/**
+ * What a member is doing in a thread.
+ */
+export type Activity = "viewing" | "writing" | "left";
+
+/**
+ * Another member in a thread, as the app shows it.
+ */
+export type PresenceEntry = {
+  /**
+   * The patient, by this desk's id.
+   */
+  patient_id: number;
+  /**
+   * The member's role (as PostgreSQL knows the session that announced it).
+   */
+  role: string;
+  /**
+   * Their display name.
+   */
+  name: string;
+  /**
+   * Viewing or writing.
+   */
+  activity: Activity;
 };
 
 /**
@@ -862,4 +982,11 @@ export type OpenThreadRequest = {
  */
 export type LockChanged = {
   locked: boolean;
+};
+
+/**
+ * `team://presence`'s payload: everyone else in a thread now.
+ */
+export type PresenceChanged = {
+  present: Array<PresenceEntry>;
 };

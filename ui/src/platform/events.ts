@@ -1,5 +1,5 @@
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
-import type { LockChanged, OpenThreadRequest, SyncEvent } from './types';
+import type { LockChanged, OpenThreadRequest, PresenceChanged, SyncEvent } from './types';
 
 /** The background engine started or finished a cycle (texts, states or replies may have changed). */
 export const SYNC_EVENT = 'sync://event';
@@ -8,6 +8,9 @@ export const OPEN_THREAD_EVENT = 'notification://open';
 
 /** The backend locked (or unlocked) the desk by itself. */
 export const LOCK_EVENT = 'lock://changed';
+
+/** Team mode: who else is in which thread changed. */
+export const PRESENCE_EVENT = 'team://presence';
 
 function backendPresent(): boolean {
   const internals = (window as { __TAURI_INTERNALS__?: { invoke?: unknown } }).__TAURI_INTERNALS__;
@@ -34,4 +37,8 @@ export function onOpenThread(handler: (request: OpenThreadRequest) => void): Pro
 
 export function onLockChanged(handler: (event: LockChanged) => void): Promise<UnlistenFn> {
   return subscribe<LockChanged>(LOCK_EVENT, handler);
+}
+
+export function onPresence(handler: (event: PresenceChanged) => void): Promise<UnlistenFn> {
+  return subscribe<PresenceChanged>(PRESENCE_EVENT, handler);
 }

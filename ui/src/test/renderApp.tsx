@@ -33,6 +33,8 @@ export function defaultHandlers(): Record<string, CommandHandler> {
     sync_now: () => null,
     list_sender_numbers: () => [],
     activity_log: () => ({ rows: [], per_day: [] }),
+    // A desk alone: nothing of the team shows (team tests override these).
+    team_view: () => ({ me: null, members: [] }),
     ...eventHandlers(),
   };
 }

@@ -19,6 +19,7 @@ use crate::{
     desk::Desk,
     rules::error::Result,
     rules::redact,
+    store::team::listing::ThreadFilter,
     store::{thread_search, PageCursor, PatientView, ThreadItem, ThreadListing, ThreadPage, ThreadSearch},
 };
 
@@ -93,7 +94,13 @@ impl Desk {
     /// The patient column, narrowed by `query` when it is not empty: a
     /// search, audited as `patients.search` with the count only.
     pub fn search_threads(&self, query: &str, limit: usize) -> Result<ThreadListing> {
-        let listing = self.db().thread_listing(query, limit)?;
+        self.search_threads_in(query, limit, &ThreadFilter::default())
+    }
+
+    /// [`Self::search_threads`] under the team's filters (assigned to me,
+    /// unassigned, open, closed); a desk alone has none.
+    pub fn search_threads_in(&self, query: &str, limit: usize, filter: &ThreadFilter) -> Result<ThreadListing> {
+        let listing = self.db().thread_listing_in(query, limit, filter)?;
         self.audit_search(query, listing.patients.len(), listing.has_more)?;
         Ok(listing)
     }

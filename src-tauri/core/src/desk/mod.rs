@@ -15,6 +15,7 @@ pub mod settings;
 pub mod setup_error;
 pub mod team;
 pub mod team_threads;
+pub mod team_view;
 pub mod unlock;
 
 use std::{

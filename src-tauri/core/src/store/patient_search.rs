@@ -169,6 +169,31 @@ impl Database {
         Ok((ids, more))
     }
 
+    /// Ids of the patients among `among` that `m` matches, in `order`: at
+    /// most `limit`, and whether more match. For a few patients (the
+    /// threads a team filter names): each is tested, then they are sorted.
+    pub(super) fn matching_patient_ids_among(
+        &self,
+        m: &PatientMatch,
+        order: PatientOrder,
+        limit: usize,
+        among: &HashSet<i64>,
+    ) -> Result<(Vec<i64>, bool), StoreError> {
+        let (filter, mut args) = m.filter_sql();
+        // The filter's arguments are ?1 to ?3 at most; the set is ?4.
+        args.resize(3, Value::Null);
+        let listed: Vec<i64> = among.iter().copied().collect();
+        args.push(super::patients::id_list(&listed).into());
+        let sql = format!("SELECT p.id FROM patients p WHERE p.id IN (SELECT value FROM json_each(?4)) AND {filter}");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let matched =
+            stmt.query_map(rusqlite::params_from_iter(args), |r| r.get(0))?.collect::<Result<HashSet<i64>, _>>()?;
+        let mut ids = self.sort_candidates(&matched, order, limit.saturating_add(1))?;
+        let more = ids.len() > limit;
+        ids.truncate(limit);
+        Ok((ids, more))
+    }
+
     /// Reads each candidate's sort key and sorts them.
     fn sort_candidates(&self, ids: &HashSet<i64>, order: PatientOrder, want: usize) -> Result<Vec<i64>, StoreError> {
         let mut stmt = self.conn.prepare_cached(

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use rusqlite::params;
 
 use super::{
-    patients::{PatientMatch, PatientOrder},
+    patients::PatientMatch,
+    team::listing::{ThreadFilter, ThreadTeam},
     Database, PatientView, PhoneKind, StoreError,
 };
 use crate::rules::phone::{self, E164};
@@ -47,6 +48,15 @@ pub struct LastItem {
     /// a failed text, "Call placed: ECM call 7, queued" or "Call failed:
     /// <reason>" for an outbound call (see [`LAST_PREVIEW`]).
     pub preview: String,
+    /// Team mode: who sent it, when it is an outbound text a member sent
+    /// (their display name and role), so a desk says "Ben O.:" rather
+    /// than "You:". Absent on a desk alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sent_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sent_by_role: Option<String>,
 }
 
 /// One row of the patient column.
@@ -58,6 +68,10 @@ pub struct PatientThread {
     pub unread: i64,
     /// The patient's own number opted out of SMS.
     pub opted_out: bool,
+    /// Team mode: the thread's assignee and status (absent on a desk alone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub team: Option<ThreadTeam>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
@@ -128,15 +142,29 @@ impl Database {
     /// The patient column for `query` (see [`PatientMatch`]): at most `limit`
     /// patients, latest activity first, then those without any by name.
     pub fn thread_listing(&self, query: &str, limit: usize) -> Result<ThreadListing, StoreError> {
-        let (ids, has_more) = self.matching_patient_ids(&PatientMatch::parse(query), PatientOrder::Activity, limit)?;
+        self.thread_listing_in(query, limit, &ThreadFilter::default())
+    }
+
+    /// [`Self::thread_listing`] narrowed by the team's filters (assigned to
+    /// me, unassigned, open, closed: see [`super::team::listing`]); in team
+    /// mode each row also carries its thread's assignee and status.
+    pub fn thread_listing_in(
+        &self,
+        query: &str,
+        limit: usize,
+        filter: &ThreadFilter,
+    ) -> Result<ThreadListing, StoreError> {
+        let (ids, has_more) = self.team_matching_ids(&PatientMatch::parse(query), limit, filter)?;
         let activity = self.activity_of(&ids)?;
+        let mut team = self.team_rows(&ids)?;
         let patients = self
             .patients_by_ids(&ids)?
             .into_iter()
             .map(|patient| {
                 let (last, unread) = activity.get(&patient.id).cloned().map_or((None, 0), |(l, n)| (Some(l), n));
                 let opted_out = patient.phones.iter().any(|p| p.kind == PhoneKind::Patient && p.opted_out);
-                PatientThread { patient, last, unread, opted_out }
+                let team = team.remove(&patient.id);
+                PatientThread { patient, last, unread, opted_out, team }
             })
             .collect();
         let unmatched = self.unmatched_summary()?;
@@ -159,14 +187,26 @@ impl Database {
 
     fn activity_of(&self, ids: &[i64]) -> Result<HashMap<i64, (LastItem, i64)>, StoreError> {
         let mut s = self.conn.prepare_cached(&format!(
-            "SELECT patient_id, last_at, last_kind, last_direction, {LAST_PREVIEW}, unread FROM patient_activity a
-             WHERE patient_id IN (SELECT value FROM json_each(?1))"
+            "SELECT a.patient_id, a.last_at, a.last_kind, a.last_direction, {LAST_PREVIEW}, a.unread,
+                    COALESCE(tm.display_name, lm.sent_by, lm.sent_by_role), lm.sent_by_role
+               FROM patient_activity a
+               LEFT JOIN messages lm ON a.last_kind = 'sms' AND lm.id = a.last_id AND lm.direction = 'outbound'
+                    AND lm.sent_by_role IS NOT NULL
+               LEFT JOIN team_members tm ON tm.role = lm.sent_by_role
+              WHERE a.patient_id IN (SELECT value FROM json_each(?1))"
         ))?;
         let mut out = HashMap::with_capacity(ids.len());
         let mut rows = s.query([super::patients::id_list(ids)])?;
         while let Some(r) = rows.next()? {
             let text: String = r.get(4)?;
-            let last = LastItem { at: r.get(1)?, kind: r.get(2)?, direction: r.get(3)?, preview: preview(&text) };
+            let last = LastItem {
+                at: r.get(1)?,
+                kind: r.get(2)?,
+                direction: r.get(3)?,
+                preview: preview(&text),
+                sent_by: r.get(6)?,
+                sent_by_role: r.get(7)?,
+            };
             out.insert(r.get(0)?, (last, r.get(5)?));
         }
         Ok(out)
@@ -216,6 +256,8 @@ impl Database {
                     kind: "sms".into(),
                     direction: "inbound".into(),
                     preview: preview(&text),
+                    sent_by: None,
+                    sent_by_role: None,
                 },
             })
         })?;

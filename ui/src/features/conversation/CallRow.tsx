@@ -1,6 +1,8 @@
 import type { ThreadItem } from '../../platform';
 import { PhoneIcon } from '../../shared/icons';
 import type { NumberLabeler } from './recipients';
+import { SentBy } from '../team/SentBy';
+import { useTeamContext } from '../team/teamContext';
 import { StateLabel } from './StateLabel';
 import { callStateWords, placedCallWords } from './states';
 import { Timestamp } from './Timestamp';
@@ -14,6 +16,7 @@ interface Props {
 export function CallRow({ item, labelFor }: Props) {
   const outbound = item.direction === 'outbound';
   const party = labelFor(outbound ? item.to : item.from);
+  const team = useTeamContext();
   return (
     <div className={`call-row call-row--${item.direction}`} data-testid="call-row" data-direction={item.direction}>
       <PhoneIcon />
@@ -25,6 +28,7 @@ export function CallRow({ item, labelFor }: Props) {
         />
       </span>
       <span className="call-row__meta">
+        {team && outbound ? <SentBy name={item.sent_by} /> : null}
         <Timestamp at={item.at} />
       </span>
     </div>

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useId, useState } from 'react';
 import { toAppError, type Patient } from '../../platform';
 import type { ComposerChoice } from './composerChoice';
 import { ComposerOptions } from './ComposerOptions';
@@ -10,7 +10,11 @@ import { optedOutReason } from './recipients';
 import { SmsSizeNote } from './SmsSizeNote';
 import { ROUTE_NAMES, smsOutcomeProblem } from './states';
 import { useUnconfiguredRoute, type UnconfiguredRoutes } from './unconfiguredRoutes';
+import { CollisionDialog } from '../team/CollisionDialog';
+import { useTeamContext } from '../team/teamContext';
+import { useCollisionCheck } from '../team/useCollisionCheck';
 import './composer.css';
+import { useSubmitKeys } from '../../shared/useSubmitKeys';
 
 interface Props {
   patient: Patient;
@@ -41,11 +45,14 @@ export function Composer({ patient, choice, draft, drafts, unconfigured }: Props
   const confirmed = needsConfirm && confirmedOther === recipient?.number;
   const canSend =
     blockedReason === null && draft.text.trim() !== '' && !send.isPending && (!needsConfirm || confirmed);
+  // Team mode: a colleague who texted this patient since this text was started is shown first.
+  const collision = useCollisionCheck(useTeamContext() !== null);
 
-  async function submit() {
+  async function submit(asked = false) {
     if (!canSend || recipient === null) return;
     const text = draft.text;
     setProblem(null);
+    if (!asked && !(await collision.check(patient.id, draft.startedAt ?? null))) return;
     try {
       const outcome = await send.mutateAsync({
         to: recipient.number,
@@ -70,17 +77,7 @@ export function Composer({ patient, choice, draft, drafts, unconfigured }: Props
     }
   }
 
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
-    void submit();
-  }
-
-  function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      void submit();
-    }
-  }
+  const { onSubmit, onKeyDown } = useSubmitKeys(submit);
 
   return (
     <form className="composer" data-testid="composer" aria-label="Write a text" onSubmit={onSubmit}>
@@ -141,6 +138,17 @@ export function Composer({ patient, choice, draft, drafts, unconfigured }: Props
         <p className="error-message composer__problem" role="alert">
           {problem}
         </p>
+      ) : null}
+      {collision.pending ? (
+        <CollisionDialog
+          sends={collision.pending}
+          now={new Date()}
+          onCancel={collision.dismiss}
+          onSend={() => {
+            collision.dismiss();
+            void submit(true);
+          }}
+        />
       ) : null}
     </form>
   );

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import type { Patient } from '../../platform';
+import type { Patient, TeamView } from '../../platform';
+import { TeamThreadBar } from '../team/TeamThreadBar';
 import { useEditPatient } from '../people/patientDialogContext';
 import { CallButton } from './CallButton';
 import { CallConfirmDialog } from './CallConfirmDialog';
@@ -13,9 +14,11 @@ interface Props {
   patient: Patient;
   /** Where texts and calls go: the patient's defaults unless changed in this thread. */
   choice: ComposerChoice;
+  /** Team mode: the thread's owner, Close, presence (null on a desk alone). */
+  team?: TeamView | null;
 }
 
-export function ConversationHeader({ patient, choice }: Props) {
+export function ConversationHeader({ patient, choice, team = null }: Props) {
   const callTo = choice.callTo?.number ?? null;
   const { call, calling, problem } = useCallAction(patient.id);
   const editPatient = useEditPatient();
@@ -55,6 +58,7 @@ export function ConversationHeader({ patient, choice }: Props) {
           />
         ) : null}
       </div>
+      {team ? <TeamThreadBar patientId={patient.id} team={team} /> : null}
       <RecipientLine
         patient={patient}
         number={choice.recipient?.number ?? null}

@@ -5,6 +5,8 @@ import { MessageNote } from './MessageNote';
 import { MessageText } from './MessageText';
 import type { NumberLabeler } from './recipients';
 import { useSearchHighlight } from './search/highlight';
+import { SentBy } from '../team/SentBy';
+import { useTeamContext } from '../team/teamContext';
 import { itemKey } from './threadRows';
 import { StateLabel } from './StateLabel';
 import { routeLabel, smsStateWords } from './states';
@@ -25,6 +27,8 @@ export function MessageBubble({ item, labelFor }: Props) {
   // Why a text not sent yet waits; only outbound texts have one.
   const note = outbound ? item.note : null;
   const search = useSearchHighlight();
+  // Team mode: who sent it ("Ana R."), on every desk. A desk alone shows what it always did.
+  const team = useTeamContext();
   const searchCurrent = search.currentKey === itemKey(item);
   const classes = [
     'message',
@@ -44,6 +48,7 @@ export function MessageBubble({ item, labelFor }: Props) {
       <MessageText className="message__text" text={item.text} highlight={search.query} />
       <p className="message__meta">
         <Timestamp at={item.at} />
+        {team && outbound ? <SentBy name={item.sent_by} /> : null}
         <span data-testid="message-party">{outbound ? `To ${party}` : `From ${party}`}</span>
         <span>{routeLabel(item.route)}</span>
         <StateLabel words={smsStateWords(item.state, item.error)} />

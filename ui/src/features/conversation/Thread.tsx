@@ -1,13 +1,30 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { Patient } from '../../platform';
+import type { Note, Patient, ThreadItem } from '../../platform';
+import { useTeamThread } from '../team/queries';
+import { useTeamContext } from '../team/teamContext';
 import { useMarkThreadRead, useThreadPages } from './queries';
 import { patientNumberLabeler } from './recipients';
 import { SearchHighlightContext } from './search/highlight';
 import { ThreadSearchBar } from './search/ThreadSearchBar';
 import { hitKey, useFindShortcut, useThreadSearch } from './search/useThreadSearch';
 import { itemKey } from './threadRows';
+import { parseTimestamp } from './time';
 import { ThreadView } from './ThreadView';
 import { useMarkReadWhileOpen } from './useMarkReadWhileOpen';
+
+const NO_NOTES: Note[] = [];
+
+/**
+ * The notes placed among the loaded items: all of them once the whole thread is loaded,
+ * else those from the oldest loaded item on (older ones come with the older pages).
+ */
+export function notesInView(notes: Note[] | undefined, items: ThreadItem[], olderPages: boolean): Note[] {
+  if (!notes || notes.length === 0) return NO_NOTES;
+  const first = items[0];
+  if (!olderPages || !first) return notes;
+  const from = parseTimestamp(first.at)?.getTime() ?? Number.NEGATIVE_INFINITY;
+  return notes.filter((n) => (parseTimestamp(n.at)?.getTime() ?? Number.POSITIVE_INFINITY) >= from);
+}
 
 /**
  * The patient's texts and calls from all their numbers, one thread, paged from the newest back.
@@ -18,6 +35,9 @@ export function Thread({ patient }: { patient: Patient }) {
   // Pages come newest first, each oldest first.
   const items = useMemo(() => (pages.data ? [...pages.data.pages].reverse().flatMap((p) => p.items) : []), [pages.data]);
   const labelFor = useMemo(() => patientNumberLabeler(patient), [patient]);
+  const team = useTeamContext();
+  const allNotes = useTeamThread(patient.id, team !== null).data?.notes;
+  const notes = useMemo(() => notesInView(allNotes, items, pages.hasNextPage), [allNotes, items, pages.hasNextPage]);
   const { mutate: markRead } = useMarkThreadRead();
   useMarkReadWhileOpen(patient.id, pages.data ? items : undefined, () => markRead(patient.id));
 
@@ -68,6 +88,7 @@ export function Thread({ patient }: { patient: Patient }) {
           error={(olderError ? null : pages.error) ?? refreshError}
           older={older}
           focusKey={targetKey}
+          notes={notes}
         />
       </SearchHighlightContext.Provider>
     </>

@@ -1,3 +1,4 @@
+import { NoteRow } from '../team/NoteRow';
 import { CallRow } from './CallRow';
 import { MessageBubble } from './MessageBubble';
 import type { NumberLabeler } from './recipients';
@@ -12,17 +13,23 @@ export function DaySeparator({ label }: { label: string }) {
   );
 }
 
-/** A text or call, with the separator of the day that starts after it. */
+/** A text, call or internal note, with the separator of the day that starts after it. */
 export function ThreadRowView({ row, labelFor }: { row: ThreadRow; labelFor: NumberLabeler }) {
   return (
     <>
-      <div className={`thread__item thread__item--${row.item.direction}`}>
-        {row.item.kind === 'call' ? (
-          <CallRow item={row.item} labelFor={labelFor} />
-        ) : (
-          <MessageBubble item={row.item} labelFor={labelFor} />
-        )}
-      </div>
+      {row.note ? (
+        <div className="thread__item thread__item--note">
+          <NoteRow note={row.note} />
+        </div>
+      ) : (
+        <div className={`thread__item thread__item--${row.item.direction}`}>
+          {row.item.kind === 'call' ? (
+            <CallRow item={row.item} labelFor={labelFor} />
+          ) : (
+            <MessageBubble item={row.item} labelFor={labelFor} />
+          )}
+        </div>
+      )}
       {row.nextDay ? <DaySeparator label={row.nextDay} /> : null}
     </>
   );
@@ -31,6 +38,6 @@ export function ThreadRowView({ row, labelFor }: { row: ThreadRow; labelFor: Num
 /** Starting sizes before a row is measured. */
 export function estimateRowSize(row: ThreadRow | undefined): number {
   if (!row) return 80;
-  const base = row.item.kind === 'call' ? 40 : 84;
+  const base = row.note ? 96 : row.item.kind === 'call' ? 40 : 84;
   return row.nextDay ? base + 48 : base;
 }

@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useLayoutEffect, useMemo, useRef } from 'react';
-import type { ThreadItem } from '../../platform';
+import type { Note, ThreadItem } from '../../platform';
 import { ErrorMessage } from '../../shared/ErrorMessage';
 import type { OlderPages } from './OlderPagesRow';
 import type { NumberLabeler } from './recipients';
@@ -20,7 +20,11 @@ interface Props {
   older?: OlderPages;
   /** An item to bring into view (a search hit) once it is loaded, by its key. */
   focusKey?: string | null;
+  /** Team mode: internal notes, placed among the items by time. */
+  notes?: Note[];
 }
+
+const NO_NOTES: Note[] = [];
 
 /** Space between rows, in pixels. */
 const ROW_GAP = 12;
@@ -30,9 +34,9 @@ const ROW_GAP = 12;
  * the virtualizer sets their positions through the CSSOM (no style attributes, for the CSP).
  * Opens at the newest item; older pages load when scrolled near the top, keeping the view still.
  */
-export function ThreadView({ items, labelFor, pending, error, older, focusKey = null }: Props) {
+export function ThreadView({ items, labelFor, pending, error, older, focusKey = null, notes = NO_NOTES }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
-  const { firstDay, rows } = useMemo(() => buildThreadRows(items), [items]);
+  const { firstDay, rows } = useMemo(() => buildThreadRows(items, new Date(), notes), [items, notes]);
 
   const virtualizer = useVirtualizer({
     count: rows.length,

@@ -11,9 +11,26 @@ export interface Draft {
   to: string | null;
   /** Chosen route; null = the route default (setting sms.via). */
   via: Route | null;
+  /**
+   * When the text was started (RFC 3339): set by the first character typed, cleared when the
+   * text is emptied. The send-time check asks what colleagues sent since then.
+   */
+  startedAt?: string | null;
 }
 
 export const EMPTY_DRAFT: Draft = Object.freeze({ text: '', to: null, via: null });
+
+/** The draft after `patch`, with `startedAt` following its text. */
+function patched(draft: Draft, patch: Partial<Draft>, now: () => Date): Draft {
+  const next = { ...draft, ...patch };
+  if (patch.text === undefined) return next;
+  if (next.text.trim() === '') {
+    delete next.startedAt;
+  } else if (draft.text.trim() === '' || !draft.startedAt) {
+    next.startedAt = now().toISOString();
+  }
+  return next;
+}
 
 /** In-memory drafts keyed by patient id; lives as long as the conversation pane. */
 export interface DraftStore {
@@ -22,13 +39,13 @@ export interface DraftStore {
   subscribe(listener: () => void): () => void;
 }
 
-export function createDraftStore(): DraftStore {
+export function createDraftStore(now: () => Date = () => new Date()): DraftStore {
   const drafts = new Map<number, Draft>();
   const listeners = new Set<() => void>();
   return {
     get: (patientId) => drafts.get(patientId) ?? EMPTY_DRAFT,
     update(patientId, patch) {
-      const next = { ...(drafts.get(patientId) ?? EMPTY_DRAFT), ...patch };
+      const next = patched(drafts.get(patientId) ?? EMPTY_DRAFT, patch, now);
       if (next.text === '' && next.to === null && next.via === null) drafts.delete(patientId);
       else drafts.set(patientId, next);
       listeners.forEach((listener) => listener());

@@ -107,7 +107,7 @@ describe('draft store', () => {
     const unsubscribe = store.subscribe(listener);
     store.update(1, { text: 'a' });
     store.update(2, { to: '+1555' });
-    expect(store.get(1)).toEqual({ ...EMPTY_DRAFT, text: 'a' });
+    expect(store.get(1)).toEqual({ ...EMPTY_DRAFT, text: 'a', startedAt: expect.any(String) });
     expect(store.get(2).to).toBe('+1555');
     expect(store.get(3)).toBe(EMPTY_DRAFT);
     expect(store.get(1)).toBe(store.get(1));
@@ -116,5 +116,21 @@ describe('draft store', () => {
     store.update(1, { text: '' });
     expect(listener).toHaveBeenCalledTimes(2);
     expect(store.get(1)).toBe(EMPTY_DRAFT);
+  });
+
+  it('remembers when the text was started, until it is emptied', () => {
+    let now = new Date('2026-03-01T10:00:00Z');
+    const store = createDraftStore(() => now);
+    store.update(1, { to: '+1555' });
+    expect(store.get(1).startedAt).toBeUndefined();
+    store.update(1, { text: 'Y' });
+    now = new Date('2026-03-01T10:00:09Z');
+    store.update(1, { text: 'Yes' });
+    store.update(1, { via: 'ecm' });
+    expect(store.get(1).startedAt).toBe('2026-03-01T10:00:00.000Z');
+    store.update(1, { text: '  ' });
+    expect(store.get(1).startedAt).toBeUndefined();
+    store.update(1, { text: 'Again' });
+    expect(store.get(1).startedAt).toBe('2026-03-01T10:00:09.000Z');
   });
 });

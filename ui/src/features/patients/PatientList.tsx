@@ -33,6 +33,8 @@ interface Props {
     onBlur?: FocusEventHandler<HTMLDivElement>;
   };
   listRef: RefObject<HTMLDivElement | null>;
+  /** Team mode: this desk's member's role, for who sent a row's newest text. */
+  me?: string | null;
 }
 
 /** Starting height of a row before it is measured (patients.css: three single lines). */
@@ -50,6 +52,7 @@ export const LOAD_MORE_WITHIN_ROWS = 10;
  */
 export function PatientList(props: Props) {
   const { patients, selectedId, activeId, query, more, onOpen, onKeyDown, onFocus, pointerHandlers, listRef } = props;
+  const me = props.me ?? null;
   const baseId = useId();
   const optionId = (id: number) => `${baseId}-patient-${id}`;
   const activeIndex = activeId === null ? -1 : patients.findIndex((p) => p.id === activeId);
@@ -126,6 +129,7 @@ export function PatientList(props: Props) {
                 selected={patient.id === selectedId}
                 active={patient.id === activeId}
                 onOpen={onOpen}
+                me={me}
               />
             );
           })}

@@ -3,6 +3,8 @@ import type { LastItem, PatientThread } from '../../platform';
 import { listTime } from '../conversation/days';
 import { revealInvisibles } from '../conversation/invisibles';
 import { parseTimestamp } from '../conversation/time';
+import { AssigneeMark } from '../team/AssigneeMark';
+import { shortName } from '../team/shortName';
 import { formatPhone, primaryPhone } from './phones';
 import { UnreadBadge } from './UnreadBadge';
 
@@ -16,12 +18,16 @@ interface Props {
   active: boolean;
   optionId: string;
   onOpen: (patient: PatientThread) => void;
+  /** Team mode: this desk's member (a colleague's text reads "Ben O.:", not "You:"). */
+  me?: string | null;
 }
 
-function previewText(last: LastItem | null): string {
+function previewText(last: LastItem | null, me: string | null): string {
   if (!last) return 'No messages yet';
   const preview = revealInvisibles(last.preview);
-  return last.direction === 'outbound' && last.kind === 'sms' ? `You: ${preview}` : preview;
+  if (last.direction !== 'outbound' || last.kind !== 'sms') return preview;
+  const colleague = me !== null && last.sent_by_role && last.sent_by_role !== me ? last.sent_by : null;
+  return colleague ? `${revealInvisibles(shortName(colleague))}: ${preview}` : `You: ${preview}`;
 }
 
 function LastTime({ last }: { last: LastItem | null }) {
@@ -35,7 +41,16 @@ function LastTime({ last }: { last: LastItem | null }) {
 }
 
 /** One thread in the patient column: name, newest message, time, unread count, opted-out mark. */
-export const PatientRow = memo(function PatientRow({ patient, index, measureRef, selected, active, optionId, onOpen }: Props) {
+export const PatientRow = memo(function PatientRow({
+  patient,
+  index,
+  measureRef,
+  selected,
+  active,
+  optionId,
+  onOpen,
+  me = null,
+}: Props) {
   const phone = primaryPhone(patient);
   const classes = ['patient-row', selected && 'patient-row--selected', active && 'patient-row--active'];
   if (patient.unread > 0) classes.push('patient-row--unread');
@@ -56,11 +71,12 @@ export const PatientRow = memo(function PatientRow({ patient, index, measureRef,
         </span>
         {patient.opted_out ? <span className="badge badge--warning">Opted out</span> : null}
         <span className="patient-row__spacer" />
+        <AssigneeMark team={patient.team} />
         <LastTime last={patient.last} />
       </div>
       <div className="patient-row__preview">
         <span className="patient-row__preview-text" dir="auto" data-testid="patient-preview">
-          {previewText(patient.last)}
+          {previewText(patient.last, me)}
         </span>
         <UnreadBadge count={patient.unread} />
       </div>

@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type Ref } from 'react';
-import type { PatientThread } from '../../platform';
+import type { PatientThread, ThreadFilter } from '../../platform';
+import { useTeam } from '../team/queries';
+import { emptyViewWords, OPEN_THREADS, TeamFilterBar } from '../team/TeamFilterBar';
 import { ErrorMessage } from '../../shared/ErrorMessage';
 import { PatientList } from './PatientList';
 import { PatientSearch } from './PatientSearch';
@@ -37,9 +39,12 @@ export function PatientSidebar(props: Props) {
   const { searchRef, selectedId, unmatchedOpen, onOpenPatient, onOpenUnmatched, onSelectedReloaded } = props;
   const [search, setSearch] = useState('');
   const listRef = useRef<HTMLDivElement>(null);
-  const listing = usePatientPages(search);
+  // Team mode: the column shows open threads unless asked otherwise; a desk alone has no filter.
+  const team = useTeam();
+  const [teamFilter, setTeamFilter] = useState<ThreadFilter>(OPEN_THREADS);
+  const listing = usePatientPages(search, team ? teamFilter : null);
   const hold = useColumnHold();
-  const held = useHeldOrder(listing.data?.patients ?? NO_ROWS, listing.dataQuery, hold.holding);
+  const held = useHeldOrder(listing.data?.patients ?? NO_ROWS, listing.dataKey, hold.holding);
   const rows = held.rows;
   const searching = search.trim() !== '';
   const cursor = useListboxCursor(rows, (p) => p.id, onOpenPatient);
@@ -94,6 +99,7 @@ export function PatientSidebar(props: Props) {
           onOpenActivity={props.onOpenActivity}
           onOpenSettings={props.onOpenSettings}
         />
+        {team ? <TeamFilterBar filter={teamFilter} onChange={setTeamFilter} /> : null}
       </div>
 
       <UnmatchedEntry summary={listing.data?.unmatched} open={unmatchedOpen} onOpen={onOpenUnmatched} />
@@ -102,6 +108,10 @@ export function PatientSidebar(props: Props) {
 
       {listing.isError ? null : listing.isPending ? (
         <p className="sidebar__note muted">Loading patients…</p>
+      ) : rows.length === 0 && !searching && team ? (
+        <p className="sidebar__note muted" data-testid="team-filter-empty">
+          {emptyViewWords(teamFilter)}
+        </p>
       ) : rows.length === 0 && !searching ? (
         <div className="sidebar__empty">
           <p>No patients yet — import a roster (CSV or FHIR JSON)</p>
@@ -129,7 +139,7 @@ export function PatientSidebar(props: Props) {
           patients={rows}
           selectedId={selectedId}
           activeId={typeof cursor.activeKey === 'number' ? cursor.activeKey : null}
-          query={listing.query}
+          query={listing.key}
           more={listing.more}
           onOpen={openWithClick}
           onKeyDown={onListKeyDown}
@@ -139,6 +149,7 @@ export function PatientSidebar(props: Props) {
           }}
           pointerHandlers={hold.listProps}
           listRef={listRef}
+          me={team?.me?.role ?? null}
         />
       </div>
     </aside>

@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery, type QueryClient } from '@tanstack/react-query';
 import { useCallback, useRef, useState } from 'react';
-import { listThreads, type Patient, type ThreadListing } from '../../platform';
+import { listThreads, type Patient, type ThreadFilter, type ThreadListing } from '../../platform';
 import { useDebouncedValue } from '../../shared/useDebouncedValue';
 
 export const SEARCH_DEBOUNCE_MS = 150;
@@ -18,17 +18,18 @@ const LISTING_GC_MS = 15_000;
 
 export const threadListKeys = {
   all: ['threads'] as const,
-  list: (query: string | null, limit: number) => ['threads', 'list', query, limit] as const,
+  list: (query: string | null, limit: number, filter: ThreadFilter | null = null) =>
+    ['threads', 'list', query, limit, filter] as const,
 };
 
 function searchQuery(text: string): string | null {
   return text.trim() === '' ? null : text.trim();
 }
 
-function listingQuery(query: string | null, limit: number) {
+function listingQuery(query: string | null, limit: number, filter: ThreadFilter | null = null) {
   return {
-    queryKey: threadListKeys.list(query, limit),
-    queryFn: () => listThreads(query, limit),
+    queryKey: threadListKeys.list(query, limit, filter),
+    queryFn: () => listThreads(query, limit, filter),
     gcTime: LISTING_GC_MS,
   };
 }
@@ -65,16 +66,19 @@ export interface MorePatients {
  * The patient column for the search box text: the first PATIENT_PAGE patients, then a page
  * more at each `more.load()`, up to MAX_PATIENT_LIMIT. The backend pages by limit, so each
  * page is the whole list again up to a larger limit. The rows shown stay on screen while
- * the next page loads, and when loading it fails. A new search starts again at one page.
+ * the next page loads, and when loading it fails. A new search (or team filter) starts again
+ * at one page.
  */
-export function usePatientPages(searchText: string) {
+export function usePatientPages(searchText: string, filter: ThreadFilter | null = null) {
   const query = searchQuery(useDebouncedValue(searchText, SEARCH_DEBOUNCE_MS));
-  const [pages, setPages] = useState({ query, limit: PATIENT_PAGE });
-  if (pages.query !== query) setPages({ query, limit: PATIENT_PAGE });
-  const limit = pages.query === query ? pages.limit : PATIENT_PAGE;
+  // The search and the filter together: either changing starts again at one page.
+  const key = `${query ?? ''}\u0000${filter ? `${filter.assigned}/${filter.status}` : ''}`;
+  const [pages, setPages] = useState({ key, limit: PATIENT_PAGE });
+  if (pages.key !== key) setPages({ key, limit: PATIENT_PAGE });
+  const limit = pages.key === key ? pages.limit : PATIENT_PAGE;
 
   const listing = useQuery({
-    ...listingQuery(query, limit),
+    ...listingQuery(query, limit, filter),
     placeholderData: keepPreviousData,
     refetchInterval: THREAD_LIST_REFRESH_MS,
   });
@@ -82,16 +86,16 @@ export function usePatientPages(searchText: string) {
 
   // A failed first load of a key leaves no data (placeholders are only for pending), so
   // keep the last rows of this search for when a longer page fails.
-  const loaded = useRef<{ query: string | null; data: ThreadListing } | null>(null);
-  // The search of the rows on screen: a placeholder (keepPreviousData) still shows the last
-  // rows that loaded, of this search (a longer page on its way) or of the one before.
-  const shownQuery = listing.data !== undefined && !current ? loaded.current?.query : query;
-  if (current) loaded.current = { query, data: listing.data };
-  const data = listing.data ?? (loaded.current?.query === query ? loaded.current.data : undefined);
+  const loaded = useRef<{ key: string; data: ThreadListing } | null>(null);
+  // The search and filter of the rows on screen: a placeholder (keepPreviousData) still shows
+  // the last rows that loaded, of this search (a longer page on its way) or of the one before.
+  const shownKey = listing.data !== undefined && !current ? loaded.current?.key : key;
+  if (current) loaded.current = { key, data: listing.data };
+  const data = listing.data ?? (loaded.current?.key === key ? loaded.current.data : undefined);
 
   const load = useCallback(
-    () => setPages({ query, limit: Math.min(limit + PATIENT_PAGE, MAX_PATIENT_LIMIT) }),
-    [query, limit],
+    () => setPages({ key, limit: Math.min(limit + PATIENT_PAGE, MAX_PATIENT_LIMIT) }),
+    [key, limit],
   );
   const more: MorePatients = {
     canLoad: current && listing.data.has_more && limit < MAX_PATIENT_LIMIT,
@@ -101,8 +105,10 @@ export function usePatientPages(searchText: string) {
 
   return {
     query,
-    /** The search `data` is for (`query`, or the previous one while a new search loads). */
-    dataQuery: shownQuery === undefined ? query : shownQuery,
+    /** The search and team filter together: a new one shows the list from the top. */
+    key,
+    /** The search and team filter `data` is for (rows of another are never held in place). */
+    dataKey: shownKey === undefined ? key : shownKey,
     data,
     error: listing.error,
     isError: listing.isError,

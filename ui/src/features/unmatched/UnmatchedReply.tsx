@@ -1,8 +1,9 @@
-import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useId, useState } from 'react';
 import { toAppError } from '../../platform';
 import { SmsSizeNote } from '../conversation/SmsSizeNote';
 import { smsOutcomeProblem } from '../conversation/states';
 import { useReplyUnmatched } from './queries';
+import { useSubmitKeys } from '../../shared/useSubmitKeys';
 import '../conversation/composer.css';
 
 interface Props {
@@ -37,17 +38,7 @@ export function UnmatchedReply({ number, display, text, onText }: Props) {
     }
   }
 
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
-    void submit();
-  }
-
-  function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      void submit();
-    }
-  }
+  const { onSubmit, onKeyDown } = useSubmitKeys(submit);
 
   return (
     <form className="composer unmatched-reply" data-testid="unmatched-reply" aria-label={`Reply to ${display}`} onSubmit={onSubmit}>

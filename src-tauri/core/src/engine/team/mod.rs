@@ -21,6 +21,7 @@ mod cursor_row;
 pub mod exchange;
 pub mod key_blocks;
 pub mod poller;
+pub mod presence;
 pub mod state_rows;
 
 use std::{

@@ -5,11 +5,15 @@
 
 use std::{sync::Arc, time::Duration};
 
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use tokio_postgres::{AsyncMessage, Client, Transaction};
 
 use crate::{
-    gateways::team_db::{error::Context, TeamDbError, CHANGES_CHANNEL},
+    gateways::team_db::{
+        error::Context,
+        presence::{PresenceNotice, NOTICE_BUFFER, PRESENCE_CHANNEL},
+        TeamDbError, CHANGES_CHANNEL,
+    },
     rules::{
         secret::Secret,
         team_url::{TeamUrl, Transport},
@@ -92,6 +96,8 @@ pub struct TeamDb {
     client: Client,
     ctx: Context,
     notified: watch::Receiver<Option<i64>>,
+    /// `NOTIFY caredesk_presence`, for [`TeamDb::listen_presence`].
+    presence: broadcast::Sender<PresenceNotice>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -129,7 +135,7 @@ impl TeamDb {
                 }
             }
         };
-        let (client, (notified, task)) = match tokio::time::timeout(opts.timeouts.connect, connecting).await {
+        let (client, (notified, presence, task)) = match tokio::time::timeout(opts.timeouts.connect, connecting).await {
             Ok(Ok(connected)) => connected,
             Ok(Err(e)) => return Err(ctx.classify(&e, "connect")),
             Err(_) => {
@@ -137,7 +143,7 @@ impl TeamDb {
             }
         };
         tracing::debug!(server = %ctx.server, role = %ctx.role, tls = (transport == Transport::VerifiedTls), "team database connected");
-        Ok(TeamDb { client, ctx, notified, task })
+        Ok(TeamDb { client, ctx, notified, presence, task })
     }
 
     /// A desk's way in: opens a session, then checks that the schema is one
@@ -202,6 +208,10 @@ impl TeamDb {
 
     pub(crate) fn notifications(&self) -> watch::Receiver<Option<i64>> {
         self.notified.clone()
+    }
+
+    pub(crate) fn presence_notices(&self) -> broadcast::Receiver<PresenceNotice> {
+        self.presence.subscribe()
     }
 }
 
@@ -278,7 +288,7 @@ fn tls_config() -> rustls::ClientConfig {
         .with_no_client_auth()
 }
 
-type Notified = (watch::Receiver<Option<i64>>, tokio::task::JoinHandle<()>);
+type Notified = (watch::Receiver<Option<i64>>, broadcast::Sender<PresenceNotice>, tokio::task::JoinHandle<()>);
 
 /// Drives the connection on a task of its own and keeps the highest log
 /// position a `NOTIFY caredesk_changes` announced. The task ends (and the
@@ -289,6 +299,8 @@ where
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let (tx, rx) = watch::channel(None::<i64>);
+    let (presence, _) = broadcast::channel(NOTICE_BUFFER);
+    let heard = presence.clone();
     let task = tokio::spawn(async move {
         loop {
             match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
@@ -303,6 +315,9 @@ where
                         });
                     }
                 }
+                Some(Ok(AsyncMessage::Notification(n))) if n.channel() == PRESENCE_CHANNEL => {
+                    let _ = heard.send(PresenceNotice { sender_pid: n.process_id(), payload: n.payload().to_string() });
+                }
                 Some(Ok(AsyncMessage::Notice(notice))) => {
                     tracing::debug!(notice = notice.message(), "team database notice");
                 }
@@ -315,5 +330,5 @@ where
             }
         }
     });
-    (rx, task)
+    (rx, presence, task)
 }

@@ -18,6 +18,8 @@
 //!   [`read_after`].
 //! - [`listen`]: [`ChangeListener`], woken by `NOTIFY caredesk_changes`.
 //! - [`poller_lock`]: taking and giving up the poller lock.
+//! - [`presence`]: who views or writes to which thread, announced with
+//!   `NOTIFY caredesk_presence` (nothing stored).
 //! - [`status`]: [`TeamStatus`] for `caredesk team status`: schema version,
 //!   members, log head, and which desk holds the poller lock.
 //!
@@ -31,6 +33,7 @@ pub mod error;
 pub mod listen;
 pub mod log;
 pub mod poller_lock;
+pub mod presence;
 pub mod schema;
 pub mod status;
 
@@ -38,6 +41,7 @@ pub use connect::{application_name, ConnectOptions, TeamDb, TeamTx, Timeouts};
 pub use error::TeamDbError;
 pub use listen::ChangeListener;
 pub use log::{append, append_all, log_head, read_after, Change, NewChange};
+pub use presence::{Activity, Announcement, PresenceListener, PRESENCE_CHANNEL};
 pub use schema::{add_member, check_member, check_schema, init, InitReport, MemberAdded};
 pub use status::{poller_holder, status, Member, PollerHolder, TeamStatus};
 

@@ -14,13 +14,20 @@
 //! - **Applying** ([`apply`]): changes pulled from the team's log, in log
 //!   order, idempotently, in one transaction that also records the position.
 //! - [`kinds`]: the change kinds and their JSON bodies.
+//! - [`listing`]: the patient column's team filters (assigned to me,
+//!   unassigned, open, closed) and each row's assignee and status;
+//!   [`collisions`]: what colleagues sent to a patient since a time (the
+//!   send-time check); `gids`: a patient's team id and back (presence).
 //!
 //! The push and the pull themselves (PostgreSQL) are `engine::team`'s.
 
 pub mod apply;
+pub mod collisions;
 pub mod cursor;
+mod gids;
 pub mod join;
 pub mod kinds;
+pub mod listing;
 pub mod outbox;
 #[cfg(test)]
 mod tests;
@@ -31,6 +38,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{Database, StoreError};
 
 pub use apply::{ApplyReport, PulledChange};
+pub use collisions::ColleagueSend;
 pub use outbox::OutboxChange;
 pub use threads::{Note, TeamThread, ThreadStatus};
 
