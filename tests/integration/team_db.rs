@@ -56,10 +56,10 @@ fn team_init_creates_the_schema_and_a_second_run_changes_nothing() {
     let state = "SELECT (SELECT schema_version FROM caredesk.team_meta) || ' ' || \
                  (SELECT count(*) FROM caredesk.refinery_schema_history) || ' ' || (SELECT pos FROM caredesk.log_head) || ' ' || \
                  (SELECT rolcanlogin FROM pg_roles WHERE rolname = 'caredesk_member')";
-    assert_eq!(pg.psql(DB, state).expect_ok().stdout.trim(), "1 1 0 false");
+    assert_eq!(pg.psql(DB, state).expect_ok().stdout.trim(), "2 2 0 false");
     let again = admin_cli(&pg, &["team", "init"], "").expect_ok();
-    assert!(again.stdout.contains("is at version 1: nothing to do"), "{}", again.stdout);
-    assert_eq!(pg.psql(DB, state).expect_ok().stdout.trim(), "1 1 0 false", "the second run changed nothing");
+    assert!(again.stdout.contains("is at version 2: nothing to do"), "{}", again.stdout);
+    assert_eq!(pg.psql(DB, state).expect_ok().stdout.trim(), "2 2 0 false", "the second run changed nothing");
     // A wrong administrator password says so, and never repeats it.
     let wrong = Cli::new(Path::new("/nonexistent/x"))
         .run_stdin(&["team", "init", "--admin-url", &pg.url("admin", DB)], "not-the-password\n")
@@ -93,7 +93,7 @@ fn added_members_see_the_team_status_and_others_are_told_how_to_join() {
     assert_eq!(status["connected"], true);
     assert_eq!(status["role"], "ana");
     assert_eq!(status["database"], DB);
-    assert_eq!(status["schema_version"], 1);
+    assert_eq!(status["schema_version"], 2);
     assert_eq!(status["log_head"], 0);
     assert_eq!(status["poller"], serde_json::Value::Null);
     let members: Vec<(String, String)> = status["members"]

@@ -41,7 +41,7 @@ pub use status::{poller_holder, status, Member, PollerHolder, TeamStatus};
 
 /// The team schema version this CareDesk understands: the newest migration
 /// in `migrations/` (kept in `caredesk.team_meta.schema_version`).
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// The PostgreSQL schema that holds the team's tables.
 pub const SCHEMA: &str = "caredesk";
