@@ -201,9 +201,13 @@ pub async fn push_all(session: &mut Session, desk: &Arc<Mutex<Desk>>) -> Result<
 }
 
 /// Reads the log after the last position applied and applies it, a page at
-/// a time, until the head.
-pub async fn pull(session: &Session, desk: &Arc<Mutex<Desk>>) -> Result<ApplyReport> {
+/// a time, until the head. A new desk joining a long log first loads a
+/// snapshot of the team's state ([`super::snapshot`]) and goes on from there.
+pub async fn pull(session: &mut Session, desk: &Arc<Mutex<Desk>>) -> Result<ApplyReport> {
     let mut total = ApplyReport::default();
+    if let Some(joined) = super::snapshot::join_if_new(session, desk).await? {
+        total.applied += joined.rows;
+    }
     loop {
         let after = blocking(desk, |d| Ok(d.db().team_applied()?)).await?;
         let page = team_db::read_after(&session.db, after, PULL_PAGE).await?;

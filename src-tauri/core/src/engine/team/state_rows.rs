@@ -20,11 +20,12 @@
 //! change is appended all the same: desks follow the log, and one odd row
 //! never blocks a desk's queue.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tokio_postgres::{error::SqlState, Row};
 use uuid::Uuid;
 
+use super::pg_rows::{message_row, rfc3339, MESSAGE_COLUMNS};
 use crate::{
     gateways::team_db::{TeamDbError, TeamTx},
     store::team::{
@@ -127,12 +128,6 @@ fn time(s: Option<&str>) -> DateTime<Utc> {
     s.and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc)).unwrap_or_else(Utc::now)
 }
 
-/// A time as the desks' stores write it (RFC 3339 UTC, microseconds), so
-/// text order is time order.
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
 /// Whether a failure means the row contradicts the team's data (a key
 /// another row holds, a row it refers to missing, a value out of range),
 /// rather than the database being unwell.
@@ -177,8 +172,10 @@ fn changed(rows: Option<Vec<Row>>, body: &Value) -> Decision {
 async fn patient(tx: Tx<'_, '_>, b: &PatientBody, body: &Value) -> Result<Decision, TeamDbError> {
     let Some(gid) = uuid(&b.gid) else { return Ok(Decision::Append(body.clone())) };
     // created_at is the patient's first (as a desk applying the log keeps it).
-    let created = b.created_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
-    let sql = "INSERT INTO caredesk.patients (gid, name, ecm_patient_id, fhir_id, created_at) VALUES ($1, $2, $3, $4, $5)
+    let created =
+        b.created_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
+    let sql =
+        "INSERT INTO caredesk.patients (gid, name, ecm_patient_id, fhir_id, created_at) VALUES ($1, $2, $3, $4, $5)
                ON CONFLICT (gid) DO UPDATE SET name = excluded.name, ecm_patient_id = excluded.ecm_patient_id,
                   fhir_id = excluded.fhir_id, updated_at = now(), updated_by = current_user
                 WHERE (patients.name, patients.ecm_patient_id, patients.fhir_id)
@@ -240,44 +237,6 @@ async fn consent(tx: Tx<'_, '_>, b: &ConsentBody, body: &Value) -> Result<Decisi
     Ok(changed(rows, body))
 }
 
-const MESSAGE_COLUMNS: &str =
-    "gid::text, patient_gid::text, direction, route, from_number, to_number, intended_to, body,
-    state, server_state, error_code, error_message, his_id, ecm_sms_id, external_key, reply_to_his_id, is_test, sent_by,
-    sent_by_role::text, created_at, twilio_sid, flagged, unmatched_reply, retried_as_gid::text, server_created_at,
-    server_updated_at";
-
-fn message_row(r: &Row) -> MessageBody {
-    MessageBody {
-        gid: r.get(0),
-        patient_gid: r.get(1),
-        direction: r.get(2),
-        route: r.get(3),
-        from: r.get(4),
-        to: r.get(5),
-        intended_to: r.get(6),
-        body: r.get(7),
-        state: r.get(8),
-        server_state: r.get(9),
-        error_code: r.get(10),
-        error_message: r.get(11),
-        his_id: r.get(12),
-        ecm_sms_id: r.get(13),
-        external_key: r.get(14),
-        reply_to_his_id: r.get(15),
-        is_test: r.get(16),
-        sent_by: r.get(17),
-        sent_by_role: r.get(18),
-        created_at: rfc3339(r.get(19)),
-        twilio_sid: r.get(20),
-        flagged: r.get(21),
-        unmatched_reply: r.get(22),
-        retried_as_gid: r.get(23),
-        server_created_at: r.get(24),
-        server_updated_at: r.get(25),
-        ..Default::default()
-    }
-}
-
 /// Whether `merged` changes what the team database holds of `pg` (the
 /// columns it keeps).
 fn team_learns(pg: &MessageBody, merged: &MessageBody) -> bool {
@@ -314,7 +273,7 @@ async fn message(tx: Tx<'_, '_>, desk: MessageBody, desk_id: Uuid) -> Result<Dec
     match found {
         None => insert_message(tx, desk, gid, patient_gid, desk_id).await,
         Some(row) => {
-            let pg = message_row(&row);
+            let pg = message_row(&row).map_err(err)?;
             let mut merged = pg.clone();
             merged.merge(&desk);
             // The desk-only fields (flags, server times) come from the desk.

@@ -19,6 +19,8 @@
 //! - [`listen`]: [`ChangeListener`], woken by `NOTIFY caredesk_changes`.
 //! - [`status`]: [`TeamStatus`] for `caredesk team status`: schema version,
 //!   members, log head, and which desk holds the poller lock.
+//! - [`snapshot`]: the state tables as one consistent snapshot at a known
+//!   log position, streamed with binary COPY (a new desk joining).
 //!
 //! It uses only `rules` (the address and transport rules in
 //! [`crate::rules::team_url`], [`Secret`](crate::rules::secret::Secret), the
@@ -30,6 +32,7 @@ pub mod error;
 pub mod listen;
 pub mod log;
 pub mod schema;
+pub mod snapshot;
 pub mod status;
 
 pub use connect::{application_name, ConnectOptions, TeamDb, TeamTx, Timeouts};
@@ -37,6 +40,7 @@ pub use error::TeamDbError;
 pub use listen::ChangeListener;
 pub use log::{append, append_all, log_head, read_after, Change, NewChange};
 pub use schema::{add_member, check_member, check_schema, init, InitReport, MemberAdded};
+pub use snapshot::{Snapshot, SnapshotRows};
 pub use status::{poller_holder, status, Member, PollerHolder, TeamStatus};
 
 /// The team schema version this CareDesk understands: the newest migration

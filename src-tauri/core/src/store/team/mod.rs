@@ -13,11 +13,17 @@
 //!   and calls), so the team sees them and later changes can name them.
 //! - **Applying** ([`apply`]): changes pulled from the team's log, in log
 //!   order, idempotently, in one transaction that also records the position.
+//! - **Loading a snapshot** ([`bulk`]): a new desk joining a big team stores
+//!   the team's state tables in one pass instead of applying the whole log.
 //! - [`kinds`]: the change kinds and their JSON bodies.
 //!
 //! The push and the pull themselves (PostgreSQL) are `engine::team`'s.
 
 pub mod apply;
+pub mod bulk;
+#[cfg(test)]
+mod bulk_tests;
+pub mod compare;
 pub mod join;
 pub mod kinds;
 pub mod outbox;
@@ -30,6 +36,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{Database, StoreError};
 
 pub use apply::{ApplyReport, PulledChange};
+pub use bulk::{BulkJoin, BulkReport, ByMember, SnapshotBatch};
 pub use outbox::OutboxChange;
 pub use threads::{Note, TeamThread, ThreadStatus};
 
