@@ -12,7 +12,8 @@
 //!   comparison.
 //!
 //! `--only fanout` or `--only join` runs one part; `--skip-log-path` leaves
-//! out the change-by-change comparison.
+//! out the change-by-change comparison, `--full-log-path` times it on the
+//! whole log instead of a slice.
 
 use std::{
     path::Path,
@@ -94,9 +95,21 @@ const SETTINGS: [(&str, &str); 4] = [
 
 pub fn run(args: &[String]) -> Result<Map<String, Value>, String> {
     let started = Instant::now();
+    // The core's account of a snapshot join (`CAREDESK_LOG` overrides).
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CAREDESK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("caredesk_core::engine::team::snapshot=info")),
+        )
+        .try_init();
     let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
     let wants = |part: &str| only.as_deref().is_none_or(|o| o.split(',').any(|p| p == part));
-    let log_path = !args.iter().any(|a| a == "--skip-log-path");
+    let log_path = match (args.iter().any(|a| a == "--skip-log-path"), args.iter().any(|a| a == "--full-log-path")) {
+        (true, _) => crate::team_join::LogPath::Skip,
+        (false, false) => crate::team_join::LogPath::Slice,
+        (false, true) => crate::team_join::LogPath::Whole,
+    };
     let mut f = Map::new();
 
     eprintln!("caredesk-bench team: starting PostgreSQL");

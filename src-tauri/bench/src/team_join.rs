@@ -32,14 +32,24 @@ const DB: &str = "bigteam";
 pub const JOINER: (&str, &str) = ("dee", "Dee Park");
 /// How long joining may take before the run gives up.
 const LIMIT: Duration = Duration::from_secs(900);
-/// How much of the log today's path is timed on.
+/// How much of the log today's path is timed on (patients, numbers, the
+/// first 60,000 texts).
 const LOG_SLICE: i64 = 280_000;
+
+/// Today's path: left out, timed on [`LOG_SLICE`] and projected, or timed
+/// on the whole log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogPath {
+    Skip,
+    Slice,
+    Whole,
+}
 
 pub async fn measure(
     server: &Server,
     k: &Keyring,
     root: &Path,
-    log_path: bool,
+    log_path: LogPath,
     f: &mut Map<String, Value>,
 ) -> Result<(), String> {
     eprintln!("caredesk-bench team: a team database of 100,000 patients and 1,000,000 texts");
@@ -101,8 +111,9 @@ pub async fn measure(
     );
     drop(desk);
 
-    if log_path {
-        today(server, k, root, head, f).await?;
+    if log_path != LogPath::Skip {
+        let upto = if log_path == LogPath::Whole { head } else { LOG_SLICE.min(head) };
+        today(server, k, root, head, upto, f).await?;
     }
     Ok(())
 }
@@ -144,10 +155,17 @@ async fn complete(admin: &TeamDb, desk: &Arc<Mutex<Desk>>) -> Result<(), String>
 }
 
 /// Today's path: the log applied change by change (`team_apply`, as a pull
-/// without the snapshot), timed on its first [`LOG_SLICE`] changes
-/// (patients, numbers, then texts) and projected to the whole log.
-async fn today(server: &Server, k: &Keyring, root: &Path, head: i64, f: &mut Map<String, Value>) -> Result<(), String> {
-    eprintln!("caredesk-bench team: today's path, the log change by change, on its first {LOG_SLICE} changes");
+/// without the snapshot), timed on its first `upto` changes (patients,
+/// numbers, then texts) and projected to the whole log.
+async fn today(
+    server: &Server,
+    k: &Keyring,
+    root: &Path,
+    head: i64,
+    upto: i64,
+    f: &mut Map<String, Value>,
+) -> Result<(), String> {
+    eprintln!("caredesk-bench team: today's path, the log change by change, on its first {upto} changes");
     let role = AUTHORS[1].0;
     let desk = team_desk(&root.join(role), k, server, DB, role);
     let opts = desk.lock().map_err(|_| "the desk")?.team_connection().map_err(|e| e.to_string())?.ok_or("team mode")?;
@@ -156,7 +174,7 @@ async fn today(server: &Server, k: &Keyring, root: &Path, head: i64, f: &mut Map
     let mut spent: std::collections::BTreeMap<String, (f64, usize)> = Default::default();
     let mut applied = 0i64;
     let t = Instant::now();
-    while applied < LOG_SLICE.min(head) {
+    while applied < upto {
         let page = team_db::read_after(&session.db, applied, 500).await.map_err(|e| e.to_string())?;
         let Some(last) = page.last().map(|c| c.pos) else { break };
         let pulled: Vec<PulledChange> = page
@@ -193,6 +211,8 @@ async fn today(server: &Server, k: &Keyring, root: &Path, head: i64, f: &mut Map
         counts.iter().map(|(kind, n)| *n as f64 / if rate(kind).is_finite() { rate(kind) } else { texts_per_s }).sum();
     f.insert("team_log_path_changes_per_s".into(), round(applied as f64 / took));
     f.insert("team_log_path_texts_per_s".into(), round(texts_per_s));
+    f.insert("team_log_path_changes".into(), json!(applied));
+    f.insert("team_log_path_s".into(), round(took));
     f.insert("team_log_path_projected_s".into(), round(projected));
     eprintln!(
         "  {applied} changes in {took:.1} s ({:.0}/s; texts {texts_per_s:.0}/s): the whole log ({head}) would take about {projected:.0} s",

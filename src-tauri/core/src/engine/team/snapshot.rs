@@ -136,6 +136,7 @@ pub async fn load(snapshot: Snapshot<'_>, desk: &Arc<Mutex<Desk>>) -> Result<Sna
         messages = stored.messages,
         skipped = stored.skipped,
         read_ms,
+        finish_ms = stored.finish_ms,
         total_ms = joined.total_ms,
         "joined the team from a snapshot of its state"
     );

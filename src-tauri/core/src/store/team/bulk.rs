@@ -71,6 +71,9 @@ pub struct BulkReport {
     pub skipped: usize,
     /// The change log position the store now stands at.
     pub position: i64,
+    /// How long the end took: building the indexes, then what waited for
+    /// them, and the commit.
+    pub finish_ms: u64,
 }
 
 /// A load under way: one transaction on the connection it borrows.
@@ -182,6 +185,7 @@ impl BulkJoin<'_> {
     /// Builds the indexes, writes what waited for them, records `position`
     /// as the last one applied and commits.
     pub fn finish(mut self, position: i64) -> Result<BulkReport, StoreError> {
+        let started = std::time::Instant::now();
         for sql in &self.indexes {
             self.tx.execute_batch(sql)?;
         }
@@ -200,9 +204,9 @@ impl BulkJoin<'_> {
         unset(c, key::APPLYING)?;
         set(c, key::APPLIED, &position.to_string())?;
         r.position = position;
-        let report = self.report;
         self.tx.commit()?;
-        Ok(report)
+        self.report.finish_ms = started.elapsed().as_millis() as u64;
+        Ok(self.report)
     }
 }
 
