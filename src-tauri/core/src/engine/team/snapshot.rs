@@ -137,6 +137,8 @@ pub async fn load(snapshot: Snapshot<'_>, desk: &Arc<Mutex<Desk>>) -> Result<Sna
         skipped = stored.skipped,
         read_ms,
         finish_ms = stored.finish_ms,
+        index_ms = stored.index_ms,
+        commit_ms = stored.commit_ms,
         total_ms = joined.total_ms,
         "joined the team from a snapshot of its state"
     );

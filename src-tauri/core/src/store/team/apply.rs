@@ -563,17 +563,19 @@ pub(super) fn member_read(
         // Up to the newest text read, as this desk dated it when it has it.
         let upto: String = match &b.last_message_gid {
             Some(g) => c
-                .query_row("SELECT created_at FROM messages WHERE gid = ?1", [g], |r| r.get(0))
+                .prepare_cached("SELECT created_at FROM messages WHERE gid = ?1")?
+                .query_row([g], |r| r.get(0))
                 .optional()?
                 .map(|t: String| t.max(b.read_up_to.clone()))
                 .unwrap_or_else(|| b.read_up_to.clone()),
             None => b.read_up_to.clone(),
         };
-        marked = c.execute(
-            "UPDATE messages SET read_at = ?3, updated_at = ?3
-              WHERE patient_id = ?1 AND direction = 'inbound' AND read_at IS NULL AND created_at <= ?2",
-            params![pid, upto, now_rfc3339()],
-        )?;
+        marked = c
+            .prepare_cached(
+                "UPDATE messages SET read_at = ?3, updated_at = ?3
+                  WHERE patient_id = ?1 AND direction = 'inbound' AND read_at IS NULL AND created_at <= ?2",
+            )?
+            .execute(params![pid, upto, now_rfc3339()])?;
     }
     Ok(Ok(n + marked > 0))
 }
