@@ -119,7 +119,7 @@ fn added_members_see_the_team_status_and_others_are_told_how_to_join() {
     assert_eq!(status["poller"]["desk_id"], poller_desk.to_string());
     let text = ana.ok(&["team", "status"]).stdout;
     assert!(
-        text.contains(&format!("poller: ben (desk {poller_desk})")) && text.contains("team schema version: 1"),
+        text.contains(&format!("poller: ben (desk {poller_desk})")) && text.contains("team schema version: 2"),
         "{text}"
     );
     drop(holder);
