@@ -23,12 +23,12 @@ use caredesk_core::{
         Desk, DeskOptions, KeyringChoice,
     },
     engine::team::{
-        exchange::{pull, push_all, Session},
+        exchange::{pull, pull_log, push_all, Session},
         snapshot,
     },
     gateways::team_db::{self, TeamDb},
     rules::secret::Secret,
-    store::team::{ApplyReport, PulledChange},
+    store::team::ApplyReport,
 };
 use caredesk_tests::{
     pg::PgServer,
@@ -84,26 +84,7 @@ impl TeamDesk {
     /// The whole log applied one change at a time (never a snapshot).
     fn apply_log(&mut self, rt: &tokio::runtime::Runtime) {
         let desk = self.desk.clone();
-        let db = &self.session(rt).db;
-        loop {
-            let after = desk.lock().unwrap().db().team_applied().unwrap();
-            let page = rt.block_on(team_db::read_after(db, after, 500)).unwrap();
-            if page.is_empty() {
-                return;
-            }
-            let pulled: Vec<PulledChange> = page
-                .into_iter()
-                .map(|c| PulledChange {
-                    pos: c.pos,
-                    desk_id: c.desk_id.to_string(),
-                    desk_seq: c.desk_seq,
-                    actor: c.actor,
-                    kind: c.kind,
-                    body: c.body,
-                })
-                .collect();
-            desk.lock().unwrap().db().team_apply(&pulled).unwrap();
-        }
+        rt.block_on(pull_log(self.session(rt), &desk)).unwrap();
     }
 
     fn shared(&self) -> Vec<String> {

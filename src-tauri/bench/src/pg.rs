@@ -129,29 +129,26 @@ fn server_bin() -> Result<PathBuf, String> {
     if let Some(dir) = std::env::var_os("CAREDESK_PG_BIN") {
         return Ok(PathBuf::from(dir));
     }
-    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path().join("bin"))))
-        .filter(|(_, bin): &(u32, PathBuf)| bin.join("initdb").exists())
-        .collect();
-    found.sort();
-    found.pop().map(|(_, b)| b).ok_or_else(|| "no PostgreSQL server binaries: apt-get install postgresql".into())
+    // Debian's layout, newest version first.
+    (10..=30)
+        .rev()
+        .map(|v| PathBuf::from(format!("/usr/lib/postgresql/{v}/bin")))
+        .find(|bin| bin.join("initdb").exists())
+        .ok_or_else(|| "no PostgreSQL server binaries: apt-get install postgresql".into())
 }
 
 fn is_root() -> bool {
     Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false)
 }
 
+/// `program` as the `postgres` user when the bench runs as root.
 fn as_owner(program: &Path) -> Command {
-    if is_root() {
-        let mut c = Command::new("runuser");
+    let root = is_root();
+    let mut c = Command::new(if root { Path::new("runuser") } else { program });
+    if root {
         c.args(["-u", "postgres", "--"]).arg(program);
-        c
-    } else {
-        Command::new(program)
     }
+    c
 }
 
 /// Runs `cmd` to the end, at most `secs` seconds.

@@ -7,7 +7,10 @@
 
 use std::{collections::HashSet, pin::pin, time::Instant};
 
-use caredesk_core::gateways::team_db::TeamDb;
+use caredesk_core::{
+    engine::team::pg_rows::{INT4, INT8, NAME, TEXT, TSTZ, UUID},
+    gateways::team_db::TeamDb,
+};
 use chrono::{DateTime, Duration as TimeDelta, Utc};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde_json::{Map, Value};
@@ -81,24 +84,18 @@ pub async fn generate(db: &TeamDb, f: &mut Map<String, Value>) -> Result<(), Str
     let start = now - TimeDelta::days(730);
     let mut rng = StdRng::seed_from_u64(20_261_122);
 
-    copy(
-        db,
-        "patients",
-        "gid, name, ecm_patient_id, created_at",
-        &[Type::UUID, Type::TEXT, Type::INT8, Type::TIMESTAMPTZ],
-        |rows| {
-            for i in 0..PATIENTS {
-                let ecm = (i % 10 < 7).then_some(10_001 + i as i64);
-                rows.push(vec![b(patient_gid(i)), b(patient_name(i)), b(ecm), b(start)]);
-            }
-        },
-    )
+    copy(db, "patients", "gid, name, ecm_patient_id, created_at", &[UUID, TEXT, INT8, TSTZ], |rows| {
+        for i in 0..PATIENTS {
+            let ecm = (i % 10 < 7).then_some(10_001 + i as i64);
+            rows.push(vec![b(patient_gid(i)), b(patient_name(i)), b(ecm), b(start)]);
+        }
+    })
     .await?;
     copy(
         db,
         "patient_numbers",
         "patient_gid, number, kind, name, relationship, rank, source",
-        &[Type::UUID, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT],
+        &[UUID, TEXT, TEXT, TEXT, TEXT, INT4, TEXT],
         |rows| {
             for i in 0..PATIENTS {
                 let none: Option<String> = None;
@@ -148,26 +145,8 @@ async fn messages(db: &TeamDb, rng: &mut StdRng, start: DateTime<Utc>, now: Date
     let span = (now - TimeDelta::hours(1) - start).num_microseconds().unwrap_or(1) as f64;
     let mut recent_out: Vec<i64> = Vec::new();
     let types = [
-        Type::UUID,
-        Type::UUID,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::INT8,
-        Type::INT8,
-        Type::TEXT,
-        Type::INT8,
-        Type::TEXT,
-        Type::NAME,
-        Type::UUID,
-        Type::TIMESTAMPTZ,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
+        UUID, UUID, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, INT8, INT8, TEXT, INT8, TEXT, NAME, UUID, TSTZ, TEXT,
+        TEXT, TEXT,
     ];
     let columns = "gid, patient_gid, direction, route, from_number, to_number, body, state, server_state, his_id, \
                    ecm_sms_id, external_key, reply_to_his_id, sent_by, sent_by_role, desk_id, created_at, \
@@ -262,16 +241,16 @@ async fn rest(db: &TeamDb, rng: &mut StdRng, start: DateTime<Utc>, now: DateTime
         "calls",
         "gid, patient_gid, direction, to_number, from_number, status, ecm_call_id, placed_by, placed_by_role, created_at",
         &[
-            Type::UUID,
-            Type::UUID,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::INT8,
-            Type::TEXT,
-            Type::NAME,
-            Type::TIMESTAMPTZ,
+            UUID,
+            UUID,
+            TEXT,
+            TEXT,
+            TEXT,
+            TEXT,
+            INT8,
+            TEXT,
+            NAME,
+            TSTZ,
         ],
         |rows| {
             for c in 0..CALLS {
@@ -295,59 +274,41 @@ async fn rest(db: &TeamDb, rng: &mut StdRng, start: DateTime<Utc>, now: DateTime
     )
     .await?;
     let mut opted: HashSet<usize> = HashSet::new();
-    copy(
-        db,
-        "consent",
-        "number, state, source, updated_at",
-        &[Type::TEXT, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ],
-        |rows| {
-            while opted.len() < PATIENTS / 100 {
-                let p = rng.random_range(0..PATIENTS);
-                if opted.insert(p) {
-                    rows.push(vec![b(patient_number(p)), b("opted_out"), b("keyword"), b(now)]);
-                }
+    copy(db, "consent", "number, state, source, updated_at", &[TEXT, TEXT, TEXT, TSTZ], |rows| {
+        while opted.len() < PATIENTS / 100 {
+            let p = rng.random_range(0..PATIENTS);
+            if opted.insert(p) {
+                rows.push(vec![b(patient_number(p)), b("opted_out"), b("keyword"), b(now)]);
             }
-        },
-    )
+        }
+    })
     .await?;
-    copy(
-        db,
-        "threads",
-        "patient_gid, assigned_to, status, version",
-        &[Type::UUID, Type::NAME, Type::TEXT, Type::INT8],
-        |rows| {
-            for p in (0..PATIENTS).step_by(20) {
-                let to = match p % 3 {
-                    0 => None,
-                    1 => Some(AUTHORS[0].0),
-                    _ => Some(AUTHORS[1].0),
-                };
-                rows.push(vec![b(patient_gid(p)), b(to), b(if p % 40 == 0 { "closed" } else { "open" }), b(2i64)]);
-            }
-        },
-    )
+    copy(db, "threads", "patient_gid, assigned_to, status, version", &[UUID, NAME, TEXT, INT8], |rows| {
+        for p in (0..PATIENTS).step_by(20) {
+            let to = match p % 3 {
+                0 => None,
+                1 => Some(AUTHORS[0].0),
+                _ => Some(AUTHORS[1].0),
+            };
+            rows.push(vec![b(patient_gid(p)), b(to), b(if p % 40 == 0 { "closed" } else { "open" }), b(2i64)]);
+        }
+    })
     .await?;
-    copy(
-        db,
-        "notes",
-        "gid, patient_gid, author, text, at",
-        &[Type::UUID, Type::UUID, Type::NAME, Type::TEXT, Type::TIMESTAMPTZ],
-        |rows| {
-            for n in 0..5_000usize {
-                let at = start + TimeDelta::seconds(rng.random_range(0..(730 * 86_400)));
-                rows.push(vec![
-                    b(Uuid::from_u128(0x4000_0000_0000_4000_8000_0000_0000_0000 + n as u128)),
-                    b(patient_gid(skewed_patient(rng))),
-                    b(AUTHORS[n % 2].0),
-                    b(format!("Note {n}: {}", datagen::text(rng))),
-                    b(at),
-                ]);
-            }
-        },
-    )
+    copy(db, "notes", "gid, patient_gid, author, text, at", &[UUID, UUID, NAME, TEXT, TSTZ], |rows| {
+        for n in 0..5_000usize {
+            let at = start + TimeDelta::seconds(rng.random_range(0..(730 * 86_400)));
+            rows.push(vec![
+                b(Uuid::from_u128(0x4000_0000_0000_4000_8000_0000_0000_0000 + n as u128)),
+                b(patient_gid(skewed_patient(rng))),
+                b(AUTHORS[n % 2].0),
+                b(format!("Note {n}: {}", datagen::text(rng))),
+                b(at),
+            ]);
+        }
+    })
     .await?;
     let read = now - TimeDelta::days(3);
-    copy(db, "read_state", "role, patient_gid, read_up_to", &[Type::NAME, Type::UUID, Type::TIMESTAMPTZ], |rows| {
+    copy(db, "read_state", "role, patient_gid, read_up_to", &[NAME, UUID, TSTZ], |rows| {
         for p in 0..PATIENTS {
             // The joining member read a third of the threads on another
             // desk; Ana read half.

@@ -14,7 +14,11 @@ use std::{
 
 use caredesk_core::{
     desk::Desk,
-    engine::team::{self, exchange::Session, TeamEvent},
+    engine::team::{
+        self,
+        exchange::{self, Session},
+        TeamEvent,
+    },
     gateways::team_db::{self, TeamDb},
     store::team::PulledChange,
 };
@@ -177,17 +181,7 @@ async fn today(
     while applied < upto {
         let page = team_db::read_after(&session.db, applied, 500).await.map_err(|e| e.to_string())?;
         let Some(last) = page.last().map(|c| c.pos) else { break };
-        let pulled: Vec<PulledChange> = page
-            .into_iter()
-            .map(|c| PulledChange {
-                pos: c.pos,
-                desk_id: c.desk_id.to_string(),
-                desk_seq: c.desk_seq,
-                actor: c.actor,
-                kind: c.kind,
-                body: c.body,
-            })
-            .collect();
+        let pulled: Vec<PulledChange> = page.into_iter().map(exchange::pulled).collect();
         let n = pulled.len();
         let kind = pulled[n / 2].kind.clone();
         let d = desk.clone();

@@ -204,10 +204,16 @@ pub async fn push_all(session: &mut Session, desk: &Arc<Mutex<Desk>>) -> Result<
 /// a time, until the head. A new desk joining a long log first loads a
 /// snapshot of the team's state ([`super::snapshot`]) and goes on from there.
 pub async fn pull(session: &mut Session, desk: &Arc<Mutex<Desk>>) -> Result<ApplyReport> {
+    let joined = super::snapshot::join_if_new(session, desk).await?.map_or(0, |j| j.rows);
+    let mut total = pull_log(session, desk).await?;
+    total.applied += joined;
+    Ok(total)
+}
+
+/// The log after the last position applied, applied change by change, a
+/// page at a time, until the head (a pull without the snapshot).
+pub async fn pull_log(session: &Session, desk: &Arc<Mutex<Desk>>) -> Result<ApplyReport> {
     let mut total = ApplyReport::default();
-    if let Some(joined) = super::snapshot::join_if_new(session, desk).await? {
-        total.applied += joined.rows;
-    }
     loop {
         let after = blocking(desk, |d| Ok(d.db().team_applied()?)).await?;
         let page = team_db::read_after(&session.db, after, PULL_PAGE).await?;
@@ -216,18 +222,8 @@ pub async fn pull(session: &mut Session, desk: &Arc<Mutex<Desk>>) -> Result<Appl
             total.position = after;
             break;
         }
-        let pulled: Vec<PulledChange> = page
-            .into_iter()
-            .map(|c| PulledChange {
-                pos: c.pos,
-                desk_id: c.desk_id.to_string(),
-                desk_seq: c.desk_seq,
-                actor: c.actor,
-                kind: c.kind,
-                body: c.body,
-            })
-            .collect();
-        let r = blocking(desk, move |d| Ok(d.db().team_apply(&pulled)?)).await?;
+        let page: Vec<PulledChange> = page.into_iter().map(pulled).collect();
+        let r = blocking(desk, move |d| Ok(d.db().team_apply(&page)?)).await?;
         total.applied += r.applied;
         total.unchanged += r.unchanged;
         total.shadowed += r.shadowed;
@@ -238,4 +234,16 @@ pub async fn pull(session: &mut Session, desk: &Arc<Mutex<Desk>>) -> Result<Appl
         }
     }
     Ok(total)
+}
+
+/// A change read from the log, as the store applies it.
+pub fn pulled(c: team_db::Change) -> PulledChange {
+    PulledChange {
+        pos: c.pos,
+        desk_id: c.desk_id.to_string(),
+        desk_seq: c.desk_seq,
+        actor: c.actor,
+        kind: c.kind,
+        body: c.body,
+    }
 }

@@ -38,34 +38,20 @@ pub const MESSAGE_COLUMNS: &str =
     sent_by_role::text, created_at, twilio_sid, flagged, unmatched_reply, retried_as_gid::text, server_created_at,
     server_updated_at";
 
-/// Their types, for a binary COPY of them.
+/// The types of the team's columns, by short names (so a table's list of
+/// them reads at a glance).
+pub const TEXT: Type = Type::TEXT;
+pub const NAME: Type = Type::NAME;
+pub const INT4: Type = Type::INT4;
+pub const INT8: Type = Type::INT8;
+pub const BOOL: Type = Type::BOOL;
+pub const UUID: Type = Type::UUID;
+pub const TSTZ: Type = Type::TIMESTAMPTZ;
+
+/// The types of [`MESSAGE_COLUMNS`], for a binary COPY of them.
 pub const MESSAGE_TYPES: [Type; 26] = [
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::INT8,
-    Type::INT8,
-    Type::TEXT,
-    Type::INT8,
-    Type::BOOL,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TIMESTAMPTZ,
-    Type::TEXT,
-    Type::TEXT,
-    Type::BOOL,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
+    TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, INT8, INT8, TEXT, INT8, BOOL, TEXT, TEXT,
+    TSTZ, TEXT, TEXT, BOOL, TEXT, TEXT, TEXT,
 ];
 
 /// A text as the team database holds it, in the log's body shape.

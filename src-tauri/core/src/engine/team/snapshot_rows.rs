@@ -7,7 +7,7 @@
 use tokio::sync::mpsc;
 use tokio_postgres::{binary_copy::BinaryCopyOutRow, types::Type};
 
-use super::pg_rows::{message_row, rfc3339, PgRow, MESSAGE_COLUMNS, MESSAGE_TYPES};
+use super::pg_rows::{message_row, rfc3339, PgRow, BOOL, INT4, INT8, MESSAGE_COLUMNS, MESSAGE_TYPES, TEXT, TSTZ};
 use crate::{
     gateways::team_db::Snapshot,
     rules::error::{CoreError, Result},
@@ -79,7 +79,7 @@ fn patients() -> Table<PatientBody> {
         select: "SELECT gid::text, name, ecm_patient_id, fhir_id, created_at FROM caredesk.patients \
                  ORDER BY created_at, gid"
             .into(),
-        types: &[Type::TEXT, Type::TEXT, Type::INT8, Type::TEXT, Type::TIMESTAMPTZ],
+        types: &[TEXT, TEXT, INT8, TEXT, TSTZ],
         read: |r| {
             Ok(PatientBody {
                 gid: r.value(0)?,
@@ -99,7 +99,7 @@ fn numbers() -> Table<NumberBody> {
         select: "SELECT patient_gid::text, number, kind, name, relationship, rank, active, source \
                  FROM caredesk.patient_numbers ORDER BY patient_gid, rank, number"
             .into(),
-        types: &[Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::INT4, Type::BOOL, Type::TEXT],
+        types: &[TEXT, TEXT, TEXT, TEXT, TEXT, INT4, BOOL, TEXT],
         read: |r| {
             Ok(NumberBody {
                 patient_gid: r.value(0)?,
@@ -133,20 +133,7 @@ fn calls() -> Table<CallBody> {
                  twilio_sid, error_message, placed_by, placed_by_role::text, created_at \
                  FROM caredesk.calls ORDER BY created_at, gid"
             .into(),
-        types: &[
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::INT8,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TIMESTAMPTZ,
-        ],
+        types: &[TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, INT8, TEXT, TEXT, TEXT, TEXT, TSTZ],
         read: |r| {
             Ok(CallBody {
                 gid: r.value(0)?,
@@ -173,7 +160,7 @@ fn threads() -> Table<ThreadBody> {
         select:
             "SELECT patient_gid::text, assigned_to::text, status, version FROM caredesk.threads ORDER BY patient_gid"
                 .into(),
-        types: &[Type::TEXT, Type::TEXT, Type::TEXT, Type::INT8],
+        types: &[TEXT, TEXT, TEXT, INT8],
         read: |r| {
             Ok(ThreadBody {
                 patient_gid: r.value(0)?,
@@ -193,7 +180,7 @@ fn notes() -> Table<ByMember<NoteBody>> {
         what: "read the team's notes",
         select: "SELECT gid::text, patient_gid::text, text, at, author::text FROM caredesk.notes ORDER BY at, gid"
             .into(),
-        types: &[Type::TEXT, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ, Type::TEXT],
+        types: &[TEXT, TEXT, TEXT, TSTZ, TEXT],
         read: |r| {
             let body = NoteBody {
                 gid: r.value(0)?,
@@ -214,7 +201,7 @@ fn consent() -> Table<ByMember<ConsentBody>> {
         select: "SELECT number, state, source, source_message_gid::text, updated_at, updated_by::text \
                  FROM caredesk.consent ORDER BY number"
             .into(),
-        types: &[Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ, Type::TEXT],
+        types: &[TEXT, TEXT, TEXT, TEXT, TSTZ, TEXT],
         read: |r| {
             let body = ConsentBody {
                 number: r.value(0)?,
@@ -235,7 +222,7 @@ fn reads() -> Table<ByMember<ReadBody>> {
         select: "SELECT patient_gid::text, read_up_to, last_message_gid::text, role::text \
                  FROM caredesk.read_state ORDER BY role, patient_gid"
             .into(),
-        types: &[Type::TEXT, Type::TIMESTAMPTZ, Type::TEXT, Type::TEXT],
+        types: &[TEXT, TSTZ, TEXT, TEXT],
         read: |r| {
             let body = ReadBody { patient_gid: r.value(0)?, read_up_to: time(r, 1)?, last_message_gid: r.value(2)? };
             Ok(ByMember { body, role: r.value(3)? })
