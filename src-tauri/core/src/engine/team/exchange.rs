@@ -201,23 +201,31 @@ pub async fn push_all(session: &mut Session, desk: &Arc<Mutex<Desk>>) -> Result<
 }
 
 /// Reads the log after the last position applied and applies it, a page at
-/// a time, until the head. A new desk joining a long log first loads a
-/// snapshot of the team's state ([`super::snapshot`]) and goes on from there.
+/// a time, until the head. A new desk that finds a long log (a full first
+/// page) loads a snapshot of the team's state instead ([`super::snapshot`])
+/// and goes on from its position.
 pub async fn pull(session: &mut Session, desk: &Arc<Mutex<Desk>>) -> Result<ApplyReport> {
-    let joined = super::snapshot::join_if_new(session, desk).await?.map_or(0, |j| j.rows);
-    let mut total = pull_log(session, desk).await?;
-    total.applied += joined;
-    Ok(total)
+    pull_pages(session, desk, true).await
 }
 
 /// The log after the last position applied, applied change by change, a
-/// page at a time, until the head (a pull without the snapshot).
-pub async fn pull_log(session: &Session, desk: &Arc<Mutex<Desk>>) -> Result<ApplyReport> {
+/// page at a time, until the head (a pull that never loads a snapshot).
+pub async fn pull_log(session: &mut Session, desk: &Arc<Mutex<Desk>>) -> Result<ApplyReport> {
+    pull_pages(session, desk, false).await
+}
+
+async fn pull_pages(session: &mut Session, desk: &Arc<Mutex<Desk>>, snapshot: bool) -> Result<ApplyReport> {
     let mut total = ApplyReport::default();
     loop {
         let after = blocking(desk, |d| Ok(d.db().team_applied()?)).await?;
         let page = team_db::read_after(&session.db, after, PULL_PAGE).await?;
         let full = page.len() as i64 >= PULL_PAGE;
+        if snapshot && after == 0 && full {
+            if let Some(joined) = super::snapshot::join_if_new(session, desk).await? {
+                total.applied += joined.rows;
+                continue;
+            }
+        }
         if page.is_empty() {
             total.position = after;
             break;

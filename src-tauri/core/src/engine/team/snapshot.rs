@@ -2,9 +2,10 @@
 //! of applying the whole change log (issue 15: a team of a million texts;
 //! applying them one change at a time takes minutes).
 //!
-//! [`join_if_new`] runs at the start of a pull, when this desk has applied
-//! nothing of the team's log, holds nothing the team shares and the log is
-//! longer than [`SNAPSHOT_FROM`]. [`load`] then:
+//! [`join_if_new`] runs when a pull finds a full first page of the log (so
+//! an idle desk of a new team asks nothing more), and joins by snapshot when
+//! this desk has applied nothing of the team's log, holds nothing the team
+//! shares and the log holds [`SNAPSHOT_FROM`] changes or more. [`load`] then:
 //! - reads the state tables in one `REPEATABLE READ` transaction whose
 //!   position is the log's head as that transaction sees it
 //!   ([`Snapshot`]), streaming each table with binary COPY
@@ -40,6 +41,8 @@ use crate::{
 /// From how many changes in the log a new desk joins by snapshot (below,
 /// applying the log is as quick).
 pub const SNAPSHOT_FROM: i64 = 1_000;
+// A pull notices a long log by a full first page.
+const _: () = assert!(super::exchange::PULL_PAGE <= SNAPSHOT_FROM);
 
 /// Batches read ahead of the store (each [`snapshot_rows::BATCH`] rows).
 const READ_AHEAD: usize = 4;
