@@ -25,6 +25,7 @@ mod stats;
 mod sync;
 mod team;
 mod team_data;
+mod team_data_log;
 mod team_fanout;
 mod team_join;
 

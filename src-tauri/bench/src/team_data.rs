@@ -2,8 +2,7 @@
 //! [`crate::datagen`] (100,000 patients, 1,000,000 texts in time order with
 //! the same mix, 20,000 calls, opt-outs) in the team's state tables with
 //! binary `COPY`, plus assignments, notes and members' reads; then the
-//! change log those rows mirror (one change per row, in the order a team
-//! would have made them), built by the server in one statement per kind.
+//! change log those rows mirror ([`crate::team_data_log`]).
 
 use std::{collections::HashSet, pin::pin, time::Instant};
 
@@ -31,7 +30,7 @@ use crate::{
 /// Members who made the team's history (the joining desk is another one's).
 pub const AUTHORS: [(&str, &str); 2] = [("ana", "Ana Ruiz"), ("ben", "Ben Okafor")];
 /// The desks they made it on.
-const DESKS: [u128; 2] = [0xa000_0000_0000_4000_8000_0000_0000_0001, 0xb000_0000_0000_4000_8000_0000_0000_0002];
+pub const DESKS: [u128; 2] = [0xa000_0000_0000_4000_8000_0000_0000_0001, 0xb000_0000_0000_4000_8000_0000_0000_0002];
 
 fn patient_gid(i: usize) -> Uuid {
     Uuid::from_u128(0x1000_0000_0000_4000_8000_0000_0000_0000 + i as u128)
@@ -130,7 +129,7 @@ pub async fn generate(db: &TeamDb, f: &mut Map<String, Value>) -> Result<(), Str
     rest(db, &mut rng, start, now).await?;
     let state_s = t.elapsed().as_secs_f64();
     let log = Instant::now();
-    let changes = change_log(db).await?;
+    let changes = crate::team_data_log::change_log(db).await?;
     let log_s = log.elapsed().as_secs_f64();
     sql(db, "ANALYZE").await?;
     eprintln!("  state tables in {state_s:.1} s; the log's {changes} changes in {log_s:.1} s (ANALYZE included after)");
@@ -322,123 +321,4 @@ async fn rest(db: &TeamDb, rng: &mut StdRng, start: DateTime<Utc>, now: DateTime
     })
     .await?;
     Ok(())
-}
-
-/// A time as the desks write it, in SQL.
-fn ts(column: &str) -> String {
-    format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
-}
-
-/// The change log the state mirrors: one change per row, kind by kind
-/// (patients, numbers, texts and calls in time order, consent, threads,
-/// notes, reads), by the member who made it. Returns its length.
-async fn change_log(db: &TeamDb) -> Result<i64, String> {
-    let kinds: [(&str, &str, String, &str, &str); 8] = [
-        (
-            "patient.upsert",
-            "'ana'",
-            format!("jsonb_build_object('gid', gid, 'name', name, 'ecm_patient_id', ecm_patient_id, 'fhir_id', fhir_id, 'created_at', {})", ts("created_at")),
-            "caredesk.patients",
-            "created_at, gid",
-        ),
-        (
-            "number.upsert",
-            "'ana'",
-            "jsonb_build_object('patient_gid', patient_gid, 'number', number, 'kind', kind, 'name', name, 'relationship', relationship, \
-             'rank', rank, 'active', active, 'source', source)"
-                .into(),
-            "caredesk.patient_numbers",
-            "patient_gid, rank, number",
-        ),
-        (
-            "message.upsert",
-            "COALESCE(sent_by_role, 'ana')",
-            format!(
-                "jsonb_build_object('gid', gid, 'patient_gid', patient_gid, 'direction', direction, 'route', route, 'from', from_number, \
-                 'to', to_number, 'intended_to', intended_to, 'body', body, 'state', state, 'server_state', server_state, \
-                 'error_code', error_code, 'error_message', error_message, 'his_id', his_id, 'ecm_sms_id', ecm_sms_id, \
-                 'twilio_sid', twilio_sid, 'external_key', external_key, 'reply_to_his_id', reply_to_his_id, 'is_test', is_test, \
-                 'flagged', flagged, 'unmatched_reply', unmatched_reply, 'sent_by', sent_by, 'sent_by_role', sent_by_role, \
-                 'retried_as_gid', retried_as_gid, 'created_at', {}, 'server_created_at', server_created_at, \
-                 'server_updated_at', server_updated_at)",
-                ts("created_at")
-            ),
-            "caredesk.messages",
-            "created_at, gid",
-        ),
-        (
-            "call.upsert",
-            "COALESCE(placed_by_role, 'ana')",
-            format!(
-                "jsonb_build_object('gid', gid, 'patient_gid', patient_gid, 'direction', direction, 'to', to_number, 'from', from_number, \
-                 'status', status, 'ecm_call_id', ecm_call_id, 'twilio_sid', twilio_sid, 'error_message', error_message, \
-                 'placed_by', placed_by, 'placed_by_role', placed_by_role, 'created_at', {})",
-                ts("created_at")
-            ),
-            "caredesk.calls",
-            "created_at, gid",
-        ),
-        (
-            "consent.set",
-            "'ana'",
-            format!(
-                "jsonb_build_object('number', number, 'state', state, 'source', source, 'source_message_gid', source_message_gid, \
-                 'updated_at', {})",
-                ts("updated_at")
-            ),
-            "caredesk.consent",
-            "number",
-        ),
-        (
-            "thread.assign",
-            "'ana'",
-            "jsonb_build_object('patient_gid', patient_gid, 'assigned_to', assigned_to, 'status', status, 'version', version)".into(),
-            "caredesk.threads",
-            "patient_gid",
-        ),
-        (
-            "note.add",
-            "author",
-            format!("jsonb_build_object('gid', gid, 'patient_gid', patient_gid, 'text', text, 'at', {})", ts("at")),
-            "caredesk.notes",
-            "at, gid",
-        ),
-        (
-            "thread.read",
-            "role",
-            format!(
-                "jsonb_build_object('patient_gid', patient_gid, 'read_up_to', {}, 'last_message_gid', last_message_gid)",
-                ts("read_up_to")
-            ),
-            "caredesk.read_state",
-            "role, patient_gid",
-        ),
-    ];
-    // The actor is the member who made each change (the trigger that stamps
-    // the session's role stays out of this administrator's session).
-    sql(db, "SET session_replication_role = replica").await?;
-    let desk = Uuid::from_u128(DESKS[0]);
-    let mut pos: i64 = 0;
-    for (kind, actor, body, table, order) in kinds {
-        let n = db
-            .client()
-            .execute(
-                &format!(
-                    "INSERT INTO caredesk.changes (pos, desk_id, desk_seq, actor, kind, body)
-                     SELECT $1 + row_number() OVER (ORDER BY {order}), $2, $1 + row_number() OVER (ORDER BY {order}),
-                            {actor}, '{kind}', {body}
-                       FROM {table}"
-                ),
-                &[&pos, &desk],
-            )
-            .await
-            .map_err(|e| format!("the log's {kind}: {e}"))?;
-        pos += n as i64;
-    }
-    sql(db, "SET session_replication_role = DEFAULT").await?;
-    db.client()
-        .execute("UPDATE caredesk.log_head SET pos = $1", &[&pos])
-        .await
-        .map_err(|e| format!("the log's head: {e}"))?;
-    Ok(pos)
 }
