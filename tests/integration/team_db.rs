@@ -56,10 +56,10 @@ fn team_init_creates_the_schema_and_a_second_run_changes_nothing() {
     let state = "SELECT (SELECT schema_version FROM caredesk.team_meta) || ' ' || \
                  (SELECT count(*) FROM caredesk.refinery_schema_history) || ' ' || (SELECT pos FROM caredesk.log_head) || ' ' || \
                  (SELECT rolcanlogin FROM pg_roles WHERE rolname = 'caredesk_member')";
-    assert_eq!(pg.psql(DB, state).expect_ok().stdout.trim(), "2 2 0 false");
+    assert_eq!(pg.psql(DB, state).expect_ok().stdout.trim(), "3 3 0 false");
     let again = admin_cli(&pg, &["team", "init"], "").expect_ok();
-    assert!(again.stdout.contains("is at version 2: nothing to do"), "{}", again.stdout);
-    assert_eq!(pg.psql(DB, state).expect_ok().stdout.trim(), "2 2 0 false", "the second run changed nothing");
+    assert!(again.stdout.contains("is at version 3: nothing to do"), "{}", again.stdout);
+    assert_eq!(pg.psql(DB, state).expect_ok().stdout.trim(), "3 3 0 false", "the second run changed nothing");
     // A wrong administrator password says so, and never repeats it.
     let wrong = Cli::new(Path::new("/nonexistent/x"))
         .run_stdin(&["team", "init", "--admin-url", &pg.url("admin", DB)], "not-the-password\n")
@@ -93,7 +93,7 @@ fn added_members_see_the_team_status_and_others_are_told_how_to_join() {
     assert_eq!(status["connected"], true);
     assert_eq!(status["role"], "ana");
     assert_eq!(status["database"], DB);
-    assert_eq!(status["schema_version"], 2);
+    assert_eq!(status["schema_version"], 3);
     assert_eq!(status["log_head"], 0);
     assert_eq!(status["poller"], serde_json::Value::Null);
     let members: Vec<(String, String)> = status["members"]
@@ -119,7 +119,7 @@ fn added_members_see_the_team_status_and_others_are_told_how_to_join() {
     assert_eq!(status["poller"]["desk_id"], poller_desk.to_string());
     let text = ana.ok(&["team", "status"]).stdout;
     assert!(
-        text.contains(&format!("poller: ben (desk {poller_desk})")) && text.contains("team schema version: 2"),
+        text.contains(&format!("poller: ben (desk {poller_desk})")) && text.contains("team schema version: 3"),
         "{text}"
     );
     drop(holder);
@@ -157,7 +157,7 @@ fn a_member_cannot_alter_the_schema_or_rewrite_the_log() {
         "TRUNCATE caredesk.changes",
         "DELETE FROM caredesk.changes",
         "UPDATE caredesk.audit SET actor = 'ben'",
-        "UPDATE caredesk.team_meta SET schema_version = 3",
+        "UPDATE caredesk.team_meta SET schema_version = 4",
         "INSERT INTO caredesk.members (role, display_name) VALUES ('ana', 'Boss')",
         "CREATE SCHEMA evil",
         "GRANT caredesk_member TO ana WITH ADMIN OPTION",

@@ -19,7 +19,7 @@ pub fn team() -> PgServer {
     let pg = PgServer::start();
     pg.create_database(DB);
     let out = admin_cli(&pg, &["team", "init"], "").expect_ok();
-    assert!(out.stdout.contains("created the team schema at version 2"), "{}", out.stdout);
+    assert!(out.stdout.contains("created the team schema at version 3"), "{}", out.stdout);
     pg
 }
 

@@ -29,7 +29,7 @@ const GENERATOR_VERSION: u32 = 1;
 
 pub const PATIENTS: usize = 100_000;
 pub const MESSAGES: usize = 1_000_000;
-const CALLS: usize = 20_000;
+pub const CALLS: usize = 20_000;
 
 /// The area codes numbers are drawn from (all valid NANP codes).
 const AREAS: [u32; 10] = [805, 415, 212, 617, 303, 702, 916, 503, 206, 312];
@@ -236,7 +236,7 @@ pub fn patient_number(i: usize) -> String {
 }
 
 /// The contact's number of patient `i`, when it has one.
-fn contact_number(i: usize) -> String {
+pub fn contact_number(i: usize) -> String {
     let area = AREAS[(i + 3) % AREAS.len()];
     let j = i / AREAS.len();
     let exchange = 200 + (j % 700);
@@ -257,7 +257,7 @@ pub fn patient_name(i: usize) -> String {
 }
 
 /// A skewed patient pick: the first patients are the busiest.
-fn skewed_patient(rng: &mut StdRng) -> usize {
+pub fn skewed_patient(rng: &mut StdRng) -> usize {
     let u: f64 = rng.random();
     ((u * u * u) * PATIENTS as f64) as usize % PATIENTS
 }

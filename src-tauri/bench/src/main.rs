@@ -9,6 +9,9 @@
 //!   keyring (run inside the keyring session the app will use);
 //! - `caredesk-bench app-startup ...`: measures the app and the bare window
 //!   (see `app.rs`).
+//!
+//! `caredesk-bench team` measures team mode on a PostgreSQL of its own
+//! (see `team.rs`).
 
 mod app;
 mod datagen;
@@ -16,9 +19,15 @@ mod explain;
 mod gateways;
 mod ingest;
 mod keyring;
+mod pg;
 mod reads;
 mod stats;
 mod sync;
+mod team;
+mod team_data;
+mod team_data_log;
+mod team_fanout;
+mod team_join;
 
 use std::{
     path::Path,
@@ -53,6 +62,13 @@ fn main() {
             });
             println!("{}", Value::Object(figures));
         }
+        Some("team") => match team::run(&args[1..]) {
+            Ok(figures) => println!("{}", Value::Object(figures)),
+            Err(e) => {
+                eprintln!("caredesk-bench team: {e}");
+                std::process::exit(1);
+            }
+        },
         Some("sql") => {
             if let Err(e) = explain::run(&args[1..]) {
                 eprintln!("caredesk-bench sql: {e}");
@@ -61,7 +77,7 @@ fn main() {
         }
         Some("-h" | "--help") => {
             eprintln!(
-                "usage: caredesk-bench [--skip-gateways] | app-data DIR | app-startup --app BIN --bare BIN --data DIR | sql [--copy] SQL..."
+                "usage: caredesk-bench [--skip-gateways] | team [--only fanout|join] [--skip-log-path] | app-data DIR | app-startup --app BIN --bare BIN --data DIR | sql [--copy] SQL..."
             );
         }
         _ => {

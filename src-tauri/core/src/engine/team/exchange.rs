@@ -201,29 +201,37 @@ pub async fn push_all(session: &mut Session, desk: &Arc<Mutex<Desk>>) -> Result<
 }
 
 /// Reads the log after the last position applied and applies it, a page at
-/// a time, until the head.
-pub async fn pull(session: &Session, desk: &Arc<Mutex<Desk>>) -> Result<ApplyReport> {
+/// a time, until the head. A new desk that finds a long log (a full first
+/// page) loads a snapshot of the team's state instead ([`super::snapshot`])
+/// and goes on from its position.
+pub async fn pull(session: &mut Session, desk: &Arc<Mutex<Desk>>) -> Result<ApplyReport> {
+    pull_pages(session, desk, true).await
+}
+
+/// The log after the last position applied, applied change by change, a
+/// page at a time, until the head (a pull that never loads a snapshot).
+pub async fn pull_log(session: &mut Session, desk: &Arc<Mutex<Desk>>) -> Result<ApplyReport> {
+    pull_pages(session, desk, false).await
+}
+
+async fn pull_pages(session: &mut Session, desk: &Arc<Mutex<Desk>>, snapshot: bool) -> Result<ApplyReport> {
     let mut total = ApplyReport::default();
     loop {
         let after = blocking(desk, |d| Ok(d.db().team_applied()?)).await?;
         let page = team_db::read_after(&session.db, after, PULL_PAGE).await?;
         let full = page.len() as i64 >= PULL_PAGE;
+        if snapshot && after == 0 && full {
+            if let Some(joined) = super::snapshot::join_if_new(session, desk).await? {
+                total.applied += joined.rows;
+                continue;
+            }
+        }
         if page.is_empty() {
             total.position = after;
             break;
         }
-        let pulled: Vec<PulledChange> = page
-            .into_iter()
-            .map(|c| PulledChange {
-                pos: c.pos,
-                desk_id: c.desk_id.to_string(),
-                desk_seq: c.desk_seq,
-                actor: c.actor,
-                kind: c.kind,
-                body: c.body,
-            })
-            .collect();
-        let r = blocking(desk, move |d| Ok(d.db().team_apply(&pulled)?)).await?;
+        let page: Vec<PulledChange> = page.into_iter().map(pulled).collect();
+        let r = blocking(desk, move |d| Ok(d.db().team_apply(&page)?)).await?;
         total.applied += r.applied;
         total.unchanged += r.unchanged;
         total.shadowed += r.shadowed;
@@ -234,4 +242,16 @@ pub async fn pull(session: &Session, desk: &Arc<Mutex<Desk>>) -> Result<ApplyRep
         }
     }
     Ok(total)
+}
+
+/// A change read from the log, as the store applies it.
+pub fn pulled(c: team_db::Change) -> PulledChange {
+    PulledChange {
+        pos: c.pos,
+        desk_id: c.desk_id.to_string(),
+        desk_seq: c.desk_seq,
+        actor: c.actor,
+        kind: c.kind,
+        body: c.body,
+    }
 }

@@ -6,6 +6,8 @@
 //!   (the log after the last position applied, applied idempotently).
 //! - [`state_rows`]: what each change does to the team's state tables, and
 //!   what PostgreSQL decides (assignment, reopening, who sent a text).
+//! - [`snapshot`]: a new desk joins a big team from a snapshot of those
+//!   tables instead of the whole log ([`snapshot_rows`], [`pg_rows`]).
 //! - [`spawn`]: the task that runs them: woken by `NOTIFY caredesk_changes`
 //!   and by this desk's own changes, polling the log every
 //!   [`IDLE_POLL`] when nothing wakes it; offline it reconnects with capped,
@@ -20,8 +22,11 @@
 mod cursor_row;
 pub mod exchange;
 pub mod key_blocks;
+pub mod pg_rows;
 pub mod poller;
 pub mod presence;
+pub mod snapshot;
+pub mod snapshot_rows;
 pub mod state_rows;
 
 use std::{

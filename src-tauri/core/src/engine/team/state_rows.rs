@@ -20,11 +20,12 @@
 //! change is appended all the same: desks follow the log, and one odd row
 //! never blocks a desk's queue.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tokio_postgres::{error::SqlState, Row};
 use uuid::Uuid;
 
+use super::pg_rows::{message_row, rfc3339, MESSAGE_COLUMNS};
 use crate::{
     gateways::team_db::{TeamDbError, TeamTx},
     store::team::{
@@ -130,12 +131,6 @@ fn time(s: Option<&str>) -> DateTime<Utc> {
     s.and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc)).unwrap_or_else(Utc::now)
 }
 
-/// A time as the desks' stores write it (RFC 3339 UTC, microseconds), so
-/// text order is time order.
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
 /// Whether a failure means the row contradicts the team's data (a key
 /// another row holds, a row it refers to missing, a value out of range),
 /// rather than the database being unwell.
@@ -179,21 +174,26 @@ fn changed(rows: Option<Vec<Row>>, body: &Value) -> Decision {
 
 async fn patient(tx: Tx<'_, '_>, b: &PatientBody, body: &Value) -> Result<Decision, TeamDbError> {
     let Some(gid) = uuid(&b.gid) else { return Ok(Decision::Append(body.clone())) };
-    let sql = "INSERT INTO caredesk.patients (gid, name, ecm_patient_id, fhir_id) VALUES ($1, $2, $3, $4)
+    // created_at is the patient's first (as a desk applying the log keeps it).
+    let created =
+        b.created_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
+    let sql =
+        "INSERT INTO caredesk.patients (gid, name, ecm_patient_id, fhir_id, created_at) VALUES ($1, $2, $3, $4, $5)
                ON CONFLICT (gid) DO UPDATE SET name = excluded.name, ecm_patient_id = excluded.ecm_patient_id,
                   fhir_id = excluded.fhir_id, updated_at = now(), updated_by = current_user
                 WHERE (patients.name, patients.ecm_patient_id, patients.fhir_id)
                       IS DISTINCT FROM (excluded.name, excluded.ecm_patient_id, excluded.fhir_id)
                RETURNING 1";
     let rows =
-        guarded(tx, "write a patient", tx.sql().query(sql, &[&gid, &b.name, &b.ecm_patient_id, &b.fhir_id])).await?;
+        guarded(tx, "write a patient", tx.sql().query(sql, &[&gid, &b.name, &b.ecm_patient_id, &b.fhir_id, &created]))
+            .await?;
     if rows.is_some() {
         return Ok(changed(rows, body));
     }
     // The ECM or FHIR id is another patient's in the team: keep the patient
     // without them (the log still carries them).
     let none: (Option<i64>, Option<String>) = (None, None);
-    guarded(tx, "write a patient", tx.sql().query(sql, &[&gid, &b.name, &none.0, &none.1])).await?;
+    guarded(tx, "write a patient", tx.sql().query(sql, &[&gid, &b.name, &none.0, &none.1, &created])).await?;
     Ok(Decision::Append(body.clone()))
 }
 
@@ -204,15 +204,17 @@ async fn number(tx: Tx<'_, '_>, b: &NumberBody, body: &Value) -> Result<Decision
         tx,
         "write a number",
         tx.sql().query(
-            "INSERT INTO caredesk.patient_numbers (patient_gid, number, kind, name, relationship, rank, active)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO caredesk.patient_numbers (patient_gid, number, kind, name, relationship, rank, active, source)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (patient_gid, number) DO UPDATE SET kind = excluded.kind, name = excluded.name,
-                relationship = excluded.relationship, rank = excluded.rank, active = excluded.active, updated_at = now()
+                relationship = excluded.relationship, rank = excluded.rank, active = excluded.active,
+                source = excluded.source, updated_at = now()
               WHERE (patient_numbers.kind, patient_numbers.name, patient_numbers.relationship, patient_numbers.rank,
-                     patient_numbers.active)
-                    IS DISTINCT FROM (excluded.kind, excluded.name, excluded.relationship, excluded.rank, excluded.active)
+                     patient_numbers.active, patient_numbers.source)
+                    IS DISTINCT FROM (excluded.kind, excluded.name, excluded.relationship, excluded.rank, excluded.active,
+                                      excluded.source)
              RETURNING 1",
-            &[&pgid, &b.number, &b.kind, &b.name, &b.relationship, &rank, &b.active],
+            &[&pgid, &b.number, &b.kind, &b.name, &b.relationship, &rank, &b.active, &b.source],
         ),
     )
     .await?;
@@ -238,37 +240,6 @@ async fn consent(tx: Tx<'_, '_>, b: &ConsentBody, body: &Value) -> Result<Decisi
     Ok(changed(rows, body))
 }
 
-const MESSAGE_COLUMNS: &str =
-    "gid::text, patient_gid::text, direction, route, from_number, to_number, intended_to, body,
-    state, server_state, error_code, error_message, his_id, ecm_sms_id, external_key, reply_to_his_id, is_test, sent_by,
-    sent_by_role::text, created_at";
-
-fn message_row(r: &Row) -> MessageBody {
-    MessageBody {
-        gid: r.get(0),
-        patient_gid: r.get(1),
-        direction: r.get(2),
-        route: r.get(3),
-        from: r.get(4),
-        to: r.get(5),
-        intended_to: r.get(6),
-        body: r.get(7),
-        state: r.get(8),
-        server_state: r.get(9),
-        error_code: r.get(10),
-        error_message: r.get(11),
-        his_id: r.get(12),
-        ecm_sms_id: r.get(13),
-        external_key: r.get(14),
-        reply_to_his_id: r.get(15),
-        is_test: r.get(16),
-        sent_by: r.get(17),
-        sent_by_role: r.get(18),
-        created_at: rfc3339(r.get(19)),
-        ..Default::default()
-    }
-}
-
 /// Whether `merged` changes what the team database holds of `pg` (the
 /// columns it keeps).
 fn team_learns(pg: &MessageBody, merged: &MessageBody) -> bool {
@@ -283,6 +254,14 @@ fn team_learns(pg: &MessageBody, merged: &MessageBody) -> bool {
         )
         || (pg.his_id, pg.ecm_sms_id, &pg.external_key, pg.reply_to_his_id, &pg.sent_by)
             != (merged.his_id, merged.ecm_sms_id, &merged.external_key, merged.reply_to_his_id, &merged.sent_by)
+        || (&pg.twilio_sid, &pg.flagged, &pg.retried_as_gid, &pg.server_created_at, &pg.server_updated_at)
+            != (
+                &merged.twilio_sid,
+                &merged.flagged,
+                &merged.retried_as_gid,
+                &merged.server_created_at,
+                &merged.server_updated_at,
+            )
 }
 
 async fn message(tx: Tx<'_, '_>, desk: MessageBody, desk_id: Uuid) -> Result<Decision, TeamDbError> {
@@ -297,7 +276,7 @@ async fn message(tx: Tx<'_, '_>, desk: MessageBody, desk_id: Uuid) -> Result<Dec
     match found {
         None => insert_message(tx, desk, gid, patient_gid, desk_id).await,
         Some(row) => {
-            let pg = message_row(&row);
+            let pg = message_row(&row).map_err(err)?;
             let mut merged = pg.clone();
             merged.merge(&desk);
             // The desk-only fields (flags, server times) come from the desk.
@@ -320,7 +299,9 @@ async fn message(tx: Tx<'_, '_>, desk: MessageBody, desk_id: Uuid) -> Result<Dec
                                 from_number = $6, his_id = $7, ecm_sms_id = $8, external_key = $9, reply_to_his_id = $10,
                                 sent_by = COALESCE(sent_by, $11),
                                 patient_gid = COALESCE((SELECT gid FROM caredesk.patients WHERE gid = $12), patient_gid),
-                                updated_at = now()
+                                twilio_sid = $13, flagged = $14,
+                                retried_as_gid = COALESCE((SELECT gid FROM caredesk.messages WHERE gid = $15), retried_as_gid),
+                                server_created_at = $16, server_updated_at = $17, updated_at = now()
                           WHERE gid = $1",
                         &[
                             &gid,
@@ -335,6 +316,11 @@ async fn message(tx: Tx<'_, '_>, desk: MessageBody, desk_id: Uuid) -> Result<Dec
                             &merged.reply_to_his_id,
                             &merged.sent_by,
                             &merged_patient,
+                            &merged.twilio_sid,
+                            &merged.flagged,
+                            &merged.retried_as_gid.as_deref().and_then(uuid),
+                            &merged.server_created_at,
+                            &merged.server_updated_at,
                         ],
                     ),
                 )
@@ -367,11 +353,13 @@ async fn insert_message(
             "INSERT INTO caredesk.messages (gid, patient_gid, direction, route, from_number, to_number, intended_to, body,
                                             state, server_state, error_code, error_message, his_id, ecm_sms_id,
                                             external_key, reply_to_his_id, is_test, sent_by, sent_by_role, desk_id,
-                                            created_at)
+                                            created_at, twilio_sid, flagged, unmatched_reply, retried_as_gid,
+                                            server_created_at, server_updated_at)
              VALUES ($1, (SELECT gid FROM caredesk.patients WHERE gid = $2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
                      $13, $14, $15, $16, $17,
                      CASE WHEN $18 THEN COALESCE((SELECT display_name FROM caredesk.members WHERE role = current_user), $19) END,
-                     CASE WHEN $18 THEN current_user END, $20, $21)
+                     CASE WHEN $18 THEN current_user END, $20, $21, $22, $23, $24,
+                     (SELECT gid FROM caredesk.messages WHERE gid = $25), $26, $27)
              RETURNING sent_by, sent_by_role::text",
             &[
                 &gid,
@@ -395,6 +383,12 @@ async fn insert_message(
                 &m.sent_by,
                 &desk_id,
                 &created,
+                &m.twilio_sid,
+                &m.flagged,
+                &m.unmatched_reply,
+                &m.retried_as_gid.as_deref().and_then(uuid),
+                &m.server_created_at,
+                &m.server_updated_at,
             ],
         ),
     )
@@ -480,17 +474,19 @@ async fn call(tx: Tx<'_, '_>, mut b: CallBody) -> Result<Decision, TeamDbError> 
         "write a call",
         tx.sql().query(
             "INSERT INTO caredesk.calls (gid, patient_gid, direction, to_number, from_number, status, ecm_call_id,
-                                         error_message, placed_by, placed_by_role, created_at)
+                                         error_message, placed_by, placed_by_role, created_at, twilio_sid)
              VALUES ($1, (SELECT gid FROM caredesk.patients WHERE gid = $2), $3, $4, $5, $6, $7, $8,
                      CASE WHEN $3 = 'outbound' THEN COALESCE((SELECT display_name FROM caredesk.members
                                                                 WHERE role = current_user), $9) END,
-                     CASE WHEN $3 = 'outbound' THEN current_user END, $10)
+                     CASE WHEN $3 = 'outbound' THEN current_user END, $10, $11)
              ON CONFLICT (gid) DO UPDATE SET from_number = excluded.from_number, status = excluded.status,
                 ecm_call_id = excluded.ecm_call_id, error_message = excluded.error_message,
-                patient_gid = COALESCE(excluded.patient_gid, calls.patient_gid), updated_at = now()
-              WHERE (calls.from_number, calls.status, calls.ecm_call_id, calls.error_message, calls.patient_gid)
+                patient_gid = COALESCE(excluded.patient_gid, calls.patient_gid), twilio_sid = excluded.twilio_sid,
+                updated_at = now()
+              WHERE (calls.from_number, calls.status, calls.ecm_call_id, calls.error_message, calls.patient_gid,
+                     calls.twilio_sid)
                     IS DISTINCT FROM (excluded.from_number, excluded.status, excluded.ecm_call_id, excluded.error_message,
-                                      COALESCE(excluded.patient_gid, calls.patient_gid))
+                                      COALESCE(excluded.patient_gid, calls.patient_gid), excluded.twilio_sid)
              RETURNING placed_by, placed_by_role::text",
             &[
                 &gid,
@@ -503,6 +499,7 @@ async fn call(tx: Tx<'_, '_>, mut b: CallBody) -> Result<Decision, TeamDbError> 
                 &b.error_message,
                 &b.placed_by,
                 &time(Some(&b.created_at)),
+                &b.twilio_sid,
             ],
         ),
     )

@@ -22,6 +22,8 @@
 //!   `NOTIFY caredesk_presence` (nothing stored).
 //! - [`status`]: [`TeamStatus`] for `caredesk team status`: schema version,
 //!   members, log head, and which desk holds the poller lock.
+//! - [`snapshot`]: the state tables as one consistent snapshot at a known
+//!   log position, streamed with binary COPY (a new desk joining).
 //!
 //! It uses only `rules` (the address and transport rules in
 //! [`crate::rules::team_url`], [`Secret`](crate::rules::secret::Secret), the
@@ -35,6 +37,7 @@ pub mod log;
 pub mod poller_lock;
 pub mod presence;
 pub mod schema;
+pub mod snapshot;
 pub mod status;
 
 pub use connect::{application_name, ConnectOptions, TeamDb, TeamTx, Timeouts};
@@ -43,11 +46,12 @@ pub use listen::ChangeListener;
 pub use log::{append, append_all, log_head, read_after, Change, NewChange};
 pub use presence::{Activity, Announcement, PresenceListener, PRESENCE_CHANNEL};
 pub use schema::{add_member, check_member, check_schema, init, InitReport, MemberAdded};
+pub use snapshot::{Snapshot, SnapshotRows};
 pub use status::{poller_holder, status, Member, PollerHolder, TeamStatus};
 
 /// The team schema version this CareDesk understands: the newest migration
 /// in `migrations/` (kept in `caredesk.team_meta.schema_version`).
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// The PostgreSQL schema that holds the team's tables.
 pub const SCHEMA: &str = "caredesk";

@@ -173,7 +173,7 @@ fn message_id(c: &Connection, gid: &str) -> Result<Option<i64>, StoreError> {
     Ok(c.prepare_cached("SELECT id FROM messages WHERE gid = ?1")?.query_row([gid], |r| r.get(0)).optional()?)
 }
 
-fn patient(c: &Connection, b: &PatientBody) -> Result<Outcome, StoreError> {
+pub(super) fn patient(c: &Connection, b: &PatientBody) -> Result<Outcome, StoreError> {
     let mut id = patient_id(c, &b.gid)?;
     if id.is_none() {
         // The same patient under an id every desk computes (one roster
@@ -216,11 +216,11 @@ fn patient(c: &Connection, b: &PatientBody) -> Result<Outcome, StoreError> {
         }
         None => {
             let created = b.created_at.clone().unwrap_or_else(|| now.clone());
-            c.execute(
+            c.prepare_cached(
                 "INSERT INTO patients (gid, ecm_patient_id, fhir_id, name, name_key, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![b.gid, ecm, fhir, b.name, name_key(&b.name), created, now],
-            )?;
+            )?
+            .execute(params![b.gid, ecm, fhir, b.name, name_key(&b.name), created, now])?;
             Ok(Ok(true))
         }
     }
@@ -235,7 +235,7 @@ fn holds(c: &Connection, column: &str, value: &dyn rusqlite::ToSql, except: Opti
     )?)
 }
 
-fn number(c: &Connection, b: &NumberBody) -> Result<Outcome, StoreError> {
+pub(super) fn number(c: &Connection, b: &NumberBody) -> Result<Outcome, StoreError> {
     let Some(pid) = patient_id(c, &b.patient_gid)? else {
         return Ok(Err(Skip::Unknown("a number of a patient this desk does not have")));
     };
@@ -244,8 +244,9 @@ fn number(c: &Connection, b: &NumberBody) -> Result<Outcome, StoreError> {
     }
     let e164 = E164::from_trusted(b.number.clone());
     let now = now_rfc3339();
-    let n = c.execute(
-        "INSERT INTO contact_points (patient_id, kind, name, relationship, number, digits, national, rank, active,
+    let n = c
+        .prepare_cached(
+            "INSERT INTO contact_points (patient_id, kind, name, relationship, number, digits, national, rank, active,
                                      source, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
          ON CONFLICT(patient_id, number) DO UPDATE SET kind = excluded.kind, name = excluded.name,
@@ -253,7 +254,8 @@ fn number(c: &Connection, b: &NumberBody) -> Result<Outcome, StoreError> {
             source = excluded.source, updated_at = excluded.updated_at
           WHERE kind IS NOT excluded.kind OR name IS NOT excluded.name OR relationship IS NOT excluded.relationship
              OR rank IS NOT excluded.rank OR active IS NOT excluded.active OR source IS NOT excluded.source",
-        params![
+        )?
+        .execute(params![
             pid,
             b.kind,
             b.name,
@@ -265,12 +267,11 @@ fn number(c: &Connection, b: &NumberBody) -> Result<Outcome, StoreError> {
             b.active,
             b.source,
             now
-        ],
-    )?;
+        ])?;
     Ok(Ok(n > 0))
 }
 
-fn consent(c: &Connection, b: &ConsentBody, actor: &str) -> Result<Outcome, StoreError> {
+pub(super) fn consent(c: &Connection, b: &ConsentBody, actor: &str) -> Result<Outcome, StoreError> {
     if !matches!(b.state.as_str(), "opted_in" | "opted_out") {
         return Ok(Err(Skip::Unreadable("a consent state CareDesk does not know".into())));
     }
@@ -353,7 +354,7 @@ fn message(c: &Connection, b: &MessageBody) -> Result<Outcome, StoreError> {
     Ok(Ok(changed || thread_changed))
 }
 
-fn insert_message(c: &Connection, b: &MessageBody) -> Result<(), StoreError> {
+pub(super) fn insert_message(c: &Connection, b: &MessageBody) -> Result<(), StoreError> {
     let patient = match &b.patient_gid {
         Some(g) => patient_id(c, g)?,
         None => None,
@@ -363,42 +364,42 @@ fn insert_message(c: &Connection, b: &MessageBody) -> Result<(), StoreError> {
         None => None,
     };
     // A colleague's ExternalKey is theirs: this desk's outbox never checks it.
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO messages (gid, patient_id, direction, route, from_number, to_number, intended_to, body, state,
                                server_state, error_code, error_message, his_id, ecm_sms_id, twilio_sid,
                                reply_to_his_id, is_test, flagged, unmatched_reply, sent_by, sent_by_role, retried_as,
                                created_at, updated_at, server_created_at, server_updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
                  ?23, ?24, ?25, ?26)",
-        params![
-            b.gid,
-            patient,
-            b.direction,
-            b.route,
-            b.from,
-            b.to,
-            b.intended_to,
-            b.body,
-            b.state,
-            b.server_state,
-            b.error_code,
-            b.error_message,
-            b.his_id,
-            b.ecm_sms_id,
-            b.twilio_sid,
-            b.reply_to_his_id,
-            b.is_test,
-            b.flagged,
-            b.unmatched_reply,
-            b.sent_by,
-            b.sent_by_role,
-            retried_as,
-            b.created_at,
-            now_rfc3339(),
-            b.server_created_at,
-            b.server_updated_at
-        ],
-    )?;
+    )?
+    .execute(params![
+        b.gid,
+        patient,
+        b.direction,
+        b.route,
+        b.from,
+        b.to,
+        b.intended_to,
+        b.body,
+        b.state,
+        b.server_state,
+        b.error_code,
+        b.error_message,
+        b.his_id,
+        b.ecm_sms_id,
+        b.twilio_sid,
+        b.reply_to_his_id,
+        b.is_test,
+        b.flagged,
+        b.unmatched_reply,
+        b.sent_by,
+        b.sent_by_role,
+        retried_as,
+        b.created_at,
+        now_rfc3339(),
+        b.server_created_at,
+        b.server_updated_at
+    ])?;
     Ok(())
 }
 
@@ -446,7 +447,7 @@ fn message_delete(c: &Connection, gid: &str) -> Result<Outcome, StoreError> {
     Ok(Ok(n > 0))
 }
 
-fn call(c: &Connection, b: &CallBody) -> Result<Outcome, StoreError> {
+pub(super) fn call(c: &Connection, b: &CallBody) -> Result<Outcome, StoreError> {
     let patient = match &b.patient_gid {
         Some(g) => patient_id(c, g)?,
         None => None,
@@ -455,11 +456,10 @@ fn call(c: &Connection, b: &CallBody) -> Result<Outcome, StoreError> {
         c.prepare_cached("SELECT id FROM calls WHERE gid = ?1")?.query_row([&b.gid], |r| r.get(0)).optional()?;
     let now = now_rfc3339();
     let n = match existing {
-        None => c.execute(
+        None => c.prepare_cached(
             "INSERT INTO calls (gid, patient_id, direction, to_number, from_number, status, ecm_call_id, twilio_sid,
                                 error_message, placed_by, placed_by_role, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            params![
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")?.execute(params![
                 b.gid,
                 patient,
                 b.direction,
@@ -473,8 +473,7 @@ fn call(c: &Connection, b: &CallBody) -> Result<Outcome, StoreError> {
                 b.placed_by_role,
                 b.created_at,
                 now
-            ],
-        )?,
+            ])?,
         Some(id) => c.execute(
             "UPDATE calls SET patient_id = COALESCE(?2, patient_id), from_number = ?3, status = ?4, ecm_call_id = ?5,
                     twilio_sid = ?6, error_message = ?7, placed_by = ?8, placed_by_role = ?9, updated_at = ?10
@@ -498,7 +497,7 @@ fn call(c: &Connection, b: &CallBody) -> Result<Outcome, StoreError> {
     Ok(Ok(n > 0))
 }
 
-fn note(c: &Connection, b: &NoteBody, actor: &str) -> Result<Outcome, StoreError> {
+pub(super) fn note(c: &Connection, b: &NoteBody, actor: &str) -> Result<Outcome, StoreError> {
     let Some(pid) = patient_id(c, &b.patient_gid)? else {
         return Ok(Err(Skip::Unknown("a note on a patient this desk does not have")));
     };
@@ -513,64 +512,71 @@ fn note(c: &Connection, b: &NoteBody, actor: &str) -> Result<Outcome, StoreError
     // A note is written once; its author is the role that appended it, by
     // the name the team gives them (the author's own desk may have named
     // them before it knew it).
-    let n = c.execute(
-        "INSERT INTO notes (gid, patient_id, author_role, author_name, text, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+    let n = c
+        .prepare_cached(
+            "INSERT INTO notes (gid, patient_id, author_role, author_name, text, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT(gid) DO UPDATE SET author_role = excluded.author_role, author_name = excluded.author_name
           WHERE author_role IS NOT excluded.author_role OR author_name IS NOT excluded.author_name",
-        params![b.gid, pid, actor, name, b.text, b.at],
-    )?;
+        )?
+        .execute(params![b.gid, pid, actor, name, b.text, b.at])?;
     Ok(Ok(n > 0))
 }
 
 /// A thread's state as PostgreSQL decided it; a version older than the one
 /// here changes nothing.
-fn thread(c: &Connection, b: &ThreadBody) -> Result<Outcome, StoreError> {
+pub(super) fn thread(c: &Connection, b: &ThreadBody) -> Result<Outcome, StoreError> {
     let Some(pid) = patient_id(c, &b.patient_gid)? else {
         return Ok(Err(Skip::Unknown("a thread of a patient this desk does not have")));
     };
     if !matches!(b.status.as_str(), "open" | "closed") {
         return Ok(Err(Skip::Unreadable("a thread status CareDesk does not know".into())));
     }
-    let n = c.execute(
+    let n = c.prepare_cached(
         "INSERT INTO team_threads (patient_id, assigned_to, status, version, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(patient_id) DO UPDATE SET assigned_to = excluded.assigned_to, status = excluded.status,
             version = excluded.version, updated_at = excluded.updated_at
           WHERE excluded.version >= team_threads.version
             AND (assigned_to IS NOT excluded.assigned_to OR status IS NOT excluded.status
-                 OR version IS NOT excluded.version)",
-        params![pid, b.assigned_to, b.status, b.version, now_rfc3339()],
-    )?;
+                 OR version IS NOT excluded.version)")?.execute(params![pid, b.assigned_to, b.status, b.version, now_rfc3339()])?;
     Ok(Ok(n > 0))
 }
 
 /// What a member read. This member's own reads (on another desk) also mark
 /// the texts read here.
-fn member_read(c: &Connection, b: &ReadBody, role: &str, own_role: Option<&str>) -> Result<Outcome, StoreError> {
+pub(super) fn member_read(
+    c: &Connection,
+    b: &ReadBody,
+    role: &str,
+    own_role: Option<&str>,
+) -> Result<Outcome, StoreError> {
     let Some(pid) = patient_id(c, &b.patient_gid)? else {
         return Ok(Err(Skip::Unknown("a read of a patient this desk does not have")));
     };
-    let n = c.execute(
-        "INSERT INTO member_reads (role, patient_id, read_up_to) VALUES (?1, ?2, ?3)
+    let n = c
+        .prepare_cached(
+            "INSERT INTO member_reads (role, patient_id, read_up_to) VALUES (?1, ?2, ?3)
          ON CONFLICT(role, patient_id) DO UPDATE SET read_up_to = excluded.read_up_to
           WHERE excluded.read_up_to > member_reads.read_up_to",
-        params![role, pid, b.read_up_to],
-    )?;
+        )?
+        .execute(params![role, pid, b.read_up_to])?;
     let mut marked = 0;
     if own_role == Some(role) {
         // Up to the newest text read, as this desk dated it when it has it.
         let upto: String = match &b.last_message_gid {
             Some(g) => c
-                .query_row("SELECT created_at FROM messages WHERE gid = ?1", [g], |r| r.get(0))
+                .prepare_cached("SELECT created_at FROM messages WHERE gid = ?1")?
+                .query_row([g], |r| r.get(0))
                 .optional()?
                 .map(|t: String| t.max(b.read_up_to.clone()))
                 .unwrap_or_else(|| b.read_up_to.clone()),
             None => b.read_up_to.clone(),
         };
-        marked = c.execute(
-            "UPDATE messages SET read_at = ?3, updated_at = ?3
-              WHERE patient_id = ?1 AND direction = 'inbound' AND read_at IS NULL AND created_at <= ?2",
-            params![pid, upto, now_rfc3339()],
-        )?;
+        marked = c
+            .prepare_cached(
+                "UPDATE messages SET read_at = ?3, updated_at = ?3
+                  WHERE patient_id = ?1 AND direction = 'inbound' AND read_at IS NULL AND created_at <= ?2",
+            )?
+            .execute(params![pid, upto, now_rfc3339()])?;
     }
     Ok(Ok(n + marked > 0))
 }

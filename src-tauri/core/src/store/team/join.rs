@@ -6,8 +6,8 @@
 //! than before. The first time the desk is in team mode ([`Database::team_join`],
 //! called when `team.database_url` is set and whenever a desk in team mode
 //! opens), one transaction gives every row a gid and queues what the desk
-//! has, in the order later changes need (patients, their numbers, consent,
-//! texts, calls), then switches the recording on. The gids that several
+//! has, in the order later changes need (patients, their numbers, texts,
+//! consent, calls), then switches the recording on. The gids that several
 //! desks can compute agree: a patient with an ECM id and a reply with the
 //! hospital SMS server's Id get ids derived from them, so two desks that
 //! imported one roster, or stored one reply, share one patient and one text.
@@ -96,8 +96,9 @@ impl Database {
                 "'number:' || patient_gid || ':' || number",
                 "team_number_body ORDER BY patient_id, rank, id",
             )?,
-            consents: queue("consent.set", "'consent:' || number", "team_consent_body ORDER BY number")?,
             messages: queue("message.upsert", "'message:' || gid", "team_message_body ORDER BY id")?,
+            // After the texts: an opt-out names the reply that made it.
+            consents: queue("consent.set", "'consent:' || number", "team_consent_body ORDER BY number")?,
             calls: queue("call.upsert", "'call:' || gid", "team_call_body ORDER BY id")?,
         };
         set(&tx, key::ROLE, role)?;

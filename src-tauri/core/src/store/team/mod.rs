@@ -13,6 +13,8 @@
 //!   and calls), so the team sees them and later changes can name them.
 //! - **Applying** ([`apply`]): changes pulled from the team's log, in log
 //!   order, idempotently, in one transaction that also records the position.
+//! - **Loading a snapshot** ([`bulk`]): a new desk joining a big team stores
+//!   the team's state tables in one pass instead of applying the whole log.
 //! - [`kinds`]: the change kinds and their JSON bodies.
 //! - [`listing`]: the patient column's team filters (assigned to me,
 //!   unassigned, open, closed) and each row's assignee and status;
@@ -22,7 +24,11 @@
 //! The push and the pull themselves (PostgreSQL) are `engine::team`'s.
 
 pub mod apply;
+pub mod bulk;
+#[cfg(test)]
+mod bulk_tests;
 pub mod collisions;
+pub mod compare;
 pub mod cursor;
 mod gids;
 pub mod join;
@@ -38,6 +44,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{Database, StoreError};
 
 pub use apply::{ApplyReport, PulledChange};
+pub use bulk::{BulkJoin, BulkReport, ByMember, SnapshotBatch};
 pub use collisions::ColleagueSend;
 pub use outbox::OutboxChange;
 pub use threads::{Note, TeamThread, ThreadStatus};
