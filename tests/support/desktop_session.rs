@@ -41,10 +41,19 @@ impl DesktopSession {
         assert!(address.starts_with("unix:"), "dbus-daemon gave no address: {address:?}");
         let session = DesktopSession { bus, address, data_home };
         // It forks its daemon and exits; its output is not read (the daemon may keep it open).
+        // Its control socket goes in a folder of its own: inheriting the outer session's
+        // GNOME_KEYRING_CONTROL would make it take over (and, when it leaves, remove) the
+        // outer keyring's control socket, and the outer keyring would quit under later tests.
+        let runtime = dir.join("xdg-runtime");
+        std::fs::create_dir_all(&runtime).unwrap();
+        std::fs::set_permissions(&runtime, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
         let mut keyring = Command::new("gnome-keyring-daemon");
         keyring
             .args(["--unlock", "--components=secrets"])
             .envs(session.env())
+            .env_remove("GNOME_KEYRING_CONTROL")
+            .env_remove("SSH_AUTH_SOCK")
+            .env("XDG_RUNTIME_DIR", &runtime)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
