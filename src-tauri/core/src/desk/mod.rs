@@ -16,6 +16,7 @@ pub mod setup_error;
 pub mod team;
 pub mod team_threads;
 pub mod team_view;
+pub mod templates;
 pub mod unlock;
 
 use std::{
