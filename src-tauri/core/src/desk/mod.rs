@@ -395,6 +395,18 @@ impl Desk {
     }
 }
 
+/// A desk on `dir` with an in-memory keyring and `user.name` set, for tests.
+#[cfg(test)]
+pub(crate) fn test_desk(dir: &std::path::Path, user: &str) -> Desk {
+    let desk = Desk::open(DeskOptions {
+        data_dir: Some(dir.to_path_buf()),
+        keyring: KeyringChoice::Given(secrets::memory_store()),
+    })
+    .unwrap();
+    desk.set_setting("user.name", user).unwrap();
+    desk
+}
+
 #[cfg(test)]
 mod audit_tests;
 

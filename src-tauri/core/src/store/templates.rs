@@ -102,7 +102,7 @@ impl Database {
                  VALUES (:gid, :name, :body, :now, :now, :actor)",
                 named_params! { ":gid": uuid::Uuid::new_v4().to_string(), ":name": name, ":body": text, ":now": now, ":actor": actor },
             )?;
-            self.audit_on(c, actor, "template.add", None, &format!("template {name:?} added"))?;
+            self.audit_on(c, actor, "template.add", None, &format!("template {name:?}: add"))?;
             Ok(())
         })?;
         self.template(name)
@@ -117,37 +117,36 @@ impl Database {
         now: DateTime<Utc>,
     ) -> Result<Template, TemplateError> {
         let name = clean_name(name)?;
-        let now = ts(now);
-        self.atomically(|c| {
-            let changed = c.execute(
-                &format!("UPDATE templates SET body = :body, updated_at = :now, updated_by = :actor WHERE {LIVE_NAME}"),
-                named_params! { ":body": text, ":now": now, ":actor": actor, ":name": name },
-            )?;
-            if changed == 0 {
-                return Err(TemplateError::NotFound(name.to_string()));
-            }
-            self.audit_on(c, actor, "template.edit", None, &format!("template {name:?} edited"))?;
-            Ok(())
-        })?;
+        self.change_live(name, "body = :body", &[(":body", &text)], actor, now, "edit")?;
         self.template(name)
     }
 
     /// Removes a template (its row stays as a tombstone).
     pub fn remove_template(&self, name: &str, actor: &str, now: DateTime<Utc>) -> Result<(), TemplateError> {
-        let name = clean_name(name)?;
+        self.change_live(clean_name(name)?, "deleted_at = :now", &[], actor, now, "remove")
+    }
+
+    /// Sets `set` (and who changed it, when) on the live template `name`,
+    /// audited as `template.{action}`, in one transaction.
+    fn change_live(
+        &self,
+        name: &str,
+        set: &str,
+        extra: &[(&str, &dyn rusqlite::ToSql)],
+        actor: &str,
+        now: DateTime<Utc>,
+        action: &str,
+    ) -> Result<(), TemplateError> {
         let now = ts(now);
+        let mut params: Vec<(&str, &dyn rusqlite::ToSql)> = vec![(":now", &now), (":actor", &actor), (":name", &name)];
+        params.extend_from_slice(extra);
         self.atomically(|c| {
-            let changed = c.execute(
-                &format!(
-                    "UPDATE templates SET deleted_at = :now, updated_at = :now, updated_by = :actor WHERE {LIVE_NAME}"
-                ),
-                named_params! { ":now": now, ":actor": actor, ":name": name },
-            )?;
-            if changed == 0 {
+            let sql = format!("UPDATE templates SET {set}, updated_at = :now, updated_by = :actor WHERE {LIVE_NAME}");
+            if c.execute(&sql, params.as_slice())? == 0 {
                 return Err(TemplateError::NotFound(name.to_string()));
             }
-            self.audit_on(c, actor, "template.remove", None, &format!("template {name:?} removed"))
-                .map_err(TemplateError::from)
+            let detail = format!("template {name:?}: {action}");
+            self.audit_on(c, actor, &format!("template.{action}"), None, &detail).map_err(TemplateError::from)
         })
     }
 }

@@ -15,14 +15,20 @@ function previews(patientId: number, name: string) {
     : { name, text: null, size: null, missing: ['clinic_name'] };
 }
 
+/** Opens Alice's conversation with the two templates and picks `name`. */
+async function choose(name: string) {
+  const utils = await openPatient(0, {
+    list_templates: () => templates,
+    preview_template: (args) => previews(args.patientId as number, args.name as string),
+  });
+  const picker = await screen.findByTestId('template-picker');
+  await utils.user.selectOptions(within(picker).getByRole('combobox', { name: 'Insert template' }), name);
+  return utils;
+}
+
 describe('inserting a template in the composer', () => {
   it('shows the merged text with its segment count and inserts it', async () => {
-    const { user } = await openPatient(0, {
-      list_templates: () => templates,
-      preview_template: (args) => previews(args.patientId as number, args.name as string),
-    });
-    const picker = await screen.findByTestId('template-picker');
-    await user.selectOptions(within(picker).getByRole('combobox', { name: 'Insert template' }), 'Reminder');
+    const { user } = await choose('Reminder');
     const preview = await screen.findByTestId('template-preview');
     expect(preview).toHaveTextContent('Hi Żaneta, see you at North Clinic.');
     expect(within(preview).getByTestId('template-count')).toHaveTextContent('35 characters · 1 segment (UCS-2)');
@@ -32,12 +38,7 @@ describe('inserting a template in the composer', () => {
   });
 
   it('names a missing field and offers nothing to insert', async () => {
-    const { user } = await openPatient(0, {
-      list_templates: () => templates,
-      preview_template: (args) => previews(args.patientId as number, args.name as string),
-    });
-    const picker = await screen.findByTestId('template-picker');
-    await user.selectOptions(within(picker).getByRole('combobox', { name: 'Insert template' }), 'Call back');
+    await choose('Call back');
     expect(await screen.findByTestId('template-missing')).toHaveTextContent('No value for {clinic_name}');
     expect(screen.queryByRole('button', { name: 'Use this text' })).toBeNull();
     expect(composer().text).toHaveValue('');

@@ -5,21 +5,13 @@ use std::collections::BTreeMap;
 use super::*;
 use crate::{
     desk::people::{PatientForm, PhoneForm},
-    desk::secrets,
-    desk::{DeskOptions, KeyringChoice},
     rules::error::ErrorCode,
     rules::segments::SmsEncoding,
     store::PhoneKind,
 };
 
 fn open(dir: &std::path::Path) -> Desk {
-    let desk = Desk::open(DeskOptions {
-        data_dir: Some(dir.to_path_buf()),
-        keyring: KeyringChoice::Given(secrets::memory_store()),
-    })
-    .unwrap();
-    desk.set_setting("user.name", "Dana Ruiz").unwrap();
-    desk
+    crate::desk::test_desk(dir, "Dana Ruiz")
 }
 
 fn patient(desk: &Desk, name: &str) -> String {
