@@ -9,6 +9,7 @@ use caredesk_core::{
     desk::secrets::SecretName,
     desk::team_threads::AssignTo,
     desk::team_view::{TeamMember, TeamView},
+    desk::templates::TemplatePreview,
     desk::{CredentialView, SettingView},
     engine::call::CallOutcome,
     engine::connection_check::{ConnectionCheck, SenderNumber, Service},
@@ -22,11 +23,14 @@ use caredesk_core::{
     records::activity_rows::ActivityType,
     records::export::{ActivityFilter, ActivityRow},
     records::import::{ImportProgress, ImportSummary, RejectedRow},
+    rules::segments::{SmsEncoding, SmsSize},
     sandbox::demo::Behaviour,
+    store::outbox::HoldReason,
     store::team::{
         listing::{AssignedFilter, StatusFilter, ThreadFilter, ThreadTeam},
         ColleagueSend, Note, TeamThread, ThreadStatus,
     },
+    store::templates::Template,
     store::{
         Direction, FhirStatus, LastItem, LinkContact, PatientThread, PatientView, PhoneKind, PhoneView, Route,
         RoutePause, ThreadHit, ThreadItem, ThreadItemKind, ThreadListing, ThreadPage, ThreadSearch, UnmatchedSummary,
@@ -203,6 +207,12 @@ fn declarations() -> Vec<Declared> {
         decl::<SendStatus>(&cfg),
         decl::<SmsOutcome>(&cfg),
         decl::<Withdrawn>(&cfg),
+        decl::<HoldReason>(&cfg),
+        // Templates.
+        decl::<Template>(&cfg),
+        decl::<TemplatePreview>(&cfg),
+        decl::<SmsEncoding>(&cfg),
+        decl::<SmsSize>(&cfg),
         decl::<Enqueued>(&cfg),
         decl::<CallOutcome>(&cfg),
         // The coordinator's desk.

@@ -50,12 +50,33 @@ pub enum Command {
         #[arg(long, requires = "to")]
         other_number: bool,
         /// The message text.
+        #[arg(long, required_unless_present = "template", conflicts_with = "template")]
+        text: Option<String>,
+        /// A template (`caredesk templates list`), merged for the patient; a
+        /// field with no value stops the send, naming the field.
         #[arg(long)]
-        text: String,
+        template: Option<String>,
+        /// Send later: a local time "YYYY-MM-DD HH:MM" (clinic.time_zone,
+        /// else this computer's zone). It waits in the outbox until then;
+        /// `caredesk outbox cancel ID` cancels it.
+        #[arg(long)]
+        at: Option<String>,
+        /// Urgent: send inside quiet hours (sms.quiet_hours), for this reason
+        /// (recorded in the audit log).
+        #[arg(long, value_name = "REASON")]
+        urgent: Option<String>,
         /// Route: his (hospital SMS server) or ecm (ECM API); default sms.via.
         #[arg(long, value_parser = ["his", "ecm"])]
         via: Option<String>,
         #[arg(long)]
+        json: bool,
+    },
+    /// Texts with merge fields ({first_name}, {last_name}, {clinic_name},
+    /// {coordinator_name}, ...): list, add, edit, remove.
+    Templates {
+        #[command(subcommand)]
+        action: Option<TemplateAction>,
+        #[arg(long, global = true)]
         json: bool,
     },
     /// Place a call to a patient through ECM.
@@ -458,7 +479,28 @@ pub enum ExportCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum OutboxAction {
-    /// Takes back a text the app sent that is still in its undo delay (no
-    /// worker has taken it): deleted, audited, nothing reaches a server.
+    /// Takes back a text that is still waiting (its undo delay, a time to
+    /// send later, quiet hours) and no worker has taken: deleted, audited,
+    /// nothing reaches a server.
+    #[command(alias = "cancel")]
     Undo { message_id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplateAction {
+    /// Every template (the default).
+    List,
+    Add {
+        name: String,
+        #[arg(long)]
+        text: String,
+    },
+    Edit {
+        name: String,
+        #[arg(long)]
+        text: String,
+    },
+    Remove {
+        name: String,
+    },
 }

@@ -25,11 +25,17 @@ use crate::{
 /// Runs one command; `Err` is an error before anything happened (exit 1),
 /// `Ok` how it ended (see [`Exit`]).
 pub fn run(cli: Cli) -> Result<Exit, CoreError> {
-    if let Command::Send { patient, to, other_number, text, via, json } = cli.command {
+    if let Command::Send { patient, to, other_number, text, template, at, urgent, via, json } = cli.command {
         let mut desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
         desk.set_role("caredesk send");
+        let text = match (text, template) {
+            (_, Some(name)) => desk.merge_template(&name, &patient, &Default::default())?,
+            (Some(text), None) => text,
+            (None, None) => unreachable!("clap requires --text or --template"),
+        };
+        let at = at.map(|at| crate::template_commands::send_at(&desk, &at)).transpose()?;
         let req = SmsRequest { patient, to, text, via: via.as_deref().and_then(Route::parse), other_number };
-        return crate::gateway_commands::send(desk, req, json);
+        return crate::gateway_commands::send(desk, req, at, urgent, json);
     }
     if let Command::Fhir(FhirCommand::Check { json }) = cli.command {
         let desk = Desk::open(DeskOptions { data_dir: cli.data_dir, ..Default::default() })?;
@@ -75,6 +81,7 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
         Command::Outbox { action: Some(crate::args::OutboxAction::Undo { message_id }), json } => {
             crate::engine_commands::undo(&desk, message_id, json)
         }
+        Command::Templates { action, json } => crate::template_commands::run(&desk, action, json),
         Command::Outbox { action: None, json } => crate::engine_commands::outbox(desk, json),
         Command::Threads { json } => crate::engine_commands::threads(&desk, json),
         Command::Thread { patient, search, json } => {

@@ -70,7 +70,13 @@ pub fn numbers(desk: Desk, json: bool) -> Result<(), CoreError> {
 
 /// Sends and waits for the gateway; the outcome is printed (the sentence,
 /// or JSON with `--json`) whatever it is, and its [`Exit`] returned.
-pub fn send(desk: Desk, req: SmsRequest, json: bool) -> Result<Exit, CoreError> {
+pub fn send(
+    desk: Desk,
+    req: SmsRequest,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    urgent: Option<String>,
+    json: bool,
+) -> Result<Exit, CoreError> {
     let desk = Mutex::new(desk);
     runtime()?.block_on(async {
         let gw = connect(&desk).await?;
@@ -81,7 +87,8 @@ pub fn send(desk: Desk, req: SmsRequest, json: bool) -> Result<Exit, CoreError> 
             .setting("http.timeout_secs")?
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(30);
-        let options = send::SendOptions { wait: std::time::Duration::from_secs(timeout + 10), ..Default::default() };
+        let wait = std::time::Duration::from_secs(timeout + 10);
+        let options = send::SendOptions { wait, at, urgent, ..Default::default() };
         let outcome = send::send_sms_with(&desk, &gw, req, options).await;
         gw.shutdown().await;
         let outcome = outcome?;

@@ -10,6 +10,7 @@ mod gateway_commands;
 mod output;
 mod people_commands;
 mod team_commands;
+mod template_commands;
 
 use std::process::ExitCode;
 

@@ -11,6 +11,7 @@ pub mod servers;
 pub mod settings;
 pub mod sync;
 pub mod team;
+pub mod templates;
 pub mod threads;
 
 #[cfg(test)]

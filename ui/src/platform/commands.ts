@@ -24,6 +24,8 @@ import type {
   Service,
   Setting,
   SmsOutcome,
+  Template,
+  TemplatePreview,
   SyncView,
   TeamThread,
   TeamThreadView,
@@ -112,6 +114,16 @@ export function replyUnmatched(number: string, text: string): Promise<SmsOutcome
 /** Undo send: takes a text still in its undo delay out of the outbox (too_late_to_undo once a worker took it). */
 export function undoSend(messageId: number): Promise<Withdrawn> {
   return call<Withdrawn>('undo_send', { messageId });
+}
+
+/** The templates, by name. */
+export function listTemplates(): Promise<Template[]> {
+  return call<Template[]>('list_templates');
+}
+
+/** A template merged for a patient: the text and its segments, or the fields that have no value. */
+export function previewTemplate(patientId: number, name: string): Promise<TemplatePreview> {
+  return call<TemplatePreview>('preview_template', { patientId, name });
 }
 
 /** Retry: sends a failed text no server accepted again, as a new text (not_retryable otherwise). */

@@ -317,6 +317,10 @@ export type SmsOutcome = {
    * (RFC 3339 UTC), and Undo can still take it back.
    */
   hold_until: string | null;
+  /**
+   * Why it waits until `hold_until`: undo, scheduled, quiet_hours.
+   */
+  hold_reason: HoldReason | null;
 };
 
 /**
@@ -331,6 +335,65 @@ export type Withdrawn = {
    */
   to: string;
   via: Route;
+};
+
+/**
+ * Why a text waits in the outbox until its `hold_until`.
+ */
+export type HoldReason = "undo" | "scheduled" | "quiet_hours";
+
+/**
+ * A stored template.
+ */
+export type Template = {
+  name: string;
+  text: string;
+  /**
+   * The id desks share it by.
+   */
+  gid: string;
+  updated_at: string;
+  updated_by: string;
+};
+
+/**
+ * A template merged for one patient, for the composer: the text and its
+ * count when every field has a value, else the fields that have none.
+ */
+export type TemplatePreview = {
+  name: string;
+  /**
+   * `None` while a field has no value.
+   */
+  text: string | null;
+  /**
+   * How carriers count the merged text.
+   */
+  size: SmsSize | null;
+  /**
+   * Fields with no value, by name (`first_name`): sending is blocked.
+   */
+  missing: Array<string>;
+};
+
+/**
+ * The encoding a carrier uses for a text.
+ */
+export type SmsEncoding = "GSM-7" | "UCS-2";
+
+/**
+ * How a text is counted and split.
+ */
+export type SmsSize = {
+  encoding: SmsEncoding;
+  /**
+   * Septets (GSM-7) or UTF-16 code units (UCS-2).
+   */
+  units: number;
+  /**
+   * 0 for an empty text.
+   */
+  segments: number;
 };
 
 /**

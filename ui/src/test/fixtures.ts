@@ -132,6 +132,7 @@ export function smsOutcome(fields: Partial<SmsOutcome> = {}): SmsOutcome {
     next_attempt_at: null,
     handed_to: null,
     hold_until: null,
+    hold_reason: null,
     ...fields,
   };
 }

@@ -20,6 +20,7 @@ export function defaultHandlers(): Record<string, CommandHandler> {
     mark_thread_read: () => null,
     list_unmatched: () => [],
     unmatched_thread: () => [],
+    list_templates: () => [],
     mark_unmatched_read: () => null,
     link_number: () => 0,
     get_settings: () => fx.settings,

@@ -16,6 +16,7 @@ pub mod setup_error;
 pub mod team;
 pub mod team_threads;
 pub mod team_view;
+pub mod templates;
 pub mod unlock;
 
 use std::{
@@ -392,6 +393,18 @@ impl Desk {
     pub fn actor_ids(&self) -> String {
         self.setting("user.ecm_user_id").ok().flatten().unwrap_or_else(|| self.actor())
     }
+}
+
+/// A desk on `dir` with an in-memory keyring and `user.name` set, for tests.
+#[cfg(test)]
+pub(crate) fn test_desk(dir: &std::path::Path, user: &str) -> Desk {
+    let desk = Desk::open(DeskOptions {
+        data_dir: Some(dir.to_path_buf()),
+        keyring: KeyringChoice::Given(secrets::memory_store()),
+    })
+    .unwrap();
+    desk.set_setting("user.name", user).unwrap();
+    desk
 }
 
 #[cfg(test)]

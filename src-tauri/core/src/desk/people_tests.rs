@@ -3,21 +3,10 @@
 //! numbers staff added alone.
 
 use super::*;
-use crate::{
-    desk::secrets,
-    desk::{DeskOptions, KeyringChoice},
-    records::import::FhirOptions,
-    store::PhoneView,
-};
+use crate::{records::import::FhirOptions, store::PhoneView};
 
 fn open(dir: &std::path::Path) -> Desk {
-    let desk = Desk::open(DeskOptions {
-        data_dir: Some(dir.to_path_buf()),
-        keyring: KeyringChoice::Given(secrets::memory_store()),
-    })
-    .unwrap();
-    desk.set_setting("user.name", "Dana").unwrap();
-    desk
+    crate::desk::test_desk(dir, "Dana")
 }
 
 fn own(number: &str) -> PhoneForm {

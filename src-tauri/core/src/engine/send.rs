@@ -13,7 +13,10 @@ use crate::{
     engine::outbox::{self, Policy, SendLimiter, Targets},
     engine::routes::Gateways,
     rules::error::{CoreError, Result},
-    store::{outbox::OutboxItem, Route},
+    store::{
+        outbox::{HoldReason, OutboxItem},
+        Route,
+    },
 };
 
 /// Where a send stands.
@@ -67,6 +70,8 @@ pub struct SmsOutcome {
     /// Queued within its undo delay: no worker takes it before this time
     /// (RFC 3339 UTC), and Undo can still take it back.
     pub hold_until: Option<String>,
+    /// Why it waits until `hold_until`: undo, scheduled, quiet_hours.
+    pub hold_reason: Option<crate::store::outbox::HoldReason>,
 }
 
 /// How long [`send_sms`] waits for the gateway's answer by default.
@@ -91,11 +96,24 @@ pub struct SendOptions<'a> {
     /// returns at once, queued with its `hold_until` (the engine sends it).
     /// Zero: sent now, as the CLI does.
     pub undo_delay: Duration,
+    /// Send later: the message waits in the outbox until then (its undo
+    /// and cancel stay possible) and the send returns at once.
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+    /// An urgent text inside quiet hours: why (audited).
+    pub urgent: Option<String>,
 }
 
 impl Default for SendOptions<'_> {
     fn default() -> Self {
-        SendOptions { limiter: None, test_gateways: None, wait: DEFAULT_WAIT, policy: None, undo_delay: Duration::ZERO }
+        SendOptions {
+            limiter: None,
+            test_gateways: None,
+            wait: DEFAULT_WAIT,
+            policy: None,
+            undo_delay: Duration::ZERO,
+            at: None,
+            urgent: None,
+        }
     }
 }
 
@@ -155,9 +173,11 @@ async fn send_queued(
             // A route that is not set up fails now rather than waiting in the outbox.
             gateways.route_status(route).map_err(CoreError::from)?;
         }
-        let hold = outbox::Hold { delay: options.undo_delay, retry_of: None };
+        let hold =
+            outbox::Hold { delay: options.undo_delay, at: options.at, urgent: options.urgent.clone(), retry_of: None };
         let queued = enqueue(&d, hold)?;
-        if !options.undo_delay.is_zero() {
+        // Held (undo delay, a time to send later, quiet hours): the engine sends it.
+        if d.db().outbox_item(queued.message_id)?.and_then(|i| i.hold_until).is_some() {
             drop(d);
             return sms_outcome(desk, queued.message_id);
         }
@@ -239,6 +259,7 @@ impl SmsOutcome {
             _ => (item.last_error.clone(), None),
         };
         let waiting = matches!(status, SendStatus::Queued | SendStatus::Retrying | SendStatus::Checking);
+        let held = status == SendStatus::Queued && item.attempts == 0 && item.hold_until.is_some();
         SmsOutcome {
             message_id: item.message_id,
             patient_id: item.patient_id,
@@ -254,7 +275,8 @@ impl SmsOutcome {
             attempts: item.attempts,
             next_attempt_at: waiting.then(|| item.next_attempt_at.clone()),
             handed_to: None,
-            hold_until: (status == SendStatus::Queued && item.attempts == 0).then(|| item.hold_until.clone()).flatten(),
+            hold_until: held.then(|| item.hold_until.clone()).flatten(),
+            hold_reason: held.then_some(item.hold_reason).flatten(),
         }
     }
 
@@ -275,6 +297,13 @@ impl SmsOutcome {
                 self.server_id.as_deref().unwrap_or("-")
             ),
             SendStatus::Refused => format!("not sent: {error}"),
+            SendStatus::Queued if self.hold_reason == Some(HoldReason::Scheduled) => {
+                format!("scheduled: message {} to {to} goes out by {via} at {next} (`caredesk outbox cancel {}` cancels it)", self.message_id, self.message_id)
+            }
+            SendStatus::Queued if self.hold_reason == Some(HoldReason::QuietHours) => format!(
+                "held for quiet hours: message {} to {to} goes out by {via} when they end, at {next} (`caredesk outbox cancel {}` cancels it)",
+                self.message_id, self.message_id
+            ),
             SendStatus::Queued => match self.error.as_deref() {
                 Some(why) => format!("queued: message {} to {to} goes out by {via} at {next}; {why}", self.message_id),
                 None => format!("queued: message {} to {to} goes out by {via} at {next}", self.message_id),

@@ -48,6 +48,20 @@ pub fn day_start(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
     local.and_utc()
 }
 
+/// A local time written `YYYY-MM-DD HH:MM` (a `T` may stand for the
+/// space) in `tz`, as an instant: in a repeated hour its first occurrence;
+/// a time a clock change skips is refused, naming the gap.
+pub fn local_instant(value: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
+    let naive = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(value.trim(), f).ok())
+        .ok_or_else(|| format!("{value:?} is not a local time written YYYY-MM-DD HH:MM"))?;
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("{value} does not exist in {}: the clocks skip it; choose another time", tz.name()))
+}
+
 /// An instant in the clinic zone with its offset: `2026-11-20T23:30:00-08:00`.
 pub fn local_time(at: DateTime<Utc>, tz: Tz) -> String {
     at.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
@@ -84,6 +98,17 @@ mod tests {
         let scl: Tz = "America/Santiago".parse().unwrap();
         assert_eq!(day_start(d("2026-09-06"), scl), utc("2026-09-06T04:00:00Z"));
         assert_eq!(local_time(utc("2026-11-21T07:30:00Z"), la), "2026-11-20T23:30:00-08:00");
+    }
+
+    #[test]
+    fn local_times_to_send_at_are_read_in_the_clinic_zone() {
+        let la: Tz = "America/Los_Angeles".parse().unwrap();
+        assert_eq!(local_instant("2026-12-03 09:00", la), Ok(utc("2026-12-03T17:00:00Z")));
+        assert_eq!(local_instant("2026-07-03T09:00", la), Ok(utc("2026-07-03T16:00:00Z")));
+        // Fall back: 01:30 happens twice; the first (PDT) is taken.
+        assert_eq!(local_instant("2026-11-01 01:30", la), Ok(utc("2026-11-01T08:30:00Z")));
+        assert!(local_instant("2026-03-08 02:30", la).unwrap_err().contains("skip"));
+        assert!(local_instant("tomorrow 9", la).unwrap_err().contains("YYYY-MM-DD HH:MM"));
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub enum Kind {
     Phone,
     /// An IANA time zone name, like `Europe/Vilnius`.
     TimeZone,
+    /// A daily window of local times, `HH:MM-HH:MM` (see [`crate::rules::quiet_hours`]).
+    TimeWindow,
     /// An absolute folder.
     AbsoluteDir,
     /// An absolute URI, like `urn:oid:1.2.3` or `https://ecm.example/patient-id`
@@ -61,6 +63,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "user.name", kind: Kind::Text, default: None, description: "Your name, the actor in activities and the audit log (default: the OS user name)" },
     Setting { key: "user.ecm_user_id", kind: Kind::Integer { min: 1, max: i64::MAX }, default: None, description: "Your ECM user id (performed_by_id / assigned_to_id)" },
     Setting { key: "clinic.time_zone", kind: Kind::TimeZone, default: None, description: "The clinic's time zone (IANA name, like America/Los_Angeles): the activity log's days, its date filter and the local times of the CSV export follow it (default: this computer's time zone)" },
+    Setting { key: "clinic.name", kind: Kind::Text, default: None, description: "The clinic's name as texts say it: the {clinic_name} merge field of templates" },
     Setting { key: "phone.default_region", kind: Kind::Region, default: Some("US"), description: "Region for phone numbers written without a country code" },
     Setting { key: "servers.mode", kind: Kind::OneOf(&["auto", "sandbox", "real"]), default: Some("auto"), description: "auto: the built-in sandbox until a server URL is set; sandbox: always the sandbox; real: the configured servers only" },
     Setting { key: "his.base_url", kind: Kind::Url, default: None, description: "Hospital SMS server base address, e.g. https://smsserver.example/" },
@@ -77,6 +80,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "sms.rate_per_sec", kind: Kind::Decimal { min: 0.0, max: 1000.0 }, default: Some("1"), description: "Most SMS per second per sender number (0 = no limit)" },
     Setting { key: "sms.test_mode", kind: Kind::Bool, default: Some("false"), description: "Test mode: nothing goes to the real servers" },
     Setting { key: "sms.undo_seconds", kind: Kind::Integer { min: 0, max: 60 }, default: Some("5"), description: "Seconds a text sent in the app waits as \"Sending in 5 s · Undo\" before it may go, so it can be taken back (0 = send at once, no Undo); the CLI's `send` does not wait" },
+    Setting { key: "sms.quiet_hours", kind: Kind::TimeWindow, default: None, description: "Local hours texts may reach a recipient, HH:MM-HH:MM in the recipient's time zone (else the clinic's), like 08:00-21:00 (the TCPA's window): a text written outside them waits for the next opening; a 1:1 text may override them with a reason, audited. Unset: not enforced yet" },
     Setting { key: "sms.override_number", kind: Kind::Phone, default: None, description: "Send every outgoing SMS to this number instead (testing)" },
     Setting { key: "sync.interval_secs", kind: Kind::Integer { min: 1, max: 86_400 }, default: Some("10"), description: "Seconds between inbox polls" },
     Setting { key: "http.timeout_secs", kind: Kind::Integer { min: 1, max: 600 }, default: Some("30"), description: "HTTP timeout for both servers, in seconds" },
@@ -170,6 +174,9 @@ pub fn validate(key: &str, value: &str) -> Result<String, ConfigError> {
             .parse::<chrono_tz::Tz>()
             .map(|tz| tz.name().to_string())
             .map_err(|_| bad(format!("{v:?} is not a time zone name like Europe/Vilnius or America/New_York"))),
+        Kind::TimeWindow => crate::rules::quiet_hours::SendWindow::parse(v)
+            .map(|w| format!("{}-{}", w.start.format("%H:%M"), w.end.format("%H:%M")))
+            .map_err(|e| bad(e.to_string())),
         Kind::AbsoluteDir => {
             if v.is_empty() || !std::path::Path::new(v).is_absolute() {
                 return Err(bad(format!("{v:?}: {RELATIVE_FOLDER}")));

@@ -116,6 +116,10 @@ pub enum ErrorCode {
     TeamPermission,
     /// Team mode: any other failure of the team database.
     TeamDatabase,
+    /// A template's merge field has no value (the message names each one).
+    MissingMergeField,
+    /// A template of that name exists already.
+    TemplateExists,
 }
 
 impl CoreError {

@@ -50,6 +50,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0016_team.sql"),
     include_str!("migrations/0017_team_cursor.sql"),
     include_str!("migrations/0018_team_keys.sql"),
+    include_str!("migrations/0019_outreach.sql"),
 ];
 
 pub fn latest_version() -> usize {

@@ -28,6 +28,7 @@ pub mod server_clocks;
 mod settings;
 pub mod sync_status;
 pub mod team;
+pub mod templates;
 pub mod thread_items;
 pub mod thread_listing;
 mod thread_marks;

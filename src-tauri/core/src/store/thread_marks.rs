@@ -103,7 +103,15 @@ mod tests {
             is_test: false,
         };
         let later = Utc::now() + chrono::Duration::seconds(1);
-        let ids = db.enqueue_sms(&m, "tester", "queued", Some(later + chrono::Duration::seconds(5)), later).unwrap();
+        let ids = db
+            .enqueue_sms(
+                &m,
+                "tester",
+                "queued",
+                Some(crate::store::outbox::HoldUntil::undo(later + chrono::Duration::seconds(5))),
+                later,
+            )
+            .unwrap();
         assert_eq!(preview(&db), "Oops");
         let page = db.thread_page(ana, None, 10).unwrap();
         assert!(page.items[1].hold_until.is_some(), "the held text shows its hold");

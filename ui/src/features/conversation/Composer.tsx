@@ -8,6 +8,7 @@ import { formatPhone } from '../patients/phones';
 import { RecipientLine } from './RecipientLine';
 import { optedOutReason } from './recipients';
 import { SmsSizeNote } from './SmsSizeNote';
+import { TemplatePicker } from './TemplatePicker';
 import { ROUTE_NAMES, smsOutcomeProblem } from './states';
 import { useUnconfiguredRoute, type UnconfiguredRoutes } from './unconfiguredRoutes';
 import { CollisionDialog } from '../team/CollisionDialog';
@@ -113,6 +114,9 @@ export function Composer({ patient, choice, draft, drafts, unconfigured }: Props
             : `${formatPhone(recipient.number)} is no longer used by ${patient.name}.`}{' '}
           Send to this number anyway (recorded in the audit log)
         </label>
+      ) : null}
+      {closedReason === null ? (
+        <TemplatePicker patientId={patient.id} onInsert={(text) => drafts.update(patient.id, { text })} />
       ) : null}
       <div className="composer__row">
         <textarea

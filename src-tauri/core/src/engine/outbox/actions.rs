@@ -79,7 +79,7 @@ pub fn retry_message(d: &Desk, message_id: i64, delay: Duration) -> Result<Enque
     if !d.db().is_retryable(message_id)? {
         return Err(not(RETRIED_OR_CHANGED).into());
     }
-    let hold = Hold { delay, retry_of: Some(message_id) };
+    let hold = Hold { delay, retry_of: Some(message_id), ..Hold::default() };
     let queued = match item.patient_id {
         Some(patient) => {
             let req = SmsRequest {

@@ -7,7 +7,7 @@
 
 use std::{sync::Mutex, time::Duration};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::{actions, OutboxActionError};
 use crate::{
@@ -18,8 +18,28 @@ use crate::{
     rules::phone::{self, E164},
     rules::redact,
     rules::sms_text::check_text,
+    rules::{clinic_zone, quiet_hours},
+    store::outbox::{ts as outbox_ts, HoldReason, HoldUntil},
     store::{NewOutbound, Route},
 };
+
+/// When a text written at `now` may first go: its undo delay, its time to
+/// send later, and the recipient's quiet hours (the clinic's zone: no
+/// patient zone is known yet) unless `urgent` gives a reason.
+fn release_hold(d: &Desk, now: DateTime<Utc>, hold: &Hold) -> Result<Option<HoldUntil>> {
+    if matches!(hold.urgent.as_deref().map(str::trim), Some("")) {
+        return Err(CoreError::InvalidMessage("an urgent text inside quiet hours needs a reason".into()));
+    }
+    // Enforced once `sms.quiet_hours` is set (see the setting's note).
+    let window = d.db().setting(quiet_hours::SETTING)?.map(|w| quiet_hours::SendWindow::parse(&w).unwrap_or_default());
+    let zone = clinic_zone::zone(d.setting(clinic_zone::SETTING)?.as_deref());
+    let release = super::hold::Release {
+        undo_delay: chrono::Duration::from_std(hold.delay).unwrap_or_default(),
+        at: hold.at,
+        override_quiet_hours: hold.urgent.is_some(),
+    };
+    super::hold::plan(now, release, window.map(|w| (w, zone)))
+}
 
 /// A text to send: to whom, what, by which route.
 #[derive(Debug, Clone)]
@@ -66,12 +86,16 @@ fn enqueue_on(d: &Desk, req: &SmsRequest) -> Result<Enqueued> {
 }
 
 /// How a send waits before the worker may take it.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Hold {
     /// The undo delay: not claimed before it has passed.
     pub delay: Duration,
     /// A Retry of this failed message (marked as retried with the new one).
     pub retry_of: Option<i64>,
+    /// Send later: not before this instant.
+    pub at: Option<DateTime<Utc>>,
+    /// An urgent 1:1 text sent inside quiet hours: why (audited).
+    pub urgent: Option<String>,
 }
 
 pub fn enqueue_with(d: &Desk, req: &SmsRequest, hold: Hold) -> Result<Enqueued> {
@@ -163,6 +187,15 @@ fn queue(
     if !hold.delay.is_zero() {
         detail.push_str(&format!(" (undo delay {} s)", hold.delay.as_secs()));
     }
+    let now = Utc::now();
+    let held = release_hold(d, now, &hold)?;
+    match (held, hold.urgent.as_deref().map(str::trim)) {
+        (_, Some(reason)) => detail.push_str(&format!(" (quiet hours overridden as urgent: {reason})")),
+        (Some(h), None) if h.reason != HoldReason::Undo => {
+            detail.push_str(&format!(" ({} until {})", h.reason.as_str(), outbox_ts(h.until)))
+        }
+        _ => {}
+    }
     let new = NewOutbound {
         patient_id,
         route,
@@ -173,14 +206,12 @@ fn queue(
         external_key: None,
         is_test: test,
     };
-    let now = Utc::now();
-    let hold_until = chrono::Duration::from_std(hold.delay).ok().map(|delay| now + delay);
     let (actor, sent_by) = (d.actor(), d.sender_name());
     let ids = match hold.retry_of {
-        None => d.db().enqueue_sms_by(&new, &actor, &sent_by, &detail, hold_until, now)?,
+        None => d.db().enqueue_sms_by(&new, &actor, &sent_by, &detail, held, now)?,
         Some(old) => d
             .db()
-            .enqueue_retry(old, &new, &actor, &sent_by, &detail, hold_until, now)?
+            .enqueue_retry(old, &new, &actor, &sent_by, &detail, held, now)?
             .ok_or(OutboxActionError::NotRetryable { message_id: old, reason: actions::RETRIED_OR_CHANGED })?,
     };
     tracing::info!(

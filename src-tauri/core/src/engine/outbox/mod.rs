@@ -21,6 +21,7 @@
 
 mod actions;
 mod enqueue;
+pub mod hold;
 pub mod limiter;
 pub mod matching;
 pub mod policy;

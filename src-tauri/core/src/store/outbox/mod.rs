@@ -23,6 +23,46 @@ mod tests;
 
 use super::{Database, NewOutbound, Route, StoreError};
 
+/// Why a text waits in the outbox until its `hold_until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldReason {
+    /// The undo delay after Send.
+    Undo,
+    /// Send later: a time the coordinator chose.
+    Scheduled,
+    /// Written outside the recipient's quiet hours: it waits for the window.
+    QuietHours,
+}
+
+impl HoldReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HoldReason::Undo => "undo",
+            HoldReason::Scheduled => "scheduled",
+            HoldReason::QuietHours => "quiet_hours",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<HoldReason> {
+        [HoldReason::Undo, HoldReason::Scheduled, HoldReason::QuietHours].into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// Until when and why a new outbox row waits before any worker may claim it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HoldUntil {
+    pub until: DateTime<Utc>,
+    pub reason: HoldReason,
+}
+
+impl HoldUntil {
+    /// The undo delay's hold.
+    pub fn undo(until: DateTime<Utc>) -> HoldUntil {
+        HoldUntil { until, reason: HoldReason::Undo }
+    }
+}
+
 /// The outbox and message ids of an enqueued SMS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueuedIds {
@@ -60,8 +100,11 @@ pub struct OutboxItem {
     pub error_message: Option<String>,
     /// HIS Id or ECM sms id, once accepted.
     pub server_id: Option<String>,
-    /// Not claimed before this time (the undo delay after Send).
+    /// Not claimed before this time (the undo delay after Send, a time
+    /// chosen to send later, the end of quiet hours).
     pub hold_until: Option<String>,
+    /// Why it waits until `hold_until`.
+    pub hold_reason: Option<HoldReason>,
 }
 
 impl OutboxItem {
@@ -92,6 +135,10 @@ pub struct OutboxEntry {
     /// When it is tried or checked next; none for uncertain.
     pub next_attempt_at: Option<String>,
     pub created_at: String,
+    /// Not sent before this time, while no worker has taken it.
+    pub hold_until: Option<String>,
+    /// Why it waits: undo, scheduled (send later) or quiet_hours.
+    pub hold_reason: Option<HoldReason>,
 }
 
 /// A timestamp as the store writes it: RFC 3339 UTC with microseconds, so
@@ -113,7 +160,7 @@ const ITEM_SELECT: &str = "
            o.last_error, o.created_at,
            m.patient_id, p.ecm_patient_id, m.route, m.from_number, m.to_number, m.intended_to, m.body,
            m.external_key, m.is_test, m.state, m.error_code, m.error_message,
-           COALESCE(CAST(m.his_id AS TEXT), CAST(m.ecm_sms_id AS TEXT)), o.hold_until
+           COALESCE(CAST(m.his_id AS TEXT), CAST(m.ecm_sms_id AS TEXT)), o.hold_until, o.hold_reason
       FROM outbox o
       JOIN messages m ON m.id = o.message_id
       LEFT JOIN patients p ON p.id = m.patient_id";
@@ -146,6 +193,7 @@ fn item(r: &Row<'_>) -> rusqlite::Result<OutboxItem> {
         error_message: r.get(21)?,
         server_id: r.get(22)?,
         hold_until: r.get(23)?,
+        hold_reason: r.get::<_, Option<String>>(24)?.as_deref().and_then(HoldReason::parse),
     })
 }
 
@@ -166,10 +214,10 @@ impl Database {
         m: &NewOutbound,
         actor: &str,
         audit_detail: &str,
-        hold_until: Option<DateTime<Utc>>,
+        hold: Option<HoldUntil>,
         now: DateTime<Utc>,
     ) -> Result<QueuedIds, StoreError> {
-        self.enqueue_sms_by(m, actor, actor, audit_detail, hold_until, now)
+        self.enqueue_sms_by(m, actor, actor, audit_detail, hold, now)
     }
 
     /// [`Database::enqueue_sms`], naming the person who sent it for the
@@ -180,11 +228,11 @@ impl Database {
         actor: &str,
         sent_by: &str,
         audit_detail: &str,
-        hold_until: Option<DateTime<Utc>>,
+        hold: Option<HoldUntil>,
         now: DateTime<Utc>,
     ) -> Result<QueuedIds, StoreError> {
         let tx = self.conn.unchecked_transaction()?;
-        let ids = self.enqueue_on(&tx, m, actor, sent_by, audit_detail, hold_until, now)?;
+        let ids = self.enqueue_on(&tx, m, actor, sent_by, audit_detail, hold, now)?;
         tx.commit()?;
         Ok(ids)
     }
@@ -202,11 +250,11 @@ impl Database {
         actor: &str,
         sent_by: &str,
         audit_detail: &str,
-        hold_until: Option<DateTime<Utc>>,
+        hold: Option<HoldUntil>,
         now: DateTime<Utc>,
     ) -> Result<Option<QueuedIds>, StoreError> {
         let tx = self.conn.unchecked_transaction()?;
-        let ids = self.enqueue_on(&tx, m, actor, sent_by, audit_detail, hold_until, now)?;
+        let ids = self.enqueue_on(&tx, m, actor, sent_by, audit_detail, hold, now)?;
         let marked = tx.execute(
             &format!(
                 "UPDATE messages SET retried_as = ?2 WHERE id = ?1 AND retried_as IS NULL AND {}",
@@ -229,18 +277,19 @@ impl Database {
         actor: &str,
         sent_by: &str,
         audit_detail: &str,
-        hold_until: Option<DateTime<Utc>>,
+        hold: Option<HoldUntil>,
         now: DateTime<Utc>,
     ) -> Result<QueuedIds, StoreError> {
-        let hold = hold_until.filter(|h| *h > now).map(ts);
+        let hold = hold.filter(|h| h.until > now);
+        let (reason, hold) = (hold.map(|h| h.reason.as_str()), hold.map(|h| ts(h.until)));
         let now = ts(now);
         let (message_id, external_key) = super::messages::insert_outbound_row(tx, m, "queued", Some(sent_by), &now)?;
         // Due when the hold ends, so the worker's sleep wakes for it; the
         // claim checks `hold_until` itself whatever becomes of the due time.
         tx.execute(
-            "INSERT INTO outbox (message_id, state, attempts, next_attempt_at, hold_until, created_at, updated_at)
-             VALUES (?1, 'pending', 0, COALESCE(?3, ?2), ?3, ?2, ?2)",
-            params![message_id, now, hold],
+            "INSERT INTO outbox (message_id, state, attempts, next_attempt_at, hold_until, hold_reason, created_at, updated_at)
+             VALUES (?1, 'pending', 0, COALESCE(?3, ?2), ?3, ?4, ?2, ?2)",
+            params![message_id, now, hold, reason],
         )?;
         let outbox_id = tx.last_insert_rowid();
         self.audit_on(tx, actor, "sms.send", m.patient_id, &format!("message {message_id}: {audit_detail}"))?;
@@ -336,7 +385,9 @@ impl Database {
             "SELECT o.message_id, m.patient_id, m.to_number, m.intended_to, m.route,
                     CASE WHEN o.state = 'failed' THEN 'uncertain' ELSE o.state END,
                     m.is_test, o.attempts, o.last_error,
-                    CASE WHEN o.state = 'failed' THEN NULL ELSE o.next_attempt_at END, o.created_at
+                    CASE WHEN o.state = 'failed' THEN NULL ELSE o.next_attempt_at END, o.created_at,
+                    CASE WHEN o.state = 'pending' AND o.attempts = 0 THEN o.hold_until END,
+                    CASE WHEN o.state = 'pending' AND o.attempts = 0 THEN o.hold_reason END
                FROM outbox o JOIN messages m ON m.id = o.message_id
               WHERE o.state IN ('pending', 'in_flight', 'ambiguous')
                  OR (o.state = 'failed' AND m.state = 'uncertain')
@@ -356,6 +407,8 @@ impl Database {
                 last_error: r.get(8)?,
                 next_attempt_at: r.get(9)?,
                 created_at: r.get(10)?,
+                hold_until: r.get(11)?,
+                hold_reason: r.get::<_, Option<String>>(12)?.as_deref().and_then(HoldReason::parse),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

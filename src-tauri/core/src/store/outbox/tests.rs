@@ -127,3 +127,53 @@ fn voiding_in_flight_rows_never_scans_the_messages() {
         assert!(!p.lines().any(|l| l.trim_start().starts_with("SCAN m")), "{p}");
     }
 }
+
+/// Send later, on an injected clock: a text scheduled for 09:00 is written
+/// at 08:00, the database is closed and opened again (a restart), nothing
+/// is due before 09:00, it is due at 09:00 and claimed exactly once.
+#[test]
+fn a_scheduled_text_survives_a_restart_and_goes_once_at_its_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let key = crate::rules::secret::Secret::new("ab".repeat(32));
+    let written = DateTime::parse_from_rfc3339("2026-12-03T08:00:00Z").unwrap().with_timezone(&Utc);
+    let at = written + Duration::hours(1);
+    let ids = {
+        let mut db = Database::open(&path, &key).unwrap();
+        crate::store::attach_test_audit(&mut db);
+        db.conn()
+            .execute(
+                "INSERT INTO patients (id, name, name_key, created_at, updated_at) VALUES (1, 'A', 'a', 'x', 'x')",
+                [],
+            )
+            .unwrap();
+        let m = NewOutbound {
+            patient_id: Some(1),
+            route: Route::His,
+            from: String::new(),
+            to: "+18055550100".into(),
+            intended_to: None,
+            body: "see you at 10".into(),
+            external_key: None,
+            is_test: false,
+        };
+        let hold = HoldUntil { until: at, reason: HoldReason::Scheduled };
+        db.enqueue_sms(&m, "tester", "queued", Some(hold), written).unwrap()
+    };
+    let mut db = Database::open(&path, &key).unwrap();
+    crate::store::attach_test_audit(&mut db);
+    let item = db.outbox_item(ids.message_id).unwrap().unwrap();
+    assert_eq!((item.hold_reason, item.hold_until.as_deref()), (Some(HoldReason::Scheduled), Some(ts(at).as_str())));
+    let entry = db.outbox_entries().unwrap().pop().unwrap();
+    assert_eq!((entry.state.as_str(), entry.hold_reason), ("pending", Some(HoldReason::Scheduled)));
+    for early in [written, at - Duration::seconds(1)] {
+        assert!(db.due_outbox(early, 10).unwrap().is_empty(), "due at {early}");
+        assert!(!db.claim_attempt(ids.outbox_id, 7, "", early, early + Duration::minutes(11)).unwrap());
+    }
+    assert_eq!(db.next_outbox_due(&[]).unwrap(), Some(ts(at)), "the worker wakes for it");
+    let due = db.due_outbox(at, 10).unwrap();
+    assert_eq!(due.iter().map(|i| i.message_id).collect::<Vec<_>>(), [ids.message_id]);
+    assert!(db.claim_attempt(ids.outbox_id, 7, "", at, at + Duration::minutes(11)).unwrap());
+    assert!(!db.claim_attempt(ids.outbox_id, 8, "", at, at + Duration::minutes(11)).unwrap(), "claimed twice");
+    assert!(db.due_outbox(at + Duration::minutes(1), 10).unwrap().is_empty());
+}

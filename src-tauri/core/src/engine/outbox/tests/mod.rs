@@ -77,6 +77,7 @@ impl Env {
             wait: Duration::from_secs(10),
             policy: Some(self.policy.clone()),
             undo_delay: Duration::ZERO,
+            ..SendOptions::default()
         }
     }
 

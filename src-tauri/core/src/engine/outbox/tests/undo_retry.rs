@@ -9,7 +9,7 @@ use crate::{rules::error::ErrorCode, store::outbox::ts};
 /// A text to Ana held for `delay`, as the app's Send records it.
 fn held(env: &Env, text: &str, route: Route, delay: Duration) -> Enqueued {
     let d = env.desk.lock().unwrap();
-    enqueue_with(&d, &request(ANA, None, text, route), Hold { delay, retry_of: None }).unwrap()
+    enqueue_with(&d, &request(ANA, None, text, route), Hold { delay, ..Hold::default() }).unwrap()
 }
 
 fn hold_of(env: &Env, message_id: i64) -> chrono::DateTime<Utc> {
