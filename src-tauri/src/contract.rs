@@ -13,11 +13,14 @@ use caredesk_core::{
     desk::{CredentialView, SettingView},
     engine::call::CallOutcome,
     engine::connection_check::{ConnectionCheck, SenderNumber, Service},
+    engine::fhir_sync::{PullProgress, PullReport, SyncStatus as FhirSyncStatus, WriteQueue},
     engine::outbox::{Enqueued, Withdrawn},
     engine::replies::ThreadTarget,
     engine::routes::Mode,
     engine::send::{SendStatus, SmsOutcome},
     engine::team::{poller::TeamPoller, presence::PresenceEntry, TeamLink, TeamSyncStatus},
+    gateways::fhir::capability::{Need, Part, Support},
+    gateways::fhir::check::ServerCheck,
     gateways::team_db::Activity,
     records::activity_log::{ActivityLog, DayCount, ExportResult},
     records::activity_rows::ActivityType,
@@ -32,7 +35,7 @@ use caredesk_core::{
     },
     store::templates::Template,
     store::{
-        Direction, FhirStatus, LastItem, LinkContact, PatientThread, PatientView, PhoneKind, PhoneView, Route,
+        Direction, FhirRosterCounts, FhirStatus, LastItem, LinkContact, PatientThread, PatientView, PhoneKind, PhoneView, Route,
         RoutePause, ThreadHit, ThreadItem, ThreadItemKind, ThreadListing, ThreadPage, ThreadSearch, UnmatchedSummary,
         UnmatchedThread, UnreadableMessage,
     },
@@ -40,7 +43,7 @@ use caredesk_core::{
 use ts_rs::{Config, TS};
 
 use crate::{
-    commands::{app::AppInfo, sync::SyncView, team::TeamThreadView},
+    commands::{app::AppInfo, fhir::FhirView, sync::SyncView, team::TeamThreadView},
     desk_lock::{LockState, LockView},
     error::UiError,
     lock_events::LockChanged,
@@ -249,6 +252,17 @@ fn declarations() -> Vec<Declared> {
         decl::<Service>(&cfg),
         decl::<ConnectionCheck>(&cfg),
         decl::<SenderNumber>(&cfg),
+        // The clinic's FHIR server.
+        decl::<Support>(&cfg),
+        decl::<Part>(&cfg),
+        decl::<Need>(&cfg),
+        decl::<ServerCheck>(&cfg),
+        decl::<PullProgress>(&cfg),
+        decl::<PullReport>(&cfg),
+        decl::<FhirRosterCounts>(&cfg),
+        decl::<WriteQueue>(&cfg),
+        decl::<FhirSyncStatus>(&cfg),
+        decl::<FhirView>(&cfg),
         // The activity log.
         decl::<ActivityType>(&cfg),
         decl::<ActivityFilter>(&cfg),

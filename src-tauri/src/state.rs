@@ -218,6 +218,15 @@ impl AppState {
         }
     }
 
+    /// Asks the engine for a FHIR roster pull now (`full`: everything).
+    pub fn pull_fhir_now(&self, full: bool) {
+        if let Ok(slot) = self.engine.lock() {
+            if let Some(h) = slot.as_ref() {
+                h.pull_fhir_now(full);
+            }
+        }
+    }
+
     /// Keeps the presence task (see `presence_events::start`).
     pub fn set_presence_task(&self, handle: PresenceHandle) {
         if let Ok(mut slot) = self.presence.lock() {

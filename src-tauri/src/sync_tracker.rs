@@ -13,6 +13,10 @@ pub struct SyncTracker {
     pub last_errors: Vec<String>,
     /// Team mode: where the team sync stands (`None`: team mode is off).
     pub team: Option<caredesk_core::engine::team::TeamSyncStatus>,
+    /// The FHIR roster pull: how far the one running now has come.
+    pub fhir_pulling: Option<caredesk_core::engine::fhir_sync::PullProgress>,
+    /// Why the last FHIR roster pull failed (cleared when one finishes).
+    pub fhir_error: Option<String>,
 }
 
 impl SyncTracker {
@@ -35,9 +39,15 @@ impl SyncTracker {
             }
             // The FHIR roster pull runs beside the messaging cycle; the
             // status bar's messaging state is not its.
-            EngineEvent::FhirPullProgress { .. }
-            | EngineEvent::FhirPullFinished { .. }
-            | EngineEvent::FhirPullFailed { .. } => {}
+            EngineEvent::FhirPullProgress { progress } => self.fhir_pulling = Some(progress.clone()),
+            EngineEvent::FhirPullFinished { .. } => {
+                self.fhir_pulling = None;
+                self.fhir_error = None;
+            }
+            EngineEvent::FhirPullFailed { error } => {
+                self.fhir_pulling = None;
+                self.fhir_error = Some(error.clone());
+            }
         }
     }
 }
@@ -132,6 +142,9 @@ mod tests {
         let pulled = EngineEvent::FhirPullFinished { report: Box::new(report) };
         t.record(&pulled, now);
         assert_eq!(t.last_errors.len(), 1);
+        assert_eq!((t.fhir_pulling.is_none(), t.fhir_error.is_none()), (true, true));
+        t.record(&EngineEvent::FhirPullFailed { error: "FHIR server: HTTP 503".into() }, now);
+        assert_eq!(t.fhir_error.as_deref(), Some("FHIR server: HTTP 503"));
         let ui = serde_json::to_value(UiSyncEvent::of(&pulled, 4)).unwrap();
         assert_eq!((ui["kind"].as_str(), ui["changed"].as_bool()), (Some("fhir_pulled"), Some(true)));
     }

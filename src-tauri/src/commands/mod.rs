@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod app;
 pub mod credentials;
+pub mod fhir;
 pub mod lock;
 pub mod messaging;
 pub mod patients;

@@ -1,5 +1,6 @@
 import type { AppInfo } from '../platform';
 import { useSyncStatus, useSyncStatusEvents } from '../features/sync/queries';
+import { FhirStatusBar } from '../features/fhir/FhirStatusBar';
 import { TeamStatus } from '../features/team/TeamStatus';
 import { plural } from '../shared/plural';
 import { StatusBarSync, StatusBarSyncProblem } from './StatusBarSync';
@@ -28,6 +29,7 @@ export function StatusBar({ info, onOpenSettings }: Props) {
         </span>
         <StatusBarSync />
         <TeamStatus team={sync?.team} />
+        <FhirStatusBar />
         <span className="status-bar__spacer" />
         <span>{plural(info.patient_count, 'patient')}</span>
         <span>{info.user_name}</span>

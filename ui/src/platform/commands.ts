@@ -11,6 +11,8 @@ import type {
   CredentialStatus,
   Enqueued,
   ExportResult,
+  FhirServerCheck,
+  FhirView,
   ImportProgress,
   ImportSummary,
   LinkContact,
@@ -311,4 +313,19 @@ export function reportActivity(): Promise<boolean> {
 
 export function changeUnlockPassphrase(current: string, next: string): Promise<void> {
   return call<void>('change_unlock_passphrase', { current, new: next });
+}
+
+/** The FHIR link: the server, the last pulls, the roster, the write queue, a pull running now. */
+export function fhirStatus(): Promise<FhirView> {
+  return call<FhirView>('fhir_status');
+}
+
+/** The FHIR server's CapabilityStatement against what CareDesk needs; rejects when it cannot be used. */
+export function fhirCheck(): Promise<FhirServerCheck> {
+  return call<FhirServerCheck>('fhir_check');
+}
+
+/** Asks the engine for a roster pull now (`full`: everything); progress comes as sync events. */
+export function fhirPull(full: boolean): Promise<void> {
+  return call<void>('fhir_pull', { full });
 }

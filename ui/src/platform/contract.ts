@@ -881,6 +881,187 @@ export type SenderNumber = {
 };
 
 /**
+ * Whether the server supports one thing CareDesk needs.
+ */
+export type FhirSupport = "yes" | "no" | "not_stated";
+
+/**
+ * What CareDesk uses it for.
+ */
+export type FhirNeedPart = "roster" | "roster_optional" | "write_back";
+
+/**
+ * One interaction CareDesk needs, and whether the server supports it.
+ */
+export type FhirNeed = {
+  /**
+   * In words: "Patient search with _lastUpdated".
+   */
+  what: string;
+  part: FhirNeedPart;
+  supported: FhirSupport;
+};
+
+/**
+ * What the check found.
+ */
+export type FhirServerCheck = {
+  base_url: string;
+  fhir_version: string | null;
+  software: string | null;
+  /**
+   * Every interaction CareDesk needs, and whether the server supports it.
+   */
+  needs: Array<FhirNeed>;
+  /**
+   * The server's count of Patients, when its search says.
+   */
+  patients_total: number | null;
+  /**
+   * What the searches showed beyond the statement, in words.
+   */
+  notes: Array<string>;
+};
+
+/**
+ * How far a pull has come, after each page.
+ */
+export type FhirPullProgress = {
+  /**
+   * `Patient` or `RelatedPerson`: what is being read now.
+   */
+  resource_type: string;
+  pages: number;
+  resources: number;
+  patients_new: number;
+  patients_updated: number;
+};
+
+/**
+ * What a pull did.
+ */
+export type FhirPullReport = {
+  full: boolean;
+  /**
+   * Every search was read to its last page (else the cursors stay, and
+   * the next pull reads the same again).
+   */
+  complete: boolean;
+  started_at: string;
+  elapsed_ms: number;
+  /**
+   * Pages of searches read (history and single reads not counted).
+   */
+  pages: number;
+  /**
+   * Resources read in those pages.
+   */
+  resources: number;
+  /**
+   * Read again at a version already stored.
+   */
+  unchanged: number;
+  patients_new: number;
+  patients_updated: number;
+  /**
+   * Made inactive (`active: false`, deceased) or deleted by this pull.
+   */
+  patients_deactivated: number;
+  /**
+   * Of those, deleted on the server.
+   */
+  patients_deleted: number;
+  patients_reactivated: number;
+  related_persons_stored: number;
+  numbers_added: number;
+  /**
+   * Numbers that became "no longer used".
+   */
+  numbers_removed: number;
+  /**
+   * Resources and numbers that could not be read (the first 100, each
+   * with its reference and the reason, never its content).
+   */
+  problems: Array<string>;
+  problems_total: number;
+  /**
+   * What else happened, in words (a server without history, ...).
+   */
+  notes: Array<string>;
+  /**
+   * The roster the server manages, after the pull.
+   */
+  roster: FhirRosterCounts;
+};
+
+/**
+ * The roster the FHIR server manages, counted.
+ */
+export type FhirRosterCounts = {
+  active: number;
+  inactive: number;
+  deleted: number;
+  current_numbers: number;
+  /**
+   * Patients the server has (not deleted) with no number to text: not
+   * in the roster until one appears.
+   */
+  without_numbers: number;
+};
+
+/**
+ * The FHIR write-back queue (Communications, Encounters): built in the
+ * next part; until then nothing is queued.
+ */
+export type FhirWriteQueue = {
+  pending: number;
+  failed: number;
+  failures: Array<string>;
+  note: string;
+};
+
+/**
+ * The FHIR link's state, for `caredesk fhir status` and Settings.
+ */
+export type FhirStatusView = {
+  /**
+   * `fhir.base_url`, when set.
+   */
+  base_url: string | null;
+  /**
+   * When the last pull that finished ended, and when the last full one did.
+   */
+  last_pull_at: string | null;
+  last_full_pull_at: string | null;
+  /**
+   * The `_lastUpdated` cursor of each type (the newest time seen).
+   */
+  patient_cursor: string | null;
+  related_person_cursor: string | null;
+  last_report: FhirPullReport | null;
+  roster: FhirRosterCounts;
+  write_queue: FhirWriteQueue;
+};
+
+/**
+ * The FHIR link as Settings and the status bar show it.
+ */
+export type FhirView = {
+  /**
+   * What the store keeps: the server, the last pulls, the roster, the write queue.
+   */
+  status: FhirStatusView;
+  /**
+   * A pull running now, and how far it has come.
+   */
+  pulling: FhirPullProgress | null;
+  /**
+   * Why the last pull could not run or stopped (cleared when one finishes).
+   */
+  last_error: string | null;
+};
+
+/**
  * What an activity is about. Rows and filters keep it as text (the store's
  * and ECM's word); this is its set of values for the UI's types.
  */

@@ -55,6 +55,16 @@ export function allSettings(
     setting('his.azure.client_id', null, null, 'Azure AD client (application) id'),
     setting('his.azure.scope', null, null, 'Azure AD scope'),
     setting('ecm.base_url', null, null, 'ECM Communications API base URL'),
+    setting('fhir.base_url', null, null, "The clinic's FHIR R4 server"),
+    setting('fhir.auth', null, 'bearer', 'FHIR server authorization'),
+    setting('fhir.token_url', null, null, 'FHIR OAuth2 token endpoint'),
+    setting('fhir.client_id', null, null, 'FHIR OAuth2 client id'),
+    setting('fhir.scope', null, null, 'FHIR OAuth2 scope'),
+    setting('fhir.audience', null, null, 'FHIR OAuth2 audience'),
+    setting('fhir.ecm_identifier_system', null, null, 'Patient.identifier system of the ECM patient id'),
+    setting('fhir.use_phone_numbers', null, 'false', 'Also text telecoms with system phone'),
+    setting('fhir.pull_interval_secs', null, '300', 'Seconds between roster pulls'),
+    setting('fhir.page_size', null, '100', 'Resources per page of a FHIR search'),
     setting('sms.via', null, 'his', 'Default route for SMS'),
     setting('sms.rate_per_sec', null, '1', 'Most SMS per second per sender number (0 = no limit)'),
     setting('sms.undo_seconds', null, '5', 'Seconds a text waits before it may go, so it can be undone (0 = no Undo)'),
@@ -76,6 +86,12 @@ export const allCredentials: CredentialStatus[] = [
   { name: 'his-token', stored: true, description: 'Bearer token for the hospital SMS server.' },
   { name: 'his-client-secret', stored: false, description: 'Azure AD client secret for the hospital SMS server.' },
   { name: 'ecm-token', stored: true, description: 'X-User-Token for the ECM Communications API.' },
+  { name: 'fhir-token', stored: false, description: 'Bearer token for the FHIR server (fhir.auth = bearer)' },
+  {
+    name: 'fhir-client-secret',
+    stored: false,
+    description: "OAuth2 client secret for the FHIR server's token endpoint (fhir.auth = client_credentials)",
+  },
 ];
 
 /** get_settings / set_setting over an in-memory list: what is saved is read back. */

@@ -1,5 +1,6 @@
 import { Dialog } from '../../shared/Dialog';
 import { ErrorMessage } from '../../shared/ErrorMessage';
+import { FhirSection } from '../fhir/FhirSection';
 import { EcmSection } from './EcmSection';
 import { ExportsSection } from './ExportsSection';
 import { HisSection } from './HisSection';
@@ -33,6 +34,7 @@ export function SettingsDialog({ dataDir, onClose }: Props) {
           <ServersSection />
           <HisSection />
           <EcmSection />
+          <FhirSection />
           <MessagingSection />
           <TestMessageSection />
           <YouSection />

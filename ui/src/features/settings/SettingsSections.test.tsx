@@ -22,6 +22,7 @@ describe('settings sections', () => {
       'Servers',
       'Hospital SMS server',
       'ECM',
+      'FHIR server',
       'Messaging',
       'Send a test message',
       'You',
@@ -137,9 +138,10 @@ describe('settings sections', () => {
     renderSettings({}, { 'his.auth': 'azure' });
     await ready();
     const rows = await screen.findAllByTestId('credential-row');
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(3);
     expect(within(section('Hospital SMS server')).getByTestId('credential-row')).toHaveTextContent('his-client-secret');
     expect(within(section('ECM')).getByTestId('credential-row')).toHaveTextContent('ecm-token');
+    expect(within(section('FHIR server')).getByTestId('credential-row')).toHaveTextContent('fhir-token');
   });
 
   it('turns test mode on with the checkbox, explained', async () => {

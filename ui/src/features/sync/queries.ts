@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { onSyncEvent, syncNow, syncStatus } from '../../platform';
+import { fhirKeys, isFhirEvent } from '../fhir/keys';
 
 export const syncKeys = {
   status: ['sync-status'] as const,
@@ -19,13 +20,15 @@ export function useSyncStatus() {
   });
 }
 
-/** Refreshes the sync status whenever the engine starts or finishes a cycle. */
+/** Refreshes the sync status whenever the engine starts or finishes a cycle, and the FHIR link's on its events. */
 export function useSyncStatusEvents() {
   const queryClient = useQueryClient();
   useEffect(() => {
     let unlisten: (() => void) | null = null;
     let cancelled = false;
-    void onSyncEvent(() => void queryClient.invalidateQueries({ queryKey: syncKeys.status })).then((stop) => {
+    void onSyncEvent((event) => {
+      void queryClient.invalidateQueries({ queryKey: isFhirEvent(event) ? fhirKeys.status : syncKeys.status });
+    }).then((stop) => {
       if (cancelled) stop();
       else unlisten = stop;
     });
