@@ -33,7 +33,7 @@ pub fn run(cli: Cli) -> Result<Exit, CoreError> {
             (Some(text), None) => text,
             (None, None) => unreachable!("clap requires --text or --template"),
         };
-        let at = at.map(|at| crate::template_commands::send_at(&desk, &at)).transpose()?;
+        let at = at.map(|at| caredesk_core::engine::outbox::send_at(&desk, &at)).transpose()?;
         let req = SmsRequest { patient, to, text, via: via.as_deref().and_then(Route::parse), other_number };
         return crate::gateway_commands::send(desk, req, at, urgent, json);
     }

@@ -2,9 +2,8 @@
 //! `caredesk send --at`.
 
 use caredesk_core::{
-    desk::Desk, rules::clinic_zone, rules::error::CoreError, rules::visible_text::visible, store::templates::Template,
+    desk::Desk, rules::error::CoreError, rules::visible_text::visible, store::templates::Template,
 };
-use chrono::{DateTime, Utc};
 
 use crate::{args::TemplateAction, output::line};
 
@@ -46,8 +45,3 @@ fn one(template: &Template, done: &str, json: bool) {
     }
 }
 
-/// `--at "YYYY-MM-DD HH:MM"` in the clinic's zone (else this computer's).
-pub fn send_at(desk: &Desk, value: &str) -> Result<DateTime<Utc>, CoreError> {
-    let zone = clinic_zone::zone(desk.setting(clinic_zone::SETTING)?.as_deref());
-    clinic_zone::local_instant(value, zone).map_err(CoreError::InvalidMessage)
-}

@@ -16,9 +16,18 @@ pub async fn send_sms(
     text: String,
     via: Option<String>,
     other_number: Option<bool>,
+    at: Option<String>,
+    urgent: Option<String>,
 ) -> Result<SmsOutcome, UiError> {
-    // The app's sends wait out the undo delay in the outbox; the engine sends them.
-    let undo_delay = state.with_desk(|desk| outbox::undo_delay(desk)).await?;
+    // The app's sends wait out the undo delay in the outbox (and, sent
+    // later, until their time: `at` is a local time in the clinic's zone);
+    // the engine sends them.
+    let (undo_delay, at) = state
+        .with_desk(move |desk| {
+            let at = at.filter(|a| !a.trim().is_empty()).map(|a| outbox::send_at(desk, &a)).transpose()?;
+            Ok((outbox::undo_delay(desk)?, at))
+        })
+        .await?;
     let gateways = state.gateways().await?;
     let desk = state.desk()?;
     let req = SmsRequest {
@@ -28,7 +37,8 @@ pub async fn send_sms(
         via: via.as_deref().and_then(Route::parse),
         other_number: other_number.unwrap_or(false),
     };
-    let outcome = send::send_sms_with(&desk, &gateways, req, SendOptions { undo_delay, ..Default::default() }).await?;
+    let options = SendOptions { undo_delay, at, urgent, ..Default::default() };
+    let outcome = send::send_sms_with(&desk, &gateways, req, options).await?;
     state.sync_now();
     Ok(outcome)
 }

@@ -94,14 +94,32 @@ export function deleteCredential(name: CredentialName): Promise<void> {
  * invalid_phone, not_configured, not_found, gateway) when the text cannot be tried;
  * a server refusal resolves with state "failed".
  */
+/** How a text goes beyond To, text and Via (each left out when not given). */
+export interface SendExtras {
+  /** `to` is not a number on file (or no longer used), confirmed by the coordinator (audited). */
+  otherNumber?: boolean;
+  /** Send later: a local time `YYYY-MM-DDTHH:MM` in the clinic's zone. */
+  at?: string;
+  /** Why this text may go inside the recipient's quiet hours (audited). */
+  urgent?: string;
+}
+
 export function sendSms(
   patientId: number,
   to: string | null,
   text: string,
   via: Route | null,
-  otherNumber = false,
+  extras: SendExtras = {},
 ): Promise<SmsOutcome> {
-  return call<SmsOutcome>('send_sms', { patientId, to, text, via, ...(otherNumber ? { otherNumber } : {}) });
+  return call<SmsOutcome>('send_sms', {
+    patientId,
+    to,
+    text,
+    via,
+    ...(extras.otherNumber ? { otherNumber: true } : {}),
+    ...(extras.at ? { at: extras.at } : {}),
+    ...(extras.urgent ? { urgent: extras.urgent } : {}),
+  });
 }
 
 /**

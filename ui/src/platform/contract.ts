@@ -240,6 +240,11 @@ export type ThreadItem = {
    */
   hold_until: string | null;
   /**
+   * Why it waits until `hold_until`: its undo delay, a time chosen to
+   * send it later, or the recipient's quiet hours.
+   */
+  hold_reason?: HoldReason | null;
+  /**
    * A failed text no server accepted, not yet retried: Retry may send it again.
    */
   retryable: boolean;

@@ -49,6 +49,10 @@ pub struct ThreadItem {
     /// A text within its undo delay: not sent before this time (RFC 3339
     /// UTC), and Undo can take it back until a worker claims it.
     pub hold_until: Option<String>,
+    /// Why it waits until `hold_until`: its undo delay, a time chosen to
+    /// send it later, or the recipient's quiet hours.
+    #[ts(optional = nullable)]
+    pub hold_reason: Option<super::outbox::HoldReason>,
     /// A failed text no server accepted, not yet retried: Retry may send it again.
     pub retryable: bool,
     /// A failed text already sent again with Retry (the new one follows).
@@ -166,6 +170,7 @@ fn item(r: &Row<'_>) -> rusqlite::Result<ThreadItem> {
         note: r.get(16)?,
         paused: r.get(17)?,
         hold_until: None,
+        hold_reason: None,
         retryable: false,
         retried: false,
         unmatched_reply: r.get(18)?,

@@ -4,22 +4,26 @@
 
 use rusqlite::OptionalExtension;
 
-use super::{thread_items::ThreadItem, Database, StoreError};
+use super::{outbox::HoldReason, thread_items::ThreadItem, Database, StoreError};
 
 impl Database {
-    /// Fills `hold_until`, `retryable` and `retried` of a page's outbound texts.
+    /// Fills `hold_until` with its `hold_reason`, `retryable` and `retried` of a page's outbound texts.
     pub(super) fn mark_outbound(&self, items: &mut [ThreadItem]) -> Result<(), StoreError> {
         for item in items.iter_mut().filter(|i| i.kind == super::ThreadItemKind::Sms && i.direction == "outbound") {
             match item.state.as_str() {
                 "queued" => {
-                    item.hold_until = self
+                    let hold = self
                         .conn
                         .prepare_cached(
-                            "SELECT hold_until FROM outbox WHERE message_id = ?1 AND state = 'pending' AND attempts = 0",
+                            "SELECT hold_until, hold_reason FROM outbox
+                             WHERE message_id = ?1 AND state = 'pending' AND attempts = 0 AND hold_until IS NOT NULL",
                         )?
-                        .query_row([item.id], |r| r.get::<_, Option<String>>(0))
-                        .optional()?
-                        .flatten();
+                        .query_row([item.id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))
+                        .optional()?;
+                    if let Some((until, reason)) = hold {
+                        item.hold_until = Some(until);
+                        item.hold_reason = Some(reason.as_deref().and_then(HoldReason::parse).unwrap_or(HoldReason::Undo));
+                    }
                 }
                 "failed" => {
                     item.retried = self
@@ -115,6 +119,22 @@ mod tests {
         assert_eq!(preview(&db), "Oops");
         let page = db.thread_page(ana, None, 10).unwrap();
         assert!(page.items[1].hold_until.is_some(), "the held text shows its hold");
+        assert_eq!(page.items[1].hold_reason, Some(crate::store::outbox::HoldReason::Undo));
+        // Sent later: the thread says it is scheduled, not in its undo delay.
+        let at = later + chrono::Duration::hours(20);
+        let scheduled = db
+            .enqueue_sms(
+                &NewOutbound { body: "Tomorrow".into(), ..m.clone() },
+                "tester",
+                "queued",
+                Some(crate::store::outbox::HoldUntil { until: at, reason: crate::store::outbox::HoldReason::Scheduled }),
+                later,
+            )
+            .unwrap();
+        let page = db.thread_page(ana, None, 10).unwrap();
+        let item = page.items.iter().find(|i| i.id == scheduled.message_id).unwrap();
+        assert_eq!(item.hold_reason, Some(crate::store::outbox::HoldReason::Scheduled));
+        db.withdraw_unsent(scheduled.message_id, "tester", later).unwrap();
         assert!(matches!(
             db.withdraw_unsent(ids.message_id, "tester", later).unwrap(),
             crate::store::outbox::Withdraw::Done(_)

@@ -1,7 +1,8 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { toAppError, type Patient } from '../../platform';
 import type { ComposerChoice } from './composerChoice';
 import { ComposerOptions } from './ComposerOptions';
+import { ComposerTiming, SEND_NOW, timingExtras, timingProblem, type Timing } from './ComposerTiming';
 import type { Draft, DraftStore } from './draftStore';
 import { useSendSms } from './queries';
 import { formatPhone } from '../patients/phones';
@@ -31,6 +32,10 @@ export function Composer({ patient, choice, draft, drafts, unconfigured }: Props
   const ids = useId();
   const send = useSendSms(patient.id);
   const [problem, setProblem] = useState<string | null>(null);
+  const [timing, setTiming] = useState<Timing>(SEND_NOW);
+  const timingBlocks = timingProblem(timing);
+  // Another patient's thread starts with Send now: a time chosen for one patient never carries over.
+  useEffect(() => setTiming(SEND_NOW), [patient.id]);
   const ecmAvailable = patient.ecm_patient_id !== null;
   const { recipient, via } = choice;
   const routeProblem = useUnconfiguredRoute(unconfigured, via);
@@ -45,7 +50,11 @@ export function Composer({ patient, choice, draft, drafts, unconfigured }: Props
   const needsConfirm = recipient !== null && (!recipient.active || notOnFile === recipient.number);
   const confirmed = needsConfirm && confirmedOther === recipient?.number;
   const canSend =
-    blockedReason === null && draft.text.trim() !== '' && !send.isPending && (!needsConfirm || confirmed);
+    blockedReason === null &&
+    draft.text.trim() !== '' &&
+    !send.isPending &&
+    (!needsConfirm || confirmed) &&
+    timingBlocks === null;
   // Team mode: a colleague who texted this patient since this text was started is shown first.
   const collision = useCollisionCheck(useTeamContext() !== null);
 
@@ -60,6 +69,7 @@ export function Composer({ patient, choice, draft, drafts, unconfigured }: Props
         text: text.trim(),
         via,
         ...(confirmed ? { otherNumber: true } : {}),
+        ...timingExtras(timing),
       });
       const refused = smsOutcomeProblem(outcome);
       if (refused) {
@@ -67,6 +77,7 @@ export function Composer({ patient, choice, draft, drafts, unconfigured }: Props
         return;
       }
       // Clear only what was sent: keep anything typed while the send was in flight.
+      setTiming(SEND_NOW);
       if (drafts.get(patient.id).text === text) drafts.update(patient.id, { text: '' });
     } catch (error) {
       const appError = toAppError(error);
@@ -130,10 +141,19 @@ export function Composer({ patient, choice, draft, drafts, unconfigured }: Props
           onChange={(e) => drafts.update(patient.id, { text: e.target.value })}
           onKeyDown={onKeyDown}
         />
-        <button type="submit" className="button button--primary composer__send" aria-label="Send" disabled={!canSend}>
-          {send.isPending ? 'Sending…' : 'Send'}
+        <button
+          type="submit"
+          className="button button--primary composer__send"
+          aria-label={timing.later ? 'Schedule' : 'Send'}
+          disabled={!canSend}
+          title={timingBlocks ?? undefined}
+        >
+          {send.isPending ? 'Sending…' : timing.later ? 'Schedule' : 'Send'}
         </button>
       </div>
+      {closedReason === null ? (
+        <ComposerTiming timing={timing} onChange={setTiming} disabled={send.isPending} />
+      ) : null}
       <div className="composer__footer">
         <SmsSizeNote id={`${ids}-count`} text={draft.text} />
         <span className="composer__shortcut">Ctrl+Enter to send</span>

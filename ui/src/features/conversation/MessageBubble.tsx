@@ -11,6 +11,7 @@ import { itemKey } from './threadRows';
 import { StateLabel } from './StateLabel';
 import { routeLabel, smsStateWords } from './states';
 import { Timestamp } from './Timestamp';
+import { HeldBar } from './HeldBar';
 import { UndoBar } from './UndoBar';
 import './outbound.css';
 
@@ -54,7 +55,13 @@ export function MessageBubble({ item, labelFor }: Props) {
         <StateLabel words={smsStateWords(item.state, item.error)} />
       </p>
       {note ? <MessageNote note={note} paused={item.paused} /> : null}
-      {outbound && item.hold_until ? <UndoBar item={item} /> : null}
+      {outbound && item.hold_until ? (
+        item.hold_reason === 'scheduled' || item.hold_reason === 'quiet_hours' ? (
+          <HeldBar item={item} />
+        ) : (
+          <UndoBar item={item} />
+        )
+      ) : null}
       <FailedActions item={item} />
       <MessageMarks item={item} labelFor={labelFor} />
     </div>

@@ -69,13 +69,17 @@ export interface SendSmsInput {
   via: Route | null;
   /** `to` is a number the patient no longer uses (or not theirs), confirmed by the coordinator. */
   otherNumber?: boolean;
+  /** Send later: a local time `YYYY-MM-DDTHH:MM` in the clinic's zone. */
+  at?: string;
+  /** Why it may go inside the recipient's quiet hours (audited). */
+  urgent?: string;
 }
 
 /** send_sms for one patient; the thread reloads afterwards whatever the outcome. */
 export function useSendSms(patientId: number) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ to, text, via, otherNumber }: SendSmsInput) => sendSms(patientId, to, text, via, otherNumber),
+    mutationFn: ({ to, text, via, ...extras }: SendSmsInput) => sendSms(patientId, to, text, via, extras),
     onSettled: () => refreshAfterChange(queryClient, patientId),
   });
 }

@@ -41,6 +41,14 @@ fn release_hold(d: &Desk, now: DateTime<Utc>, hold: &Hold) -> Result<Option<Hold
     super::hold::plan(now, release, window.map(|w| (w, zone)))
 }
 
+/// A time to send later, written `YYYY-MM-DD HH:MM` (or with a `T`) in
+/// the clinic's zone (`clinic.time_zone`, else this computer's), as an
+/// instant: `caredesk send --at` and the composer's Send later.
+pub fn send_at(d: &Desk, value: &str) -> Result<DateTime<Utc>> {
+    let zone = clinic_zone::zone(d.setting(clinic_zone::SETTING)?.as_deref());
+    clinic_zone::local_instant(value, zone).map_err(CoreError::InvalidMessage)
+}
+
 /// A text to send: to whom, what, by which route.
 #[derive(Debug, Clone)]
 pub struct SmsRequest {

@@ -37,7 +37,9 @@ use chrono::Utc;
 
 pub use crate::store::outbox::OutboxEntry;
 pub use actions::{retry_message, undo_delay, undo_send, OutboxActionError, Withdrawn};
-pub use enqueue::{enqueue, enqueue_unmatched_reply, enqueue_with, Enqueued, Hold, SmsRequest, UNMATCHED_REPLY_AUDIT};
+pub use enqueue::{
+    enqueue, enqueue_unmatched_reply, enqueue_with, send_at, Enqueued, Hold, SmsRequest, UNMATCHED_REPLY_AUDIT,
+};
 pub use limiter::SendLimiter;
 pub use policy::{Disposition, Policy};
 
