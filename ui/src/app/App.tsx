@@ -5,6 +5,7 @@ import { ConversationPane } from '../features/conversation/ConversationPane';
 import { createDraftStore } from '../features/conversation/draftStore';
 import { createUnconfiguredRoutes } from '../features/conversation/unconfiguredRoutes';
 import { ImportDialog } from '../features/import/ImportDialog';
+import { OutreachDialog } from '../features/outreach/OutreachDialog';
 import { PatientDialog } from '../features/people/PatientDialog';
 import { EditPatientContext } from '../features/people/patientDialogContext';
 import { PatientSidebar } from '../features/patients/PatientSidebar';
@@ -21,7 +22,7 @@ import { useSearchShortcut } from './useSearchShortcut';
 import { useSyncRefresh } from './useSyncRefresh';
 import './app.css';
 
-type OpenDialog = 'import' | 'settings' | 'activity' | { patient: Patient | null } | null;
+type OpenDialog = 'import' | 'settings' | 'activity' | 'outreach' | { patient: Patient | null } | null;
 
 /**
  * app_info is the startup probe: until it has answered once, none of the shell renders
@@ -88,6 +89,7 @@ function Shell({ info }: { info: AppInfo }) {
           onOpenImport={() => setDialog('import')}
           onAddPatient={() => setDialog({ patient: null })}
           onOpenActivity={() => setDialog('activity')}
+          onOpenOutreach={() => setDialog('outreach')}
           onOpenSettings={() => setDialog('settings')}
         />
         {view.kind === 'unmatched' ? (
@@ -103,6 +105,7 @@ function Shell({ info }: { info: AppInfo }) {
         {dialog === 'import' ? <ImportDialog onClose={() => setDialog(null)} /> : null}
         {dialog === 'settings' ? <SettingsDialog dataDir={info.data_dir} onClose={closeSettings} /> : null}
         {dialog === 'activity' ? <ActivityLogDialog onClose={() => setDialog(null)} /> : null}
+        {dialog === 'outreach' ? <OutreachDialog onClose={() => setDialog(null)} /> : null}
         {typeof dialog === 'object' && dialog !== null ? (
           <PatientDialog
             patient={dialog.patient}

@@ -141,6 +141,21 @@ export function listTemplates(): Promise<Template[]> {
   return call<Template[]>('list_templates');
 }
 
+/** Adds a template (its merge fields checked); rejects naming what is wrong. */
+export function addTemplate(name: string, text: string): Promise<Template> {
+  return call<Template>('add_template', { name, text });
+}
+
+/** Changes a template's text. */
+export function editTemplate(name: string, text: string): Promise<Template> {
+  return call<Template>('edit_template', { name, text });
+}
+
+/** Removes a template (texts already sent from it stay as they are). */
+export function removeTemplate(name: string): Promise<void> {
+  return call<void>('remove_template', { name });
+}
+
 /** A template merged for a patient: the text and its segments, or the fields that have no value. */
 export function previewTemplate(patientId: number, name: string): Promise<TemplatePreview> {
   return call<TemplatePreview>('preview_template', { patientId, name });

@@ -24,6 +24,7 @@ interface Props {
   onOpenImport: () => void;
   onAddPatient: () => void;
   onOpenActivity: () => void;
+  onOpenOutreach: () => void;
   onOpenSettings: () => void;
 }
 
@@ -97,6 +98,7 @@ export function PatientSidebar(props: Props) {
           onOpenImport={props.onOpenImport}
           onAddPatient={props.onAddPatient}
           onOpenActivity={props.onOpenActivity}
+          onOpenOutreach={props.onOpenOutreach}
           onOpenSettings={props.onOpenSettings}
         />
         {team ? <TeamFilterBar filter={teamFilter} onChange={setTeamFilter} /> : null}

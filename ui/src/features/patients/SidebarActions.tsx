@@ -5,11 +5,12 @@ interface Props {
   onOpenImport: () => void;
   onAddPatient: () => void;
   onOpenActivity: () => void;
+  onOpenOutreach: () => void;
   onOpenSettings: () => void;
 }
 
-/** Import, adding a patient, the activity log and settings, under the search box. */
-export function SidebarActions({ onOpenImport, onAddPatient, onOpenActivity, onOpenSettings }: Props) {
+/** Import, adding a patient, outreach (templates, campaigns), the activity log and settings, under the search box. */
+export function SidebarActions({ onOpenImport, onAddPatient, onOpenActivity, onOpenOutreach, onOpenSettings }: Props) {
   const lockNow = useLockNow();
   return (
     <div className="sidebar__actions">
@@ -24,6 +25,9 @@ export function SidebarActions({ onOpenImport, onAddPatient, onOpenActivity, onO
         </button>
       </span>
       <span className="sidebar__actions-end">
+        <button type="button" className="button" onClick={onOpenOutreach}>
+          Outreach
+        </button>
         <button type="button" className="button" onClick={onOpenActivity}>
           Activity log
         </button>

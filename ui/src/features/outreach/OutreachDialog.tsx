@@ -1,0 +1,32 @@
+import { useState } from 'react';
+import { Dialog } from '../../shared/Dialog';
+import { TemplatesPanel } from './TemplatesPanel';
+import './outreach.css';
+
+type Tab = 'templates';
+
+const TABS: { id: Tab; label: string }[] = [{ id: 'templates', label: 'Templates' }];
+
+/** Outreach: the templates texts start from (and, next, campaigns). */
+export function OutreachDialog({ onClose }: { onClose: () => void }) {
+  const [tab, setTab] = useState<Tab>('templates');
+  return (
+    <Dialog title="Outreach" onClose={onClose} className="dialog--wide">
+      <div role="tablist" className="outreach-tabs" aria-label="Outreach">
+        {TABS.map((t) => (
+          <button
+            key={t.id}
+            type="button"
+            role="tab"
+            aria-selected={tab === t.id}
+            className={tab === t.id ? 'outreach-tab outreach-tab--current' : 'outreach-tab'}
+            onClick={() => setTab(t.id)}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel">{tab === 'templates' ? <TemplatesPanel /> : null}</div>
+    </Dialog>
+  );
+}
