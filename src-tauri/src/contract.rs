@@ -13,6 +13,7 @@ use caredesk_core::{
     desk::{CredentialView, SettingView},
     engine::call::CallOutcome,
     engine::connection_check::{ConnectionCheck, SenderNumber, Service},
+    engine::consent_invites::Invitation,
     engine::fhir_sync::{PullProgress, PullReport, SyncStatus as FhirSyncStatus, WriteQueue},
     engine::outbox::{Enqueued, Withdrawn},
     engine::replies::ThreadTarget,
@@ -28,6 +29,7 @@ use caredesk_core::{
     records::import::{ImportProgress, ImportSummary, RejectedRow},
     rules::segments::{SmsEncoding, SmsSize},
     sandbox::demo::Behaviour,
+    store::consent_invites::{ConsentState, NumberConsent, PendingRevocation, RevocationResolution},
     store::outbox::HoldReason,
     store::team::{
         listing::{AssignedFilter, StatusFilter, ThreadFilter, ThreadTeam},
@@ -35,9 +37,9 @@ use caredesk_core::{
     },
     store::templates::Template,
     store::{
-        Direction, FhirRosterCounts, FhirStatus, LastItem, LinkContact, PatientThread, PatientView, PhoneKind, PhoneView, Route,
-        RoutePause, ThreadHit, ThreadItem, ThreadItemKind, ThreadListing, ThreadPage, ThreadSearch, UnmatchedSummary,
-        UnmatchedThread, UnreadableMessage,
+        Direction, FhirRosterCounts, FhirStatus, LastItem, LinkContact, PatientThread, PatientView, PhoneKind,
+        PhoneView, Route, RoutePause, ThreadHit, ThreadItem, ThreadItemKind, ThreadListing, ThreadPage, ThreadSearch,
+        UnmatchedSummary, UnmatchedThread, UnreadableMessage,
     },
 };
 use ts_rs::{Config, TS};
@@ -218,6 +220,12 @@ fn declarations() -> Vec<Declared> {
         decl::<SmsSize>(&cfg),
         decl::<Enqueued>(&cfg),
         decl::<CallOutcome>(&cfg),
+        // Consent invitations and the review of flagged replies.
+        decl::<ConsentState>(&cfg),
+        decl::<PendingRevocation>(&cfg),
+        decl::<NumberConsent>(&cfg),
+        decl::<Invitation>(&cfg),
+        decl::<RevocationResolution>(&cfg),
         // The coordinator's desk.
         decl::<LastItem>(&cfg),
         decl::<PatientThread>(&cfg),

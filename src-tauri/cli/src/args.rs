@@ -79,6 +79,33 @@ pub enum Command {
         #[arg(long, global = true)]
         json: bool,
     },
+    /// Send a patient's number the consent invitation (consent.invitation_text):
+    /// a START reply opts it in and earns the welcome text (consent.welcome_text).
+    Invite {
+        #[arg(long)]
+        patient: String,
+        /// The number to invite (default: the patient's preferred number).
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Each of a patient's numbers: not asked, invited, opted in or opted
+    /// out, with dates, and a revocation waiting for review.
+    Consent {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replies flagged as possible revocations of consent, waiting for staff
+    /// (due within 10 business days; campaigns skip the number meanwhile).
+    Revocations {
+        #[command(subcommand)]
+        action: Option<RevocationAction>,
+        #[arg(long, global = true)]
+        json: bool,
+    },
     /// Place a call to a patient through ECM.
     Call {
         #[arg(long)]
@@ -484,6 +511,21 @@ pub enum OutboxAction {
     /// nothing reaches a server.
     #[command(alias = "cancel")]
     Undo { message_id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RevocationAction {
+    /// Every flagged reply waiting for review (the default).
+    List,
+    /// Staff's decision on a flagged reply: --opted-out (the number is opted
+    /// out) or --not-revocation (texts may go on). Audited.
+    Resolve {
+        message_id: i64,
+        #[arg(long, conflicts_with = "not_revocation", required_unless_present = "not_revocation")]
+        opted_out: bool,
+        #[arg(long)]
+        not_revocation: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -82,6 +82,9 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
             crate::engine_commands::undo(&desk, message_id, json)
         }
         Command::Templates { action, json } => crate::template_commands::run(&desk, action, json),
+        Command::Invite { patient, to, json } => crate::consent_commands::invite(desk, &patient, to.as_deref(), json),
+        Command::Consent { patient, json } => crate::consent_commands::consent(&desk, &patient, json),
+        Command::Revocations { action, json } => crate::consent_commands::revocations(&desk, action, json),
         Command::Outbox { action: None, json } => crate::engine_commands::outbox(desk, json),
         Command::Threads { json } => crate::engine_commands::threads(&desk, json),
         Command::Thread { patient, search, json } => {

@@ -3,6 +3,7 @@
 mod args;
 mod backup_commands;
 mod commands;
+mod consent_commands;
 mod engine_commands;
 mod exit;
 mod fhir_commands;

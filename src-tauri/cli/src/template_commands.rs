@@ -1,9 +1,7 @@
 //! `caredesk templates list|add|edit|remove`, and the local time of
 //! `caredesk send --at`.
 
-use caredesk_core::{
-    desk::Desk, rules::error::CoreError, rules::visible_text::visible, store::templates::Template,
-};
+use caredesk_core::{desk::Desk, rules::error::CoreError, rules::visible_text::visible, store::templates::Template};
 
 use crate::{args::TemplateAction, output::line};
 
@@ -44,4 +42,3 @@ fn one(template: &Template, done: &str, json: bool) {
         line(format!("template {:?} {done}: {}", visible(&template.name), visible(&template.text)));
     }
 }
-

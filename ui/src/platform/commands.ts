@@ -12,6 +12,10 @@ import type {
   Enqueued,
   ExportResult,
   FhirServerCheck,
+  Invitation,
+  NumberConsent,
+  PendingRevocation,
+  RevocationResolution,
   FhirView,
   ImportProgress,
   ImportSummary,
@@ -361,4 +365,24 @@ export function fhirCheck(): Promise<FhirServerCheck> {
 /** Asks the engine for a roster pull now (`full`: everything); progress comes as sync events. */
 export function fhirPull(full: boolean): Promise<void> {
   return call<void>('fhir_pull', { full });
+}
+
+/** Each of a patient's numbers: not asked, invited, opted in or out, with dates. */
+export function patientConsents(patientId: number): Promise<NumberConsent[]> {
+  return call<NumberConsent[]>('patient_consents', { patientId });
+}
+
+/** Sends the consent invitation to `to` (null: the patient's preferred number). */
+export function invitePatient(patientId: number, to: string | null): Promise<Invitation> {
+  return call<Invitation>('invite_patient', { patientId, to });
+}
+
+/** Replies flagged as possible revocations, waiting for staff, with their due dates. */
+export function pendingRevocations(): Promise<PendingRevocation[]> {
+  return call<PendingRevocation[]>('pending_revocations');
+}
+
+/** Staff's decision on a flagged reply (audited). */
+export function resolveRevocation(messageId: number, resolution: RevocationResolution): Promise<void> {
+  return call<void>('resolve_revocation', { messageId, resolution });
 }

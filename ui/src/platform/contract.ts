@@ -437,6 +437,68 @@ export type CallOutcome = {
 };
 
 /**
+ * Where a number's consent to texts stands.
+ */
+export type ConsentState = "not_asked" | "invited" | "opted_in" | "opted_out";
+
+/**
+ * A reply the engine flagged as a possible revocation of consent, waiting
+ * for staff: campaigns skip the number until it is resolved.
+ */
+export type PendingRevocation = {
+  message_id: number;
+  number: string;
+  patient_id: number | null;
+  patient_name: string | null;
+  /**
+   * What the patient wrote (shown as text).
+   */
+  text: string;
+  received_at: string;
+  /**
+   * The last day to honour it (YYYY-MM-DD, the clinic's calendar): ten
+   * business days after it came.
+   */
+  due: string;
+};
+
+/**
+ * A number's consent, with its dates (RFC 3339 UTC).
+ */
+export type NumberConsent = {
+  number: string;
+  state: ConsentState;
+  /**
+   * When it became opted in or out (the last change).
+   */
+  since: string | null;
+  /**
+   * The last invitation sent to it.
+   */
+  invited_at: string | null;
+  /**
+   * A reply flagged as a possible revocation, not yet reviewed.
+   */
+  revocation: PendingRevocation | null;
+};
+
+/**
+ * What was sent.
+ */
+export type Invitation = {
+  sent: Enqueued;
+  /**
+   * The invited number's consent now (invited).
+   */
+  consent: NumberConsent;
+};
+
+/**
+ * Staff's decision on a flagged reply.
+ */
+export type RevocationResolution = "opted_out" | "not_revocation";
+
+/**
  * A thread's newest item.
  */
 export type LastItem = {

@@ -10,6 +10,7 @@
 
 pub mod call;
 pub mod connection_check;
+pub mod consent_invites;
 pub mod delivery;
 pub mod fhir_sync;
 pub mod inbox_sync;
@@ -53,6 +54,9 @@ pub struct CycleReport {
     pub delivery: Option<RefreshReport>,
     pub inbox: Option<PollReport>,
     pub reconciled: Option<PollReport>,
+    /// Welcome texts queued for numbers that opted in by START.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub welcomes: Option<consent_invites::WelcomeReport>,
     pub errors: Vec<String>,
     pub elapsed_ms: u64,
     /// Another process (the CLI) changed the database since the last cycle.
@@ -69,7 +73,8 @@ impl CycleReport {
             self.outbox.as_ref().is_some_and(|o| o.accepted + o.failed + o.reconciled + o.uncertain + o.retrying > 0);
         let d = self.delivery.as_ref().is_some_and(|d| d.updated > 0);
         let i = |p: &Option<PollReport>| p.as_ref().is_some_and(|p| p.new + p.updated > 0);
-        o || d || i(&self.inbox) || i(&self.reconciled) || self.external_changes
+        let w = self.welcomes.as_ref().is_some_and(|w| w.queued > 0);
+        o || d || i(&self.inbox) || i(&self.reconciled) || w || self.external_changes
     }
 
     /// One line for people: what moved.
@@ -156,6 +161,13 @@ pub async fn cycle(
                 Err(e) => report.errors.push(format!("backfill: {e}")),
             }
         }
+    }
+    // A START just read owes its number the welcome text: queued now, sent
+    // by the next drain (or the engine's next wake).
+    match consent_invites::queue_welcomes(desk) {
+        Ok(w) if w.queued + w.skipped > 0 => report.welcomes = Some(w),
+        Ok(_) => {}
+        Err(e) => report.errors.push(format!("welcome texts: {e}")),
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     report

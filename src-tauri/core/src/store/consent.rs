@@ -33,13 +33,26 @@ impl Database {
                 let changed = self.set_consent(number, false, "keyword", Some(message_id), "system", &note)?;
                 Ok(if changed { ConsentChange::OptedOut } else { ConsentChange::Unchanged })
             }
-            Keyword::OptIn if self.is_opted_out(number)? => {
+            // START (or UNSTOP) opts any number in that is not already; a
+            // plain YES only one that opted out or was invited, so every
+            // "Yes" to a reminder does not write a consent record.
+            Keyword::OptIn if self.opts_in(number, text)? => {
                 let note = format!("replied {}", said());
                 let changed = self.set_consent(number, true, "keyword", Some(message_id), "system", &note)?;
+                if changed {
+                    // The invitation answered and the welcome text owed, with the reply.
+                    Database::opted_in_by_reply(&self.conn, number, message_id)?;
+                }
                 Ok(if changed { ConsentChange::OptedIn } else { ConsentChange::Unchanged })
             }
             _ => Ok(ConsentChange::Unchanged),
         }
+    }
+
+    /// Whether an opt-in keyword in `text` opts `number` in.
+    fn opts_in(&self, number: &str, text: &str) -> Result<bool, StoreError> {
+        let explicit = words(text).iter().any(|w| w == "start" || w == "unstop");
+        Ok(explicit || self.is_opted_out(number)? || Database::has_open_invitation(&self.conn, number)?)
     }
 
     /// Records a consent change for `number` (E.164) and logs it. Returns

@@ -11,6 +11,7 @@ pub mod audit_chain;
 mod audit_chain_tests;
 pub mod audit_verify;
 pub mod consent;
+pub mod consent_invites;
 mod contact_points;
 pub(crate) mod copy;
 pub mod external_keys;

@@ -22,7 +22,8 @@ impl Database {
                         .optional()?;
                     if let Some((until, reason)) = hold {
                         item.hold_until = Some(until);
-                        item.hold_reason = Some(reason.as_deref().and_then(HoldReason::parse).unwrap_or(HoldReason::Undo));
+                        item.hold_reason =
+                            Some(reason.as_deref().and_then(HoldReason::parse).unwrap_or(HoldReason::Undo));
                     }
                 }
                 "failed" => {
@@ -127,7 +128,10 @@ mod tests {
                 &NewOutbound { body: "Tomorrow".into(), ..m.clone() },
                 "tester",
                 "queued",
-                Some(crate::store::outbox::HoldUntil { until: at, reason: crate::store::outbox::HoldReason::Scheduled }),
+                Some(crate::store::outbox::HoldUntil {
+                    until: at,
+                    reason: crate::store::outbox::HoldReason::Scheduled,
+                }),
                 later,
             )
             .unwrap();

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { Patient, TeamView } from '../../platform';
+import { usePatientConsents } from '../consent/queries';
 import { TeamThreadBar } from '../team/TeamThreadBar';
 import { useEditPatient } from '../people/patientDialogContext';
 import { CallButton } from './CallButton';
@@ -22,6 +23,7 @@ export function ConversationHeader({ patient, choice, team = null }: Props) {
   const callTo = choice.callTo?.number ?? null;
   const { call, calling, problem } = useCallAction(patient.id);
   const editPatient = useEditPatient();
+  const consents = usePatientConsents(patient.id).data;
   // The number a call is being confirmed for: nothing is placed before the coordinator says so.
   const [confirming, setConfirming] = useState<string | null>(null);
   return (
@@ -66,7 +68,7 @@ export function ConversationHeader({ patient, choice, team = null }: Props) {
         className="conversation__recipient"
         testId="header-recipient"
       />
-      <PhoneList phones={patient.phones} />
+      <PhoneList phones={patient.phones} consent={consents ? { patientId: patient.id, numbers: consents } : undefined} />
       {problem ? (
         <p className="error-message conversation__problem" role="alert">
           {problem}

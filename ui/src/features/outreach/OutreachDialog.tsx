@@ -1,13 +1,17 @@
 import { useState } from 'react';
 import { Dialog } from '../../shared/Dialog';
+import { RevocationReview } from '../consent/RevocationReview';
 import { TemplatesPanel } from './TemplatesPanel';
 import './outreach.css';
 
-type Tab = 'templates';
+type Tab = 'templates' | 'consent';
 
-const TABS: { id: Tab; label: string }[] = [{ id: 'templates', label: 'Templates' }];
+const TABS: { id: Tab; label: string }[] = [
+  { id: 'templates', label: 'Templates' },
+  { id: 'consent', label: 'Consent review' },
+];
 
-/** Outreach: the templates texts start from (and, next, campaigns). */
+/** Outreach: the templates texts start from, and the review of replies that may revoke consent. */
 export function OutreachDialog({ onClose }: { onClose: () => void }) {
   const [tab, setTab] = useState<Tab>('templates');
   return (
@@ -26,7 +30,10 @@ export function OutreachDialog({ onClose }: { onClose: () => void }) {
           </button>
         ))}
       </div>
-      <div role="tabpanel">{tab === 'templates' ? <TemplatesPanel /> : null}</div>
+      <div role="tabpanel">
+        {tab === 'templates' ? <TemplatesPanel /> : null}
+        {tab === 'consent' ? <RevocationReview /> : null}
+      </div>
     </Dialog>
   );
 }

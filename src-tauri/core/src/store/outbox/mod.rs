@@ -231,10 +231,10 @@ impl Database {
         hold: Option<HoldUntil>,
         now: DateTime<Utc>,
     ) -> Result<QueuedIds, StoreError> {
-        let tx = self.conn.unchecked_transaction()?;
-        let ids = self.enqueue_on(&tx, m, actor, sent_by, audit_detail, hold, now)?;
-        tx.commit()?;
-        Ok(ids)
+        // Its own transaction, or a savepoint of the caller's: a send and
+        // what it stands for (a consent invitation, a welcome text, a
+        // campaign's recipient) commit together.
+        self.atomically(|conn| self.enqueue_on(conn, m, actor, sent_by, audit_detail, hold, now))
     }
 
     /// [`Database::enqueue_sms_by`] for a Retry of the failed message
@@ -272,7 +272,7 @@ impl Database {
     #[allow(clippy::too_many_arguments)]
     fn enqueue_on(
         &self,
-        tx: &rusqlite::Transaction<'_>,
+        tx: &rusqlite::Connection,
         m: &NewOutbound,
         actor: &str,
         sent_by: &str,
