@@ -37,7 +37,8 @@ impl SyncTracker {
             // status bar's messaging state is not its.
             EngineEvent::FhirPullProgress { .. }
             | EngineEvent::FhirPullFinished { .. }
-            | EngineEvent::FhirPullFailed { .. } => {}
+            | EngineEvent::FhirPullFailed { .. }
+            | EngineEvent::FhirWritesFinished { .. } => {}
         }
     }
 }
@@ -72,6 +73,12 @@ pub enum UiSyncEvent {
     FhirPullFailed {
         error: String,
     },
+    /// The FHIR write-back recorded texts and calls (or failed to): the
+    /// threads' "recorded in FHIR" marks changed.
+    FhirWritten {
+        summary: String,
+        failed: u32,
+    },
 }
 
 impl UiSyncEvent {
@@ -99,6 +106,9 @@ impl UiSyncEvent {
                 UiSyncEvent::FhirPulled { changed: report.changed(), summary: report.summary() }
             }
             EngineEvent::FhirPullFailed { error } => UiSyncEvent::FhirPullFailed { error: error.clone() },
+            EngineEvent::FhirWritesFinished { report } => {
+                UiSyncEvent::FhirWritten { summary: report.summary(), failed: report.failed as u32 }
+            }
         }
     }
 }
