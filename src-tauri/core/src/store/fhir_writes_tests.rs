@@ -130,3 +130,18 @@ fn encounters_are_remembered_per_conversation() {
     db.put_fhir_encounter(p, &row, T0).unwrap();
     assert_eq!(db.fhir_encounter(p).unwrap(), Some(row));
 }
+
+#[test]
+fn the_thread_shows_each_items_fhir_mark() {
+    let (_d, db) = test_db();
+    let local = test_patient(&db, "Ben Carter");
+    test_inbound(&db, Some(local), "+18055550102", "before the link", T0);
+    fhir_on(&db);
+    test_inbound(&db, Some(local), "+18055550102", "after", T1);
+    let c = db.claim_fhir_write(T1, T2, 1).unwrap().unwrap();
+    db.fhir_write_stop(&c, "skipped", None, NOT_ON_SERVER, T1).unwrap();
+    let items = db.thread(local, 10).unwrap();
+    assert_eq!(items[0].fhir, None, "stored while the link was off: never queued");
+    let mark = items[1].fhir.as_ref().unwrap();
+    assert_eq!((mark.state.as_str(), mark.reason.as_deref()), ("skipped", Some(NOT_ON_SERVER)));
+}
