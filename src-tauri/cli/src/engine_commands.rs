@@ -356,9 +356,10 @@ pub fn thread(desk: &Desk, patient: &str, search: Option<&str>, json: bool) -> R
             .iter()
             .map(|m| {
                 json!({
-                    "kind": m.kind, "direction": m.direction, "text": m.text, "from": m.from, "to": m.to,
+                    "id": m.id, "kind": m.kind, "direction": m.direction, "text": m.text, "from": m.from, "to": m.to,
                     "state": m.state, "server_id": m.server_id, "at": m.at, "route": m.route, "test": m.test,
                     "intended_to": m.intended_to, "error": m.error, "sent_by": m.sent_by,
+                    "fhir": m.fhir,
                 })
             })
             .collect();
