@@ -25,6 +25,7 @@ use caredesk_core::{
     records::import::{ImportProgress, ImportSummary, RejectedRow},
     rules::segments::{SmsEncoding, SmsSize},
     sandbox::demo::Behaviour,
+    store::fhir_writes::FhirMark,
     store::outbox::HoldReason,
     store::team::{
         listing::{AssignedFilter, StatusFilter, ThreadFilter, ThreadTeam},
@@ -203,6 +204,7 @@ fn declarations() -> Vec<Declared> {
         decl::<Route>(&cfg),
         decl::<Direction>(&cfg),
         decl::<ThreadItemKind>(&cfg),
+        decl::<FhirMark>(&cfg),
         decl::<ThreadItem>(&cfg),
         decl::<SendStatus>(&cfg),
         decl::<SmsOutcome>(&cfg),

@@ -248,8 +248,10 @@ fn every_text_and_call_is_recorded_once_through_faults_and_a_kill() {
     }
     let communications = server.all("Communication");
     assert_eq!(expected, 7, "4 texts of pat-a, 2 texts and a call of pat-b");
-    let identifiers: BTreeSet<String> =
-        communications.iter().map(|c| format!("{}|{}", c["identifier"][0]["system"], c["identifier"][0]["value"])).collect();
+    let identifiers: BTreeSet<String> = communications
+        .iter()
+        .map(|c| format!("{}|{}", c["identifier"][0]["system"], c["identifier"][0]["value"]))
+        .collect();
     let duplicates = communications.len() - identifiers.len();
     eprintln!("FIGURES Communications written: {}, duplicates: {duplicates}", communications.len());
     assert_eq!((communications.len(), duplicates), (expected, 0));
@@ -275,7 +277,8 @@ fn every_text_and_call_is_recorded_once_through_faults_and_a_kill() {
         assert_eq!(who.others, others, "{e:#}");
         assert_eq!((e["status"].as_str(), e["class"]["code"].as_str()), (Some("in-progress"), Some("VR")));
         let id = e["id"].as_str().unwrap();
-        let members = communications.iter().filter(|c| c["encounter"]["reference"] == format!("Encounter/{id}")).count();
+        let members =
+            communications.iter().filter(|c| c["encounter"]["reference"] == format!("Encounter/{id}")).count();
         assert_eq!(members, by_conversation[subject.trim_start_matches("Patient/")], "{subject}");
     }
 

@@ -195,6 +195,25 @@ export type Direction = "inbound" | "outbound";
 export type ThreadItemKind = "sms" | "call";
 
 /**
+ * A text's or call's standing on the FHIR server, for the "recorded in
+ * FHIR" mark of the thread view.
+ */
+export type FhirMark = {
+  /**
+   * `recorded` (the server has it as it is now), `pending` (to write,
+   * or to write again after a change), `failed` (the server refused it:
+   * `reason` says why) or `skipped` (nothing to write: `reason` says why,
+   * e.g. the patient is not on the FHIR server).
+   */
+  state: string;
+  reason?: string | null;
+  /**
+   * `Communication/<id>` once written.
+   */
+  reference?: string | null;
+};
+
+/**
  * One row of a thread: an SMS either way, or a call.
  */
 export type ThreadItem = {
@@ -258,6 +277,12 @@ export type ThreadItem = {
    * recorded it.
    */
   sent_by?: string | null;
+  /**
+   * The "recorded in FHIR" mark: whether the clinic's FHIR server has
+   * this text or call as a Communication, or why not yet. `None` when it
+   * was never queued (the FHIR link is off, or was when it was stored).
+   */
+  fhir?: FhirMark | null;
 };
 
 /**
@@ -1030,6 +1055,10 @@ export type SyncEvent = {
 } | {
   "kind": "fhir_pull_failed";
   error: string;
+} | {
+  "kind": "fhir_written";
+  summary: string;
+  failed: number;
 };
 
 /**

@@ -248,6 +248,26 @@ impl Database {
         Ok(())
     }
 
+    /// Points the write-back at the server `base_url`: when it is another
+    /// one than last time, the Encounters remembered (the old server's) are
+    /// forgotten, so each conversation gets its Encounter there. Whether it changed.
+    pub fn fhir_write_target(&self, base_url: &str) -> Result<bool, StoreError> {
+        let key = "write_base_url";
+        let old: Option<String> =
+            self.conn.query_row("SELECT value FROM fhir_sync WHERE key = ?1", [key], |r| r.get(0)).optional()?;
+        if old.as_deref() == Some(base_url) {
+            return Ok(false);
+        }
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute("DELETE FROM fhir_encounters", [])?;
+        tx.execute(
+            "INSERT INTO fhir_sync (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, base_url],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
     /// The write is done for the revision the claim read (a later change
     /// leaves the row due). Whether the claim still held.
     pub fn fhir_write_done(

@@ -33,7 +33,10 @@ fn rows_are_queued_only_while_the_fhir_link_is_on_and_in_the_same_transaction() 
     assert_eq!((claim.kind, claim.item_id, claim.revision), (WriteKind::Message, m, 1));
     let item = db.fhir_write_item(&claim).unwrap().unwrap();
     assert_eq!(item.stable_id, format!("local-{m}"));
-    assert_eq!((item.outbound, item.number.as_str(), item.patient_fhir_id.as_deref()), (false, "+18055550100", Some("p1")));
+    assert_eq!(
+        (item.outbound, item.number.as_str(), item.patient_fhir_id.as_deref()),
+        (false, "+18055550100", Some("p1"))
+    );
     assert_eq!(item.text.as_deref(), Some("hello"));
 }
 
@@ -72,7 +75,10 @@ fn a_retry_waits_its_backoff_and_a_permanent_failure_is_shown_on_the_message() {
     db.fhir_write_stop(&c, "failed", Some("fhir_refused"), "refused: invalid", T2).unwrap();
     let mark = &db.fhir_marks(WriteKind::Message, &[m]).unwrap()[&m];
     assert_eq!((mark.state.as_str(), mark.reason.as_deref()), ("failed", Some("refused: invalid")));
-    assert_eq!(db.fhir_write_failures(10).unwrap(), vec![("message".into(), m, "failed".into(), "refused: invalid".into())]);
+    assert_eq!(
+        db.fhir_write_failures(10).unwrap(),
+        vec![("message".into(), m, "failed".into(), "refused: invalid".into())]
+    );
     assert_eq!(db.retry_failed_fhir_writes(T2).unwrap(), 1);
     assert_eq!(db.fhir_write_counts().unwrap().pending, 1);
 }
@@ -127,8 +133,13 @@ fn encounters_are_remembered_per_conversation() {
     who.add("Device/d1");
     who.add("Practitioner/dr1");
     let row = EncounterRow { fhir_id: "e1".into(), version_id: Some("2".into()), participants: who };
+    assert!(db.fhir_write_target("https://a.example/fhir/").unwrap());
     db.put_fhir_encounter(p, &row, T0).unwrap();
+    assert!(!db.fhir_write_target("https://a.example/fhir/").unwrap());
     assert_eq!(db.fhir_encounter(p).unwrap(), Some(row));
+    // Another server: its conversations get their own Encounters.
+    assert!(db.fhir_write_target("https://b.example/fhir/").unwrap());
+    assert_eq!(db.fhir_encounter(p).unwrap(), None);
 }
 
 #[test]

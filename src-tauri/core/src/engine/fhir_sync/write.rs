@@ -132,6 +132,9 @@ pub async fn drain(desk: &Mutex<Desk>, client: &FhirClient, limit: usize) -> Res
     let mut setup = {
         let d = lock(desk)?;
         d.db().release_fhir_claims()?;
+        if d.db().fhir_write_target(client.base_url().as_str())? {
+            tracing::info!("the FHIR write-back writes to a new server: conversations get their Encounter there");
+        }
         let timeout = d.setting("http.timeout_secs")?.and_then(|v| v.parse().ok()).unwrap_or(30u64);
         let interval = d.setting("sync.interval_secs")?.and_then(|v| v.parse().ok()).unwrap_or(10u64);
         let coordinator = match d.setting("fhir.coordinator_reference")? {
@@ -319,7 +322,11 @@ async fn put_versioned(
     client.update(&resource, version.as_deref()).await
 }
 
-async fn current_version(client: &FhirClient, resource_type: &str, id: &str) -> std::result::Result<Option<String>, FhirError> {
+async fn current_version(
+    client: &FhirClient,
+    resource_type: &str,
+    id: &str,
+) -> std::result::Result<Option<String>, FhirError> {
     match client.read(resource_type, id).await? {
         Read::Found(r) => Ok(r.pointer("/meta/versionId").and_then(Value::as_str).map(String::from)),
         Read::Gone | Read::NotFound => Err(FhirError::Refused(FhirRefusal::Outcome {
@@ -343,7 +350,8 @@ async fn ensure_encounter(
         Some(row) if row.participants.covers(wanted) => return Ok((row.clone(), change)),
         Some(row) => (row.fhir_id.clone(), None),
         None => {
-            let search = writeback::identifier_search(writeback::CONVERSATION_SYSTEM, &writeback::conversation_id(patient));
+            let search =
+                writeback::identifier_search(writeback::CONVERSATION_SYSTEM, &writeback::conversation_id(patient));
             let w = client.create(&writeback::encounter(patient, wanted, None), Some(&search)).await?;
             change.created = w.created;
             let row = EncounterRow {
