@@ -20,6 +20,11 @@ gnome-keyring libsecret-1-dev sqlite3 imagemagick x11-utils fonts-noto-color-emo
 # The FHIR R4 server the FHIR roster tests start for themselves (tests/support/fhir.rs): SEKMET
 # from PyPI, pinned, in a venv under target/ (about 15 s the first time; reused while the pin stays).
 SEKMET_VERSION="0.1.1"
+# The independent validator of the FHIR write-back test (tests/support/fhir_validate.py):
+# fhir.resources 6.4.0 is the last release with FHIR R4 (4.0.1) models (6.5 moved to R4B); it
+# needs pydantic 1.
+FHIR_RESOURCES_VERSION="6.4.0"
+PYDANTIC_VERSION="1.10.21"
 
 step() { printf '\n==> %s  [%s]\n' "$*" "$(date +%H:%M:%S)" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -73,6 +78,21 @@ setup_fhir_server() {
   export CAREDESK_SEKMET="$venv/bin/sekmet"
 }
 
+# Installs fhir.resources==$FHIR_RESOURCES_VERSION into target/fhir-validator-venv unless it is
+# there, and names its python in CAREDESK_FHIR_VALIDATOR_PY for the write-back test.
+setup_fhir_validator() {
+  local venv="$ROOT/target/fhir-validator-venv"
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/pip" show fhir.resources 2>/dev/null | grep -qx "Version: $FHIR_RESOURCES_VERSION"; then
+    step "pip: fhir.resources==$FHIR_RESOURCES_VERSION (an independent FHIR R4 validator for the write-back test) into target/fhir-validator-venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv" || die "python3 -m venv failed: install python3-venv"
+    timeout 300 "$venv/bin/pip" install --quiet --disable-pip-version-check \
+      "fhir.resources==$FHIR_RESOURCES_VERSION" "pydantic==$PYDANTIC_VERSION" \
+      || die "pip could not install fhir.resources==$FHIR_RESOURCES_VERSION"
+  fi
+  export CAREDESK_FHIR_VALIDATOR_PY="$venv/bin/python"
+}
+
 build_ui() {
   step "ui: type check, build into ui/dist"
   (cd ui && timeout 300 npm run build --silent)
@@ -116,6 +136,7 @@ cmd_test() {
   setup_ui
   setup_tauri_driver
   setup_fhir_server
+  setup_fhir_validator
   build_ui
   step "ui: component tests (vitest)"
   (cd ui && timeout 600 npm test --silent)

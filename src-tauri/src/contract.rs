@@ -30,6 +30,7 @@ use caredesk_core::{
     rules::segments::{SmsEncoding, SmsSize},
     sandbox::demo::Behaviour,
     store::consent_invites::{ConsentState, NumberConsent, PendingRevocation, RevocationResolution},
+    store::fhir_writes::FhirMark,
     store::outbox::HoldReason,
     store::team::{
         listing::{AssignedFilter, StatusFilter, ThreadFilter, ThreadTeam},
@@ -208,6 +209,7 @@ fn declarations() -> Vec<Declared> {
         decl::<Route>(&cfg),
         decl::<Direction>(&cfg),
         decl::<ThreadItemKind>(&cfg),
+        decl::<FhirMark>(&cfg),
         decl::<ThreadItem>(&cfg),
         decl::<SendStatus>(&cfg),
         decl::<SmsOutcome>(&cfg),

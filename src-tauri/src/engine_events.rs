@@ -19,6 +19,7 @@ pub fn handle<R: tauri::Runtime>(app: &tauri::AppHandle<R>, event: EngineEvent) 
             | EngineEvent::FhirPullProgress { .. }
             | EngineEvent::FhirPullFinished { .. }
             | EngineEvent::FhirPullFailed { .. }
+            | EngineEvent::FhirWritesFinished { .. }
     ) {
         let _ = app.emit(SYNC_EVENT, UiSyncEvent::of(&event, 0));
         return;

@@ -48,6 +48,7 @@ impl SyncTracker {
                 self.fhir_pulling = None;
                 self.fhir_error = Some(error.clone());
             }
+            EngineEvent::FhirWritesFinished { .. } => {}
         }
     }
 }
@@ -82,6 +83,12 @@ pub enum UiSyncEvent {
     FhirPullFailed {
         error: String,
     },
+    /// The FHIR write-back recorded texts and calls (or failed to): the
+    /// threads' "recorded in FHIR" marks changed.
+    FhirWritten {
+        summary: String,
+        failed: u32,
+    },
 }
 
 impl UiSyncEvent {
@@ -109,6 +116,9 @@ impl UiSyncEvent {
                 UiSyncEvent::FhirPulled { changed: report.changed(), summary: report.summary() }
             }
             EngineEvent::FhirPullFailed { error } => UiSyncEvent::FhirPullFailed { error: error.clone() },
+            EngineEvent::FhirWritesFinished { report } => {
+                UiSyncEvent::FhirWritten { summary: report.summary(), failed: report.failed as u32 }
+            }
         }
     }
 }

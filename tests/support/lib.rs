@@ -3,6 +3,7 @@
 //! process a test starts.
 
 pub mod desktop_session;
+pub mod fault_proxy;
 pub mod fhir;
 pub mod pg;
 pub mod team;

@@ -327,11 +327,15 @@ pub enum FhirCommand {
         #[arg(long)]
         json: bool,
     },
-    /// The last pull, the roster the server manages, and the write-back queue.
+    /// The last pull, the roster the server manages, and the write-back queue
+    /// (pending, failed with reasons, written).
     Status {
         #[arg(long)]
         json: bool,
     },
+    /// Queue again the writes the FHIR server refused (after fixing what it
+    /// said); `caredesk sync` writes them.
+    Retry,
 }
 
 #[derive(Debug, Subcommand)]

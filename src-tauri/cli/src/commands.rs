@@ -141,6 +141,7 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
         Command::Fhir(FhirCommand::Check { .. }) => unreachable!("handled in run"),
         Command::Fhir(FhirCommand::Pull { full, json }) => crate::fhir_commands::pull(desk, full, json),
         Command::Fhir(FhirCommand::Status { json }) => crate::fhir_commands::status(&desk, json),
+        Command::Fhir(FhirCommand::Retry) => crate::fhir_commands::retry(&desk),
     }
 }
 

@@ -148,6 +148,29 @@ pub fn sync(mut desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
                 }
             };
             report.errors.extend(team_errors);
+            // The FHIR write-back: every text and call of this cycle (and
+            // any left over) recorded on the clinic's FHIR server.
+            let fhir = tokio::select! {
+                r = crate::fhir_commands::drain_writes(&desk) => r,
+                why = &mut stop => {
+                    stopped_by = Some(why);
+                    break;
+                }
+            };
+            match fhir {
+                Ok(Some(r)) => {
+                    if let Some(why) = &r.stopped {
+                        report.errors.push(format!("fhir: {why}"));
+                    }
+                    if json {
+                        line(serde_json::to_string(&json!({ "fhir": r })).expect("a FHIR report serializes"));
+                    } else if r.moved() {
+                        line(visible(&r.summary()));
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => report.errors.push(format!("fhir: {e}")),
+            }
             if once {
                 if let Some(session) = once_session {
                     tokio::select! {
@@ -333,9 +356,10 @@ pub fn thread(desk: &Desk, patient: &str, search: Option<&str>, json: bool) -> R
             .iter()
             .map(|m| {
                 json!({
-                    "kind": m.kind, "direction": m.direction, "text": m.text, "from": m.from, "to": m.to,
+                    "id": m.id, "kind": m.kind, "direction": m.direction, "text": m.text, "from": m.from, "to": m.to,
                     "state": m.state, "server_id": m.server_id, "at": m.at, "route": m.route, "test": m.test,
                     "intended_to": m.intended_to, "error": m.error, "sent_by": m.sent_by,
+                    "fhir": m.fhir,
                 })
             })
             .collect();

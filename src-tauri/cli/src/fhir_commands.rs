@@ -36,7 +36,7 @@ pub fn check(desk: Desk, json: bool) -> Result<bool, CoreError> {
     for (part, title) in [
         (Part::Roster, "Roster pull (needed):"),
         (Part::RosterOptional, "Roster pull (helps):"),
-        (Part::WriteBack, "Write-back of texts and calls (the next part):"),
+        (Part::WriteBack, "Write-back of texts and calls:"),
     ] {
         line(title);
         for n in check.needs.iter().filter(|n| n.part == part) {
@@ -118,9 +118,42 @@ pub fn status(desk: &Desk, json: bool) -> Result<(), CoreError> {
         "roster from the FHIR server: {} active, {} inactive, {} deleted patient(s); {} current number(s)",
         s.roster.active, s.roster.inactive, s.roster.deleted, s.roster.current_numbers
     ));
+    let q = &s.write_queue;
     line(format!(
-        "write-back queue: {} pending, {} failed ({})",
-        s.write_queue.pending, s.write_queue.failed, s.write_queue.note
+        "write-back queue: {} pending ({} waiting to retry), {} failed, {} written, {} skipped{}",
+        q.pending,
+        q.retrying,
+        q.failed,
+        q.written,
+        q.skipped,
+        if q.note.is_empty() { String::new() } else { format!(" ({})", q.note) }
     ));
+    for f in &q.failures {
+        line(format!("  {}", visible(f)));
+    }
     Ok(())
+}
+
+/// `fhir retry`: failed writes are due again (the next `caredesk sync`, or
+/// the app's engine, writes them).
+pub fn retry(desk: &Desk) -> Result<(), CoreError> {
+    let n = desk.db().retry_failed_fhir_writes(&caredesk_core::store::now_rfc3339())?;
+    line(format!("{n} failed write(s) queued again; `caredesk sync --once` writes them"));
+    Ok(())
+}
+
+/// The most rows one `caredesk sync` cycle writes.
+const SYNC_WRITE_LIMIT: usize = 10_000;
+
+/// One drain of the FHIR write queue for `caredesk sync`: `None` when the
+/// FHIR link is off.
+pub async fn drain_writes(desk: &Mutex<Desk>) -> Result<Option<fhir_sync::WriteReport>, CoreError> {
+    let client = {
+        let d = caredesk_core::desk::lock(desk)?;
+        if !d.fhir_enabled()? {
+            return Ok(None);
+        }
+        fhir_sync::client_of(&d)?
+    };
+    Ok(Some(fhir_sync::drain_writes(desk, &client, SYNC_WRITE_LIMIT).await?))
 }

@@ -10,7 +10,7 @@ import { useBackendEvent } from './useBackendEvent';
  * New replies and delivery states appear without a reload (in team mode also what the team
  * changed: notes, assignment, open/closed): when the engine finishes a
  * cycle that changed something, or a FHIR roster pull that changed patients, the thread
- * list, open threads and the Unmatched inbox reload. (Each also refetches on an interval,
+ * list, open threads and the Unmatched inbox reload; FHIR writes refresh the open threads' marks. (Each also refetches on an interval,
  * in case an event is missed.)
  */
 export function useSyncRefresh() {
@@ -19,6 +19,8 @@ export function useSyncRefresh() {
     // Team mode: the members' names come with the team sync (a local read).
     if (event.kind === 'cycle_finished') void queryClient.invalidateQueries({ queryKey: teamKeys.view });
     const changed = (event.kind === 'cycle_finished' || event.kind === 'fhir_pulled') && event.changed;
+    // Texts and calls just recorded on the FHIR server: their marks in the open threads.
+    if (event.kind === 'fhir_written') void queryClient.invalidateQueries({ queryKey: threadKeys.newest });
     if (!changed) return;
     for (const queryKey of [threadListKeys.all, threadKeys.newest, unmatchedKeys.all, teamKeys.threads]) {
       void queryClient.invalidateQueries({ queryKey });

@@ -195,6 +195,25 @@ export type Direction = "inbound" | "outbound";
 export type ThreadItemKind = "sms" | "call";
 
 /**
+ * A text's or call's standing on the FHIR server, for the "recorded in
+ * FHIR" mark of the thread view.
+ */
+export type FhirMark = {
+  /**
+   * `recorded` (the server has it as it is now), `pending` (to write,
+   * or to write again after a change), `failed` (the server refused it:
+   * `reason` says why) or `skipped` (nothing to write: `reason` says why,
+   * e.g. the patient is not on the FHIR server).
+   */
+  state: string;
+  reason?: string | null;
+  /**
+   * `Communication/<id>` once written.
+   */
+  reference?: string | null;
+};
+
+/**
  * One row of a thread: an SMS either way, or a call.
  */
 export type ThreadItem = {
@@ -263,6 +282,12 @@ export type ThreadItem = {
    * recorded it.
    */
   sent_by?: string | null;
+  /**
+   * The "recorded in FHIR" mark: whether the clinic's FHIR server has
+   * this text or call as a Communication, or why not yet. `None` when it
+   * was never queued (the FHIR link is off, or was when it was stored).
+   */
+  fhir?: FhirMark | null;
 };
 
 /**
@@ -1077,13 +1102,38 @@ export type FhirRosterCounts = {
 };
 
 /**
- * The FHIR write-back queue (Communications, Encounters): built in the
- * next part; until then nothing is queued.
+ * The FHIR write-back queue (a Communication per text and call, an
+ * Encounter per conversation): what waits, what failed and why.
  */
 export type FhirWriteQueue = {
+  /**
+   * Texts and calls still to write (or to write again after a change).
+   */
   pending: number;
+  /**
+   * Of those, the ones whose last try failed and that wait to retry.
+   */
+  retrying: number;
+  /**
+   * Refused by the server for good: each in `failures`.
+   */
   failed: number;
+  /**
+   * Recorded on the server as they are now.
+   */
+  written: number;
+  /**
+   * Nothing to write (a patient not on the FHIR server, an unmatched number).
+   */
+  skipped: number;
+  /**
+   * Failed and retrying rows, newest first (at most 50): `message 12
+   * failed: <reason>` (never a number or a text).
+   */
   failures: Array<string>;
+  /**
+   * When the link is off, or anything else to know, in words.
+   */
   note: string;
 };
 
@@ -1278,6 +1328,10 @@ export type SyncEvent = {
 } | {
   "kind": "fhir_pull_failed";
   error: string;
+} | {
+  "kind": "fhir_written";
+  summary: string;
+  failed: number;
 };
 
 /**

@@ -205,6 +205,11 @@ pub enum EngineEvent {
     FhirPullFailed {
         error: String,
     },
+    /// A drain of the FHIR write queue moved something (texts and calls
+    /// recorded, skipped, failed or waiting to retry).
+    FhirWritesFinished {
+        report: Box<fhir_sync::WriteReport>,
+    },
 }
 
 #[derive(Debug)]

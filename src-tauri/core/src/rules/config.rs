@@ -100,6 +100,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "fhir.ecm_identifier_system", kind: Kind::Uri, default: None, description: "FHIR roster (file import and the FHIR server): the Patient.identifier system whose value is the ECM patient id (exact match, e.g. urn:caredesk:ecm-patient-id); unset, no ECM id is taken from FHIR identifiers" },
     Setting { key: "fhir.use_phone_numbers", kind: Kind::Bool, default: Some("false"), description: "FHIR roster: also text telecoms with system phone (after the sms ones); off, only system sms numbers are texted" },
     Setting { key: "fhir.pull_interval_secs", kind: Kind::Integer { min: 0, max: 86_400 }, default: Some("300"), description: "Seconds between roster pulls from the FHIR server while the app runs (0 = only on demand: `caredesk fhir pull`)" },
+    Setting { key: "fhir.coordinator_reference", kind: Kind::Text, default: None, description: "FHIR write-back: who the coordinators of this desk are on the FHIR server, as a reference (Practitioner/ID, PractitionerRole/ID or Device/ID): the sender of outbound Communications and a participant of each conversation's Encounter; unset, CareDesk creates (conditionally, once) a Device standing for this desk" },
     Setting { key: "fhir.page_size", kind: Kind::Integer { min: 1, max: 1000 }, default: Some("100"), description: "Resources asked for per page of a FHIR search (_count)" },
 ];
 

@@ -51,6 +51,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0017_team_cursor.sql"),
     include_str!("migrations/0018_team_keys.sql"),
     include_str!("migrations/0019_outreach.sql"),
+    include_str!("migrations/0020_fhir_writes.sql"),
     include_str!("migrations/0022_consent_invitations.sql"),
 ];
 

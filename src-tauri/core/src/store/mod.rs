@@ -16,6 +16,7 @@ mod contact_points;
 pub(crate) mod copy;
 pub mod external_keys;
 pub mod fhir_roster;
+pub mod fhir_writes;
 pub mod inbox;
 mod linked_numbers;
 mod messages;

@@ -65,6 +65,11 @@ pub struct ThreadItem {
     /// recorded it.
     #[ts(optional = nullable)]
     pub sent_by: Option<String>,
+    /// The "recorded in FHIR" mark: whether the clinic's FHIR server has
+    /// this text or call as a Communication, or why not yet. `None` when it
+    /// was never queued (the FHIR link is off, or was when it was stored).
+    #[ts(optional = nullable)]
+    pub fhir: Option<super::fhir_writes::FhirMark>,
     /// The sort key (RFC 3339 UTC), for the page cursor.
     #[serde(skip)]
     created_at: String,
@@ -175,6 +180,7 @@ fn item(r: &Row<'_>) -> rusqlite::Result<ThreadItem> {
         retried: false,
         unmatched_reply: r.get(18)?,
         sent_by: r.get(19)?,
+        fhir: None,
     })
 }
 
@@ -206,6 +212,7 @@ impl Database {
         items.truncate(limit);
         items.reverse();
         self.mark_outbound(&mut items)?;
+        self.mark_fhir(&mut items)?;
         let older = if more { items.first().map(|i| PageCursor::of(i).encode()) } else { None };
         Ok(ThreadPage { items, older })
     }
@@ -238,6 +245,7 @@ impl Database {
         let mut items: Vec<ThreadItem> =
             stmt.query_map(params![number, limit as i64], item)?.collect::<Result<_, _>>()?;
         self.mark_outbound(&mut items)?;
+        self.mark_fhir(&mut items)?;
         Ok(items)
     }
 }

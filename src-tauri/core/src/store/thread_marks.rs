@@ -38,6 +38,21 @@ impl Database {
         }
         Ok(())
     }
+
+    /// Fills each item's "recorded in FHIR" mark (one query per kind).
+    pub(super) fn mark_fhir(&self, items: &mut [ThreadItem]) -> Result<(), StoreError> {
+        use super::fhir_writes::WriteKind;
+        for (kind, write_kind) in
+            [(super::ThreadItemKind::Sms, WriteKind::Message), (super::ThreadItemKind::Call, WriteKind::Call)]
+        {
+            let ids: Vec<i64> = items.iter().filter(|i| i.kind == kind).map(|i| i.id).collect();
+            let mut marks = self.fhir_marks(write_kind, &ids)?;
+            for item in items.iter_mut().filter(|i| i.kind == kind) {
+                item.fhir = marks.remove(&item.id);
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

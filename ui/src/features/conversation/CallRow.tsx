@@ -3,6 +3,7 @@ import { PhoneIcon } from '../../shared/icons';
 import type { NumberLabeler } from './recipients';
 import { SentBy } from '../team/SentBy';
 import { useTeamContext } from '../team/teamContext';
+import { FhirMarkLabel } from './FhirMarkLabel';
 import { StateLabel } from './StateLabel';
 import { callStateWords, placedCallWords } from './states';
 import { Timestamp } from './Timestamp';
@@ -30,6 +31,7 @@ export function CallRow({ item, labelFor }: Props) {
       <span className="call-row__meta">
         {team && outbound ? <SentBy name={item.sent_by} /> : null}
         <Timestamp at={item.at} />
+        <FhirMarkLabel mark={item.fhir} />
       </span>
     </div>
   );

@@ -11,6 +11,7 @@ import { itemKey } from './threadRows';
 import { StateLabel } from './StateLabel';
 import { routeLabel, smsStateWords } from './states';
 import { Timestamp } from './Timestamp';
+import { FhirMarkLabel } from './FhirMarkLabel';
 import { HeldBar } from './HeldBar';
 import { UndoBar } from './UndoBar';
 import './outbound.css';
@@ -53,6 +54,7 @@ export function MessageBubble({ item, labelFor }: Props) {
         <span data-testid="message-party">{outbound ? `To ${party}` : `From ${party}`}</span>
         <span>{routeLabel(item.route)}</span>
         <StateLabel words={smsStateWords(item.state, item.error)} />
+        <FhirMarkLabel mark={item.fhir} />
       </p>
       {note ? <MessageNote note={note} paused={item.paused} /> : null}
       {outbound && item.hold_until ? (

@@ -10,11 +10,11 @@ export function pullingWords(view: FhirView): string | null {
   return `Pulling ${type}: page ${p.pages}, ${p.patients_new} new, ${p.patients_updated} updated`;
 }
 
-/** The write-back queue in words: "3 writes waiting · 1 failed", or null when it is empty. */
+/** The write-back queue in words: "3 writes waiting (1 retrying) · 1 failed", or null when nothing waits. */
 export function writeQueueWords(view: FhirView): string | null {
   const q = view.status.write_queue;
   const parts = [];
-  if (q.pending > 0) parts.push(`${plural(q.pending, 'write')} waiting`);
+  if (q.pending > 0) parts.push(`${plural(q.pending, 'write')} waiting${q.retrying > 0 ? ` (${q.retrying} retrying)` : ''}`);
   if (q.failed > 0) parts.push(`${q.failed} failed`);
   return parts.length > 0 ? parts.join(' · ') : null;
 }
@@ -38,7 +38,9 @@ export function FhirLinkState({ view, now }: { view: FhirView; now: Date }) {
         {s.roster.without_numbers > 0 ? ` (${s.roster.without_numbers} without a number to text)` : ''}
       </p>
       <p data-testid="fhir-writes">
-        Recorded on the server: {writeQueueWords(view) ?? 'nothing waiting'}
+        Recorded on the server: {plural(q.written, 'text and call', 'texts and calls')}
+        {writeQueueWords(view) ? ` · ${writeQueueWords(view)}` : ' · nothing waiting'}
+        {q.skipped > 0 ? ` · ${q.skipped} not for the server` : ''}
         {q.note ? <span className="muted"> ({q.note})</span> : null}
       </p>
       {q.failures.length > 0 ? (

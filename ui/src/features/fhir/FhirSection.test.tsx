@@ -16,7 +16,7 @@ function view(over: Partial<FhirView['status']> = {}, extra: Partial<FhirView> =
       related_person_cursor: null,
       last_report: null,
       roster: { active: 0, inactive: 0, deleted: 0, current_numbers: 0, without_numbers: 0 },
-      write_queue: { pending: 0, failed: 0, failures: [], note: '' },
+      write_queue: { pending: 0, retrying: 0, failed: 0, written: 0, skipped: 0, failures: [], note: '' },
       ...over,
     },
     pulling: null,
@@ -118,6 +118,9 @@ describe('the FHIR section of Settings', () => {
       roster: { active: 238, inactive: 1, deleted: 1, current_numbers: 301, without_numbers: 2 },
       write_queue: {
         pending: 3,
+        retrying: 1,
+        written: 120,
+        skipped: 4,
         failed: 1,
         failures: ['message 41: the server refused the Communication (422): recipient not found'],
         note: '',
@@ -133,7 +136,9 @@ describe('the FHIR section of Settings', () => {
     expect(within(shown).getByTestId('fhir-roster')).toHaveTextContent(
       'Roster from the server: 238 patients active, 1 inactive, 1 deleted, 301 numbers (2 without a number to text)',
     );
-    expect(within(shown).getByTestId('fhir-writes')).toHaveTextContent('3 writes waiting · 1 failed');
+    expect(within(shown).getByTestId('fhir-writes')).toHaveTextContent(
+      'Recorded on the server: 120 texts and calls · 3 writes waiting (1 retrying) · 1 failed · 4 not for the server',
+    );
     expect(within(shown).getByTestId('fhir-write-failures')).toHaveTextContent('recipient not found');
     await user.click(within(section).getByRole('button', { name: 'Full pull' }));
     await user.click(within(section).getByRole('button', { name: 'Pull now' }));

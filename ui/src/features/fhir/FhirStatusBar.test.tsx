@@ -20,7 +20,7 @@ function view(write_queue: Partial<FhirView['status']['write_queue']> = {}, extr
       related_person_cursor: null,
       last_report: null,
       roster: { active: 3, inactive: 0, deleted: 0, current_numbers: 3, without_numbers: 0 },
-      write_queue: { pending: 0, failed: 0, failures: [], note: '', ...write_queue },
+      write_queue: { pending: 0, retrying: 0, failed: 0, written: 0, skipped: 0, failures: [], note: '', ...write_queue },
     },
     pulling: null,
     last_error: null,

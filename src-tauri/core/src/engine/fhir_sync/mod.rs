@@ -16,10 +16,12 @@
 pub mod plan;
 mod pull;
 pub(crate) mod run;
+pub mod write;
 
 use std::sync::Mutex;
 
 pub use pull::pull;
+pub use write::{drain as drain_writes, WriteReport};
 
 use crate::{
     desk::Desk,
@@ -175,15 +177,53 @@ pub struct SyncStatus {
     pub write_queue: WriteQueue,
 }
 
-/// The FHIR write-back queue (Communications, Encounters): built in the
-/// next part; until then nothing is queued.
+/// The FHIR write-back queue (a Communication per text and call, an
+/// Encounter per conversation): what waits, what failed and why.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[ts(rename = "FhirWriteQueue")]
 pub struct WriteQueue {
+    /// Texts and calls still to write (or to write again after a change).
     pub pending: usize,
+    /// Of those, the ones whose last try failed and that wait to retry.
+    pub retrying: usize,
+    /// Refused by the server for good: each in `failures`.
     pub failed: usize,
+    /// Recorded on the server as they are now.
+    pub written: usize,
+    /// Nothing to write (a patient not on the FHIR server, an unmatched number).
+    pub skipped: usize,
+    /// Failed and retrying rows, newest first (at most 50): `message 12
+    /// failed: <reason>` (never a number or a text).
     pub failures: Vec<String>,
+    /// When the link is off, or anything else to know, in words.
     pub note: String,
+}
+
+/// The write queue, counted.
+pub fn write_queue(desk: &Desk) -> Result<WriteQueue> {
+    let db = desk.db();
+    let c = db.fhir_write_counts()?;
+    let failures = db
+        .fhir_write_failures(50)?
+        .into_iter()
+        .map(|(kind, id, state, why)| {
+            format!("{kind} {id} {}: {why}", if state == "failed" { "failed" } else { "waits to retry" })
+        })
+        .collect();
+    let note = if desk.fhir_enabled()? {
+        String::new()
+    } else {
+        "the FHIR link is off (fhir.base_url unset): texts and calls are not queued for the FHIR server".into()
+    };
+    Ok(WriteQueue {
+        pending: c.pending,
+        retrying: c.retrying,
+        failed: c.failed,
+        written: c.written,
+        skipped: c.skipped,
+        failures,
+        note,
+    })
 }
 
 /// The keys of the pull's own state in the store.
@@ -209,10 +249,7 @@ pub fn status(desk: &Desk) -> Result<SyncStatus> {
         related_person_cursor: value(&keys::cursor("RelatedPerson"))?,
         last_report: value(keys::LAST_REPORT)?.and_then(|r| serde_json::from_str(&r).ok()),
         roster: db.fhir_roster_counts()?,
-        write_queue: WriteQueue {
-            note: "the FHIR write-back (Communications, Encounters) comes in the next part; nothing is queued".into(),
-            ..WriteQueue::default()
-        },
+        write_queue: write_queue(desk)?,
     })
 }
 

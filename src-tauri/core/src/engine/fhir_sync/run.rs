@@ -27,6 +27,10 @@ const IDLE_RECHECK: Duration = Duration::from_secs(30);
 const HOLDER_RECHECK: Duration = Duration::from_secs(2);
 /// The least time between two progress events of one pull.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+/// How often the write queue is drained while the link is on.
+const WRITE_EVERY: Duration = Duration::from_secs(10);
+/// The most rows one drain handles before the turn goes on.
+const WRITE_BATCH: usize = 500;
 /// The longest wait after failed pulls.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 
@@ -121,6 +125,38 @@ async fn turn(
     if !now.sender {
         return HOLDER_RECHECK;
     }
+    let wait = pull_turn(desk, state, on_event, &now).await;
+    // The write-back, beside the pull: every text and call recorded.
+    let written = match client(desk, state) {
+        Ok(c) => match super::write::drain(desk, &c, WRITE_BATCH).await {
+            Ok(report) => {
+                let full = report.written + report.skipped + report.failed >= WRITE_BATCH;
+                if report.moved() {
+                    on_event(EngineEvent::FhirWritesFinished { report: Box::new(report) });
+                }
+                full
+            }
+            Err(e) => {
+                tracing::warn!(code = ?e.code(), "the FHIR write queue could not be drained");
+                false
+            }
+        },
+        Err(_) => false,
+    };
+    if written {
+        Duration::ZERO
+    } else {
+        wait.min(WRITE_EVERY)
+    }
+}
+
+/// The roster pull, when one is due; how long to wait for the next.
+async fn pull_turn(
+    desk: &Arc<Mutex<Desk>>,
+    state: &mut State,
+    on_event: &Arc<dyn Fn(EngineEvent) + Send + Sync>,
+    now: &Due,
+) -> Duration {
     let scheduled = !now.interval.is_zero() && now.since_pull.is_none_or(|ago| ago >= now.interval);
     if state.asked.is_none() && !scheduled {
         let left = now.interval.saturating_sub(now.since_pull.unwrap_or_default());

@@ -6,3 +6,4 @@
 
 pub mod resources;
 pub mod roster;
+pub mod writeback;
