@@ -10,6 +10,7 @@ mod harness;
 mod lock;
 mod long_thread;
 mod memory_after_use;
+mod outreach_fhir;
 mod people;
 mod real_servers;
 mod team;

@@ -52,7 +52,9 @@ export function ConsentMark({ patientId, consent }: { patientId: number; consent
           {consent.state === 'invited' ? 'Invite again' : 'Invite'}
         </button>
       ) : null}
-      {sent && !invite.isPending && !invite.error ? <span className="muted">Invitation queued</span> : null}
+      {sent && consent.state === 'invited' && !invite.isPending && !invite.error ? (
+        <span className="muted">Invitation queued</span>
+      ) : null}
       {invite.error ? (
         <span className="error-message" role="alert">
           Could not invite: {errorMessage(invite.error)}
