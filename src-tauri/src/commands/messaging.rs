@@ -8,6 +8,8 @@ use tauri::State;
 
 use crate::{error::UiError, state::AppState};
 
+// A command's arguments are its IPC contract, named as the UI sends them.
+#[allow(clippy::too_many_arguments)]
 #[tauri::command]
 pub async fn send_sms(
     state: State<'_, AppState>,
