@@ -6,6 +6,7 @@ import { ExportsSection } from './ExportsSection';
 import { HisSection } from './HisSection';
 import { MessagingSection } from './MessagingSection';
 import { OtherSettingsSection } from './OtherSettingsSection';
+import { OutreachSettingsSection } from './OutreachSettingsSection';
 import { useSettings } from './queries';
 import { SecuritySection } from './SecuritySection';
 import { ServersSection } from './ServersSection';
@@ -36,6 +37,7 @@ export function SettingsDialog({ dataDir, onClose }: Props) {
           <EcmSection />
           <FhirSection />
           <MessagingSection />
+          <OutreachSettingsSection />
           <TestMessageSection />
           <YouSection />
           <SecuritySection />

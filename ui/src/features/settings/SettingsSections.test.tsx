@@ -24,6 +24,7 @@ describe('settings sections', () => {
       'ECM',
       'FHIR server',
       'Messaging',
+      'Outreach',
       'Send a test message',
       'You',
       'Lock and notifications',
