@@ -95,6 +95,7 @@ fn sandbox_options(profile: Profile, replies: bool, faults: Faults) -> SandboxOp
 fn configured(sim: &Sim, dir: &Path) -> Cli {
     let cli = Cli::new(&dir.join("data"));
     let h = sim.h();
+    caredesk_tests::quiet_hours_off(&cli);
     cli.ok(&["config", "set", "his.base_url", h.his_base_url().as_str()]);
     cli.ok(&["config", "set", "his.from", magic::HOSPITAL_NUMBER]);
     cli.ok(&["config", "set", "ecm.base_url", h.ecm_base_url().as_str()]);

@@ -197,6 +197,14 @@ impl Cli {
     }
 }
 
+/// Turns quiet hours (`sms.quiet_hours`, on by default: 08:00-21:00 in the
+/// recipient's zone) off on `cli`'s data directory, so a test that sends
+/// does not depend on the hour it runs at. The quiet-hours tests leave
+/// them on.
+pub fn quiet_hours_off(cli: &Cli) {
+    cli.ok(&["config", "set", "sms.quiet_hours", "off"]);
+}
+
 /// Ana Lopez (ECM 1001) and Ben Carter (ECM 1002).
 pub const TWO_PATIENTS: &str = "ecm_patient_id,name,phone\n1001,Ana Lopez,+18055550100\n1002,Ben Carter,+18055550102\n";
 
@@ -211,6 +219,7 @@ pub fn configure(sim: &Sim, dir: &Path, cli: Cli) -> Cli {
     use caredesk_core::sandbox::{self, magic};
     require_keyring();
     let h = sim.h();
+    quiet_hours_off(&cli);
     cli.ok(&["config", "set", "his.base_url", h.his_base_url().as_str()]);
     cli.ok(&["config", "set", "his.from", magic::HOSPITAL_NUMBER]);
     cli.ok(&["config", "set", "ecm.base_url", h.ecm_base_url().as_str()]);

@@ -412,6 +412,10 @@ pub enum PatientsCommand {
         /// The contact's number.
         #[arg(long, value_name = "NUMBER")]
         contact_phone: Option<String>,
+        /// The patient's time zone for quiet hours (IANA name, like
+        /// America/Chicago; "clinic": the clinic's zone).
+        #[arg(long, value_name = "ZONE")]
+        time_zone: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -446,6 +450,10 @@ pub enum PatientsCommand {
         /// Record that this number consents to SMS again.
         #[arg(long, value_name = "NUMBER")]
         opt_in: Vec<String>,
+        /// The patient's time zone for quiet hours (IANA name, like
+        /// America/Chicago; "clinic": the clinic's zone).
+        #[arg(long, value_name = "ZONE")]
+        time_zone: Option<String>,
         #[arg(long)]
         json: bool,
     },

@@ -214,8 +214,17 @@ fn patients(desk: &mut Desk, command: PatientsCommand) -> Result<(), CoreError> 
             let list = desk.patients(search.as_deref().unwrap_or(""), usize::MAX >> 1)?;
             output::patients(&list, json);
         }
-        PatientsCommand::Add { name, ecm_id, phone, contact_name, contact_relationship, contact_phone, json } => {
-            let add = people::Add { name, ecm_id, phone, contact_name, contact_relationship, contact_phone };
+        PatientsCommand::Add {
+            name,
+            ecm_id,
+            phone,
+            contact_name,
+            contact_relationship,
+            contact_phone,
+            time_zone,
+            json,
+        } => {
+            let add = people::Add { name, ecm_id, phone, contact_name, contact_relationship, contact_phone, time_zone };
             people::add(desk, add, json)?;
         }
         PatientsCommand::Edit {
@@ -230,6 +239,7 @@ fn patients(desk: &mut Desk, command: PatientsCommand) -> Result<(), CoreError> 
             deactivate_phone,
             opt_out,
             opt_in,
+            time_zone,
             json,
         } => {
             let edit = people::Edit {
@@ -243,6 +253,7 @@ fn patients(desk: &mut Desk, command: PatientsCommand) -> Result<(), CoreError> 
                 deactivate_phone,
                 opt_out,
                 opt_in,
+                time_zone,
             };
             people::edit(desk, &patient, edit, json)?;
         }

@@ -74,6 +74,9 @@ pub struct DrainReport {
     /// Rows waiting because their route is paused (its server refused
     /// CareDesk's credentials).
     pub paused: usize,
+    /// Rows that came due outside their recipient's quiet hours: they wait
+    /// for the window's opening.
+    pub held: usize,
     /// When something may be done next (0: at once), for the engine's sleep.
     pub next_in_ms: Option<u64>,
 }
