@@ -5,6 +5,7 @@
 //! the roster, the settings registry and the error type every layer returns.
 
 pub mod backoff;
+pub mod campaign;
 pub mod clinic_zone;
 pub mod config;
 pub mod consent;

@@ -6,6 +6,7 @@
 #[cfg(test)]
 mod activity_people_tests;
 mod audit;
+pub mod campaigns;
 pub mod audit_chain;
 #[cfg(test)]
 mod audit_chain_tests;

@@ -262,7 +262,7 @@ impl Database {
     /// The patients with these ids, in this order (unknown ids skipped,
     /// repeats once). Three statements whatever the count: the patient
     /// column shows a hundred at a time.
-    pub(super) fn patients_by_ids(&self, ids: &[i64]) -> Result<Vec<PatientView>, StoreError> {
+    pub fn patients_by_ids(&self, ids: &[i64]) -> Result<Vec<PatientView>, StoreError> {
         let list = id_list(ids);
         let mut found: HashMap<i64, PatientView> = HashMap::with_capacity(ids.len());
         let mut p = self.conn.prepare_cached(

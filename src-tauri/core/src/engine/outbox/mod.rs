@@ -20,7 +20,7 @@
 //!   message keeps the patient's number in `intended_to`.
 
 mod actions;
-mod enqueue;
+pub(crate) mod enqueue;
 pub mod hold;
 pub mod limiter;
 pub mod matching;
