@@ -82,6 +82,7 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
             crate::engine_commands::undo(&desk, message_id, json)
         }
         Command::Templates { action, json } => crate::template_commands::run(&desk, action, json),
+        Command::Campaign(c) => crate::campaign_commands::run(desk, c),
         Command::Outbox { action: None, json } => crate::engine_commands::outbox(desk, json),
         Command::Threads { json } => crate::engine_commands::threads(&desk, json),
         Command::Thread { patient, search, json } => {
