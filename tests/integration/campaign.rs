@@ -107,7 +107,13 @@ fn a_2000_recipient_campaign_killed_again_and_again_texts_every_eligible_recipie
         roster.push_str(&format!("{},{},{}\n", ecm(i), name(i), number(i)));
     }
     cli.ok(&["patients", "import", write_file(dir.path(), "big.csv", &roster).to_str().unwrap()]);
-    cli.ok(&["templates", "add", "Visit", "--text", "Hi {first_name}, your visit is on slot {slot}. Reply 1 to confirm, 2 to cancel."]);
+    cli.ok(&[
+        "templates",
+        "add",
+        "Visit",
+        "--text",
+        "Hi {first_name}, your visit is on slot {slot}. Reply 1 to confirm, 2 to cancel.",
+    ]);
 
     // Who is skipped, and why.
     let opted_out: Vec<usize> = (0..5).map(|k| 100 + k * 37).collect();
@@ -132,8 +138,20 @@ fn a_2000_recipient_campaign_killed_again_and_again_texts_every_eligible_recipie
     for &i in &warm_up {
         file.push_str(&format!("{},{i}\n", ecm(i)));
     }
-    let warm = cli.ok(&["campaign", "create", "--name", "Warm-up", "--template", "Visit", "--recipients",
-        write_file(dir.path(), "warm.csv", &file).to_str().unwrap()]).stdout.trim().to_string();
+    let warm = cli
+        .ok(&[
+            "campaign",
+            "create",
+            "--name",
+            "Warm-up",
+            "--template",
+            "Visit",
+            "--recipients",
+            write_file(dir.path(), "warm.csv", &file).to_str().unwrap(),
+        ])
+        .stdout
+        .trim()
+        .to_string();
     let run = run_with_limit(cli.command(&["campaign", "start", &warm]), None, Duration::from_secs(60));
     assert!(run.ok(), "{}{}", run.stdout, run.stderr);
     assert_eq!(status(&cli, &warm)["sent"], 10, "{}", status(&cli, &warm));
@@ -151,8 +169,18 @@ fn a_2000_recipient_campaign_killed_again_and_again_texts_every_eligible_recipie
     }
     let file = write_file(dir.path(), "recipients.csv", &file);
     let id = cli
-        .ok(&["campaign", "create", "--name", "June visits", "--template", "Visit", "--recipients", file.to_str().unwrap(),
-            "--answers", "1=confirm,2=cancel"])
+        .ok(&[
+            "campaign",
+            "create",
+            "--name",
+            "June visits",
+            "--template",
+            "Visit",
+            "--recipients",
+            file.to_str().unwrap(),
+            "--answers",
+            "1=confirm,2=cancel",
+        ])
         .stdout
         .trim()
         .to_string();
@@ -305,7 +333,8 @@ fn quiet_hours_follow_each_recipients_zone() {
     // A one-hour window around the local time two hours east of UTC (or
     // west, near midnight): open there, closed in UTC.
     let now = chrono::Utc::now();
-    let (shift, zone) = if (now + chrono::TimeDelta::hours(2)).time() < chrono::NaiveTime::from_hms_opt(22, 0, 0).unwrap()
+    let (shift, zone) = if (now + chrono::TimeDelta::hours(2)).time()
+        < chrono::NaiveTime::from_hms_opt(22, 0, 0).unwrap()
         && (now + chrono::TimeDelta::hours(2)).date_naive() == now.date_naive()
     {
         (2, "Etc/GMT-2")
@@ -322,7 +351,8 @@ fn quiet_hours_follow_each_recipients_zone() {
     cli.ok(&["patients", "edit", "ecm:1001", "--time-zone", zone]);
     cli.ok(&["patients", "edit", "ecm:1002", "--time-zone", "UTC"]);
     cli.ok(&["templates", "add", "Hello", "--text", "Hello {first_name}"]);
-    let id = cli.ok(&["campaign", "create", "--name", "Zones", "--template", "Hello", "--all", "--cap-day", "0"]).stdout;
+    let id =
+        cli.ok(&["campaign", "create", "--name", "Zones", "--template", "Hello", "--all", "--cap-day", "0"]).stdout;
     let id = id.trim();
     cli.ok(&["campaign", "start", id, "--detach"]);
     for _ in 0..3 {
@@ -338,7 +368,8 @@ fn quiet_hours_follow_each_recipients_zone() {
     let held = cli.run(&["send", "--patient", "ecm:1002", "--text", "Held till morning", "--json"]);
     assert_eq!(held.code, Some(4), "{}{}", held.stdout, held.stderr);
     assert!(held.stdout.contains("quiet_hours"), "{}", held.stdout);
-    let urgent = cli.json(&["send", "--patient", "ecm:1002", "--text", "Urgent: call us", "--urgent", "lab result", "--json"]);
+    let urgent =
+        cli.json(&["send", "--patient", "ecm:1002", "--text", "Urgent: call us", "--urgent", "lab result", "--json"]);
     assert_eq!(urgent["status"], "accepted", "{urgent}");
     assert_eq!(sim.h().state().sends_to("+18055550102", "Held till morning"), 0);
 }

@@ -42,21 +42,25 @@ pub fn run(desk: Desk, command: CampaignCommand) -> Result<(), CoreError> {
             via,
             json,
         } => {
-            let who = match (recipients, all, search) {
-                (Some(file), _, _) => campaign::Recipients::Csv(std::fs::read_to_string(&file).map_err(|e| {
-                    CoreError::Io(format!("cannot read the recipients file {}: {e}", file.display()))
-                })?),
-                (None, true, _) => campaign::Recipients::All,
-                (None, false, Some(q)) => campaign::Recipients::Search(q),
-                (None, false, None) => unreachable!("clap requires one"),
-            };
+            let who =
+                match (recipients, all, search) {
+                    (Some(file), _, _) => campaign::Recipients::Csv(std::fs::read_to_string(&file).map_err(|e| {
+                        CoreError::Io(format!("cannot read the recipients file {}: {e}", file.display()))
+                    })?),
+                    (None, true, _) => campaign::Recipients::All,
+                    (None, false, Some(q)) => campaign::Recipients::Search(q),
+                    (None, false, None) => unreachable!("clap requires one"),
+                };
             let defaults = Caps::default();
             let req = campaign::CampaignRequest {
                 name,
                 template,
                 recipients: who,
                 start_at: at.map(|at| crate::template_commands::send_at(&desk, &at)).transpose()?,
-                caps: Caps { per_day: cap_day.unwrap_or(defaults.per_day), per_week: cap_week.unwrap_or(defaults.per_week) },
+                caps: Caps {
+                    per_day: cap_day.unwrap_or(defaults.per_day),
+                    per_week: cap_week.unwrap_or(defaults.per_week),
+                },
                 answers: answers.unwrap_or_default(),
                 answer_window_hours: answer_hours,
                 via: via.as_deref().and_then(Route::parse),
@@ -85,7 +89,9 @@ pub fn run(desk: Desk, command: CampaignCommand) -> Result<(), CoreError> {
                 return Ok(());
             }
             for m in &p.messages {
-                let who = m.patient_id.map_or_else(|| format!("ecm:{}", m.ecm_patient_id.unwrap_or_default()), |id| id.to_string());
+                let who = m
+                    .patient_id
+                    .map_or_else(|| format!("ecm:{}", m.ecm_patient_id.unwrap_or_default()), |id| id.to_string());
                 match (&m.text, &m.skipped) {
                     (Some(text), None) => line(format!(
                         "{who} {}: {} ({} segment(s))",
@@ -129,7 +135,13 @@ pub fn run(desk: Desk, command: CampaignCommand) -> Result<(), CoreError> {
                 line(serde_json::to_string_pretty(&list).expect("campaigns serialize"));
             } else {
                 for c in &list {
-                    line(format!("{} {} ({}): template {}", c.id, visible(&c.name), c.state.as_str(), visible(&c.template)));
+                    line(format!(
+                        "{} {} ({}): template {}",
+                        c.id,
+                        visible(&c.name),
+                        c.state.as_str(),
+                        visible(&c.template)
+                    ));
                 }
             }
             Ok(())
@@ -211,7 +223,8 @@ fn start(mut desk: Desk, id: i64, action: Action, detach: bool, json: bool) -> R
             if show {
                 if let Some(p) = &progress {
                     let eta = p.eta_secs.map(|s| format!(", ETA {}:{:02}", s / 60, s % 60)).unwrap_or_default();
-                    let wait = p.waiting_until.as_deref().map(|t| format!(", quiet hours until {t}")).unwrap_or_default();
+                    let wait =
+                        p.waiting_until.as_deref().map(|t| format!(", quiet hours until {t}")).unwrap_or_default();
                     eprint!(
                         "\rcampaign {id}: {}/{} queued, {} skipped, {} in the outbox{eta}{wait}   ",
                         p.queued, p.total, p.skipped, p.in_outbox

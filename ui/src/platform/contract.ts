@@ -83,6 +83,11 @@ export type Patient = {
    */
   fhir_status: FhirStatus | null;
   phones: Array<Phone>;
+  /**
+   * The patient's own time zone (IANA name): quiet hours follow it.
+   * `null`: the clinic's zone.
+   */
+  time_zone: string | null;
 };
 
 /**
@@ -488,6 +493,11 @@ export type PatientThread = {
    */
   fhir_status: FhirStatus | null;
   phones: Array<Phone>;
+  /**
+   * The patient's own time zone (IANA name): quiet hours follow it.
+   * `null`: the clinic's zone.
+   */
+  time_zone: string | null;
 };
 
 export type UnmatchedSummary = {

@@ -181,7 +181,8 @@ impl Database {
 
     /// Campaigns the runner feeds: running, or scheduled to start.
     pub fn feeding_campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!("{SELECT} WHERE state IN ('running', 'scheduled') ORDER BY id"))?;
+        let mut stmt =
+            self.conn.prepare_cached(&format!("{SELECT} WHERE state IN ('running', 'scheduled') ORDER BY id"))?;
         let rows = stmt.query_map([], campaign)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

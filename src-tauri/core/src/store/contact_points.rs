@@ -110,7 +110,7 @@ mod tests {
                     relationship: None,
                 })
                 .collect(),
-                time_zone: None,
+            time_zone: None,
         }
     }
 

@@ -6,11 +6,11 @@
 #[cfg(test)]
 mod activity_people_tests;
 mod audit;
-pub mod campaigns;
 pub mod audit_chain;
 #[cfg(test)]
 mod audit_chain_tests;
 pub mod audit_verify;
+pub mod campaigns;
 pub mod consent;
 mod contact_points;
 pub(crate) mod copy;

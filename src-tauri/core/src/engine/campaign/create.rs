@@ -72,8 +72,16 @@ pub struct CampaignPreview {
     pub messages: Vec<PreviewMessage>,
 }
 
-/// A row of the recipients file: the ECM id and the extra merge values.
-type FileRow = (Option<i64>, BTreeMap<String, String>, Option<String>);
+/// A recipient's extra merge values (the file's other columns).
+type Extra = BTreeMap<String, String>;
+
+/// A row of the recipients file: the ECM id, the extra merge values, and
+/// the id as written when it does not read.
+type FileRow = (Option<i64>, Extra, Option<String>);
+
+/// A recipient asked for: ECM id, patient, extra values, and what the file
+/// said when the id does not read.
+type Wanted = (Option<i64>, Option<i64>, Extra, Option<String>);
 
 fn read_file(csv_text: &str) -> Result<Vec<FileRow>> {
     let bad = |e: String| CoreError::from(CampaignError::RecipientsFile(e));
@@ -118,8 +126,7 @@ pub fn create(desk: &Desk, req: &CampaignRequest, now: DateTime<Utc>) -> Result<
         Some(r) => r,
         None => desk.setting("sms.via")?.as_deref().and_then(Route::parse).unwrap_or(Route::His),
     };
-    // Who: (ECM id, patient, extra values, what the file said when unreadable).
-    let mut wanted: Vec<(Option<i64>, Option<i64>, BTreeMap<String, String>, Option<String>)> = Vec::new();
+    let mut wanted: Vec<Wanted> = Vec::new();
     match &req.recipients {
         Recipients::Csv(text) => {
             for (ecm, extra, raw) in read_file(text)? {
@@ -214,9 +221,11 @@ fn recipient_skip(
     r.number = Some(chosen.number.to_string());
     let mut values = standard.clone();
     let (first, last) = merge::split_name(&p.name);
-    values.extend([("first_name".to_string(), first), ("last_name".to_string(), last)].into_iter().filter_map(
-        |(k, v)| v.map(|v| (k, v)),
-    ));
+    values.extend(
+        [("first_name".to_string(), first), ("last_name".to_string(), last)]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v))),
+    );
     values.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
     match merge::merge(template, &values) {
         Ok(m) => {

@@ -113,7 +113,10 @@ fn feed_one(
     let d = lock(desk)?;
     let (total, pending, skipped) = d.db().campaign_tally(c.id)?;
     let in_outbox = d.db().campaign_open_texts(c.id)? as u64;
-    if pending == 0 && in_outbox == 0 && d.db().set_campaign_state(c.id, state, CampaignState::Done, "done", &d.actor(), now)? {
+    if pending == 0
+        && in_outbox == 0
+        && d.db().set_campaign_state(c.id, state, CampaignState::Done, "done", &d.actor(), now)?
+    {
         state = CampaignState::Done;
         tracing::info!(campaign = c.id, total, skipped, "campaign done");
     }

@@ -123,7 +123,8 @@ pub fn enqueue_with(d: &Desk, req: &SmsRequest, hold: Hold) -> Result<Enqueued> 
         )));
     }
     let note = chosen.other.then(|| format!(" ({OTHER_NUMBER_AUDIT})"));
-    let to = Addressee { patient_id: Some(patient.id), number: &chosen.number, time_zone: patient.time_zone.as_deref() };
+    let to =
+        Addressee { patient_id: Some(patient.id), number: &chosen.number, time_zone: patient.time_zone.as_deref() };
     queue(d, route, to, &req.text, note.as_deref(), hold)
 }
 
@@ -181,7 +182,9 @@ fn queue(d: &Desk, route: Route, to: Addressee<'_>, text: &str, note: Option<&st
     let out = outbound(d, route, to, text, note, &hold, now)?;
     let (actor, sent_by) = (d.actor(), d.sender_name());
     let ids = match retry_of {
-        None => d.db().enqueue_sms_with(&out.new, &actor, &sent_by, &out.detail, out.held, out.urgent.as_deref(), now)?,
+        None => {
+            d.db().enqueue_sms_with(&out.new, &actor, &sent_by, &out.detail, out.held, out.urgent.as_deref(), now)?
+        }
         Some(old) => d
             .db()
             .enqueue_retry(old, &out.new, &actor, &sent_by, &out.detail, out.held, now)?

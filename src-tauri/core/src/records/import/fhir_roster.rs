@@ -77,8 +77,16 @@ pub fn parse(content: &str, db: &Database, options: &FhirOptions) -> Result<Vec<
             .optional()
             .map_err(crate::store::StoreError::from)?;
         match existing {
-            Some(name) => rows
-                .push((row, Ok(PatientInput { ecm_patient_id: None, fhir_id: Some(target), name, phones: contacts, time_zone: None }))),
+            Some(name) => rows.push((
+                row,
+                Ok(PatientInput {
+                    ecm_patient_id: None,
+                    fhir_id: Some(target),
+                    name,
+                    phones: contacts,
+                    time_zone: None,
+                }),
+            )),
             None => rows.push((
                 row,
                 Err(format!("RelatedPerson refers to Patient/{target}, which is neither in this file nor imported")),

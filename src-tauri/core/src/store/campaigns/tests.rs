@@ -148,7 +148,8 @@ fn a_text_held_for_quiet_hours_survives_a_restart_and_goes_at_the_opening() {
     let opens = utc("2026-06-11T15:00:00Z");
     let id = campaign(&db, Caps::default(), &["+18055550100"], night);
     let r = db.due_recipients(id, night, 1).unwrap();
-    let ids = db.queue_campaign_recipient(r[0].id, &outbound(&r[0].number), "t", "t", "q", None, night).unwrap().unwrap();
+    let ids =
+        db.queue_campaign_recipient(r[0].id, &outbound(&r[0].number), "t", "t", "q", None, night).unwrap().unwrap();
     // The worker's claim-time check holds it until the window opens.
     assert!(db.hold_for_quiet_hours(ids.outbox_id, opens, night).unwrap());
     drop(db);
