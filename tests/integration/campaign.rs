@@ -10,35 +10,19 @@
 
 use std::{
     collections::{BTreeMap, HashMap},
-    fs::File,
-    path::Path,
-    process::Stdio,
     time::{Duration, Instant},
 };
 
 use caredesk_core::sandbox::{Faults, Inbound, SandboxOptions};
-use caredesk_tests::{configured_cli, require_keyring, run_with_limit, write_file, ChildGuard, Cli, Sim};
+use caredesk_tests::{
+    configured_cli, kill_running, require_keyring, run_with_limit, spawn_logged, write_file, Cli, Rng, Sim,
+};
 use serde_json::Value;
 
 /// Recipients on the roster for the big campaign.
 const RECIPIENTS: usize = 2000;
 /// Kill rounds.
 const ROUNDS: usize = 30;
-
-/// A seeded xorshift64*: the kill points repeat from run to run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn between(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-}
 
 fn ecm(i: usize) -> usize {
     10_000 + i
@@ -55,23 +39,6 @@ fn name(i: usize) -> String {
 /// The text recipient `i` should get.
 fn text(i: usize) -> String {
     format!("Hi Patient{i}, your visit is on slot {i}. Reply 1 to confirm, 2 to cancel.")
-}
-
-fn spawn(cli: &Cli, args: &[&str], log: &Path) -> ChildGuard {
-    let out = File::options().create(true).append(true).open(log).unwrap();
-    let err = out.try_clone().unwrap();
-    let mut cmd = cli.command(args);
-    cmd.stdin(Stdio::null()).stdout(Stdio::from(out)).stderr(Stdio::from(err));
-    ChildGuard::spawn(&mut cmd)
-}
-
-/// SIGKILL; true when the process was still running.
-fn kill(guard: &mut ChildGuard) -> bool {
-    let Some(mut child) = guard.0.take() else { return false };
-    let running = child.try_wait().unwrap().is_none();
-    let _ = child.kill();
-    let _ = child.wait();
-    running
 }
 
 fn status(cli: &Cli, id: &str) -> Value {
@@ -194,9 +161,9 @@ fn a_2000_recipient_campaign_killed_again_and_again_texts_every_eligible_recipie
     let mut kills = 0;
     let rounds_started = Instant::now();
     for _ in 0..ROUNDS {
-        let mut child = spawn(&cli, &["campaign", "start", &id], &log);
+        let mut child = spawn_logged(&cli, &["campaign", "start", &id], &log);
         std::thread::sleep(Duration::from_millis(rng.between(150, 1200)));
-        if kill(&mut child) {
+        if kill_running(&mut child) {
             kills += 1;
         }
     }
