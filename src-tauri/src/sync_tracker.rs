@@ -48,7 +48,7 @@ impl SyncTracker {
                 self.fhir_pulling = None;
                 self.fhir_error = Some(error.clone());
             }
-            EngineEvent::FhirWritesFinished { .. } => {}
+            EngineEvent::FhirWritesFinished { .. } | EngineEvent::CampaignProgress { .. } => {}
         }
     }
 }
@@ -89,6 +89,10 @@ pub enum UiSyncEvent {
         summary: String,
         failed: u32,
     },
+    /// A campaign moved: texts queued, recipients skipped, its state.
+    CampaignProgress {
+        progress: caredesk_core::engine::campaign::CampaignProgress,
+    },
 }
 
 impl UiSyncEvent {
@@ -119,6 +123,7 @@ impl UiSyncEvent {
             EngineEvent::FhirWritesFinished { report } => {
                 UiSyncEvent::FhirWritten { summary: report.summary(), failed: report.failed as u32 }
             }
+            EngineEvent::CampaignProgress { progress } => UiSyncEvent::CampaignProgress { progress: progress.clone() },
         }
     }
 }

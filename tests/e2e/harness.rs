@@ -248,7 +248,10 @@ pub fn data_with_roster(roster_csv: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let roster = write_file(dir.path(), "roster.csv", roster_csv);
-    Cli::new(&data).ok(&["patients", "import", roster.to_str().unwrap()]);
+    let cli = Cli::new(&data);
+    // Independent of the hour the suite runs at (quiet hours are on by default).
+    caredesk_tests::quiet_hours_off(&cli);
+    cli.ok(&["patients", "import", roster.to_str().unwrap()]);
     (dir, data)
 }
 

@@ -8,6 +8,7 @@ fn fresh() -> (tempfile::TempDir, Cli) {
     require_keyring();
     let dir = tempfile::tempdir().unwrap();
     let cli = Cli::new(&dir.path().join("data"));
+    caredesk_tests::quiet_hours_off(&cli);
     (dir, cli)
 }
 
@@ -41,7 +42,7 @@ fn csv_import_reports_bad_rows_and_reimport_updates_without_duplicates() {
         ])
     );
     let keys: Vec<&str> = list[0].as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["id", "name", "ecm_patient_id", "fhir_id", "fhir_status", "phones"]);
+    assert_eq!(keys, ["id", "name", "ecm_patient_id", "fhir_id", "fhir_status", "phones", "time_zone"]);
     assert_eq!(
         (&list[0]["fhir_id"], &list[0]["fhir_status"]),
         (&json!(null), &json!(null)),

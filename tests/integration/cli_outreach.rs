@@ -11,6 +11,7 @@ fn fresh() -> (tempfile::TempDir, Cli) {
     let dir = tempfile::tempdir().unwrap();
     let cli = Cli::new(&dir.path().join("data"));
     cli.ok(&["config", "set", "clinic.time_zone", "America/Los_Angeles"]);
+    caredesk_tests::quiet_hours_off(&cli);
     cli.ok(&["patients", "add", "--name", "Odile Marsh", "--ecm-id", "4242", "--phone", "(805) 555-0170"]);
     (dir, cli)
 }

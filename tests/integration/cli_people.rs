@@ -9,6 +9,7 @@ fn fresh() -> (tempfile::TempDir, Cli) {
     require_keyring();
     let dir = tempfile::tempdir().unwrap();
     let cli = Cli::new(&dir.path().join("data"));
+    caredesk_tests::quiet_hours_off(&cli);
     (dir, cli)
 }
 

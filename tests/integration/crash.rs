@@ -23,9 +23,7 @@
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
-    fs::File,
     path::Path,
-    process::Stdio,
     sync::Mutex,
     time::{Duration, Instant},
 };
@@ -40,7 +38,7 @@ use caredesk_core::{
     sandbox::{self, magic, Faults, Inbound, Profile, SandboxOptions},
     store::Database,
 };
-use caredesk_tests::{require_keyring, write_file, ChildGuard, Cli, Sim, DESK_TZ};
+use caredesk_tests::{require_keyring, write_file, ChildGuard, Cli, Rng, Sim, DESK_TZ};
 
 /// Kill rounds per profile.
 const ROUNDS: usize = 25;
@@ -58,21 +56,6 @@ const PATIENTS: [(i64, &str); 5] = [
     (1006, "+18055550106"),
     (1007, "+18055550107"),
 ];
-
-/// A seeded xorshift64*: the kill points repeat from run to run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn between(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-}
 
 fn crash_faults() -> Faults {
     Faults { accept_then_fail_rate: 0.2, poll_error_rate: 0.1, ..Faults::default() }
@@ -95,6 +78,7 @@ fn sandbox_options(profile: Profile, replies: bool, faults: Faults) -> SandboxOp
 fn configured(sim: &Sim, dir: &Path) -> Cli {
     let cli = Cli::new(&dir.join("data"));
     let h = sim.h();
+    caredesk_tests::quiet_hours_off(&cli);
     cli.ok(&["config", "set", "his.base_url", h.his_base_url().as_str()]);
     cli.ok(&["config", "set", "his.from", magic::HOSPITAL_NUMBER]);
     cli.ok(&["config", "set", "ecm.base_url", h.ecm_base_url().as_str()]);
@@ -115,22 +99,12 @@ fn configured(sim: &Sim, dir: &Path) -> Cli {
     cli
 }
 
-/// Starts `args` with its output appended to `log`.
 fn spawn(cli: &Cli, args: &[&str], log: &Path) -> ChildGuard {
-    let out = File::options().create(true).append(true).open(log).unwrap();
-    let err = out.try_clone().unwrap();
-    let mut cmd = cli.command(args);
-    cmd.stdin(Stdio::null()).stdout(Stdio::from(out)).stderr(Stdio::from(err));
-    ChildGuard::spawn(&mut cmd)
+    caredesk_tests::spawn_logged(cli, args, log)
 }
 
-/// SIGKILL; true when the process was still running.
 fn kill(guard: &mut ChildGuard) -> bool {
-    let Some(mut child) = guard.0.take() else { return false };
-    let running = child.try_wait().unwrap().is_none();
-    let _ = child.kill();
-    let _ = child.wait();
-    running
+    caredesk_tests::kill_running(guard)
 }
 
 /// What the app does at start, before its engine's first cycle: rows left

@@ -208,6 +208,7 @@ fn changed(before: &BTreeMap<String, Entry>, after: &BTreeMap<String, Entry>) ->
 fn configured(server: &FhirServer, dir: &std::path::Path) -> Cli {
     require_keyring();
     let cli = Cli::new(&dir.join("data"));
+    caredesk_tests::quiet_hours_off(&cli);
     cli.ok(&["config", "set", "fhir.base_url", &server.base_url]);
     cli.ok(&["config", "set", "fhir.page_size", PAGE]);
     cli.ok(&["config", "set", "fhir.ecm_identifier_system", ECM_SYSTEM]);

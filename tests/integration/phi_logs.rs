@@ -119,6 +119,7 @@ fn a_whole_desk_day_at_trace_level_logs_no_names_numbers_or_texts() {
     let h = sim.h();
 
     // Set-up.
+    day.ok(&["config", "set", "sms.quiet_hours", "off"]);
     day.ok(&["config", "set", "servers.mode", "real"]);
     day.ok(&["config", "set", "his.base_url", h.his_base_url().as_str()]);
     day.ok(&["config", "set", "his.from", magic::HOSPITAL_NUMBER]);

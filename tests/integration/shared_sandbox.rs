@@ -51,6 +51,7 @@ fn cli_commands_use_the_sandbox_of_the_process_that_sends_for_the_data_directory
     caredesk_tests::require_keyring();
     let dir = tempfile::tempdir().unwrap();
     let cli = Cli::new(&dir.path().join("data"));
+    caredesk_tests::quiet_hours_off(&cli);
     cli.ok(&["config", "set", "sync.interval_secs", "1"]);
     cli.ok(&["config", "set", "sms.rate_per_sec", "0"]);
     cli.ok(&["config", "set", "user.name", "Dana Coordinator"]);

@@ -198,6 +198,48 @@ impl Cli {
     }
 }
 
+/// A seeded xorshift64*: kill points and other random choices of a suite
+/// repeat from run to run.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn between(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next_u64() % (hi - lo + 1)
+    }
+}
+
+/// Starts `cli` with `args`, its output appended to `log`.
+pub fn spawn_logged(cli: &Cli, args: &[&str], log: &Path) -> ChildGuard {
+    let out = std::fs::File::options().create(true).append(true).open(log).unwrap();
+    let err = out.try_clone().unwrap();
+    let mut cmd = cli.command(args);
+    cmd.stdin(Stdio::null()).stdout(Stdio::from(out)).stderr(Stdio::from(err));
+    ChildGuard::spawn(&mut cmd)
+}
+
+/// SIGKILL, as in a crash; true when the process was still running.
+pub fn kill_running(guard: &mut ChildGuard) -> bool {
+    let Some(mut child) = guard.0.take() else { return false };
+    let running = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    running
+}
+
+/// Turns quiet hours (`sms.quiet_hours`, on by default: 08:00-21:00 in the
+/// recipient's zone) off on `cli`'s data directory, so a test that sends
+/// does not depend on the hour it runs at. The quiet-hours tests leave
+/// them on.
+pub fn quiet_hours_off(cli: &Cli) {
+    cli.ok(&["config", "set", "sms.quiet_hours", "off"]);
+}
+
 /// Ana Lopez (ECM 1001) and Ben Carter (ECM 1002).
 pub const TWO_PATIENTS: &str = "ecm_patient_id,name,phone\n1001,Ana Lopez,+18055550100\n1002,Ben Carter,+18055550102\n";
 
@@ -212,6 +254,7 @@ pub fn configure(sim: &Sim, dir: &Path, cli: Cli) -> Cli {
     use caredesk_core::sandbox::{self, magic};
     require_keyring();
     let h = sim.h();
+    quiet_hours_off(&cli);
     cli.ok(&["config", "set", "his.base_url", h.his_base_url().as_str()]);
     cli.ok(&["config", "set", "his.from", magic::HOSPITAL_NUMBER]);
     cli.ok(&["config", "set", "ecm.base_url", h.ecm_base_url().as_str()]);

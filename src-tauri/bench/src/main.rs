@@ -11,9 +11,11 @@
 //!   (see `app.rs`).
 //!
 //! `caredesk-bench team` measures team mode on a PostgreSQL of its own
-//! (see `team.rs`).
+//! (see `team.rs`); `caredesk-bench campaign` a 10,000-recipient campaign
+//! and the send loop (see `campaign.rs`).
 
 mod app;
+mod campaign;
 mod datagen;
 mod explain;
 mod gateways;
@@ -69,6 +71,13 @@ fn main() {
                 std::process::exit(1);
             }
         },
+        Some("campaign") => match campaign::run(&args[1..]) {
+            Ok(figures) => println!("{}", Value::Object(figures)),
+            Err(e) => {
+                eprintln!("caredesk-bench campaign: {e}");
+                std::process::exit(1);
+            }
+        },
         Some("sql") => {
             if let Err(e) = explain::run(&args[1..]) {
                 eprintln!("caredesk-bench sql: {e}");
@@ -77,7 +86,7 @@ fn main() {
         }
         Some("-h" | "--help") => {
             eprintln!(
-                "usage: caredesk-bench [--skip-gateways] | team [--only fanout|join] [--skip-log-path] | app-data DIR | app-startup --app BIN --bare BIN --data DIR | sql [--copy] SQL..."
+                "usage: caredesk-bench [--skip-gateways] | team [--only fanout|join] [--skip-log-path] | campaign | app-data DIR | app-startup --app BIN --bare BIN --data DIR | sql [--copy] SQL..."
             );
         }
         _ => {

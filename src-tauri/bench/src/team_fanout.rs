@@ -153,8 +153,13 @@ pub async fn measure(server: &Server, k: &Keyring, root: &Path, f: &mut Map<Stri
     {
         let d = fleet.desks[0].lock().map_err(|_| "a desk")?;
         let tx = d.db().conn().unchecked_transaction().map_err(|e| e.to_string())?;
-        let input =
-            PatientInput { ecm_patient_id: Some(1001), fhir_id: None, name: "Bench Patient".into(), phones: vec![] };
+        let input = PatientInput {
+            ecm_patient_id: Some(1001),
+            fhir_id: None,
+            name: "Bench Patient".into(),
+            phones: vec![],
+            time_zone: None,
+        };
         upsert_patient(&tx, &input).map_err(|e| e.to_string())?;
         tx.commit().map_err(|e| e.to_string())?;
     }

@@ -106,6 +106,10 @@ pub enum Command {
         #[arg(long, global = true)]
         json: bool,
     },
+    /// Campaigns: one template to many recipients, at the send rate, inside
+    /// quiet hours, under a frequency cap; each recipient texted once.
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
     /// Place a call to a patient through ECM.
     Call {
         #[arg(long)]
@@ -443,6 +447,10 @@ pub enum PatientsCommand {
         /// The contact's number.
         #[arg(long, value_name = "NUMBER")]
         contact_phone: Option<String>,
+        /// The patient's time zone for quiet hours (IANA name, like
+        /// America/Chicago; "clinic": the clinic's zone).
+        #[arg(long, value_name = "ZONE")]
+        time_zone: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -477,6 +485,10 @@ pub enum PatientsCommand {
         /// Record that this number consents to SMS again.
         #[arg(long, value_name = "NUMBER")]
         opt_in: Vec<String>,
+        /// The patient's time zone for quiet hours (IANA name, like
+        /// America/Chicago; "clinic": the clinic's zone).
+        #[arg(long, value_name = "ZONE")]
+        time_zone: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -548,5 +560,97 @@ pub enum TemplateAction {
     },
     Remove {
         name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CampaignCommand {
+    /// Create a campaign (a draft: nothing is sent until `campaign start`);
+    /// prints its id.
+    #[command(group(clap::ArgGroup::new("who").required(true).args(["recipients", "all", "search"])))]
+    Create {
+        #[arg(long)]
+        name: String,
+        /// The template (`caredesk templates list`).
+        #[arg(long)]
+        template: String,
+        /// A CSV with an ecm_patient_id column; every other column is a
+        /// merge field of its name ({appointment_time}).
+        #[arg(long, value_name = "FILE.csv")]
+        recipients: Option<PathBuf>,
+        /// Every patient on the roster.
+        #[arg(long)]
+        all: bool,
+        /// The patients a roster search finds (a name, a number, ecm:N).
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// Not before this local time "YYYY-MM-DD HH:MM" (clinic.time_zone).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Campaign texts per number in 24 h (default 1; 0: no cap).
+        #[arg(long, value_name = "N")]
+        cap_day: Option<u32>,
+        /// Campaign texts per number in 7 days (default 3; 0: no cap).
+        #[arg(long, value_name = "N")]
+        cap_week: Option<u32>,
+        /// Replies read as answers, like "1=confirm,2=cancel".
+        #[arg(long, value_name = "SPEC")]
+        answers: Option<String>,
+        /// Hours after its text a reply counts as an answer (default 72).
+        #[arg(long, value_name = "H")]
+        answer_hours: Option<u32>,
+        /// Route: his or ecm (default sms.via).
+        #[arg(long, value_parser = ["his", "ecm"])]
+        via: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every merged message with its segments, and the skipped recipients.
+    Preview {
+        id: i64,
+        /// Show only the first N messages (the totals count all).
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a campaign and send it here until it is done (Ctrl+C stops
+    /// this process; the app or `caredesk sync` carries on).
+    Start {
+        id: i64,
+        /// Only mark it started: the app or `caredesk sync` sends it.
+        #[arg(long)]
+        detach: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop queueing texts (the few already in the outbox go).
+    Pause { id: i64 },
+    /// Resume a paused campaign, sending it here as `start` does.
+    Resume {
+        id: i64,
+        #[arg(long)]
+        detach: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel: recipients not queued yet are skipped (the few already in the outbox go).
+    Cancel { id: i64 },
+    /// State and counts: total, sent, delivered, failed, pending, skipped (with reasons), answers.
+    Status {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One CSV row per recipient: state, reason, sent_at, delivered, answer, replied.
+    Report {
+        id: i64,
+        #[arg(long, short, value_name = "FILE.csv")]
+        output: PathBuf,
+    },
+    /// Every campaign, newest first.
+    List {
+        #[arg(long)]
+        json: bool,
     },
 }

@@ -85,6 +85,7 @@ fn run_other(cli: Cli) -> Result<(), CoreError> {
         Command::Invite { patient, to, json } => crate::consent_commands::invite(desk, &patient, to.as_deref(), json),
         Command::Consent { patient, json } => crate::consent_commands::consent(&desk, &patient, json),
         Command::Revocations { action, json } => crate::consent_commands::revocations(&desk, action, json),
+        Command::Campaign(c) => crate::campaign_commands::run(desk, c),
         Command::Outbox { action: None, json } => crate::engine_commands::outbox(desk, json),
         Command::Threads { json } => crate::engine_commands::threads(&desk, json),
         Command::Thread { patient, search, json } => {
@@ -218,8 +219,17 @@ fn patients(desk: &mut Desk, command: PatientsCommand) -> Result<(), CoreError> 
             let list = desk.patients(search.as_deref().unwrap_or(""), usize::MAX >> 1)?;
             output::patients(&list, json);
         }
-        PatientsCommand::Add { name, ecm_id, phone, contact_name, contact_relationship, contact_phone, json } => {
-            let add = people::Add { name, ecm_id, phone, contact_name, contact_relationship, contact_phone };
+        PatientsCommand::Add {
+            name,
+            ecm_id,
+            phone,
+            contact_name,
+            contact_relationship,
+            contact_phone,
+            time_zone,
+            json,
+        } => {
+            let add = people::Add { name, ecm_id, phone, contact_name, contact_relationship, contact_phone, time_zone };
             people::add(desk, add, json)?;
         }
         PatientsCommand::Edit {
@@ -234,6 +244,7 @@ fn patients(desk: &mut Desk, command: PatientsCommand) -> Result<(), CoreError> 
             deactivate_phone,
             opt_out,
             opt_in,
+            time_zone,
             json,
         } => {
             let edit = people::Edit {
@@ -247,6 +258,7 @@ fn patients(desk: &mut Desk, command: PatientsCommand) -> Result<(), CoreError> 
                 deactivate_phone,
                 opt_out,
                 opt_in,
+                time_zone,
             };
             people::edit(desk, &patient, edit, json)?;
         }

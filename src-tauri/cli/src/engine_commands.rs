@@ -28,7 +28,7 @@ fn lock(desk: &Mutex<Desk>) -> std::sync::MutexGuard<'_, Desk> {
 
 /// Resolves at the first Ctrl+C or SIGTERM. The handlers are installed
 /// when this is called, so a signal that comes while a cycle runs is not lost.
-fn stop_signal() -> Result<impl std::future::Future<Output = &'static str>, CoreError> {
+pub(crate) fn stop_signal() -> Result<impl std::future::Future<Output = &'static str>, CoreError> {
     let io = |e: std::io::Error| CoreError::Io(format!("cannot listen for Ctrl+C: {e}"));
     #[cfg(unix)]
     {

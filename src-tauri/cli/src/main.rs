@@ -2,6 +2,7 @@
 
 mod args;
 mod backup_commands;
+mod campaign_commands;
 mod commands;
 mod consent_commands;
 mod engine_commands;

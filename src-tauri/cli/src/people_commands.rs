@@ -26,13 +26,17 @@ pub struct Add {
     pub contact_name: Option<String>,
     pub contact_relationship: Option<String>,
     pub contact_phone: Option<String>,
+    pub time_zone: Option<String>,
 }
 
 pub fn add(desk: &Desk, a: Add, json: bool) -> Result<(), CoreError> {
     let mut phones: Vec<PhoneForm> = a.phone.into_iter().map(own).collect();
     phones.extend(a.contact_phone.map(|n| contact(n, a.contact_name, a.contact_relationship)));
     let form = PatientForm { name: a.name, ecm_patient_id: a.ecm_id, phones };
-    let patient = desk.add_patient(&form)?;
+    let mut patient = desk.add_patient(&form)?;
+    if let Some(zone) = a.time_zone {
+        patient = desk.set_patient_time_zone(&patient.id.to_string(), &zone)?;
+    }
     output::patient("added", &patient, json);
     Ok(())
 }
@@ -49,6 +53,7 @@ pub struct Edit {
     pub deactivate_phone: Vec<String>,
     pub opt_out: Vec<String>,
     pub opt_in: Vec<String>,
+    pub time_zone: Option<String>,
 }
 
 pub fn edit(desk: &Desk, reference: &str, e: Edit, json: bool) -> Result<(), CoreError> {
@@ -64,7 +69,10 @@ pub fn edit(desk: &Desk, reference: &str, e: Edit, json: bool) -> Result<(), Cor
         opt_in: e.opt_in,
     };
     let form = edit.apply_to(&patient, desk.region())?;
-    let patient = desk.edit_patient(patient.id, &form)?;
+    let mut patient = desk.edit_patient(patient.id, &form)?;
+    if let Some(zone) = e.time_zone {
+        patient = desk.set_patient_time_zone(&patient.id.to_string(), &zone)?;
+    }
     output::patient("saved", &patient, json);
     Ok(())
 }

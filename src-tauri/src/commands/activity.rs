@@ -36,10 +36,19 @@ pub async fn export_activities<R: Runtime>(
 
 /// The Save dialog, off the UI thread; `None` when cancelled.
 async fn ask_where<R: Runtime>(app: &AppHandle<R>) -> Option<std::path::PathBuf> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let name = format!("caredesk-activities-{}.csv", chrono::Local::now().format("%Y%m%d-%H%M%S"));
-    let mut dialog =
-        app.dialog().file().set_title("Save the activity log as CSV").set_file_name(name).add_filter("CSV", &["csv"]);
+    ask_where_to_save(app, "Save the activity log as CSV", name).await
+}
+
+/// A Save dialog for a CSV named `name` (in Downloads when there is one),
+/// off the UI thread; `None` when cancelled.
+pub(crate) async fn ask_where_to_save<R: Runtime>(
+    app: &AppHandle<R>,
+    title: &str,
+    name: String,
+) -> Option<std::path::PathBuf> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut dialog = app.dialog().file().set_title(title).set_file_name(name).add_filter("CSV", &["csv"]);
     if let Some(downloads) = app_download_dir() {
         dialog = dialog.set_directory(downloads);
     }

@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod app;
+pub mod campaigns;
 pub mod consent;
 pub mod credentials;
 pub mod fhir;

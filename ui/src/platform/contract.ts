@@ -83,6 +83,11 @@ export type Patient = {
    */
   fhir_status: FhirStatus | null;
   phones: Array<Phone>;
+  /**
+   * The patient's own time zone (IANA name): quiet hours follow it.
+   * `null`: the clinic's zone.
+   */
+  time_zone: string | null;
 };
 
 /**
@@ -524,6 +529,256 @@ export type Invitation = {
 export type RevocationResolution = "opted_out" | "not_revocation";
 
 /**
+ * Where a campaign stands.
+ */
+export type CampaignState = "draft" | "scheduled" | "running" | "paused" | "done" | "cancelled";
+
+/**
+ * The frequency cap per number: campaign texts (of any campaign) in the
+ * last 24 hours and the last 7 days. 0: no cap.
+ */
+export type Caps = {
+  per_day: number;
+  per_week: number;
+};
+
+/**
+ * The answers a campaign reads in replies: key (what the patient texts,
+ * compared without case or surrounding spaces or punctuation) and answer.
+ */
+export type Answers = Array<[string, string]>;
+
+/**
+ * A campaign as stored.
+ */
+export type Campaign = {
+  id: number;
+  gid: string;
+  name: string;
+  template: string;
+  /**
+   * The template's text when the campaign was created.
+   */
+  body: string;
+  route: Route;
+  state: CampaignState;
+  /**
+   * Not before this instant (RFC 3339 UTC).
+   */
+  start_at: string | null;
+  caps: Caps;
+  answers: Answers;
+  answer_window_hours: number;
+  created_by: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+};
+
+/**
+ * A recipient that gets no text, and why.
+ */
+export type SkippedRecipient = {
+  /**
+   * `null` for an ECM id no patient has.
+   */
+  patient_id: number | null;
+  reason: string;
+};
+
+/**
+ * A campaign's counts; `total` = `pending` + `sent` + `failed` + skipped.
+ */
+export type CampaignCounts = {
+  total: number;
+  /**
+   * Not queued yet, or queued and not yet accepted or refused.
+   */
+  pending: number;
+  /**
+   * Accepted by a server (including those delivered).
+   */
+  sent: number;
+  /**
+   * Of those sent, delivered to the phone.
+   */
+  delivered: number;
+  /**
+   * Refused, given up, or not delivered.
+   */
+  failed: number;
+  /**
+   * Recipients with any reply since their text.
+   */
+  replied: number;
+  skipped: Array<SkippedRecipient>;
+  /**
+   * Answers read in replies, by answer.
+   */
+  answers: { [key in string]: number };
+};
+
+/**
+ * What `campaign status` shows.
+ */
+export type CampaignStatus = {
+  id: number;
+  name: string;
+  state: CampaignState;
+  /**
+   * Seconds until the pending texts have gone at the rate (none when
+   * the rate is unlimited or nothing is pending).
+   */
+  eta_secs: number | null;
+  total: number;
+  /**
+   * Not queued yet, or queued and not yet accepted or refused.
+   */
+  pending: number;
+  /**
+   * Accepted by a server (including those delivered).
+   */
+  sent: number;
+  /**
+   * Of those sent, delivered to the phone.
+   */
+  delivered: number;
+  /**
+   * Refused, given up, or not delivered.
+   */
+  failed: number;
+  /**
+   * Recipients with any reply since their text.
+   */
+  replied: number;
+  skipped: Array<SkippedRecipient>;
+  /**
+   * Answers read in replies, by answer.
+   */
+  answers: { [key in string]: number };
+};
+
+/**
+ * One recipient as it would be texted (or why not).
+ */
+export type PreviewMessage = {
+  patient_id: number | null;
+  ecm_patient_id: number | null;
+  number: string | null;
+  text: string | null;
+  size: SmsSize | null;
+  /**
+   * Why it gets no text (skipped when the campaign was created).
+   */
+  skipped: string | null;
+  detail: string | null;
+};
+
+/**
+ * Every merged message of a campaign, and the totals.
+ */
+export type CampaignPreview = {
+  campaign: Campaign;
+  counts: CampaignCounts;
+  /**
+   * Segments of every text to send (what the carrier bills).
+   */
+  segments: number;
+  messages: Array<PreviewMessage>;
+};
+
+/**
+ * One row of the report: one recipient.
+ */
+export type RecipientRow = {
+  patient_id: number | null;
+  ecm_patient_id: number | null;
+  number: string | null;
+  /**
+   * pending, sent, delivered, failed or skipped.
+   */
+  state: string;
+  /**
+   * Why skipped or failed.
+   */
+  reason: string | null;
+  sent_at: string | null;
+  delivered: boolean;
+  answer: string | null;
+  replied: boolean;
+  message_id: number | null;
+};
+
+/**
+ * Where a campaign stands, for a progress bar.
+ */
+export type CampaignProgress = {
+  campaign_id: number;
+  state: CampaignState;
+  total: number;
+  /**
+   * Handed to the outbox (sent, being sent, or about to be).
+   */
+  queued: number;
+  /**
+   * Of those, still in the outbox.
+   */
+  in_outbox: number;
+  skipped: number;
+  /**
+   * Not queued yet.
+   */
+  pending: number;
+  /**
+   * Seconds until the rest have gone at the rate (none when unlimited).
+   */
+  eta_secs: number | null;
+  /**
+   * Every pending recipient's quiet hours are closed: the next opening.
+   */
+  waiting_until: string | null;
+};
+
+/**
+ * Whom a new campaign texts.
+ */
+export type CampaignRecipients = {
+  "kind": "all";
+} | {
+  "kind": "search";
+  query: string;
+} | {
+  "kind": "csv";
+  content: string;
+};
+
+/**
+ * A new campaign as the form sends it.
+ */
+export type CampaignForm = {
+  name: string;
+  template: string;
+  recipients: CampaignRecipients;
+  /**
+   * Not before this local time (`YYYY-MM-DDTHH:MM`, the clinic's zone).
+   */
+  start_at: string | null;
+  cap_day: number | null;
+  cap_week: number | null;
+  /**
+   * `1=confirm,2=cancel`; empty: no answers.
+   */
+  answers: string;
+  answer_hours: number | null;
+  via: string | null;
+};
+
+/**
+ * What a campaign action asks.
+ */
+export type CampaignAction = "start" | "pause" | "resume" | "cancel";
+
+/**
  * A thread's newest item.
  */
 export type LastItem = {
@@ -580,6 +835,11 @@ export type PatientThread = {
    */
   fhir_status: FhirStatus | null;
   phones: Array<Phone>;
+  /**
+   * The patient's own time zone (IANA name): quiet hours follow it.
+   * `null`: the clinic's zone.
+   */
+  time_zone: string | null;
 };
 
 export type UnmatchedSummary = {
@@ -1332,6 +1592,9 @@ export type SyncEvent = {
   "kind": "fhir_written";
   summary: string;
   failed: number;
+} | {
+  "kind": "campaign_progress";
+  progress: CampaignProgress;
 };
 
 /**

@@ -62,7 +62,7 @@ export const sampleLog: ActivityLog = {
 };
 
 function patientThread(id: number, name: string, ecm: number | null): PatientThread {
-  return { id, name, ecm_patient_id: ecm, fhir_id: null, fhir_status: null, phones: [], last: null, unread: 0, opted_out: false };
+  return { id, name, ecm_patient_id: ecm, fhir_id: null, fhir_status: null, time_zone: null, phones: [], last: null, unread: 0, opted_out: false };
 }
 
 export const listedPatients: PatientThread[] = [

@@ -34,6 +34,7 @@ export const patients: Patient[] = [
     ecm_patient_id: 40213,
     fhir_id: null,
     fhir_status: null,
+    time_zone: null,
     phones: [
       { number: '+15551234567', kind: 'patient', name: null, relationship: null, opted_out: false, active: true },
       { number: '+15559876543', kind: 'contact', name: 'Rosa Moreno', relationship: 'daughter', opted_out: false, active: true },
@@ -45,6 +46,7 @@ export const patients: Patient[] = [
     ecm_patient_id: null,
     fhir_id: null,
     fhir_status: null,
+    time_zone: null,
     phones: [{ number: '+15550001111', kind: 'patient', name: null, relationship: null, opted_out: true, active: true }],
   },
   {
@@ -53,6 +55,7 @@ export const patients: Patient[] = [
     ecm_patient_id: 40999,
     fhir_id: null,
     fhir_status: null,
+    time_zone: null,
     phones: [{ number: '+15552223333', kind: 'patient', name: null, relationship: null, opted_out: false, active: true }],
   },
 ];

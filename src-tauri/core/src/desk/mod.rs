@@ -404,6 +404,8 @@ pub(crate) fn test_desk(dir: &std::path::Path, user: &str) -> Desk {
     })
     .unwrap();
     desk.set_setting("user.name", user).unwrap();
+    // Independent of the hour the tests run at.
+    desk.set_setting("sms.quiet_hours", "off").unwrap();
     desk
 }
 

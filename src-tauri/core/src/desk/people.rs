@@ -181,6 +181,21 @@ fn number_detail(n: &StaffNumber, change: &NumberChange) -> Option<String> {
 }
 
 impl Desk {
+    /// Sets a patient's time zone (an IANA name like America/Chicago;
+    /// empty or `clinic`: the clinic's zone). Quiet hours follow it. Audited.
+    pub fn set_patient_time_zone(&self, reference: &str, zone: &str) -> Result<PatientView> {
+        let patient = self.patient(reference)?;
+        let zone = zone.trim();
+        let zone = match zone {
+            "" | "clinic" => None,
+            z => Some(z.parse::<chrono_tz::Tz>().map(|tz| tz.name().to_string()).map_err(|_| {
+                CoreError::InvalidMessage(format!("{z:?} is not a time zone name like America/Chicago"))
+            })?),
+        };
+        self.db().set_patient_time_zone(patient.id, zone.as_deref(), &self.actor())?;
+        self.patient(&patient.id.to_string())
+    }
+
     /// Adds a patient (checked, audited as `patient.add` in the same
     /// transaction, with any consent staff record) and returns it.
     pub fn add_patient(&self, form: &PatientForm) -> Result<PatientView> {

@@ -259,6 +259,7 @@ fn the_cli_edit_is_the_patient_as_they_are_with_its_changes() {
             opted_out: false,
             active: true,
         }],
+        time_zone: None,
     };
     let edit = PatientEdit {
         ecm_patient_id: Some(None),

@@ -9,6 +9,7 @@
 //! ([`fhir_sync`]), on its own interval, when a FHIR server is configured.
 
 pub mod call;
+pub mod campaign;
 pub mod connection_check;
 pub mod consent_invites;
 pub mod delivery;
@@ -64,6 +65,9 @@ pub struct CycleReport {
     /// Team mode: where the team sync stands (it runs beside the cycles).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team: Option<team::TeamSyncStatus>,
+    /// What the campaign runner queued, when a campaign runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaigns: Option<campaign::FeedReport>,
 }
 
 impl CycleReport {
@@ -74,7 +78,8 @@ impl CycleReport {
         let d = self.delivery.as_ref().is_some_and(|d| d.updated > 0);
         let i = |p: &Option<PollReport>| p.as_ref().is_some_and(|p| p.new + p.updated > 0);
         let w = self.welcomes.as_ref().is_some_and(|w| w.queued > 0);
-        o || d || i(&self.inbox) || i(&self.reconciled) || w || self.external_changes
+        let c = self.campaigns.as_ref().is_some_and(|c| c.queued + c.skipped > 0);
+        o || c || d || i(&self.inbox) || i(&self.reconciled) || w || self.external_changes
     }
 
     /// One line for people: what moved.
@@ -89,6 +94,18 @@ impl CycleReport {
                 line.push_str(&format!(", {} waiting for new credentials", o.paused));
             }
             parts.push(line);
+        }
+        if let Some(c) = &self.campaigns {
+            for p in &c.progress {
+                parts.push(format!(
+                    "campaign {}: {}, {} of {} queued, {} skipped",
+                    p.campaign_id,
+                    p.state.as_str(),
+                    p.queued,
+                    p.total,
+                    p.skipped
+                ));
+            }
         }
         if let Some(d) = &self.delivery {
             parts.push(format!("delivery: {} updated", d.updated));
@@ -133,6 +150,12 @@ pub async fn cycle(
         gateways.publish_if_sender(d.data_dir(), d.is_sender());
         // What they wrote (a `caredesk call`, a patient imported) shows too.
         report.external_changes = d.db().changed_elsewhere().unwrap_or(false);
+    }
+    // Running campaigns hand their next few recipients to the outbox.
+    match campaign::feed(desk, limiter.rate_per_sec(), chrono::Utc::now()) {
+        Ok(r) if !r.progress.is_empty() => report.campaigns = Some(r),
+        Ok(_) => {}
+        Err(e) => report.errors.push(format!("campaigns: {e}")),
     }
     let targets = outbox::Targets::new(gateways).with_test(test);
     match targets {
@@ -209,6 +232,10 @@ pub enum EngineEvent {
     /// recorded, skipped, failed or waiting to retry).
     FhirWritesFinished {
         report: Box<fhir_sync::WriteReport>,
+    },
+    /// A campaign moved (texts queued, recipients skipped, its state).
+    CampaignProgress {
+        progress: campaign::CampaignProgress,
     },
 }
 
@@ -337,6 +364,14 @@ pub fn spawn(
                     }
                     tracing::debug!(elapsed_ms = report.elapsed_ms, errors = report.errors.len(), "engine cycle");
                     let soon = report.outbox.as_ref().and_then(|o| o.next_in_ms).map(Duration::from_millis);
+                    // A running campaign feeds again soon: its next recipients.
+                    let feeding = report.campaigns.as_ref().is_some_and(|c| {
+                        c.progress.iter().any(|p| p.state == crate::rules::campaign::CampaignState::Running)
+                    });
+                    let soon = if feeding { Some(soon.unwrap_or(CAMPAIGN_STEP).min(CAMPAIGN_STEP)) } else { soon };
+                    for p in report.campaigns.iter().flat_map(|c| c.progress.iter()) {
+                        on_event(EngineEvent::CampaignProgress { progress: p.clone() });
+                    }
                     on_event(EngineEvent::CycleFinished { report: Box::new(report) });
                     next_wait = soon.map(|s| s.min(interval)).unwrap_or(interval);
                 }
@@ -356,6 +391,9 @@ pub fn spawn(
     });
     EngineHandle { tx, join: Some(join), team: Some(team), fhir_tx, fhir_join: Some(fhir_join) }
 }
+
+/// How soon the next cycle comes while a campaign runs.
+const CAMPAIGN_STEP: Duration = Duration::from_millis(500);
 
 /// How often a process that is not the sender looks whether it can be.
 const HOLDER_RECHECK: Duration = Duration::from_secs(2);

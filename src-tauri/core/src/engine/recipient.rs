@@ -90,6 +90,7 @@ mod tests {
                 phone("+18055550100", PhoneKind::Patient, true),
                 phone("+18055550101", PhoneKind::Contact, true),
             ],
+            time_zone: None,
         }
     }
 

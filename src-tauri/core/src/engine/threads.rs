@@ -130,6 +130,7 @@ mod tests {
                     relationship: None,
                 })
                 .collect(),
+            time_zone: None,
         };
         let tx = db.conn_mut().transaction().unwrap();
         let id = upsert_patient(&tx, &input).unwrap().id;

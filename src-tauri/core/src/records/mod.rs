@@ -3,6 +3,7 @@
 
 pub mod activity_log;
 pub mod activity_rows;
+pub mod campaign_report;
 pub mod export;
 pub mod export_file;
 pub mod import;

@@ -82,7 +82,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "sms.rate_per_sec", kind: Kind::Decimal { min: 0.0, max: 1000.0 }, default: Some("1"), description: "Most SMS per second per sender number (0 = no limit)" },
     Setting { key: "sms.test_mode", kind: Kind::Bool, default: Some("false"), description: "Test mode: nothing goes to the real servers" },
     Setting { key: "sms.undo_seconds", kind: Kind::Integer { min: 0, max: 60 }, default: Some("5"), description: "Seconds a text sent in the app waits as \"Sending in 5 s · Undo\" before it may go, so it can be taken back (0 = send at once, no Undo); the CLI's `send` does not wait" },
-    Setting { key: "sms.quiet_hours", kind: Kind::TimeWindow, default: None, description: "Local hours texts may reach a recipient, HH:MM-HH:MM in the recipient's time zone (else the clinic's), like 08:00-21:00 (the TCPA's window): a text written outside them waits for the next opening; a 1:1 text may override them with a reason, audited. Unset: not enforced yet" },
+    Setting { key: "sms.quiet_hours", kind: Kind::TimeWindow, default: Some(crate::rules::quiet_hours::DEFAULT), description: "Local hours texts may reach a recipient, HH:MM-HH:MM in the recipient's time zone (the patient's time_zone, else clinic.time_zone), 08:00-21:00 by default (the TCPA's window): a text written outside them, or a retry or a campaign text that comes due outside them, waits for the next opening; a 1:1 text may override them with a reason, audited. off: not enforced" },
     Setting { key: "sms.override_number", kind: Kind::Phone, default: None, description: "Send every outgoing SMS to this number instead (testing)" },
     Setting { key: "sync.interval_secs", kind: Kind::Integer { min: 1, max: 86_400 }, default: Some("10"), description: "Seconds between inbox polls" },
     Setting { key: "http.timeout_secs", kind: Kind::Integer { min: 1, max: 600 }, default: Some("30"), description: "HTTP timeout for both servers, in seconds" },
@@ -177,6 +177,9 @@ pub fn validate(key: &str, value: &str) -> Result<String, ConfigError> {
             .parse::<chrono_tz::Tz>()
             .map(|tz| tz.name().to_string())
             .map_err(|_| bad(format!("{v:?} is not a time zone name like Europe/Vilnius or America/New_York"))),
+        Kind::TimeWindow if v.eq_ignore_ascii_case(crate::rules::quiet_hours::OFF) => {
+            Ok(crate::rules::quiet_hours::OFF.to_string())
+        }
         Kind::TimeWindow => crate::rules::quiet_hours::SendWindow::parse(v)
             .map(|w| format!("{}-{}", w.start.format("%H:%M"), w.end.format("%H:%M")))
             .map_err(|e| bad(e.to_string())),

@@ -120,6 +120,9 @@ pub enum ErrorCode {
     MissingMergeField,
     /// A template of that name exists already.
     TemplateExists,
+    /// A campaign action that does not apply in the campaign's state
+    /// (resume a cancelled one, start a paused one).
+    CampaignState,
 }
 
 impl CoreError {

@@ -6,6 +6,7 @@
 
 pub mod backoff;
 pub mod business_days;
+pub mod campaign;
 pub mod clinic_zone;
 pub mod config;
 pub mod consent;

@@ -12,6 +12,27 @@ use crate::rules::error::{CodedError, ErrorCode};
 
 pub const SETTING: &str = "sms.quiet_hours";
 pub const DEFAULT: &str = "08:00-21:00";
+/// The value that turns quiet hours off (the clinic takes responsibility).
+pub const OFF: &str = "off";
+
+/// The window `sms.quiet_hours` sets: `None` when it is `off`. A value
+/// that does not read (an older build's) enforces the default window:
+/// a wrong setting never lets a text through at night.
+pub fn from_setting(value: Option<&str>) -> Option<SendWindow> {
+    match value.map(str::trim) {
+        Some(v) if v.eq_ignore_ascii_case(OFF) => None,
+        Some(v) => Some(SendWindow::parse(v).unwrap_or_default()),
+        None => Some(SendWindow::default()),
+    }
+}
+
+/// The zone a recipient's quiet hours follow: the patient's own zone when
+/// the roster names a valid one, else the clinic's. (A number's area code
+/// is not used: no Rust library maps numbers to zones, and a mobile number
+/// moves with its owner.)
+pub fn recipient_zone(patient_zone: Option<&str>, clinic: Tz) -> Tz {
+    patient_zone.and_then(|z| z.trim().parse::<Tz>().ok()).unwrap_or(clinic)
+}
 
 /// The local window texts may go in: from `start` (inclusive) to `end`
 /// (exclusive), on one day (`start` < `end`).

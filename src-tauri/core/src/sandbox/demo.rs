@@ -85,7 +85,13 @@ pub fn roster() -> Vec<PatientInput> {
                     relationship: Some(relationship.to_string()),
                 });
             }
-            PatientInput { ecm_patient_id: Some(d.ecm_id), fhir_id: None, name: d.name.to_string(), phones }
+            PatientInput {
+                ecm_patient_id: Some(d.ecm_id),
+                fhir_id: None,
+                name: d.name.to_string(),
+                phones,
+                time_zone: None,
+            }
         })
         .collect()
 }

@@ -83,13 +83,16 @@ pub struct PendingWelcome {
     pub source_message_id: i64,
 }
 
-/// Unreviewed flagged replies whose number has not opted out since.
+/// Flagged replies staff have not reviewed, whose number has not opted out
+/// and whose consent has not changed since (a STOP honoured it; a START
+/// after it said otherwise).
 const PENDING_REVOCATIONS: &str = "
     SELECT m.id, m.from_number, m.patient_id, p.name, m.body, m.created_at
       FROM messages m LEFT JOIN patients p ON p.id = m.patient_id
      WHERE m.direction = 'inbound' AND m.flagged = 'revocation'
        AND NOT EXISTS (SELECT 1 FROM revocation_reviews r WHERE r.message_id = m.id)
-       AND NOT EXISTS (SELECT 1 FROM sms_consent c WHERE c.number = m.from_number AND c.state = 'opted_out')";
+       AND NOT EXISTS (SELECT 1 FROM sms_consent c WHERE c.number = m.from_number AND c.state = 'opted_out')
+       AND NOT EXISTS (SELECT 1 FROM consent_log l WHERE l.number = m.from_number AND l.at > m.created_at)";
 
 impl Database {
     /// Where `number`'s consent stands; `zone` dates a pending revocation.

@@ -110,6 +110,7 @@ mod tests {
                     relationship: None,
                 })
                 .collect(),
+            time_zone: None,
         }
     }
 

@@ -116,6 +116,7 @@ fn the_server_wins_but_numbers_staff_added_stay() {
             name: None,
             relationship: None,
         }],
+        time_zone: None,
     };
     let csv_id = upsert_patient(&tx, &csv).unwrap().id;
     tx.execute(

@@ -52,6 +52,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0018_team_keys.sql"),
     include_str!("migrations/0019_outreach.sql"),
     include_str!("migrations/0020_fhir_writes.sql"),
+    include_str!("migrations/0021_campaigns.sql"),
     include_str!("migrations/0022_consent_invitations.sql"),
 ];
 

@@ -10,6 +10,7 @@ pub mod audit_chain;
 #[cfg(test)]
 mod audit_chain_tests;
 pub mod audit_verify;
+pub mod campaigns;
 pub mod consent;
 pub mod consent_invites;
 mod contact_points;

@@ -55,6 +55,9 @@ pub struct PatientInput {
     pub fhir_id: Option<String>,
     pub name: String,
     pub phones: Vec<ContactPointInput>,
+    /// The patient's time zone (IANA name), when the source gives one;
+    /// `None` keeps the stored one.
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +81,9 @@ pub struct PatientView {
     /// texted or called. `null` for patients the server does not manage.
     pub fhir_status: Option<super::fhir_roster::FhirStatus>,
     pub phones: Vec<PhoneView>,
+    /// The patient's own time zone (IANA name): quiet hours follow it.
+    /// `null`: the clinic's zone.
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
@@ -183,17 +189,18 @@ pub fn upsert_patient_in(
         Some(id) => {
             tx.execute(
                 "UPDATE patients SET name = ?2, name_key = ?3,
-                    ecm_patient_id = COALESCE(?4, ecm_patient_id), fhir_id = COALESCE(?5, fhir_id), updated_at = ?6
+                    ecm_patient_id = COALESCE(?4, ecm_patient_id), fhir_id = COALESCE(?5, fhir_id), updated_at = ?6,
+                    time_zone = COALESCE(?7, time_zone)
                  WHERE id = ?1",
-                params![id, input.name, key, input.ecm_patient_id, input.fhir_id, now],
+                params![id, input.name, key, input.ecm_patient_id, input.fhir_id, now, input.time_zone],
             )?;
             (id, false)
         }
         None => {
             tx.execute(
-                "INSERT INTO patients (ecm_patient_id, fhir_id, name, name_key, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                params![input.ecm_patient_id, input.fhir_id, input.name, key, now],
+                "INSERT INTO patients (ecm_patient_id, fhir_id, name, name_key, created_at, updated_at, time_zone)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+                params![input.ecm_patient_id, input.fhir_id, input.name, key, now, input.time_zone],
             )?;
             (tx.last_insert_rowid(), true)
         }
@@ -224,6 +231,22 @@ impl Database {
         Ok(found)
     }
 
+    /// Sets (or with `None` clears) a patient's time zone; false when no
+    /// such patient. The caller checks the name.
+    pub fn set_patient_time_zone(&self, id: i64, zone: Option<&str>, actor: &str) -> Result<bool, StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let n = tx.execute(
+            "UPDATE patients SET time_zone = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, zone, now_rfc3339()],
+        )?;
+        if n == 1 {
+            let detail = format!("time zone {}", zone.unwrap_or("cleared (the clinic's)"));
+            self.audit_on(&tx, actor, "patient.time_zone", Some(id), &detail)?;
+        }
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
     pub fn patient(&self, id: i64) -> Result<Option<PatientView>, StoreError> {
         Ok(self.patients_by_ids(&[id])?.into_iter().next())
     }
@@ -239,11 +262,11 @@ impl Database {
     /// The patients with these ids, in this order (unknown ids skipped,
     /// repeats once). Three statements whatever the count: the patient
     /// column shows a hundred at a time.
-    pub(super) fn patients_by_ids(&self, ids: &[i64]) -> Result<Vec<PatientView>, StoreError> {
+    pub fn patients_by_ids(&self, ids: &[i64]) -> Result<Vec<PatientView>, StoreError> {
         let list = id_list(ids);
         let mut found: HashMap<i64, PatientView> = HashMap::with_capacity(ids.len());
         let mut p = self.conn.prepare_cached(
-            "SELECT id, name, ecm_patient_id, fhir_id, fhir_status FROM patients
+            "SELECT id, name, ecm_patient_id, fhir_id, fhir_status, time_zone FROM patients
              WHERE id IN (SELECT value FROM json_each(?1))",
         )?;
         let rows = p.query_map([&list], |r| {
@@ -254,6 +277,7 @@ impl Database {
                 fhir_id: r.get(3)?,
                 fhir_status: r.get::<_, Option<String>>(4)?.as_deref().and_then(super::fhir_roster::FhirStatus::parse),
                 phones: vec![],
+                time_zone: r.get(5)?,
             })
         })?;
         for view in rows {
@@ -321,6 +345,7 @@ mod tests {
                 cp("(805) 555-0101", PhoneKind::Contact, Some("Luis Lopez"), Some("son")),
                 cp("805-555-0100", PhoneKind::Patient, None, None),
             ],
+            time_zone: None,
         }
     }
 
@@ -330,6 +355,7 @@ mod tests {
             fhir_id: None,
             name: "Bo Chen".into(),
             phones: vec![cp("+14155550199", PhoneKind::Patient, None, None)],
+            time_zone: None,
         }
     }
 

@@ -20,6 +20,7 @@ function roster(count: number): PatientThread[] {
       ecm_patient_id: null,
       fhir_id: null,
       fhir_status: null,
+      time_zone: null,
       phones: [{ number: `+1555000${n}`, kind: 'patient', name: null, relationship: null, opted_out: false, active: true }],
     });
   });

@@ -20,6 +20,7 @@ const added: Patient = {
   ecm_patient_id: 4242,
   fhir_id: null,
   fhir_status: null,
+  time_zone: null,
   phones: [
     { number: '+18055550170', kind: 'patient', name: null, relationship: null, opted_out: false, active: true },
     { number: '+18055550171', kind: 'contact', name: 'Remy', relationship: 'son', opted_out: false, active: true },

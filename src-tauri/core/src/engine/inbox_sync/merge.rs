@@ -177,6 +177,13 @@ fn insert_new(
         server_updated_at: &m.updated_at.to_wire(),
     })?;
     report.new += 1;
+    // A reply within a campaign's answer window that names one of its
+    // answers ("1", "2") is that recipient's answer.
+    if let Some(at) = crate::store::outbox::parse_ts(&created_at) {
+        if db.record_campaign_answer(id, &from, &m.text, at)?.is_some() {
+            tracing::info!(message_id = id, "reply recorded as a campaign answer");
+        }
+    }
     if target.patient_id.is_none() {
         report.unmatched += 1;
     }

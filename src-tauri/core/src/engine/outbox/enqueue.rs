@@ -23,16 +23,26 @@ use crate::{
     store::{NewOutbound, Route},
 };
 
+/// The window of `sms.quiet_hours` (default 08:00-21:00; `None` when off).
+pub(crate) fn quiet_window(d: &Desk) -> Result<Option<quiet_hours::SendWindow>> {
+    Ok(quiet_hours::from_setting(d.setting(quiet_hours::SETTING)?.as_deref()))
+}
+
+/// The zone a recipient's quiet hours follow: the patient's, else the clinic's.
+pub(crate) fn recipient_zone(d: &Desk, patient_zone: Option<&str>) -> Result<chrono_tz::Tz> {
+    let clinic = clinic_zone::zone(d.setting(clinic_zone::SETTING)?.as_deref());
+    Ok(quiet_hours::recipient_zone(patient_zone, clinic))
+}
+
 /// When a text written at `now` may first go: its undo delay, its time to
-/// send later, and the recipient's quiet hours (the clinic's zone: no
-/// patient zone is known yet) unless `urgent` gives a reason.
-fn release_hold(d: &Desk, now: DateTime<Utc>, hold: &Hold) -> Result<Option<HoldUntil>> {
+/// send later, and the recipient's quiet hours (in `patient_zone`, else the
+/// clinic's) unless `urgent` gives a reason.
+fn release_hold(d: &Desk, now: DateTime<Utc>, hold: &Hold, patient_zone: Option<&str>) -> Result<Option<HoldUntil>> {
     if matches!(hold.urgent.as_deref().map(str::trim), Some("")) {
         return Err(CoreError::InvalidMessage("an urgent text inside quiet hours needs a reason".into()));
     }
-    // Enforced once `sms.quiet_hours` is set (see the setting's note).
-    let window = d.db().setting(quiet_hours::SETTING)?.map(|w| quiet_hours::SendWindow::parse(&w).unwrap_or_default());
-    let zone = clinic_zone::zone(d.setting(clinic_zone::SETTING)?.as_deref());
+    let window = quiet_window(d)?;
+    let zone = recipient_zone(d, patient_zone)?;
     let release = super::hold::Release {
         undo_delay: chrono::Duration::from_std(hold.delay).unwrap_or_default(),
         at: hold.at,
@@ -121,7 +131,9 @@ pub fn enqueue_with(d: &Desk, req: &SmsRequest, hold: Hold) -> Result<Enqueued> 
         )));
     }
     let note = chosen.other.then(|| format!(" ({OTHER_NUMBER_AUDIT})"));
-    queue(d, Some(patient.id), route, &chosen.number, &req.text, note.as_deref(), hold)
+    let to =
+        Addressee { patient_id: Some(patient.id), number: &chosen.number, time_zone: patient.time_zone.as_deref() };
+    queue(d, route, to, &req.text, note.as_deref(), hold)
 }
 
 /// What the audit entry of a reply to an unmatched number adds.
@@ -148,22 +160,85 @@ pub fn enqueue_unmatched_reply(d: &Desk, number: &str, text: &str, hold: Hold) -
             redact::phone(to.as_str())
         )));
     }
-    queue(d, None, Route::His, &to, text, Some(&format!(" ({UNMATCHED_REPLY_AUDIT})")), hold)
+    let to = Addressee { patient_id: None, number: &to, time_zone: None };
+    queue(d, Route::His, to, text, Some(&format!(" ({UNMATCHED_REPLY_AUDIT})")), hold)
 }
 
-/// Records a checked send to `intended` (a patient's, or for `patient_id`
-/// `None` an unmatched number): refuses an opted-out number, applies the
-/// override number and test mode, and writes it with its audit entry
-/// (`note` added to it).
-fn queue(
+/// Whom a text goes to: the patient (none for an unmatched number), the
+/// number, and the patient's time zone for quiet hours.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Addressee<'a> {
+    pub patient_id: Option<i64>,
+    pub number: &'a E164,
+    pub time_zone: Option<&'a str>,
+}
+
+/// A checked send, ready to be written: the message, its audit detail,
+/// its hold and its urgent reason.
+#[derive(Debug, Clone)]
+pub(crate) struct Outbound {
+    pub new: NewOutbound,
+    pub detail: String,
+    pub held: Option<HoldUntil>,
+    pub urgent: Option<String>,
+}
+
+/// Records a checked send (see [`outbound`]) with its audit entry.
+fn queue(d: &Desk, route: Route, to: Addressee<'_>, text: &str, note: Option<&str>, hold: Hold) -> Result<Enqueued> {
+    let now = Utc::now();
+    let retry_of = hold.retry_of;
+    let out = outbound(d, route, to, text, note, &hold, now)?;
+    let (actor, sent_by) = (d.actor(), d.sender_name());
+    let ids = match retry_of {
+        None => {
+            d.db().enqueue_sms_with(&out.new, &actor, &sent_by, &out.detail, out.held, out.urgent.as_deref(), now)?
+        }
+        Some(old) => d
+            .db()
+            .enqueue_retry(old, &out.new, &actor, &sent_by, &out.detail, out.held, now)?
+            .ok_or(OutboxActionError::NotRetryable { message_id: old, reason: actions::RETRIED_OR_CHANGED })?,
+    };
+    Ok(enqueued(&out, ids))
+}
+
+/// What a send recorded in the outbox returns (and logs, without PHI).
+pub(crate) fn enqueued(out: &Outbound, ids: crate::store::outbox::QueuedIds) -> Enqueued {
+    let new = &out.new;
+    tracing::info!(
+        message_id = ids.message_id,
+        route = new.route.as_str(),
+        to = %redact::phone(&new.to),
+        text = %redact::text(&new.body),
+        test = new.is_test,
+        unmatched_reply = new.patient_id.is_none(),
+        external_key = ids.external_key,
+        "SMS queued"
+    );
+    Enqueued {
+        message_id: ids.message_id,
+        patient_id: new.patient_id,
+        route: new.route,
+        to: new.to.clone(),
+        intended_to: new.intended_to.clone(),
+        test: new.is_test,
+        external_key: ids.external_key,
+    }
+}
+
+/// Checks a send to `to` (a patient's, or for no patient an unmatched
+/// number): refuses an opted-out number, applies the override number and
+/// test mode, plans its hold (undo delay, send later, quiet hours) and
+/// writes its audit detail (`note` added to it). Nothing is stored.
+pub(crate) fn outbound(
     d: &Desk,
-    patient_id: Option<i64>,
     route: Route,
-    intended: &E164,
+    to_whom: Addressee<'_>,
     text: &str,
     note: Option<&str>,
-    hold: Hold,
-) -> Result<Enqueued> {
+    hold: &Hold,
+    now: DateTime<Utc>,
+) -> Result<Outbound> {
+    let (patient_id, intended) = (to_whom.patient_id, to_whom.number);
     if d.db().is_opted_out(intended.as_str())? {
         return Err(CoreError::OptedOut { number: intended.to_string() });
     }
@@ -195,8 +270,7 @@ fn queue(
     if !hold.delay.is_zero() {
         detail.push_str(&format!(" (undo delay {} s)", hold.delay.as_secs()));
     }
-    let now = Utc::now();
-    let held = release_hold(d, now, &hold)?;
+    let held = release_hold(d, now, hold, to_whom.time_zone)?;
     match (held, hold.urgent.as_deref().map(str::trim)) {
         (_, Some(reason)) => detail.push_str(&format!(" (quiet hours overridden as urgent: {reason})")),
         (Some(h), None) if h.reason != HoldReason::Undo => {
@@ -209,36 +283,11 @@ fn queue(
         route,
         from,
         to: to.to_string(),
-        intended_to: intended_to.clone(),
+        intended_to,
         body: text.to_string(),
         external_key: None,
         is_test: test,
     };
-    let (actor, sent_by) = (d.actor(), d.sender_name());
-    let ids = match hold.retry_of {
-        None => d.db().enqueue_sms_by(&new, &actor, &sent_by, &detail, held, now)?,
-        Some(old) => d
-            .db()
-            .enqueue_retry(old, &new, &actor, &sent_by, &detail, held, now)?
-            .ok_or(OutboxActionError::NotRetryable { message_id: old, reason: actions::RETRIED_OR_CHANGED })?,
-    };
-    tracing::info!(
-        message_id = ids.message_id,
-        route = route.as_str(),
-        to = %redact::phone(to.as_str()),
-        text = %redact::text(text),
-        test,
-        unmatched_reply = patient_id.is_none(),
-        external_key = ids.external_key,
-        "SMS queued"
-    );
-    Ok(Enqueued {
-        message_id: ids.message_id,
-        patient_id,
-        route,
-        to: to.to_string(),
-        intended_to,
-        test,
-        external_key: ids.external_key,
-    })
+    let urgent = hold.urgent.as_deref().map(|r| r.trim().to_string());
+    Ok(Outbound { new, detail, held, urgent })
 }

@@ -49,9 +49,38 @@ pub fn plan(now: DateTime<Utc>, release: Release, quiet: Option<(SendWindow, Tz)
     })
 }
 
+/// The worker's check when it is about to claim a text at `now`: the
+/// opening to hold it until when its recipient's window is closed, unless
+/// it carries an urgent override. A retry after backoff, an undo hold that
+/// ran into the evening or a campaign text never goes at night.
+pub fn at_claim(now: DateTime<Utc>, quiet: Option<(SendWindow, Tz)>, urgent: bool) -> Option<DateTime<Utc>> {
+    let (window, zone) = quiet.filter(|_| !urgent)?;
+    match window.check(now, zone) {
+        Verdict::Open => None,
+        Verdict::ClosedUntil(opens) => Some(opens),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_claimed_outside_its_recipients_window_waits_for_the_opening_unless_urgent() {
+        let w = SendWindow::default();
+        let (chicago, la): (Tz, Tz) = ("America/Chicago".parse().unwrap(), "America/Los_Angeles".parse().unwrap());
+        // 20:30 in Los Angeles is 22:30 in Chicago.
+        let now = utc("2026-06-11T03:30:00Z");
+        assert_eq!(at_claim(now, Some((w, la)), false), None);
+        assert_eq!(at_claim(now, Some((w, chicago)), false), Some(utc("2026-06-11T13:00:00Z")));
+        assert_eq!(at_claim(now, Some((w, chicago)), true), None, "an urgent override goes");
+        assert_eq!(at_claim(now, None, false), None, "quiet hours off");
+        // Both clock changes: the night before each, held until 08:00 local.
+        let spring = utc("2026-03-08T07:00:00Z"); // 23:00 PST, Saturday
+        assert_eq!(at_claim(spring, Some((w, la)), false), Some(utc("2026-03-08T15:00:00Z")));
+        let fall = utc("2026-11-01T08:30:00Z"); // 01:30 PDT, the first one
+        assert_eq!(at_claim(fall, Some((w, la)), false), Some(utc("2026-11-01T16:00:00Z")));
+    }
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

@@ -20,7 +20,7 @@
 //!   message keeps the patient's number in `intended_to`.
 
 mod actions;
-mod enqueue;
+pub(crate) mod enqueue;
 pub mod hold;
 pub mod limiter;
 pub mod matching;
@@ -76,6 +76,9 @@ pub struct DrainReport {
     /// Rows waiting because their route is paused (its server refused
     /// CareDesk's credentials).
     pub paused: usize,
+    /// Rows that came due outside their recipient's quiet hours: they wait
+    /// for the window's opening.
+    pub held: usize,
     /// When something may be done next (0: at once), for the engine's sleep.
     pub next_in_ms: Option<u64>,
 }

@@ -50,6 +50,8 @@ pub(crate) enum Done {
     Throttled(Duration),
     /// Its route is paused: the server refused CareDesk's credentials.
     Paused,
+    /// Outside its recipient's quiet hours: held until the window opens.
+    Held,
     /// Another worker has it, or it is not due.
     Busy,
 }
@@ -82,6 +84,7 @@ impl DrainReport {
             Done::NotFound => self.retrying += 1,
             Done::Throttled(_) => self.throttled += 1,
             Done::Paused => self.paused += 1,
+            Done::Held => self.held += 1,
             Done::CheckFailed | Done::Deferred | Done::Busy => {}
         }
     }
@@ -171,8 +174,14 @@ impl Worker<'_> {
 
     /// Whether the message has waited longer than the policy allows.
     pub fn expired(&self, item: &OutboxItem, now: DateTime<Utc>) -> bool {
-        crate::store::outbox::parse_ts(&item.created_at)
-            .is_some_and(|created| after(created, self.policy.give_up_after) <= now)
+        // From when it could first go: a text sent later or held for quiet
+        // hours starts its time in the outbox then.
+        [Some(item.created_at.as_str()), item.hold_until.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter_map(crate::store::outbox::parse_ts)
+            .max()
+            .is_some_and(|from| after(from, self.policy.give_up_after) <= now)
     }
 
     pub fn gave_up(&self, item: &OutboxItem) -> String {
@@ -213,6 +222,19 @@ impl Worker<'_> {
                     "the patient has no ECM patient id, so the ECM route cannot reach them; send via his",
                 )?;
                 return Ok(Done::Stopped);
+            }
+            // Quiet hours, checked again now: a retry after backoff, an undo
+            // hold that ran into the evening, a campaign text.
+            let quiet = match super::enqueue::quiet_window(&d)? {
+                Some(w) => Some((w, super::enqueue::recipient_zone(&d, item.patient_time_zone.as_deref())?)),
+                None => None,
+            };
+            if let Some(opens) = super::hold::at_claim(now, quiet, item.urgent_reason.is_some()) {
+                if d.db().hold_for_quiet_hours(item.outbox_id, opens, now)? {
+                    tracing::info!(message_id = item.message_id, until = %opens, "outside quiet hours: held");
+                    return Ok(Done::Held);
+                }
+                return Ok(Done::Busy);
             }
             if let Err(e) = target.gw.route_status(item.route) {
                 d.db().defer(item.outbox_id, &e.to_string(), retry_at, now)?;

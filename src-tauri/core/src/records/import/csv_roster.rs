@@ -9,13 +9,16 @@ use crate::{
 };
 
 const COLUMNS: [&str; 6] = ["ecm_patient_id", "name", "phone", "contact_name", "contact_relationship", "contact_phone"];
+/// An optional column: the patient's time zone (IANA name), for quiet hours.
+const TIME_ZONE: &str = "time_zone";
 
 pub fn parse(content: &str, region: Region) -> Result<Vec<ParsedRow>, ImportError> {
     let content = content.strip_prefix('\u{feff}').unwrap_or(content);
     let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(content.as_bytes());
     let headers = reader.headers().map_err(|e| ImportError::Csv(e.to_string()))?.clone();
     let col = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
-    let idx: Vec<Option<usize>> = COLUMNS.iter().map(|c| col(c)).collect();
+    let mut idx: Vec<Option<usize>> = COLUMNS.iter().map(|c| col(c)).collect();
+    idx.push(col(TIME_ZONE));
     if idx[1].is_none() {
         return Err(ImportError::MissingColumn("name"));
     }
@@ -72,7 +75,15 @@ fn row_to_patient<'a>(get: &dyn Fn(usize) -> Option<&'a str>, region: Region) ->
     if phones.is_empty() {
         return Err("the row has no phone number".into());
     }
-    Ok(PatientInput { ecm_patient_id, fhir_id: None, name: name.to_string(), phones })
+    let time_zone = match get(6) {
+        None => None,
+        Some(z) => Some(
+            z.parse::<chrono_tz::Tz>()
+                .map(|tz| tz.name().to_string())
+                .map_err(|_| format!("time_zone {z:?} is not a time zone name like America/Chicago"))?,
+        ),
+    };
+    Ok(PatientInput { ecm_patient_id, fhir_id: None, name: name.to_string(), phones, time_zone })
 }
 
 #[cfg(test)]

@@ -77,8 +77,16 @@ pub fn parse(content: &str, db: &Database, options: &FhirOptions) -> Result<Vec<
             .optional()
             .map_err(crate::store::StoreError::from)?;
         match existing {
-            Some(name) => rows
-                .push((row, Ok(PatientInput { ecm_patient_id: None, fhir_id: Some(target), name, phones: contacts }))),
+            Some(name) => rows.push((
+                row,
+                Ok(PatientInput {
+                    ecm_patient_id: None,
+                    fhir_id: Some(target),
+                    name,
+                    phones: contacts,
+                    time_zone: None,
+                }),
+            )),
             None => rows.push((
                 row,
                 Err(format!("RelatedPerson refers to Patient/{target}, which is neither in this file nor imported")),
@@ -109,6 +117,7 @@ fn patient_input(p: roster::RosterPatient) -> Result<PatientInput, String> {
         fhir_id: p.id,
         name: p.name,
         phones: p.numbers.iter().map(ContactPointInput::from).collect(),
+        time_zone: None,
     })
 }
 

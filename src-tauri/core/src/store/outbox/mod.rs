@@ -105,6 +105,10 @@ pub struct OutboxItem {
     pub hold_until: Option<String>,
     /// Why it waits until `hold_until`.
     pub hold_reason: Option<HoldReason>,
+    /// The patient's time zone (quiet hours follow it), when the roster has one.
+    pub patient_time_zone: Option<String>,
+    /// An urgent 1:1 text: the reason it may go inside quiet hours.
+    pub urgent_reason: Option<String>,
 }
 
 impl OutboxItem {
@@ -160,7 +164,8 @@ const ITEM_SELECT: &str = "
            o.last_error, o.created_at,
            m.patient_id, p.ecm_patient_id, m.route, m.from_number, m.to_number, m.intended_to, m.body,
            m.external_key, m.is_test, m.state, m.error_code, m.error_message,
-           COALESCE(CAST(m.his_id AS TEXT), CAST(m.ecm_sms_id AS TEXT)), o.hold_until, o.hold_reason
+           COALESCE(CAST(m.his_id AS TEXT), CAST(m.ecm_sms_id AS TEXT)), o.hold_until, o.hold_reason,
+           p.time_zone, o.urgent_reason
       FROM outbox o
       JOIN messages m ON m.id = o.message_id
       LEFT JOIN patients p ON p.id = m.patient_id";
@@ -194,6 +199,8 @@ fn item(r: &Row<'_>) -> rusqlite::Result<OutboxItem> {
         server_id: r.get(22)?,
         hold_until: r.get(23)?,
         hold_reason: r.get::<_, Option<String>>(24)?.as_deref().and_then(HoldReason::parse),
+        patient_time_zone: r.get(25)?,
+        urgent_reason: r.get(26)?,
     })
 }
 
@@ -231,10 +238,32 @@ impl Database {
         hold: Option<HoldUntil>,
         now: DateTime<Utc>,
     ) -> Result<QueuedIds, StoreError> {
+        self.enqueue_sms_with(m, actor, sent_by, audit_detail, hold, None, now)
+    }
+
+    /// [`Database::enqueue_sms_by`] for a text that may carry an urgent
+    /// override of quiet hours (`urgent`: the reason).
+    #[allow(clippy::too_many_arguments)]
+    pub fn enqueue_sms_with(
+        &self,
+        m: &NewOutbound,
+        actor: &str,
+        sent_by: &str,
+        audit_detail: &str,
+        hold: Option<HoldUntil>,
+        urgent: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<QueuedIds, StoreError> {
         // Its own transaction, or a savepoint of the caller's: a send and
         // what it stands for (a consent invitation, a welcome text, a
         // campaign's recipient) commit together.
-        self.atomically(|conn| self.enqueue_on(conn, m, actor, sent_by, audit_detail, hold, now))
+        self.atomically(|conn| {
+            let ids = self.enqueue_on(conn, m, actor, sent_by, audit_detail, hold, now)?;
+            if let Some(reason) = urgent {
+                conn.execute("UPDATE outbox SET urgent_reason = ?2 WHERE id = ?1", params![ids.outbox_id, reason])?;
+            }
+            Ok(ids)
+        })
     }
 
     /// [`Database::enqueue_sms_by`] for a Retry of the failed message
@@ -270,7 +299,7 @@ impl Database {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn enqueue_on(
+    pub(crate) fn enqueue_on(
         &self,
         tx: &rusqlite::Connection,
         m: &NewOutbound,

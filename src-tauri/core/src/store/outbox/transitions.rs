@@ -103,6 +103,27 @@ impl Database {
         })
     }
 
+    /// A pending row about to be claimed outside its recipient's quiet
+    /// hours: it waits, unclaimed, until `opens` (`hold_reason`
+    /// quiet_hours). False when it is no longer pending or someone claimed it.
+    pub fn hold_for_quiet_hours(
+        &self,
+        outbox_id: i64,
+        opens: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (opens, now) = (ts(opens), ts(now));
+        let changed = self.conn.execute(
+            &format!(
+                "UPDATE outbox SET hold_until = :opens, hold_reason = 'quiet_hours', next_attempt_at = :opens,
+                        updated_at = :now
+                  WHERE id = :id AND state = 'pending' AND {UNCLAIMED}"
+            ),
+            rusqlite::named_params! { ":id": outbox_id, ":opens": opens, ":now": now },
+        )?;
+        Ok(changed == 1)
+    }
+
     /// Claims an ambiguous row to check it against the server; it stays
     /// ambiguous. False when it is not ambiguous, not due, or claimed.
     pub fn claim_check(

@@ -52,6 +52,7 @@ pub(super) fn add_patient(db: &mut Database, name: &str, number: &str) -> i64 {
             name: None,
             relationship: None,
         }],
+        time_zone: None,
     };
     let tx = db.conn_mut().transaction().unwrap();
     let id = upsert_patient(&tx, &input).unwrap().id;
