@@ -1,5 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { threadKeys } from '../features/conversation/queries';
+import { campaignKeys } from '../features/outreach/campaignQueries';
 import { threadListKeys } from '../features/patients/queries';
 import { teamKeys } from '../features/team/queries';
 import { unmatchedKeys } from '../features/unmatched/queries';
@@ -19,6 +20,8 @@ export function useSyncRefresh() {
     // Team mode: the members' names come with the team sync (a local read).
     if (event.kind === 'cycle_finished') void queryClient.invalidateQueries({ queryKey: teamKeys.view });
     const changed = (event.kind === 'cycle_finished' || event.kind === 'fhir_pulled') && event.changed;
+    // A campaign moved: its progress bar and counts.
+    if (event.kind === 'campaign_progress') void queryClient.invalidateQueries({ queryKey: campaignKeys.all });
     // Texts and calls just recorded on the FHIR server: their marks in the open threads.
     if (event.kind === 'fhir_written') void queryClient.invalidateQueries({ queryKey: threadKeys.newest });
     if (!changed) return;

@@ -12,6 +12,11 @@ import type {
   Enqueued,
   ExportResult,
   FhirServerCheck,
+  CampaignAction,
+  CampaignForm,
+  CampaignPreview,
+  CampaignStatus,
+  RecipientRow,
   Invitation,
   NumberConsent,
   PendingRevocation,
@@ -385,4 +390,35 @@ export function pendingRevocations(): Promise<PendingRevocation[]> {
 /** Staff's decision on a flagged reply (audited). */
 export function resolveRevocation(messageId: number, resolution: RevocationResolution): Promise<void> {
   return call<void>('resolve_revocation', { messageId, resolution });
+}
+
+// ---- Campaigns (issue 17) ----
+
+/** Every campaign with its counts, newest first. */
+export function listCampaigns(): Promise<CampaignStatus[]> {
+  return call<CampaignStatus[]>('list_campaigns');
+}
+
+/** Creates a draft campaign (nothing is sent) and resolves with its preview. */
+export function createCampaign(form: CampaignForm): Promise<CampaignPreview> {
+  return call<CampaignPreview>('create_campaign', { form });
+}
+
+export function previewCampaign(id: number): Promise<CampaignPreview> {
+  return call<CampaignPreview>('preview_campaign', { id });
+}
+
+/** Start, pause, resume or cancel (audited); the engine sends. */
+export function campaignAction(id: number, action: CampaignAction): Promise<CampaignStatus> {
+  return call<CampaignStatus>('campaign_action', { id, action });
+}
+
+/** One row per recipient: state, reason, sent, delivered, answer, replied. */
+export function campaignReport(id: number): Promise<RecipientRow[]> {
+  return call<RecipientRow[]>('campaign_report', { id });
+}
+
+/** Writes the report as CSV (export.dir, else a Save dialog); null when the dialog was cancelled. */
+export function exportCampaignReport(id: number): Promise<ExportResult | null> {
+  return call<ExportResult | null>('export_campaign_report', { id });
 }

@@ -269,6 +269,10 @@ export type ThreadItem = {
    */
   hold_reason?: HoldReason | null;
   /**
+   * A reply read as a campaign recipient's answer ("confirm").
+   */
+  campaign_answer?: string | null;
+  /**
    * A failed text no server accepted, not yet retried: Retry may send it again.
    */
   retryable: boolean;

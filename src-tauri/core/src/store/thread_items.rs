@@ -53,6 +53,9 @@ pub struct ThreadItem {
     /// send it later, or the recipient's quiet hours.
     #[ts(optional = nullable)]
     pub hold_reason: Option<super::outbox::HoldReason>,
+    /// A reply read as a campaign recipient's answer ("confirm").
+    #[ts(optional = nullable)]
+    pub campaign_answer: Option<String>,
     /// A failed text no server accepted, not yet retried: Retry may send it again.
     pub retryable: bool,
     /// A failed text already sent again with Retry (the new one follows).
@@ -176,6 +179,7 @@ fn item(r: &Row<'_>) -> rusqlite::Result<ThreadItem> {
         paused: r.get(17)?,
         hold_until: None,
         hold_reason: None,
+        campaign_answer: None,
         retryable: false,
         retried: false,
         unmatched_reply: r.get(18)?,

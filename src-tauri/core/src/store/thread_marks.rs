@@ -9,6 +9,10 @@ use super::{outbox::HoldReason, thread_items::ThreadItem, Database, StoreError};
 impl Database {
     /// Fills `hold_until` with its `hold_reason`, `retryable` and `retried` of a page's outbound texts.
     pub(super) fn mark_outbound(&self, items: &mut [ThreadItem]) -> Result<(), StoreError> {
+        // A reply a campaign read as an answer says so.
+        for item in items.iter_mut().filter(|i| i.kind == super::ThreadItemKind::Sms && i.direction == "inbound") {
+            item.campaign_answer = self.answer_of_reply(item.id)?;
+        }
         for item in items.iter_mut().filter(|i| i.kind == super::ThreadItemKind::Sms && i.direction == "outbound") {
             match item.state.as_str() {
                 "queued" => {

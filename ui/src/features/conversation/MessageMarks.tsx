@@ -32,6 +32,11 @@ export function MessageMarks({ item, labelFor }: { item: ThreadItem; labelFor: N
           <span className="badge badge--neutral">Unmatched</span> Sent as a reply to a number that was no patient’s.
         </p>
       ) : null}
+      {item.campaign_answer ? (
+        <p className="message__mark" data-testid="answer-mark">
+          <span className="badge badge--ok">Answer</span> Recorded as the campaign answer “{item.campaign_answer}”.
+        </p>
+      ) : null}
       {item.flagged ? (
         <p className="message__mark message__mark--flag" data-testid="flag-mark">
           <span className="badge badge--danger">Needs attention</span> {flagWords(item.flagged)}

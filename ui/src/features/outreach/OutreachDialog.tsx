@@ -1,17 +1,19 @@
 import { useState } from 'react';
 import { Dialog } from '../../shared/Dialog';
 import { RevocationReview } from '../consent/RevocationReview';
+import { CampaignsPanel } from './CampaignsPanel';
 import { TemplatesPanel } from './TemplatesPanel';
 import './outreach.css';
 
-type Tab = 'templates' | 'consent';
+type Tab = 'templates' | 'campaigns' | 'consent';
 
 const TABS: { id: Tab; label: string }[] = [
   { id: 'templates', label: 'Templates' },
+  { id: 'campaigns', label: 'Campaigns' },
   { id: 'consent', label: 'Consent review' },
 ];
 
-/** Outreach: the templates texts start from, and the review of replies that may revoke consent. */
+/** Outreach: templates, campaigns, and the review of replies that may revoke consent. */
 export function OutreachDialog({ onClose }: { onClose: () => void }) {
   const [tab, setTab] = useState<Tab>('templates');
   return (
@@ -32,6 +34,7 @@ export function OutreachDialog({ onClose }: { onClose: () => void }) {
       </div>
       <div role="tabpanel">
         {tab === 'templates' ? <TemplatesPanel /> : null}
+        {tab === 'campaigns' ? <CampaignsPanel /> : null}
         {tab === 'consent' ? <RevocationReview /> : null}
       </div>
     </Dialog>

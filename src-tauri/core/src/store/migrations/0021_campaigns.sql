@@ -68,3 +68,5 @@ CREATE TABLE campaign_recipients (
 CREATE INDEX campaign_recipients_todo ON campaign_recipients(campaign_id, seq) WHERE state = 'pending';
 -- Frequency caps and answers: a number's campaign texts, newest last.
 CREATE INDEX campaign_recipients_number ON campaign_recipients(number, queued_at) WHERE state = 'queued';
+-- The thread shows a reply's answer: found by the reply.
+CREATE INDEX campaign_recipients_answer ON campaign_recipients(answer_message_id) WHERE answer_message_id IS NOT NULL;
