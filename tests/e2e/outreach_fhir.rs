@@ -17,6 +17,18 @@ use crate::{
     harness::*,
 };
 
+/// Eight patients from a CSV roster, beside the FHIR server's two.
+const MORE_PATIENTS: &str = "ecm_patient_id,name,phone
+2001,Cora Lind,+18055550171
+2002,Dev Patel,+18055550172
+2003,Eve Marsh,+18055550173
+2004,Finn Ortiz,+18055550174
+2005,Gia Russo,+18055550175
+2006,Hal Young,+18055550176
+2007,Ida Stone,+18055550177
+2008,Jon Weber,+18055550178
+";
+
 const ALMA: &str = "+18055550161";
 const BRUNO: &str = "+18055550162";
 
@@ -133,6 +145,87 @@ async fn template_in_outreach(d: &WebDriver) -> Result<(), WebDriverError> {
     Ok(())
 }
 
+/// The recipients' campaign state as the card shows it.
+async fn card_text(d: &WebDriver) -> Option<String> {
+    text_of(d, "[data-testid=campaign-card]").await
+}
+
+async fn campaign(d: &WebDriver, port: u16, exports: &std::path::Path) -> Result<(), WebDriverError> {
+    d.find(By::XPath("//aside//button[normalize-space()='Outreach']")).await?.click().await?;
+    let dialog = wait_for("the Outreach dialog", || async { d.find(By::Css("[role=dialog]")).await.ok() }).await;
+    dialog.find(By::XPath(".//button[@role='tab'][normalize-space()='Campaigns']")).await?.click().await?;
+    let new = wait_for("New campaign", || async {
+        dialog.find(By::XPath(".//button[normalize-space()='New campaign']")).await.ok()
+    })
+    .await;
+    new.click().await?;
+    let form = dialog.find(By::Css("form[aria-label='New campaign']")).await?;
+    form.find(By::XPath(".//label[normalize-space()='Campaign name']/following-sibling::input"))
+        .await?
+        .send_keys("Flu shots")
+        .await?;
+    let template = form.find(By::XPath(".//label[normalize-space()='Template']/following-sibling::select")).await?;
+    let option = wait_for("the template to choose", || async {
+        template.find(By::XPath(".//option[normalize-space()='Flu shot']")).await.ok()
+    })
+    .await;
+    option.click().await?;
+    form.find(By::XPath(".//label[starts-with(normalize-space(), 'Answers to record')]/following-sibling::input"))
+        .await?
+        .send_keys("1=book")
+        .await?;
+    form.find(By::XPath(".//button[normalize-space()='Preview']")).await?.click().await?;
+    let preview = wait_for("the preview", || async { text_of(d, "[data-testid=campaign-preview]").await }).await;
+    assert!(preview.contains("Flu shots: 10 texts to send (10 segments), 0 skipped"), "{preview}");
+    assert!(preview.contains("Hi Alma, North Clinic has flu shots this week. Reply 1 to book."), "{preview}");
+    dialog.find(By::XPath(".//button[normalize-space()='Start campaign']")).await?.click().await?;
+    // Under way: the bar has moved and not finished (one text a second).
+    wait_up_to("the campaign under way", Duration::from_secs(60), || async {
+        let bar = d.find(By::Css("[data-testid=campaign-card] [role=progressbar]")).await.ok()?;
+        let now: u32 = bar.attr("aria-valuenow").await.ok().flatten()?.parse().ok()?;
+        (1..10).contains(&now).then_some(())
+    })
+    .await;
+    shot(d, "campaign-progress.png").await;
+    wait_up_to("the campaign done", Duration::from_secs(90), || async {
+        card_text(d).await.filter(|t| t.contains("Done") && t.contains("10 of 10 done"))
+    })
+    .await;
+    let numbers = [ALMA.to_string(), BRUNO.to_string()].into_iter().chain((1..=8).map(|n| format!("+1805555017{n}")));
+    for number in numbers {
+        assert_eq!(received(port, &number, "has flu shots this week").await, 1, "{number}: exactly once");
+    }
+    // Alma books: her answer is recorded.
+    sandbox_inbound(port, ALMA.trim_start_matches('+'), "1").await;
+    wait_up_to("Alma's answer", Duration::from_secs(45), || async {
+        text_of(d, "[data-testid=campaign-answers]").await.filter(|t| t.contains("1 book"))
+    })
+    .await;
+    dialog.find(By::XPath(".//button[normalize-space()='Report']")).await?.click().await?;
+    let rows = wait_for("the report", || async {
+        let rows = d.find_all(By::Css("[data-testid=campaign-report-row]")).await.ok()?;
+        (rows.len() == 10).then_some(rows)
+    })
+    .await;
+    let mut booked = 0;
+    for row in &rows {
+        booked += usize::from(row.prop("textContent").await?.unwrap_or_default().contains("book"));
+    }
+    assert_eq!(booked, 1, "Alma's row has her answer");
+    dialog.find(By::XPath(".//button[normalize-space()='Export CSV']")).await?.click().await?;
+    let written = wait_for("the export", || async {
+        text_of(d, "[data-testid=campaign-report] [role=status]").await.filter(|t| t.contains("10 rows written"))
+    })
+    .await;
+    let csv_path = std::fs::read_dir(exports).unwrap().flatten().next().map(|e| e.path());
+    let csv = std::fs::read_to_string(csv_path.expect("the report file")).unwrap();
+    assert_eq!(csv.lines().count(), 11, "a header and ten recipients: {written}\n{csv}");
+    assert!(csv.lines().any(|l| l.contains("+18055550161") && l.contains(",book,")), "{csv}");
+    shot(d, "campaign-report.png").await;
+    close_dialog(d).await;
+    Ok(())
+}
+
 /// Sets a React-controlled input's value as typing would (WebKitWebDriver
 /// cannot type into a datetime-local field).
 async fn set_input(d: &WebDriver, el: &WebElement, value: &str) {
@@ -239,6 +332,9 @@ fn the_fhir_link_and_outreach_in_the_app() {
         ("clinic.time_zone", "America/Los_Angeles".into()),
         ("fhir.base_url", server.base_url.clone()),
         ("fhir.coordinator_reference", "Practitioner/coord-e2e".into()),
+        // Quiet hours would hold every text whenever CI runs at night.
+        ("sms.quiet_hours", "off".into()),
+        ("export.dir", dir.path().join("exports").display().to_string()),
     ] {
         cli.ok(&["config", "set", k, &v]);
     }
@@ -247,21 +343,25 @@ fn the_fhir_link_and_outreach_in_the_app() {
     // The roster from the server before the app starts: no demo roster.
     let pulled = cli.json(&["fhir", "pull", "--json"]);
     assert_eq!(pulled["patients_new"], 2, "{pulled:#}");
+    // And a clinic's CSV patients, for a campaign of ten.
+    let roster = caredesk_tests::write_file(dir.path(), "more.csv", MORE_PATIENTS);
+    cli.ok(&["patients", "import", roster.to_str().unwrap()]);
 
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    rt.block_on(in_the_app(&server, &data, port));
+    rt.block_on(in_the_app(&server, &data, port, &dir.path().join("exports")));
 }
 
-async fn in_the_app(server: &FhirServer, data: &std::path::Path, port: u16) {
+async fn in_the_app(server: &FhirServer, data: &std::path::Path, port: u16, exports: &std::path::Path) {
     let _turn = ONE_APP_AT_A_TIME.lock().await;
     let session = start_app(data).await;
     let d = &session.driver;
     let result = async {
-        wait_for("the FHIR roster", || async { Some(rows(d).await).filter(|r| r.len() == 2) }).await;
+        wait_for("the roster", || async { Some(rows(d).await).filter(|r| r.len() == 10) }).await;
         sandbox_control(port, reqwest::Method::POST, "replies", Some(json!({ "enabled": false }))).await;
         fhir_settings(d).await?;
         text_recorded_in_fhir(d, port, server).await?;
         template_in_outreach(d).await?;
+        campaign(d, port, exports).await?;
         send_later(d, port).await?;
         invitation_and_start(d, port).await?;
         revocation_review(d, port).await

@@ -25,7 +25,8 @@ export function useSyncRefresh() {
     // Texts and calls just recorded on the FHIR server: their marks in the open threads.
     if (event.kind === 'fhir_written') void queryClient.invalidateQueries({ queryKey: threadKeys.newest });
     if (!changed) return;
-    for (const queryKey of [threadListKeys.all, threadKeys.newest, unmatchedKeys.all, teamKeys.threads]) {
+    // Replies may be campaign answers, and delivery states move a campaign's counts.
+    for (const queryKey of [threadListKeys.all, threadKeys.newest, unmatchedKeys.all, teamKeys.threads, campaignKeys.all]) {
       void queryClient.invalidateQueries({ queryKey });
     }
   });
