@@ -67,7 +67,7 @@ pub async fn list_campaigns(state: State<'_, AppState>) -> Result<Vec<CampaignSt
             for c in campaign::list(desk)? {
                 out.push(campaign::status(desk, c.id)?);
             }
-            out.sort_by(|a, b| b.id.cmp(&a.id));
+            out.sort_by_key(|c| std::cmp::Reverse(c.id));
             Ok(out)
         })
         .await
