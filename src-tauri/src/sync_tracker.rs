@@ -23,6 +23,9 @@ impl SyncTracker {
     pub fn record(&mut self, event: &EngineEvent, now: DateTime<Utc>) {
         match event {
             EngineEvent::CycleStarted => self.syncing = true,
+            // The outbox alone between cycles is no sync: the status bar's
+            // last sync stays the last full cycle's.
+            EngineEvent::CycleFinished { report } if report.outbox_only => {}
             EngineEvent::CycleFinished { report } => {
                 self.syncing = false;
                 self.last_cycle_end = Some(now);

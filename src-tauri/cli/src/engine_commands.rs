@@ -55,6 +55,10 @@ pub(crate) fn stop_signal() -> Result<impl std::future::Future<Output = &'static
 /// Runs engine cycles until Ctrl+C or SIGTERM (or once). A signal stops
 /// the cycle under way at once; any message it had in hand is released
 /// (checked before any retry) rather than left claimed for the lease.
+/// How much before the outbox's next send slot `caredesk sync` wakes for it
+/// (the worker waits out the rest in place).
+const OUTBOX_WAKE_EARLY: std::time::Duration = std::time::Duration::from_millis(30);
+
 pub fn sync(mut desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
     desk.set_role("caredesk sync");
     let desk = Arc::new(Mutex::new(desk));
@@ -202,13 +206,44 @@ pub fn sync(mut desk: Desk, once: bool, json: bool) -> Result<(), CoreError> {
             if once {
                 break;
             }
-            tokio::select! {
-                why = &mut stop => {
-                    stopped_by = Some(why);
+            // Until the next cycle, the outbox alone whenever its next text
+            // is due (the send rate), so texts keep `sms.rate_per_sec`
+            // without a poll of the servers per text.
+            let next_cycle = tokio::time::Instant::now() + std::time::Duration::from_secs(interval.max(1));
+            let mut soon = report.outbox.as_ref().and_then(|o| o.next_in_ms).map(std::time::Duration::from_millis);
+            loop {
+                let now = tokio::time::Instant::now();
+                let (wake, step) = match soon {
+                    Some(s) if now + s < next_cycle => {
+                        (now + s.saturating_sub(OUTBOX_WAKE_EARLY).max(std::time::Duration::from_millis(5)), true)
+                    }
+                    _ => (next_cycle, false),
+                };
+                tokio::select! {
+                    why = &mut stop => {
+                        stopped_by = Some(why);
+                        break;
+                    }
+                    _ = tokio::time::sleep_until(wake) => {}
+                    _ = elected.notified() => break,
+                }
+                if !step {
                     break;
                 }
-                _ = tokio::time::sleep(std::time::Duration::from_secs(interval.max(1))) => {}
-                _ = elected.notified() => {}
+                let step = tokio::select! {
+                    r = engine::outbox_step(&desk, &gw, None, &limiter) => r,
+                    why = &mut stop => {
+                        stopped_by = Some(why);
+                        break;
+                    }
+                };
+                if json && step.changed() {
+                    line(serde_json::to_string(&step).expect("report serializes"));
+                }
+                soon = step.outbox.as_ref().and_then(|o| o.next_in_ms).map(std::time::Duration::from_millis);
+            }
+            if stopped_by.is_some() {
+                break;
             }
         }
         if let Some(t) = team {

@@ -55,6 +55,10 @@ pub struct CycleReport {
     pub delivery: Option<RefreshReport>,
     pub inbox: Option<PollReport>,
     pub reconciled: Option<PollReport>,
+    /// The outbox alone ([`outbox_step`]), between full cycles: no
+    /// delivery states, no inbox.
+    #[serde(skip)]
+    pub outbox_only: bool,
     /// Welcome texts queued for numbers that opted in by START.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub welcomes: Option<consent_invites::WelcomeReport>,
@@ -151,20 +155,7 @@ pub async fn cycle(
         // What they wrote (a `caredesk call`, a patient imported) shows too.
         report.external_changes = d.db().changed_elsewhere().unwrap_or(false);
     }
-    // Running campaigns hand their next few recipients to the outbox.
-    match campaign::feed(desk, limiter.rate_per_sec(), chrono::Utc::now()) {
-        Ok(r) if !r.progress.is_empty() => report.campaigns = Some(r),
-        Ok(_) => {}
-        Err(e) => report.errors.push(format!("campaigns: {e}")),
-    }
-    let targets = outbox::Targets::new(gateways).with_test(test);
-    match targets {
-        Ok(t) => match outbox::drain_with(desk, t, limiter, DRAIN_BATCH, &policy_of(desk)).await {
-            Ok(r) => report.outbox = Some(r),
-            Err(e) => report.errors.push(format!("outbox: {e}")),
-        },
-        Err(e) => report.errors.push(format!("outbox: {e}")),
-    }
+    feed_and_drain(desk, gateways, test, limiter, &mut report).await;
     // In team mode one desk reads the hospital SMS server for the team
     // (the poller, see team::poller); the others get what it read through
     // the change log.
@@ -192,6 +183,47 @@ pub async fn cycle(
         Ok(_) => {}
         Err(e) => report.errors.push(format!("welcome texts: {e}")),
     }
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    report
+}
+
+/// Running campaigns hand their next few recipients to the outbox, and the
+/// outbox sends what is due.
+async fn feed_and_drain(
+    desk: &Mutex<Desk>,
+    gateways: &Gateways,
+    test: Option<&Gateways>,
+    limiter: &SendLimiter,
+    report: &mut CycleReport,
+) {
+    match campaign::feed(desk, limiter.rate_per_sec(), chrono::Utc::now()) {
+        Ok(r) if !r.progress.is_empty() => report.campaigns = Some(r),
+        Ok(_) => {}
+        Err(e) => report.errors.push(format!("campaigns: {e}")),
+    }
+    let targets = outbox::Targets::new(gateways).with_test(test);
+    match targets {
+        Ok(t) => match outbox::drain_with(desk, t, limiter, DRAIN_BATCH, &policy_of(desk)).await {
+            Ok(r) => report.outbox = Some(r),
+            Err(e) => report.errors.push(format!("outbox: {e}")),
+        },
+        Err(e) => report.errors.push(format!("outbox: {e}")),
+    }
+}
+
+/// The outbox alone, between full cycles: when the send rate (or a running
+/// campaign), not the sync interval, says the next text is due. The inbox
+/// and delivery states wait for the next full [`cycle`], so a long send
+/// never polls the servers once per text.
+pub async fn outbox_step(
+    desk: &Mutex<Desk>,
+    gateways: &Gateways,
+    test: Option<&Gateways>,
+    limiter: &SendLimiter,
+) -> CycleReport {
+    let started = Instant::now();
+    let mut report = CycleReport { outbox_only: true, ..CycleReport::default() };
+    feed_and_drain(desk, gateways, test, limiter, &mut report).await;
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     report
 }
@@ -326,6 +358,10 @@ pub fn spawn(
         let mut rate_now = rate(&desk);
         let mut last_reconcile: Option<Instant> = None;
         let mut test_gateways: Option<Gateways> = None;
+        // When the last full cycle started, and whether the next wake is
+        // the outbox's alone (its next text is due before the next cycle).
+        let mut last_full: Option<Instant> = None;
+        let mut outbox_only = false;
         loop {
             let interval = interval(&desk);
             let mut next_wait = interval;
@@ -345,7 +381,9 @@ pub fn spawn(
                     _ = tokio::time::sleep(interval.min(HOLDER_RECHECK)) => continue,
                 }
             }
-            on_event(EngineEvent::CycleStarted);
+            if !outbox_only {
+                on_event(EngineEvent::CycleStarted);
+            }
             match source().await {
                 Ok(gw) => {
                     let r = rate(&desk);
@@ -356,12 +394,18 @@ pub fn spawn(
                     if gw.mode == Mode::Real && test_mode(&desk) && test_gateways.is_none() {
                         test_gateways = outbox::start_test_gateways(&desk).await.ok();
                     }
-                    let reconcile = last_reconcile.is_none_or(|t| t.elapsed() >= RECONCILE_EVERY);
-                    let mut report = cycle(&desk, &gw, test_gateways.as_ref(), &limiter, reconcile).await;
+                    let mut report = if outbox_only {
+                        outbox_step(&desk, &gw, test_gateways.as_ref(), &limiter).await
+                    } else {
+                        last_full = Some(Instant::now());
+                        let reconcile = last_reconcile.is_none_or(|t| t.elapsed() >= RECONCILE_EVERY);
+                        let report = cycle(&desk, &gw, test_gateways.as_ref(), &limiter, reconcile).await;
+                        if reconcile && report.reconciled.is_some() {
+                            last_reconcile = Some(Instant::now());
+                        }
+                        report
+                    };
                     report.team = team_status.lock().ok().and_then(|s| s.clone());
-                    if reconcile && report.reconciled.is_some() {
-                        last_reconcile = Some(Instant::now());
-                    }
                     tracing::debug!(elapsed_ms = report.elapsed_ms, errors = report.errors.len(), "engine cycle");
                     let soon = report.outbox.as_ref().and_then(|o| o.next_in_ms).map(Duration::from_millis);
                     // A running campaign feeds again soon: its next recipients.
@@ -373,16 +417,31 @@ pub fn spawn(
                         on_event(EngineEvent::CampaignProgress { progress: p.clone() });
                     }
                     on_event(EngineEvent::CycleFinished { report: Box::new(report) });
-                    next_wait = soon.map(|s| s.min(interval)).unwrap_or(interval);
+                    // The next full cycle comes an interval after the last
+                    // one started; the outbox's next text, if sooner, wakes
+                    // the outbox alone, a little early (its worker waits out
+                    // the last moments in place, so texts keep the rate).
+                    let full_in = interval.saturating_sub(last_full.map_or(Duration::ZERO, |t| t.elapsed()));
+                    (next_wait, outbox_only) = match soon {
+                        Some(s) if s < full_in => (s.saturating_sub(WAKE_EARLY), true),
+                        _ => (full_in, false),
+                    };
                 }
-                Err(e) => on_event(EngineEvent::Unavailable { error: e.to_string() }),
+                Err(e) => {
+                    on_event(EngineEvent::Unavailable { error: e.to_string() });
+                    outbox_only = false;
+                }
             }
+            let least = if outbox_only { Duration::from_millis(5) } else { Duration::from_millis(50) };
             tokio::select! {
                 cmd = rx.recv() => match cmd {
-                    Some(Command::SyncNow) => continue,
+                    Some(Command::SyncNow) => {
+                        outbox_only = false;
+                        continue;
+                    }
                     Some(Command::Stop) | None => break,
                 },
-                _ = tokio::time::sleep(next_wait.max(Duration::from_millis(50))) => {}
+                _ = tokio::time::sleep(next_wait.max(least)) => {}
             }
         }
         if let Some(t) = test_gateways.take() {
@@ -391,6 +450,9 @@ pub fn spawn(
     });
     EngineHandle { tx, join: Some(join), team: Some(team), fhir_tx, fhir_join: Some(fhir_join) }
 }
+
+/// How much before the outbox's next send slot the engine wakes for it.
+const WAKE_EARLY: Duration = Duration::from_millis(30);
 
 /// How soon the next cycle comes while a campaign runs.
 const CAMPAIGN_STEP: Duration = Duration::from_millis(500);

@@ -97,7 +97,18 @@ pub(crate) struct Worker<'a> {
     pub policy: &'a Policy,
     /// The Outgoing list the checks of this drain share.
     pub lists: reconcile::ListCache,
+    /// How long this drain has waited for send slots in place (nanoseconds).
+    pub slot_waited: std::sync::atomic::AtomicU64,
 }
+
+/// A send slot this close is waited for in place, not by a turn of the
+/// engine's loop: each turn would add its own time to every text's spacing,
+/// and the rate would fall short of `sms.rate_per_sec`.
+const WAIT_FOR_SLOT: Duration = Duration::from_millis(100);
+
+/// At most this much of one drain goes to waiting for slots in place, so a
+/// cycle's other work (delivery states, the inbox) is never held up long.
+const SLOT_WAITING_PER_DRAIN: Duration = Duration::from_secs(2);
 
 /// A failed attempt, as the worker records it.
 struct Failure {
@@ -159,6 +170,18 @@ pub(crate) fn after(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
 }
 
 impl Worker<'_> {
+    /// Whether to wait `wait` for a send slot here (counted against this
+    /// drain's share of waiting).
+    fn may_wait_for_slot(&self, wait: Duration) -> bool {
+        use std::sync::atomic::Ordering;
+        let waited = Duration::from_nanos(self.slot_waited.load(Ordering::Relaxed));
+        if wait > WAIT_FOR_SLOT || waited + wait > SLOT_WAITING_PER_DRAIN {
+            return false;
+        }
+        self.slot_waited.fetch_add(wait.as_nanos() as u64, Ordering::Relaxed);
+        true
+    }
+
     pub async fn process(&self, item: OutboxItem) -> Result<Done> {
         let id = item.outbox_id;
         let done = match item.state.as_str() {
@@ -263,8 +286,15 @@ impl Worker<'_> {
             },
             Route::Ecm => String::new(),
         };
-        if let Err(wait) = self.limiter.try_acquire(&sender_key(item.route, &from)) {
-            return Ok(Done::Throttled(wait));
+        let key = sender_key(item.route, &from);
+        if let Err(wait) = self.limiter.try_acquire(&key) {
+            if !self.may_wait_for_slot(wait) {
+                return Ok(Done::Throttled(wait));
+            }
+            tokio::time::sleep(wait).await;
+            if let Err(wait) = self.limiter.try_acquire(&key) {
+                return Ok(Done::Throttled(wait));
+            }
         }
         let token = rand::rng().random::<i64>();
         {
