@@ -315,6 +315,8 @@ async fn a_coordinators_day_in_the_sandbox() {
     std::fs::create_dir_all(&exports).unwrap();
     let port = free_port();
     let cli = Cli::new(&data);
+    // Independent of the hour the suite runs at (quiet hours are on by default).
+    caredesk_tests::quiet_hours_off(&cli);
     cli.ok(&["config", "set", "sandbox.port", &port.to_string()]);
     cli.ok(&["config", "set", "sync.interval_secs", "1"]);
     cli.ok(&["config", "set", "export.dir", exports.to_str().unwrap()]);

@@ -163,6 +163,8 @@ async fn patients_added_replied_to_linked_and_texted_in_the_app() {
     let data = dir.path().join("data");
     let port = free_port();
     let cli = Cli::new(&data);
+    // Independent of the hour the suite runs at (quiet hours are on by default).
+    caredesk_tests::quiet_hours_off(&cli);
     cli.ok(&["config", "set", "sandbox.port", &port.to_string()]);
     cli.ok(&["config", "set", "sync.interval_secs", "1"]);
     // Undo send is covered by undo_calls_failures; here texts go at once.

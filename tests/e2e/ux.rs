@@ -137,6 +137,8 @@ async fn a_reply_does_not_move_the_row_under_the_pointer() {
     let data = dir.path().join("data");
     let port = free_port();
     let cli = Cli::new(&data);
+    // Independent of the hour the suite runs at (quiet hours are on by default).
+    caredesk_tests::quiet_hours_off(&cli);
     cli.ok(&["config", "set", "sandbox.port", &port.to_string()]);
     cli.ok(&["config", "set", "sync.interval_secs", "1"]);
 
