@@ -106,6 +106,9 @@ pub(crate) struct Worker<'a> {
 /// and the rate would fall short of `sms.rate_per_sec`.
 const WAIT_FOR_SLOT: Duration = Duration::from_millis(100);
 
+/// The last moments before a send slot, spent asking for it rather than asleep.
+const SLOT_SPIN: Duration = Duration::from_millis(2);
+
 /// At most this much of one drain goes to waiting for slots in place, so a
 /// cycle's other work (delivery states, the inbox) is never held up long.
 const SLOT_WAITING_PER_DRAIN: Duration = Duration::from_secs(2);
@@ -291,9 +294,19 @@ impl Worker<'_> {
             if !self.may_wait_for_slot(wait) {
                 return Ok(Done::Throttled(wait));
             }
-            tokio::time::sleep(wait).await;
-            if let Err(wait) = self.limiter.try_acquire(&key) {
-                return Ok(Done::Throttled(wait));
+            // Asleep until just before the slot, then asking until it is
+            // free: a sleep wakes a little late, and a late start would push
+            // every later slot back by as much (the limiter gives no credit).
+            tokio::time::sleep(wait.saturating_sub(SLOT_SPIN)).await;
+            let give_up = std::time::Instant::now() + SLOT_SPIN * 4;
+            loop {
+                match self.limiter.try_acquire(&key) {
+                    Ok(()) => break,
+                    Err(wait) if wait <= SLOT_SPIN * 2 && std::time::Instant::now() < give_up => {
+                        tokio::task::yield_now().await
+                    }
+                    Err(wait) => return Ok(Done::Throttled(wait)),
+                }
             }
         }
         let token = rand::rng().random::<i64>();
