@@ -46,7 +46,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{Database, StoreError};
 
 pub use apply::{ApplyReport, PulledChange};
-pub use bulk::{BulkJoin, BulkReport, ByMember, SnapshotBatch};
+pub use bulk::{BulkJoin, BulkReport, ByMember, LoggedChange, SnapshotBatch};
 pub use collisions::ColleagueSend;
 pub use outbox::OutboxChange;
 pub use outreach::ColleagueCampaign;
