@@ -63,9 +63,7 @@ const PREVIEW_LIMIT: usize = 200;
 /// refused with `campaign_elsewhere`).
 #[tauri::command]
 pub async fn list_campaigns(state: State<'_, AppState>) -> Result<Vec<CampaignStatus>, UiError> {
-    state
-        .with_desk(|desk| campaign::statuses(desk))
-        .await
+    state.with_desk(|desk| campaign::statuses(desk)).await
 }
 
 /// Creates a draft (nothing is sent) and answers its preview.

@@ -48,10 +48,7 @@ impl TeamDb {
     pub async fn release_campaign_lock(&self, gid: &str) -> Result<bool, TeamDbError> {
         Ok(self
             .client()
-            .query_one(
-                "SELECT pg_catalog.pg_advisory_unlock($1, $2)",
-                &[&CAMPAIGN_LOCK_CLASS, &campaign_lock_key(gid)],
-            )
+            .query_one("SELECT pg_catalog.pg_advisory_unlock($1, $2)", &[&CAMPAIGN_LOCK_CLASS, &campaign_lock_key(gid)])
             .await
             .map_err(|e| self.error(&e, "give a campaign's lock up"))?
             .get(0))

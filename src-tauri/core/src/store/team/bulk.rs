@@ -194,9 +194,7 @@ impl BulkJoin<'_> {
             }
             SnapshotBatch::Consent(rows) => self.consents.extend(rows),
             SnapshotBatch::Reads(rows) => self.reads.extend(rows),
-            SnapshotBatch::Logged(rows) => {
-                count(rows.iter().map(|l| logged(c, l)), &mut r.outreach, &mut r.skipped)?
-            }
+            SnapshotBatch::Logged(rows) => count(rows.iter().map(|l| logged(c, l)), &mut r.outreach, &mut r.skipped)?,
         }
         Ok(())
     }
