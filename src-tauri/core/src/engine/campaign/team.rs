@@ -30,8 +30,9 @@ pub fn statuses(desk: &Desk) -> Result<Vec<CampaignStatus>> {
         out.push(super::status(desk, c.id)?);
     }
     out.sort_by_key(|c| std::cmp::Reverse(c.id));
-    for c in desk.db().colleague_campaigns()? {
-        out.push(from_report(c));
+    // Reports kept from a team this desk has left are not shown.
+    if desk.team_mode()? {
+        out.extend(desk.db().colleague_campaigns()?.into_iter().map(from_report));
     }
     Ok(out)
 }

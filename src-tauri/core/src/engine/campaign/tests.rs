@@ -67,6 +67,8 @@ fn a_colleagues_campaign_is_listed_read_only_and_actions_on_it_are_refused() {
         body,
     };
     desk.db().team_apply(&[change]).unwrap();
+    assert!(statuses(&desk).unwrap().is_empty(), "a desk alone shows no colleague's campaign");
+    desk.set_setting("team.database_url", "postgres://ben@db.clinic.example/caredesk").unwrap();
     let all = statuses(&desk).unwrap();
     assert_eq!(all.len(), 1);
     let s = &all[0];
