@@ -236,6 +236,13 @@ fn clinic(a: &TeamDesk) {
     )
     .unwrap();
     tx.commit().unwrap();
+    // Templates, one of them removed (a tombstone): no state table holds
+    // them, a snapshot reads them from the log.
+    let now = chrono::Utc::now();
+    d.db().add_template("Reminder", "See you soon, {first_name}", "ana", now).unwrap();
+    d.db().edit_template("Reminder", "See you at 3, {first_name}", "ana", now).unwrap();
+    d.db().add_template("Old", "Gone", "ana", now).unwrap();
+    d.db().remove_template("Old", "ana", now).unwrap();
 }
 
 #[test]
@@ -316,6 +323,8 @@ fn desks_joined_from_a_snapshot_hold_what_a_desk_that_applied_the_log_holds() {
 
     let want = cy.shared();
     assert!(want.iter().filter(|l| l.starts_with("text|")).count() as i64 == TEXTS + 1, "Cy has every text");
+    let templates: Vec<&String> = want.iter().filter(|l| l.starts_with("template|")).collect();
+    assert_eq!(templates.len(), 2, "Cy has Ana's templates, the removed one as a tombstone: {templates:?}");
     for (name, desk) in [("Dee (snapshot during changes)", &dee), ("Ben (snapshot by the sync)", &ben)] {
         let got = desk.shared();
         let missing: Vec<&String> = want.iter().filter(|l| !got.contains(l)).take(10).collect();

@@ -607,6 +607,7 @@ pub enum CampaignCommand {
     },
     /// Every merged message with its segments, and the skipped recipients.
     Preview {
+        #[arg(allow_negative_numbers = true)]
         id: i64,
         /// Show only the first N messages (the totals count all).
         #[arg(long, value_name = "N")]
@@ -617,6 +618,7 @@ pub enum CampaignCommand {
     /// Start a campaign and send it here until it is done (Ctrl+C stops
     /// this process; the app or `caredesk sync` carries on).
     Start {
+        #[arg(allow_negative_numbers = true)]
         id: i64,
         /// Only mark it started: the app or `caredesk sync` sends it.
         #[arg(long)]
@@ -625,9 +627,13 @@ pub enum CampaignCommand {
         json: bool,
     },
     /// Stop queueing texts (the few already in the outbox go).
-    Pause { id: i64 },
+    Pause {
+        #[arg(allow_negative_numbers = true)]
+        id: i64,
+    },
     /// Resume a paused campaign, sending it here as `start` does.
     Resume {
+        #[arg(allow_negative_numbers = true)]
         id: i64,
         #[arg(long)]
         detach: bool,
@@ -635,15 +641,20 @@ pub enum CampaignCommand {
         json: bool,
     },
     /// Cancel: recipients not queued yet are skipped (the few already in the outbox go).
-    Cancel { id: i64 },
+    Cancel {
+        #[arg(allow_negative_numbers = true)]
+        id: i64,
+    },
     /// State and counts: total, sent, delivered, failed, pending, skipped (with reasons), answers.
     Status {
+        #[arg(allow_negative_numbers = true)]
         id: i64,
         #[arg(long)]
         json: bool,
     },
     /// One CSV row per recipient: state, reason, sent_at, delivered, answer, replied.
     Report {
+        #[arg(allow_negative_numbers = true)]
         id: i64,
         #[arg(long, short, value_name = "FILE.csv")]
         output: PathBuf,

@@ -131,8 +131,15 @@ pub fn run(desk: Desk, command: CampaignCommand) -> Result<(), CoreError> {
         }
         CampaignCommand::List { json } => {
             let list = campaign::list(&desk)?;
+            // Team mode: colleagues' campaigns, read-only, after this desk's own.
+            let colleagues: Vec<_> = campaign::statuses(&desk)?.into_iter().filter(|s| s.runs_on.is_some()).collect();
             if json {
-                line(serde_json::to_string_pretty(&list).expect("campaigns serialize"));
+                let mut all = serde_json::to_value(&list).expect("campaigns serialize");
+                let theirs = serde_json::to_value(&colleagues).expect("campaigns serialize");
+                if let (Some(all), Some(theirs)) = (all.as_array_mut(), theirs.as_array()) {
+                    all.extend(theirs.iter().cloned());
+                }
+                line(serde_json::to_string_pretty(&all).expect("campaigns serialize"));
             } else {
                 for c in &list {
                     line(format!(
@@ -141,6 +148,17 @@ pub fn run(desk: Desk, command: CampaignCommand) -> Result<(), CoreError> {
                         visible(&c.name),
                         c.state.as_str(),
                         visible(&c.template)
+                    ));
+                }
+                for c in &colleagues {
+                    line(format!(
+                        "{} {} ({}): runs on {}'s desk, {}/{} sent",
+                        c.id,
+                        visible(&c.name),
+                        c.state.as_str(),
+                        visible(c.runs_on.as_deref().unwrap_or_default()),
+                        c.counts.sent,
+                        c.counts.total
                     ));
                 }
             }
@@ -192,6 +210,11 @@ fn print_status(desk: &Desk, id: i64, json: bool) -> Result<(), CoreError> {
 fn start(mut desk: Desk, id: i64, action: Action, detach: bool, json: bool) -> Result<(), CoreError> {
     let c = campaign::act(&desk, id, action, Utc::now())?;
     if detach || !c.state.feeds() {
+        return state_line(&c);
+    }
+    if desk.team_mode()? {
+        // In team mode a campaign runs where the team sync holds its lock.
+        eprintln!("note: in team mode campaign {id} runs with the app or `caredesk sync` on this desk");
         return state_line(&c);
     }
     desk.set_role("caredesk campaign");

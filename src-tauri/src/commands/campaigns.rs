@@ -58,19 +58,12 @@ pub enum CampaignAction {
 /// How many merged texts a preview shows (the counts cover every recipient).
 const PREVIEW_LIMIT: usize = 200;
 
-/// Every campaign with its counts, newest first.
+/// Every campaign with its counts, newest first; in team mode colleagues'
+/// after, read-only (`runs_on` names who runs each; actions on them are
+/// refused with `campaign_elsewhere`).
 #[tauri::command]
 pub async fn list_campaigns(state: State<'_, AppState>) -> Result<Vec<CampaignStatus>, UiError> {
-    state
-        .with_desk(|desk| {
-            let mut out = Vec::new();
-            for c in campaign::list(desk)? {
-                out.push(campaign::status(desk, c.id)?);
-            }
-            out.sort_by_key(|c| std::cmp::Reverse(c.id));
-            Ok(out)
-        })
-        .await
+    state.with_desk(|desk| campaign::statuses(desk)).await
 }
 
 /// Creates a draft (nothing is sent) and answers its preview.

@@ -1,5 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { threadKeys } from '../features/conversation/queries';
+import { templateKeys } from '../features/conversation/templates';
 import { campaignKeys } from '../features/outreach/campaignQueries';
 import { threadListKeys } from '../features/patients/queries';
 import { teamKeys } from '../features/team/queries';
@@ -9,7 +10,7 @@ import { useBackendEvent } from './useBackendEvent';
 
 /**
  * New replies and delivery states appear without a reload (in team mode also what the team
- * changed: notes, assignment, open/closed): when the engine finishes a
+ * changed: notes, assignment, open/closed, templates, colleagues' campaigns): when the engine finishes a
  * cycle that changed something, or a FHIR roster pull that changed patients, the thread
  * list, open threads and the Unmatched inbox reload; FHIR writes refresh the open threads' marks. (Each also refetches on an interval,
  * in case an event is missed.)
@@ -25,8 +26,16 @@ export function useSyncRefresh() {
     // Texts and calls just recorded on the FHIR server: their marks in the open threads.
     if (event.kind === 'fhir_written') void queryClient.invalidateQueries({ queryKey: threadKeys.newest });
     if (!changed) return;
-    // Replies may be campaign answers, and delivery states move a campaign's counts.
-    for (const queryKey of [threadListKeys.all, threadKeys.newest, unmatchedKeys.all, teamKeys.threads, campaignKeys.all]) {
+    // Replies may be campaign answers, and delivery states move a campaign's counts; in team mode
+    // a colleague may have changed a template.
+    for (const queryKey of [
+      threadListKeys.all,
+      threadKeys.newest,
+      unmatchedKeys.all,
+      teamKeys.threads,
+      campaignKeys.all,
+      templateKeys.all,
+    ]) {
       void queryClient.invalidateQueries({ queryKey });
     }
   });

@@ -634,6 +634,11 @@ export type CampaignStatus = {
    * the rate is unlimited or nothing is pending).
    */
   eta_secs: number | null;
+  /**
+   * Team mode: a colleague's campaign, shown read-only: the member whose
+   * desk runs it. `None`: this desk's own.
+   */
+  runs_on: string | null;
   total: number;
   /**
    * Not queued yet, or queued and not yet accepted or refused.

@@ -87,6 +87,9 @@ pub struct Desk {
     /// Team mode: whether this process holds the team's inbox poller lock
     /// (set by the team sync, see `engine::team::poller`).
     inbox_poller: bool,
+    /// Team mode: the campaigns (gids) whose lock this process's team
+    /// session holds: only those it feeds (see `engine::team::campaign_runs`).
+    campaign_runs: std::collections::BTreeSet<String>,
     /// Team mode: since when this process finds the team database out of
     /// reach (set and cleared by the team sync).
     team_offline_since: Option<chrono::DateTime<chrono::Utc>>,
@@ -144,6 +147,7 @@ impl Desk {
             role: "a CareDesk process".into(),
             sender: None,
             inbox_poller: false,
+            campaign_runs: Default::default(),
             team_offline_since: None,
         }
     }

@@ -66,6 +66,20 @@ impl Desk {
         self.inbox_poller = poller;
     }
 
+    /// Team mode: the campaigns whose lock this process's team session holds
+    /// now (set by the team sync; emptied when its session ends).
+    pub fn set_campaign_runs(&mut self, gids: std::collections::BTreeSet<String>) {
+        self.campaign_runs = gids;
+    }
+
+    /// Whether this process may feed the campaign `gid` to its outbox: a
+    /// desk alone always; in team mode only while its team session holds
+    /// the campaign's lock (a campaign runs on one desk at a time, and
+    /// waits while the team database is out of reach).
+    pub fn may_feed_campaign(&self, gid: &str) -> Result<bool> {
+        Ok(!self.team_mode()? || self.campaign_runs.contains(gid))
+    }
+
     /// Team mode: whether this process is the team's poller now.
     pub fn is_inbox_poller(&self) -> bool {
         self.inbox_poller

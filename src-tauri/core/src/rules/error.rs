@@ -123,6 +123,9 @@ pub enum ErrorCode {
     /// A campaign action that does not apply in the campaign's state
     /// (resume a cancelled one, start a paused one).
     CampaignState,
+    /// Team mode: the campaign runs on a colleague's desk; only that desk
+    /// acts on it or shows its recipients.
+    CampaignElsewhere,
 }
 
 impl CoreError {

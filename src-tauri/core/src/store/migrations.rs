@@ -54,6 +54,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("migrations/0020_fhir_writes.sql"),
     include_str!("migrations/0021_campaigns.sql"),
     include_str!("migrations/0022_consent_invitations.sql"),
+    include_str!("migrations/0023_team_outreach.sql"),
 ];
 
 pub fn latest_version() -> usize {

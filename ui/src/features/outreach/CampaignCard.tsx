@@ -5,8 +5,11 @@ import { CampaignReport } from './CampaignReport';
 import { useCampaignAction } from './campaignQueries';
 import { doneCount, etaWords, skippedSummary, stateWords } from './campaignWords';
 
-/** The actions a campaign in this state offers. */
+/** The actions a campaign in this state offers (none for a colleague's: it runs on their desk). */
 function actionsFor(c: CampaignStatus): { action: CampaignAction; label: string }[] {
+  if (c.runs_on !== null) {
+    return [];
+  }
   switch (c.state) {
     case 'draft':
       return [
@@ -58,6 +61,11 @@ export function CampaignCard({ campaign: c }: { campaign: CampaignStatus }) {
         <span className={`badge campaign-state campaign-state--${c.state}`} data-testid="campaign-state">
           {stateWords(c.state)}
         </span>
+        {c.runs_on !== null ? (
+          <span className="badge" data-testid="campaign-runs-on">
+            Runs on {c.runs_on}&apos;s desk
+          </span>
+        ) : null}
         <span className="campaign-card__actions">
           {actionsFor(c).map(({ action, label }) => (
             <button
@@ -93,10 +101,12 @@ export function CampaignCard({ campaign: c }: { campaign: CampaignStatus }) {
           {errorMessage(act.error)}
         </p>
       ) : null}
-      <button type="button" className="button button--ghost" onClick={() => setShowReport((v) => !v)}>
-        {showReport ? 'Hide the report' : 'Report'}
-      </button>
-      {showReport ? <CampaignReport id={c.id} /> : null}
+      {c.runs_on === null ? (
+        <button type="button" className="button button--ghost" onClick={() => setShowReport((v) => !v)}>
+          {showReport ? 'Hide the report' : 'Report'}
+        </button>
+      ) : null}
+      {showReport && c.runs_on === null ? <CampaignReport id={c.id} /> : null}
     </li>
   );
 }

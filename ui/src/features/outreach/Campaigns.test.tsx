@@ -32,6 +32,7 @@ function status(fields: Partial<CampaignStatus> = {}): CampaignStatus {
     name: 'Flu shots',
     state: 'running',
     eta_secs: 95,
+    runs_on: null,
     total: 10,
     pending: 4,
     sent: 4,

@@ -15,6 +15,7 @@
 
 pub mod create;
 pub mod runner;
+pub mod team;
 
 #[cfg(test)]
 mod tests;
@@ -23,6 +24,7 @@ use chrono::{DateTime, Utc};
 
 pub use create::{create, preview, CampaignPreview, CampaignRequest, PreviewMessage, Recipients};
 pub use runner::{feed, CampaignProgress, FeedReport};
+pub use team::{statuses, team_reports};
 
 use crate::{
     desk::Desk,
@@ -43,6 +45,10 @@ pub enum CampaignError {
     NoRecipients,
     #[error("a campaign needs a name")]
     NoName,
+    #[error(
+        "campaign {name:?} runs on {runs_on}'s desk: only that desk can start, pause, resume or cancel it, or show its recipients"
+    )]
+    RunsElsewhere { name: String, runs_on: String },
 }
 
 impl CodedError for CampaignError {
@@ -52,6 +58,7 @@ impl CodedError for CampaignError {
             CampaignError::WrongState { .. } => ErrorCode::CampaignState,
             CampaignError::RecipientsFile(_) => ErrorCode::Import,
             CampaignError::NoRecipients | CampaignError::NoName => ErrorCode::InvalidMessage,
+            CampaignError::RunsElsewhere { .. } => ErrorCode::CampaignElsewhere,
         }
     }
 }
@@ -68,9 +75,21 @@ pub struct CampaignStatus {
     /// Seconds until the pending texts have gone at the rate (none when
     /// the rate is unlimited or nothing is pending).
     pub eta_secs: Option<u64>,
+    /// Team mode: a colleague's campaign, shown read-only: the member whose
+    /// desk runs it. `None`: this desk's own.
+    pub runs_on: Option<String>,
 }
 
+/// This desk's campaign `id`. A colleague's (a negative id, see
+/// [`team`]) is refused: only the desk that runs it acts on it.
 pub fn get(desk: &Desk, id: i64) -> Result<Campaign> {
+    if id < 0 {
+        return Err(match desk.db().colleague_campaign(-id)? {
+            Some(c) => CampaignError::RunsElsewhere { name: c.progress.name, runs_on: c.runs_on },
+            None => CampaignError::NotFound(id),
+        }
+        .into());
+    }
     Ok(desk.db().campaign(id)?.ok_or(CampaignError::NotFound(id))?)
 }
 
@@ -92,13 +111,17 @@ pub fn act(desk: &Desk, id: i64, action: Action, now: DateTime<Utc>) -> Result<C
     get(desk, id)
 }
 
-/// A campaign's state and counts.
+/// A campaign's state and counts (a colleague's as their desk last
+/// reported them).
 pub fn status(desk: &Desk, id: i64) -> Result<CampaignStatus> {
+    if id < 0 {
+        return team::colleague_status(desk, -id);
+    }
     let c = get(desk, id)?;
     let counts = desk.db().campaign_counts(id)?;
     let rate = desk.setting("sms.rate_per_sec")?.and_then(|v| v.parse::<f64>().ok()).unwrap_or(1.0);
     let eta_secs = (counts.pending > 0 && c.state.feeds())
         .then(|| crate::rules::campaign::eta_secs(counts.pending, rate))
         .flatten();
-    Ok(CampaignStatus { id, name: c.name, state: c.state, counts, eta_secs })
+    Ok(CampaignStatus { id, name: c.name, state: c.state, counts, eta_secs, runs_on: None })
 }

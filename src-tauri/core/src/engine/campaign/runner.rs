@@ -57,10 +57,22 @@ pub struct FeedReport {
     pub progress: Vec<CampaignProgress>,
 }
 
-/// One step of the runner for every running (or due scheduled) campaign,
-/// at `rate_per_sec` (the outbox's rate; 0: unlimited).
+/// One step of the runner for every running (or due scheduled) campaign
+/// this desk may feed (in team mode: whose lock it holds), at
+/// `rate_per_sec` (the outbox's rate; 0: unlimited).
 pub fn feed(desk: &Mutex<Desk>, rate_per_sec: f64, now: DateTime<Utc>) -> Result<FeedReport> {
-    let campaigns = lock(desk)?.db().feeding_campaigns()?;
+    // In team mode a campaign runs on one desk at a time: the one whose team
+    // session holds its lock (`engine::team::campaign_runs`).
+    let campaigns = {
+        let d = lock(desk)?;
+        let mut mine = Vec::new();
+        for c in d.db().feeding_campaigns()? {
+            if d.may_feed_campaign(&c.gid)? {
+                mine.push(c);
+            }
+        }
+        mine
+    };
     let mut report = FeedReport::default();
     for c in campaigns {
         if let Some(p) = feed_one(desk, &c, rate_per_sec, now, &mut report)? {

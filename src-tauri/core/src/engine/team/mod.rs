@@ -15,10 +15,13 @@
 //!   queues locally and goes, in order, when the database is back).
 //!   Progress is reported through a callback ([`TeamEvent`]).
 //! - [`sync_once`]: one exchange, for `caredesk sync --once`.
+//! - `campaign_runs`: a campaign runs on one desk at a time (a lock per
+//!   campaign in the session) and its progress is reported to the team.
 //!
 //! Only the process that sends for the data directory (it holds
 //! `sender.lock`) syncs with the team; with team mode off the task idles.
 
+mod campaign_runs;
 mod cursor_row;
 pub mod exchange;
 pub mod key_blocks;
@@ -131,6 +134,7 @@ pub async fn exchange(session: &mut Session, desk: &Arc<Mutex<Desk>>) -> Result<
 pub struct OnceSession {
     session: Session,
     election: poller::Election,
+    runs: campaign_runs::CampaignRuns,
     first: ExchangeReport,
 }
 
@@ -145,10 +149,12 @@ impl OnceSession {
             let mut session = Session::open(desk, &opts).await?;
             let mut election = poller::Election::default();
             election.try_take(&session).await?;
+            let mut runs = campaign_runs::CampaignRuns::default();
+            runs.tick(&session, desk, true).await?;
             let first = exchange(&mut session, desk).await?;
             key_blocks::top_up(&session, desk).await?;
             election.start_polling(desk)?;
-            Ok(OnceSession { session, election, first })
+            Ok(OnceSession { session, election, runs, first })
         }
         .await;
         match &outcome {
@@ -176,8 +182,12 @@ impl OnceSession {
     /// Pushes what the cycle did, pulls, gives the poller lock up and
     /// reports both exchanges.
     pub async fn finish(mut self, desk: &Arc<Mutex<Desk>>) -> Result<ExchangeReport> {
-        let outcome = exchange(&mut self.session, desk).await;
+        let outcome = match self.runs.tick(&self.session, desk, true).await {
+            Ok(()) => exchange(&mut self.session, desk).await,
+            Err(e) => Err(e),
+        };
         self.election.lose(desk);
+        self.runs.lose(desk);
         let status_error = outcome.as_ref().err().map(describe);
         record_link(
             desk,
@@ -298,6 +308,7 @@ struct Loop {
     error: Option<(String, String)>,
     reported: Option<TeamSyncStatus>,
     election: poller::Election,
+    runs: campaign_runs::CampaignRuns,
     /// This desk became the poller in the last turn.
     polling_started: bool,
 }
@@ -314,6 +325,7 @@ async fn run(desk: Arc<Mutex<Desk>>, on_event: Arc<dyn Fn(TeamEvent) + Send + Sy
         error: None,
         reported: None,
         election: poller::Election::default(),
+        runs: campaign_runs::CampaignRuns::default(),
         polling_started: false,
     };
     loop {
@@ -340,6 +352,7 @@ async fn run(desk: Arc<Mutex<Desk>>, on_event: Arc<dyn Fn(TeamEvent) + Send + Sy
                     Some(Command::Wake) => continue,
                     Some(Command::Stop) | None => {
                         l.election.lose(&l.desk);
+                        l.runs.lose(&l.desk);
                         break;
                     }
                 },
@@ -376,6 +389,7 @@ async fn run(desk: Arc<Mutex<Desk>>, on_event: Arc<dyn Fn(TeamEvent) + Send + Sy
                 Some(Command::Wake) => Wake::Asked,
                 Some(Command::Stop) | None => {
                     l.election.lose(&l.desk);
+                    l.runs.lose(&l.desk);
                     break;
                 }
             },
@@ -481,6 +495,8 @@ impl Loop {
         if self.last_pull.is_none_or(|t| t.elapsed() >= IDLE_POLL) {
             self.election.try_take(session).await?;
         }
+        // Campaign locks and progress reports, before the push that sends them.
+        self.runs.tick(session, &desk, false).await?;
         let waiting = exchange::blocking(&desk, |d| Ok(d.db().team_waiting()?)).await?;
         let mut pushed = 0;
         if waiting > 0 {
@@ -519,8 +535,9 @@ impl Loop {
     }
 
     fn drop_session(&mut self, why: &str) {
-        // No session, no lock: stop polling before anything else.
+        // No session, no lock: stop polling and feeding before anything else.
         self.election.lose(&self.desk);
+        self.runs.lose(&self.desk);
         if self.session.take().is_some() {
             tracing::info!(why, "team database session closed");
         }

@@ -13,7 +13,7 @@ use crate::{
     rules::error::{CoreError, Result},
     store::team::{
         kinds::{CallBody, ConsentBody, NoteBody, NumberBody, PatientBody, ReadBody, ThreadBody},
-        ByMember, SnapshotBatch,
+        ByMember, LoggedChange, SnapshotBatch,
     },
 };
 
@@ -44,6 +44,7 @@ pub async fn read_all(snapshot: &Snapshot<'_>, out: &mpsc::Sender<SnapshotBatch>
     rows += table(snapshot, out, notes()).await?;
     rows += table(snapshot, out, consent()).await?;
     rows += table(snapshot, out, reads()).await?;
+    rows += table(snapshot, out, logged()).await?;
     Ok(rows)
 }
 
@@ -228,5 +229,25 @@ fn reads() -> Table<ByMember<ReadBody>> {
             Ok(ByMember { body, role: r.value(3)? })
         },
         batch: SnapshotBatch::Reads,
+    }
+}
+
+/// What no state table holds, from the log itself in the snapshot's
+/// transaction (so up to its position, like the tables): every template
+/// change, in log order, and each campaign's last progress report. A team
+/// has a few templates and campaigns, so the log's scan is short beside the
+/// texts; the team schema needs no table for them.
+fn logged() -> Table<LoggedChange> {
+    Table {
+        what: "read the team's templates and campaign reports",
+        select: "SELECT kind, actor::text, body::text FROM (
+                   SELECT kind, actor, body, pos,
+                          row_number() OVER (PARTITION BY kind, body->>'gid' ORDER BY pos DESC) AS nth
+                     FROM caredesk.changes WHERE kind IN ('template.upsert', 'campaign.progress')) c
+                  WHERE kind = 'template.upsert' OR nth = 1 ORDER BY pos"
+            .into(),
+        types: &[TEXT, TEXT, TEXT],
+        read: |r| Ok(LoggedChange { kind: r.value(0)?, actor: r.value(1)?, body: r.value(2)? }),
+        batch: SnapshotBatch::Logged,
     }
 }

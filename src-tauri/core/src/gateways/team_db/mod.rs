@@ -18,6 +18,8 @@
 //!   [`read_after`].
 //! - [`listen`]: [`ChangeListener`], woken by `NOTIFY caredesk_changes`.
 //! - [`poller_lock`]: taking and giving up the poller lock.
+//! - [`campaign_lock`]: a campaign runs on one desk at a time (a lock per
+//!   campaign, held by the desk that feeds it).
 //! - [`presence`]: who views or writes to which thread, announced with
 //!   `NOTIFY caredesk_presence` (nothing stored).
 //! - [`status`]: [`TeamStatus`] for `caredesk team status`: schema version,
@@ -30,6 +32,7 @@
 //! error codes). Everything else (settings, keyring) is the desk's, which
 //! builds the [`ConnectOptions`] (`Desk::team_connection`).
 
+pub mod campaign_lock;
 pub mod connect;
 pub mod error;
 pub mod listen;

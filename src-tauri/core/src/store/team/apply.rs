@@ -143,6 +143,8 @@ fn apply_one(c: &Connection, change: &PulledChange, own_role: Option<&str>) -> R
         kinds::ASSIGN | kinds::STATUS => read(change).map(|b| thread(c, &b)),
         kinds::READ => read(change).map(|b| member_read(c, &b, &change.actor, own_role)),
         kinds::CURSOR => read(change).map(|b| super::cursor::apply(c, &b)),
+        kinds::TEMPLATE => read(change).map(|b| super::outreach::template(c, &b)),
+        kinds::CAMPAIGN => read(change).map(|b| super::outreach::campaign(c, &b, &change.actor)),
         _ => unreachable!("entity() names only known kinds"),
     };
     Ok(match outcome {

@@ -53,6 +53,17 @@ pub enum SnapshotBatch {
     Notes(Vec<ByMember<NoteBody>>),
     Consent(Vec<ByMember<ConsentBody>>),
     Reads(Vec<ByMember<ReadBody>>),
+    /// Changes read from the log itself, for what no state table holds:
+    /// every `template.upsert` and each campaign's last `campaign.progress`.
+    Logged(Vec<LoggedChange>),
+}
+
+/// A change as the log holds it (its body as JSON text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedChange {
+    pub kind: String,
+    pub actor: String,
+    pub body: String,
 }
 
 /// What the load stored.
@@ -66,6 +77,8 @@ pub struct BulkReport {
     pub notes: usize,
     pub consents: usize,
     pub reads: usize,
+    /// Templates and colleagues' campaign reports, from the log.
+    pub outreach: usize,
     /// Rows left out, as applying the log leaves them out (a number of a
     /// patient the team does not have, a value CareDesk does not know).
     pub skipped: usize,
@@ -181,6 +194,7 @@ impl BulkJoin<'_> {
             }
             SnapshotBatch::Consent(rows) => self.consents.extend(rows),
             SnapshotBatch::Reads(rows) => self.reads.extend(rows),
+            SnapshotBatch::Logged(rows) => count(rows.iter().map(|l| logged(c, l)), &mut r.outreach, &mut r.skipped)?,
         }
         Ok(())
     }
@@ -213,6 +227,25 @@ impl BulkJoin<'_> {
         self.report.commit_ms = commit.elapsed().as_millis() as u64;
         self.report.finish_ms = started.elapsed().as_millis() as u64;
         Ok(self.report)
+    }
+}
+
+/// A logged change of the kinds [`SnapshotBatch::Logged`] carries, applied
+/// as a pulled change is.
+fn logged(c: &Connection, l: &LoggedChange) -> Result<Outcome, StoreError> {
+    fn de<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, Skip> {
+        serde_json::from_str(body).map_err(|e| Skip::Unreadable(format!("a logged change: {e}")))
+    }
+    match l.kind.as_str() {
+        super::kinds::TEMPLATE => match de(&l.body) {
+            Ok(b) => super::outreach::template(c, &b),
+            Err(skip) => Ok(Err(skip)),
+        },
+        super::kinds::CAMPAIGN => match de(&l.body) {
+            Ok(b) => super::outreach::campaign(c, &b, &l.actor),
+            Err(skip) => Ok(Err(skip)),
+        },
+        _ => Ok(Err(Skip::Unknown("a kind of change this CareDesk does not know (update it)"))),
     }
 }
 

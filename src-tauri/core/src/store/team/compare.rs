@@ -9,7 +9,7 @@ use rusqlite::types::Value;
 use crate::store::{Database, StoreError};
 
 /// Each shared table, its rows named by global ids.
-const SHARED: [(&str, &str); 12] = [
+const SHARED: [(&str, &str); 13] = [
     ("patient", "SELECT gid, name, name_key, ecm_patient_id, fhir_id, created_at FROM patients"),
     ("word", "SELECT w.word, p.gid FROM patient_words w JOIN patients p ON p.id = w.patient_id"),
     (
@@ -54,6 +54,7 @@ const SHARED: [(&str, &str); 12] = [
                                  ELSE (SELECT gid FROM calls WHERE id = a.last_id) END
            FROM patient_activity a JOIN patients p ON p.id = a.patient_id",
     ),
+    ("template", "SELECT gid, name, body, updated_at, updated_by, deleted_at FROM templates"),
     ("index", "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"),
     ("position", "SELECT value FROM team_state WHERE key = 'applied'"),
 ];

@@ -7,7 +7,7 @@
 //! called when `team.database_url` is set and whenever a desk in team mode
 //! opens), one transaction gives every row a gid and queues what the desk
 //! has, in the order later changes need (patients, their numbers, texts,
-//! consent, calls), then switches the recording on. The gids that several
+//! consent, calls, templates), then switches the recording on. The gids that several
 //! desks can compute agree: a patient with an ECM id and a reply with the
 //! hospital SMS server's Id get ids derived from them, so two desks that
 //! imported one roster, or stored one reply, share one patient and one text.
@@ -29,6 +29,7 @@ pub struct Joined {
     pub consents: i64,
     pub messages: i64,
     pub calls: i64,
+    pub templates: i64,
 }
 
 impl Database {
@@ -100,6 +101,8 @@ impl Database {
             // After the texts: an opt-out names the reply that made it.
             consents: queue("consent.set", "'consent:' || number", "team_consent_body ORDER BY number")?,
             calls: queue("call.upsert", "'call:' || gid", "team_call_body ORDER BY id")?,
+            // Tombstones too: a desk that removed a template removes it everywhere.
+            templates: queue("template.upsert", "'template:' || gid", "team_template_body ORDER BY id")?,
         };
         set(&tx, key::ROLE, role)?;
         set(&tx, key::JOINED, now)?;

@@ -32,9 +32,72 @@ pub const READ: &str = "thread.read";
 /// server's inbox ([`CursorBody`]).
 pub const CURSOR: &str = "cursor.set";
 
+/// `template.upsert`: a template whole, tombstones included ([`TemplateBody`]).
+pub const TEMPLATE: &str = "template.upsert";
+/// `campaign.progress`: a campaign and its counts as the desk running it
+/// reports them ([`CampaignProgressBody`]).
+pub const CAMPAIGN: &str = "campaign.progress";
+
 /// Every kind this desk knows, for tests and reports.
-pub const ALL: [&str; 11] =
-    [PATIENT, NUMBER, CONSENT, MESSAGE, MESSAGE_DELETE, CALL, NOTE, ASSIGN, STATUS, READ, CURSOR];
+pub const ALL: [&str; 13] =
+    [PATIENT, NUMBER, CONSENT, MESSAGE, MESSAGE_DELETE, CALL, NOTE, ASSIGN, STATUS, READ, CURSOR, TEMPLATE, CAMPAIGN];
+
+/// A template as its desk wrote it. The newest `updated_at` wins on every
+/// desk (`store::team::outreach`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateBody {
+    pub gid: String,
+    pub name: String,
+    pub text: String,
+    /// RFC 3339 UTC, the writing desk's clock.
+    pub updated_at: String,
+    #[serde(default)]
+    pub updated_by: String,
+    /// Set: the template was removed (a tombstone).
+    #[serde(default)]
+    pub deleted_at: Option<String>,
+}
+
+/// A campaign as the desk that runs it reports it: its state and counts,
+/// no recipient (their texts replicate as texts).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CampaignProgressBody {
+    pub gid: String,
+    pub name: String,
+    /// draft, scheduled, running, paused, done or cancelled.
+    pub state: String,
+    #[serde(default)]
+    pub total: u64,
+    #[serde(default)]
+    pub pending: u64,
+    #[serde(default)]
+    pub sent: u64,
+    #[serde(default)]
+    pub delivered: u64,
+    #[serde(default)]
+    pub failed: u64,
+    #[serde(default)]
+    pub replied: u64,
+    /// Skipped recipients, by reason.
+    #[serde(default)]
+    pub skipped: std::collections::BTreeMap<String, u64>,
+    /// Answers read in replies, by answer.
+    #[serde(default)]
+    pub answers: std::collections::BTreeMap<String, u64>,
+    #[serde(default)]
+    pub eta_secs: Option<u64>,
+    /// The member whose desk runs it (display name), and their role.
+    #[serde(default)]
+    pub runs_on: String,
+    #[serde(default)]
+    pub runs_on_role: Option<String>,
+    /// That desk's id.
+    #[serde(default)]
+    pub desk_id: Option<String>,
+    /// When it was reported (RFC 3339 UTC, that desk's clock): an older
+    /// report changes nothing.
+    pub updated_at: String,
+}
 
 /// The team's inbox cursor: `his.incoming` and the server's time, in the
 /// server's own form (`store::team::cursor`).
@@ -307,6 +370,8 @@ pub fn entity(kind: &str, body: &serde_json::Value, actor: &str) -> Option<Strin
         ASSIGN | STATUS => format!("thread:{}", s("patient_gid")?),
         READ => format!("read:{actor}:{}", s("patient_gid")?),
         CURSOR => format!("cursor:{}", s("name")?),
+        TEMPLATE => format!("template:{}", s("gid")?),
+        CAMPAIGN => format!("campaign:{}", s("gid")?),
         _ => return None,
     })
 }

@@ -19,7 +19,8 @@
 //! - [`listing`]: the patient column's team filters (assigned to me,
 //!   unassigned, open, closed) and each row's assignee and status;
 //!   [`collisions`]: what colleagues sent to a patient since a time (the
-//!   send-time check); `gids`: a patient's team id and back (presence).
+//!   send-time check); [`outreach`]: templates shared by the team and
+//!   colleagues' campaigns; `gids`: a patient's team id and back (presence).
 //!
 //! The push and the pull themselves (PostgreSQL) are `engine::team`'s.
 
@@ -35,6 +36,7 @@ pub mod join;
 pub mod kinds;
 pub mod listing;
 pub mod outbox;
+pub mod outreach;
 #[cfg(test)]
 mod tests;
 pub mod threads;
@@ -44,9 +46,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{Database, StoreError};
 
 pub use apply::{ApplyReport, PulledChange};
-pub use bulk::{BulkJoin, BulkReport, ByMember, SnapshotBatch};
+pub use bulk::{BulkJoin, BulkReport, ByMember, LoggedChange, SnapshotBatch};
 pub use collisions::ColleagueSend;
 pub use outbox::OutboxChange;
+pub use outreach::ColleagueCampaign;
 pub use threads::{Note, TeamThread, ThreadStatus};
 
 /// `team_state` keys.
