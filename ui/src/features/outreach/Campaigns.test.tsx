@@ -185,4 +185,13 @@ describe('campaigns in the Outreach dialog', () => {
     expect(await within(report).findByRole('status')).toHaveTextContent('2 rows written to /exports/caredesk-campaign-7.csv');
     expect(backend.callsTo('export_campaign_report')).toEqual([{ id: 7 }]);
   });
+
+  it('shows a colleague\'s campaign read-only, naming the desk it runs on', async () => {
+    renderCampaigns({ list_campaigns: () => [status({ id: -3, runs_on: 'Ana Ruiz' })] });
+    const panel = await openCampaigns(userEvent.setup());
+    const card = await within(panel).findByTestId('campaign-card');
+    expect(within(card).getByTestId('campaign-runs-on')).toHaveTextContent("Runs on Ana Ruiz's desk");
+    expect(within(card).getByRole('progressbar', { name: 'Progress of Flu shots' })).toHaveAttribute('aria-valuenow', '6');
+    expect(within(card).queryByRole('button')).toBeNull();
+  });
 });
