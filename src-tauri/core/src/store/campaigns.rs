@@ -332,20 +332,22 @@ impl Database {
         hold: Option<HoldUntil>,
         now: DateTime<Utc>,
     ) -> Result<Option<QueuedIds>, StoreError> {
-        let tx = self.conn.unchecked_transaction()?;
-        let taken = tx
-            .prepare_cached(
-                "UPDATE campaign_recipients SET state = 'queued', queued_at = ?2 WHERE id = ?1 AND state = 'pending'",
-            )?
-            .execute(params![recipient_id, ts(now)])?;
-        if taken != 1 {
-            return Ok(None);
-        }
-        let ids = self.enqueue_on(&tx, m, actor, sent_by, audit_detail, hold, now)?;
-        tx.prepare_cached("UPDATE campaign_recipients SET message_id = ?2 WHERE id = ?1")?
-            .execute(params![recipient_id, ids.message_id])?;
-        tx.commit()?;
-        Ok(Some(ids))
+        // Its own transaction, or a savepoint of the caller's (the runner
+        // queues a few recipients in one).
+        self.atomically(|tx| {
+            let taken = tx
+                .prepare_cached(
+                    "UPDATE campaign_recipients SET state = 'queued', queued_at = ?2 WHERE id = ?1 AND state = 'pending'",
+                )?
+                .execute(params![recipient_id, ts(now)])?;
+            if taken != 1 {
+                return Ok(None);
+            }
+            let ids = self.enqueue_on(tx, m, actor, sent_by, audit_detail, hold, now)?;
+            tx.prepare_cached("UPDATE campaign_recipients SET message_id = ?2 WHERE id = ?1")?
+                .execute(params![recipient_id, ids.message_id])?;
+            Ok(Some(ids))
+        })
     }
 
     /// Records a reply as a campaign answer: the latest campaign text to

@@ -110,15 +110,24 @@ fn feed_one(
             break;
         }
         looked += due.len();
-        for r in due {
-            match turn(desk, c, &r, now)? {
-                Turn::Queued => {
-                    report.queued += 1;
-                    room -= 1;
+        // A few recipients per transaction: each still queued with its
+        // message and outbox row (or none of them), at a fraction of the
+        // commits, so feeding a campaign keeps up with a fast send rate.
+        for chunk in due.chunks(QUEUE_CHUNK) {
+            let d = lock(desk)?;
+            let turns =
+                d.db().atomically(|_| -> Result<Vec<Turn>> { chunk.iter().map(|r| turn(&d, c, r, now)).collect() })?;
+            drop(d);
+            for t in turns {
+                match t {
+                    Turn::Queued => {
+                        report.queued += 1;
+                        room -= 1;
+                    }
+                    Turn::Skipped => report.skipped += 1,
+                    Turn::Deferred => report.deferred += 1,
+                    Turn::Gone => {}
                 }
-                Turn::Skipped => report.skipped += 1,
-                Turn::Deferred => report.deferred += 1,
-                Turn::Gone => {}
             }
         }
     }
@@ -158,9 +167,11 @@ enum Turn {
     Gone,
 }
 
+/// Recipients queued in one transaction.
+const QUEUE_CHUNK: usize = 25;
+
 /// One recipient's turn: checked again, then queued, skipped or deferred.
-fn turn(desk: &Mutex<Desk>, c: &Campaign, r: &DueRecipient, now: DateTime<Utc>) -> Result<Turn> {
-    let d = lock(desk)?;
+fn turn(d: &Desk, c: &Campaign, r: &DueRecipient, now: DateTime<Utc>) -> Result<Turn> {
     let db = d.db();
     let skip = |why: SkipReason, detail: &str| -> Result<Turn> {
         Ok(if db.skip_recipient(r.id, why, detail)? { Turn::Skipped } else { Turn::Gone })
@@ -182,8 +193,8 @@ fn turn(desk: &Mutex<Desk>, c: &Campaign, r: &DueRecipient, now: DateTime<Utc>) 
         );
         return skip(SkipReason::OverCap, &detail);
     }
-    let quiet = match enqueue::quiet_window(&d)? {
-        Some(w) => Some((w, enqueue::recipient_zone(&d, r.time_zone.as_deref())?)),
+    let quiet = match enqueue::quiet_window(d)? {
+        Some(w) => Some((w, enqueue::recipient_zone(d, r.time_zone.as_deref())?)),
         None => None,
     };
     if let Some(opens) = hold::at_claim(now, quiet, false) {
@@ -193,7 +204,7 @@ fn turn(desk: &Mutex<Desk>, c: &Campaign, r: &DueRecipient, now: DateTime<Utc>) 
     let number = E164::from_trusted(r.number.clone());
     let to = Addressee { patient_id: r.patient_id, number: &number, time_zone: r.time_zone.as_deref() };
     let note = format!(" (campaign {})", c.id);
-    let out = match enqueue::outbound(&d, c.route, to, &r.body, Some(&note), &Hold::default(), now) {
+    let out = match enqueue::outbound(d, c.route, to, &r.body, Some(&note), &Hold::default(), now) {
         Ok(out) => out,
         Err(CoreError::OptedOut { .. }) => return skip(SkipReason::OptedOut, "the number opted out of SMS"),
         Err(e) => return Err(e),

@@ -213,7 +213,8 @@ pub async fn drain_with(
     max: usize,
     policy: &Policy,
 ) -> Result<DrainReport> {
-    let worker = worker::Worker { desk, targets, limiter, policy, lists: Default::default(), slot_waited: Default::default() };
+    let worker =
+        worker::Worker { desk, targets, limiter, policy, lists: Default::default(), slot_waited: Default::default() };
     let now = Utc::now();
     let items = {
         let d = lock(desk)?;
@@ -259,7 +260,8 @@ pub(crate) async fn drive(
     wait: Duration,
 ) -> Result<()> {
     let deadline = tokio::time::Instant::now() + wait;
-    let worker = worker::Worker { desk, targets, limiter, policy, lists: Default::default(), slot_waited: Default::default() };
+    let worker =
+        worker::Worker { desk, targets, limiter, policy, lists: Default::default(), slot_waited: Default::default() };
     loop {
         let now = Utc::now();
         let item = {
