@@ -376,9 +376,9 @@ pub fn apply_fhir_patient(
                 return Ok(out);
             }
             tx.execute(
-                "INSERT INTO patients (ecm_patient_id, fhir_id, name, name_key, fhir_status, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                params![ecm, fhir_id, patient.name, key, status_str, now],
+                "INSERT INTO patients (ecm_patient_id, fhir_id, name, name_key, fhir_status, time_zone, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?7, ?6, ?6)",
+                params![ecm, fhir_id, patient.name, key, status_str, now, patient.time_zone],
             )?;
             let id = tx.last_insert_rowid();
             merge_numbers(tx, id, &phones, run, now)?;
@@ -392,9 +392,10 @@ pub fn apply_fhir_patient(
             let before = active_numbers(tx, id)?;
             let ecm = ecm.or(old_ecm);
             tx.execute(
+                // A zone the server gives is the server's; none keeps one staff set.
                 "UPDATE patients SET fhir_id = ?2, name = ?3, name_key = ?4, ecm_patient_id = ?5, fhir_status = ?6,
-                    updated_at = ?7 WHERE id = ?1",
-                params![id, fhir_id, patient.name, key, ecm, status_str, now],
+                    time_zone = COALESCE(?8, time_zone), updated_at = ?7 WHERE id = ?1",
+                params![id, fhir_id, patient.name, key, ecm, status_str, now, patient.time_zone],
             )?;
             merge_numbers(tx, id, &phones, run, now)?;
             let after = active_numbers(tx, id)?;

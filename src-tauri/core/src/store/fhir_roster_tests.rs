@@ -24,6 +24,7 @@ fn ana(numbers: Vec<RosterNumber>, active: bool) -> FhirRecord {
         ecm_patient_id: Some(1001),
         active,
         numbers,
+        time_zone: None,
     })
 }
 
@@ -153,6 +154,7 @@ fn a_patient_without_numbers_waits_and_an_ecm_id_held_elsewhere_is_left_out() {
         ecm_patient_id: Some(1001),
         active: true,
         numbers: vec![number(NEW, NumberOwner::Patient, None)],
+        time_zone: None,
     });
     put_fhir_record(&tx, "p2", "1", None, &other, &now).unwrap();
     let out = apply_fhir_patient(&tx, "p2", &ImportRun::new(), &now).unwrap();
@@ -161,4 +163,23 @@ fn a_patient_without_numbers_waits_and_an_ecm_id_held_elsewhere_is_left_out() {
     assert!(!out.problem.unwrap().contains("Other"));
     let counts = db.fhir_roster_counts().unwrap();
     assert_eq!((counts.active, counts.current_numbers), (2, 2));
+}
+
+#[test]
+fn the_servers_time_zone_is_the_patients_and_none_keeps_one_staff_set() {
+    let (_d, mut db) = test_db();
+    let zone = |db: &Database| -> Option<String> {
+        db.conn().query_row("SELECT time_zone FROM patients WHERE fhir_id = 'p1'", [], |r| r.get(0)).unwrap()
+    };
+    let with_zone = |tz: Option<&str>| match ana(vec![number(OWN, NumberOwner::Patient, None)], true) {
+        FhirRecord::Patient(p) => FhirRecord::Patient(RosterPatient { time_zone: tz.map(Into::into), ..p }),
+        other => other,
+    };
+    pull(&mut db, &[("p1", with_zone(Some("America/Chicago")))], "1");
+    assert_eq!(zone(&db).as_deref(), Some("America/Chicago"));
+    pull(&mut db, &[("p1", with_zone(Some("America/Denver")))], "2");
+    assert_eq!(zone(&db).as_deref(), Some("America/Denver"), "the server's change");
+    db.conn().execute("UPDATE patients SET time_zone = 'Europe/Vilnius' WHERE fhir_id = 'p1'", []).unwrap();
+    pull(&mut db, &[("p1", with_zone(None))], "3");
+    assert_eq!(zone(&db).as_deref(), Some("Europe/Vilnius"), "no zone from the server keeps staff's");
 }

@@ -206,6 +206,26 @@ pub struct Patient {
     pub telecom: Vec<ContactPoint>,
     #[serde(default)]
     pub contact: Vec<PatientContact>,
+    /// Extensions; the roster reads the patient's time zone from one
+    /// ([`TZ_CODE_EXTENSION`]).
+    #[serde(default)]
+    pub extension: Vec<Extension>,
+}
+
+/// The core extension that carries a time zone as an IANA code (FHIR R5's
+/// `tz-code`, usable in R4 servers as it stands).
+pub const TZ_CODE_EXTENSION: &str = "http://hl7.org/fhir/StructureDefinition/tz-code";
+
+/// An extension with the value kinds CareDesk reads.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Extension {
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub value_code: Option<String>,
+    #[serde(default)]
+    pub value_string: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

@@ -64,6 +64,10 @@ pub struct RosterPatient {
     pub active: bool,
     /// Own numbers first, then `Patient.contact[]`'s, in the resource's order.
     pub numbers: Vec<RosterNumber>,
+    /// The patient's own time zone (IANA name) from the `tz-code`
+    /// extension, for quiet hours; `None`: not given (or unreadable).
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 /// A RelatedPerson as the roster reads it: contact numbers of one patient.
@@ -182,7 +186,26 @@ pub fn map_patient(p: &Patient, options: &RosterOptions) -> Result<Mapped<Roster
     let deceased = p.deceased_boolean == Some(true) || p.deceased_date_time.as_deref().is_some_and(|d| !d.is_empty());
     let active = p.active != Some(false) && !deceased;
     let id = p.id.clone().filter(|i| !i.trim().is_empty());
-    Ok(Mapped { value: RosterPatient { id, name, ecm_patient_id, active, numbers }, problems })
+    let time_zone = time_zone_of(p, &mut problems);
+    Ok(Mapped { value: RosterPatient { id, name, ecm_patient_id, active, numbers, time_zone }, problems })
+}
+
+/// The patient's time zone from the `tz-code` extension: an IANA name this
+/// computer knows, else a problem and none.
+fn time_zone_of(p: &Patient, problems: &mut Vec<Problem>) -> Option<String> {
+    let ext = p.extension.iter().find(|e| e.url == resources::TZ_CODE_EXTENSION)?;
+    let code = ext.value_code.as_deref().or(ext.value_string.as_deref())?.trim();
+    match code.parse::<chrono_tz::Tz>() {
+        Ok(zone) => Some(zone.name().to_string()),
+        Err(_) => {
+            problems.push(Problem {
+                place: "Patient.extension (tz-code)".into(),
+                value: code.to_string(),
+                reason: "is not a time zone (an IANA name like America/Chicago)".into(),
+            });
+            None
+        }
+    }
 }
 
 /// A RelatedPerson resource (JSON) as contact numbers of its Patient. `Err`
@@ -291,6 +314,23 @@ mod tests {
 
     fn numbers(m: &[RosterNumber]) -> Vec<(&str, NumberOwner)> {
         m.iter().map(|n| (n.number.as_str(), n.owner)).collect()
+    }
+
+    #[test]
+    fn a_patients_time_zone_comes_from_the_tz_code_extension() {
+        let tz = |value: serde_json::Value| {
+            let p = serde_json::json!({"resourceType": "Patient", "id": "p", "name": [{"text": "Ana Lopez"}],
+                "telecom": [{"system": "sms", "value": "+18055550100"}],
+                "extension": [{"url": "http://example.org/other", "valueCode": "Europe/Paris"}, value]});
+            patient(&p, &options()).unwrap()
+        };
+        let m = tz(serde_json::json!({"url": resources::TZ_CODE_EXTENSION, "valueCode": "America/Chicago"}));
+        assert_eq!((m.value.time_zone.as_deref(), m.problems.len()), (Some("America/Chicago"), 0));
+        let m = tz(serde_json::json!({"url": resources::TZ_CODE_EXTENSION, "valueCode": "Mars/Olympus"}));
+        assert_eq!(m.value.time_zone, None);
+        assert!(m.problems[0].reason.contains("not a time zone"), "{:?}", m.problems);
+        let m = tz(serde_json::json!({"url": "http://example.org/none"}));
+        assert_eq!((m.value.time_zone, m.problems.len()), (None, 0), "another extension is no zone");
     }
 
     #[test]
