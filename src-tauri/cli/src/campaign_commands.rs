@@ -51,16 +51,12 @@ pub fn run(desk: Desk, command: CampaignCommand) -> Result<(), CoreError> {
                     (None, false, Some(q)) => campaign::Recipients::Search(q),
                     (None, false, None) => unreachable!("clap requires one"),
                 };
-            let defaults = Caps::default();
             let req = campaign::CampaignRequest {
                 name,
                 template,
                 recipients: who,
                 start_at: at.map(|at| caredesk_core::engine::outbox::send_at(&desk, &at)).transpose()?,
-                caps: Caps {
-                    per_day: cap_day.unwrap_or(defaults.per_day),
-                    per_week: cap_week.unwrap_or(defaults.per_week),
-                },
+                caps: Caps::or_default(cap_day, cap_week),
                 answers: answers.unwrap_or_default(),
                 answer_window_hours: answer_hours,
                 via: via.as_deref().and_then(Route::parse),

@@ -71,7 +71,6 @@ pub async fn list_campaigns(state: State<'_, AppState>) -> Result<Vec<CampaignSt
 pub async fn create_campaign(state: State<'_, AppState>, form: CampaignForm) -> Result<CampaignPreview, UiError> {
     state
         .with_desk(move |desk| {
-            let defaults = Caps::default();
             let start_at = form.start_at.as_deref().filter(|s| !s.trim().is_empty()).map(|s| send_at(desk, s));
             let req = CampaignRequest {
                 name: form.name,
@@ -82,10 +81,7 @@ pub async fn create_campaign(state: State<'_, AppState>, form: CampaignForm) -> 
                     RecipientsForm::Csv { content, .. } => Recipients::Csv(content),
                 },
                 start_at: start_at.transpose()?,
-                caps: Caps {
-                    per_day: form.cap_day.unwrap_or(defaults.per_day),
-                    per_week: form.cap_week.unwrap_or(defaults.per_week),
-                },
+                caps: Caps::or_default(form.cap_day, form.cap_week),
                 answers: form.answers,
                 answer_window_hours: form.answer_hours,
                 via: form.via.as_deref().and_then(Route::parse),

@@ -175,6 +175,12 @@ impl Default for Caps {
 }
 
 impl Caps {
+    /// The caps asked for, each left out falling back to its default.
+    pub fn or_default(per_day: Option<u32>, per_week: Option<u32>) -> Caps {
+        let d = Caps::default();
+        Caps { per_day: per_day.unwrap_or(d.per_day), per_week: per_week.unwrap_or(d.per_week) }
+    }
+
     pub const DAY: TimeDelta = TimeDelta::hours(24);
     pub const WEEK: TimeDelta = TimeDelta::days(7);
 

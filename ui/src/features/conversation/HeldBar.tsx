@@ -1,8 +1,6 @@
-import { useState } from 'react';
-import { toAppError, type ThreadItem } from '../../platform';
-import { focusComposer, joinDraft, useComposerFill } from './composerFill';
-import { useUndoSend } from './outboundQueries';
+import type { ThreadItem } from '../../platform';
 import { parseTimestamp } from './time';
+import { useTakeBack } from './useTakeBack';
 
 const WHEN = new Intl.DateTimeFormat(undefined, {
   weekday: 'short',
@@ -28,25 +26,9 @@ export function heldWords(item: ThreadItem): string | null {
  * out of the outbox; once a worker has taken it the backend says too late.
  */
 export function HeldBar({ item }: { item: ThreadItem }) {
-  const conversation = useComposerFill();
-  const withdraw = useUndoSend(conversation?.patientId ?? 0);
-  const [problem, setProblem] = useState<string | null>(null);
+  const { conversation, takeBack, pending, problem } = useTakeBack(item, 'Too late: it is being sent.');
   const words = heldWords(item);
   if (!words) return null;
-
-  async function take(edit: boolean) {
-    setProblem(null);
-    try {
-      const back = await withdraw.mutateAsync(item.id);
-      if (edit && conversation) {
-        conversation.fill({ text: joinDraft(back.text, conversation.current()), to: back.to, via: back.via });
-        focusComposer();
-      }
-    } catch (error) {
-      const e = toAppError(error);
-      setProblem(e.code === 'too_late_to_undo' ? 'Too late: it is being sent.' : e.message);
-    }
-  }
 
   return (
     <p className="message__mark held-bar" data-testid="held-bar" data-reason={item.hold_reason ?? undefined}>
@@ -57,8 +39,8 @@ export function HeldBar({ item }: { item: ThreadItem }) {
           <button
             type="button"
             className="button button--link"
-            disabled={withdraw.isPending}
-            onClick={() => void take(true)}
+            disabled={pending}
+            onClick={() => void takeBack(true)}
           >
             Edit
           </button>
@@ -66,8 +48,8 @@ export function HeldBar({ item }: { item: ThreadItem }) {
           <button
             type="button"
             className="button button--link"
-            disabled={withdraw.isPending}
-            onClick={() => void take(false)}
+            disabled={pending}
+            onClick={() => void takeBack(false)}
           >
             Cancel
           </button>

@@ -1,9 +1,7 @@
-import { useState } from 'react';
-import { toAppError, type ThreadItem } from '../../platform';
+import type { ThreadItem } from '../../platform';
 import { useNow } from '../../shared/useNow';
-import { focusComposer, joinDraft, useComposerFill } from './composerFill';
-import { useUndoSend } from './outboundQueries';
 import { parseTimestamp } from './time';
+import { useTakeBack } from './useTakeBack';
 
 /** Whole seconds left of a text's undo delay at `now`; 0 once it has passed (or none). */
 export function secondsLeft(holdUntil: string | null | undefined, now: Date): number {
@@ -19,24 +17,9 @@ export function secondsLeft(holdUntil: string | null | undefined, now: Date): nu
  */
 export function UndoBar({ item }: { item: ThreadItem }) {
   const now = useNow(250);
-  const conversation = useComposerFill();
-  const undo = useUndoSend(conversation?.patientId ?? 0);
-  const [problem, setProblem] = useState<string | null>(null);
+  const { conversation, takeBack, pending, problem } = useTakeBack(item, 'Too late to undo: it is being sent.');
   const left = secondsLeft(item.hold_until, now);
   if (!conversation || (left === 0 && problem === null)) return null;
-
-  async function onUndo() {
-    if (!conversation) return;
-    setProblem(null);
-    try {
-      const back = await undo.mutateAsync(item.id);
-      conversation.fill({ text: joinDraft(back.text, conversation.current()), to: back.to, via: back.via });
-      focusComposer();
-    } catch (error) {
-      const e = toAppError(error);
-      setProblem(e.code === 'too_late_to_undo' ? 'Too late to undo: it is being sent.' : e.message);
-    }
-  }
 
   return (
     <p className="message__mark undo-bar" data-testid="undo-bar" role="status">
@@ -44,7 +27,7 @@ export function UndoBar({ item }: { item: ThreadItem }) {
         <>
           <span data-testid="undo-countdown">Sending in {left} s</span>
           <span aria-hidden="true"> · </span>
-          <button type="button" className="button button--link undo-bar__undo" disabled={undo.isPending} onClick={() => void onUndo()}>
+          <button type="button" className="button button--link undo-bar__undo" disabled={pending} onClick={() => void takeBack(true)}>
             Undo
           </button>
         </>
